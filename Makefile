@@ -1,0 +1,87 @@
+# BRM: developer entry points. `make run` starts the app, `make test` runs every check CI runs.
+# Recipes are echoed as they run; `make -n <target>` shows them without running.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RUFF   := $(VENV)/bin/ruff
+CELERY := $(VENV)/bin/celery
+# Rebuilt when pyproject.toml is newer, so dependency changes install themselves.
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8000
+
+# `make test` talks to real services (defaults match pyproject's pytest-env block); a developer may
+# point DATABASE_URL / REDIS_URL elsewhere. `run` deliberately does not set them: with neither
+# set, settings use SQLite under var/ and a filesystem Celery broker.
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
+test: export REDIS_URL ?= redis://127.0.0.1:6379/15
+test: export SECRET_KEY := test-only-secret-key-not-for-production
+test: export STATIC_STORAGE := plain
+# pytest's addopts has --reuse-db; CI starts from a fresh database every time.
+PYTEST_CI_ARGS := $(if $(filter true 1,$(CI)),--create-db)
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test lint format bench worker beat migrate seed clean
+
+help:
+	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
+	@echo "make test     lint, Django checks and the test suite (PostgreSQL, Redis, Chromium)"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make format   ruff format + ruff check --fix"
+	@echo "make migrate | seed | worker | beat | bench | venv | clean"
+
+venv: $(STAMP)
+
+# (Re)create the venv when it is missing or its Python is too old, then install the dependencies
+# from pyproject.toml (`packages = []`, so the editable install adds no code, only the deps).
+$(STAMP): pyproject.toml
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		py="$$(scripts/find-python)" || exit 1; \
+		echo "$$py -m venv --clear $(VENV)"; \
+		"$$py" -m venv --clear $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --disable-pip-version-check --quiet --editable '.[dev]'
+	@touch $@
+
+run: venv
+	PORT=$(PORT) scripts/run-dev
+
+test: venv
+	scripts/ensure-services
+	$(RUFF) check .
+	$(RUFF) format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	@# Exit code 5 means "no tests collected": a suite that ran nothing must not look green.
+	$(PY) -m pytest $(PYTEST_CI_ARGS) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: FAILED, pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: venv
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: venv
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+bench:
+	@echo "benchmark not implemented yet (see issue on relationship health)" >&2
+	@exit 1
+
+worker: venv
+	$(CELERY) -A brm worker --loglevel INFO
+
+beat: venv
+	$(CELERY) -A brm beat --loglevel INFO
+
+migrate: venv
+	$(PY) manage.py migrate
+
+seed: venv
+	$(PY) manage.py seed_demo
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,37 @@
+"""The one `/api/v1/` router every app registers its viewsets on, and the API error shape."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from rest_framework import exceptions, routers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+router = routers.DefaultRouter()
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but clashes with the record's current state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This change conflicts with the record's current state."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):  # type: ignore[no-untyped-def]
+    """DRF's shape, plus model validation errors as 400 and protected deletes as 409."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, ProtectedError):
+        exc = Conflict("Other records still refer to this one; it cannot be deleted.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+__all__ = ["Conflict", "Response", "exception_handler", "router"]

@@ -1,0 +1,13 @@
+"""The Celery app. Tasks use Django's `DjangoTask` so `task.delay_on_commit()` is available."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings")
+
+app = Celery("brm", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,76 @@
+"""Small helpers every list page uses: fragment-or-page rendering, pagination, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+DEFAULT_PER_PAGE = 25
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str = "results",
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page, or only its `partial` when htmx swaps a region (not for boosted links)."""
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted and partial:
+        template = f"{template}#{partial}"
+    return render(request, template, context, status=status)
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet | Sequence, per_page: int = DEFAULT_PER_PAGE
+) -> Page:
+    """One COUNT and one page of rows; a bad page number shows the nearest real page."""
+    try:
+        size = min(max(int(request.GET.get("page_size", per_page)), 1), 200)
+    except ValueError:
+        size = per_page
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def querystring_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
+    """Stream a CSV so a large export neither waits nor holds every row in memory."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterable[str]:
+        yield "\ufeff"  # so spreadsheet programs read UTF-8 names correctly
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([_safe_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _safe_cell(value: Any) -> Any:
+    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return "" if value is None else value

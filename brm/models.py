@@ -1,0 +1,104 @@
+"""Cross-app records: the timestamp base every model uses, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class TimeStampedModel(models.Model):
+    """Every record says when it was created and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+TOKEN_PREFIX = "brm"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(TimeStampedModel):
+    """A bearer token for an integration. It acts as its user: that user's role and scope apply.
+
+    Only a SHA-256 hash of the secret is stored; the full token is shown once when created.
+    The public `key_id` lets us find the row without comparing hashes across the table.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'HR sync'.")
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @classmethod
+    def issue(
+        cls, user: models.Model, name: str, *, days: int | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token and return it with the plain value, which is never stored."""
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_id=key_id,
+            secret_hash=_hash(secret),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        return token, f"{TOKEN_PREFIX}_{key_id}_{secret}"
+
+    @classmethod
+    def authenticate(cls, raw: str) -> ApiToken | None:
+        """The usable token matching `raw`, or None. Constant-time comparison of the secret."""
+        parts = raw.split("_", 2)
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            return None
+        token = cls.objects.usable().select_related("user").filter(key_id=parts[1]).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, _hash(parts[2])):
+            return None
+        return token
+
+    def touch(self) -> None:
+        """Record use, at most once a minute so busy integrations don't write on every call."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

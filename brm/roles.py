@@ -1,0 +1,97 @@
+"""Roles and who may see or change what.
+
+Roles are Django groups so administrators manage them in the admin. A business leader belongs to
+one business unit through their `Stakeholder` record. Every queryset that reaches a user goes
+through `visible_to`/`editable_by` on the model managers, which call the helpers here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    BRM = "brm"
+    LEADER = "leader"
+    EXECUTIVE = "executive"
+    INTEGRATION = "integration"
+    NONE = "none"
+
+
+# Group names as administrators see them in the admin.
+GROUP_NAMES: dict[Role, str] = {
+    Role.BRM: "BRM",
+    Role.LEADER: "Business leader",
+    Role.EXECUTIVE: "Executive",
+    Role.INTEGRATION: "Integration",
+}
+_ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
+# When someone is in several groups the widest role wins.
+_PRECEDENCE = [Role.BRM, Role.INTEGRATION, Role.EXECUTIVE, Role.LEADER]
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "Administrator",
+    Role.BRM: "Relationship manager",
+    Role.LEADER: "Business leader",
+    Role.EXECUTIVE: "IT leadership",
+    Role.INTEGRATION: "Integration",
+    Role.NONE: "No role",
+}
+
+
+def role_of(user: AnyUser) -> Role:
+    """The user's role, cached on the user object for the rest of the request."""
+    if not user.is_authenticated or not user.is_active:
+        return Role.NONE
+    cached = getattr(user, "_brm_role", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser or user.is_staff:
+        role = Role.ADMIN
+    else:
+        names = {_ROLE_BY_GROUP.get(n) for n in user.groups.values_list("name", flat=True)}
+        role = next((r for r in _PRECEDENCE if r in names), Role.NONE)
+    user._brm_role = role  # type: ignore[union-attr]
+    return role
+
+
+def leader_unit_id(user: AnyUser) -> int | None:
+    """The business unit a leader belongs to, through their active Stakeholder record."""
+    if not user.is_authenticated:
+        return None
+    if hasattr(user, "_brm_unit_id"):
+        return user._brm_unit_id  # type: ignore[union-attr]
+    from stakeholders.models import Stakeholder
+
+    unit_id = (
+        Stakeholder.objects.filter(user=user, active=True).values_list("unit_id", flat=True).first()
+    )
+    user._brm_unit_id = unit_id  # type: ignore[union-attr]
+    return unit_id
+
+
+def reads_all_units(user: AnyUser) -> bool:
+    """IT-side roles read every unit; leaders read only their own."""
+    return role_of(user) in {Role.ADMIN, Role.BRM, Role.EXECUTIVE, Role.INTEGRATION}
+
+
+def writes_all_units(user: AnyUser) -> bool:
+    """Administrators and integrations (HR/CRM sync) write everywhere; BRMs only their units."""
+    return role_of(user) in {Role.ADMIN, Role.INTEGRATION}
+
+
+def is_it_side(user: AnyUser) -> bool:
+    """IT-side users see BRMs' private notes; business leaders never do."""
+    return reads_all_units(user)
+
+
+def may_write(user: AnyUser) -> bool:
+    """Roles that may change relationship records at all (executives are read-only)."""
+    return role_of(user) in {Role.ADMIN, Role.BRM, Role.INTEGRATION}

@@ -1,0 +1,235 @@
+"""API shapes of the stakeholder register. Related objects are ids; writes go through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from brm.roles import is_it_side
+from stakeholders.models import (
+    ActionItem,
+    ActionStatus,
+    BusinessUnit,
+    Interaction,
+    OwnerSide,
+    Stakeholder,
+)
+
+User = get_user_model()
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id the caller may see; others are "invalid pk" (400), confirming nothing."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        request = self.context.get("request")
+        qs = super().get_queryset()
+        return qs.visible_to(request.user) if request else qs.none()
+
+
+class WritableUnitField(ScopedPrimaryKeyRelatedField):
+    """On writes the unit must also be one the caller may change."""
+
+    default_error_messages = {
+        "not_editable": "You may read this business unit but not change its records.",
+    }
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        unit = super().to_internal_value(data)
+        request = self.context.get("request")
+        if request and not unit.is_editable_by(request.user):
+            self.fail("not_editable")
+        return unit
+
+
+class BusinessUnitSerializer(serializers.ModelSerializer):
+    parent = ScopedPrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(), allow_null=True, required=False
+    )
+    brm = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    deputy = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = BusinessUnit
+        fields = [
+            "id",
+            "name",
+            "code",
+            "parent",
+            "description",
+            "brm",
+            "deputy",
+            "review_cadence_days",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        brm = attrs.get("brm", getattr(self.instance, "brm", None))
+        deputy = attrs.get("deputy", getattr(self.instance, "deputy", None))
+        if brm is not None and deputy is not None and brm == deputy:
+            raise serializers.ValidationError({"deputy": ["The deputy must differ from the BRM."]})
+        parent = attrs.get("parent")
+        if self.instance is not None and parent is not None:
+            node = parent
+            while node is not None:
+                if node.pk == self.instance.pk:
+                    raise serializers.ValidationError(
+                        {"parent": ["A unit cannot sit below itself."]}
+                    )
+                node = node.parent
+        return attrs
+
+
+class StakeholderSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField(queryset=BusinessUnit.objects.all())
+    last_met_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "id",
+            "unit",
+            "name",
+            "job_title",
+            "role_type",
+            "influence",
+            "interest",
+            "email",
+            "phone",
+            "preferred_channel",
+            "active",
+            "external_id",
+            "last_met_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField(queryset=BusinessUnit.objects.all())
+    attendees = ScopedPrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.all(), many=True, required=False
+    )
+    it_participants = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True, required=False
+    )
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="Private to IT."
+    )
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "unit",
+            "kind",
+            "occurred_at",
+            "summary",
+            "notes",
+            "sentiment",
+            "attendees",
+            "it_participants",
+            "logged_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["logged_by", "created_at", "updated_at"]
+
+    def to_representation(self, instance):  # type: ignore[no-untyped-def]
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not is_it_side(request.user):
+            data.pop("notes", None)  # BRMs' private notes never reach the business side
+        return data
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        unit = attrs.get("unit", getattr(self.instance, "unit", None))
+        strangers = [s.pk for s in attrs.get("attendees", []) if s.unit_id != unit.pk]
+        if strangers:
+            raise serializers.ValidationError(
+                {"attendees": [f"Not stakeholders of this unit: {strangers}."]}
+            )
+        return attrs
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField(queryset=BusinessUnit.objects.all())
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    owner_stakeholder = ScopedPrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.all(), allow_null=True, required=False
+    )
+    interaction = ScopedPrimaryKeyRelatedField(
+        queryset=Interaction.objects.all(), allow_null=True, required=False
+    )
+    outcome = serializers.CharField(
+        read_only=True, help_text="open, overdue, on_time, late, dropped"
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "unit",
+            "title",
+            "description",
+            "owner_side",
+            "owner",
+            "owner_stakeholder",
+            "due_date",
+            "status",
+            "completed_at",
+            "outcome",
+            "interaction",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "completed_at", "created_by", "created_at", "updated_at"]
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        unit, side = get("unit"), get("owner_side") or OwnerSide.IT
+        errors: dict[str, list[str]] = {}
+        if side == OwnerSide.BUSINESS and get("owner") is not None:
+            errors["owner"] = ["A business-side commitment is owned by a stakeholder."]
+        if side == OwnerSide.IT and get("owner_stakeholder") is not None:
+            errors["owner_stakeholder"] = ["An IT commitment is owned by an IT person."]
+        person = get("owner_stakeholder")
+        if person is not None and unit is not None and person.unit_id != unit.pk:
+            errors["owner_stakeholder"] = ["The owner must belong to the same business unit."]
+        interaction = get("interaction")
+        if interaction is not None and unit is not None and interaction.unit_id != unit.pk:
+            errors["interaction"] = ["The meeting must belong to the same business unit."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ActionTransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["complete", "drop", "reopen"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        if attrs["action"] == "drop" and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError({"reason": ["Say why the commitment is dropped."]})
+        return attrs
+
+
+__all__ = [
+    "ActionItemSerializer",
+    "ActionStatus",
+    "ActionTransitionSerializer",
+    "BusinessUnitSerializer",
+    "InteractionSerializer",
+    "StakeholderSerializer",
+]

@@ -1,0 +1,126 @@
+"""One FilterSet per list, used by the HTML page, its CSV export and the API alike."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from stakeholders.models import (
+    ActionItem,
+    ActionStatus,
+    BusinessUnit,
+    Interaction,
+    InteractionKind,
+    OwnerSide,
+    RoleType,
+    Stakeholder,
+)
+
+
+def _visible_units(request) -> QuerySet[BusinessUnit]:  # type: ignore[no-untyped-def]
+    # The unit choices themselves are scoped: a leader cannot even filter by another unit's id.
+    if request is None:
+        return BusinessUnit.objects.none()
+    return BusinessUnit.objects.visible_to(request.user)
+
+
+class SearchFilterSet(filters.FilterSet):
+    """Adds `search=` over `search_fields`, matched word by word, case-insensitively."""
+
+    search_fields: tuple[str, ...] = ()
+    search = filters.CharFilter(method="filter_search", label="Search")
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:5]:
+            q = Q()
+            for field_name in self.search_fields:
+                q |= Q(**{f"{field_name}__icontains": word})
+            queryset = queryset.filter(q)
+        return queryset
+
+
+class BusinessUnitFilterSet(SearchFilterSet):
+    search_fields = ("name", "code", "description")
+    mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
+    parent = filters.ModelChoiceFilter(queryset=_visible_units)
+    ordering = filters.OrderingFilter(fields=("name", "code", "created_at", "updated_at"))
+
+    class Meta:
+        model = BusinessUnit
+        fields = ["brm", "deputy", "active", "parent"]
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        user = self.request.user
+        return queryset.filter(Q(brm=user) | Q(deputy=user))
+
+
+class StakeholderFilterSet(SearchFilterSet):
+    search_fields = ("name", "job_title", "email", "unit__name")
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    role_type = filters.ChoiceFilter(choices=RoleType.choices)
+    influence = filters.NumberFilter()
+    influence_min = filters.NumberFilter(field_name="influence", lookup_expr="gte")
+    interest = filters.NumberFilter()
+    interest_min = filters.NumberFilter(field_name="interest", lookup_expr="gte")
+    ordering = filters.OrderingFilter(
+        fields=("name", "influence", "interest", "created_at", "updated_at", ("unit__name", "unit"))
+    )
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "unit",
+            "role_type",
+            "influence",
+            "interest",
+            "active",
+            "preferred_channel",
+            "external_id",
+        ]
+
+
+class InteractionFilterSet(SearchFilterSet):
+    search_fields = ("summary",)
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    kind = filters.ChoiceFilter(choices=InteractionKind.choices)
+    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    stakeholder = filters.NumberFilter(field_name="attendees", distinct=True)
+    ordering = filters.OrderingFilter(fields=("occurred_at", "sentiment", "created_at"))
+
+    class Meta:
+        model = Interaction
+        fields = ["unit", "kind", "sentiment"]
+
+
+class ActionItemFilterSet(SearchFilterSet):
+    search_fields = ("title", "description")
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    status = filters.ChoiceFilter(choices=ActionStatus.choices)
+    owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
+    overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
+    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    ordering = filters.OrderingFilter(
+        fields=("due_date", "created_at", "updated_at", "status", ("unit__name", "unit"))
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = ["unit", "status", "owner_side", "owner", "owner_stakeholder", "interaction"]
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        late = Q(status=ActionStatus.OPEN, due_date__lt=today)
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        return queryset.for_user(self.request.user)

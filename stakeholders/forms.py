@@ -1,0 +1,223 @@
+"""Forms of the stakeholder register. Validation lives here and in the models, not in views."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from brm.forms import StyledFormMixin
+from brm.roles import GROUP_NAMES, Role
+from stakeholders.models import (
+    ActionItem,
+    BusinessUnit,
+    Interaction,
+    OwnerSide,
+    Sentiment,
+    Stakeholder,
+)
+from stakeholders.services import CommitmentInput
+
+User = get_user_model()
+
+
+def it_people():  # type: ignore[no-untyped-def]
+    return (
+        User.objects.filter(
+            is_active=True, groups__name__in=[GROUP_NAMES[Role.BRM], GROUP_NAMES[Role.EXECUTIVE]]
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):  # type: ignore[no-untyped-def]
+        return obj.get_full_name() or obj.get_username()
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):  # type: ignore[no-untyped-def]
+        return obj.get_full_name() or obj.get_username()
+
+
+class StakeholderForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "name",
+            "job_title",
+            "unit",
+            "role_type",
+            "influence",
+            "interest",
+            "email",
+            "phone",
+            "preferred_channel",
+            "active",
+        ]
+        widgets = {
+            "influence": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "interest": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Only units the user may change are offered, and only those are accepted.
+        self.fields["unit"].queryset = BusinessUnit.objects.editable_by(user).filter(active=True)
+
+
+class InteractionForm(StyledFormMixin, forms.ModelForm):
+    """Log a meeting. Attendees are the unit's stakeholders; IT participants are IT staff."""
+
+    occurred_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    sentiment = forms.TypedChoiceField(
+        choices=Sentiment.choices,
+        coerce=int,
+        initial=Sentiment.NEUTRAL,
+        widget=forms.RadioSelect,
+        help_text="How did the business side feel about IT in this meeting?",
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who attended from the business",
+    )
+    it_participants = UserMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        label="IT participants",
+        help_text="Leave empty if it was just you.",
+    )
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "kind",
+            "occurred_at",
+            "attendees",
+            "it_participants",
+            "summary",
+            "sentiment",
+            "notes",
+        ]
+        widgets = {
+            "summary": forms.TextInput(attrs={"placeholder": "What was discussed, in one line"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"notes": "Private notes (never shown to the business)"}
+
+    def __init__(self, *args, unit: BusinessUnit, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {}).setdefault(
+            "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+        )
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["attendees"].queryset = Stakeholder.objects.filter(unit=unit, active=True)
+        self.fields["it_participants"].queryset = it_people()
+
+    def clean_occurred_at(self):  # type: ignore[no-untyped-def]
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timezone.timedelta(hours=1):
+            raise forms.ValidationError("A meeting is logged after it happens, not before.")
+        return value
+
+
+class CommitmentForm(StyledFormMixin, forms.Form):
+    """One commitment made in the meeting. A row left blank is ignored."""
+
+    title = forms.CharField(max_length=200, required=False, label="Commitment")
+    owner_side = forms.ChoiceField(choices=OwnerSide.choices, initial=OwnerSide.IT, label="Who")
+    owner = UserChoiceField(queryset=User.objects.none(), required=False, label="IT owner")
+    owner_stakeholder = forms.ModelChoiceField(
+        queryset=Stakeholder.objects.none(), required=False, label="Business owner"
+    )
+    due_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"
+    )
+
+    def __init__(self, *args, unit: BusinessUnit, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = it_people()
+        self.fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+            unit=unit, active=True
+        )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not data.get("title"):
+            return data  # empty row
+        if not data.get("due_date"):
+            self.add_error("due_date", "A commitment needs a due date.")
+        elif data["due_date"] < timezone.localdate() - timezone.timedelta(days=1):
+            self.add_error("due_date", "The due date is in the past.")
+        if data.get("owner_side") == OwnerSide.BUSINESS and not data.get("owner_stakeholder"):
+            self.add_error("owner_stakeholder", "Who on the business side will do it?")
+        return data
+
+    def to_input(self, actor) -> CommitmentInput | None:  # type: ignore[no-untyped-def]
+        data = self.cleaned_data
+        if not data.get("title"):
+            return None
+        return CommitmentInput(
+            title=data["title"],
+            due_date=data["due_date"],
+            owner_side=data["owner_side"],
+            owner=data.get("owner") or (actor if data["owner_side"] == OwnerSide.IT else None),
+            owner_stakeholder=data.get("owner_stakeholder"),
+        )
+
+
+class BaseCommitmentFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):  # type: ignore[no-untyped-def]
+        kwargs = super().get_form_kwargs(index)
+        kwargs["unit"] = self.form_kwargs["unit"]
+        return kwargs
+
+
+CommitmentFormSet = forms.formset_factory(
+    CommitmentForm, formset=BaseCommitmentFormSet, extra=2, max_num=5, validate_max=True
+)
+
+
+class ActionItemForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["title", "description", "owner_side", "owner", "owner_stakeholder", "due_date"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"owner": UserChoiceField}
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = it_people()
+        self.fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+            unit=self.instance.unit, active=True
+        )
+
+
+class DropForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(max_length=500, label="Why is it dropped?")
+
+
+class ReassignForm(StyledFormMixin, forms.Form):
+    new_brm = UserChoiceField(
+        queryset=User.objects.none(), required=False, label="New relationship manager"
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Handover note",
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["new_brm"].queryset = User.objects.filter(
+            is_active=True, groups__name=GROUP_NAMES[Role.BRM]
+        ).order_by("first_name", "username")

@@ -1,0 +1,484 @@
+"""The stakeholder register: business units, their people, every contact, and IT's promises."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from brm.models import TimeStampedModel
+from brm.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+
+
+# --- Access rules -----------------------------------------------------------------------------
+
+
+class UnitScopedQuerySet(models.QuerySet):
+    """`visible_to` / `editable_by` for records that belong to a business unit.
+
+    `unit_path` is the lookup from the model to its BusinessUnit ("" for the unit itself).
+    """
+
+    unit_path = "unit"
+
+    def _unit_filter(self, suffix: str, value: object) -> Q:
+        path = f"{self.unit_path}__{suffix}" if self.unit_path else suffix
+        return Q(**{path: value})
+
+    def visible_to(self, user: AnyUser):  # type: ignore[no-untyped-def]
+        if reads_all_units(user):
+            return self
+        if role_of(user) == Role.LEADER:
+            unit_id = leader_unit_id(user)
+            if unit_id is not None:
+                return self.filter(self._unit_filter("pk", unit_id))
+        return self.none()
+
+    def editable_by(self, user: AnyUser):  # type: ignore[no-untyped-def]
+        if writes_all_units(user):
+            return self
+        if role_of(user) == Role.BRM:
+            return self.filter(self._unit_filter("brm", user) | self._unit_filter("deputy", user))
+        return self.none()
+
+
+class UnitScopedModel(TimeStampedModel):
+    """Shared `is_editable_by` for unit-scoped records (the object-level half of the rule)."""
+
+    class Meta:
+        abstract = True
+
+    def get_unit(self) -> BusinessUnit:
+        return self.unit  # type: ignore[attr-defined,no-any-return]
+
+    def is_editable_by(self, user: AnyUser) -> bool:
+        if writes_all_units(user):
+            return True
+        if role_of(user) != Role.BRM:
+            return False
+        unit = self.get_unit()
+        return user.pk in (unit.brm_id, unit.deputy_id)
+
+
+# --- Business units ---------------------------------------------------------------------------
+
+
+class BusinessUnitQuerySet(UnitScopedQuerySet):
+    unit_path = ""
+
+
+class BusinessUnit(UnitScopedModel):
+    """A customer organisation or department, with the IT people answerable for the relationship.
+
+    ISO/IEC 20000-1 asks for a named person responsible for each customer relationship: that is
+    `brm`, with a `deputy` so the relationship never depends on one person alone.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    code = models.SlugField(max_length=30, unique=True, help_text="Short code, e.g. 'FIN'.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True, max_length=2000)
+    brm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units_as_brm",
+        verbose_name="relationship manager",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units_as_deputy",
+        verbose_name="deputy relationship manager",
+    )
+    review_cadence_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(366)],
+        help_text="How often service reviews are held, in days.",
+    )
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+    objects = BusinessUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_cadence_days__gte=7) & Q(review_cadence_days__lte=366),
+                name="unit_review_cadence_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("stakeholders:unit_detail", args=[self.pk])
+
+    def get_unit(self) -> BusinessUnit:
+        return self
+
+    def clean(self) -> None:
+        if self.brm_id and self.brm_id == self.deputy_id:
+            raise ValidationError({"deputy": "The deputy must be someone other than the BRM."})
+        # Walk up the tree so a unit can never become its own ancestor.
+        seen = {self.pk}
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": "A unit cannot sit below itself."})
+            seen.add(node.pk)
+            node = node.parent
+
+
+# --- Stakeholders -----------------------------------------------------------------------------
+
+
+class RoleType(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    USER = "user", "User"
+    SPONSOR = "sponsor", "Sponsor"
+    SUPPLIER = "supplier", "Supplier"
+    OTHER = "other", "Other interested party"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video call"
+    CHAT = "chat", "Chat"
+
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class StakeholderQuerySet(UnitScopedQuerySet):
+    pass
+
+
+class Stakeholder(UnitScopedModel):
+    """A person in or around a unit, placed on the power/interest map by influence and interest.
+
+    A business leader's login is linked here: that link is what scopes them to their unit.
+    """
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="stakeholders")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stakeholder",
+        help_text="Set for business leaders who log in.",
+    )
+    name = models.CharField(max_length=120)
+    job_title = models.CharField(max_length=120, blank=True)
+    role_type = models.CharField(max_length=20, choices=RoleType, default=RoleType.CUSTOMER)
+    influence = models.PositiveSmallIntegerField(
+        default=3, validators=SCORE_VALIDATORS, help_text="Power over IT decisions, 1-5."
+    )
+    interest = models.PositiveSmallIntegerField(
+        default=3, validators=SCORE_VALIDATORS, help_text="Interest in IT matters, 1-5."
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    preferred_channel = models.CharField(max_length=20, choices=Channel, default=Channel.EMAIL)
+    active = models.BooleanField(default=True)
+    external_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Identifier in the HR or CRM system this record is synced from.",
+    )
+
+    history = HistoricalRecords()
+    objects = StakeholderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["unit", "name"]),
+            models.Index(fields=["influence", "interest"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence__gte=1) & Q(influence__lte=5),
+                name="stakeholder_influence_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__gte=1) & Q(interest__lte=5), name="stakeholder_interest_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("stakeholders:stakeholder_detail", args=[self.pk])
+
+    @property
+    def quadrant(self) -> str:
+        """Mendelow's quadrant: how closely this person should be engaged."""
+        high_power, high_interest = self.influence >= 4, self.interest >= 4
+        if high_power and high_interest:
+            return "Manage closely"
+        if high_power:
+            return "Keep satisfied"
+        if high_interest:
+            return "Keep informed"
+        return "Monitor"
+
+
+# --- Interactions -----------------------------------------------------------------------------
+
+
+class InteractionKind(models.TextChoices):
+    FORMAL_MEETING = "formal_meeting", "Formal meeting"
+    INFORMAL = "informal", "Informal conversation"
+    CALL = "call", "Call"
+    WORKSHOP = "workshop", "Workshop"
+    EMAIL = "email", "Email"
+
+
+class Sentiment(models.IntegerChoices):
+    VERY_NEGATIVE = -2, "Very negative"
+    NEGATIVE = -1, "Negative"
+    NEUTRAL = 0, "Neutral"
+    POSITIVE = 1, "Positive"
+    VERY_POSITIVE = 2, "Very positive"
+
+
+class InteractionQuerySet(UnitScopedQuerySet):
+    pass
+
+
+class Interaction(UnitScopedModel):
+    """A logged contact with a unit. `notes` are the BRM's private notes: IT-side eyes only."""
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="interactions")
+    kind = models.CharField(max_length=20, choices=InteractionKind)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    summary = models.CharField(max_length=300)
+    notes = models.TextField(blank=True, max_length=10000, help_text="Private to IT.")
+    sentiment = models.SmallIntegerField(choices=Sentiment, default=Sentiment.NEUTRAL)
+    attendees = models.ManyToManyField(Stakeholder, blank=True, related_name="interactions")
+    it_participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="interactions"
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "-occurred_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sentiment__gte=-2) & Q(sentiment__lte=2),
+                name="interaction_sentiment_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.unit}: {self.summary}"
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class OwnerSide(models.TextChoices):
+    IT = "it", "IT"
+    BUSINESS = "business", "Business"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+class ActionItemQuerySet(UnitScopedQuerySet):
+    def overdue(self, today: date | None = None) -> ActionItemQuerySet:
+        return self.filter(status=ActionStatus.OPEN, due_date__lt=today or timezone.localdate())
+
+    def for_user(self, user: AnyUser) -> ActionItemQuerySet:
+        """What this person must deliver: IT items they own, or business items they own."""
+        return self.filter(Q(owner=user) | Q(owner_stakeholder__user=user))
+
+
+class ActionItem(UnitScopedModel):
+    """A commitment: who promised what to whom, by when, and from which meeting.
+
+    "Promises kept" is measured from these; whether an item was done late is derived from
+    `completed_at` and `due_date`, never stored.
+    """
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="action_items")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    owner_side = models.CharField(max_length=10, choices=OwnerSide, default=OwnerSide.IT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        help_text="The IT person who delivers it.",
+    )
+    owner_stakeholder = models.ForeignKey(
+        Stakeholder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        help_text="The business person who delivers it.",
+    )
+    due_date = models.DateField(db_index=True)
+    status = models.CharField(max_length=10, choices=ActionStatus, default=ActionStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    interaction = models.ForeignKey(
+        Interaction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        help_text="The meeting where this was promised.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "commitment"
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["unit", "status", "due_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_at__isnull=False),
+                name="action_done_has_completed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("stakeholders:action_detail", args=[self.pk])
+
+    @property
+    def owner_name(self) -> str:
+        person = self.owner if self.owner_side == OwnerSide.IT else self.owner_stakeholder
+        if person is None:
+            return "IT" if self.owner_side == OwnerSide.IT else "Business"
+        return (
+            str(person.get_full_name() or person)
+            if hasattr(person, "get_full_name")
+            else str(person)
+        )
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == ActionStatus.OPEN and self.due_date < timezone.localdate()
+
+    @property
+    def days_overdue(self) -> int:
+        return (timezone.localdate() - self.due_date).days if self.is_overdue else 0
+
+    @property
+    def done_late(self) -> bool:
+        return (
+            self.status == ActionStatus.DONE
+            and self.completed_at is not None
+            and timezone.localdate(self.completed_at) > self.due_date
+        )
+
+    @property
+    def outcome(self) -> str:
+        """One word for lists and the promises-kept measure."""
+        if self.status == ActionStatus.DONE:
+            return "late" if self.done_late else "on_time"
+        if self.status == ActionStatus.DROPPED:
+            return "dropped"
+        return "overdue" if self.is_overdue else "open"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.owner_side == OwnerSide.BUSINESS and self.owner_id:
+            errors["owner"] = "A business-side commitment is owned by a stakeholder, not IT."
+        if self.owner_side == OwnerSide.IT and self.owner_stakeholder_id:
+            errors["owner_stakeholder"] = "An IT commitment is owned by an IT person."
+        if (
+            self.owner_stakeholder_id
+            and self.unit_id
+            and self.owner_stakeholder.unit_id != self.unit_id
+        ):
+            errors["owner_stakeholder"] = "The owner must belong to the same business unit."
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Handovers --------------------------------------------------------------------------------
+
+
+class Handover(UnitScopedModel):
+    """A change of relationship manager. The history stays with the unit, not the person.
+
+    `pack_sent_at` is both the record of the handover pack email and the claim that makes the
+    sending job safe to run twice.
+    """
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="handovers")
+    from_brm = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_brm = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=2000)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pack_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UnitScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.from_brm or 'nobody'} -> {self.to_brm or 'nobody'}"
+
+
+RECENT_CONTACT_DAYS = 90
+
+
+def recent_window(days: int = RECENT_CONTACT_DAYS) -> timedelta:
+    return timedelta(days=days)

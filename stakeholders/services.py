@@ -1,0 +1,138 @@
+"""Operations that change the stakeholder register, shared by views, API, admin and jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from brm.outbox import queue_after_commit
+from stakeholders.models import (
+    ActionItem,
+    ActionStatus,
+    BusinessUnit,
+    Handover,
+    Interaction,
+    OwnerSide,
+    Stakeholder,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class StateConflict(Exception):
+    """The record is not in a state that allows this change (the API answers 409)."""
+
+
+@dataclass
+class CommitmentInput:
+    title: str
+    due_date: date
+    owner_side: str = OwnerSide.IT
+    owner: AbstractBaseUser | None = None
+    owner_stakeholder: Stakeholder | None = None
+    description: str = ""
+
+
+@transaction.atomic
+def log_interaction(
+    unit: BusinessUnit,
+    *,
+    actor: AbstractBaseUser,
+    fields: dict[str, Any],
+    attendees: Iterable[Stakeholder] = (),
+    it_participants: Iterable[AbstractBaseUser] = (),
+    commitments: Sequence[CommitmentInput] = (),
+) -> Interaction:
+    """Record a meeting or contact with the commitments made in it, all or nothing."""
+    interaction = Interaction.objects.create(unit=unit, logged_by=actor, **fields)
+    interaction.attendees.set(attendees)
+    participants = list(it_participants)
+    if not participants:
+        participants = [actor]
+    interaction.it_participants.set(participants)
+    for c in commitments:
+        ActionItem.objects.create(
+            unit=unit,
+            interaction=interaction,
+            title=c.title,
+            description=c.description,
+            due_date=c.due_date,
+            owner_side=c.owner_side,
+            owner=c.owner if c.owner_side == OwnerSide.IT else None,
+            owner_stakeholder=c.owner_stakeholder if c.owner_side == OwnerSide.BUSINESS else None,
+            created_by=actor,
+        )
+    return interaction
+
+
+@transaction.atomic
+def complete_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> ActionItem:
+    """Mark a commitment done now. Whether it was on time follows from the due date."""
+    if item.status != ActionStatus.OPEN:
+        raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
+    item.status = ActionStatus.DONE
+    item.completed_at = timezone.now()
+    item._change_reason = "Marked done"  # type: ignore[attr-defined]
+    item.save(update_fields=["status", "completed_at", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def drop_action_item(item: ActionItem, *, actor: AbstractBaseUser, reason: str) -> ActionItem:
+    """Drop a commitment that will not be delivered; the reason stays in its history."""
+    if item.status != ActionStatus.OPEN:
+        raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
+    item.status = ActionStatus.DROPPED
+    item._change_reason = reason[:100] or "Dropped"  # type: ignore[attr-defined]
+    item.save(update_fields=["status", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def reopen_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> ActionItem:
+    if item.status == ActionStatus.OPEN:
+        raise StateConflict("This commitment is already open.")
+    item.status = ActionStatus.OPEN
+    item.completed_at = None
+    item._change_reason = "Reopened"  # type: ignore[attr-defined]
+    item.save(update_fields=["status", "completed_at", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def reassign_brm(
+    unit: BusinessUnit,
+    *,
+    new_brm: AbstractBaseUser | None,
+    actor: AbstractBaseUser,
+    note: str = "",
+) -> Handover | None:
+    """Hand a unit to another relationship manager.
+
+    Nothing is moved or deleted: the history belongs to the unit. The handover is recorded on the
+    timeline and the new BRM is sent the handover pack after commit.
+    """
+    unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
+    if unit.brm_id == (new_brm.pk if new_brm else None):
+        return None
+    previous = unit.brm
+    unit.brm = new_brm
+    if new_brm is not None and unit.deputy_id == new_brm.pk:
+        # The deputy steps up; keeping them as their own deputy would leave no cover.
+        unit.deputy = None
+    unit._change_reason = "BRM handover"  # type: ignore[attr-defined]
+    unit.save()
+    handover = Handover.objects.create(
+        unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=actor
+    )
+    if new_brm is not None:
+        from stakeholders.tasks import send_handover_pack
+
+        queue_after_commit(send_handover_pack, handover.pk)
+    return handover

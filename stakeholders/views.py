@@ -1,0 +1,453 @@
+"""Pages of the stakeholder register: units, the register, the map, meetings and commitments.
+
+Every view scopes its queryset with `visible_to` (404 for what the user may not see) and checks
+`is_editable_by` before a change (403 for read-only access). Templates only decide what to show.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from brm.audit import history_entries
+from brm.htmx import csv_response, paginate, querystring_without, render_page
+from brm.roles import Role, is_it_side, may_write, role_of, writes_all_units
+from stakeholders import selectors, services
+from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
+from stakeholders.forms import (
+    ActionItemForm,
+    CommitmentFormSet,
+    DropForm,
+    InteractionForm,
+    ReassignForm,
+    StakeholderForm,
+)
+from stakeholders.models import BusinessUnit, Stakeholder
+
+
+def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
+    if not obj.is_editable_by(user):
+        raise PermissionDenied("You may read this record but not change it.")
+
+
+# --- Business units ---------------------------------------------------------------------------
+
+
+@login_required
+def unit_list(request):  # type: ignore[no-untyped-def]
+    filterset = BusinessUnitFilterSet(
+        request.GET, queryset=selectors.unit_list(request.user), request=request
+    )
+    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    return render_page(
+        request,
+        "stakeholders/unit_list.html",
+        {"filter": filterset, "page": page, "qs": querystring_without(request, "page")},
+    )
+
+
+@login_required
+def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    unit = get_object_or_404(
+        BusinessUnit.objects.visible_to(request.user).select_related("brm", "deputy", "parent"),
+        pk=pk,
+    )
+    entries, next_before = selectors.unit_timeline(unit, request.user, before=_before(request))
+    can_edit = unit.is_editable_by(request.user)
+    context = {
+        "unit": unit,
+        "entries": entries,
+        "next_before": next_before,
+        "can_edit": can_edit,
+        "can_reassign": writes_all_units(request.user),
+        "stats": selectors.unit_list(request.user).get(pk=unit.pk),
+        "key_people": unit.stakeholders.filter(active=True).order_by(
+            "-influence", "-interest", "name"
+        )[:8],
+        "open_commitments": selectors.action_item_list(request.user)
+        .filter(unit=unit, status="open")
+        .order_by("due_date")[:10],
+        "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
+    }
+    if can_edit:
+        context["form"] = InteractionForm(unit=unit)
+        context["formset"] = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+    if can_edit or writes_all_units(request.user):
+        context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
+    return render(request, "stakeholders/unit_detail.html", context)
+
+
+@login_required
+def unit_timeline(request, pk: int):  # type: ignore[no-untyped-def]
+    """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
+    before = _before(request)
+    entries, next_before = selectors.unit_timeline(unit, request.user, before=before)
+    # "Show older" appends a page of entries; a refresh replaces the whole region.
+    partial = "timeline-page" if before else "timeline"
+    return render(
+        request,
+        f"stakeholders/unit_detail.html#{partial}",
+        {"unit": unit, "entries": entries, "next_before": next_before},
+    )
+
+
+def _before(request):  # type: ignore[no-untyped-def]
+    """The timeline cursor; a malformed value is ignored rather than an error."""
+    try:
+        value = parse_datetime(request.GET.get("before", ""))
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interaction_create(request, pk: int):  # type: ignore[no-untyped-def]
+    """Log a meeting with its commitments. Inline on the unit page (htmx) or as its own page."""
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
+    _editable_or_403(unit, request.user)
+    if request.method == "POST":
+        form = InteractionForm(request.POST, unit=unit)
+        formset = CommitmentFormSet(request.POST, form_kwargs={"unit": unit}, prefix="c")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            services.log_interaction(
+                unit,
+                actor=request.user,
+                fields={
+                    k: data[k] for k in ("kind", "occurred_at", "summary", "sentiment", "notes")
+                },
+                attendees=data["attendees"],
+                it_participants=data["it_participants"],
+                commitments=[c for c in (f.to_input(request.user) for f in formset) if c],
+            )
+            messages.success(request, "Meeting logged.")
+            if request.htmx:
+                # A fresh form in place, and the timeline reloads itself on this event.
+                response = render(
+                    request,
+                    "stakeholders/unit_detail.html#log-form",
+                    {
+                        "unit": unit,
+                        "form": InteractionForm(unit=unit),
+                        "formset": CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c"),
+                        "saved": True,
+                    },
+                )
+                return trigger_client_event(response, "interactionLogged")
+            return redirect(unit)
+    else:
+        form = InteractionForm(unit=unit)
+        formset = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+    context = {"unit": unit, "form": form, "formset": formset}
+    if request.htmx:
+        return render(request, "stakeholders/unit_detail.html#log-form", context)
+    return render(request, "stakeholders/interaction_form.html", context)
+
+
+@login_required
+def unit_handover(request, pk: int):  # type: ignore[no-untyped-def]
+    unit = get_object_or_404(
+        BusinessUnit.objects.visible_to(request.user).select_related("brm", "deputy"), pk=pk
+    )
+    if not is_it_side(request.user):
+        raise Http404  # a working document of IT's; the business side has its own unit page
+    pack = selectors.handover_pack(unit, request.user)
+    last = unit.handovers.select_related("from_brm", "to_brm").first()
+    return render(
+        request, "stakeholders/unit_handover.html", {"unit": unit, "pack": pack, "last": last}
+    )
+
+
+@login_required
+@require_POST
+def unit_reassign(request, pk: int):  # type: ignore[no-untyped-def]
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
+    if not writes_all_units(request.user):
+        raise PermissionDenied("Only administrators reassign a unit's BRM.")
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        handover = services.reassign_brm(
+            unit,
+            new_brm=form.cleaned_data["new_brm"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+        if handover:
+            messages.success(
+                request, "Relationship handed over; the new BRM gets the handover pack."
+            )
+        else:
+            messages.info(request, "That person already manages this relationship.")
+    else:
+        messages.error(request, "Pick an active relationship manager.")
+    if request.htmx:
+        return HttpResponseClientRedirect(unit.get_absolute_url())
+    return redirect(unit)
+
+
+# --- The register -----------------------------------------------------------------------------
+
+
+def _register_filter(request):  # type: ignore[no-untyped-def]
+    return StakeholderFilterSet(
+        request.GET, queryset=selectors.stakeholder_list(request.user), request=request
+    )
+
+
+@login_required
+def stakeholder_list(request):  # type: ignore[no-untyped-def]
+    filterset = _register_filter(request)
+    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    return render_page(
+        request,
+        "stakeholders/stakeholder_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "qs": querystring_without(request, "page"),
+            "can_add": role_of(request.user) in {Role.ADMIN, Role.BRM},
+        },
+    )
+
+
+@login_required
+def stakeholder_export(request):  # type: ignore[no-untyped-def]
+    filterset = _register_filter(request)
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    rows = (
+        (
+            s.name,
+            s.job_title,
+            s.unit.name,
+            s.get_role_type_display(),
+            s.influence,
+            s.interest,
+            s.email,
+            s.phone,
+            s.get_preferred_channel_display(),
+            "yes" if s.active else "no",
+            s.last_met_at.date().isoformat() if s.last_met_at else "",
+        )
+        for s in filterset.qs.iterator(chunk_size=500)
+    )
+    header = [
+        "Name",
+        "Job title",
+        "Business unit",
+        "Role",
+        "Influence",
+        "Interest",
+        "Email",
+        "Phone",
+        "Preferred channel",
+        "Active",
+        "Last met",
+    ]
+    return csv_response("stakeholders.csv", header, rows)
+
+
+@login_required
+def stakeholder_map(request):  # type: ignore[no-untyped-def]
+    filterset = _register_filter(request)
+    people = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    grid = selectors.stakeholder_grid(people.filter(active=True).order_by("name"))
+    return render_page(
+        request,
+        "stakeholders/stakeholder_map.html",
+        {"filter": filterset, "grid": grid},
+        partial="grid",
+    )
+
+
+@login_required
+def stakeholder_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    person = get_object_or_404(selectors.stakeholder_list(request.user), pk=pk)
+    return render(
+        request,
+        "stakeholders/stakeholder_detail.html",
+        {
+            "person": person,
+            "can_edit": person.is_editable_by(request.user),
+            "meetings": selectors.interaction_list(request.user).filter(attendees=person)[:15],
+            "commitments": selectors.action_item_list(request.user).filter(
+                owner_stakeholder=person
+            )[:15],
+            "history": history_entries(person) if is_it_side(request.user) else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stakeholder_form(request, pk: int | None = None):  # type: ignore[no-untyped-def]
+    person = None
+    if pk is not None:
+        person = get_object_or_404(Stakeholder.objects.visible_to(request.user), pk=pk)
+        _editable_or_403(person, request.user)
+    elif not may_write(request.user) or role_of(request.user) == Role.INTEGRATION:
+        raise PermissionDenied
+    initial = {"unit": request.GET.get("unit")} if person is None else None
+    form = StakeholderForm(
+        request.POST or None, instance=person, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            person = form.save()
+        messages.success(request, f"{person.name} saved.")
+        return redirect(person)
+    return render(request, "stakeholders/stakeholder_form.html", {"form": form, "person": person})
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+def _commitment_filter(request):  # type: ignore[no-untyped-def]
+    data = request.GET.copy()
+    if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
+        data["mine"] = "true"  # a BRM's default view: their own promises
+    if "status" not in data:
+        data["status"] = "open"
+    return ActionItemFilterSet(
+        data, queryset=selectors.action_item_list(request.user), request=request
+    )
+
+
+@login_required
+def action_list(request):  # type: ignore[no-untyped-def]
+    filterset = _commitment_filter(request)
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    if not request.GET.get("ordering"):
+        qs = qs.order_by("due_date", "pk")
+    page = paginate(request, qs)
+    editable_units = set(
+        BusinessUnit.objects.editable_by(request.user).values_list("pk", flat=True)
+    )
+    return render_page(
+        request,
+        "stakeholders/action_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "qs": querystring_without(request, "page"),
+            "editable_units": editable_units,
+        },
+    )
+
+
+@login_required
+def action_export(request):  # type: ignore[no-untyped-def]
+    filterset = _commitment_filter(request)
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    rows = (
+        (
+            a.title,
+            a.unit.name,
+            a.get_owner_side_display(),
+            a.owner_name,
+            a.due_date.isoformat(),
+            a.get_status_display(),
+            a.outcome.replace("_", " "),
+            a.completed_at.date().isoformat() if a.completed_at else "",
+        )
+        for a in filterset.qs.order_by("due_date", "pk").iterator(chunk_size=500)
+    )
+    header = [
+        "Commitment",
+        "Business unit",
+        "Side",
+        "Owner",
+        "Due",
+        "Status",
+        "Outcome",
+        "Completed",
+    ]
+    return csv_response("commitments.csv", header, rows)
+
+
+@login_required
+def action_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
+    can_edit = item.is_editable_by(request.user)
+    form = None
+    if can_edit and request.method == "POST":
+        form = ActionItemForm(request.POST, instance=item)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Commitment updated.")
+            return redirect(item)
+    elif can_edit:
+        form = ActionItemForm(instance=item)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "stakeholders/action_detail.html",
+        {
+            "item": item,
+            "form": form,
+            "can_edit": can_edit,
+            "drop_form": DropForm(),
+            "history": history_entries(item) if is_it_side(request.user) else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_transition(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+    """Mark done, drop or reopen. With htmx, the row re-renders in place."""
+    item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
+    _editable_or_403(item, request.user)
+    try:
+        if operation == "done":
+            services.complete_action_item(item, actor=request.user)
+            messages.success(request, f"“{item.title}” marked done.")
+        elif operation == "drop":
+            form = DropForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Say why the commitment is dropped.")
+                return redirect(item)
+            services.drop_action_item(item, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, f"“{item.title}” dropped.")
+        elif operation == "reopen":
+            services.reopen_action_item(item, actor=request.user)
+            messages.success(request, f"“{item.title}” reopened.")
+        else:
+            raise Http404
+    except services.StateConflict as exc:
+        if request.htmx:
+            return HttpResponse(str(exc), status=409)
+        messages.error(request, str(exc))
+        return redirect(item)
+    if request.htmx:
+        response = render(
+            request,
+            "stakeholders/action_list.html#row",
+            {"item": item, "editable_units": {item.unit_id}},
+        )
+        return trigger_client_event(response, "commitmentChanged")
+    return redirect(_safe_next(request, item.get_absolute_url()))
+
+
+def _safe_next(request, default: str) -> str:  # type: ignore[no-untyped-def]
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return default

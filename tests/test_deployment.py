@@ -1,0 +1,124 @@
+"""The deployment shapes: production settings pass Django's deploy checks, a missing SECRET_KEY
+is refused, and the zero-configuration `make run` setup (SQLite + filesystem broker) serves pages.
+
+Each test runs `manage.py` in a subprocess so settings are read fresh from the environment it is
+given, exactly as a real deployment would read them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANAGE = str(REPO_ROOT / "manage.py")
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/brm"
+
+
+def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, MANAGE, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def base_env(**overrides: str) -> dict[str, str]:
+    """A copy of this process's environment without the settings a test must choose itself."""
+    env = dict(os.environ)
+    for name in ("SECRET_KEY_FILE", "SECURE_SSL_REDIRECT", "BEHIND_TLS_PROXY", "DEBUG"):
+        env.pop(name, None)
+    env.update(overrides)
+    return env
+
+
+def test_production_settings_pass_deploy_checks() -> None:
+    # The production values of `.env.example` / docker-compose.yml.
+    env = base_env(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="brm.example.org",
+        SECURE_SSL_REDIRECT="1",
+        # Without it Django warns (security.W021); .env.example sets it for production too.
+        SECURE_HSTS_PRELOAD="1",
+        STATIC_STORAGE="manifest",
+        DATABASE_URL=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    # pytest-env sets it for the Playwright tests; Django rightly refuses it in deployment.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_missing_secret_key_is_refused_when_debug_is_off() -> None:
+    env = base_env(DEBUG="0")
+    env.pop("SECRET_KEY", None)
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_page(url: str, timeout: float) -> str | None:
+    """The body of `url` once it answers 200, or None when it has not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return response.read().decode()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    return None
+
+
+def test_embedded_run_configuration_serves_the_login_page(tmp_path: Path) -> None:
+    # What `make run` does: no DATABASE_URL / REDIS_URL, so SQLite and the filesystem broker.
+    env = base_env(DEBUG="1", BRM_VAR_DIR=str(tmp_path))
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STATIC_STORAGE"):
+        env.pop(name, None)
+
+    migrate = manage("migrate", "--noinput", env=env, timeout=300)
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    assert (tmp_path / "brm.sqlite3").is_file()
+
+    port = free_port()
+    log_path = tmp_path / "runserver.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            body = wait_for_page(f"http://127.0.0.1:{port}/accounts/login/", timeout=20)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    if body is None:
+        pytest.fail("runserver did not answer 200 on /accounts/login/:\n" + log_path.read_text())
+    assert 'name="username"' in body
