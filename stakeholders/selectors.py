@@ -57,6 +57,7 @@ def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
             ),
             last_contact_at=Subquery(last_contact),
         )
+        .order_by("name")  # aggregation drops Meta.ordering, and pages need a stable order
     )
 
 
