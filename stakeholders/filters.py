@@ -25,6 +25,18 @@ def _visible_units(request) -> QuerySet[BusinessUnit]:  # type: ignore[no-untype
     return BusinessUnit.objects.visible_to(request.user)
 
 
+def _visible_stakeholders(request) -> QuerySet[Stakeholder]:  # type: ignore[no-untyped-def]
+    if request is None:
+        return Stakeholder.objects.none()
+    return Stakeholder.objects.visible_to(request.user)
+
+
+def _visible_interactions(request) -> QuerySet[Interaction]:  # type: ignore[no-untyped-def]
+    if request is None:
+        return Interaction.objects.none()
+    return Interaction.objects.visible_to(request.user)
+
+
 class SearchFilterSet(filters.FilterSet):
     """Adds `search=` over `search_fields`, matched word by word, case-insensitively."""
 
@@ -100,6 +112,9 @@ class ActionItemFilterSet(SearchFilterSet):
     search_fields = ("title", "description")
     unit = filters.ModelChoiceFilter(queryset=_visible_units)
     status = filters.ChoiceFilter(choices=ActionStatus.choices)
+    # Scoped like `unit`: another unit's id must answer as an unknown id does, confirming nothing.
+    owner_stakeholder = filters.ModelChoiceFilter(queryset=_visible_stakeholders)
+    interaction = filters.ModelChoiceFilter(queryset=_visible_interactions)
     owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
     overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
     mine = filters.BooleanFilter(method="filter_mine", label="Only mine")

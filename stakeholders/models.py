@@ -322,6 +322,15 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
+OUTCOME_LABELS = {
+    "open": "Open",
+    "overdue": "Overdue",
+    "on_time": "Done on time",
+    "late": "Done late",
+    "dropped": "Dropped",
+}
+
+
 class ActionItemQuerySet(UnitScopedQuerySet):
     def overdue(self, today: date | None = None) -> ActionItemQuerySet:
         return self.filter(status=ActionStatus.OPEN, due_date__lt=today or timezone.localdate())
@@ -428,6 +437,10 @@ class ActionItem(UnitScopedModel):
         if self.status == ActionStatus.DROPPED:
             return "dropped"
         return "overdue" if self.is_overdue else "open"
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
 
     def clean(self) -> None:
         errors = {}

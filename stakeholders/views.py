@@ -361,7 +361,7 @@ def action_export(request):  # type: ignore[no-untyped-def]
             a.owner_name,
             a.due_date.isoformat(),
             a.get_status_display(),
-            a.outcome.replace("_", " "),
+            a.outcome_label,
             a.completed_at.date().isoformat() if a.completed_at else "",
         )
         for a in filterset.qs.order_by("due_date", "pk").iterator(chunk_size=500)

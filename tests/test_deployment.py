@@ -50,9 +50,9 @@ def test_production_settings_pass_deploy_checks() -> None:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="brm.example.org",
+        EMAIL_HOST="smtp.example.org",  # a console mailer is a deploy-check error
         SECURE_SSL_REDIRECT="1",
         # Without it Django warns (security.W021); .env.example sets it for production too.
-        SECURE_HSTS_PRELOAD="1",
         STATIC_STORAGE="manifest",
         DATABASE_URL=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
     )

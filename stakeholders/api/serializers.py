@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from brm.roles import is_it_side
 from stakeholders.models import (
@@ -28,17 +29,19 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class WritableUnitField(ScopedPrimaryKeyRelatedField):
-    """On writes the unit must also be one the caller may change."""
+    """On writes the unit must also be one the caller may change.
 
-    default_error_messages = {
-        "not_editable": "You may read this business unit but not change its records.",
-    }
+    A unit the caller may read but not change is a 403, as for any other write to it: the unit is
+    visible to them, so refusing it confirms nothing. Units they cannot see stay "invalid pk".
+    """
+
+    not_editable_message = "You may read this business unit but not change its records."
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]
         unit = super().to_internal_value(data)
         request = self.context.get("request")
         if request and not unit.is_editable_by(request.user):
-            self.fail("not_editable")
+            raise PermissionDenied(self.not_editable_message)
         return unit
 
 

@@ -321,7 +321,7 @@ class Command(BaseCommand):
                 completed = timezone.make_aware(
                     datetime.combine(due + timedelta(days=rng.randint(-10, 12)), time(12))
                 )
-                completed = min(completed, now)
+                completed = min(completed, now - timedelta(hours=rng.randint(2, 200)))
             elif roll < 0.7:
                 status = ActionStatus.DROPPED
         return ActionItem(
