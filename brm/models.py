@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -23,6 +24,8 @@ class TimeStampedModel(models.Model):
 
 
 TOKEN_PREFIX = "brm"
+# `issue` makes hex key ids; anything else (a NUL byte, say) never reaches the database.
+_KEY_ID = re.compile(r"[0-9a-f]{1,16}")
 
 
 def _hash(secret: str) -> str:
@@ -83,7 +86,7 @@ class ApiToken(TimeStampedModel):
     def authenticate(cls, raw: str) -> ApiToken | None:
         """The usable token matching `raw`, or None. Constant-time comparison of the secret."""
         parts = raw.split("_", 2)
-        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _KEY_ID.fullmatch(parts[1]):
             return None
         token = cls.objects.usable().select_related("user").filter(key_id=parts[1]).first()
         if token is None or not hmac.compare_digest(token.secret_hash, _hash(parts[2])):

@@ -270,6 +270,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "stakeholders.tasks.sweep_pending_handover_packs",
         "schedule": 600.0,
     },
+    # Complaint deadlines: each escalation level is claimed once, so running often is safe.
+    "check-complaint-deadlines": {
+        "task": "complaints.tasks.check_complaint_deadlines",
+        "schedule": 300.0,
+    },
+    "sweep-pending-complaint-notifications": {
+        "task": "complaints.tasks.sweep_pending_complaint_notifications",
+        "schedule": 300.0,
+    },
+    # Reminders before reviews and overdue notices; each is sent once, so hourly is safe.
+    "send-review-reminders": {
+        "task": "reviews.tasks.send_review_reminders",
+        "schedule": 3600.0,
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------

@@ -1,3 +1,433 @@
-"""Complaints with escalation, and feedback (built in a later issue)."""
+"""Complaints with escalation, and feedback (compliments and suggestions).
+
+ISO 10002 steps: receive, acknowledge, investigate, respond, close, each within published time
+frames. The time frames live in `ComplaintSettings`; the state machine in `complaints.workflow`;
+the timeline (`ComplaintEvent`) is append-only; `ComplaintNotification` is the outbox that makes
+every email safe to retry and impossible to send twice.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from brm.models import TimeStampedModel
+from brm.roles import Role, leader_unit_id, reads_all_units, role_of
+from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    INVESTIGATING = "investigating", "Investigating"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.INVESTIGATING)
+
+# Defaults in code; an administrator overrides them in the admin (ComplaintSettings).
+DEFAULT_ACK_HOURS = {"low": 24, "medium": 8, "high": 4, "critical": 1}
+DEFAULT_RESOLVE_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 8}
+
+HEAD_OF_BRM_GROUP = "Head of BRM"
+
+
+class ComplaintSettings(models.Model):
+    """Targets and escalation steps an administrator tunes; one row, created with defaults."""
+
+    ack_hours_low = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["low"])
+    ack_hours_medium = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["medium"])
+    ack_hours_high = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["high"])
+    ack_hours_critical = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["critical"])
+    resolve_hours_low = models.PositiveIntegerField(default=DEFAULT_RESOLVE_HOURS["low"])
+    resolve_hours_medium = models.PositiveIntegerField(default=DEFAULT_RESOLVE_HOURS["medium"])
+    resolve_hours_high = models.PositiveIntegerField(default=DEFAULT_RESOLVE_HOURS["high"])
+    resolve_hours_critical = models.PositiveIntegerField(default=DEFAULT_RESOLVE_HOURS["critical"])
+    reopen_window_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text="How long after resolution the complainant may reopen.",
+    )
+    level2_after_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="Hours after a deadline is breached before the head of BRM is told (level 2).",
+    )
+    level3_after_hours = models.PositiveIntegerField(
+        default=72,
+        help_text="Hours after a deadline is breached before the executive is told (level 3).",
+    )
+    head_of_brm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=f"Level-2 escalations go here; if empty, to the '{HEAD_OF_BRM_GROUP}' group.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "complaint settings"
+        verbose_name_plural = "complaint settings"
+
+    def __str__(self) -> str:
+        return "Complaint targets and escalation"
+
+    @classmethod
+    def get(cls) -> ComplaintSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def ack_hours(self, severity: str) -> int:
+        return int(getattr(self, f"ack_hours_{severity}"))
+
+    def resolve_hours(self, severity: str) -> int:
+        return int(getattr(self, f"resolve_hours_{severity}"))
+
+
+class ComplaintQuerySet(UnitScopedQuerySet):
+    def visible_to(self, user: AnyUser) -> ComplaintQuerySet:
+        """IT reads all; a leader reads their unit's complaints and their own, nothing else."""
+        if reads_all_units(user):
+            return self
+        if role_of(user) == Role.LEADER:
+            unit_id = leader_unit_id(user)
+            q = Q(complainant=user)
+            if unit_id is not None:
+                q |= Q(unit_id=unit_id)
+            return self.filter(q)
+        return self.none()
+
+    def open(self) -> ComplaintQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now: datetime | None = None) -> ComplaintQuerySet:
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Status.RECEIVED, acknowledge_by__lt=now)
+            | Q(status__in=OPEN_STATUSES, resolve_by__lt=now)
+        )
+
+
+class FollowUpKind(models.TextChoices):
+    CHANGE = "change", "A change"
+    DEMAND = "demand", "A demand (new work)"
+    IMPROVEMENT = "improvement", "An improvement"
+
+
+class Complaint(UnitScopedModel):
+    """A complaint from the business about IT, worked to closure within the published targets.
+
+    `status` changes only through `complaints.workflow.transition_complaint`, which writes the
+    timeline. Deadlines are computed once from the targets in force when it was filed, so a later
+    change of targets does not move promises already made.
+    """
+
+    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="complaints")
+    service = models.ForeignKey(
+        "portfolio.Service",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        help_text="The IT service concerned, if known.",
+    )
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000, help_text="What happened, in your own words.")
+    remedy_requested = models.TextField(
+        blank=True, max_length=2000, help_text="What would put it right for you?"
+    )
+    severity = models.CharField(max_length=10, choices=Severity, default=Severity.MEDIUM)
+    status = models.CharField(max_length=15, choices=Status, default=Status.RECEIVED, db_index=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(3)]
+    )
+    acknowledge_by = models.DateTimeField()
+    resolve_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True, max_length=5000)
+    resolution_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rated_at = models.DateTimeField(null=True, blank=True)
+    follow_up_kind = models.CharField(max_length=12, choices=FollowUpKind, blank=True)
+    follow_up_reference = models.CharField(
+        max_length=200, blank=True, help_text="The change, demand or improvement, e.g. 'CR-118'."
+    )
+    follow_up_done_at = models.DateTimeField(null=True, blank=True)
+    follow_up_outcome = models.TextField(blank=True, max_length=2000)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["status", "resolve_by"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolution_rating__isnull=True)
+                | (Q(resolution_rating__gte=1) & Q(resolution_rating__lte=5)),
+                name="complaint_rating_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=0) & Q(escalation_level__lte=3),
+                name="complaint_escalation_0_3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference or 'New'}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:complaint_detail", args=[self.pk])
+
+    @staticmethod
+    def make_reference(pk: int, at: datetime) -> str:
+        """Human-friendly and unique because it comes from the primary key, never a row count."""
+        return f"C-{at.year}-{pk:05d}"
+
+    def set_deadlines(self, start: datetime, targets: ComplaintSettings) -> None:
+        self.acknowledge_by = start + timedelta(hours=targets.ack_hours(self.severity))
+        self.resolve_by = start + timedelta(hours=targets.resolve_hours(self.severity))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def ack_overdue(self) -> bool:
+        return self.status == Status.RECEIVED and self.acknowledge_by < timezone.now()
+
+    @property
+    def resolve_overdue(self) -> bool:
+        return self.is_open and self.resolve_by < timezone.now()
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.ack_overdue or self.resolve_overdue
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        if self.status == Status.RECEIVED:
+            return self.acknowledge_by
+        return self.resolve_by if self.is_open else None
+
+    def reopen_until(self, targets: ComplaintSettings | None = None) -> datetime | None:
+        if self.resolved_at is None:
+            return None
+        targets = targets or ComplaintSettings.get()
+        return self.resolved_at + timedelta(days=targets.reopen_window_days)
+
+
+class AppendOnlyError(Exception):
+    """The complaint timeline is a record of what happened: it is never changed or deleted."""
+
+
+class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
+    # Bulk paths bypass Model.save/delete, so they are closed too.
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("Complaint events cannot be changed.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("Complaint events cannot be deleted.")
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", "Filed"
+    TRANSITION = "transition", "Status change"
+    COMMENT = "comment", "Comment"
+    ESCALATION = "escalation", "Escalation"
+    RATING = "rating", "Rating"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class ComplaintEvent(models.Model):
+    """One entry of a complaint's timeline: who did what, when, from which state to which.
+
+    Append-only: `save` refuses updates and `delete` refuses, and the admin and API expose no
+    way to change one. The complaint is PROTECTed so deleting it cannot erase its timeline.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=EventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system acted (escalations).",
+    )
+    from_status = models.CharField(max_length=15, choices=Status, blank=True)
+    to_status = models.CharField(max_length=15, choices=Status, blank=True)
+    comment = models.TextField(blank=True, max_length=5000)
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ComplaintEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError("Complaint events cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("Complaint events cannot be deleted.")
+
+
+class NotificationKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    STATUS_CHANGE = "status_change", "Status change"
+    ESCALATION = "escalation", "Escalation"
+    FOLLOW_UP = "follow_up", "Follow-up done"
+
+
+class ComplaintNotification(TimeStampedModel):
+    """The outbox: one row per email that must go out, written in the same transaction.
+
+    A sender claims a row with a conditional UPDATE on `sent_at`, so a retry or a second worker
+    sends nothing; a sweep re-queues rows the broker never received. The unique constraints make
+    "each escalation level once" and "one acknowledgement" hold even against concurrent jobs.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=NotificationKind)
+    event = models.ForeignKey(
+        ComplaintEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    recipients = models.TextField(blank=True, help_text="Comma-separated, filled when sent.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "level"],
+                condition=Q(kind="escalation"),
+                name="complaint_escalation_level_once",
+            ),
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(kind="acknowledgement"),
+                name="complaint_acknowledgement_once",
+            ),
+            models.UniqueConstraint(
+                fields=["event"], condition=Q(event__isnull=False), name="complaint_event_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for complaint {self.complaint_id}"
+
+
+# --- Feedback ---------------------------------------------------------------------------------
+
+
+class FeedbackKind(models.TextChoices):
+    COMPLIMENT = "compliment", "Compliment"
+    SUGGESTION = "suggestion", "Suggestion"
+
+
+class FeedbackQuerySet(UnitScopedQuerySet):
+    def visible_to(self, user: AnyUser) -> FeedbackQuerySet:
+        """IT reads all; a leader reads their unit's feedback and their own."""
+        if reads_all_units(user):
+            return self
+        if user.is_authenticated and role_of(user) == Role.LEADER:
+            unit_id = leader_unit_id(user)
+            q = Q(author=user)
+            if unit_id is not None:
+                q |= Q(unit_id=unit_id)
+            return self.filter(q)
+        if user.is_authenticated:
+            return self.filter(author=user)
+        return self.none()
+
+
+class Feedback(TimeStampedModel):
+    """A compliment or a suggestion for a team or a person in IT: share the credit."""
+
+    kind = models.CharField(max_length=12, choices=FeedbackKind, default=FeedbackKind.COMPLIMENT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    about_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_received",
+        verbose_name="person in IT",
+    )
+    about_team = models.CharField(max_length=120, blank=True, verbose_name="team in IT")
+    unit = models.ForeignKey(
+        BusinessUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feedback",
+        help_text="The business unit it comes from (shown on that unit's timeline).",
+    )
+    message = models.TextField(max_length=2000)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "feedback"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "kind", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(about_person__isnull=False) | ~Q(about_team=""),
+                name="feedback_about_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.about_label}"
+
+    @property
+    def about_label(self) -> str:
+        if self.about_person_id:
+            person = self.about_person
+            name = person.get_full_name() or person.get_username()  # type: ignore[union-attr]
+            return f"{name} ({self.about_team})" if self.about_team else name
+        return self.about_team

@@ -1,3 +1,235 @@
-"""Service reviews at planned intervals and the changes raised at them (built in a later issue)."""
+"""Service reviews at planned intervals, the changes raised at them, and the reminders sent."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from brm.models import TimeStampedModel
+from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
+
+if TYPE_CHECKING:
+    from stakeholders.models import BusinessUnit as Unit
+
+
+class ReviewSettings(models.Model):
+    """Reminder timing an administrator tunes in the admin; one row, created with defaults."""
+
+    reminder_days_ahead = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Send the reminder and invitation this many days before a review.",
+    )
+    overdue_grace_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(60)],
+        help_text="A planned review not marked held this many days after its time is overdue.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "review settings"
+        verbose_name_plural = "review settings"
+
+    def __str__(self) -> str:
+        return "Review reminder settings"
+
+    @classmethod
+    def get(cls) -> ReviewSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class ReviewStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ServiceReviewQuerySet(UnitScopedQuerySet):
+    def upcoming(self, now: datetime | None = None) -> ServiceReviewQuerySet:
+        return self.filter(status=ReviewStatus.PLANNED, scheduled_at__gte=now or timezone.now())
+
+    def overdue(
+        self, now: datetime | None = None, grace_days: int | None = None
+    ) -> ServiceReviewQuerySet:
+        """Planned reviews whose time has passed by more than the grace days, still not held."""
+        if grace_days is None:
+            grace_days = ReviewSettings.get().overdue_grace_days
+        cutoff = (now or timezone.now()) - timedelta(days=grace_days)
+        return self.filter(status=ReviewStatus.PLANNED, scheduled_at__lt=cutoff)
+
+
+class ServiceReview(UnitScopedModel):
+    """A review with a business unit of the services it consumes (ISO/IEC 20000 "at planned
+    intervals"). When held, the performance pack for the period is frozen into
+    `performance_pack`, so later metric corrections never rewrite what was discussed.
+    """
+
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="reviews")
+    services = models.ManyToManyField(
+        "portfolio.Service", blank=True, related_name="reviews", verbose_name="services covered"
+    )
+    scheduled_at = models.DateTimeField(db_index=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=ReviewStatus, default=ReviewStatus.PLANNED)
+    agenda = models.TextField(blank=True, max_length=5000)
+    attendees = models.ManyToManyField(
+        "stakeholders.Stakeholder",
+        blank=True,
+        related_name="reviews",
+        verbose_name="business attendees",
+    )
+    it_attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviews", verbose_name="IT attendees"
+    )
+    period_start = models.DateField(help_text="First day of the period the pack covers.")
+    period_end = models.DateField(help_text="Last day of the period the pack covers.")
+    minutes = models.TextField(blank=True, max_length=20000)
+    outcome = models.TextField(blank=True, max_length=2000)
+    performance_pack = models.JSONField(null=True, blank=True, editable=False)
+    held_at = models.DateTimeField(null=True, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["performance_pack"])
+    objects = ServiceReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "status", "scheduled_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(held_at__isnull=False),
+                name="review_held_has_held_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="review_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Service review with {self.unit} on {timezone.localdate(self.scheduled_at)}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review_detail", args=[self.pk])
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.scheduled_at + timedelta(minutes=self.duration_minutes)
+
+    def is_overdue(self, now: datetime | None = None, grace_days: int = 1) -> bool:
+        cutoff = (now or timezone.now()) - timedelta(days=grace_days)
+        return self.status == ReviewStatus.PLANNED and self.scheduled_at < cutoff
+
+    @property
+    def ical_uid(self) -> str:
+        host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return f"review-{self.pk}@{host or 'brm'}"
+
+
+def default_period(unit: Unit, scheduled_at: datetime) -> tuple[date, date]:
+    """The pack covers the cadence before the review: from one cadence back to the day before."""
+    end = timezone.localdate(scheduled_at) - timedelta(days=1)
+    return end - timedelta(days=unit.review_cadence_days - 1), end
+
+
+class ChangeKind(models.TextChoices):
+    SCOPE = "scope", "Change to scope"
+    CONTRACT = "contract", "Change to contract"
+
+
+class ChangeStatus(models.TextChoices):
+    RAISED = "raised", "Raised"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    IMPLEMENTED = "implemented", "Implemented"
+
+
+# Which decisions may follow which: a rejected or implemented change is closed.
+CHANGE_TRANSITIONS = {
+    ChangeStatus.RAISED: {ChangeStatus.ACCEPTED, ChangeStatus.REJECTED},
+    ChangeStatus.ACCEPTED: {ChangeStatus.IMPLEMENTED, ChangeStatus.REJECTED},
+    ChangeStatus.REJECTED: set(),
+    ChangeStatus.IMPLEMENTED: set(),
+}
+
+
+class ChangeRequestQuerySet(UnitScopedQuerySet):
+    unit_path = "review__unit"
+
+
+class ChangeRequest(UnitScopedModel):
+    """A change to the scope of a service or to the contract, raised at a review."""
+
+    review = models.ForeignKey(
+        ServiceReview, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    service = models.ForeignKey(
+        "portfolio.Service",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_requests",
+    )
+    kind = models.CharField(max_length=10, choices=ChangeKind, default=ChangeKind.SCOPE)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    status = models.CharField(max_length=12, choices=ChangeStatus, default=ChangeStatus.RAISED)
+    decision = models.TextField(blank=True, max_length=2000)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_unit(self) -> BusinessUnit:
+        return self.review.unit
+
+
+class NoticeKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder before the review"
+    OVERDUE = "overdue", "Overdue notice"
+
+
+class ReviewNotice(TimeStampedModel):
+    """One email sent about a review to one person. The unique row is also the claim that makes
+    the reminder job safe to run twice: whoever inserts it sends, everybody else skips.
+    """
+
+    review = models.ForeignKey(ServiceReview, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.EmailField()
+    kind = models.CharField(max_length=10, choices=NoticeKind)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "recipient", "kind"], name="review_notice_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"

@@ -378,6 +378,14 @@ class ActionItem(UnitScopedModel):
         related_name="action_items",
         help_text="The meeting where this was promised.",
     )
+    review = models.ForeignKey(
+        "reviews.ServiceReview",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        help_text="The service review where this was promised.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -133,9 +133,9 @@ def interaction_create(request, pk: int):  # type: ignore[no-untyped-def]
                 it_participants=data["it_participants"],
                 commitments=[c for c in (f.to_input(request.user) for f in formset) if c],
             )
-            messages.success(request, "Meeting logged.")
             if request.htmx:
-                # A fresh form in place, and the timeline reloads itself on this event.
+                # A fresh form in place, and the timeline reloads itself on this event. The form
+                # says "logged" itself: a flash message would only reappear on the next page.
                 response = render(
                     request,
                     "stakeholders/unit_detail.html#log-form",
@@ -147,6 +147,7 @@ def interaction_create(request, pk: int):  # type: ignore[no-untyped-def]
                     },
                 )
                 return trigger_client_event(response, "interactionLogged")
+            messages.success(request, "Meeting logged.")
             return redirect(unit)
     else:
         form = InteractionForm(unit=unit)
@@ -166,9 +167,13 @@ def unit_handover(request, pk: int):  # type: ignore[no-untyped-def]
         raise Http404  # a working document of IT's; the business side has its own unit page
     pack = selectors.handover_pack(unit, request.user)
     last = unit.handovers.select_related("from_brm", "to_brm").first()
-    return render(
-        request, "stakeholders/unit_handover.html", {"unit": unit, "pack": pack, "last": last}
-    )
+    context = {
+        "unit": unit,
+        "pack": pack,
+        "last": last,
+        "map_query": {"unit": unit.pk},  # the map's cells link to this unit's people only
+    }
+    return render(request, "stakeholders/unit_handover.html", context)
 
 
 @login_required
@@ -416,17 +421,17 @@ def action_transition(request, pk: int, operation: str):  # type: ignore[no-unty
     try:
         if operation == "done":
             services.complete_action_item(item, actor=request.user)
-            messages.success(request, f"“{item.title}” marked done.")
+            done = f"“{item.title}” marked done."
         elif operation == "drop":
             form = DropForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Say why the commitment is dropped.")
                 return redirect(item)
             services.drop_action_item(item, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, f"“{item.title}” dropped.")
+            done = f"“{item.title}” dropped."
         elif operation == "reopen":
             services.reopen_action_item(item, actor=request.user)
-            messages.success(request, f"“{item.title}” reopened.")
+            done = f"“{item.title}” reopened."
         else:
             raise Http404
     except services.StateConflict as exc:
@@ -435,12 +440,14 @@ def action_transition(request, pk: int, operation: str):  # type: ignore[no-unty
         messages.error(request, str(exc))
         return redirect(item)
     if request.htmx:
+        # The re-rendered row shows the change; a flash message would only pile up for later.
         response = render(
             request,
             "stakeholders/action_list.html#row",
             {"item": item, "editable_units": {item.unit_id}},
         )
         return trigger_client_event(response, "commitmentChanged")
+    messages.success(request, done)
     return redirect(_safe_next(request, item.get_absolute_url()))
 
 

@@ -89,3 +89,98 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Promise {n}")
     owner_side = OwnerSide.IT
     due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+
+
+# --- Service portfolio and reviews --------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from portfolio.models import Service, ServiceMetric  # noqa: E402
+from reviews.models import ServiceReview  # noqa: E402
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    availability_target = Decimal("99.5")
+
+    @factory.post_generation
+    def consumers(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.consumers.set(extracted)
+
+
+class ServiceMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceMetric
+
+    service = factory.SubFactory(ServiceFactory)
+    period_start = factory.Sequence(
+        lambda n: timezone.localdate().replace(day=1) - timedelta(days=31 * (n + 1))
+    )
+    period_end = factory.LazyAttribute(lambda m: m.period_start + timedelta(days=27))
+    availability = Decimal("99.9")
+    incidents = 1
+    major_incidents = 0
+
+
+class ServiceReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceReview
+
+    unit = factory.SubFactory(BusinessUnitFactory)
+    scheduled_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+    period_start = factory.LazyAttribute(
+        lambda r: timezone.localdate(r.scheduled_at) - timedelta(days=90)
+    )
+    period_end = factory.LazyAttribute(
+        lambda r: timezone.localdate(r.scheduled_at) - timedelta(days=1)
+    )
+
+
+# --- Complaints -------------------------------------------------------------------------------
+# Model paths as strings: the complaints app's imports stay out of this module's header, which
+# other apps' factories share.
+
+_ACK_HOURS = {"low": 24, "medium": 8, "high": 4, "critical": 1}
+_RESOLVE_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 8}
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    """A complaint as `file_complaint` leaves it, without its timeline or notifications.
+
+    Tests about filing use the service; this is for lists, reports and scope.
+    """
+
+    class Meta:
+        model = "complaints.Complaint"
+        skip_postgeneration_save = True
+
+    unit = factory.SubFactory(BusinessUnitFactory)
+    title = factory.Sequence(lambda n: f"Complaint {n}")
+    description = "The report was late again."
+    severity = "medium"
+    acknowledge_by = factory.LazyAttribute(
+        lambda c: timezone.now() + timedelta(hours=_ACK_HOURS[c.severity])
+    )
+    resolve_by = factory.LazyAttribute(
+        lambda c: timezone.now() + timedelta(hours=_RESOLVE_HOURS[c.severity])
+    )
+
+    @factory.post_generation
+    def reference(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create:
+            self.reference = extracted or f"C-{timezone.now().year}-{self.pk:05d}"
+            type(self).objects.filter(pk=self.pk).update(reference=self.reference)
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "complaints.Feedback"
+
+    kind = "compliment"
+    about_team = "Service desk"
+    message = factory.Sequence(lambda n: f"Thank you for the quick fix #{n}.")

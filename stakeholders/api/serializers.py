@@ -76,6 +76,8 @@ class BusinessUnitSerializer(serializers.ModelSerializer):
     def validate(self, attrs):  # type: ignore[no-untyped-def]
         brm = attrs.get("brm", getattr(self.instance, "brm", None))
         deputy = attrs.get("deputy", getattr(self.instance, "deputy", None))
+        if "brm" in attrs and "deputy" not in attrs and deputy == brm:
+            deputy = None  # the deputy steps up and stops deputising (`services.reassign_brm`)
         if brm is not None and deputy is not None and brm == deputy:
             raise serializers.ValidationError({"deputy": ["The deputy must differ from the BRM."]})
         parent = attrs.get("parent")
@@ -155,7 +157,12 @@ class InteractionSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):  # type: ignore[no-untyped-def]
         unit = attrs.get("unit", getattr(self.instance, "unit", None))
-        strangers = [s.pk for s in attrs.get("attendees", []) if s.unit_id != unit.pk]
+        attendees = attrs.get("attendees")
+        if attendees is None:
+            # A meeting moved to another unit must not keep the old unit's people as attendees.
+            moved = self.instance is not None and unit.pk != self.instance.unit_id
+            attendees = self.instance.attendees.all() if moved else []
+        strangers = [s.pk for s in attendees if s.unit_id != unit.pk]
         if strangers:
             raise serializers.ValidationError(
                 {"attendees": [f"Not stakeholders of this unit: {strangers}."]}

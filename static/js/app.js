@@ -22,6 +22,65 @@
           options: { scales: { y: { min: -2, max: 2, ticks: { stepSize: 1 } } }, plugins: { legend: { display: false } } }
         });
       }
+      if (canvas.dataset.chart === "complaints-open") {
+        var colours = { low: "#6c757d", medium: "#0dcaf0", high: "#fd7e14", critical: "#dc3545" };
+        new window.Chart(canvas, {
+          type: "bar",
+          data: {
+            labels: rows.units,
+            datasets: rows.severities.map(function (s) {
+              return { label: s, data: rows.open[s], backgroundColor: colours[s] };
+            })
+          },
+          options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
+        });
+      }
+      if (canvas.dataset.chart === "complaints-targets") {
+        new window.Chart(canvas, {
+          type: "bar",
+          data: {
+            labels: rows.targets.map(function (t) { return t.severity; }),
+            datasets: [
+              { label: "Acknowledged on time", data: rows.targets.map(function (t) { return t.ack_pct; }), backgroundColor: "#0d6efd" },
+              { label: "Resolved on time", data: rows.targets.map(function (t) { return t.resolve_pct; }), backgroundColor: "#198754" }
+            ]
+          },
+          options: { scales: { y: { min: 0, max: 100 } } }
+        });
+      }
+      if (canvas.dataset.chart === "availability") {
+        // A sparkline in the performance pack: availability per period, target dashed.
+        var target = parseFloat(canvas.dataset.target);
+        new window.Chart(canvas, {
+          type: "line",
+          data: {
+            labels: rows.map(function (r) { return r.period; }),
+            datasets: [
+              { data: rows.map(function (r) { return r.availability; }), borderColor: "#0d6efd", borderWidth: 2, tension: .2,
+                pointRadius: 2, pointBackgroundColor: rows.map(function (r) { return r.met ? "#146c43" : "#a61b1b"; }) },
+              { data: rows.map(function () { return target; }), borderColor: "#6c757d", borderDash: [4, 3], borderWidth: 1, pointRadius: 0 }
+            ]
+          },
+          options: { responsive: false, animation: false, plugins: { legend: { display: false }, tooltip: { enabled: true } },
+            scales: { x: { display: false }, y: { display: false } } }
+        });
+      }
+      if (canvas.dataset.chart === "service-metrics") {
+        new window.Chart(canvas, {
+          data: {
+            labels: rows.map(function (r) { return r.period; }),
+            datasets: [
+              { type: "line", label: "Availability %", yAxisID: "y", data: rows.map(function (r) { return r.availability; }),
+                borderColor: "#0d6efd", tension: .2, pointBackgroundColor: rows.map(function (r) { return r.sla_met ? "#146c43" : "#a61b1b"; }) },
+              { type: "line", label: "Target %", yAxisID: "y", data: rows.map(function (r) { return r.target; }),
+                borderColor: "#6c757d", borderDash: [5, 4], pointRadius: 0 },
+              { type: "bar", label: "Incidents", yAxisID: "y2", data: rows.map(function (r) { return r.incidents; }),
+                backgroundColor: "rgba(220,53,69,.35)" }
+            ]
+          },
+          options: { scales: { y: { position: "left", suggestedMax: 100 }, y2: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } } }
+        });
+      }
     });
   }
 

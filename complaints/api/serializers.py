@@ -1,0 +1,176 @@
+"""API shapes of complaints and feedback. Related objects are ids; writes go through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+
+from brm.roles import Role, leader_unit_id, role_of
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    Feedback,
+    FeedbackKind,
+    FollowUpKind,
+    Severity,
+    Status,
+)
+from portfolio.models import Service
+from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
+from stakeholders.models import BusinessUnit
+
+User = get_user_model()
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(),
+        required=False,
+        help_text="Leaders may leave it out: their own unit is used.",
+    )
+    service = ScopedPrimaryKeyRelatedField(
+        queryset=Service.objects.all(), required=False, allow_null=True
+    )
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000)
+    remedy_requested = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "reference",
+            "unit",
+            "service",
+            "complainant",
+            "title",
+            "description",
+            "remedy_requested",
+            "severity",
+            "status",
+            "escalation_level",
+            "acknowledge_by",
+            "resolve_by",
+            "acknowledged_at",
+            "resolved_at",
+            "closed_at",
+            "resolution",
+            "resolution_rating",
+            "rated_at",
+            "follow_up_kind",
+            "follow_up_reference",
+            "follow_up_done_at",
+            "follow_up_outcome",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            f
+            for f in fields
+            if f not in {"unit", "service", "title", "description", "remedy_requested", "severity"}
+        ]
+
+    def validate_title(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Give the complaint a short title.")
+        return value.strip()
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        user = self.context["request"].user
+        unit = attrs.get("unit")
+        if role_of(user) == Role.LEADER:
+            own = leader_unit_id(user)
+            if own is None:
+                raise serializers.ValidationError(
+                    {"unit": ["Your login is not linked to a business unit."]}
+                )
+            if unit is not None and unit.pk != own:
+                raise serializers.ValidationError({"unit": ["You file for your own unit only."]})
+            attrs["unit"] = BusinessUnit.objects.get(pk=own)
+        elif unit is None:
+            raise serializers.ValidationError({"unit": ["This field is required."]})
+        elif not unit.is_editable_by(user):
+            raise PermissionDenied("You may file complaints only for units you manage.")
+        return attrs
+
+
+class ComplaintEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplaintEvent
+        fields = [
+            "id",
+            "kind",
+            "actor",
+            "from_status",
+            "to_status",
+            "comment",
+            "level",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices)
+    comment = serializers.CharField(max_length=5000)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=5000)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FollowUpKind.choices)
+    reference = serializers.CharField(max_length=200)
+
+
+class FollowUpDoneSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=2000)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices, default=FeedbackKind.COMPLIMENT)
+    about_person = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    unit = ScopedPrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(), required=False, allow_null=True
+    )
+    message = serializers.CharField(max_length=2000)
+    about_team = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "about_person",
+            "about_team",
+            "unit",
+            "message",
+            "created_at",
+        ]
+        read_only_fields = ["author", "created_at"]
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        user = self.context["request"].user
+        if not attrs.get("about_person") and not attrs.get("about_team", "").strip():
+            raise serializers.ValidationError(
+                {"about_team": ["Say which team or person in IT it is for."]}
+            )
+        if role_of(user) == Role.LEADER:
+            own = leader_unit_id(user)
+            if attrs.get("unit") is not None and attrs["unit"].pk != own:
+                raise serializers.ValidationError({"unit": ["Your own unit only."]})
+            attrs["unit"] = BusinessUnit.objects.filter(pk=own).first()
+        return attrs

@@ -1,0 +1,212 @@
+"""API viewsets for complaints and feedback. The workflow decides every status change."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from brm.api import Conflict
+from brm.roles import Role, role_of
+from complaints import selectors, services, workflow
+from complaints.api.serializers import (
+    CommentSerializer,
+    ComplaintEventSerializer,
+    ComplaintSerializer,
+    FeedbackSerializer,
+    FollowUpDoneSerializer,
+    FollowUpSerializer,
+    RatingSerializer,
+    TransitionSerializer,
+)
+from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
+
+FILERS = {Role.LEADER, Role.BRM, Role.ADMIN}
+
+
+class AnyRole(permissions.BasePermission):
+    """Any role may act here (leaders file and rate); the workflow decides what each may do."""
+
+    message = "Your account has no role yet; ask an administrator."
+
+    def has_permission(self, request: Request, view) -> bool:  # type: ignore[no-untyped-def]
+        user = request.user
+        return bool(user and user.is_authenticated and role_of(user) != Role.NONE)
+
+
+def _workflow_errors(exc: Exception) -> Exception:
+    if isinstance(exc, workflow.InputError):
+        return ValidationError({exc.field: [exc.message]})
+    return Conflict(str(exc))
+
+
+class ComplaintViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Complaints. Leaders see their own and their unit's; status changes via `transition`.
+
+    There is no update or delete: a complaint changes only through its workflow actions, and its
+    timeline (`events`) is append-only.
+    """
+
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilterSet
+    permission_classes = [AnyRole]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.complaint_list(self.request.user).order_by("-created_at", "-pk")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        if role_of(self.request.user) not in FILERS:
+            raise PermissionDenied("Your role does not file complaints.")
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.file_complaint(
+                services.ComplaintInput(
+                    unit=data["unit"],
+                    title=data["title"],
+                    description=data["description"],
+                    severity=data["severity"],
+                    service=data.get("service"),
+                    remedy_requested=data.get("remedy_requested", ""),
+                ),
+                actor=self.request.user,
+            )
+        except workflow.InputError as exc:
+            raise _workflow_errors(exc) from exc
+
+    def _fresh(self, pk: int) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: ComplaintSerializer, 400: None, 404: None, 409: None},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the complaint to `to` with a comment. 409 if not allowed now or for your role."""
+        complaint = self.get_object()
+        params = TransitionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            workflow.transition_complaint(
+                complaint,
+                params.validated_data["to"],
+                actor=request.user,
+                comment=params.validated_data["comment"],
+            )
+        except (workflow.InputError, workflow.TransitionError) as exc:
+            raise _workflow_errors(exc) from exc
+        return self._fresh(complaint.pk)
+
+    @extend_schema(responses=ComplaintEventSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=ComplaintEventSerializer)
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        """The append-only timeline, oldest first."""
+        complaint = self.get_object()
+        events = selectors.complaint_events(complaint)
+        return Response(ComplaintEventSerializer(events, many=True).data)
+
+    @extend_schema(request=CommentSerializer, responses={201: ComplaintEventSerializer})
+    @action(detail=True, methods=["post"])
+    def comments(self, request: Request, pk: str | None = None) -> Response:
+        """Add a comment to the timeline."""
+        complaint = self.get_object()
+        params = CommentSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            event = services.add_comment(
+                complaint, actor=request.user, comment=params.validated_data["comment"]
+            )
+        except workflow.InputError as exc:
+            raise _workflow_errors(exc) from exc
+        except workflow.TransitionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(ComplaintEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RatingSerializer, responses={200: ComplaintSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        """The complainant rates the resolution 1-5, once."""
+        complaint = self.get_object()
+        params = RatingSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            services.rate_resolution(
+                complaint,
+                params.validated_data["rating"],
+                actor=request.user,
+                comment=params.validated_data.get("comment", ""),
+            )
+        except (workflow.InputError, workflow.TransitionError) as exc:
+            raise _workflow_errors(exc) from exc
+        return self._fresh(complaint.pk)
+
+    @extend_schema(request=FollowUpSerializer, responses={200: ComplaintSerializer, 409: None})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request: Request, pk: str | None = None) -> Response:
+        """Link the change, demand or improvement the fix needs."""
+        complaint = self.get_object()
+        params = FollowUpSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            services.link_follow_up(
+                complaint,
+                actor=request.user,
+                kind=params.validated_data["kind"],
+                reference=params.validated_data["reference"],
+            )
+        except (workflow.InputError, workflow.TransitionError) as exc:
+            raise _workflow_errors(exc) from exc
+        return self._fresh(complaint.pk)
+
+    @extend_schema(request=FollowUpDoneSerializer, responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"], url_path="follow-up-done")
+    def follow_up_done(self, request: Request, pk: str | None = None) -> Response:
+        """Record that the linked work is done; the complainant is told (closing the loop)."""
+        complaint = self.get_object()
+        params = FollowUpDoneSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            services.complete_follow_up(
+                complaint, actor=request.user, outcome=params.validated_data["outcome"]
+            )
+        except (workflow.InputError, workflow.TransitionError) as exc:
+            raise _workflow_errors(exc) from exc
+        return self._fresh(complaint.pk)
+
+
+class FeedbackViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Compliments and suggestions. Anyone with a role may leave one."""
+
+    serializer_class = FeedbackSerializer
+    filterset_class = FeedbackFilterSet
+    permission_classes = [AnyRole]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.feedback_list(self.request.user).order_by("-created_at", "-pk")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.leave_feedback(
+                actor=self.request.user,
+                kind=data["kind"],
+                message=data["message"],
+                about_person=data.get("about_person"),
+                about_team=data.get("about_team", ""),
+                unit=data.get("unit"),
+            )
+        except workflow.InputError as exc:
+            raise _workflow_errors(exc) from exc

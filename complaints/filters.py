@@ -1,0 +1,69 @@
+"""FilterSets for complaints and feedback, shared by the HTML pages, CSV export and API."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from complaints.models import Complaint, Feedback, FeedbackKind, Severity, Status
+from stakeholders.filters import SearchFilterSet, _visible_units
+
+
+class ComplaintFilterSet(SearchFilterSet):
+    search_fields = ("reference", "title", "description")
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    severity = filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = filters.MultipleChoiceFilter(choices=Status.choices)
+    overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
+    escalated = filters.BooleanFilter(method="filter_escalated", label="Escalated only")
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("due_at", "deadline"),
+            "created_at",
+            "severity",
+            "status",
+            "escalation_level",
+            ("unit__name", "unit"),
+        )
+    )
+
+    class Meta:
+        model = Complaint
+        fields = ["unit", "severity", "status", "service", "escalation_level"]
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value is None:
+            return queryset
+        late = queryset.overdue(timezone.now())
+        return late if value else queryset.exclude(pk__in=late.values("pk"))
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        user = self.request.user
+        return queryset.filter(Q(complainant=user) | Q(unit__brm=user) | Q(unit__deputy=user))
+
+    def filter_escalated(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(escalation_level__gt=0)
+            if value
+            else queryset.filter(escalation_level=0)
+        )
+
+
+class FeedbackFilterSet(SearchFilterSet):
+    search_fields = ("message", "about_team")
+    kind = filters.ChoiceFilter(choices=FeedbackKind.choices)
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    ordering = filters.OrderingFilter(fields=("created_at",))
+
+    class Meta:
+        model = Feedback
+        fields = ["kind", "unit", "about_person"]
+
+
+__all__ = ["ComplaintFilterSet", "FeedbackFilterSet"]

@@ -1,0 +1,343 @@
+"""Operations that write complaints and feedback, shared by views, API, admin and jobs.
+
+Status changes go through `complaints.workflow.transition_complaint`; everything here that
+notifies someone writes an outbox row in the same transaction and queues it after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from brm.roles import GROUP_NAMES, Role
+from complaints.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintEvent,
+    ComplaintNotification,
+    ComplaintSettings,
+    EventKind,
+    Feedback,
+    FollowUpKind,
+    NotificationKind,
+    Status,
+)
+from complaints.workflow import (
+    InputError,
+    Party,
+    TransitionError,
+    can_comment,
+    can_rate,
+    clean_comment,
+    notify,
+    party_of,
+)
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+    from portfolio.models import Service
+    from stakeholders.models import BusinessUnit
+
+__all__ = [
+    "InputError",
+    "TransitionError",
+    "add_comment",
+    "check_deadlines",
+    "complete_follow_up",
+    "file_complaint",
+    "leave_feedback",
+    "link_follow_up",
+    "rate_resolution",
+]
+
+
+@dataclass
+class ComplaintInput:
+    unit: BusinessUnit
+    title: str
+    description: str
+    severity: str
+    service: Service | None = None
+    remedy_requested: str = ""
+
+
+@transaction.atomic
+def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
+    """Record a complaint with its deadlines and first timeline entry, and acknowledge it.
+
+    The reference comes from the primary key after the insert, so it is unique without counting
+    rows. The acknowledgement email is an outbox row: if the broker is down, the complaint is
+    saved anyway and the sweep sends it later.
+    """
+    if not data.title.strip():
+        raise InputError("title", "Give the complaint a short title.")
+    if not data.description.strip():
+        raise InputError("description", "Say what happened.")
+    now = timezone.now()
+    complaint = Complaint(
+        unit=data.unit,
+        service=data.service,
+        complainant=actor,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        remedy_requested=data.remedy_requested.strip(),
+        severity=data.severity,
+    )
+    complaint.set_deadlines(now, ComplaintSettings.get())
+    complaint.full_clean(exclude=["reference", "acknowledge_by", "resolve_by"])
+    complaint.save()
+    complaint.reference = Complaint.make_reference(complaint.pk, now)
+    Complaint.objects.filter(pk=complaint.pk).update(reference=complaint.reference)
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=EventKind.FILED,
+        actor=actor,
+        to_status=Status.RECEIVED,
+        comment=complaint.description[:500],
+        created_at=now,
+    )
+    notify(complaint, NotificationKind.ACKNOWLEDGEMENT)
+    return complaint
+
+
+@transaction.atomic
+def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> ComplaintEvent:
+    """A comment on the timeline; the complainant is told when someone else comments."""
+    text = clean_comment(comment)
+    if not can_comment(complaint, actor):
+        raise TransitionError("Your role may not comment on this complaint.")
+    event = ComplaintEvent.objects.create(
+        complaint=complaint, kind=EventKind.COMMENT, actor=actor, comment=text
+    )
+    if complaint.complainant_id and complaint.complainant_id != actor.pk:
+        notify(complaint, NotificationKind.STATUS_CHANGE, event=event)
+    return event
+
+
+@transaction.atomic
+def rate_resolution(
+    complaint: Complaint, rating: object, *, actor: AnyUser, comment: str = ""
+) -> Complaint:
+    """The complainant rates the resolution 1-5, once. Kept for relationship health."""
+    try:
+        value = int(rating)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InputError("rating", "Choose a rating from 1 to 5.") from None
+    if not 1 <= value <= 5:
+        raise InputError("rating", "Choose a rating from 1 to 5.")
+    text = clean_comment(comment, required=False)
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if party_of(locked, actor) != Party.COMPLAINANT:
+        raise TransitionError("Only the person who raised the complaint rates its resolution.")
+    if not can_rate(locked, actor):
+        if locked.resolution_rating is not None:
+            raise TransitionError("This resolution has already been rated.")
+        raise TransitionError("A complaint is rated once it is resolved.")
+    now = timezone.now()
+    locked.resolution_rating = value
+    locked.rated_at = now
+    locked.save(update_fields=["resolution_rating", "rated_at", "updated_at"])
+    ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=EventKind.RATING,
+        actor=actor,
+        level=value,
+        comment=text,
+        created_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def link_follow_up(
+    complaint: Complaint, *, actor: AnyUser, kind: str, reference: str, comment: str = ""
+) -> Complaint:
+    """Link the work (a change, a demand, an improvement) the fix needs."""
+    if party_of(complaint, actor) != Party.HANDLER:
+        raise TransitionError("Only the unit's relationship manager links follow-up work.")
+    if kind not in FollowUpKind.values:
+        raise InputError("follow_up_kind", "Choose a change, a demand or an improvement.")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 200:
+        raise InputError("follow_up_reference", "Give the work's reference (up to 200 chars).")
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked.follow_up_kind = kind
+    locked.follow_up_reference = reference
+    locked.follow_up_done_at = None
+    locked.follow_up_outcome = ""
+    locked.save()
+    label = FollowUpKind(kind).label.lower()
+    ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=EventKind.FOLLOW_UP,
+        actor=actor,
+        comment=clean_comment(comment, required=False) or f"Linked to {label} {reference}.",
+    )
+    return locked
+
+
+@transaction.atomic
+def complete_follow_up(complaint: Complaint, *, actor: AnyUser, outcome: str) -> Complaint:
+    """The linked work is done: record the outcome and tell the complainant (closing the loop)."""
+    text = clean_comment(outcome)
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if party_of(locked, actor) != Party.HANDLER:
+        raise TransitionError("Only the unit's relationship manager records the outcome.")
+    if not locked.follow_up_kind:
+        raise TransitionError("No follow-up work is linked to this complaint.")
+    if locked.follow_up_done_at is not None:
+        raise TransitionError("The outcome of the follow-up work is already recorded.")
+    now = timezone.now()
+    locked.follow_up_done_at = now
+    locked.follow_up_outcome = text
+    locked.save()
+    event = ComplaintEvent.objects.create(
+        complaint=locked, kind=EventKind.FOLLOW_UP, actor=actor, comment=text, created_at=now
+    )
+    if locked.complainant_id:
+        notify(locked, NotificationKind.FOLLOW_UP, event=event)
+    return locked
+
+
+# --- Escalation -------------------------------------------------------------------------------
+
+
+def wanted_level(complaint: Complaint, now: datetime, targets: ComplaintSettings) -> int:
+    """0 if on time; 1 once a deadline is breached; 2 and 3 after the configured delays."""
+    breaches = []
+    if complaint.status == Status.RECEIVED and complaint.acknowledge_by < now:
+        breaches.append(complaint.acknowledge_by)
+    if complaint.status in OPEN_STATUSES and complaint.resolve_by < now:
+        breaches.append(complaint.resolve_by)
+    if not breaches:
+        return 0
+    late = now - min(breaches)
+    if late >= timedelta(hours=targets.level3_after_hours):
+        return 3
+    if late >= timedelta(hours=targets.level2_after_hours):
+        return 2
+    return 1
+
+
+def check_deadlines(now: datetime | None = None) -> int:
+    """Escalate every open complaint whose deadline is breached; returns the levels raised.
+
+    Each level is claimed by inserting its outbox row, which a unique constraint allows once per
+    complaint; a second run (or a concurrent one) finds the level taken and does nothing.
+    """
+    now = now or timezone.now()
+    targets = ComplaintSettings.get()
+    candidates = list(
+        Complaint.objects.overdue(now).filter(escalation_level__lt=3).values_list("pk", flat=True)
+    )
+    raised = 0
+    for pk in candidates:
+        raised += _escalate(pk, now, targets)
+    return raised
+
+
+@transaction.atomic
+def _escalate(pk: int, now: datetime, targets: ComplaintSettings) -> int:
+    complaint = Complaint.objects.select_for_update().get(pk=pk)
+    level = wanted_level(complaint, now, targets)
+    raised = 0
+    for step in range(complaint.escalation_level + 1, level + 1):
+        try:
+            with transaction.atomic():  # a savepoint: a lost race rolls back only this level
+                event = ComplaintEvent.objects.create(
+                    complaint=complaint,
+                    kind=EventKind.ESCALATION,
+                    level=step,
+                    comment=_escalation_reason(complaint, step, now),
+                    created_at=now,
+                )
+                notify(complaint, NotificationKind.ESCALATION, event=event, level=step)
+        except IntegrityError:
+            continue
+        raised += 1
+    if level > complaint.escalation_level:
+        complaint.escalation_level = level
+        complaint.save(update_fields=["escalation_level", "updated_at"])
+    return raised
+
+
+ESCALATION_TO = {1: "the unit's relationship managers", 2: "the head of BRM", 3: "the executive"}
+
+
+def _escalation_reason(complaint: Complaint, level: int, now: datetime) -> str:
+    which = (
+        "acknowledged"
+        if complaint.status == Status.RECEIVED and complaint.acknowledge_by < now
+        else "resolved"
+    )
+    return f"Not {which} in time; escalated to {ESCALATION_TO[level]} (level {level})."
+
+
+def escalation_recipients(complaint: Complaint, level: int) -> list[str]:
+    """Who hears about a level: 1 the unit's BRM and deputy, 2 the head of BRM, 3 executives."""
+    User = get_user_model()
+    if level == 1:
+        users = [u for u in (complaint.unit.brm, complaint.unit.deputy) if u is not None]
+    elif level == 2:
+        head = ComplaintSettings.get().head_of_brm
+        users = (
+            [head]
+            if head is not None
+            else list(User.objects.filter(groups__name="Head of BRM", is_active=True))
+        )
+    else:
+        users = list(
+            User.objects.filter(
+                Q(groups__name=GROUP_NAMES[Role.EXECUTIVE]), is_active=True
+            ).distinct()
+        )
+    return sorted({u.email for u in users if u.email and u.is_active})
+
+
+# --- Feedback ---------------------------------------------------------------------------------
+
+
+def leave_feedback(
+    *,
+    actor: AnyUser,
+    kind: str,
+    message: str,
+    about_person: AnyUser | None = None,
+    about_team: str = "",
+    unit: BusinessUnit | None = None,
+) -> Feedback:
+    """Record a compliment or a suggestion. Leaders' feedback belongs to their own unit."""
+    text = (message or "").strip()
+    if not text:
+        raise InputError("message", "Write a few words.")
+    if len(text) > 2000:
+        raise InputError("message", "Keep it under 2000 characters.")
+    if about_person is None and not (about_team or "").strip():
+        raise InputError("about_team", "Say which team or person in IT it is for.")
+    feedback = Feedback(
+        kind=kind,
+        author=actor,
+        message=text,
+        about_person=about_person,
+        about_team=(about_team or "").strip(),
+        unit=unit,
+    )
+    feedback.full_clean()
+    feedback.save()
+    return feedback
+
+
+def pending_notifications(older_than: timedelta) -> list[int]:
+    """Outbox rows never sent and old enough that their first queueing must have failed."""
+    stale = timezone.now() - older_than
+    return list(
+        ComplaintNotification.objects.filter(
+            sent_at__isnull=True, created_at__lt=stale
+        ).values_list("pk", flat=True)
+    )

@@ -1,0 +1,386 @@
+"""Pages for complaints and feedback.
+
+Every view scopes its queryset with `visible_to` (404 for what the user may not see); whether an
+actor may move, comment on or rate a complaint is decided by `complaints.workflow`, the same code
+the API and the admin use. Templates only decide what to show.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from brm.htmx import csv_response, paginate, querystring_without, render_page
+from brm.roles import Role, is_it_side, leader_unit_id, role_of
+from complaints import selectors, services, workflow
+from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
+from complaints.forms import (
+    CommentForm,
+    ComplaintForm,
+    FeedbackForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    RatingForm,
+    TransitionForm,
+)
+from complaints.models import OPEN_STATUSES, Complaint, FeedbackKind
+from complaints.workflow import Party, party_of
+
+
+def _may_file(user) -> bool:  # type: ignore[no-untyped-def]
+    return role_of(user) in {Role.LEADER, Role.BRM, Role.ADMIN}
+
+
+# --- The list: "your complaints" for leaders, the work queue for IT ---------------------------
+
+
+def _complaint_filter(request):  # type: ignore[no-untyped-def]
+    data = request.GET.copy()
+    if is_it_side(request.user) and "status" not in data and not data.get("search"):
+        data.setlist("status", list(OPEN_STATUSES))  # the queue shows work still to do
+    return ComplaintFilterSet(
+        data, queryset=selectors.complaint_list(request.user), request=request
+    )
+
+
+def _ordered(request, qs):  # type: ignore[no-untyped-def]
+    # Nearest deadline first; closed ones (no deadline) last, newest first among them.
+    if request.GET.get("ordering"):
+        return qs
+    return qs.order_by("due_at", "-created_at", "-pk")
+
+
+@login_required
+def complaint_list(request):  # type: ignore[no-untyped-def]
+    if role_of(request.user) in {Role.NONE, Role.INTEGRATION}:
+        raise PermissionDenied
+    filterset = _complaint_filter(request)
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = paginate(request, _ordered(request, qs))
+    return render_page(
+        request,
+        "complaints/complaint_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "qs": querystring_without(request, "page"),
+            "can_file": _may_file(request.user),
+            "selected_status": filterset.data.getlist("status"),
+            "selected_severity": filterset.data.getlist("severity"),
+        },
+    )
+
+
+@login_required
+def complaint_export(request):  # type: ignore[no-untyped-def]
+    if not is_it_side(request.user):
+        raise PermissionDenied
+    filterset = _complaint_filter(request)
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    rows = (
+        (
+            c.reference,
+            c.unit.name,
+            c.service.name if c.service else "",
+            c.title,
+            c.get_severity_display(),
+            c.get_status_display(),
+            c.escalation_level,
+            c.created_at.isoformat(),
+            c.acknowledge_by.isoformat(),
+            c.acknowledged_at.isoformat() if c.acknowledged_at else "",
+            c.resolve_by.isoformat(),
+            c.resolved_at.isoformat() if c.resolved_at else "",
+            "yes" if c.is_overdue else "no",
+            c.resolution_rating or "",
+        )
+        for c in _ordered(request, filterset.qs).iterator(chunk_size=500)
+    )
+    header = [
+        "Reference",
+        "Business unit",
+        "Service",
+        "Title",
+        "Severity",
+        "Status",
+        "Escalation level",
+        "Filed",
+        "Acknowledge by",
+        "Acknowledged",
+        "Resolve by",
+        "Resolved",
+        "Overdue",
+        "Rating",
+    ]
+    return csv_response("complaints.csv", header, rows)
+
+
+# --- Filing -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_create(request):  # type: ignore[no-untyped-def]
+    if not _may_file(request.user):
+        raise PermissionDenied("Your role does not file complaints.")
+    form = ComplaintForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.file_complaint(
+                services.ComplaintInput(
+                    unit=form.chosen_unit(),
+                    title=data["title"],
+                    description=data["description"],
+                    severity=data["severity"],
+                    service=data.get("service"),
+                    remedy_requested=data.get("remedy_requested", ""),
+                ),
+                actor=request.user,
+            )
+        except workflow.InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Thank you. Your complaint is recorded as {complaint.reference}; "
+                "we have emailed you an acknowledgement.",
+            )
+            return redirect(complaint)
+    return render(request, "complaints/complaint_form.html", {"form": form})
+
+
+# --- One complaint ----------------------------------------------------------------------------
+
+
+def _visible_complaint(request, pk: int) -> Complaint:  # type: ignore[no-untyped-def]
+    return get_object_or_404(selectors.complaint_list(request.user), pk=pk)
+
+
+def _detail_context(request, complaint: Complaint, **extra):  # type: ignore[no-untyped-def]
+    user = request.user
+    party = party_of(complaint, user)
+    context = {
+        "complaint": complaint,
+        "events": list(selectors.complaint_events(complaint)),
+        "transitions": workflow.allowed_transitions(complaint, user),
+        "can_comment": workflow.can_comment(complaint, user),
+        "can_rate": workflow.can_rate(complaint, user),
+        "is_handler": party == Party.HANDLER,
+        "reopen_until": complaint.reopen_until(),
+        "comment_form": CommentForm(),
+        "rating_form": RatingForm(),
+        "follow_up_form": FollowUpForm(),
+        "follow_up_done_form": FollowUpDoneForm(),
+    }
+    context.update(extra)
+    return context
+
+
+def _render_detail(request, complaint: Complaint, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    context = _detail_context(request, complaint, **extra)
+    if request.htmx:
+        return render(request, "complaints/complaint_detail.html#work", context, status=status)
+    return render(request, "complaints/complaint_detail.html", context, status=status)
+
+
+@login_required
+def complaint_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    complaint = _visible_complaint(request, pk)
+    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
+
+
+def _after_action(request, complaint: Complaint, message: str):  # type: ignore[no-untyped-def]
+    complaint = _visible_complaint(request, complaint.pk)
+    if request.htmx:
+        response = _render_detail(request, complaint, flash=message)
+        return trigger_client_event(response, "complaintChanged")
+    messages.success(request, message)
+    return redirect(complaint)
+
+
+def _refused(request, complaint: Complaint, error: str, status: int):  # type: ignore[no-untyped-def]
+    complaint = _visible_complaint(request, complaint.pk)
+    if request.htmx:
+        return _render_detail(request, complaint, status=status, error=error)
+    messages.error(request, error)
+    return redirect(complaint)
+
+
+@login_required
+@require_POST
+def complaint_transition(request, pk: int):  # type: ignore[no-untyped-def]
+    """Move the complaint (htmx: the work panel re-renders in place)."""
+    complaint = _visible_complaint(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, complaint, "Add a comment saying why.", 400)
+    try:
+        workflow.transition_complaint(
+            complaint,
+            form.cleaned_data["to"],
+            actor=request.user,
+            comment=form.cleaned_data["comment"],
+        )
+    except workflow.InputError as exc:
+        return _refused(request, complaint, exc.message, 400)
+    except workflow.TransitionError as exc:
+        return _refused(request, complaint, str(exc), 409)
+    complaint.refresh_from_db()
+    return _after_action(request, complaint, f"Complaint is now {complaint.get_status_display()}.")
+
+
+@login_required
+@require_POST
+def complaint_comment(request, pk: int):  # type: ignore[no-untyped-def]
+    complaint = _visible_complaint(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, complaint, "Write a comment first (up to 5000 characters).", 400)
+    try:
+        services.add_comment(complaint, actor=request.user, comment=form.cleaned_data["comment"])
+    except workflow.InputError as exc:
+        return _refused(request, complaint, exc.message, 400)
+    except workflow.TransitionError as exc:
+        return _refused(request, complaint, str(exc), 403)
+    return _after_action(request, complaint, "Comment added.")
+
+
+@login_required
+@require_POST
+def complaint_rate(request, pk: int):  # type: ignore[no-untyped-def]
+    complaint = _visible_complaint(request, pk)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, complaint, "Choose a rating from 1 to 5.", 400)
+    try:
+        services.rate_resolution(
+            complaint,
+            form.cleaned_data["rating"],
+            actor=request.user,
+            comment=form.cleaned_data["comment"],
+        )
+    except workflow.InputError as exc:
+        return _refused(request, complaint, exc.message, 400)
+    except workflow.TransitionError as exc:
+        return _refused(request, complaint, str(exc), 409)
+    return _after_action(request, complaint, "Thank you for rating the resolution.")
+
+
+@login_required
+@require_POST
+def complaint_follow_up(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+    """Link the work the fix needs, or record that it is done (the complainant is told)."""
+    complaint = _visible_complaint(request, pk)
+    try:
+        if operation == "link":
+            form = FollowUpForm(request.POST)
+            if not form.is_valid():
+                return _refused(
+                    request, complaint, "Choose the kind of work and its reference.", 400
+                )
+            services.link_follow_up(
+                complaint,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                reference=form.cleaned_data["reference"],
+            )
+            message = "Follow-up work linked."
+        elif operation == "done":
+            form = FollowUpDoneForm(request.POST)
+            if not form.is_valid():
+                return _refused(request, complaint, "Describe the outcome.", 400)
+            services.complete_follow_up(
+                complaint, actor=request.user, outcome=form.cleaned_data["outcome"]
+            )
+            message = "Outcome recorded; the complainant has been told."
+        else:
+            raise Http404
+    except workflow.InputError as exc:
+        return _refused(request, complaint, exc.message, 400)
+    except workflow.TransitionError as exc:
+        return _refused(request, complaint, str(exc), 409)
+    return _after_action(request, complaint, message)
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+@login_required
+def complaint_reports(request):  # type: ignore[no-untyped-def]
+    if role_of(request.user) not in {Role.BRM, Role.EXECUTIVE, Role.ADMIN}:
+        raise PermissionDenied("Complaint reports are for relationship managers and the CIO.")
+    filterset = ComplaintFilterSet(
+        request.GET, queryset=selectors.complaint_list(request.user), request=request
+    )
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    report = selectors.complaint_report(qs)
+    return render(
+        request,
+        "complaints/complaint_reports.html",
+        {"report": report, "chart": report.chart_data(), "filter": filterset},
+    )
+
+
+# --- Feedback ---------------------------------------------------------------------------------
+
+
+@login_required
+def recognition_feed(request):  # type: ignore[no-untyped-def]
+    """Compliments (everyone) and, for IT, suggestions: share the credit, celebrate progress."""
+    if role_of(request.user) == Role.NONE:
+        raise PermissionDenied
+    data = request.GET.copy()
+    if "kind" not in data:
+        data["kind"] = FeedbackKind.COMPLIMENT
+    filterset = FeedbackFilterSet(
+        data, queryset=selectors.feedback_list(request.user), request=request
+    )
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = paginate(request, qs.order_by("-created_at", "-pk"))
+    return render_page(
+        request,
+        "complaints/feedback_list.html",
+        {"filter": filterset, "page": page, "qs": querystring_without(request, "page")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback_create(request):  # type: ignore[no-untyped-def]
+    if role_of(request.user) == Role.NONE:
+        raise PermissionDenied
+    form = FeedbackForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = data.get("unit")
+        if role_of(request.user) == Role.LEADER:
+            from stakeholders.models import BusinessUnit
+
+            unit = BusinessUnit.objects.filter(pk=leader_unit_id(request.user)).first()
+        try:
+            services.leave_feedback(
+                actor=request.user,
+                kind=data["kind"],
+                message=data["message"],
+                about_person=data.get("about_person"),
+                about_team=data.get("about_team", ""),
+                unit=unit,
+            )
+        except workflow.InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                "Thank you! Your compliment is on the recognition feed."
+                if data["kind"] == FeedbackKind.COMPLIMENT
+                else "Thank you for the suggestion; IT will look at it.",
+            )
+            return redirect("complaints:feedback_list")
+    return render(request, "complaints/feedback_form.html", {"form": form})

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from portfolio.models import Service, ServiceMetric
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "lifecycle", "owner", "availability_target", "workload_limit"]
+    list_filter = ["lifecycle"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["consumers"]
+
+
+@admin.register(ServiceMetric)
+class ServiceMetricAdmin(admin.ModelAdmin):
+    list_display = [
+        "service",
+        "period_start",
+        "period_end",
+        "availability",
+        "incidents",
+        "major_incidents",
+        "workload",
+        "sla_met",
+    ]
+    list_filter = ["sla_met", "service"]
+    date_hierarchy = "period_start"
+    list_select_related = ["service"]

@@ -1,0 +1,99 @@
+"""API shapes of the service portfolio. Related objects are ids; metric writes are upserts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from portfolio.models import Service, ServiceMetric
+from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
+from stakeholders.models import BusinessUnit
+
+User = get_user_model()
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    consumers = ScopedPrimaryKeyRelatedField(
+        queryset=BusinessUnit.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "lifecycle",
+            "consumers",
+            "availability_target",
+            "response_time_target_minutes",
+            "workload_limit",
+            "workload_unit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, instance):  # type: ignore[no-untyped-def]
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            from brm.roles import is_it_side
+
+            if not is_it_side(request.user):
+                data.pop("consumers", None)  # a leader need not learn which other units use it
+        return data
+
+
+class ServiceMetricSerializer(serializers.ModelSerializer):
+    """One period of a service. POSTing a period that exists updates it (upsert)."""
+
+    service = ScopedPrimaryKeyRelatedField(queryset=Service.objects.all())
+    availability = serializers.DecimalField(
+        max_digits=6, decimal_places=3, min_value=Decimal("0"), max_value=Decimal("100")
+    )
+    over_workload_limit = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ServiceMetric
+        fields = [
+            "id",
+            "service",
+            "period_start",
+            "period_end",
+            "availability",
+            "incidents",
+            "major_incidents",
+            "response_time_minutes",
+            "workload",
+            "sla_met",
+            "over_workload_limit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["sla_met", "created_at", "updated_at"]
+        # Uniqueness is the upsert key, not an error: the service decides create or update.
+        validators: list = []
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        errors: dict[str, list[str]] = {}
+        start, end = get("period_start"), get("period_end")
+        if start and end and end <= start:
+            errors["period_end"] = ["The period must end after it starts."]
+        incidents, major = get("incidents") or 0, get("major_incidents") or 0
+        if major > incidents:
+            errors["major_incidents"] = ["Major incidents are counted among all incidents."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ServiceMetricBulkSerializer(serializers.Serializer):
+    metrics = ServiceMetricSerializer(many=True, allow_empty=False, max_length=1000)

@@ -1,0 +1,120 @@
+"""API viewsets of the service portfolio. Reads are for every role (leaders: their services);
+writes are for administrators and integrations."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from brm.roles import writes_all_units
+from portfolio import selectors
+from portfolio.api.serializers import (
+    ServiceMetricBulkSerializer,
+    ServiceMetricSerializer,
+    ServiceSerializer,
+)
+from portfolio.filters import ServiceFilterSet, ServiceMetricFilterSet
+from portfolio.models import ServiceMetric
+from portfolio.services import MetricInput, upsert_metrics
+
+
+def _writers_only(request: Request) -> None:
+    if not writes_all_units(request.user):
+        raise PermissionDenied("Only administrators and integrations change the catalogue.")
+
+
+class ServiceViewSet(viewsets.ModelViewSet):
+    """The service catalogue with SLA targets and workload limits."""
+
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilterSet
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.service_list(self.request.user).prefetch_related("consumers")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        _writers_only(self.request)
+        serializer.save()
+
+
+def _to_input(data: dict) -> MetricInput:  # type: ignore[type-arg]
+    figures = {k: v for k, v in data.items() if k not in {"service", "period_start", "period_end"}}
+    return MetricInput(data["service"], data["period_start"], data["period_end"], figures)
+
+
+class ServiceMetricViewSet(viewsets.ModelViewSet):
+    """Per-period figures. POST upserts by (service, period); `bulk/` upserts many at once."""
+
+    serializer_class = ServiceMetricSerializer
+    filterset_class = ServiceMetricFilterSet
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ServiceMetric.objects.visible_to(self.request.user).select_related("service")
+
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        _writers_only(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            [(metric, created)] = upsert_metrics([_to_input(serializer.validated_data)])
+        except DjangoValidationError as exc:
+            raise ValidationError({"period_start": exc.messages}) from exc
+        return Response(
+            self.get_serializer(metric).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        instance = serializer.instance
+        data = {
+            "service": instance.service,
+            "period_start": instance.period_start,
+            "period_end": instance.period_end,
+            **{
+                k: v
+                for k, v in serializer.validated_data.items()
+                if k not in {"service", "period_start", "period_end"}
+            },
+        }
+        if any(
+            k in serializer.validated_data and serializer.validated_data[k] != getattr(instance, k)
+            for k in ("service", "period_start", "period_end")
+        ):
+            raise ValidationError(
+                {"period_start": ["A period's service and dates are its identity; push a new one."]}
+            )
+        try:
+            [(metric, _)] = upsert_metrics([_to_input(data)])
+        except DjangoValidationError as exc:
+            raise ValidationError({"period_start": exc.messages}) from exc
+        serializer.instance = metric
+
+    @extend_schema(
+        request=ServiceMetricBulkSerializer, responses=ServiceMetricSerializer(many=True)
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Upsert many periods in one request, all or nothing. Errors are keyed by row index."""
+        _writers_only(request)
+        params = ServiceMetricBulkSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        params.is_valid(raise_exception=True)
+        try:
+            results = upsert_metrics([_to_input(r) for r in params.validated_data["metrics"]])
+        except DjangoValidationError as exc:
+            raise ValidationError({"metrics": exc.message_dict}) from exc
+        created = sum(1 for _, c in results if c)
+        return Response(
+            {
+                "created": created,
+                "updated": len(results) - created,
+                "metrics": self.get_serializer([m for m, _ in results], many=True).data,
+            },
+            status=status.HTTP_200_OK,
+        )

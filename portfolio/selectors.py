@@ -1,0 +1,152 @@
+"""Read-side queries of the service portfolio, including the performance pack of a review.
+
+Each function runs a fixed number of queries whatever the number of services or periods.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
+
+from portfolio.models import Lifecycle, Service, ServiceMetric
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+    from stakeholders.models import BusinessUnit
+
+
+def service_list(user: AnyUser) -> QuerySet[Service]:
+    """The catalogue as the user may see it, with the latest period's figures (one query)."""
+    return (
+        Service.objects.visible_to(user)
+        .select_related("owner")
+        .annotate(
+            consumer_count=Count("consumers", distinct=True),
+            periods=Count("metrics", distinct=True),
+            periods_met=Count("metrics", filter=Q(metrics__sla_met=True), distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def metric_history(service: Service, *, limit: int = 24) -> list[dict[str, Any]]:
+    """The last `limit` periods, oldest first, for the table and the chart (one query)."""
+    rows = list(ServiceMetric.objects.filter(service=service).order_by("-period_start")[:limit])
+    rows.reverse()
+    return [
+        {
+            "period": m.period_start.isoformat(),
+            "period_end": m.period_end.isoformat(),
+            "availability": float(m.availability),
+            "target": float(service.availability_target),
+            "incidents": m.incidents,
+            "major_incidents": m.major_incidents,
+            "workload": m.workload,
+            "workload_limit": service.workload_limit,
+            "over_limit": bool(
+                service.workload_limit is not None
+                and m.workload is not None
+                and m.workload > service.workload_limit
+            ),
+            "response_time_minutes": m.response_time_minutes,
+            "sla_met": m.sla_met,
+        }
+        for m in rows
+    ]
+
+
+def _num(value: Decimal | float | None, places: int = 3) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def performance_pack(
+    unit: BusinessUnit,
+    start: date,
+    end: date,
+    *,
+    service_ids: Iterable[int] | None = None,
+) -> dict[str, Any]:
+    """Per-service figures for the periods that ended between `start` and `end` (three queries).
+
+    Covers `service_ids` if given, else every service the unit consumes that is not in the
+    pipeline. Availability is the mean over the periods; counts are sums. The result is plain
+    JSON so a held review can keep it unchanged.
+    """
+    services_qs = Service.objects.all()
+    ids = list(service_ids) if service_ids is not None else None
+    if ids:
+        services_qs = services_qs.filter(pk__in=ids)
+    else:
+        services_qs = services_qs.filter(consumers=unit).exclude(lifecycle=Lifecycle.PIPELINE)
+    services = list(services_qs.order_by("name"))
+    in_period = ServiceMetric.objects.filter(
+        service__in=[s.pk for s in services], period_end__gte=start, period_end__lte=end
+    )
+    figures = {
+        row["service"]: row
+        for row in in_period.values("service").annotate(
+            periods=Count("id"),
+            periods_met=Count("id", filter=Q(sla_met=True)),
+            availability_avg=Avg("availability"),
+            availability_min=Min("availability"),
+            incidents_total=Sum("incidents"),
+            major_total=Sum("major_incidents"),
+            workload_total=Sum("workload"),
+            over_limit=Count("id", filter=Q(workload__gt=F("service__workload_limit"))),
+            response_avg=Avg("response_time_minutes"),
+        )
+    }
+    trends: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for service_id, period_start, availability, sla_met in in_period.order_by(
+        "period_start"
+    ).values_list("service", "period_start", "availability", "sla_met"):
+        trends[service_id].append(
+            {
+                "period": period_start.isoformat(),
+                "availability": float(availability),
+                "met": sla_met,
+            }
+        )
+    rows = []
+    for s in services:
+        f = figures.get(s.pk, {})
+        periods = f.get("periods", 0)
+        rows.append(
+            {
+                "service_id": s.pk,
+                "name": s.name,
+                "lifecycle": s.lifecycle,
+                "availability_target": float(s.availability_target),
+                "availability_avg": _num(f.get("availability_avg")),
+                "availability_min": _num(f.get("availability_min")),
+                "response_time_target_minutes": s.response_time_target_minutes,
+                "response_time_avg_minutes": _num(f.get("response_avg"), 1),
+                "periods": periods,
+                "periods_met": f.get("periods_met", 0),
+                "periods_missed": periods - f.get("periods_met", 0),
+                # No figures is "no data", never a silent green.
+                "sla_met": (periods > 0 and f.get("periods_met") == periods) if periods else None,
+                "incidents": f.get("incidents_total") or 0,
+                "major_incidents": f.get("major_total") or 0,
+                "workload": f.get("workload_total"),
+                "workload_limit": s.workload_limit,
+                "workload_unit": s.workload_unit,
+                "periods_over_limit": f.get("over_limit", 0),
+                "trend": trends.get(s.pk, []),
+            }
+        )
+    with_data = [r for r in rows if r["sla_met"] is not None]
+    return {
+        "unit_id": unit.pk,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "services": rows,
+        "services_met": sum(1 for r in with_data if r["sla_met"]),
+        "services_missed": sum(1 for r in with_data if not r["sla_met"]),
+        "all_green": bool(with_data) and all(r["sla_met"] for r in with_data),
+    }

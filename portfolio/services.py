@@ -1,0 +1,97 @@
+"""Operations that change the service portfolio, shared by the API, admin and demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from portfolio.models import Service, ServiceMetric
+
+METRIC_FIELDS = (
+    "availability",
+    "incidents",
+    "major_incidents",
+    "response_time_minutes",
+    "workload",
+)
+
+
+@dataclass
+class MetricInput:
+    service: Service
+    period_start: date
+    period_end: date
+    figures: dict[str, Any]
+
+
+@transaction.atomic
+def upsert_metrics(rows: Sequence[MetricInput]) -> list[tuple[ServiceMetric, bool]]:
+    """Create or update the figures of each (service, period), all or nothing.
+
+    Pushing the same period again updates it. A period that overlaps a different stored (or
+    pushed) period of the same service is refused: counting those days twice would distort the
+    pack. The services are locked so two pushes for one service cannot interleave.
+    Returns (metric, created) pairs in input order.
+    """
+    service_ids = sorted({r.service.pk for r in rows})
+    # Lock in id order so concurrent bulk pushes never deadlock on each other.
+    services = {s.pk: s for s in Service.objects.select_for_update().filter(pk__in=service_ids)}
+    errors: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        if row.period_end <= row.period_start:
+            errors[f"{i}"] = ["The period must end after it starts."]
+            continue
+        for j, other in enumerate(rows[:i]):
+            if (
+                other.service.pk == row.service.pk
+                and other.period_start <= row.period_end
+                and other.period_end >= row.period_start
+            ):
+                errors[f"{i}"] = [f"Overlaps row {j} for the same service."]
+                break
+    if errors:
+        raise ValidationError(errors)
+    results: list[tuple[ServiceMetric, bool]] = []
+    for i, row in enumerate(rows):
+        service = services[row.service.pk]
+        existing = list(
+            ServiceMetric.objects.filter(service=service).overlapping(
+                row.period_start, row.period_end
+            )
+        )
+        same = [
+            m
+            for m in existing
+            if (m.period_start, m.period_end) == (row.period_start, row.period_end)
+        ]
+        clash = [m for m in existing if m not in same]
+        if clash:
+            m = clash[0]
+            errors[f"{i}"] = [
+                f"Overlaps the stored period {m.period_start}..{m.period_end} of {service.name}; "
+                "push that exact period to update it."
+            ]
+            continue
+        metric = (
+            same[0]
+            if same
+            else ServiceMetric(
+                service=service, period_start=row.period_start, period_end=row.period_end
+            )
+        )
+        for name in METRIC_FIELDS:
+            if name in row.figures:
+                setattr(metric, name, row.figures[name])
+        metric.service = service
+        metric.full_clean(validate_unique=False, validate_constraints=False)
+        metric.save()
+        results.append((metric, not same))
+    if errors:
+        # Raising inside the atomic block rolls back the rows already written.
+        raise ValidationError(errors)
+    return results

@@ -1,0 +1,47 @@
+"""Pages of the service catalogue: the list and a service with its metric history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+
+from brm.htmx import paginate, querystring_without, render_page
+from brm.roles import is_it_side
+from portfolio import selectors
+from portfolio.filters import ServiceFilterSet
+from portfolio.models import Service
+
+
+@login_required
+def service_list(request):  # type: ignore[no-untyped-def]
+    filterset = ServiceFilterSet(
+        request.GET, queryset=selectors.service_list(request.user), request=request
+    )
+    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    return render_page(
+        request,
+        "portfolio/service_list.html",
+        {"filter": filterset, "page": page, "qs": querystring_without(request, "page")},
+    )
+
+
+@login_required
+def service_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    service = get_object_or_404(
+        Service.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
+    history = selectors.metric_history(service)
+    consumers = service.consumers.all()
+    if not is_it_side(request.user):
+        # A business leader sees that the service is shared, not who else uses it.
+        consumers = consumers.none()
+    return render(
+        request,
+        "portfolio/service_detail.html",
+        {
+            "service": service,
+            "history": history,
+            "rows": list(reversed(history)),
+            "consumers": consumers,
+        },
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from reviews.models import ChangeRequest, ReviewNotice, ReviewSettings, ServiceReview
+
+
+@admin.register(ReviewSettings)
+class ReviewSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reminder_days_ahead", "overdue_grace_days", "updated_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not ReviewSettings.objects.exists()  # a single row
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class ChangeRequestInline(admin.TabularInline):
+    model = ChangeRequest
+    extra = 0
+    fields = ["kind", "title", "status", "decision", "service"]
+
+
+@admin.register(ServiceReview)
+class ServiceReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["unit", "scheduled_at", "status", "held_at"]
+    list_filter = ["status", "unit"]
+    date_hierarchy = "scheduled_at"
+    filter_horizontal = ["services", "attendees", "it_attendees"]
+    list_select_related = ["unit"]
+    inlines = [ChangeRequestInline]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "status", "review", "decided_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["review", "review__unit"]
+
+
+@admin.register(ReviewNotice)
+class ReviewNoticeAdmin(admin.ModelAdmin):
+    list_display = ["review", "recipient", "kind", "sent_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["review", "recipient", "kind", "sent_at"]
+    list_select_related = ["review", "review__unit"]

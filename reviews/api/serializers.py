@@ -1,0 +1,123 @@
+"""API shapes of service reviews. Related objects are ids; writes go through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from portfolio.models import Service
+from reviews.models import ChangeRequest, ChangeStatus, ServiceReview
+from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField, WritableUnitField
+from stakeholders.models import BusinessUnit, Stakeholder
+
+User = get_user_model()
+
+
+class ServiceReviewSerializer(serializers.ModelSerializer):
+    unit = WritableUnitField(queryset=BusinessUnit.objects.all())
+    services = ScopedPrimaryKeyRelatedField(
+        queryset=Service.objects.all(), many=True, required=False
+    )
+    attendees = ScopedPrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.all(), many=True, required=False
+    )
+    it_attendees = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True, required=False
+    )
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    action_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceReview
+        fields = [
+            "id",
+            "unit",
+            "services",
+            "scheduled_at",
+            "duration_minutes",
+            "location",
+            "status",
+            "agenda",
+            "attendees",
+            "it_attendees",
+            "period_start",
+            "period_end",
+            "minutes",
+            "outcome",
+            "performance_pack",
+            "held_at",
+            "planned_by",
+            "action_items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "performance_pack",
+            "held_at",
+            "planned_by",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        unit = attrs.get("unit", getattr(self.instance, "unit", None))
+        if self.instance is not None and "unit" in attrs and attrs["unit"] != self.instance.unit:
+            raise serializers.ValidationError({"unit": ["A review cannot move to another unit."]})
+        strangers = [s.pk for s in attrs.get("attendees", []) if unit and s.unit_id != unit.pk]
+        if strangers:
+            raise serializers.ValidationError(
+                {"attendees": [f"Not stakeholders of this unit: {strangers}."]}
+            )
+        start = attrs.get("period_start", getattr(self.instance, "period_start", None))
+        end = attrs.get("period_end", getattr(self.instance, "period_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"period_end": ["The period must end on or after its start."]}
+            )
+        return attrs
+
+
+class HoldSerializer(serializers.Serializer):
+    minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    review = ScopedPrimaryKeyRelatedField(queryset=ServiceReview.objects.all())
+    service = ScopedPrimaryKeyRelatedField(
+        queryset=Service.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "review",
+            "service",
+            "kind",
+            "title",
+            "description",
+            "status",
+            "decision",
+            "decided_at",
+            "raised_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "decision",
+            "decided_at",
+            "raised_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DecideSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[c for c in ChangeStatus.values if c != ChangeStatus.RAISED]
+    )
+    decision = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -1,0 +1,158 @@
+"""API viewsets of service reviews. Querysets come from `selectors`, filters from `filters`."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from brm.api import Conflict
+from reviews import selectors, services
+from reviews.api.serializers import (
+    ChangeRequestSerializer,
+    DecideSerializer,
+    HoldSerializer,
+    ServiceReviewSerializer,
+)
+from reviews.filters import ChangeRequestFilterSet, ServiceReviewFilterSet
+from reviews.ics import review_ics, review_recipients
+
+REVIEW_SCALARS = (
+    "scheduled_at",
+    "duration_minutes",
+    "location",
+    "agenda",
+    "minutes",
+    "outcome",
+    "period_start",
+    "period_end",
+)
+
+
+class ServiceReviewViewSet(viewsets.ModelViewSet):
+    """Service reviews. `hold/` freezes the pack and plans the next; `invite.ics` invites."""
+
+    serializer_class = ServiceReviewSerializer
+    filterset_class = ServiceReviewFilterSet
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.review_list(self.request.user).prefetch_related(
+            "attendees", "it_attendees", "action_items"
+        )
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        data = dict(serializer.validated_data)
+        unit = data.pop("unit")
+        serializer.instance = services.plan_review(
+            unit,
+            actor=self.request.user,
+            scheduled_at=data.pop("scheduled_at"),
+            services=data.pop("services", None) or None,
+            attendees=data.pop("attendees", []),
+            it_attendees=data.pop("it_attendees", []),
+            **{k: v for k, v in data.items() if k in REVIEW_SCALARS},
+        )
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        data = dict(serializer.validated_data)
+        data.pop("unit", None)
+        try:
+            serializer.instance = services.update_review(
+                serializer.instance,
+                actor=self.request.user,
+                fields={k: v for k, v in data.items() if k in REVIEW_SCALARS},
+                services=data.get("services"),
+                attendees=data.get("attendees"),
+                it_attendees=data.get("it_attendees"),
+            )
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+
+    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+        raise PermissionDenied("Reviews are cancelled, not deleted: POST to cancel/.")
+
+    @extend_schema(request=HoldSerializer, responses=ServiceReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def hold(self, request: Request, pk: str | None = None) -> Response:
+        """Mark held: freeze the performance pack and plan the next review. 409 if not planned."""
+        review = self.get_object()
+        params = HoldSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            review, _ = services.hold_review(review, actor=request.user, **params.validated_data)
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
+
+    @extend_schema(request=None, responses=ServiceReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        review = self.get_object()
+        try:
+            services.cancel_review(review, actor=request.user)
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, "iCalendar")}
+    )
+    @action(detail=True, methods=["get"], url_path="invite.ics")
+    def invite(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The review as an iCalendar (.ics) invitation."""
+        review = self.get_object()
+        response = HttpResponse(
+            review_ics(review, attendees=review_recipients(review)),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="service-review-{review.pk}.ics"'
+        return response
+
+
+class ChangeRequestViewSet(viewsets.ModelViewSet):
+    """Changes to scope or contract raised at a review. Decisions via `decide/`."""
+
+    serializer_class = ChangeRequestSerializer
+    filterset_class = ChangeRequestFilterSet
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.change_request_list(self.request.user)
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        data = dict(serializer.validated_data)
+        review = data.pop("review")
+        if not review.is_editable_by(self.request.user):
+            raise PermissionDenied("You may read this review but not change it.")
+        try:
+            serializer.instance = services.raise_change_request(
+                review, actor=self.request.user, **data
+            )
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        if serializer.validated_data.get("review", serializer.instance.review) != (
+            serializer.instance.review
+        ):
+            raise PermissionDenied("A change request stays with the review it was raised at.")
+        serializer.save()
+
+    @extend_schema(request=DecideSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Accept, reject or mark implemented. 409 when the change is already decided that way."""
+        change = self.get_object()
+        params = DecideSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            change = services.decide_change_request(
+                change, actor=request.user, **params.validated_data
+            )
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(self.get_serializer(change).data)

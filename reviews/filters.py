@@ -1,0 +1,72 @@
+"""FilterSets of service reviews, shared by the HTML pages and the API."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from reviews.models import (
+    ChangeKind,
+    ChangeRequest,
+    ChangeStatus,
+    ReviewSettings,
+    ReviewStatus,
+    ServiceReview,
+)
+from stakeholders.filters import SearchFilterSet, _visible_units
+
+VIEWS = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("held", "Held"), ("all", "All")]
+
+
+def _visible_reviews(request):  # type: ignore[no-untyped-def]
+    if request is None:
+        return ServiceReview.objects.none()
+    return ServiceReview.objects.visible_to(request.user)
+
+
+class ServiceReviewFilterSet(SearchFilterSet):
+    search_fields = ("unit__name", "agenda", "minutes", "outcome")
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    status = filters.ChoiceFilter(choices=ReviewStatus.choices)
+    view = filters.ChoiceFilter(choices=VIEWS, method="filter_view", label="Show")
+    mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
+    scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+    ordering = filters.OrderingFilter(
+        fields=("scheduled_at", "created_at", "updated_at", ("unit__name", "unit"))
+    )
+
+    class Meta:
+        model = ServiceReview
+        fields = ["unit", "status"]
+
+    def filter_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        now = timezone.now()
+        if value == "upcoming":
+            return queryset.upcoming(now).order_by("scheduled_at", "pk")
+        if value == "overdue":
+            grace = ReviewSettings.get().overdue_grace_days
+            return queryset.overdue(now, grace).order_by("scheduled_at", "pk")
+        if value == "held":
+            return queryset.filter(status=ReviewStatus.HELD).order_by("-scheduled_at", "-pk")
+        return queryset
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        user = self.request.user
+        return queryset.filter(Q(unit__brm=user) | Q(unit__deputy=user))
+
+
+class ChangeRequestFilterSet(SearchFilterSet):
+    search_fields = ("title", "description", "decision")
+    review = filters.ModelChoiceFilter(queryset=_visible_reviews)
+    unit = filters.ModelChoiceFilter(field_name="review__unit", queryset=_visible_units)
+    kind = filters.ChoiceFilter(choices=ChangeKind.choices)
+    status = filters.ChoiceFilter(choices=ChangeStatus.choices)
+    ordering = filters.OrderingFilter(fields=("created_at", "updated_at", "status"))
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["review", "kind", "status", "service"]

@@ -1,0 +1,358 @@
+"""Operations on service reviews, shared by views, API, admin and jobs.
+
+The review workflow lives here: planned -> held (pack frozen, next review planned) or cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portfolio.models import Service
+from portfolio.selectors import performance_pack
+from reviews.ics import review_ics, review_recipients
+from reviews.models import (
+    CHANGE_TRANSITIONS,
+    ChangeRequest,
+    ChangeStatus,
+    NoticeKind,
+    ReviewNotice,
+    ReviewSettings,
+    ReviewStatus,
+    ServiceReview,
+    default_period,
+)
+from stakeholders.models import ActionItem, BusinessUnit, OwnerSide, Stakeholder
+from stakeholders.services import StateConflict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["StateConflict"]
+
+REVIEW_FIELDS = ("scheduled_at", "duration_minutes", "location", "agenda")
+
+
+def _check_relations(
+    unit: BusinessUnit, services: Iterable[Service], attendees: Iterable[Stakeholder]
+) -> None:
+    strangers = [s.name for s in attendees if s.unit_id != unit.pk]
+    if strangers:
+        raise ValidationError({"attendees": f"Not stakeholders of {unit.name}: {strangers}."})
+
+
+@transaction.atomic
+def plan_review(
+    unit: BusinessUnit,
+    *,
+    actor: AbstractBaseUser | None,
+    scheduled_at: datetime,
+    services: Iterable[Service] | None = None,
+    attendees: Iterable[Stakeholder] = (),
+    it_attendees: Iterable[AbstractBaseUser] = (),
+    allow_past: bool = False,
+    **fields: Any,
+) -> ServiceReview:
+    """Plan a review. It must lie in the future; the pack period defaults to one cadence back.
+
+    Without `services`, the review covers every live service the unit consumes.
+    """
+    if not allow_past and scheduled_at <= timezone.now():
+        raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
+    attendees = list(attendees)
+    if services is None:
+        services = unit.services.filter(lifecycle="live")
+    services = list(services)
+    _check_relations(unit, services, attendees)
+    start, end = default_period(unit, scheduled_at)
+    review = ServiceReview.objects.create(
+        unit=unit,
+        scheduled_at=scheduled_at,
+        period_start=fields.pop("period_start", None) or start,
+        period_end=fields.pop("period_end", None) or end,
+        planned_by=actor,
+        **{k: v for k, v in fields.items() if k in REVIEW_FIELDS},
+    )
+    review.services.set(services)
+    review.attendees.set(attendees)
+    review.it_attendees.set(list(it_attendees) or ([actor] if actor is not None else []))
+    return review
+
+
+@transaction.atomic
+def update_review(
+    review: ServiceReview,
+    *,
+    actor: AbstractBaseUser | None,
+    fields: dict[str, Any],
+    services: Iterable[Service] | None = None,
+    attendees: Iterable[Stakeholder] | None = None,
+    it_attendees: Iterable[AbstractBaseUser] | None = None,
+) -> ServiceReview:
+    """Change a review. Once held, only its minutes and outcome may change (the rest is history).
+
+    Moving the time of a planned review clears the reminders sent, so the invitees hear about
+    the new time.
+    """
+    review = ServiceReview.objects.select_for_update().get(pk=review.pk)
+    if review.status == ReviewStatus.CANCELLED:
+        raise StateConflict("This review was cancelled; plan a new one instead.")
+    if review.status == ReviewStatus.HELD:
+        locked = set(fields) - {"minutes", "outcome"}
+        if locked or services is not None or attendees is not None or it_attendees is not None:
+            raise StateConflict("This review was held; only its minutes and outcome can change.")
+    moved = "scheduled_at" in fields and fields["scheduled_at"] != review.scheduled_at
+    if moved and fields["scheduled_at"] <= timezone.now():
+        raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
+    if attendees is not None:
+        attendees = list(attendees)
+        _check_relations(review.unit, [], attendees)
+    for name, value in fields.items():
+        setattr(review, name, value)
+    if review.period_end < review.period_start:
+        raise ValidationError({"period_end": "The period must end on or after its start."})
+    review.save()
+    if services is not None:
+        review.services.set(services)
+    if attendees is not None:
+        review.attendees.set(attendees)
+    if it_attendees is not None:
+        review.it_attendees.set(it_attendees)
+    if moved:
+        review.notices.all().delete()
+    return review
+
+
+@transaction.atomic
+def hold_review(
+    review: ServiceReview,
+    *,
+    actor: AbstractBaseUser | None,
+    minutes: str | None = None,
+    outcome: str | None = None,
+) -> tuple[ServiceReview, ServiceReview | None]:
+    """Mark a planned review held: freeze its performance pack and plan the next one.
+
+    The next review lands one cadence after this one (and never in the past); if the unit
+    already has a later planned review, none is added. Returns (held review, next review).
+    """
+    review = ServiceReview.objects.select_for_update().select_related("unit").get(pk=review.pk)
+    if review.status != ReviewStatus.PLANNED:
+        raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
+    now = timezone.now()
+    if review.scheduled_at > now + timedelta(hours=12):
+        raise StateConflict("A review is marked held on or after its day, not before.")
+    if minutes is not None:
+        review.minutes = minutes
+    if outcome is not None:
+        review.outcome = outcome
+    review.performance_pack = performance_pack(
+        review.unit,
+        review.period_start,
+        review.period_end,
+        service_ids=[s.pk for s in review.services.all()],
+    )
+    review.status = ReviewStatus.HELD
+    review.held_at = now
+    review._change_reason = "Marked held"  # type: ignore[attr-defined]
+    review.save()
+    unit = review.unit
+    following = None
+    if not ServiceReview.objects.filter(
+        unit=unit, status=ReviewStatus.PLANNED, scheduled_at__gt=review.scheduled_at
+    ).exists():
+        when = review.scheduled_at + timedelta(days=unit.review_cadence_days)
+        if when <= now:
+            when = now + timedelta(days=unit.review_cadence_days)
+        following = plan_review(
+            unit,
+            actor=actor,
+            scheduled_at=when,
+            services=list(review.services.all()),
+            attendees=list(review.attendees.filter(active=True)),
+            it_attendees=list(review.it_attendees.all()),
+            period_start=review.period_end + timedelta(days=1),
+            period_end=timezone.localdate(when) - timedelta(days=1),
+            duration_minutes=review.duration_minutes,
+            location=review.location,
+        )
+    return review, following
+
+
+@transaction.atomic
+def cancel_review(review: ServiceReview, *, actor: AbstractBaseUser | None) -> ServiceReview:
+    review = ServiceReview.objects.select_for_update().get(pk=review.pk)
+    if review.status != ReviewStatus.PLANNED:
+        raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
+    review.status = ReviewStatus.CANCELLED
+    review._change_reason = "Cancelled"  # type: ignore[attr-defined]
+    review.save(update_fields=["status", "updated_at"])
+    return review
+
+
+@transaction.atomic
+def raise_change_request(
+    review: ServiceReview, *, actor: AbstractBaseUser | None, **fields: Any
+) -> ChangeRequest:
+    """Record a change to scope or contract raised at a review (planned or held)."""
+    if review.status == ReviewStatus.CANCELLED:
+        raise StateConflict("Changes are raised at a review that takes place.")
+    return ChangeRequest.objects.create(review=review, raised_by=actor, **fields)
+
+
+@transaction.atomic
+def decide_change_request(
+    change: ChangeRequest, *, actor: AbstractBaseUser | None, status: str, decision: str = ""
+) -> ChangeRequest:
+    """Accept, reject or mark implemented, in that order; the decision text stays on record."""
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if status not in CHANGE_TRANSITIONS[ChangeStatus(change.status)]:
+        raise StateConflict(
+            f"A change that is {change.get_status_display().lower()} cannot become {status}."
+        )
+    change.status = status
+    if decision:
+        change.decision = decision
+    change.decided_at = timezone.now()
+    change._change_reason = f"Decision: {status}"  # type: ignore[attr-defined]
+    change.save()
+    return change
+
+
+@dataclass
+class CommitmentSpec:
+    title: str
+    due_date: date
+    owner_side: str = OwnerSide.IT
+    owner: AbstractBaseUser | None = None
+    owner_stakeholder: Stakeholder | None = None
+    description: str = ""
+
+
+@transaction.atomic
+def add_commitment(
+    review: ServiceReview, spec: CommitmentSpec, *, actor: AbstractBaseUser | None
+) -> ActionItem:
+    """A promise made at the review, by IT or by the business, tracked with the others."""
+    if review.status == ReviewStatus.CANCELLED:
+        raise StateConflict("Commitments are made at a review that takes place.")
+    item = ActionItem(
+        unit=review.unit,
+        review=review,
+        title=spec.title,
+        description=spec.description,
+        due_date=spec.due_date,
+        owner_side=spec.owner_side,
+        owner=(spec.owner or actor) if spec.owner_side == OwnerSide.IT else None,
+        owner_stakeholder=spec.owner_stakeholder if spec.owner_side == OwnerSide.BUSINESS else None,
+        created_by=actor,
+    )
+    item.full_clean(exclude=["interaction", "review", "created_by", "owner"])
+    item.save()
+    return item
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+@dataclass
+class NoticeRun:
+    """What one run of the reminder job did, for its log and the management command."""
+
+    reminders: list[tuple[int, str]] = field(default_factory=list)
+    overdue: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _send(review: ServiceReview, kind: str, recipient: tuple[str, str], ics: str | None) -> None:
+    name, email = recipient
+    context = {
+        "review": review,
+        "name": name,
+        "kind": kind,
+        "url": settings.SITE_URL + review.get_absolute_url(),
+    }
+    subject = (
+        f"Reminder: service review with {review.unit.name} "
+        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
+        if kind == NoticeKind.REMINDER
+        else f"Overdue: service review with {review.unit.name} not marked held"
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("reviews/email/notice.txt", context),
+        to=[email],
+    )
+    message.attach_alternative(render_to_string("reviews/email/notice.html", context), "text/html")
+    if ics is not None:
+        message.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+    message.send()
+
+
+def _notify(review: ServiceReview, kind: str, recipients: list[tuple[str, str]], run: NoticeRun):  # type: ignore[no-untyped-def]
+    ics = review_ics(review, attendees=recipients) if kind == NoticeKind.REMINDER else None
+    for name, email in recipients:
+        # The claim: the unique (review, recipient, kind) row. A rerun or a parallel worker
+        # finds it and skips; a failed send removes it so the next run tries again.
+        try:
+            with transaction.atomic():
+                notice, created = ReviewNotice.objects.get_or_create(
+                    review=review, recipient=email, kind=kind
+                )
+        except IntegrityError:
+            continue
+        if not created:
+            continue
+        try:
+            _send(review, kind, (name, email), ics)
+        except Exception:
+            logger.exception("Review %s: %s to %s failed; will retry.", review.pk, kind, email)
+            notice.delete()
+            run.failed.append((review.pk, email))
+            continue
+        ReviewNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+        (run.reminders if kind == NoticeKind.REMINDER else run.overdue).append((review.pk, email))
+
+
+def send_review_notices(now: datetime | None = None) -> NoticeRun:
+    """Remind invitees N days before each planned review and tell the BRMs about overdue ones.
+
+    Each (review, recipient, kind) is sent at most once, however often this runs.
+    """
+    now = now or timezone.now()
+    conf = ReviewSettings.get()
+    run = NoticeRun()
+    due_soon = (
+        ServiceReview.objects.filter(
+            status=ReviewStatus.PLANNED,
+            scheduled_at__gt=now,
+            scheduled_at__lte=now + timedelta(days=conf.reminder_days_ahead),
+        )
+        .select_related("unit", "unit__brm", "unit__deputy")
+        .prefetch_related("it_attendees", "attendees")
+    )
+    for review in due_soon:
+        _notify(review, NoticeKind.REMINDER, review_recipients(review), run)
+    overdue = ServiceReview.objects.overdue(now, conf.overdue_grace_days).select_related(
+        "unit", "unit__brm", "unit__deputy"
+    )
+    for review in overdue:
+        people = [
+            (u.get_full_name() or u.get_username(), u.email)
+            for u in (review.unit.brm, review.unit.deputy)
+            if u is not None and u.email
+        ]
+        _notify(review, NoticeKind.OVERDUE, people, run)
+    return run

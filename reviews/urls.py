@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/calendar/", views.review_calendar, name="review_calendar"),
+    path("reviews/new/", views.review_create, name="review_create"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/edit/", views.review_update, name="review_update"),
+    path("reviews/<int:pk>/minutes/", views.review_minutes, name="review_minutes"),
+    path("reviews/<int:pk>/changes/", views.change_create, name="change_create"),
+    path("reviews/<int:pk>/commitments/", views.commitment_create, name="commitment_create"),
+    path("reviews/<int:pk>/invite.ics", views.review_invite, name="review_invite"),
+    path("reviews/changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
+    path(
+        "reviews/<int:pk>/<str:operation>/",
+        views.review_transition,
+        name="review_transition",
+    ),
+]

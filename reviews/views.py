@@ -1,0 +1,425 @@
+"""Pages of service reviews: the list with the unit schedule, the month view, and the review page.
+
+Every view scopes its queryset with `visible_to` (404 for what the user may not see) and checks
+`is_editable_by` before a change (403 for read-only access). Templates only decide what to show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from brm.audit import history_entries
+from brm.htmx import paginate, querystring_without, render_page
+from brm.roles import Role, is_it_side, role_of
+from reviews import selectors, services
+from reviews.filters import ServiceReviewFilterSet
+from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm
+from reviews.ics import review_ics, review_recipients
+from reviews.models import ChangeRequest, ReviewSettings, ReviewStatus, ServiceReview
+from stakeholders.forms import CommitmentForm
+from stakeholders.models import BusinessUnit
+
+
+def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
+    if not obj.is_editable_by(user):
+        raise PermissionDenied("You may read this record but not change it.")
+
+
+def _review_or_404(request, pk: int) -> ServiceReview:  # type: ignore[no-untyped-def]
+    return get_object_or_404(
+        ServiceReview.objects.visible_to(request.user).select_related(
+            "unit", "unit__brm", "unit__deputy", "planned_by"
+        ),
+        pk=pk,
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+def _review_filter(request):  # type: ignore[no-untyped-def]
+    data = request.GET.copy()
+    data.setdefault("view", "upcoming")
+    if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
+        data["mine"] = "true"  # a BRM's default view: their own units
+    return ServiceReviewFilterSet(
+        data, queryset=selectors.review_list(request.user), request=request
+    )
+
+
+@login_required
+def review_list(request):  # type: ignore[no-untyped-def]
+    filterset = _review_filter(request)
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    if not request.GET.get("ordering") and filterset.form.cleaned_data.get("view") == "all":
+        qs = qs.order_by("-scheduled_at", "-pk")
+    page = paginate(request, qs)
+    conf = ReviewSettings.get()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "qs": querystring_without(request, "page"),
+        "view": filterset.form.data.get("view"),
+        "grace_days": conf.overdue_grace_days,
+        "now": timezone.now(),
+    }
+    if not (request.htmx and not request.htmx.boosted):
+        schedule = selectors.unit_schedule(request.user)
+        if role_of(request.user) == Role.BRM:
+            schedule = schedule.filter(Q(brm=request.user) | Q(deputy=request.user))
+        context["schedule"] = list(schedule[:50])
+        context["overdue_count"] = (
+            ServiceReview.objects.visible_to(request.user)
+            .overdue(grace_days=conf.overdue_grace_days)
+            .filter(
+                Q(unit__brm=request.user) | Q(unit__deputy=request.user)
+                if role_of(request.user) == Role.BRM
+                else Q()
+            )
+            .count()
+        )
+        context["editable_units"] = set(
+            BusinessUnit.objects.editable_by(request.user).values_list("pk", flat=True)
+        )
+    return render_page(request, "reviews/review_list.html", context)
+
+
+@login_required
+def review_calendar(request):  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    next_month = (first.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    reviews = ServiceReview.objects.visible_to(request.user).select_related("unit")
+    return render_page(
+        request,
+        "reviews/review_calendar.html",
+        {
+            "weeks": selectors.month_grid(reviews, first.year, first.month),
+            "first": first,
+            "prev_month": prev_month,
+            "next_month": next_month,
+        },
+        partial="month",
+    )
+
+
+# --- Planning ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_create(request):  # type: ignore[no-untyped-def]
+    unit = get_object_or_404(
+        BusinessUnit.objects.visible_to(request.user), pk=request.GET.get("unit") or 0
+    )
+    _editable_or_403(unit, request.user)
+    if request.method == "POST":
+        form = ReviewForm(request.POST, unit=unit)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                review = services.plan_review(
+                    unit,
+                    actor=request.user,
+                    scheduled_at=data["scheduled_at"],
+                    services=list(data["services"]) or None,
+                    attendees=data["attendees"],
+                    it_attendees=data["it_attendees"],
+                    duration_minutes=data["duration_minutes"],
+                    location=data["location"],
+                    agenda=data["agenda"],
+                    period_start=data.get("period_start"),
+                    period_end=data.get("period_end"),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "Review planned; invitations go out before it.")
+                return redirect(review)
+    else:
+        schedule = selectors.unit_schedule(request.user).filter(pk=unit.pk).first()
+        due = schedule.next_due_at if schedule else None
+        initial = {"attendees": list(selectors.default_attendees(unit))}
+        if due and due > timezone.now():
+            initial["scheduled_at"] = timezone.localtime(due).replace(
+                hour=10, minute=0, second=0, microsecond=0
+            )
+        form = ReviewForm(unit=unit, initial=initial)
+    return render(request, "reviews/review_form.html", {"form": form, "unit": unit})
+
+
+def _add_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- The review page --------------------------------------------------------------------------
+
+
+def _detail_context(request, review: ServiceReview) -> dict:  # type: ignore[no-untyped-def]
+    can_edit = review.is_editable_by(request.user)
+    context = {
+        "review": review,
+        "can_edit": can_edit,
+        "pack": selectors.review_pack(review),
+        "services_covered": list(review.services.all()),
+        "attendees": list(review.attendees.all()),
+        "it_attendees": list(review.it_attendees.all()),
+        "history": history_entries(review, limit=10) if is_it_side(request.user) else [],
+        "is_overdue": review.is_overdue(grace_days=ReviewSettings.get().overdue_grace_days),
+        **selectors.review_detail_context(review),
+    }
+    if can_edit and review.status != ReviewStatus.CANCELLED:
+        context["minutes_form"] = MinutesForm(instance=review)
+        context["change_form"] = ChangeRequestForm(review=review)
+        context["commitment_form"] = CommitmentForm(unit=review.unit, prefix="c")
+        context["decision_form"] = DecisionForm()
+    return context
+
+
+@login_required
+def review_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    review = _review_or_404(request, pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_update(request, pk: int):  # type: ignore[no-untyped-def]
+    review = _review_or_404(request, pk)
+    _editable_or_403(review, request.user)
+    if review.status != ReviewStatus.PLANNED:
+        if request.htmx:
+            return HttpResponse("Only a planned review can be rescheduled.", status=409)
+        messages.error(request, "Only a planned review can be rescheduled.")
+        return redirect(review)
+    form = ReviewForm(request.POST or None, instance=review, unit=review.unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {k: data[k] for k in ("scheduled_at", "duration_minutes", "location", "agenda")}
+        for k in ("period_start", "period_end"):
+            if data.get(k):
+                fields[k] = data[k]
+        try:
+            services.update_review(
+                review,
+                actor=request.user,
+                fields=fields,
+                services=list(data["services"]),
+                attendees=data["attendees"],
+                it_attendees=data["it_attendees"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except services.StateConflict as exc:
+            messages.error(request, str(exc))
+            return redirect(review)
+        else:
+            messages.success(request, "Review updated.")
+            if request.htmx:
+                return HttpResponseClientRedirect(review.get_absolute_url())
+            return redirect(review)
+    return render(
+        request, "reviews/review_form.html", {"form": form, "unit": review.unit, "review": review}
+    )
+
+
+@login_required
+@require_POST
+def review_minutes(request, pk: int):  # type: ignore[no-untyped-def]
+    """Save minutes and outcome (planned or held). With htmx the section re-renders in place."""
+    review = _review_or_404(request, pk)
+    _editable_or_403(review, request.user)
+    form = MinutesForm(request.POST, instance=review)
+    saved = False
+    if form.is_valid():
+        try:
+            review = services.update_review(review, actor=request.user, fields=form.cleaned_data)
+            saved = True
+        except services.StateConflict as exc:
+            form.add_error(None, str(exc))
+    if not request.htmx:
+        if saved:
+            messages.success(request, "Minutes saved.")
+            return redirect(review)
+        context = _detail_context(request, review)
+        context["minutes_form"] = form
+        return render(request, "reviews/review_detail.html", context, status=400)
+    return render(
+        request,
+        "reviews/review_detail.html#minutes",
+        {"review": review, "minutes_form": form, "can_edit": True, "saved": saved},
+        status=200 if saved else 400,
+    )
+
+
+@login_required
+@require_POST
+def review_transition(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+    """Mark held (freezes the pack and plans the next review) or cancel."""
+    review = _review_or_404(request, pk)
+    _editable_or_403(review, request.user)
+    try:
+        if operation == "hold":
+            form = MinutesForm(request.POST, instance=review)
+            kwargs = {}
+            if form.is_valid() and request.POST.get("minutes") is not None:
+                kwargs = dict(form.cleaned_data)
+            review, following = services.hold_review(review, actor=request.user, **kwargs)
+            note = ""
+            if following:
+                when = timezone.localtime(following.scheduled_at)
+                note = f" The next review is planned for {when:%d %b %Y}."
+            messages.success(request, "Review marked held; its performance pack is kept." + note)
+        elif operation == "cancel":
+            services.cancel_review(review, actor=request.user)
+            messages.success(request, "Review cancelled.")
+        else:
+            raise Http404
+    except services.StateConflict as exc:
+        if request.htmx:
+            return HttpResponse(str(exc), status=409)
+        messages.error(request, str(exc))
+    if request.htmx:
+        return HttpResponseClientRedirect(review.get_absolute_url())
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def change_create(request, pk: int):  # type: ignore[no-untyped-def]
+    review = _review_or_404(request, pk)
+    _editable_or_403(review, request.user)
+    form = ChangeRequestForm(request.POST, review=review)
+    if form.is_valid():
+        try:
+            services.raise_change_request(review, actor=request.user, **form.cleaned_data)
+        except services.StateConflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            form = ChangeRequestForm(review=review)
+            messages.success(request, "Change request recorded.")
+            if not request.htmx:
+                return redirect(review)
+    return _changes_section(request, review, form)
+
+
+def _changes_section(request, review, form, status: int | None = None):  # type: ignore[no-untyped-def]
+    context = {
+        "review": review,
+        "can_edit": True,
+        "change_form": form,
+        "decision_form": DecisionForm(),
+        **selectors.review_detail_context(review),
+    }
+    code = status or (400 if form.errors else 200)
+    if request.htmx:
+        return render(request, "reviews/review_detail.html#changes", context, status=code)
+    full = _detail_context(request, review)
+    full["change_form"] = form
+    return render(request, "reviews/review_detail.html", full, status=code)
+
+
+@login_required
+@require_POST
+def change_decide(request, pk: int):  # type: ignore[no-untyped-def]
+    change = get_object_or_404(
+        ChangeRequest.objects.visible_to(request.user).select_related("review", "review__unit"),
+        pk=pk,
+    )
+    _editable_or_403(change, request.user)
+    review = change.review
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a decision.")
+    else:
+        try:
+            services.decide_change_request(
+                change,
+                actor=request.user,
+                status=form.cleaned_data["status"],
+                decision=form.cleaned_data["decision"],
+            )
+            messages.success(request, "Decision recorded.")
+        except services.StateConflict as exc:
+            if request.htmx:
+                return HttpResponse(str(exc), status=409)
+            messages.error(request, str(exc))
+    if request.htmx:
+        return _changes_section(request, review, ChangeRequestForm(review=review), status=200)
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def commitment_create(request, pk: int):  # type: ignore[no-untyped-def]
+    review = _review_or_404(request, pk)
+    _editable_or_403(review, request.user)
+    form = CommitmentForm(request.POST, unit=review.unit, prefix="c")
+    ok = False
+    if form.is_valid():
+        spec = form.to_input(request.user)
+        if spec is None:
+            form.add_error("title", "What was promised?")
+        else:
+            try:
+                services.add_commitment(
+                    review,
+                    services.CommitmentSpec(
+                        title=spec.title,
+                        due_date=spec.due_date,
+                        owner_side=spec.owner_side,
+                        owner=spec.owner,
+                        owner_stakeholder=spec.owner_stakeholder,
+                    ),
+                    actor=request.user,
+                )
+                ok = True
+            except (ValidationError, services.StateConflict) as exc:
+                form.add_error(None, getattr(exc, "messages", [str(exc)]))
+    if ok and not request.htmx:
+        messages.success(request, "Commitment recorded.")
+        return redirect(review)
+    context = {
+        "review": review,
+        "can_edit": True,
+        "commitment_form": CommitmentForm(unit=review.unit, prefix="c") if ok else form,
+        "saved": ok,
+        **selectors.review_detail_context(review),
+    }
+    if request.htmx:
+        response = render(
+            request, "reviews/review_detail.html#commitments", context, status=200 if ok else 400
+        )
+        return trigger_client_event(response, "commitmentChanged") if ok else response
+    full = _detail_context(request, review)
+    full["commitment_form"] = form
+    return render(request, "reviews/review_detail.html", full, status=400)
+
+
+@login_required
+def review_invite(request, pk: int):  # type: ignore[no-untyped-def]
+    """The review as an .ics file, for anyone who may see it."""
+    review = _review_or_404(request, pk)
+    body = review_ics(review, attendees=review_recipients(review))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="service-review-{review.pk}.ics"'
+    return response

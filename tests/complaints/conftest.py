@@ -1,0 +1,53 @@
+"""Fixtures for the complaint tests: a complaint filed by `leader` in unit A, and its parties."""
+
+from __future__ import annotations
+
+import pytest
+
+from brm.roles import Role
+from complaints import services
+from complaints.models import Complaint
+from tests.factories import StakeholderFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def deputy(unit_a):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="deputy", role=Role.BRM)
+    unit_a.deputy = user
+    unit_a.save()
+    return user
+
+
+@pytest.fixture
+def colleague(unit_a):  # type: ignore[no-untyped-def]
+    """Another leader of unit A: sees the unit's complaints but did not raise this one."""
+    user = UserFactory(username="colleague", role=Role.LEADER)
+    StakeholderFactory(unit=unit_a, user=user, name="Cole League")
+    return user
+
+
+@pytest.fixture
+def file(leader, unit_a):  # type: ignore[no-untyped-def]
+    """`file(severity=..., **fields)` -> a complaint raised by `leader` through the service."""
+
+    def _file(severity: str = "medium", actor=None, unit=None, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+        data = services.ComplaintInput(
+            unit=unit or unit_a,
+            title=fields.pop("title", "Month-end reports are late"),
+            description=fields.pop("description", "Third month running the reports came late."),
+            severity=severity,
+            **fields,
+        )
+        return services.file_complaint(data, actor=actor or leader)
+
+    return _file
+
+
+@pytest.fixture
+def complaint(file):  # type: ignore[no-untyped-def]
+    return file()
