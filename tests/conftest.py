@@ -14,6 +14,12 @@ from brm.roles import Role
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):  # type: ignore[no-untyped-def]
+    # Every persona gets a password from its factory; PBKDF2 costs ~0.3 s per user, MD5 nothing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def admin_user(db):  # type: ignore[no-untyped-def]
     return UserFactory(username="admin", role=Role.ADMIN)

@@ -52,59 +52,59 @@ def people(unit_a, unit_b):  # type: ignore[no-untyped-def]
 
 @pytest.mark.usefixtures("people")
 class TestStakeholderSearch:
-    def test_it_matches_a_word_in_the_name(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_it_matches_a_word_in_the_name(self, brm):  # type: ignore[no-untyped-def]
         assert _names(_people({"search": "ann"}, brm)) == {"Ann Archer", "Ann Oakley"}
 
-    def test_it_is_case_insensitive(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_it_is_case_insensitive(self, brm):  # type: ignore[no-untyped-def]
         assert _names(_people({"search": "BAKER"}, brm)) == {"Bob Baker"}
 
-    def test_every_word_must_match_somewhere(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_every_word_must_match_somewhere(self, brm):  # type: ignore[no-untyped-def]
         # "ann" in the name and "finance" in the unit name: only Ann Archer has both.
         assert _names(_people({"search": "ann finance"}, brm)) == {"Ann Archer"}
 
-    def test_words_match_in_any_order_and_field(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_words_match_in_any_order_and_field(self, brm):  # type: ignore[no-untyped-def]
         assert _names(_people({"search": "officer  archer"}, brm)) == {"Ann Archer"}
 
-    def test_it_searches_the_email(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_it_searches_the_email(self, brm):  # type: ignore[no-untyped-def]
         assert _names(_people({"search": "ops.example"}, brm)) == {"Ann Oakley"}
 
-    def test_no_match_gives_nothing(self, brm) -> None:  # type: ignore[no-untyped-def]
+    def test_no_match_gives_nothing(self, brm):  # type: ignore[no-untyped-def]
         assert _names(_people({"search": "ann accountant"}, brm)) == set()
 
-    def test_a_blank_search_filters_nothing(self, brm, leader, leader_b) -> None:  # type: ignore[no-untyped-def]
+    def test_a_blank_search_filters_nothing(self, brm, leader, leader_b):  # type: ignore[no-untyped-def]
         assert len(_names(_people({"search": "   "}, brm))) == 5  # three plus both leaders
 
 
-def test_it_filters_by_unit(brm, unit_b, people) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_by_unit(brm, unit_b, people):  # type: ignore[no-untyped-def]
     assert _names(_people({"unit": unit_b.pk}, brm)) == {"Ann Oakley"}
 
 
-def test_it_filters_by_role_and_scores(brm, people) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_by_role_and_scores(brm, people):  # type: ignore[no-untyped-def]
     assert _names(_people({"role_type": "sponsor"}, brm)) == {"Ann Oakley"}
     assert _names(_people({"influence_min": 4}, brm)) == {"Ann Archer"}
     assert _names(_people({"influence": 3, "interest": 5}, brm)) == {"Bob Baker"}
 
 
-def test_a_leader_is_offered_only_their_own_unit(leader, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_is_offered_only_their_own_unit(leader, unit_a, unit_b):  # type: ignore[no-untyped-def]
     filterset = _people({}, leader)
     assert list(filterset.form.fields["unit"].queryset) == [unit_a]
 
 
-def test_a_leader_cannot_filter_by_another_units_id(leader, unit_b, people) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_cannot_filter_by_another_units_id(leader, unit_b, people):  # type: ignore[no-untyped-def]
     filterset = _people({"unit": unit_b.pk}, leader)
     assert not filterset.is_valid()
     assert "Select a valid choice" in str(filterset.errors["unit"])
 
 
-def test_a_leader_may_filter_by_their_own_unit(leader, unit_a, people) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_may_filter_by_their_own_unit(leader, unit_a, people):  # type: ignore[no-untyped-def]
     assert _names(_people({"unit": unit_a.pk}, leader)) == {"Ann Archer", "Bob Baker", "Lee Leader"}
 
 
-def test_an_it_user_may_filter_by_any_unit(executive, unit_b, people) -> None:  # type: ignore[no-untyped-def]
+def test_an_it_user_may_filter_by_any_unit(executive, unit_b, people):  # type: ignore[no-untyped-def]
     assert _names(_people({"unit": unit_b.pk}, executive)) == {"Ann Oakley"}
 
 
-def test_a_bad_score_is_an_error_not_a_crash(brm, people) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_score_is_an_error_not_a_crash(brm, people):  # type: ignore[no-untyped-def]
     assert not _people({"influence": "lots"}, brm).is_valid()
 
 
@@ -159,11 +159,11 @@ def items(unit_a, unit_b, brm, other_brm, leader):  # type: ignore[no-untyped-de
         }
 
 
-def test_overdue_means_open_and_past_due(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_overdue_means_open_and_past_due(brm, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"overdue": "true"}, brm)) == {"Late roadmap"}
 
 
-def test_not_overdue_is_everything_else(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_not_overdue_is_everything_else(brm, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"overdue": "false"}, brm)) == {
         "Due today",
         "Key users named",
@@ -172,39 +172,39 @@ def test_not_overdue_is_everything_else(brm, items) -> None:  # type: ignore[no-
     }
 
 
-def test_mine_is_what_the_user_delivers(brm, other_brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_mine_is_what_the_user_delivers(brm, other_brm, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"mine": "true"}, brm)) == {"Late roadmap", "Due today"}
     assert _titles(_items({"mine": "true"}, other_brm)) == {"Old but done", "Dropped idea"}
 
 
-def test_mine_for_a_leader_is_their_business_commitments(leader, items) -> None:  # type: ignore[no-untyped-def]
+def test_mine_for_a_leader_is_their_business_commitments(leader, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"mine": "true"}, leader)) == {"Key users named"}
 
 
-def test_mine_false_filters_nothing(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_mine_false_filters_nothing(brm, items):  # type: ignore[no-untyped-def]
     assert len(_titles(_items({"mine": "false"}, brm))) == 5
 
 
-def test_mine_without_a_request_filters_nothing(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_mine_without_a_request_filters_nothing(brm, items):  # type: ignore[no-untyped-def]
     filterset = ActionItemFilterSet({"mine": "true"}, queryset=ActionItem.objects.all())
     assert len(_titles(filterset)) == 5
 
 
-def test_it_filters_commitments_by_status_and_side(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_commitments_by_status_and_side(brm, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"status": "done"}, brm)) == {"Old but done"}
     assert _titles(_items({"owner_side": "business"}, brm)) == {"Key users named"}
 
 
-def test_it_searches_commitment_descriptions_word_by_word(brm, items) -> None:  # type: ignore[no-untyped-def]
+def test_it_searches_commitment_descriptions_word_by_word(brm, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({"search": "three users"}, brm)) == {"Key users named"}
     assert _titles(_items({"search": "three roadmap"}, brm)) == set()
 
 
-def test_a_leader_cannot_filter_commitments_by_another_unit(leader, unit_b, items) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_cannot_filter_commitments_by_another_unit(leader, unit_b, items):  # type: ignore[no-untyped-def]
     filterset = _items({"unit": unit_b.pk}, leader)
     assert not filterset.is_valid()
     assert "unit" in filterset.errors
 
 
-def test_a_leader_sees_only_their_units_commitments(leader, items) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_sees_only_their_units_commitments(leader, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({}, leader)) == {"Late roadmap", "Due today", "Key users named"}

@@ -56,7 +56,7 @@ def _counts() -> tuple[int, int, int, int]:
 # --- log_interaction --------------------------------------------------------------------------
 
 
-def test_it_logs_an_interaction(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_logs_an_interaction(unit_a, brm):  # type: ignore[no-untyped-def]
     interaction = log_interaction(unit_a, actor=brm, fields=_fields())
     interaction.refresh_from_db()
     assert interaction.unit == unit_a
@@ -65,25 +65,25 @@ def test_it_logs_an_interaction(unit_a, brm) -> None:  # type: ignore[no-untyped
     assert interaction.logged_by == brm
 
 
-def test_it_records_the_attendees(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_the_attendees(unit_a, brm):  # type: ignore[no-untyped-def]
     alice, bob = StakeholderFactory(unit=unit_a), StakeholderFactory(unit=unit_a)
     interaction = log_interaction(unit_a, actor=brm, fields=_fields(), attendees=[alice, bob])
     assert set(interaction.attendees.all()) == {alice, bob}
 
 
-def test_the_actor_is_the_it_participant_by_default(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_the_actor_is_the_it_participant_by_default(unit_a, brm):  # type: ignore[no-untyped-def]
     interaction = log_interaction(unit_a, actor=brm, fields=_fields())
     assert list(interaction.it_participants.all()) == [brm]
 
 
-def test_named_it_participants_replace_the_default(unit_a, brm, other_brm, executive) -> None:  # type: ignore[no-untyped-def]
+def test_named_it_participants_replace_the_default(unit_a, brm, other_brm, executive):  # type: ignore[no-untyped-def]
     interaction = log_interaction(
         unit_a, actor=brm, fields=_fields(), it_participants=[other_brm, executive]
     )
     assert set(interaction.it_participants.all()) == {other_brm, executive}
 
 
-def test_it_records_the_commitments_made(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_the_commitments_made(unit_a, brm):  # type: ignore[no-untyped-def]
     owner = StakeholderFactory(unit=unit_a)
     due = timezone.localdate() + timedelta(days=14)
     interaction = log_interaction(
@@ -112,7 +112,7 @@ def test_it_records_the_commitments_made(unit_a, brm) -> None:  # type: ignore[n
         assert item.created_by == brm
 
 
-def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm):  # type: ignore[no-untyped-def]
     # A stray IT owner on a business commitment (or the reverse) is not stored.
     person = StakeholderFactory(unit=unit_a)
     due = timezone.localdate() + timedelta(days=3)
@@ -136,7 +136,7 @@ def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm) -> None:  #
     assert items["IT"].owner_stakeholder is None
 
 
-def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a)
     before = _counts()
     with pytest.raises(IntegrityError):
@@ -158,7 +158,7 @@ def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm) -> None:  # type:
 # --- Commitment transitions -------------------------------------------------------------------
 
 
-def test_it_completes_a_commitment(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_completes_a_commitment(unit_a, brm):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a)
     complete_action_item(item, actor=brm)
     item.refresh_from_db()
@@ -169,20 +169,20 @@ def test_it_completes_a_commitment(unit_a, brm) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
-def test_it_refuses_to_complete_a_closed_commitment(unit_a, brm, status) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_to_complete_a_closed_commitment(unit_a, brm, status):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, status=status, completed_at=timezone.now())
     with pytest.raises(StateConflict, match="already"):
         complete_action_item(item, actor=brm)
 
 
-def test_completing_twice_is_a_conflict(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_completing_twice_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a)
     complete_action_item(item, actor=brm)
     with pytest.raises(StateConflict, match="already done"):
         complete_action_item(item, actor=brm)
 
 
-def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a)
     drop_action_item(item, actor=brm, reason="The project was cancelled")
     item.refresh_from_db()
@@ -191,7 +191,7 @@ def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm) -> No
     assert item.history.first().history_change_reason == "The project was cancelled"
 
 
-def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a)
     complete_action_item(item, actor=brm)
     with pytest.raises(StateConflict):
@@ -201,7 +201,7 @@ def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm) -> None:  # type:
 
 
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
-def test_it_reopens_a_closed_commitment(unit_a, brm, status) -> None:  # type: ignore[no-untyped-def]
+def test_it_reopens_a_closed_commitment(unit_a, brm, status):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, status=status, completed_at=timezone.now())
     reopen_action_item(item, actor=brm)
     item.refresh_from_db()
@@ -210,7 +210,7 @@ def test_it_reopens_a_closed_commitment(unit_a, brm, status) -> None:  # type: i
     assert item.history.first().history_change_reason == "Reopened"
 
 
-def test_reopening_an_open_commitment_is_a_conflict(unit_a, brm) -> None:  # type: ignore[no-untyped-def]
+def test_reopening_an_open_commitment_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
     with pytest.raises(StateConflict, match="already open"):
         reopen_action_item(ActionItemFactory(unit=unit_a), actor=brm)
 
@@ -218,7 +218,7 @@ def test_reopening_an_open_commitment_is_a_conflict(unit_a, brm) -> None:  # typ
 # --- reassign_brm -----------------------------------------------------------------------------
 
 
-def test_it_records_a_handover(unit_a, brm, other_brm, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_a_handover(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def]
     with mock.patch(DELAY):
         handover = reassign_brm(unit_a, new_brm=other_brm, actor=admin_user, note="Over to you")
     unit_a.refresh_from_db()
@@ -232,7 +232,7 @@ def test_it_records_a_handover(unit_a, brm, other_brm, admin_user) -> None:  # t
     assert unit_a.history.first().history_change_reason == "BRM handover"
 
 
-def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def]
     interaction = InteractionFactory(unit=unit_a, logged_by=brm)
     interaction.it_participants.add(brm)
     item = ActionItemFactory(unit=unit_a, owner=brm, interaction=interaction, created_by=brm)
@@ -253,7 +253,7 @@ def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admi
     assert item.owner == brm  # still the person who promised it
 
 
-def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admin_user):  # type: ignore[no-untyped-def]
     unit_a.deputy = other_brm
     unit_a.save()
     with mock.patch(DELAY):
@@ -263,9 +263,7 @@ def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admi
     assert unit_a.deputy is None
 
 
-def test_the_deputy_stays_when_someone_else_takes_over(
-    unit_a, other_brm, executive, admin_user
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_deputy_stays_when_someone_else_takes_over(unit_a, other_brm, executive, admin_user):  # type: ignore[no-untyped-def]
     unit_a.deputy = executive
     unit_a.save()
     with mock.patch(DELAY):
@@ -274,7 +272,7 @@ def test_the_deputy_stays_when_someone_else_takes_over(
     assert unit_a.deputy == executive
 
 
-def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user):  # type: ignore[no-untyped-def]
     with mock.patch(DELAY) as delay:
         assert reassign_brm(unit_a, new_brm=brm, actor=admin_user) is None
     assert not Handover.objects.exists()
@@ -283,7 +281,7 @@ def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user)
 
 def test_it_can_leave_a_unit_without_brm(
     unit_a, brm, admin_user, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]
     with (
         mock.patch(DELAY) as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,

@@ -40,7 +40,7 @@ def _age(handover: Handover, minutes: int) -> None:
 # --- send_handover_pack -----------------------------------------------------------------------
 
 
-def test_it_emails_the_new_brm(handover, other_brm, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_it_emails_the_new_brm(handover, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
     assert send_handover_pack(handover.pk) is True
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -48,7 +48,7 @@ def test_it_emails_the_new_brm(handover, other_brm, mailoutbox) -> None:  # type
     assert "Finance" in message.subject
 
 
-def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox):  # type: ignore[no-untyped-def]
     send_handover_pack(handover.pk)
     message = mailoutbox[0]
     assert "Finance" in message.body
@@ -60,7 +60,7 @@ def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox)
     assert "<html" not in message.body
 
 
-def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox):  # type: ignore[no-untyped-def]
     StakeholderFactory(unit=unit_a, name="Nina Neverseen", influence=5)
     ActionItemFactory(unit=unit_a, owner=brm)
     InteractionFactory(unit=unit_a)
@@ -71,31 +71,31 @@ def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox) -> Non
     assert "Contacts in the last 90 days: 1" in body
 
 
-def test_it_marks_the_pack_sent(handover, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_it_marks_the_pack_sent(handover, mailoutbox):  # type: ignore[no-untyped-def]
     send_handover_pack(handover.pk)
     handover.refresh_from_db()
     assert handover.pack_sent_at is not None
 
 
-def test_running_it_twice_sends_once(handover, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_running_it_twice_sends_once(handover, mailoutbox):  # type: ignore[no-untyped-def]
     assert send_handover_pack(handover.pk) is True
     assert send_handover_pack(handover.pk) is False
     assert len(mailoutbox) == 1
 
 
-def test_it_sends_nothing_when_the_new_brm_has_no_email(handover, other_brm, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_it_sends_nothing_when_the_new_brm_has_no_email(handover, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
     other_brm.email = ""
     other_brm.save()
     assert send_handover_pack(handover.pk) is False
     assert mailoutbox == []
 
 
-def test_it_ignores_an_unknown_handover(db, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_it_ignores_an_unknown_handover(db, mailoutbox):  # type: ignore[no-untyped-def]
     assert send_handover_pack(999_999) is False
     assert mailoutbox == []
 
 
-def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailoutbox):  # type: ignore[no-untyped-def]
     # The recipient is a BRM (IT side), but the email never carries notes anyway.
     InteractionFactory(unit=unit_a, notes="Confidential: CFO is leaving")
     send_handover_pack(handover.pk)
@@ -107,7 +107,7 @@ def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailou
 # --- sweep_pending_handover_packs -------------------------------------------------------------
 
 
-def test_the_sweep_requeues_only_old_unsent_handovers(unit_a, unit_b, brm, other_brm) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweep_requeues_only_old_unsent_handovers(unit_a, unit_b, brm, other_brm):  # type: ignore[no-untyped-def]
     stuck = Handover.objects.create(unit=unit_a, from_brm=brm, to_brm=other_brm)
     _age(stuck, 10)
     Handover.objects.create(unit=unit_a, to_brm=other_brm)  # new: its first try may be queued
@@ -120,7 +120,7 @@ def test_the_sweep_requeues_only_old_unsent_handovers(unit_a, unit_b, brm, other
     delay.assert_called_once_with(stuck.pk)
 
 
-def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox):  # type: ignore[no-untyped-def]
     _age(handover, 10)
     with mock.patch("stakeholders.tasks.send_handover_pack.delay", side_effect=send_handover_pack):
         assert sweep_pending_handover_packs() == 1
@@ -133,7 +133,7 @@ def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox) -> None:  # t
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm):  # type: ignore[no-untyped-def]
     """`.delay()` publishes to Redis and a worker thread in this process consumes it.
 
     A queue of its own keeps this test from racing any other worker or test on the same Redis.

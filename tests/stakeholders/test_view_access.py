@@ -150,7 +150,7 @@ def _cases(htmx: bool):  # type: ignore[no-untyped-def]
             yield pytest.param(name, persona, status, id=f"{name}-{persona}")
 
 
-def _check(client, target, name, status, headers) -> None:  # type: ignore[no-untyped-def]
+def _check(client, target, name, status, headers):  # type: ignore[no-untyped-def]
     method, url, data = TARGETS[name](target)
     before = snapshot()
     response = getattr(client, method)(url, data or {}, **headers)
@@ -164,20 +164,20 @@ def _check(client, target, name, status, headers) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(_cases(htmx=False)))
-def test_permission_matrix(client, request, target, name, persona, status) -> None:  # type: ignore[no-untyped-def]
+def test_permission_matrix(client, request, target, name, persona, status):  # type: ignore[no-untyped-def]
     client.force_login(request.getfixturevalue(persona))
     _check(client, target, name, status, {})
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(_cases(htmx=True)))
-def test_permission_matrix_with_htmx(client, request, target, name, persona, status) -> None:  # type: ignore[no-untyped-def]
+def test_permission_matrix_with_htmx(client, request, target, name, persona, status):  # type: ignore[no-untyped-def]
     # Permissions are decided in the view, whatever kind of request asks.
     client.force_login(request.getfixturevalue(persona))
     _check(client, target, name, status, HX)
 
 
 @pytest.mark.parametrize("name", list(TARGETS))
-def test_anonymous_is_sent_to_log_in(client, target, name) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_log_in(client, target, name):  # type: ignore[no-untyped-def]
     method, url, data = TARGETS[name](target)
     before = snapshot()
     response = getattr(client, method)(url, data or {})
@@ -186,21 +186,21 @@ def test_anonymous_is_sent_to_log_in(client, target, name) -> None:  # type: ign
     assert snapshot() == before
 
 
-def test_no_role_user_is_told_to_ask_for_a_role(client, no_role_user) -> None:  # type: ignore[no-untyped-def]
+def test_no_role_user_is_told_to_ask_for_a_role(client, no_role_user):  # type: ignore[no-untyped-def]
     client.force_login(no_role_user)
     response = client.get("/")
     assert response.status_code == 403
     assert "Your account has no role yet" in response.content.decode()
 
 
-def test_other_brm_may_change_their_own_unit(client, other_brm, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_other_brm_may_change_their_own_unit(client, other_brm, unit_b):  # type: ignore[no-untyped-def]
     client.force_login(other_brm)
     response = client.post(f"/units/{unit_b.pk}/meetings/new/", meeting_data())
     assert response.status_code == 302
     assert Interaction.objects.filter(unit=unit_b).count() == 1
 
 
-def test_a_deputy_may_log_meetings(client, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_deputy_may_log_meetings(client, other_brm, unit_a):  # type: ignore[no-untyped-def]
     unit_a.deputy = other_brm
     unit_a.save()
     client.force_login(other_brm)
@@ -212,7 +212,7 @@ def test_a_deputy_may_log_meetings(client, other_brm, unit_a) -> None:  # type: 
 # Each page runs the same number of queries with 5 rows as with 50: no query per row.
 
 
-def _people(unit_a, unit_b, rows: int) -> None:  # type: ignore[no-untyped-def]
+def _people(unit_a, unit_b, rows: int):  # type: ignore[no-untyped-def]
     for n in range(rows):
         person = StakeholderFactory(unit=unit_a if n % 2 else unit_b)
         meeting = InteractionFactory(unit=person.unit)
@@ -220,7 +220,7 @@ def _people(unit_a, unit_b, rows: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 user's groups (role), 4 COUNT for the paginator,
@@ -231,9 +231,7 @@ def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_q
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_register_fragment_queries(
-    client, brm, unit_a, unit_b, rows, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_register_fragment_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 COUNT, 5 the page (the filter form is not in the fragment).
@@ -244,7 +242,7 @@ def test_register_fragment_queries(
 @pytest.mark.parametrize("rows", [5, 50])
 def test_register_queries_for_a_leader(
     client, leader, unit_a, unit_b, rows, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]
     _people(unit_a, unit_b, rows)
     client.force_login(leader)
     # 1 session, 2 user, 3 groups, 4 the leader's unit (cached for the request), 5 COUNT,
@@ -254,7 +252,7 @@ def test_register_queries_for_a_leader(
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 every active person on the map, 5 unit choices.
@@ -263,7 +261,7 @@ def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_querie
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_unit_list_queries(client, brm, rows, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_unit_list_queries(client, brm, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     for _ in range(rows):
         unit = BusinessUnitFactory(brm=brm)
         StakeholderFactory(unit=unit)
@@ -278,7 +276,7 @@ def test_unit_list_queries(client, brm, rows, django_assert_num_queries) -> None
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a)
     for n in range(rows):
         meeting = InteractionFactory(unit=unit_a)
@@ -300,9 +298,7 @@ def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_qu
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_unit_detail_queries(
-    client, brm, other_brm, unit_a, rows, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     now = timezone.now()
     for n in range(rows):
         person = StakeholderFactory(unit=unit_a)
@@ -321,18 +317,18 @@ def test_unit_detail_queries(
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the unit with BRM, deputy and parent,
     # timeline: 5 meetings, 6 their attendees, 7 their IT participants, 8 their commitments,
-    #           9 kept promises, 10 handovers;
-    # 11 the unit's figures, 12 its change history, 13 the people named in that history,
-    # log form: 14 "any attendees?", 15 attendee choices, 16 IT participant choices,
-    #           17-20 IT owner and business owner choices for each of the two commitment rows;
-    # 21 key people, 22 open promises.
-    with django_assert_num_queries(22):
+    #           9 kept promises, 10 handovers, 11 compliments;
+    # 12 the unit's figures, 13 its change history, 14 the people named in that history,
+    # log form: 15 "any attendees?", 16 attendee choices, 17 IT participant choices,
+    #           18-21 IT owner and business owner choices for each of the two commitment rows;
+    # 22 key people, 23 open promises.
+    with django_assert_num_queries(23):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     for _ in range(rows):
         meeting = InteractionFactory(unit=unit_a, notes="private")
         meeting.attendees.add(StakeholderFactory(unit=unit_a))
@@ -340,8 +336,8 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
     client.force_login(leader)
     # 1 session, 2 user, 3 groups, 4 the leader's unit, 5 the unit,
     # 6 meetings, 7 attendees, 8 IT participants, 9 their commitments, 10 kept promises,
-    # 11 handovers.
-    with django_assert_num_queries(11):
+    # 11 handovers, 12 compliments.
+    with django_assert_num_queries(12):
         response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert "private" not in response.content.decode()
 
@@ -367,9 +363,7 @@ def busy_unit(brm, other_brm, unit_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_handover_pack_queries(
-    client, brm, unit_a, busy_unit, rows, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     busy_unit(rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the unit, 5 open promises (both sides, owners joined),
@@ -381,9 +375,7 @@ def test_handover_pack_queries(
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_stakeholder_detail_queries(
-    client, brm, busy_unit, rows, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+def test_stakeholder_detail_queries(client, brm, busy_unit, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
     person = busy_unit(rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the person with unit and last-met date,

@@ -45,12 +45,12 @@ def text(response) -> str:  # type: ignore[no-untyped-def]
     return " ".join(html.unescape(strip_tags(body(response))).split())
 
 
-def assert_full_page(response) -> None:  # type: ignore[no-untyped-def]
+def assert_full_page(response):  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     assert "<html" in body(response)
 
 
-def assert_fragment(response, region: str) -> None:  # type: ignore[no-untyped-def]
+def assert_fragment(response, region: str):  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     content = body(response)
     assert "<html" not in content
@@ -130,7 +130,7 @@ LIST_PAGES = [
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_list_pages_are_full_pages(client, brm, world, url, region) -> None:  # type: ignore[no-untyped-def]
+def test_list_pages_are_full_pages(client, brm, world, url, region):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(url)
     assert_full_page(response)
@@ -138,20 +138,18 @@ def test_list_pages_are_full_pages(client, brm, world, url, region) -> None:  # 
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_list_pages_answer_htmx_with_their_region(client, brm, world, url, region) -> None:  # type: ignore[no-untyped-def]
+def test_list_pages_answer_htmx_with_their_region(client, brm, world, url, region):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert_fragment(client.get(url, **HX), region)
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_a_boosted_link_gets_the_full_page(client, brm, world, url, region) -> None:  # type: ignore[no-untyped-def]
+def test_a_boosted_link_gets_the_full_page(client, brm, world, url, region):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert_full_page(client.get(url, HTTP_HX_BOOSTED="true", **HX))
 
 
-def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(
-    client, brm, unit_a, world
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/")
     assert_full_page(response)
@@ -159,21 +157,21 @@ def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(
     assert 'id="log-form"' in body(response)
 
 
-def test_the_timeline_answers_htmx_with_its_region(client, brm, unit_a, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_timeline_answers_htmx_with_its_region(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert_fragment(response, "timeline")
     assert "Budget talk" in body(response)
 
 
-def test_the_meeting_form_is_a_page_of_its_own(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_meeting_form_is_a_page_of_its_own(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/meetings/new/")
     assert_full_page(response)
     assert 'id="log-form"' in body(response)
 
 
-def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert_fragment(client.get(f"/units/{unit_a.pk}/meetings/new/", **HX), "log-form")
 
@@ -188,13 +186,13 @@ def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a) -> N
         "/commitments/{item}/",
     ],
 )
-def test_detail_and_form_pages_are_full_pages(client, brm, unit_a, world, url) -> None:  # type: ignore[no-untyped-def]
+def test_detail_and_form_pages_are_full_pages(client, brm, unit_a, world, url):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     url = url.format(unit=unit_a.pk, person=world["person"].pk, item=world["item"].pk)
     assert_full_page(client.get(url))
 
 
-def test_pages_handle_a_unit_without_brm(client, admin_user, world) -> None:  # type: ignore[no-untyped-def]
+def test_pages_handle_a_unit_without_brm(client, admin_user, world):  # type: ignore[no-untyped-def]
     orphan = BusinessUnitFactory(name="Orphans", brm=None)
     Handover.objects.create(unit=orphan, from_brm=None, to_brm=None)
     client.force_login(admin_user)
@@ -208,7 +206,7 @@ def test_pages_handle_a_unit_without_brm(client, admin_user, world) -> None:  # 
 # --- The register -----------------------------------------------------------------------------
 
 
-def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
     StakeholderFactory(unit=unit_a, name="Ann Archer")
     StakeholderFactory(unit=unit_b, name="Anna Oakley")
     StakeholderFactory(unit=unit_a, name="Bob Baker")
@@ -220,13 +218,13 @@ def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b) -
     assert "Bob Baker" not in body(response)
 
 
-def test_live_search_says_when_nobody_matches(client, brm, world) -> None:  # type: ignore[no-untyped-def]
+def test_live_search_says_when_nobody_matches(client, brm, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get("/stakeholders/?search=zebra", **HX)
     assert "Nobody matches these filters" in body(response)
 
 
-def test_the_register_pages_within_its_region(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_pages_within_its_region(client, brm, unit_a):  # type: ignore[no-untyped-def]
     StakeholderFactory.create_batch(30, unit=unit_a)
     client.force_login(brm)
     response = client.get("/stakeholders/?search=example", **HX)
@@ -238,7 +236,7 @@ def test_the_register_pages_within_its_region(client, brm, unit_a) -> None:  # t
     assert "26–30 of 30" in body(page2)
 
 
-def test_a_leader_filtering_by_another_unit_gets_an_error_not_data(client, leader, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_filtering_by_another_unit_gets_an_error_not_data(client, leader, unit_b):  # type: ignore[no-untyped-def]
     StakeholderFactory(unit=unit_b, name="Otto Ops")
     client.force_login(leader)
     response = client.get(f"/stakeholders/?unit={unit_b.pk}")
@@ -263,7 +261,7 @@ class _MapParser(HTMLParser):
         self._cell: list[str] | None = None
         self._header: list[str] | None = None
 
-    def handle_starttag(self, tag, attrs) -> None:  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
         attrs = dict(attrs)
         if tag == "table" and "stakeholder-map" in (attrs.get("class") or ""):
             self._in_map = True
@@ -280,7 +278,7 @@ class _MapParser(HTMLParser):
             influence = int(self.rows[-1][0].split()[-1])
             self.hrefs[(influence, len(self.rows[-1][1]) + 1)] = attrs["href"]
 
-    def handle_endtag(self, tag) -> None:  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
         if tag == "th" and self._header is not None:
             self.rows[-1] = ("".join(self._header).strip(), self.rows[-1][1])
             self._header = None
@@ -290,7 +288,7 @@ class _MapParser(HTMLParser):
         elif tag == "tbody":
             self._in_body = self._in_map = False
 
-    def handle_data(self, data) -> None:  # type: ignore[no-untyped-def]
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
         if self._header is not None:
             self._header.append(data)
         elif self._cell is not None and self._cell and self._cell[-1] == "count:":
@@ -334,7 +332,7 @@ def mapped(unit_a, unit_b):  # type: ignore[no-untyped-def]
     StakeholderFactory(unit=unit_b, name="Bea", job_title="Staff", influence=5, interest=5)
 
 
-def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped) -> None:  # type: ignore[no-untyped-def]
+def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     grid = read_map(client.get(f"/stakeholders/map/?unit={unit_a.pk}")).counts()
     expected = {(i, j): 0 for i in range(1, 6) for j in range(1, 6)}
@@ -342,20 +340,20 @@ def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped) -> Non
     assert grid == expected
 
 
-def test_the_map_covers_every_visible_unit_without_a_filter(client, brm, mapped) -> None:  # type: ignore[no-untyped-def]
+def test_the_map_covers_every_visible_unit_without_a_filter(client, brm, mapped):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     grid = read_map(client.get("/stakeholders/map/")).counts()
     assert grid[(5, 5)] == 3  # Ann, Abe and Bea; inactive Gone is not on the map
     assert sum(grid.values()) == 8
 
 
-def test_a_leaders_map_shows_only_their_unit(client, leader, mapped) -> None:  # type: ignore[no-untyped-def]
+def test_a_leaders_map_shows_only_their_unit(client, leader, mapped):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     grid = read_map(client.get("/stakeholders/map/")).counts()
     assert grid[(5, 5)] == 3  # Ann, Abe and the leader themself; not Bea from Operations
 
 
-def test_the_map_answers_htmx_with_the_grid(client, brm, unit_a, mapped) -> None:  # type: ignore[no-untyped-def]
+def test_the_map_answers_htmx_with_the_grid(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(f"/stakeholders/map/?unit={unit_a.pk}", **HX)
     assert_fragment(response, "stakeholder-grid")
@@ -368,9 +366,7 @@ def _register_names(client, href: str) -> set[str]:  # type: ignore[no-untyped-d
     return set(re.findall(r'class="fw-semibold">([^<]+)</a>', body(response)))
 
 
-def test_a_map_cell_links_to_exactly_its_people_in_the_register(
-    client, brm, unit_a, mapped
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_map_cell_links_to_exactly_its_people_in_the_register(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     hrefs = read_map(client.get(f"/stakeholders/map/?unit={unit_a.pk}")).hrefs
     assert set(hrefs) == {(5, 5), (5, 1), (1, 5), (2, 3)}
@@ -379,7 +375,7 @@ def test_a_map_cell_links_to_exactly_its_people_in_the_register(
     assert _register_names(client, hrefs[(5, 1)]) == {"Sal"}
 
 
-def test_a_map_cell_link_keeps_a_search_made_on_the_register(client, brm, mapped) -> None:  # type: ignore[no-untyped-def]
+def test_a_map_cell_link_keeps_a_search_made_on_the_register(client, brm, mapped):  # type: ignore[no-untyped-def]
     # The register's "Map" button carries its filters over; the way back must keep them too.
     client.force_login(brm)
     parser = read_map(client.get("/stakeholders/map/?search=ann"))
@@ -433,10 +429,10 @@ def test_the_timeline_shows_meetings_kept_promises_and_handovers(  # type: ignor
         < timeline.index("Laptops delivered")
         < timeline.index("Budget talk")
     )
-    assert "Still open, not on the timeline" not in timeline.split("Promise kept")[0]
+    assert "Still open, not on the timeline" not in timeline
 
 
-def test_an_empty_timeline_invites_the_first_meeting(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_timeline_invites_the_first_meeting(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert "Nothing on the timeline yet" in body(client.get(f"/units/{unit_a.pk}/"))
 
@@ -470,7 +466,7 @@ def test_the_unit_page_shows_the_newest_twenty_and_a_show_older_link(  # type: i
     assert "Show older" in content
 
 
-def test_show_older_appends_the_next_page(client, brm, unit_a, long_history) -> None:  # type: ignore[no-untyped-def]
+def test_show_older_appends_the_next_page(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     older = client.get(_older_link(client.get(f"/units/{unit_a.pk}/")), **HX)
     assert older.status_code == 200
@@ -481,7 +477,7 @@ def test_show_older_appends_the_next_page(client, brm, unit_a, long_history) -> 
     assert "Show older" not in content
 
 
-def test_show_older_works_without_javascript(client, brm, unit_a, long_history) -> None:  # type: ignore[no-untyped-def]
+def test_show_older_works_without_javascript(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     match = re.search(
         r'href="(/units/\d+/\?before=[^"#]*)#timeline"', body(client.get(f"/units/{unit_a.pk}/"))
@@ -493,41 +489,42 @@ def test_show_older_works_without_javascript(client, brm, unit_a, long_history) 
     assert "Meeting #20" not in body(response)
 
 
-def test_a_malformed_cursor_shows_the_newest_page(client, brm, unit_a, long_history) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_cursor_shows_the_newest_page(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/?before=yesterday")
     assert "Meeting #01" in body(response)
 
 
-def test_it_side_sees_private_notes_on_the_timeline(client, brm, unit_a, world) -> None:  # type: ignore[no-untyped-def]
+def test_it_side_sees_private_notes_on_the_timeline(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert "Top secret note" in body(client.get(f"/units/{unit_a.pk}/"))
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "shows_the_meeting"),
     [
-        "/units/{unit}/",
-        "/units/{unit}/timeline/",
-        "/units/{unit}/timeline/?before={later}",
-        "/stakeholders/{person}/",
-        "/commitments/{item}/",
-        "/commitments/",
-        "/stakeholders/",
-        "/units/",
+        ("/units/{unit}/", True),
+        ("/units/{unit}/timeline/", True),
+        ("/units/{unit}/timeline/?before={later}", True),
+        ("/stakeholders/{person}/", True),
+        ("/commitments/{item}/", True),
+        ("/commitments/", False),
+        ("/stakeholders/", False),
+        ("/units/", False),
     ],
 )
-def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url, shows_the_meeting):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     later = (timezone.now() + timedelta(hours=1)).isoformat().replace("+", "%2B")
     url = url.format(unit=unit_a.pk, person=world["person"].pk, item=world["item"].pk, later=later)
     response = client.get(url)
     assert response.status_code == 200
-    assert "Budget talk" in body(response) or "timeline" not in url
+    # The meeting itself is theirs to see; only the BRM's notes on it are not.
+    assert ("Budget talk" in body(response)) == shows_the_meeting
     assert "Top secret note" not in body(response)
 
 
-def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     response = client.get(f"/units/{unit_a.pk}/")
     assert 'id="log-form"' not in body(response)
@@ -535,7 +532,7 @@ def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world)
     assert "Handover pack" not in body(response)
 
 
-def test_an_executive_sees_no_log_form(client, executive, unit_a, world) -> None:  # type: ignore[no-untyped-def]
+def test_an_executive_sees_no_log_form(client, executive, unit_a, world):  # type: ignore[no-untyped-def]
     client.force_login(executive)
     assert 'id="log-form"' not in body(client.get(f"/units/{unit_a.pk}/"))
 
@@ -547,7 +544,7 @@ def _counts() -> tuple[int, int]:
     return Interaction.objects.count(), ActionItem.objects.count()
 
 
-def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a, name="Ann Archer")
     client.force_login(brm)
     response = client.post(
@@ -569,7 +566,7 @@ def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, un
     )
 
 
-def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(), **HX)
     assert "interactionLogged" in response["HX-Trigger"]
@@ -579,7 +576,7 @@ def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, b
     assert "Send the cost breakdown" not in content
 
 
-def test_logging_with_htmx_leaves_no_stale_message_for_the_next_page(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_logging_with_htmx_leaves_no_stale_message_for_the_next_page(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(), **HX)
     # The fragment already said so; the next page must not say it again.
@@ -613,7 +610,7 @@ def test_an_invalid_meeting_shows_the_error_by_its_field_and_saves_nothing(  # t
     assert _counts() == before
 
 
-def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     before = _counts()
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(sentiment="5"), **HX)
@@ -624,7 +621,7 @@ def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, un
     assert _counts() == before
 
 
-def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a)
     client.force_login(brm)
     response = client.post(
@@ -640,7 +637,7 @@ def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a) -> No
     assert re.search(r'<input[^>]*value="-2"[^>]*checked', content)
 
 
-def test_a_future_meeting_is_refused(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_future_meeting_is_refused(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     later = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
@@ -650,7 +647,7 @@ def test_a_future_meeting_is_refused(client, brm, unit_a) -> None:  # type: igno
     assert _counts() == (0, 0)
 
 
-def test_a_meeting_without_commitments_is_fine(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_without_commitments_is_fine(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(
         f"/units/{unit_a.pk}/meetings/new/", meeting_data(**{"c-0-title": ""}), **HX
@@ -659,7 +656,7 @@ def test_a_meeting_without_commitments_is_fine(client, brm, unit_a) -> None:  # 
     assert _counts() == (1, 0)
 
 
-def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data())
     assert response.status_code == 302
@@ -670,7 +667,7 @@ def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a) -> None
     assert "Quarterly review" in body(page)
 
 
-def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(summary=""))
     assert_full_page(response)
@@ -682,7 +679,7 @@ def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, br
 # --- Commitment transitions -------------------------------------------------------------------
 
 
-def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm, title="Send the roadmap")
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", **HX)
@@ -697,7 +694,7 @@ def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a) -> None:  #
     assert item.status == ActionStatus.DONE
 
 
-def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/", **HX)
@@ -706,7 +703,7 @@ def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a) -> None
     assert "already done" in body(response)
 
 
-def test_marking_done_twice_without_htmx_explains_on_the_page(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_twice_without_htmx_explains_on_the_page(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/")
@@ -714,28 +711,29 @@ def test_marking_done_twice_without_htmx_explains_on_the_page(client, brm, unit_
     assert "already done" in body(response)
 
 
-def test_marking_done_without_htmx_goes_back_to_the_list(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_without_htmx_goes_back_to_the_list(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", {"next": "/commitments/?status=open"})
     assert response["Location"] == "/commitments/?status=open"
+    assert f"“{item.title}” marked done." in body(client.get(response["Location"]))
 
 
-def test_marking_done_never_redirects_off_site(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_never_redirects_off_site(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", {"next": "https://evil.example/"})
     assert response["Location"] == f"/commitments/{item.pk}/"
 
 
-def test_marking_done_with_htmx_leaves_no_stale_message(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_marking_done_with_htmx_leaves_no_stale_message(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/", **HX)
     assert "marked done" not in body(client.get("/commitments/"))
 
 
-def test_dropping_requires_a_reason(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_requires_a_reason(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/drop/", {"reason": ""})
@@ -745,7 +743,7 @@ def test_dropping_requires_a_reason(client, brm, unit_a) -> None:  # type: ignor
     assert "Say why the commitment is dropped." in body(client.get(response["Location"]))
 
 
-def test_dropping_with_a_reason_records_it(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_with_a_reason_records_it(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/drop/", {"reason": "Project cancelled"})
@@ -755,7 +753,7 @@ def test_dropping_with_a_reason_records_it(client, brm, unit_a) -> None:  # type
     assert "Project cancelled" in body(page)  # the reason shows in the change history
 
 
-def test_reopening_a_done_commitment(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_reopening_a_done_commitment(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(
         unit=unit_a, owner=brm, status=ActionStatus.DONE, completed_at=timezone.now()
     )
@@ -765,19 +763,19 @@ def test_reopening_a_done_commitment(client, brm, unit_a) -> None:  # type: igno
     assert item.status == ActionStatus.OPEN
 
 
-def test_an_unknown_transition_is_not_found(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_transition_is_not_found(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     assert client.post(f"/commitments/{item.pk}/explode/").status_code == 404
 
 
-def test_transitions_need_post(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_transitions_need_post(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     assert client.get(f"/commitments/{item.pk}/done/").status_code == 405
 
 
-def test_the_list_offers_done_only_where_the_user_may_change(client, brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_offers_done_only_where_the_user_may_change(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
     mine = ActionItemFactory(unit=unit_a, owner=brm)
     theirs = ActionItemFactory(unit=unit_b)
     client.force_login(brm)
@@ -786,7 +784,7 @@ def test_the_list_offers_done_only_where_the_user_may_change(client, brm, unit_a
     assert f"/commitments/{theirs.pk}/done/" not in content
 
 
-def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm, title="Old title")
     client.force_login(brm)
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
@@ -802,7 +800,7 @@ def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a) -> None:  
 # --- Stakeholder forms ------------------------------------------------------------------------
 
 
-def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post("/stakeholders/new/", stakeholder_data(unit_a))
     person = Stakeholder.objects.get(name="Nora New")
@@ -810,20 +808,20 @@ def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a) -> None:  #
     assert (person.unit, person.influence, person.interest) == (unit_a, 3, 4)
 
 
-def test_the_unit_choice_offers_only_units_the_user_may_change(client, brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_choice_offers_only_units_the_user_may_change(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     content = body(client.get("/stakeholders/new/"))
     assert f'<option value="{unit_a.pk}">Finance</option>' in content
     assert "Operations" not in content
 
 
-def test_the_unit_can_be_preselected(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_can_be_preselected(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     content = body(client.get(f"/stakeholders/new/?unit={unit_a.pk}"))
     assert f'<option value="{unit_a.pk}" selected>Finance</option>' in content
 
 
-def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post("/stakeholders/new/", stakeholder_data(unit_b))
     assert response.status_code == 200
@@ -831,7 +829,7 @@ def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b) -> None:  # type:
     assert not Stakeholder.objects.filter(name="Nora New").exists()
 
 
-def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(
         "/stakeholders/new/", stakeholder_data(unit_a, influence="7", email="not-an-email")
@@ -849,7 +847,7 @@ def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, b
     assert not Stakeholder.objects.filter(name="Nora New").exists()
 
 
-def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a, name="Ann Archer")
     client.force_login(brm)
     response = client.post(
@@ -860,7 +858,7 @@ def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a) -> None:  
     assert person.name == "Ann Archer-Smith"
 
 
-def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a)
     client.force_login(brm)
     response = client.post(f"/stakeholders/{person.pk}/edit/", stakeholder_data(unit_b))
@@ -870,7 +868,7 @@ def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, un
     assert person.unit == unit_a
 
 
-def test_the_edit_form_shows_the_current_values(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_form_shows_the_current_values(client, brm, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=4)
     client.force_login(brm)
     content = body(client.get(f"/stakeholders/{person.pk}/edit/"))
@@ -881,7 +879,7 @@ def test_the_edit_form_shows_the_current_values(client, brm, unit_a) -> None:  #
 # --- Audit trail ------------------------------------------------------------------------------
 
 
-def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=3)
     client.force_login(brm)
     client.post(
@@ -895,7 +893,7 @@ def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a) 
     assert "Influence: 3 → 5" in page
 
 
-def test_a_leader_sees_no_change_history(client, brm, leader, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_sees_no_change_history(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=3)
     client.force_login(brm)
     client.post(
@@ -910,7 +908,7 @@ def test_a_leader_sees_no_change_history(client, brm, leader, unit_a) -> None:  
     assert "Bianca Reyes changed" not in text(response)
 
 
-def test_commitment_history_shows_the_reason_for_a_change(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_commitment_history_shows_the_reason_for_a_change(client, brm, unit_a):  # type: ignore[no-untyped-def]
     item = ActionItemFactory(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/")
@@ -943,28 +941,28 @@ def test_an_admin_reassigns_a_unit(  # type: ignore[no-untyped-def]
     assert "the new BRM gets the handover pack" in page
 
 
-def test_reassigning_to_the_same_brm_records_nothing(client, admin_user, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_reassigning_to_the_same_brm_records_nothing(client, admin_user, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": brm.pk}, follow=True)
     assert "already manages this relationship" in body(response)
     assert not Handover.objects.exists()
 
 
-def test_reassigning_to_a_non_brm_is_refused(client, admin_user, executive, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_reassigning_to_a_non_brm_is_refused(client, admin_user, executive, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": executive.pk}, follow=True)
     assert "Pick an active relationship manager." in body(response)
     assert not Handover.objects.exists()
 
 
-def test_reassigning_with_htmx_redirects_the_browser(client, admin_user, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_reassigning_with_htmx_redirects_the_browser(client, admin_user, other_brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     with mock.patch(DELAY):
         response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": other_brm.pk}, **HX)
     assert response["HX-Redirect"] == f"/units/{unit_a.pk}/"
 
 
-def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": other_brm.pk})
     assert response.status_code == 403
@@ -973,7 +971,7 @@ def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit
     assert unit_a.brm == brm
 
 
-def test_only_an_admin_is_offered_the_reassign_form(client, admin_user, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_only_an_admin_is_offered_the_reassign_form(client, admin_user, brm, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert "Hand over the relationship" not in body(client.get(f"/units/{unit_a.pk}/"))
     client.force_login(admin_user)
@@ -1017,9 +1015,7 @@ def pack_world(unit_a, unit_b, brm):  # type: ignore[no-untyped-def]
     ActionItemFactory(unit=unit_b, title="Other unit's promise")
 
 
-def test_the_pack_lists_high_influence_people_not_met_for_60_days(
-    client, brm, unit_a, pack_world
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_lists_high_influence_people_not_met_for_60_days(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     not_met = _between(page, "High-influence people not met", "Open promises — IT")
@@ -1031,7 +1027,7 @@ def test_the_pack_lists_high_influence_people_not_met_for_60_days(
     assert "Otto Other" not in not_met
 
 
-def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     it_side = _between(page, "Open promises — IT", "Open promises — business")
@@ -1042,7 +1038,7 @@ def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_wo
     assert "Other unit's promise" not in page
 
 
-def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     contacts = page[page.index("Contacts in the last 90 days") :]
@@ -1053,7 +1049,7 @@ def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_wo
     assert "Elsewhere" not in contacts
 
 
-def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     parser = read_map(client.get(f"/units/{unit_a.pk}/handover/"))
     assert parser.counts()[(5, 3)] == 1  # Hilda; not Otto from Operations nor inactive Ina
@@ -1061,7 +1057,7 @@ def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world
 
 
 @pytest.mark.parametrize("persona", ["leader", "leader_b"])
-def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world, persona) -> None:  # type: ignore[no-untyped-def]
+def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world, persona):  # type: ignore[no-untyped-def]
     client.force_login(request.getfixturevalue(persona))
     assert client.get(f"/units/{unit_a.pk}/handover/").status_code == 404
 
@@ -1069,7 +1065,7 @@ def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world
 # --- CSV exports ------------------------------------------------------------------------------
 
 
-def test_the_register_export_is_a_csv_download(client, brm, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_export_is_a_csv_download(client, brm, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get("/stakeholders/export.csv")
     assert response.status_code == 200
@@ -1097,20 +1093,20 @@ def test_the_register_export_is_a_csv_download(client, brm, world) -> None:  # t
     assert ann[10] == world["meeting"].occurred_at.date().isoformat()
 
 
-def test_the_register_export_follows_the_filters(client, brm, unit_b, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_export_follows_the_filters(client, brm, unit_b, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     rows = csv_rows(client.get(f"/stakeholders/export.csv?unit={unit_b.pk}"))
     assert [row[0] for row in rows[1:]] == ["Otto Ops"]
 
 
-def test_a_leaders_register_export_has_only_their_unit(client, leader, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_leaders_register_export_has_only_their_unit(client, leader, world):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     rows = csv_rows(client.get("/stakeholders/export.csv"))
     assert {row[2] for row in rows[1:]} == {"Finance"}
     assert "Otto Ops" not in {row[0] for row in rows[1:]}
 
 
-def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, world):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     response = client.get(f"/stakeholders/export.csv?unit={unit_b.pk}")
     assert response.status_code == 400
@@ -1118,14 +1114,14 @@ def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, wor
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)"])
-def test_the_register_export_neutralises_formulas(client, brm, unit_a, name) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_export_neutralises_formulas(client, brm, unit_a, name):  # type: ignore[no-untyped-def]
     StakeholderFactory(unit=unit_a, name=name)
     client.force_login(brm)
     rows = csv_rows(client.get("/stakeholders/export.csv"))
     assert [row[0] for row in rows[1:]] == ["'" + name]
 
 
-def test_the_commitments_export_is_a_csv_download(client, brm, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_commitments_export_is_a_csv_download(client, brm, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     response = client.get("/commitments/export.csv?mine=false")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -1146,13 +1142,13 @@ def test_the_commitments_export_is_a_csv_download(client, brm, world) -> None:  
     assert by_title["Send the roadmap"][1:4] == ["Finance", "IT", "Bianca Reyes"]
 
 
-def test_a_leaders_commitments_export_has_only_their_unit(client, leader, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_leaders_commitments_export_has_only_their_unit(client, leader, world):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     rows = csv_rows(client.get("/commitments/export.csv"))
     assert [row[0] for row in rows[1:]] == ["Send the roadmap"]
 
 
-def test_the_commitments_export_neutralises_formulas(client, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_commitments_export_neutralises_formulas(client, brm, unit_a):  # type: ignore[no-untyped-def]
     ActionItemFactory(unit=unit_a, owner=brm, title="=cmd|' /C calc'!A0")
     client.force_login(brm)
     rows = csv_rows(client.get("/commitments/export.csv"))
@@ -1162,7 +1158,7 @@ def test_the_commitments_export_neutralises_formulas(client, brm, unit_a) -> Non
 # --- Lists scoped to the user -----------------------------------------------------------------
 
 
-def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world):  # type: ignore[no-untyped-def]
     client.force_login(leader)
     assert "Operations" not in body(client.get("/units/"))
     assert "Otto Ops" not in body(client.get("/stakeholders/"))
@@ -1171,7 +1167,7 @@ def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world) -> N
     assert "Fix the printers" not in commitments
 
 
-def test_a_brms_commitments_default_to_their_own(client, brm, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_brms_commitments_default_to_their_own(client, brm, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     content = body(client.get("/commitments/"))
     assert "Send the roadmap" in content
@@ -1179,21 +1175,21 @@ def test_a_brms_commitments_default_to_their_own(client, brm, world) -> None:  #
     assert "Fix the printers" in body(client.get("/commitments/?mine=false"))
 
 
-def test_the_unit_list_filters_to_my_units(client, brm, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_list_filters_to_my_units(client, brm, world):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     content = body(client.get("/units/?mine=true", **HX))
     assert "Finance" in content
     assert "Operations" not in content
 
 
-def test_the_unit_list_shows_the_figures(client, brm, unit_a, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_unit_list_shows_the_figures(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
     ActionItemFactory(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
     client.force_login(brm)
     page = text(client.get("/units/?search=finance"))
     assert "Finance fin Bianca Reyes 1 2 1 overdue" in page
 
 
-def test_home_sends_each_role_to_its_start_page(client, brm, leader, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_home_sends_each_role_to_its_start_page(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     assert client.get("/")["Location"] == "/units/?mine=1"
     client.force_login(leader)
