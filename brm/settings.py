@@ -318,7 +318,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "ChangeRequestStatusEnum": "reviews.models.ChangeStatus",
+        "ChangeRequestKindEnum": "reviews.models.ChangeKind",
+        "ServiceLifecycleEnum": "portfolio.models.Lifecycle",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def review_list(user: AnyUser) -> QuerySet[ServiceReview]:
             ),
             commitment_count=Count("action_items", distinct=True),
         )
+        .order_by("-scheduled_at", "-pk")  # aggregation drops Meta.ordering; pages need one
     )
 
 

@@ -131,14 +131,14 @@ def stakeholder_grid(stakeholders: QuerySet[Stakeholder]) -> list[list[MapCell]]
 @dataclass
 class TimelineEntry:
     at: datetime
-    kind: str  # "interaction", "commitment_done", "commitment_created", "handover"
+    kind: str  # "interaction", "commitment_done", "commitment_created", "handover", "compliment"
     obj: Any
 
 
 def unit_timeline(
     unit: BusinessUnit, user: AnyUser, *, before: datetime | None = None, limit: int = 20
 ) -> tuple[list[TimelineEntry], datetime | None]:
-    """Interactions, commitments and handovers of a unit, newest first (four queries).
+    """Interactions, commitments, handovers and compliments of a unit, newest first (five queries).
 
     Each source is cut at `limit` before merging, so the page never loads the whole history;
     the returned cursor fetches the next page.
@@ -164,13 +164,22 @@ def unit_timeline(
         .select_related("from_brm", "to_brm", "handed_over_by")
         .order_by("-created_at")[:limit]
     )
+    # Compliments from the unit share the credit on its timeline (complaints app).
+    from complaints.models import Feedback, FeedbackKind
+
+    compliments = (
+        Feedback.objects.filter(unit=unit, kind=FeedbackKind.COMPLIMENT, created_at__lt=before)
+        .select_related("author", "about_person")
+        .order_by("-created_at")[:limit]
+    )
     entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions]
     entries += [TimelineEntry(a.completed_at, "commitment_done", a) for a in completed]
     entries += [TimelineEntry(h.created_at, "handover", h) for h in handovers]
+    entries += [TimelineEntry(f.created_at, "compliment", f) for f in compliments]
     entries.sort(key=lambda e: e.at, reverse=True)
     page = list(islice(entries, limit))
     more = len(entries) > limit or any(
-        len(src) == limit for src in (interactions, completed, handovers)
+        len(src) == limit for src in (interactions, completed, handovers, compliments)
     )
     next_before = page[-1].at if page and more else None
     if not is_it_side(user):

@@ -35,7 +35,7 @@ REVIEW_SCALARS = (
 
 
 class ServiceReviewViewSet(viewsets.ModelViewSet):
-    """Service reviews. `hold/` freezes the pack and plans the next; `invite.ics` invites."""
+    """Service reviews. `hold/` freezes the pack and plans the next; `ics/` is the invitation."""
 
     serializer_class = ServiceReviewSerializer
     filterset_class = ServiceReviewFilterSet
@@ -102,7 +102,7 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
     @extend_schema(
         responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, "iCalendar")}
     )
-    @action(detail=True, methods=["get"], url_path="invite.ics")
+    @action(detail=True, methods=["get"], url_path="ics")
     def invite(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The review as an iCalendar (.ics) invitation."""
         review = self.get_object()

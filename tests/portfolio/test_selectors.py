@@ -86,9 +86,7 @@ def test_it_leaves_out_pipeline_services_and_other_units_services(unit_a, unit_b
     assert [s["name"] for s in pack["services"]] == ["Email"]
 
 
-def test_it_builds_the_pack_in_three_queries_whatever_the_size(
-    unit_a, django_assert_num_queries
-):
+def test_it_builds_the_pack_in_three_queries_whatever_the_size(unit_a, django_assert_num_queries):
     for n in range(6):
         service = ServiceFactory(consumers=[unit_a])
         for month in range(1, 7 if n % 2 else 3):

@@ -87,9 +87,7 @@ def test_it_allows_only_minutes_and_outcome_to_change_once_held(unit_a, brm):
     review, _ = services.hold_review(_planned(unit_a, brm), actor=brm)
     services.update_review(review, actor=brm, fields={"minutes": "Corrected"})
     with pytest.raises(services.StateConflict):
-        services.update_review(
-            review, actor=brm, fields={"scheduled_at": NOW + timedelta(days=3)}
-        )
+        services.update_review(review, actor=brm, fields={"scheduled_at": NOW + timedelta(days=3)})
 
 
 def test_it_moves_a_decided_change_only_forward(unit_a, brm):

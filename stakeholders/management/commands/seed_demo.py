@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.roles import GROUP_NAMES, Role
+from complaints.demo import seed_complaints_demo
+from reviews.demo import seed_reviews_demo
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -156,11 +158,13 @@ class Command(BaseCommand):
             units = self.units(users)
             if Interaction.objects.exists():
                 self.stdout.write("Demo data already present; users and units checked.")
-                return
-            rng = random.Random(SEED)
-            people = self.stakeholders(rng, units, users)
-            self.interactions(rng, units, people, users)
-        self.stdout.write(self.style.SUCCESS("Demo data created."))
+            else:
+                rng = random.Random(SEED)
+                people = self.stakeholders(rng, units, users)
+                self.interactions(rng, units, people, users)
+                self.stdout.write(self.style.SUCCESS("Demo data created."))
+        seed_reviews_demo(self.stdout)  # services, 12 months of metrics, reviews (idempotent)
+        self.stdout.write(f"{seed_complaints_demo()} demo complaint(s) added.")  # idempotent
 
     def users(self) -> dict[str, object]:
         User = get_user_model()
