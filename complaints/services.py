@@ -37,6 +37,7 @@ from complaints.workflow import (
     clean_comment,
     notify,
     party_of,
+    sync_instance,
 )
 
 if TYPE_CHECKING:
@@ -115,8 +116,7 @@ def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> Compla
     event = ComplaintEvent.objects.create(
         complaint=complaint, kind=EventKind.COMMENT, actor=actor, comment=text
     )
-    if complaint.complainant_id and complaint.complainant_id != actor.pk:
-        notify(complaint, NotificationKind.STATUS_CHANGE, event=event)
+    notify(complaint, NotificationKind.STATUS_CHANGE, event=event)
     return event
 
 
@@ -151,6 +151,7 @@ def rate_resolution(
         comment=text,
         created_at=now,
     )
+    sync_instance(complaint, locked)
     return locked
 
 
@@ -179,6 +180,7 @@ def link_follow_up(
         actor=actor,
         comment=clean_comment(comment, required=False) or f"Linked to {label} {reference}.",
     )
+    sync_instance(complaint, locked)
     return locked
 
 
@@ -202,6 +204,7 @@ def complete_follow_up(complaint: Complaint, *, actor: AnyUser, outcome: str) ->
     )
     if locked.complainant_id:
         notify(locked, NotificationKind.FOLLOW_UP, event=event)
+    sync_instance(complaint, locked)
     return locked
 
 

@@ -28,8 +28,20 @@ def _recipients(note: ComplaintNotification) -> list[str]:
     complaint = note.complaint
     if note.kind == NotificationKind.ESCALATION:
         return services.escalation_recipients(complaint, note.level or 1)
+    if _to_handlers(note):
+        return services.escalation_recipients(complaint, 1)  # the unit's BRM and deputy
     person = complaint.complainant
     return [person.email] if person is not None and person.email else []
+
+
+def _to_handlers(note: ComplaintNotification) -> bool:
+    """A status change or comment by the complainant goes to IT, anything else to them."""
+    return (
+        note.kind == NotificationKind.STATUS_CHANGE
+        and note.event is not None
+        and note.event.actor_id is not None
+        and note.event.actor_id == note.complaint.complainant_id
+    )
 
 
 @shared_task
@@ -62,10 +74,15 @@ def send_complaint_notification(notification_id: int) -> bool:
         "note": note,
         "complaint": complaint,
         "event": note.event,
+        "to_handlers": _to_handlers(note),
         "url": settings.SITE_URL + complaint.get_absolute_url(),
     }
     message = EmailMessage(
-        subject=SUBJECTS[note.kind].format(ref=complaint.reference, level=note.level),
+        subject=(
+            f"{complaint.reference}: news from the complainant"
+            if context["to_handlers"]
+            else SUBJECTS[note.kind].format(ref=complaint.reference, level=note.level)
+        ),
         body=render_to_string("complaints/email/notification.txt", context),
         to=to,
     )

@@ -183,9 +183,17 @@ def transition_complaint(
         comment=text,
         created_at=now,
     )
-    if locked.complainant_id and locked.complainant_id != actor.pk:
-        notify(locked, NotificationKind.STATUS_CHANGE, event=event)
+    # The other side hears about it: the complainant, or (when the complainant acted, e.g. a
+    # reopen or a withdrawal) the unit's relationship managers. Recipients are chosen at send time.
+    notify(locked, NotificationKind.STATUS_CHANGE, event=event)
+    sync_instance(complaint, locked)
     return locked
+
+
+def sync_instance(stale: Complaint, fresh: Complaint) -> None:
+    """Give the caller's instance the saved values, so it never shows the old state."""
+    for f in Complaint._meta.concrete_fields:
+        setattr(stale, f.attname, getattr(fresh, f.attname))
 
 
 def notify(

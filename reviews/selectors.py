@@ -20,11 +20,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from brm.db import Days
 from portfolio.models import Service
 from portfolio.selectors import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview
@@ -58,11 +58,12 @@ def change_request_list(user: AnyUser) -> QuerySet[ChangeRequest]:
     )
 
 
-def unit_schedule(user: AnyUser) -> QuerySet[BusinessUnit]:
-    """Active units with their last held review, next planned one and next due time (one query).
+def with_review_schedule(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit]:
+    """Annotate units with their last held review, next planned one and next due time.
 
     The next review is due one cadence after the last held one (or after the unit was created,
-    if none was ever held); this is computed in the database so the list needs no query per unit.
+    if none was ever held); this is computed in the database so a list needs no query per unit.
+    The health engine uses the same expression to judge whether reviews happen on schedule.
     """
     held = ServiceReview.objects.filter(unit=OuterRef("pk"), status=ReviewStatus.HELD).order_by(
         "-scheduled_at"
@@ -70,24 +71,22 @@ def unit_schedule(user: AnyUser) -> QuerySet[BusinessUnit]:
     planned = ServiceReview.objects.filter(
         unit=OuterRef("pk"), status=ReviewStatus.PLANNED
     ).order_by("scheduled_at")
-    return (
-        BusinessUnit.objects.visible_to(user)
-        .filter(active=True)
-        .select_related("brm")
-        .annotate(
-            last_held_at=Subquery(held.values("scheduled_at")[:1]),
-            next_planned_at=Subquery(planned.values("scheduled_at")[:1]),
-            next_planned_id=Subquery(planned.values("pk")[:1]),
+    return units.annotate(
+        last_held_at=Subquery(held.values("scheduled_at")[:1]),
+        next_planned_at=Subquery(planned.values("scheduled_at")[:1]),
+        next_planned_id=Subquery(planned.values("pk")[:1]),
+    ).annotate(
+        next_due_at=ExpressionWrapper(
+            Coalesce(F("last_held_at"), F("created_at")) + Days("review_cadence_days"),
+            output_field=DateTimeField(),
         )
-        .annotate(
-            next_due_at=ExpressionWrapper(
-                Coalesce(F("last_held_at"), F("created_at"))
-                + F("review_cadence_days") * Value(timedelta(days=1)),
-                output_field=DateTimeField(),
-            )
-        )
-        .order_by("next_due_at", "name")
     )
+
+
+def unit_schedule(user: AnyUser) -> QuerySet[BusinessUnit]:
+    """Active units the user may see, with their review schedule (one query)."""
+    units = BusinessUnit.objects.visible_to(user).filter(active=True).select_related("brm")
+    return with_review_schedule(units).order_by("next_due_at", "name")
 
 
 @dataclass

@@ -14,61 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.models import TimeStampedModel
-from brm.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
+from brm.models.base import UnitScopedModel, UnitScopedQuerySet
 
 if TYPE_CHECKING:
     from brm.roles import AnyUser
-
-
-# --- Access rules -----------------------------------------------------------------------------
-
-
-class UnitScopedQuerySet(models.QuerySet):
-    """`visible_to` / `editable_by` for records that belong to a business unit.
-
-    `unit_path` is the lookup from the model to its BusinessUnit ("" for the unit itself).
-    """
-
-    unit_path = "unit"
-
-    def _unit_filter(self, suffix: str, value: object) -> Q:
-        path = f"{self.unit_path}__{suffix}" if self.unit_path else suffix
-        return Q(**{path: value})
-
-    def visible_to(self, user: AnyUser):  # type: ignore[no-untyped-def]
-        if reads_all_units(user):
-            return self
-        if role_of(user) == Role.LEADER:
-            unit_id = leader_unit_id(user)
-            if unit_id is not None:
-                return self.filter(self._unit_filter("pk", unit_id))
-        return self.none()
-
-    def editable_by(self, user: AnyUser):  # type: ignore[no-untyped-def]
-        if writes_all_units(user):
-            return self
-        if role_of(user) == Role.BRM:
-            return self.filter(self._unit_filter("brm", user) | self._unit_filter("deputy", user))
-        return self.none()
-
-
-class UnitScopedModel(TimeStampedModel):
-    """Shared `is_editable_by` for unit-scoped records (the object-level half of the rule)."""
-
-    class Meta:
-        abstract = True
-
-    def get_unit(self) -> BusinessUnit:
-        return self.unit  # type: ignore[attr-defined,no-any-return]
-
-    def is_editable_by(self, user: AnyUser) -> bool:
-        if writes_all_units(user):
-            return True
-        if role_of(user) != Role.BRM:
-            return False
-        unit = self.get_unit()
-        return user.pk in (unit.brm_id, unit.deputy_id)
 
 
 # --- Business units ---------------------------------------------------------------------------
@@ -388,6 +337,14 @@ class ActionItem(UnitScopedModel):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    improvement_plan = models.ForeignKey(
+        "brm.ImprovementPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        help_text="Set when this promise is part of a red unit's improvement plan.",
     )
 
     history = HistoricalRecords()

@@ -62,9 +62,13 @@ class ComplaintViewSet(
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.complaint_list(self.request.user).order_by("-created_at", "-pk")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        if role_of(self.request.user) not in FILERS:
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        # The role is checked before the body: a role that may not file learns nothing more.
+        if role_of(request.user) not in FILERS:
             raise PermissionDenied("Your role does not file complaints.")
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         data = serializer.validated_data
         try:
             serializer.instance = services.file_complaint(

@@ -1,4 +1,4 @@
-"""Cross-app records: the timestamp base every model uses, and API tokens."""
+"""API tokens for integrations."""
 
 from __future__ import annotations
 
@@ -12,16 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class TimeStampedModel(models.Model):
-    """Every record says when it was created and last changed."""
-
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
+from brm.models.base import TimeStampedModel
 
 TOKEN_PREFIX = "brm"
 # `issue` makes hex key ids; anything else (a NUL byte, say) never reaches the database.

@@ -1,0 +1,1 @@
+"""The relationship health engine: components, scoring, snapshots and improvement plans."""

@@ -1,0 +1,365 @@
+"""The five health components, each computed for every unit at once.
+
+Each function runs a fixed number of set-based queries (GROUP BY unit) whatever the number of
+units, and returns `{unit_id: Component}`. A unit missing from the result has no data for that
+component: it is shown as "no data" and left out of the score, never counted as 0 or 100.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, F, Max, Q
+
+from brm.models import HealthSettings
+
+SEVERITY_PENALTY = {"low": 4, "medium": 8, "high": 15, "critical": 25}
+# Perception blends what the business tells us in three ways; surveys speak loudest.
+PERCEPTION_MIX = {"surveys": 0.5, "sentiment": 0.3, "complaint_ratings": 0.2}
+
+
+@dataclass
+class Component:
+    """One component's value (0-100) and the facts a person can check behind it."""
+
+    value: float
+    facts: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+
+def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """Share of service-metric periods in the window that met their SLA, per consuming unit."""
+    from portfolio.models import ServiceMetric
+
+    since = (now - timedelta(days=cfg.window_days)).date()
+    periods = ServiceMetric.objects.filter(
+        period_end__gt=since, period_end__lte=now.date(), service__consumers__isnull=False
+    )
+    totals = periods.values("service__consumers").annotate(
+        total=Count("id"), met=Count("id", filter=Q(sla_met=True))
+    )
+    missed = (
+        periods.filter(sla_met=False)
+        .values("service__consumers", "service__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "service__name")
+    )
+    missed_by_unit: dict[int, list[str]] = defaultdict(list)
+    for row in missed:
+        missed_by_unit[row["service__consumers"]].append(
+            f"{row['service__name']} missed its SLA in {_plural(row['n'], 'period')}"
+        )
+    out = {}
+    for row in totals:
+        unit_id, total, met = row["service__consumers"], row["total"], row["met"]
+        facts = [f"{met} of {total} service periods met their SLA ({_pct(met, total):.0f}%)"]
+        facts += missed_by_unit[unit_id][:3]
+        out[unit_id] = Component(_pct(met, total), facts, {"periods": total, "met": met})
+    return out
+
+
+# --- Perception -------------------------------------------------------------------------------
+
+
+def _sentiment(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
+    from stakeholders.models import Interaction
+
+    rows = (
+        Interaction.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .values("unit_id")
+        .annotate(avg=Avg("sentiment"), n=Count("id"))
+    )
+    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+
+
+def _complaint_ratings(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
+    from complaints.models import Complaint
+
+    rows = (
+        Complaint.objects.filter(
+            rated_at__gte=since, rated_at__lt=until, resolution_rating__isnull=False
+        )
+        .values("unit_id")
+        .annotate(avg=Avg("resolution_rating"), n=Count("id"))
+    )
+    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+
+
+def _surveys(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
+    """CSAT (1-5) and NPS (-100..100) per unit from survey answers in the window."""
+    try:
+        from satisfaction.selectors import perception_by_unit
+    except ImportError:  # the survey app is optional for the engine
+        return {}
+    return perception_by_unit(since, until)
+
+
+def _survey_score(s: dict[str, float]) -> float | None:
+    parts = []
+    if s.get("csat") is not None:
+        parts.append((float(s["csat"]) - 1) / 4 * 100)
+    if s.get("nps") is not None:
+        parts.append((float(s["nps"]) + 100) / 2)
+    return sum(parts) / len(parts) if parts else None
+
+
+def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """How the business feels: surveys (CSAT/NPS), meeting sentiment, complaint-resolution ratings.
+
+    Each signal is mapped to 0-100 and blended by PERCEPTION_MIX over the signals that have data.
+    The same figures for the previous window give the "down from" facts.
+    """
+    window = timedelta(days=cfg.window_days)
+    since, before = now - window, now - 2 * window
+    current = {
+        "surveys": _surveys(since, now),
+        "sentiment": _sentiment(since, now),
+        "complaint_ratings": _complaint_ratings(since, now),
+    }
+    previous = {"surveys": _surveys(before, since), "sentiment": _sentiment(before, since)}
+    out = {}
+    unit_ids = set().union(*(signal.keys() for signal in current.values()))
+    for unit_id in unit_ids:
+        scores: dict[str, float] = {}
+        facts: list[str] = []
+        s = current["surveys"].get(unit_id)
+        if s and s.get("responses"):
+            score = _survey_score(s)
+            if score is not None:
+                scores["surveys"] = score
+                facts.append(_survey_fact(s, previous["surveys"].get(unit_id)))
+        m = current["sentiment"].get(unit_id)
+        if m:
+            scores["sentiment"] = (m["avg"] + 2) / 4 * 100
+            fact = f"Meeting sentiment {m['avg']:+.1f} from {_plural(m['n'], 'contact')}"
+            prev = previous["sentiment"].get(unit_id)
+            if prev and abs(prev["avg"] - m["avg"]) >= 0.1:
+                fact += f", {'down' if m['avg'] < prev['avg'] else 'up'} from {prev['avg']:+.1f}"
+            facts.append(fact)
+        r = current["complaint_ratings"].get(unit_id)
+        if r:
+            scores["complaint_ratings"] = (r["avg"] - 1) / 4 * 100
+            facts.append(
+                f"Complaint resolutions rated {r['avg']:.1f}/5 ({_plural(r['n'], 'rating')})"
+            )
+        if not scores:
+            continue
+        total_weight = sum(PERCEPTION_MIX[k] for k in scores)
+        value = sum(scores[k] * PERCEPTION_MIX[k] for k in scores) / total_weight
+        out[unit_id] = Component(round(value, 1), facts, {"signals": scores})
+    return out
+
+
+def _survey_fact(s: dict[str, float], prev: dict[str, float] | None) -> str:
+    parts = []
+    if s.get("csat") is not None:
+        text = f"CSAT {float(s['csat']):.1f}"
+        if prev and prev.get("csat") is not None and abs(prev["csat"] - s["csat"]) >= 0.1:
+            direction = "down" if s["csat"] < prev["csat"] else "up"
+            text += f" ({direction} from {float(prev['csat']):.1f})"
+        parts.append(text)
+    if s.get("nps") is not None:
+        parts.append(f"NPS {float(s['nps']):+.0f}")
+    return f"{', '.join(parts)} from {_plural(int(s['responses']), 'survey response')}"
+
+
+# --- Complaints -------------------------------------------------------------------------------
+
+
+def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """100 minus penalties for open complaints, weighted by severity, age, overdue and escalation.
+
+    A unit with no open complaint and none filed in the last year has no data here.
+    """
+    from complaints.models import Complaint
+
+    open_rows = Complaint.objects.open().values(
+        "unit_id",
+        "severity",
+        "created_at",
+        "escalation_level",
+        "acknowledge_by",
+        "resolve_by",
+        "acknowledged_at",
+    )
+    recent = (
+        Complaint.objects.filter(created_at__gte=now - timedelta(days=365))
+        .values("unit_id")
+        .annotate(n=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False)))
+    )
+    by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in open_rows:
+        by_unit[row["unit_id"]].append(row)
+    out = {}
+    recent_by_unit = {r["unit_id"]: r for r in recent}
+    for unit_id in set(by_unit) | set(recent_by_unit):
+        rows = by_unit.get(unit_id, [])
+        penalty, overdue, escalated = 0.0, 0, 0
+        per_severity: dict[str, list[int]] = defaultdict(list)
+        for c in rows:
+            age = (now - c["created_at"]).days
+            per_severity[c["severity"]].append(age)
+            penalty += SEVERITY_PENALTY.get(c["severity"], 8) * (1 + min(age, 60) / 30)
+            late = (c["acknowledged_at"] is None and c["acknowledge_by"] < now) or c[
+                "resolve_by"
+            ] < now
+            if late:
+                overdue += 1
+                penalty += 10
+            if c["escalation_level"]:
+                escalated += 1
+                penalty += 5 * c["escalation_level"]
+        facts = []
+        for severity in ("critical", "high", "medium", "low"):
+            ages = per_severity.get(severity)
+            if ages:
+                facts.append(
+                    f"{_plural(len(ages), severity + ' complaint')} open"
+                    + (f" for {max(ages)} days" if len(ages) == 1 else f", oldest {max(ages)} days")
+                )
+        if overdue:
+            facts.append(f"{overdue} past the acknowledge or resolve deadline")
+        if escalated:
+            facts.append(f"{escalated} escalated")
+        if not rows:
+            n = recent_by_unit[unit_id]["n"]
+            facts.append(f"No open complaints ({_plural(n, 'complaint')} in the last year)")
+        value = max(0.0, round(100 - penalty, 1))
+        out[unit_id] = Component(
+            value, facts, {"open": len(rows), "overdue": overdue, "escalated": escalated}
+        )
+    return out
+
+
+# --- Engagement -------------------------------------------------------------------------------
+
+
+def _quadrant(influence: int, interest: int) -> str:
+    if influence >= 4:
+        return "manage" if interest >= 4 else "satisfy"
+    return "inform" if interest >= 4 else "monitor"
+
+
+def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """Contact with high-influence stakeholders as often as their quadrant expects (60 %), and
+    service reviews held on schedule (40 %)."""
+    from reviews.selectors import with_review_schedule
+    from stakeholders.models import BusinessUnit, Stakeholder
+
+    people = (
+        Stakeholder.objects.filter(active=True, influence__gte=4, unit__active=True)
+        .annotate(last_met_at=Max("interactions__occurred_at"))
+        .values("unit_id", "id", "name", "influence", "interest", "last_met_at")
+        .order_by("unit_id", "-influence", "name")
+    )
+    contact: dict[int, dict[str, Any]] = defaultdict(lambda: {"ok": 0, "total": 0, "missed": []})
+    for p in people:
+        expected = cfg.contact_days(_quadrant(p["influence"], p["interest"]))
+        entry = contact[p["unit_id"]]
+        entry["total"] += 1
+        if p["last_met_at"] and (now - p["last_met_at"]).days <= expected:
+            entry["ok"] += 1
+        else:
+            days = (now - p["last_met_at"]).days if p["last_met_at"] else None
+            entry["missed"].append(
+                {"id": p["id"], "name": p["name"], "days": days, "expected": expected}
+            )
+    schedule = with_review_schedule(BusinessUnit.objects.filter(active=True)).values(
+        "id", "next_due_at", "review_cadence_days", "next_planned_at"
+    )
+    out = {}
+    for unit in schedule:
+        unit_id = unit["id"]
+        parts: dict[str, float] = {}
+        facts: list[str] = []
+        c = contact.get(unit_id)
+        if c and c["total"]:
+            parts["contact"] = _pct(c["ok"], c["total"])
+            facts.append(
+                f"{c['ok']} of {_plural(c['total'], 'high-influence stakeholder')} "
+                "met as often as expected"
+            )
+            for m in c["missed"][:3]:
+                since_text = (
+                    f"not met for {m['days']} days" if m["days"] is not None else "never met"
+                )
+                facts.append(f"{m['name']} {since_text} (expected every {m['expected']} days)")
+        due = unit["next_due_at"]
+        if due is not None:
+            days_late = (now - due).days
+            if days_late > 0:
+                parts["reviews"] = max(0.0, 100 - 100 * days_late / unit["review_cadence_days"])
+                facts.append(f"Service review overdue by {_plural(days_late, 'day')}")
+            else:
+                parts["reviews"] = 100.0
+                facts.append(f"Service reviews on schedule (next due {due.day} {due:%b %Y})")
+        if not parts:
+            continue
+        weights = {"contact": 0.6, "reviews": 0.4}
+        value = sum(parts[k] * weights[k] for k in parts) / sum(weights[k] for k in parts)
+        out[unit_id] = Component(
+            round(value, 1),
+            facts,
+            {"neglected": c["missed"] if c else [], "review_due": due.isoformat() if due else None},
+        )
+    return out
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """Share of IT's promises due in the window that were done on time."""
+    from stakeholders.models import ActionItem
+
+    today = now.date()
+    rows = (
+        ActionItem.objects.filter(
+            owner_side="it",
+            due_date__gt=today - timedelta(days=cfg.window_days),
+            due_date__lte=today,
+        )
+        .values("unit_id")
+        .annotate(
+            due=Count("id"),
+            on_time=Count("id", filter=Q(status="done", completed_at__date__lte=F("due_date"))),
+            late=Count("id", filter=Q(status="done", completed_at__date__gt=F("due_date"))),
+            dropped=Count("id", filter=Q(status="dropped")),
+            still_open=Count("id", filter=Q(status="open")),
+        )
+    )
+    out = {}
+    for r in rows:
+        facts = [f"{r['on_time']} of {_plural(r['due'], 'promise')} due were kept on time"]
+        for key, label in (
+            ("late", "done late"),
+            ("still_open", "overdue"),
+            ("dropped", "dropped"),
+        ):
+            if r[key]:
+                facts.append(f"{r[key]} {label}")
+        out[r["unit_id"]] = Component(_pct(r["on_time"], r["due"]), facts, dict(r))
+    return out
+
+
+COMPUTE = {
+    "perception": perception,
+    "delivery": delivery,
+    "complaints": complaints,
+    "engagement": engagement,
+    "commitments": commitments,
+}

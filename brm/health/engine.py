@@ -1,0 +1,174 @@
+"""Score every unit's relationship health and store it as history.
+
+`compute_health` is pure reading: about a dozen queries for all units together, whatever their
+number. `recompute_health` stores one snapshot per unit and day (recomputing the same day replaces
+it, so the job is idempotent) and proposes an improvement plan for units that entered red.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from brm.health.components import COMPUTE, Component
+from brm.models import HealthSettings, HealthSnapshot
+from brm.models.health import COMPONENT_LABELS, COMPONENTS
+
+TREND_DAYS = 30
+
+
+@dataclass
+class UnitHealth:
+    unit_id: int
+    score: float | None
+    band: str
+    components: dict[str, Component | None]
+    weights: dict[str, int]
+    watermelon: bool = False
+    trend: float | None = None
+    perception_change: float | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    def component_rows(self) -> list[dict[str, Any]]:
+        """What the snapshot stores and the page explains, in display order."""
+        rows = []
+        for name in COMPONENTS:
+            c = self.components.get(name)
+            rows.append(
+                {
+                    "key": name,
+                    "label": COMPONENT_LABELS[name],
+                    "weight": self.weights[name],
+                    "value": c.value if c else None,
+                    "facts": c.facts if c else ["No data yet"],
+                    "data": c.data if c else {},
+                }
+            )
+        return rows
+
+
+def weighted_score(values: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """Weighted mean over the components that have data; missing ones are left out and the
+    remaining weights renormalised (never counted as 0 or 100)."""
+    present = {k: v for k, v in values.items() if v is not None and weights.get(k, 0) > 0}
+    total = sum(weights[k] for k in present)
+    if not total:
+        return None
+    return round(sum(v * weights[k] for k, v in present.items()) / total, 1)
+
+
+def is_watermelon(
+    delivery: float | None,
+    perception: float | None,
+    perception_change: float | None,
+    cfg: HealthSettings,
+) -> bool:
+    """Green outside (SLAs met), red inside (the business is unhappy or fast becoming so)."""
+    if delivery is None or perception is None or delivery < cfg.watermelon_delivery_from:
+        return False
+    falling = perception_change is not None and perception_change < -cfg.watermelon_perception_drop
+    return perception < cfg.watermelon_perception_below or falling
+
+
+def _previous(as_of_date) -> dict[int, dict[str, float | None]]:  # type: ignore[no-untyped-def]
+    """Each unit's last snapshot at least 30 days old (one query)."""
+    from stakeholders.models import BusinessUnit
+
+    cut = as_of_date - timedelta(days=TREND_DAYS)
+    older = HealthSnapshot.objects.filter(unit=OuterRef("pk"), as_of__lte=cut).order_by("-as_of")
+    rows = (
+        BusinessUnit.objects.filter(active=True)
+        .annotate(
+            prev_score=Subquery(older.values("score")[:1]),
+            prev_perception=Subquery(older.values("perception")[:1]),
+        )
+        .values("pk", "prev_score", "prev_perception")
+    )
+    return {r["pk"]: r for r in rows}
+
+
+def compute_health(now: datetime | None = None) -> list[UnitHealth]:
+    """Health of every active unit as of `now`."""
+    from stakeholders.models import BusinessUnit
+
+    now = now or timezone.now()
+    cfg = HealthSettings.get()
+    weights = cfg.weights()
+    results = {name: fn(now, cfg) for name, fn in COMPUTE.items()}
+    previous = _previous(timezone.localdate(now))
+    out = []
+    for unit_id in BusinessUnit.objects.filter(active=True).values_list("pk", flat=True):
+        comps = {name: results[name].get(unit_id) for name in COMPONENTS}
+        values = {name: (c.value if c else None) for name, c in comps.items()}
+        score = weighted_score(values, weights)
+        prev = previous.get(unit_id, {})
+        trend = (
+            round(score - prev["prev_score"], 1)
+            if score is not None and prev.get("prev_score") is not None
+            else None
+        )
+        p_change = (
+            round(values["perception"] - prev["prev_perception"], 1)
+            if values["perception"] is not None and prev.get("prev_perception") is not None
+            else None
+        )
+        out.append(
+            UnitHealth(
+                unit_id=unit_id,
+                score=score,
+                band=cfg.band(score),
+                components=comps,
+                weights=weights,
+                watermelon=is_watermelon(values["delivery"], values["perception"], p_change, cfg),
+                trend=trend,
+                perception_change=p_change,
+            )
+        )
+    return out
+
+
+@transaction.atomic
+def recompute_health(now: datetime | None = None) -> list[HealthSnapshot]:
+    """Store today's snapshot for every unit and propose plans for units that turned red."""
+    from brm.health.plans import propose_plans
+
+    now = now or timezone.now()
+    as_of = timezone.localdate(now)
+    healths = compute_health(now)
+    snapshots = [
+        HealthSnapshot(
+            unit_id=h.unit_id,
+            as_of=as_of,
+            score=h.score,
+            band=h.band,
+            trend=h.trend,
+            perception_change=h.perception_change,
+            watermelon=h.watermelon,
+            components=h.component_rows(),
+            **{name: (c.value if c else None) for name, c in h.components.items()},
+        )
+        for h in healths
+    ]
+    stored = HealthSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["unit", "as_of"],
+        update_fields=[
+            "score",
+            "band",
+            "trend",
+            "perception_change",
+            "watermelon",
+            "components",
+            *COMPONENTS,
+            "updated_at",
+        ],
+    )
+    propose_plans([h for h in healths if h.band == "red"], now=now)
+    return stored

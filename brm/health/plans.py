@@ -1,0 +1,105 @@
+"""Improvement plans for units in red: proposed from the weakest components, tracked to results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brm.models import HealthSettings, ImprovementPlan
+from brm.models.health import COMPONENT_LABELS, PlanStatus
+from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
+
+if TYPE_CHECKING:
+    from brm.health.engine import UnitHealth
+
+# What a BRM would do first about each weak component, and how many days to give it.
+ACTIONS: dict[str, list[tuple[str, int]]] = {
+    "perception": [
+        ("Meet the sponsor to hear the business's view and agree the top three priorities", 14),
+        ("Share a written status of every open issue with the business, with dates", 21),
+    ],
+    "delivery": [("Review SLA misses with the service owners and publish a recovery plan", 21)],
+    "complaints": [("Call each complainant with an open complaint and agree next steps", 10)],
+    "engagement": [
+        ("Meet the high-influence stakeholders not seen recently", 14),
+        ("Hold the overdue service review", 14),
+    ],
+    "commitments": [("Close or renegotiate every overdue promise with the business", 14)],
+}
+
+
+def weakest(health: UnitHealth, limit: int = 2) -> list[str]:
+    """The components with data that pull the score down most (lowest first)."""
+    scored = [(c.value, name) for name, c in health.components.items() if c is not None]
+    return [name for _, name in sorted(scored)[:limit]]
+
+
+def propose_plans(
+    healths: Iterable[UnitHealth], *, now: datetime | None = None
+) -> list[ImprovementPlan]:
+    """Create a plan for each red unit that has no active one. Safe to run twice: the partial
+    unique constraint (one active plan per unit) turns a second attempt into a no-op."""
+    now = now or timezone.now()
+    cfg = HealthSettings.get()
+    healths = list(healths)
+    with_plan = set(
+        ImprovementPlan.objects.filter(
+            unit_id__in=[h.unit_id for h in healths], status=PlanStatus.ACTIVE
+        ).values_list("unit_id", flat=True)
+    )
+    units = BusinessUnit.objects.in_bulk([h.unit_id for h in healths if h.unit_id not in with_plan])
+    created = []
+    for health in healths:
+        unit = units.get(health.unit_id)
+        if unit is None:
+            continue
+        try:
+            with transaction.atomic():
+                created.append(_create_plan(unit, health, cfg, now))
+        except IntegrityError:
+            continue  # another run created it first
+    return created
+
+
+def _create_plan(
+    unit: BusinessUnit, health: UnitHealth, cfg: HealthSettings, now: datetime
+) -> ImprovementPlan:
+    weak = weakest(health)
+    reason = (
+        f"Relationship health {health.score:.0f} is below {cfg.amber_from} (red). Weakest: "
+        + ", ".join(
+            f"{COMPONENT_LABELS[n].lower()} {health.components[n].value:.0f}"  # type: ignore[union-attr]
+            for n in weak
+        )
+        + "."
+    )
+    plan = ImprovementPlan.objects.create(unit=unit, reason=reason, score_at_start=health.score)
+    today = timezone.localdate(now)
+    for name in weak:
+        for title, days in ACTIONS[name]:
+            ActionItem.objects.create(
+                unit=unit,
+                title=title,
+                description=f"Improvement plan: {COMPONENT_LABELS[name].lower()}.",
+                owner_side=OwnerSide.IT,
+                owner=unit.brm,
+                due_date=today + timedelta(days=days),
+                improvement_plan=plan,
+            )
+    return plan
+
+
+def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
+    """Done, open and overdue actions of a plan (one query)."""
+    from django.db.models import Count, Q
+
+    today = timezone.localdate()
+    return plan.actions.aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status="done")),
+        overdue=Count("id", filter=Q(status="open", due_date__lt=today)),
+    )

@@ -1,0 +1,231 @@
+"""Relationship health: tunable settings, stored snapshots, improvement plans, maturity ratings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from brm.models.base import TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+COMPONENTS = ("perception", "delivery", "complaints", "engagement", "commitments")
+COMPONENT_LABELS = {
+    "perception": "How the business feels",
+    "delivery": "Service delivery (SLAs)",
+    "complaints": "Complaints",
+    "engagement": "Engagement",
+    "commitments": "Promises kept",
+}
+
+
+class HealthSettings(models.Model):
+    """Weights and thresholds of the health score; one row, edited by administrators.
+
+    Defaults come from DOMAIN.md; `get()` creates the row on first use so a fresh install works.
+    """
+
+    weight_perception = models.PositiveSmallIntegerField(default=30, validators=PERCENT)
+    weight_delivery = models.PositiveSmallIntegerField(default=20, validators=PERCENT)
+    weight_complaints = models.PositiveSmallIntegerField(default=20, validators=PERCENT)
+    weight_engagement = models.PositiveSmallIntegerField(default=15, validators=PERCENT)
+    weight_commitments = models.PositiveSmallIntegerField(default=15, validators=PERCENT)
+    green_from = models.PositiveSmallIntegerField(default=70, validators=PERCENT)
+    amber_from = models.PositiveSmallIntegerField(default=50, validators=PERCENT)
+    watermelon_delivery_from = models.PositiveSmallIntegerField(
+        default=80, validators=PERCENT, help_text="Delivery at or above this counts as green."
+    )
+    watermelon_perception_below = models.PositiveSmallIntegerField(
+        default=50, validators=PERCENT, help_text="Perception below this counts as red."
+    )
+    watermelon_perception_drop = models.PositiveSmallIntegerField(
+        default=15, validators=PERCENT, help_text="A fall of more than this many points in 30 days."
+    )
+    window_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(14), MaxValueValidator(730)],
+        help_text="How far back surveys, SLA periods, sentiment and commitments count.",
+    )
+    # Expected contact frequency per quadrant of the power/interest map, in days.
+    contact_days_manage = models.PositiveSmallIntegerField(default=30)
+    contact_days_satisfy = models.PositiveSmallIntegerField(default=60)
+    contact_days_inform = models.PositiveSmallIntegerField(default=60)
+    contact_days_monitor = models.PositiveSmallIntegerField(default=120)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "health settings"
+        verbose_name_plural = "health settings"
+
+    def __str__(self) -> str:
+        return "Relationship health settings"
+
+    @classmethod
+    def get(cls) -> HealthSettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def weights(self) -> dict[str, int]:
+        return {name: getattr(self, f"weight_{name}") for name in COMPONENTS}
+
+    def band(self, score: float | None) -> str:
+        if score is None:
+            return "none"
+        if score >= self.green_from:
+            return "green"
+        return "amber" if score >= self.amber_from else "red"
+
+    def contact_days(self, quadrant: str) -> int:
+        return int(getattr(self, f"contact_days_{quadrant}"))
+
+
+class Band(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+    NONE = "none", "No data"
+
+
+class HealthSnapshotQuerySet(UnitScopedQuerySet):
+    def latest_per_unit(self) -> HealthSnapshotQuerySet:
+        """The newest snapshot of each unit (works on PostgreSQL and SQLite alike)."""
+        newest = (
+            HealthSnapshot.objects.filter(unit=models.OuterRef("unit"))
+            .order_by("-as_of")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=models.Subquery(newest))
+
+
+class HealthSnapshot(UnitScopedModel):
+    """A unit's relationship health on one day, with each component and the facts behind it.
+
+    One row per unit and day: recomputing the same day replaces it, so the job is idempotent and
+    the history keeps one point a day for trends.
+    """
+
+    unit = models.ForeignKey(
+        "stakeholders.BusinessUnit", on_delete=models.CASCADE, related_name="health_snapshots"
+    )
+    as_of = models.DateField(db_index=True)
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=5, choices=Band, default=Band.NONE)
+    perception = models.FloatField(null=True, blank=True)
+    delivery = models.FloatField(null=True, blank=True)
+    complaints = models.FloatField(null=True, blank=True)
+    engagement = models.FloatField(null=True, blank=True)
+    commitments = models.FloatField(null=True, blank=True)
+    trend = models.FloatField(
+        null=True, blank=True, help_text="Score change against 30 days earlier."
+    )
+    perception_change = models.FloatField(null=True, blank=True)
+    watermelon = models.BooleanField(default=False, db_index=True)
+    components = models.JSONField(default=list)
+
+    objects = HealthSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-as_of", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "as_of"], name="health_one_snapshot_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.as_of}: {self.score}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("health:unit_health", args=[self.unit_id])
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class ImprovementPlan(UnitScopedModel):
+    """What IT will do, by when and who owns it, to bring a red relationship back.
+
+    Proposed from the weakest components when a unit enters red; its actions are commitments
+    (`stakeholders.ActionItem.improvement_plan`) so they count as promises like any other.
+    """
+
+    unit = models.ForeignKey(
+        "stakeholders.BusinessUnit", on_delete=models.CASCADE, related_name="improvement_plans"
+    )
+    status = models.CharField(max_length=10, choices=PlanStatus, default=PlanStatus.ACTIVE)
+    reason = models.TextField(max_length=2000)
+    score_at_start = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UnitScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="active"), name="one_active_plan_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Improvement plan for {self.unit} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("health:unit_health", args=[self.unit_id]) + "#plan"
+
+
+class MaturityLevel(models.IntegerChoices):
+    AD_HOC = 1, "Ad hoc"
+    ORDER_TAKER = 2, "Order taker"
+    SERVICE_PROVIDER = 3, "Service provider"
+    TRUSTED_ADVISOR = 4, "Trusted advisor"
+    STRATEGIC_PARTNER = 5, "Strategic partner"
+
+
+class Side(models.TextChoices):
+    IT = "it", "IT (the BRM)"
+    BUSINESS = "business", "Business (the unit's leader)"
+
+
+class MaturityAssessment(UnitScopedModel):
+    """One side's view of the relationship on the business relationship maturity model."""
+
+    unit = models.ForeignKey(
+        "stakeholders.BusinessUnit", on_delete=models.CASCADE, related_name="maturity_assessments"
+    )
+    side = models.CharField(max_length=10, choices=Side)
+    level = models.PositiveSmallIntegerField(choices=MaturityLevel)
+    comment = models.TextField(blank=True, max_length=2000)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UnitScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1) & Q(level__lte=5), name="maturity_level_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.side}: {self.get_level_display()}"
+
+
+class DigestLog(TimeStampedModel):
+    """The weekly leadership digest, one row a week: the claim that makes the job send once."""
+
+    week_start = models.DateField(unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Digest of week {self.week_start}"

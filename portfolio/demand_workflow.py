@@ -1,0 +1,176 @@
+"""The demand state machine: the one place that says who may move a demand where.
+
+    idea -> assessing -> approved -> in_delivery -> delivered -> benefits_realised
+    (rejected or withdrawn, with a reason, from any stage before delivery)
+
+Views, the API, the admin and jobs all call `transition_demand`; none of them sets `status`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from brm.roles import Role, leader_unit_id, role_of
+from portfolio.demand_models import Demand, DemandStatus, DemandStatusChange
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+
+
+class Party(StrEnum):
+    """How an actor stands towards one demand (a role is not enough: BRMs own units)."""
+
+    HANDLER = "handler"  # the unit's BRM or deputy, an administrator
+    EXECUTIVE = "executive"  # approves or rejects, reorders; never edits the case
+    SPONSOR = "sponsor"  # a business leader of the demand's unit
+    OBSERVER = "observer"  # other BRMs, integrations: read only
+    NONE = "none"
+
+
+class TransitionError(Exception):
+    """Not allowed from the current state or for this actor (API: 409)."""
+
+
+class InputError(ValueError):
+    """A bad field value (API: 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: DemandStatus
+    target: DemandStatus
+    parties: frozenset[Party]
+    label: str
+    reason_required: bool = False
+    needs_case: bool = False
+
+
+S = DemandStatus
+H, E, SP = Party.HANDLER, Party.EXECUTIVE, Party.SPONSOR
+_REJECT = frozenset({H, E})
+_WITHDRAW = frozenset({H, SP})
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.IDEA, S.ASSESSING, frozenset({H}), "Start assessing"),
+    Transition(S.ASSESSING, S.APPROVED, frozenset({H, E}), "Approve", needs_case=True),
+    Transition(S.APPROVED, S.IN_DELIVERY, frozenset({H}), "Start delivery"),
+    Transition(S.IN_DELIVERY, S.DELIVERED, frozenset({H}), "Mark delivered"),
+    Transition(S.DELIVERED, S.BENEFITS_REALISED, frozenset({H}), "Benefits realised"),
+    Transition(S.IDEA, S.REJECTED, _REJECT, "Reject", reason_required=True),
+    Transition(S.ASSESSING, S.REJECTED, _REJECT, "Reject", reason_required=True),
+    Transition(S.APPROVED, S.REJECTED, _REJECT, "Cancel", reason_required=True),
+    Transition(S.IDEA, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
+    Transition(S.ASSESSING, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
+    Transition(S.APPROVED, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
+    Transition(S.IN_DELIVERY, S.WITHDRAWN, frozenset({H}), "Stop delivery", reason_required=True),
+)
+
+MAX_REASON = 2000
+
+
+def party_of(demand: Demand, user: AnyUser) -> Party:
+    """The actor's standing on this demand. Visibility is checked before, by the caller."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Party.HANDLER
+    if role == Role.BRM:
+        return Party.HANDLER if demand.is_editable_by(user) else Party.OBSERVER
+    if role == Role.EXECUTIVE:
+        return Party.EXECUTIVE
+    if role == Role.LEADER:
+        return Party.SPONSOR if leader_unit_id(user) == demand.unit_id else Party.NONE
+    if role == Role.INTEGRATION:
+        return Party.OBSERVER
+    return Party.NONE
+
+
+def allowed_transitions(demand: Demand, user: AnyUser) -> list[Transition]:
+    """What to offer this actor now: exactly what `transition_demand` would accept."""
+    party = party_of(demand, user)
+    return [t for t in TRANSITIONS if t.source == demand.status and party in t.parties]
+
+
+def may_edit_case(demand: Demand, user: AnyUser) -> bool:
+    """The business case is the BRM's (with the sponsor), until delivery starts."""
+    return party_of(demand, user) == Party.HANDLER and demand.status in {
+        S.IDEA,
+        S.ASSESSING,
+        S.APPROVED,
+    }
+
+
+def may_override_rank(demand: Demand, user: AnyUser) -> bool:
+    return party_of(demand, user) in {Party.HANDLER, Party.EXECUTIVE}
+
+
+def may_record_benefits(demand: Demand, user: AnyUser) -> bool:
+    return party_of(demand, user) == Party.HANDLER and demand.status in {
+        S.DELIVERED,
+        S.BENEFITS_REALISED,
+    }
+
+
+def may_confirm_benefits(demand: Demand, user: AnyUser) -> bool:
+    """Only the business confirms: a leader of the demand's unit (the sponsor side)."""
+    return party_of(demand, user) == Party.SPONSOR and demand.status in {
+        S.DELIVERED,
+        S.BENEFITS_REALISED,
+    }
+
+
+def clean_reason(reason: str | None, *, required: bool) -> str:
+    text = (reason or "").strip()
+    if required and not text:
+        raise InputError("reason", "Give a reason; the sponsor sees it.")
+    if len(text) > MAX_REASON:
+        raise InputError("reason", f"Keep the reason under {MAX_REASON} characters.")
+    return text
+
+
+@transaction.atomic
+def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = "") -> Demand:
+    """Move a demand to `to`, record the step with its reason, and return the fresh demand.
+
+    The row is locked first so two people acting at once cannot both move it from the same
+    state; the check runs against the locked, current state.
+    """
+    if to not in DemandStatus.values:
+        raise InputError("to", f"Unknown status “{to}”.")
+    locked = Demand.objects.select_for_update().get(pk=demand.pk)
+    match = [t for t in allowed_transitions(locked, actor) if t.target == to]
+    if not match:
+        if any(t.source == locked.status and t.target == to for t in TRANSITIONS):
+            raise TransitionError("Your role may not make this change.")
+        raise TransitionError(
+            f"A demand that is {locked.get_status_display().lower()} cannot become "
+            f"{DemandStatus(to).label.lower()}."
+        )
+    step = match[0]
+    text = clean_reason(reason, required=step.reason_required)
+    if step.needs_case and not locked.case_complete:
+        raise TransitionError(
+            "Complete the business case (benefit, cost, alignment, risk, effort) before approval."
+        )
+    source = locked.status
+    now = timezone.now()
+    locked.status = to
+    locked.status_reason = text
+    if to == S.DELIVERED:
+        locked.delivered_at = now
+    locked._change_reason = f"{source} -> {to}" + (f": {text}" if text else "")  # type: ignore[attr-defined]
+    locked.save()
+    DemandStatusChange.objects.create(
+        demand=locked, from_status=source, to_status=to, actor=actor, reason=text, created_at=now
+    )
+    for f in Demand._meta.concrete_fields:
+        setattr(demand, f.attname, getattr(locked, f.attname))
+    return locked

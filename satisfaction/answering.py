@@ -1,0 +1,155 @@
+"""The public answer page's logic: which link state, the questionnaire form, and saving it.
+
+A link is looked up by the hash of its token. Saving claims the invitation with a conditional
+UPDATE (`answered_at IS NULL`) in the same transaction that writes the answers, so a double
+submission saves once and a failure saves nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+
+from brm.outbox import queue_after_commit
+from satisfaction.models import (
+    Answer,
+    CampaignStatus,
+    Invitation,
+    Question,
+    QuestionKind,
+    Response,
+)
+
+
+class LinkState:
+    OK = "ok"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    CLOSED = "closed"
+
+
+def link_state(invitation: Invitation | None, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if invitation is None or invitation.sent_at is None:
+        return LinkState.UNKNOWN
+    if invitation.answered_at is not None:
+        return LinkState.USED
+    if invitation.campaign.status == CampaignStatus.CLOSED:
+        return LinkState.CLOSED
+    if invitation.expires_at <= now:
+        return LinkState.EXPIRED
+    return LinkState.OK
+
+
+@dataclass
+class Item:
+    """One input on the page: a question, for one service when it is a per-service rating."""
+
+    name: str
+    question: Question
+    service_id: int | None = None
+    service_name: str = ""
+
+
+class AnswerForm(forms.Form):
+    """Built from the template's questions and the services the respondent's unit uses."""
+
+    def __init__(self, *args, questions: list[Question], services: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.items: list[Item] = []
+        for q in questions:
+            if q.kind == QuestionKind.SERVICE_RATING:
+                for service in services:
+                    self._add(Item(f"q{q.pk}_s{service.pk}", q, service.pk, service.name), False)
+            else:
+                self._add(Item(f"q{q.pk}", q), q.required)
+
+    def _add(self, item: Item, required: bool) -> None:
+        q = item.question
+        if q.kind == QuestionKind.FREE_TEXT:
+            field: forms.Field = forms.CharField(
+                required=required, max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+            )
+        else:
+            low, high = q.scale or (1, 5)
+            field = forms.TypedChoiceField(
+                required=required,
+                coerce=int,
+                choices=[(str(i), str(i)) for i in range(low, high + 1)],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Please choose a rating.",
+                    "invalid_choice": f"Choose a whole number from {low} to {high}.",
+                },
+            )
+        field.label = item.service_name or q.text
+        self.fields[item.name] = field
+        self.items.append(item)
+
+    def bound_items(self) -> list[tuple[Item, forms.BoundField]]:
+        return [(item, self[item.name]) for item in self.items]
+
+    def answers(self, response: Response) -> list[Answer]:
+        out = []
+        for item in self.items:
+            value = self.cleaned_data.get(item.name)
+            if value in (None, ""):
+                continue
+            if item.question.kind == QuestionKind.FREE_TEXT:
+                out.append(Answer(response=response, question=item.question, text=value.strip()))
+            else:
+                out.append(
+                    Answer(
+                        response=response,
+                        question=item.question,
+                        service_id=item.service_id,
+                        score=value,
+                    )
+                )
+        return out
+
+
+def form_for(invitation: Invitation, data=None) -> AnswerForm:  # type: ignore[no-untyped-def]
+    questions = list(invitation.campaign.template.questions.all())
+    services = []
+    if any(q.kind == QuestionKind.SERVICE_RATING for q in questions):
+        services = list(invitation.stakeholder.unit.services.filter(lifecycle="live"))
+    return AnswerForm(data, questions=questions, services=services)
+
+
+class AlreadyAnswered(Exception):
+    """The link was used (or expired) between loading the page and submitting it."""
+
+
+@transaction.atomic
+def submit_response(invitation: Invitation, form: AnswerForm) -> Response:
+    """Save a valid form's answers and use up the link, all or nothing."""
+    from satisfaction import tasks
+
+    now = timezone.now()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk,
+        answered_at__isnull=True,
+        sent_at__isnull=False,
+        expires_at__gt=now,
+        campaign__status=CampaignStatus.OPEN,
+    ).update(answered_at=now, updated_at=now)
+    if not claimed:
+        raise AlreadyAnswered
+    anonymous = invitation.campaign.anonymous
+    response = Response.objects.create(
+        campaign_id=invitation.campaign_id,
+        # Anonymous: no link to the person, and only the day, so timing cannot point at them.
+        invitation=None if anonymous else invitation,
+        unit_id=invitation.stakeholder.unit_id,
+        submitted_at=now.replace(hour=12, minute=0, second=0, microsecond=0) if anonymous else now,
+    )
+    Answer.objects.bulk_create(form.answers(response))
+    queue_after_commit(tasks.send_thank_you, invitation.pk)
+    invitation.answered_at = now
+    return response

@@ -1,0 +1,281 @@
+"""Operations on survey campaigns, shared by views, API, admin and jobs.
+
+Campaign workflow: draft -> scheduled -> open -> closed (a draft or scheduled one may also be
+closed). A recurring campaign stays scheduled; each run is a child campaign that opens and closes.
+Emails go out from `satisfaction.mailing`, queued after commit so a down broker fails nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from brm.outbox import queue_after_commit
+from brm.roles import Role, role_of
+from satisfaction.audience import AudiencePlan, plan_audience
+from satisfaction.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Invitation,
+    SatisfactionSettings,
+    Schedule,
+    Skip,
+    SurveyTemplate,
+    new_token,
+)
+from stakeholders.models import BusinessUnit, RoleType
+from stakeholders.services import StateConflict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+__all__ = ["StateConflict"]
+
+CAMPAIGN_FIELDS = (
+    "template",
+    "name",
+    "role_types",
+    "sample_size",
+    "schedule",
+    "interval_days",
+    "next_run_at",
+    "anonymous",
+    "max_reminders",
+    "reminder_days",
+)
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    month = when.month - 1 + months
+    year, month = when.year + month // 12, month % 12 + 1
+    day = min(when.day, calendar.monthrange(year, month)[1])
+    return when.replace(year=year, month=month, day=day)
+
+
+def following_run(campaign: Campaign, after: datetime) -> datetime | None:
+    """When a recurring campaign runs next; a schedule that slipped catches up in one step."""
+    if campaign.schedule == Schedule.ONCE:
+        return None
+    step = campaign.next_run_at or after
+    while step <= after:
+        if campaign.schedule == Schedule.QUARTERLY:
+            step = add_months(step, 3)
+        else:
+            step = step + timedelta(days=campaign.interval_days or 90)
+    return step
+
+
+def _check(
+    actor: AbstractBaseUser | None, units: Iterable[BusinessUnit], fields: dict[str, Any]
+) -> None:
+    errors: dict[str, str] = {}
+    units = list(units)
+    if not units:
+        errors["units"] = "Choose at least one business unit."
+    elif actor is not None and role_of(actor) != Role.ADMIN:
+        strangers = [u.name for u in units if not u.is_editable_by(actor)]
+        if strangers:
+            errors["units"] = f"You run surveys only for units you manage: {', '.join(strangers)}."
+    bad = [r for r in fields.get("role_types") or [] if r not in RoleType.values]
+    if bad:
+        errors["role_types"] = f"Unknown role types: {', '.join(bad)}."
+    if fields.get("schedule") == Schedule.EVERY_N_DAYS and not fields.get("interval_days"):
+        errors["interval_days"] = "Say how many days apart the runs are."
+    if fields.get("sample_size") == 0:
+        errors["sample_size"] = "A sample needs at least one person; leave empty to ask everyone."
+    template = fields.get("template")
+    if template is not None and not template.questions.exists():
+        errors["template"] = "This template has no questions yet."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_campaign(
+    *, actor: AbstractBaseUser | None, units: Iterable[BusinessUnit], **fields: Any
+) -> Campaign:
+    """A draft campaign. It sends nothing until it is scheduled."""
+    units = list(units)
+    _check(actor, units, fields)
+    conf = SatisfactionSettings.get()
+    fields.setdefault("max_reminders", conf.default_max_reminders)
+    fields.setdefault("reminder_days", conf.default_reminder_days)
+    campaign = Campaign.objects.create(
+        owner=actor, **{k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS}
+    )
+    campaign.units.set(units)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    campaign: Campaign,
+    *,
+    actor: AbstractBaseUser | None,
+    units: Iterable[BusinessUnit] | None = None,
+    **fields: Any,
+) -> Campaign:
+    """Change a campaign that has not been sent yet (draft or scheduled)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
+        raise StateConflict("This campaign has been sent; its audience and questions are fixed.")
+    merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS} | fields
+    new_units = list(units) if units is not None else list(campaign.units.all())
+    _check(actor, new_units, merged)
+    for key, value in fields.items():
+        if key in CAMPAIGN_FIELDS:
+            setattr(campaign, key, value)
+    campaign.save()
+    if units is not None:
+        campaign.units.set(new_units)
+    return campaign
+
+
+@transaction.atomic
+def schedule_campaign(campaign: Campaign, *, actor: AbstractBaseUser | None) -> Campaign:
+    """Draft -> scheduled. Without a start time it goes out at the next dispatch run."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise StateConflict(f"This campaign is already {campaign.get_status_display().lower()}.")
+    if not plan_audience(campaign).selected:
+        raise StateConflict("Nobody would receive this survey: every candidate was skipped.")
+    campaign.status = CampaignStatus.SCHEDULED
+    campaign.next_run_at = campaign.next_run_at or timezone.now()
+    campaign._change_reason = "Scheduled"  # type: ignore[attr-defined]
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def close_campaign(campaign: Campaign, *, actor: AbstractBaseUser | None) -> Campaign:
+    """Stop a campaign: links stop working, no more reminders, no more runs."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise StateConflict("This campaign is already closed.")
+    campaign.status = CampaignStatus.CLOSED
+    campaign.closed_at = timezone.now()
+    campaign.next_run_at = None
+    campaign._change_reason = "Closed"  # type: ignore[attr-defined]
+    campaign.save()
+    return campaign
+
+
+def _open_run(
+    campaign: Campaign, now: datetime, conf: SatisfactionSettings
+) -> tuple[Campaign, AudiencePlan]:
+    """Create the invitations and skip records of one run and open it."""
+    plan = plan_audience(campaign, now=now, conf=conf)
+    expires = now + timedelta(days=conf.invitation_valid_days)
+    # The token is drawn again when the email is sent; this one is never shown to anyone.
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                campaign=campaign, stakeholder=p, token_hash=new_token()[1], expires_at=expires
+            )
+            for p in plan.selected
+        ],
+        ignore_conflicts=True,
+    )
+    Skip.objects.bulk_create(
+        [
+            Skip(campaign=campaign, stakeholder=s.stakeholder, reason=s.reason, detail=s.detail)
+            for s in plan.skipped
+        ],
+        ignore_conflicts=True,
+    )
+    campaign.status = CampaignStatus.OPEN
+    campaign.opened_at = now
+    campaign.closes_at = expires
+    campaign.next_run_at = None
+    campaign._change_reason = "Sent"  # type: ignore[attr-defined]
+    campaign.save()
+    return campaign, plan
+
+
+def _child_run(series: Campaign, now: datetime) -> Campaign:
+    label = f"{timezone.localdate(now):%b %Y}"
+    run = Campaign.objects.create(
+        **{k: getattr(series, k) for k in CAMPAIGN_FIELDS if k != "next_run_at"}
+        | {"schedule": Schedule.ONCE, "interval_days": None, "name": f"{series.name} — {label}"},
+        kind=series.kind,
+        parent=series,
+        owner=series.owner,
+        status=CampaignStatus.SCHEDULED,
+    )
+    run.units.set(series.units.all())
+    return run
+
+
+@transaction.atomic
+def dispatch_campaign(campaign_id: int, *, now: datetime | None = None) -> Campaign | None:
+    """Send a due campaign: create invitations (fatigue and sample applied), record skips.
+
+    The claim is a conditional UPDATE of `next_run_at` (still due, still scheduled), so two
+    workers never send the same run. A recurring campaign spawns a run and moves to its next date.
+    Returns the run that was opened, or None if another worker got there first.
+    """
+    from satisfaction import tasks
+
+    now = now or timezone.now()
+    conf = SatisfactionSettings.get()
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or campaign.next_run_at is None:
+        return None
+    claimed = Campaign.objects.filter(
+        pk=campaign.pk,
+        status=CampaignStatus.SCHEDULED,
+        next_run_at=campaign.next_run_at,
+        next_run_at__lte=now,
+    ).update(next_run_at=following_run(campaign, now), updated_at=now)
+    if not claimed:
+        return None
+    run = _child_run(campaign, now) if campaign.is_recurring else campaign
+    run, _plan = _open_run(run, now, conf)
+    queue_after_commit(tasks.send_campaign_invitations, run.pk)
+    return run
+
+
+def due_campaign_ids(now: datetime | None = None) -> list[int]:
+    return list(
+        Campaign.objects.filter(
+            status=CampaignStatus.SCHEDULED, next_run_at__lte=now or timezone.now()
+        ).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def close_expired_campaigns(now: datetime | None = None) -> int:
+    """Open runs whose links have all expired are closed (the record of when the survey ended)."""
+    now = now or timezone.now()
+    return Campaign.objects.filter(status=CampaignStatus.OPEN, closes_at__lte=now).update(
+        status=CampaignStatus.CLOSED, closed_at=now, updated_at=now
+    )
+
+
+def pulse_template() -> SurveyTemplate:
+    """The configured pulse template, or the built-in two-question one (created once)."""
+    conf = SatisfactionSettings.get()
+    if conf.pulse_template_id:
+        return conf.pulse_template  # type: ignore[return-value]
+    template, created = SurveyTemplate.objects.get_or_create(
+        name="Pulse (built-in)",
+        defaults={"intro": "Two quick questions about how things went. It takes 20 seconds."},
+    )
+    if created or not template.questions.exists():
+        template.questions.create(
+            kind="csat", text="How satisfied are you with how this was handled?", position=1
+        )
+        template.questions.create(
+            kind="free_text", text="Anything we should do differently?", required=False, position=2
+        )
+    return template
+
+
+CAMPAIGN_KIND_PULSE = CampaignKind.PULSE
