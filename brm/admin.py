@@ -3,7 +3,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from brm.models import ApiToken
+from brm.models import (
+    ApiToken,
+    DigestLog,
+    HealthSettings,
+    HealthSnapshot,
+    ImprovementPlan,
+    MaturityAssessment,
+)
 
 
 @admin.register(ApiToken)
@@ -40,3 +47,80 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} token(s) revoked.")
+
+
+@admin.register(HealthSettings)
+class HealthSettingsAdmin(admin.ModelAdmin):
+    """Weights and thresholds of the relationship-health score (one row)."""
+
+    fieldsets = [
+        (
+            "Weights",
+            {
+                "fields": [
+                    f"weight_{n}"
+                    for n in ("perception", "delivery", "complaints", "engagement", "commitments")
+                ]
+            },
+        ),
+        ("Bands", {"fields": ["green_from", "amber_from"]}),
+        (
+            "Watermelon",
+            {
+                "fields": [
+                    "watermelon_delivery_from",
+                    "watermelon_perception_below",
+                    "watermelon_perception_drop",
+                ]
+            },
+        ),
+        ("Windows", {"fields": ["window_days"]}),
+        (
+            "Expected contact, days, by stakeholder-map quadrant",
+            {
+                "fields": [
+                    "contact_days_manage",
+                    "contact_days_satisfy",
+                    "contact_days_inform",
+                    "contact_days_monitor",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not HealthSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(HealthSnapshot)
+class HealthSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["unit", "as_of", "score", "band", "watermelon", "trend"]
+    list_filter = ["band", "watermelon", "as_of"]
+    search_fields = ["unit__name"]
+    list_select_related = ["unit"]
+    readonly_fields = [f.name for f in HealthSnapshot._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # computed by the engine, never typed in
+
+
+@admin.register(ImprovementPlan)
+class ImprovementPlanAdmin(admin.ModelAdmin):
+    list_display = ["unit", "status", "score_at_start", "created_at", "closed_at"]
+    list_filter = ["status"]
+    list_select_related = ["unit"]
+
+
+@admin.register(MaturityAssessment)
+class MaturityAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["unit", "side", "level", "rated_by", "created_at"]
+    list_filter = ["side", "level"]
+    list_select_related = ["unit", "rated_by"]
+
+
+@admin.register(DigestLog)
+class DigestLogAdmin(admin.ModelAdmin):
+    list_display = ["week_start", "sent_at", "recipients"]

@@ -74,3 +74,15 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
         return "'" + value
     return "" if value is None else value
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The `next` the form posted, if it points back into this site; otherwise `default`."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return default

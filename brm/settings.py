@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -266,6 +267,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
+    "recompute-health": {
+        "task": "brm.tasks.recompute_health_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "weekly-digest": {
+        "task": "brm.tasks.send_weekly_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week=1),
+    },
+    # Surveys: pulses, due campaigns, unsent invitations, closing; every step is claimed once.
+    "dispatch-due-surveys": {
+        "task": "satisfaction.tasks.dispatch_due_campaigns",
+        "schedule": 300.0,
+    },
+    "send-survey-reminders": {
+        "task": "satisfaction.tasks.send_survey_reminders",
+        "schedule": 3600.0,
+    },
     "sweep-pending-handover-packs": {
         "task": "stakeholders.tasks.sweep_pending_handover_packs",
         "schedule": 600.0,
@@ -283,6 +302,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-review-reminders": {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": 3600.0,
+    },
+    # Ask sponsors to confirm realised benefits after delivery; each period is claimed once.
+    "request-benefit-attestations": {
+        "task": "portfolio.demand_tasks.request_benefit_attestations",
+        "schedule": 3600.0 * 6,
+    },
+    "sweep-pending-benefit-attestations": {
+        "task": "portfolio.demand_tasks.sweep_pending_benefit_attestations",
+        "schedule": 600.0,
     },
 }
 
@@ -319,10 +347,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "satisfaction.models.CampaignStatus",
+        "CampaignScheduleEnum": "satisfaction.models.Schedule",
+        "QuestionKindEnum": "satisfaction.models.QuestionKind",
         "ReviewStatusEnum": "reviews.models.ReviewStatus",
         "ChangeRequestStatusEnum": "reviews.models.ChangeStatus",
         "ChangeRequestKindEnum": "reviews.models.ChangeKind",
         "ServiceLifecycleEnum": "portfolio.models.Lifecycle",
+        "DemandStatusEnum": "portfolio.demand_models.DemandStatus",
+        "DemandUrgencyEnum": "portfolio.demand_models.Urgency",
+        "BenefitKindEnum": "portfolio.demand_models.BenefitKind",
     },
 }
 

@@ -13,15 +13,21 @@ from drf_spectacular.views import (
 
 from brm import views
 from brm.api import router
+from brm.health.api.views import HealthViewSet
 from complaints.api.urls import register as register_complaint_api
+from portfolio.api.demand_views import register as register_demand_api
 from portfolio.api.urls import register as register_portfolio_api
 from reviews.api.urls import register as register_review_api
+from satisfaction.api.urls import register as register_satisfaction_api
 from stakeholders.api.urls import register as register_stakeholder_api
 
 register_stakeholder_api(router)
+router.register("health", HealthViewSet, basename="health")
 register_complaint_api(router)
 register_portfolio_api(router)
+register_demand_api(router)
 register_review_api(router)
+register_satisfaction_api(router)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,10 +39,13 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("brm.health.urls")),
     path("", include("stakeholders.urls")),
     path("", include("complaints.urls")),
     path("", include("portfolio.urls")),
+    path("", include("portfolio.demand_urls")),
     path("", include("reviews.urls")),
+    path("", include("satisfaction.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

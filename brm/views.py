@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from brm.roles import Role, leader_unit_id, role_of
@@ -21,9 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if unit_id is not None:
             return redirect("stakeholders:unit_detail", unit_id)
     elif role == Role.BRM:
-        return redirect(reverse("stakeholders:unit_list") + "?mine=1")
+        return redirect("health:my_relationships")
     elif role in {Role.EXECUTIVE, Role.ADMIN}:
-        return redirect("stakeholders:unit_list")
+        return redirect("health:dashboard")
     elif role == Role.INTEGRATION:
         return redirect("swagger-ui")
     return render(request, "no_role.html", status=403)

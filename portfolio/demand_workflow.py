@@ -36,6 +36,10 @@ class TransitionError(Exception):
     """Not allowed from the current state or for this actor (API: 409)."""
 
 
+class ForbiddenTransition(TransitionError):
+    """The actor's role may not make this change at all (API and pages: 403)."""
+
+
 class InputError(ValueError):
     """A bad field value (API: 400)."""
 
@@ -149,7 +153,7 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
     match = [t for t in allowed_transitions(locked, actor) if t.target == to]
     if not match:
         if any(t.source == locked.status and t.target == to for t in TRANSITIONS):
-            raise TransitionError("Your role may not make this change.")
+            raise ForbiddenTransition("Your role may not make this change.")
         raise TransitionError(
             f"A demand that is {locked.get_status_display().lower()} cannot become "
             f"{DemandStatus(to).label.lower()}."

@@ -184,3 +184,67 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     kind = "compliment"
     about_team = "Service desk"
     message = factory.Sequence(lambda n: f"Thank you for the quick fix #{n}.")
+
+
+# --- Satisfaction surveys ---------------------------------------------------------------------
+
+
+class SurveyTemplateFactory(factory.django.DjangoModelFactory):
+    """A template with the four kinds of question (CSAT, NPS, per-service rating, free text)."""
+
+    class Meta:
+        model = "satisfaction.SurveyTemplate"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Quarterly satisfaction {n}")
+
+    @factory.post_generation
+    def questions(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if not create:
+            return
+        kinds = extracted if extracted is not None else ["csat", "nps", "service_rating", "free_text"]
+        texts = {
+            "csat": "Overall, how satisfied are you with IT?",
+            "nps": "How likely are you to recommend IT to a colleague?",
+            "service_rating": "How do you rate each service you use?",
+            "free_text": "What should IT do differently?",
+        }
+        for i, kind in enumerate(kinds):
+            self.questions.create(
+                kind=kind, text=texts[kind], position=i, required=kind in {"csat", "nps"}
+            )
+
+
+# --- Demand portfolio -------------------------------------------------------------------------
+
+
+class StrategicObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portfolio.StrategicObjective"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Objective {n}")
+
+
+class DemandFactory(factory.django.DjangoModelFactory):
+    """A demand written directly (status and score set as given; the workflow is not run)."""
+
+    class Meta:
+        model = "portfolio.Demand"
+
+    unit = factory.SubFactory(BusinessUnitFactory)
+    brm = factory.LazyAttribute(lambda d: d.unit.brm)
+    title = factory.Sequence(lambda n: f"Idea {n}")
+    problem = "Month-end takes too long."
+    outcome = "Close the books in two days."
+
+
+class BenefitRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portfolio.BenefitRecord"
+
+    demand = factory.SubFactory(DemandFactory, status="delivered")
+    period_start = factory.Sequence(lambda n: timezone.localdate().replace(day=1) - timedelta(days=31 * (n + 1)))
+    period_end = factory.LazyAttribute(lambda r: r.period_start + timedelta(days=30))
+    planned_amount = 1000
+    realised_amount = 800

@@ -299,8 +299,10 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
                 )
                 facts.append(f"{m['name']} {since_text} (expected every {m['expected']} days)")
         due = unit["next_due_at"]
+        days_late = 0
         if due is not None:
-            days_late = (now - due).days
+            # Due yesterday is overdue, even if less than a whole day has passed.
+            days_late = (now - due).days + 1 if due < now else 0
             if days_late > 0:
                 parts["reviews"] = max(0.0, 100 - 100 * days_late / unit["review_cadence_days"])
                 facts.append(f"Service review overdue by {_plural(days_late, 'day')}")
@@ -314,7 +316,11 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         out[unit_id] = Component(
             round(value, 1),
             facts,
-            {"neglected": c["missed"] if c else [], "review_due": due.isoformat() if due else None},
+            {
+                "neglected": c["missed"] if c else [],
+                "review_due": due.isoformat() if due else None,
+                "review_days_late": max(days_late, 0),
+            },
         )
     return out
 

@@ -133,8 +133,12 @@ def compute_health(now: datetime | None = None) -> list[UnitHealth]:
 
 
 @transaction.atomic
-def recompute_health(now: datetime | None = None) -> list[HealthSnapshot]:
-    """Store today's snapshot for every unit and propose plans for units that turned red."""
+def recompute_health(now: datetime | None = None, *, propose: bool = True) -> list[HealthSnapshot]:
+    """Store the snapshot of `now`'s day for every unit and propose plans for units in red.
+
+    `propose=False` is for back-filling history (demo data, after an import), where past reds
+    must not open plans today.
+    """
     from brm.health.plans import propose_plans
 
     now = now or timezone.now()
@@ -170,5 +174,6 @@ def recompute_health(now: datetime | None = None) -> list[HealthSnapshot]:
             "updated_at",
         ],
     )
-    propose_plans([h for h in healths if h.band == "red"], now=now)
+    if propose:
+        propose_plans([h for h in healths if h.band == "red"], now=now)
     return stored

@@ -89,14 +89,16 @@ class Band(models.TextChoices):
 
 
 class HealthSnapshotQuerySet(UnitScopedQuerySet):
-    def latest_per_unit(self) -> HealthSnapshotQuerySet:
-        """The newest snapshot of each unit (works on PostgreSQL and SQLite alike)."""
-        newest = (
-            HealthSnapshot.objects.filter(unit=models.OuterRef("unit"))
-            .order_by("-as_of")
-            .values("pk")[:1]
-        )
-        return self.filter(pk=models.Subquery(newest))
+    def latest_per_unit(self, on_or_before=None) -> HealthSnapshotQuerySet:  # type: ignore[no-untyped-def]
+        """The newest snapshot of each unit, optionally as it stood on a past date.
+
+        A correlated subquery rather than DISTINCT ON, so it runs on PostgreSQL and SQLite alike;
+        the (unit, as_of) unique index makes it an index lookup per unit.
+        """
+        newest = HealthSnapshot.objects.filter(unit=models.OuterRef("unit"))
+        if on_or_before is not None:
+            newest = newest.filter(as_of__lte=on_or_before)
+        return self.filter(pk=models.Subquery(newest.order_by("-as_of").values("pk")[:1]))
 
 
 class HealthSnapshot(UnitScopedModel):

@@ -14,3 +14,11 @@ def person(user: object, empty: str = "nobody") -> str:
         return empty
     full = getattr(user, "get_full_name", lambda: "")()
     return full or getattr(user, "username", str(user))
+
+
+@register.filter
+def get_item(mapping: object, key: object) -> object:
+    """`{{ dict|get_item:key }}` for keys that are variables."""
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None

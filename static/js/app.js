@@ -65,6 +65,25 @@
             scales: { x: { display: false }, y: { display: false } } }
         });
       }
+      if (canvas.dataset.chart === "survey-distribution") {
+        new window.Chart(canvas, {
+          type: "bar",
+          data: { labels: rows.map(function (r) { return r.score; }),
+            datasets: [{ label: "Answers", data: rows.map(function (r) { return r.count; }), backgroundColor: "#0d6efd" }] },
+          options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+        });
+      }
+      if (canvas.dataset.chart === "survey-trend") {
+        new window.Chart(canvas, {
+          type: "line",
+          data: { labels: rows.map(function (r) { return r.label; }),
+            datasets: [
+              { label: "CSAT (1-5)", yAxisID: "y", data: rows.map(function (r) { return r.suppressed ? null : r.csat; }), borderColor: "#0d6efd", tension: .2 },
+              { label: "NPS", yAxisID: "y2", data: rows.map(function (r) { return r.suppressed ? null : r.nps; }), borderColor: "#b02a37", borderDash: [5, 4], tension: .2 }
+            ] },
+          options: { scales: { y: { min: 1, max: 5, position: "left" }, y2: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } } }
+        });
+      }
       if (canvas.dataset.chart === "service-metrics") {
         new window.Chart(canvas, {
           data: {
@@ -79,6 +98,33 @@
             ]
           },
           options: { scales: { y: { position: "left", suggestedMax: 100 }, y2: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } } }
+        });
+      }
+      if (canvas.dataset.chart === "benefits") {
+        // Planned vs realised per period; business-confirmed bars are solid, IT estimates hatched-light.
+        new window.Chart(canvas, {
+          type: "bar",
+          data: {
+            labels: rows.map(function (r) { return r.period; }),
+            datasets: [
+              { label: "Planned", data: rows.map(function (r) { return r.planned; }), backgroundColor: "rgba(108,117,125,.45)" },
+              { label: "Realised", data: rows.map(function (r) { return r.realised; }),
+                backgroundColor: rows.map(function (r) { return r.confirmed ? "#198754" : "rgba(25,135,84,.35)"; }) }
+            ]
+          },
+          options: { scales: { y: { beginAtZero: true } } }
+        });
+      }
+      if (canvas.dataset.chart === "objective-share") {
+        var palette = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#ffc107", "#6c757d"];
+        new window.Chart(canvas, {
+          type: "doughnut",
+          data: {
+            labels: rows.map(function (r) { return r.name; }),
+            datasets: [{ data: rows.map(function (r) { return r.pct; }),
+              backgroundColor: rows.map(function (r, i) { return palette[i % palette.length]; }) }]
+          },
+          options: { plugins: { legend: { position: "bottom" } } }
         });
       }
     });

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.roles import GROUP_NAMES, Role
+from brm.health.demo import seed_health_demo
 from complaints.demo import seed_complaints_demo
 from reviews.demo import seed_reviews_demo
+from satisfaction.demo import seed_satisfaction_demo
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -165,6 +167,9 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("Demo data created."))
         seed_reviews_demo(self.stdout)  # services, 12 months of metrics, reviews (idempotent)
         self.stdout.write(f"{seed_complaints_demo()} demo complaint(s) added.")  # idempotent
+        self.stdout.write(f"{seed_satisfaction_demo()} demo survey response(s) added.")
+        # Health reads every app's data, so it comes last: keep this line at the end.
+        self.stdout.write(f"Health history computed for {seed_health_demo()} unit(s).")
 
     def users(self) -> dict[str, object]:
         User = get_user_model()

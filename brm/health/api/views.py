@@ -1,0 +1,64 @@
+"""`/api/v1/health/`: current health of every unit the caller may see, and a unit's history."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
+from brm.health.selectors import latest_snapshots
+from brm.models import HealthSnapshot
+from brm.models.health import Band
+
+
+class HealthFilterSet(filters.FilterSet):
+    band = filters.ChoiceFilter(choices=Band.choices)
+    watermelon = filters.BooleanFilter()
+    unit = filters.NumberFilter(field_name="unit_id")
+    score_below = filters.NumberFilter(field_name="score", lookup_expr="lt")
+    ordering = filters.OrderingFilter(
+        fields=("score", "trend", "perception", "delivery", ("unit__name", "unit"))
+    )
+
+    class Meta:
+        model = HealthSnapshot
+        fields = ["band", "watermelon", "unit"]
+
+
+class HealthViewSet(viewsets.ReadOnlyModelViewSet):
+    """Relationship health per business unit (read-only; recomputed by a background job).
+
+    The detail path takes the unit id: `/api/v1/health/{unit}/` is that unit's current health
+    and `/api/v1/health/{unit}/history/` its stored history (`?since=YYYY-MM-DD`).
+    """
+
+    serializer_class = HealthSnapshotSerializer
+    filterset_class = HealthFilterSet
+    lookup_field = "unit"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return latest_snapshots(self.request.user).order_by("unit__name")
+
+    @extend_schema(
+        responses=HealthPointSerializer(many=True),
+        parameters=[OpenApiParameter("since", str, description="ISO date, default a year ago")],
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request: Request, unit: str | None = None) -> Response:
+        current = self.get_object()  # 404 for a unit the caller may not see
+        points = HealthSnapshot.objects.filter(unit_id=current.unit_id).order_by("as_of")
+        since = request.query_params.get("since")
+        if since:
+            form = filters.DateFilter().field
+            try:
+                points = points.filter(as_of__gte=form.clean(since))
+            except Exception as exc:  # a bad date is the caller's error, not ours
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"since": ["Enter a date as YYYY-MM-DD."]}) from exc
+        return Response(HealthPointSerializer(points, many=True).data)

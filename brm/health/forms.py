@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django import forms
+
+from brm.forms import StyledFormMixin
+from brm.models import MaturityAssessment, MaturityLevel
+
+
+class MaturityForm(StyledFormMixin, forms.ModelForm):
+    level = forms.TypedChoiceField(
+        choices=MaturityLevel.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Where is the relationship today?",
+    )
+
+    class Meta:
+        model = MaturityAssessment
+        fields = ["level", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 2})}
+        labels = {"comment": "Why (optional)"}
+
+
+class PlanActionForm(StyledFormMixin, forms.Form):
+    title = forms.CharField(max_length=200, label="Action")
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due")

@@ -1,0 +1,69 @@
+"""The one FilterSet of demands, shared by the board, the ranked table, its CSV and the API."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import QuerySet
+
+from portfolio.demand_models import (
+    BenefitRecord,
+    Demand,
+    DemandStatus,
+    StrategicObjective,
+    Urgency,
+)
+from stakeholders.filters import SearchFilterSet, _visible_units
+
+
+def _visible_objectives(request) -> QuerySet[StrategicObjective]:  # type: ignore[no-untyped-def]
+    if request is None:
+        return StrategicObjective.objects.none()
+    return StrategicObjective.objects.visible_to(request.user)
+
+
+def _visible_demands(request) -> QuerySet[Demand]:  # type: ignore[no-untyped-def]
+    if request is None:
+        return Demand.objects.none()
+    return Demand.objects.visible_to(request.user)
+
+
+class DemandFilterSet(SearchFilterSet):
+    search_fields = ("title", "problem", "outcome")
+    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    status = filters.MultipleChoiceFilter(choices=DemandStatus.choices)
+    urgency = filters.MultipleChoiceFilter(choices=Urgency.choices)
+    objective = filters.ModelChoiceFilter(
+        field_name="objectives", queryset=_visible_objectives, label="Strategic objective"
+    )
+    overridden = filters.BooleanFilter(
+        field_name="rank_override", lookup_expr="isnull", exclude=True, label="Reordered by hand"
+    )
+    ordering = filters.OrderingFilter(
+        fields=("priority_score", "created_at", "status", ("unit__name", "unit"))
+    )
+
+    class Meta:
+        model = Demand
+        fields = ["unit", "status", "urgency", "objective", "brm"]
+
+
+class BenefitRecordFilterSet(filters.FilterSet):
+    demand = filters.ModelChoiceFilter(queryset=_visible_demands)
+    confirmed = filters.BooleanFilter(
+        field_name="confirmed_at", lookup_expr="isnull", exclude=True, label="Business-confirmed"
+    )
+
+    class Meta:
+        model = BenefitRecord
+        fields = ["demand", "confirmed"]
+
+
+class StrategicObjectiveFilterSet(SearchFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = StrategicObjective
+        fields = ["active"]
+
+
+__all__ = ["BenefitRecordFilterSet", "DemandFilterSet", "StrategicObjectiveFilterSet"]

@@ -1,0 +1,240 @@
+"""Read-side queries of the demand portfolio: the ranked board, the kanban and value leakage.
+
+Every figure is computed in the database (sums, window ranks), so a page costs the same number
+of queries with 5 demands or 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from portfolio.demand_models import (
+    CLOSED_STATUSES,
+    MONEY,
+    PIPELINE,
+    ZERO,
+    BenefitRecord,
+    Demand,
+    DemandStatus,
+    StrategicObjective,
+)
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+
+
+def demand_list(user: AnyUser) -> QuerySet[Demand]:
+    """What the user may see, with what every list shows, in one query."""
+    return (
+        Demand.objects.visible_to(user)
+        .select_related("unit", "sponsor", "brm", "override_by")
+        .with_benefits()
+    )
+
+
+def ranked(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    """Ranked by score (a window over the filtered set); an override takes its chosen position.
+
+    `score_rank` is the position the score alone gives (unscored demands last); `board_rank`
+    is the override where set, else the score rank. At equal positions the overridden demand
+    goes first, since a person put it there on purpose.
+    """
+    qs = qs.annotate(
+        score_rank=Window(
+            RowNumber(),
+            order_by=[F("priority_score").desc(nulls_last=True), F("created_at").asc()],
+        )
+    )
+    return qs.annotate(board_rank=Coalesce("rank_override", "score_rank")).order_by(
+        "board_rank",
+        Case(When(rank_override__isnull=False, then=0), default=1, output_field=IntegerField()),
+        F("priority_score").desc(nulls_last=True),
+        "created_at",
+    )
+
+
+def kanban(qs: QuerySet[Demand]) -> list[tuple[str, str, list[Demand]]]:
+    """Columns of the board in pipeline order, each ranked by score (one query)."""
+    columns: dict[str, list[Demand]] = {s.value: [] for s in PIPELINE}
+    for demand in qs.exclude(status__in=CLOSED_STATUSES).order_by(
+        F("priority_score").desc(nulls_last=True), "created_at"
+    ):
+        columns[demand.status].append(demand)
+    return [(s.value, s.label, columns[s.value]) for s in PIPELINE]
+
+
+@dataclass
+class LeakageRow:
+    key: object
+    label: str
+    planned: Decimal
+    realised: Decimal
+    confirmed: Decimal
+
+    @property
+    def leakage(self) -> Decimal:
+        return self.planned - self.realised
+
+    @property
+    def realised_pct(self) -> int | None:
+        return round(self.realised * 100 / self.planned) if self.planned else None
+
+
+def _leakage(records: QuerySet[BenefitRecord], key: str, label: str) -> list[LeakageRow]:
+    rows = (
+        records.order_by()
+        .values(key, label)
+        .annotate(
+            planned=Coalesce(Sum("planned_amount"), ZERO),
+            realised=Coalesce(Sum("realised_amount"), ZERO),
+            confirmed=Coalesce(Sum("realised_amount", filter=Q(confirmed_at__isnull=False)), ZERO),
+        )
+        .order_by((F("planned") - F("realised")).desc(), label)
+    )
+    return [
+        LeakageRow(
+            r[key], r[label] or "No objective", r["planned"], r["realised"], r["confirmed"]
+        )
+        for r in rows
+    ]
+
+
+def leakage_by_unit(demands: QuerySet[Demand]) -> list[LeakageRow]:
+    """Planned minus realised benefit per business unit (one grouped query)."""
+    records = BenefitRecord.objects.filter(demand__in=demands.values("pk"))
+    return _leakage(records, "demand__unit_id", "demand__unit__name")
+
+
+def leakage_by_objective(demands: QuerySet[Demand]) -> list[LeakageRow]:
+    """Per objective; a demand serving two objectives counts fully under each (one query)."""
+    records = BenefitRecord.objects.filter(demand__in=demands.values("pk"))
+    return _leakage(records, "demand__objectives__id", "demand__objectives__name")
+
+
+@dataclass
+class ShareRow:
+    objective_id: int | None
+    name: str
+    demands: int
+    investment: Decimal
+    benefit: Decimal
+    share_pct: Decimal
+
+
+def portfolio_share(demands: QuerySet[Demand]) -> list[ShareRow]:
+    """How much of the portfolio (estimated cost) serves each objective, in the database.
+
+    A demand aligned to n objectives gives each 1/n of its cost and benefit, so the shares add
+    up to 100 %; demands with no objective are shown as "Not aligned". Rejected and withdrawn
+    demands are not part of the portfolio.
+    """
+    live = demands.exclude(status__in=CLOSED_STATUSES)
+    through = Demand.objectives.through
+    n_objectives = (
+        through.objects.filter(demand_id=OuterRef("demand_id"))
+        .order_by()
+        .values("demand_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    money = DecimalField(**MONEY)
+    rows = list(
+        through.objects.filter(demand__in=live.values("pk"))
+        .annotate(n=Subquery(n_objectives))
+        .order_by()
+        .values("strategicobjective_id", "strategicobjective__name")
+        .annotate(
+            demands=Count("demand_id"),
+            investment=Sum(
+                ExpressionWrapper(
+                    Coalesce(F("demand__estimated_cost"), ZERO) / F("n"), output_field=money
+                )
+            ),
+            benefit=Sum(
+                ExpressionWrapper(
+                    Coalesce(F("demand__expected_benefit"), ZERO) / F("n"), output_field=money
+                )
+            ),
+        )
+    )
+    unaligned = (
+        live.filter(objectives__isnull=True)
+        .order_by()
+        .aggregate(
+            demands=Count("pk"),
+            investment=Coalesce(Sum("estimated_cost"), ZERO),
+            benefit=Coalesce(Sum("expected_benefit"), ZERO),
+        )
+    )
+    total = sum((r["investment"] or Decimal(0) for r in rows), Decimal(0)) + unaligned[
+        "investment"
+    ]
+    out = [
+        ShareRow(
+            r["strategicobjective_id"],
+            r["strategicobjective__name"],
+            r["demands"],
+            (r["investment"] or Decimal(0)).quantize(Decimal("0.01")),
+            (r["benefit"] or Decimal(0)).quantize(Decimal("0.01")),
+            _pct(r["investment"] or Decimal(0), total),
+        )
+        for r in rows
+    ]
+    out.sort(key=lambda r: (-r.investment, r.name))
+    if unaligned["demands"]:
+        out.append(
+            ShareRow(
+                None,
+                "Not aligned to an objective",
+                unaligned["demands"],
+                unaligned["investment"],
+                unaligned["benefit"],
+                _pct(unaligned["investment"], total),
+            )
+        )
+    return out
+
+
+def _pct(part: Decimal, total: Decimal) -> Decimal:
+    if not total:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / total).quantize(Decimal("0.1"))
+
+
+def objective_list(user: AnyUser) -> QuerySet[StrategicObjective]:
+    return StrategicObjective.objects.visible_to(user).annotate(
+        open_demands=Count(
+            "demands",
+            filter=~Q(demands__status__in=[*CLOSED_STATUSES, DemandStatus.BENEFITS_REALISED]),
+        )
+    )
+
+
+__all__ = [
+    "demand_list",
+    "kanban",
+    "leakage_by_objective",
+    "leakage_by_unit",
+    "objective_list",
+    "portfolio_share",
+    "ranked",
+]

@@ -1,0 +1,455 @@
+"""Pages of the demand portfolio: submit, the ranked table and kanban, one demand, value.
+
+Every view scopes with `visible_to` (404 for another unit's demand); what an actor may do is
+decided by `portfolio.demand_workflow`, the code the API and the admin use too.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brm.audit import history_entries
+from brm.htmx import csv_response, paginate, querystring_without, render_page
+from brm.roles import Role, role_of
+from portfolio import demand_selectors as selectors
+from portfolio import demand_services as services
+from portfolio import demand_workflow as workflow
+from portfolio.demand_filters import DemandFilterSet
+from portfolio.demand_forms import BenefitForm, BusinessCaseForm, DemandForm, OverrideForm
+from portfolio.demand_models import ACTIVE_STATUSES, AFTER_DELIVERY, Demand, DemandSettings
+from portfolio.scoring import Weights, explain
+
+SUBMITTERS = {Role.LEADER, Role.BRM, Role.ADMIN}
+VALUE_READERS = {Role.BRM, Role.EXECUTIVE, Role.ADMIN}
+
+
+def _require_role(request) -> None:  # type: ignore[no-untyped-def]
+    if role_of(request.user) == Role.NONE:
+        raise PermissionDenied
+
+
+def _filter(request, *, default_active: bool = True) -> DemandFilterSet:  # type: ignore[no-untyped-def]
+    data = request.GET.copy()
+    if default_active and "status" not in data and not data.get("search"):
+        data.setlist("status", list(ACTIVE_STATUSES))  # the decisions still open
+    return DemandFilterSet(data, queryset=selectors.demand_list(request.user), request=request)
+
+
+def _rows(request, filterset):  # type: ignore[no-untyped-def]
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return qs if request.GET.get("ordering") else selectors.ranked(qs)
+
+
+# --- The ranked table, the kanban, CSV ---------------------------------------------------------
+
+
+@login_required
+def demand_list(request):  # type: ignore[no-untyped-def]
+    """Demands ranked by score across units (a leader sees their own unit's only)."""
+    _require_role(request)
+    filterset = _filter(request)
+    page = paginate(request, _rows(request, filterset))
+    return render_page(
+        request,
+        "portfolio/demand_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "qs": querystring_without(request, "page"),
+            "selected_status": filterset.data.getlist("status"),
+            "can_submit": role_of(request.user) in SUBMITTERS,
+            "currency": DemandSettings.get().currency,
+        },
+    )
+
+
+def _board_context(request):  # type: ignore[no-untyped-def]
+    filterset = _filter(request, default_active=False)
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    columns = []
+    for status, label, demands in selectors.kanban(qs):
+        cards = [
+            (d, [t for t in workflow.allowed_transitions(d, request.user) if not t.reason_required])
+            for d in demands
+        ]
+        columns.append((status, label, cards))
+    return {
+        "filter": filterset,
+        "columns": columns,
+        "can_submit": role_of(request.user) in SUBMITTERS,
+    }
+
+
+@login_required
+def demand_board(request):  # type: ignore[no-untyped-def]
+    """Kanban by status; the buttons on each card post the transition the actor may make."""
+    _require_role(request)
+    return render_page(
+        request, "portfolio/demand_board.html", _board_context(request), partial="board"
+    )
+
+
+@login_required
+def demand_export(request):  # type: ignore[no-untyped-def]
+    _require_role(request)
+    filterset = _filter(request)
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    rows = (
+        (
+            d.board_rank if hasattr(d, "board_rank") else "",
+            d.reference,
+            d.title,
+            d.unit.name,
+            d.get_status_display(),
+            d.priority_score if d.priority_score is not None else "",
+            d.rank_override or "",
+            d.override_reason,
+            d.expected_benefit if d.expected_benefit is not None else "",
+            d.estimated_cost if d.estimated_cost is not None else "",
+            d.alignment if d.alignment is not None else "",
+            d.risk or "",
+            d.effort or "",
+            d.planned_total,
+            d.realised_total,
+            d.leakage,
+        )
+        for d in _rows(request, filterset)
+    )
+    header = [
+        "Rank",
+        "Reference",
+        "Title",
+        "Business unit",
+        "Status",
+        "Priority score",
+        "Rank override",
+        "Override reason",
+        "Expected benefit",
+        "Estimated cost",
+        "Alignment",
+        "Risk",
+        "Effort",
+        "Planned benefit recorded",
+        "Realised benefit",
+        "Value leakage",
+    ]
+    return csv_response("demands.csv", header, rows)
+
+
+# --- Submitting --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_create(request):  # type: ignore[no-untyped-def]
+    if role_of(request.user) not in SUBMITTERS:
+        raise PermissionDenied("Your role does not submit demands.")
+    form = DemandForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            demand = services.submit_demand(
+                services.DemandInput(
+                    title=data["title"],
+                    problem=data["problem"],
+                    outcome=data["outcome"],
+                    urgency=data["urgency"],
+                    unit=data.get("unit"),
+                ),
+                actor=request.user,
+            )
+        except workflow.InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except workflow.TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Thank you. Your idea is recorded as {demand.reference}; your relationship "
+                "manager will assess it with you.",
+            )
+            return redirect(demand)
+    return render(request, "portfolio/demand_form.html", {"form": form})
+
+
+# --- One demand --------------------------------------------------------------------------------
+
+
+def _visible(request, pk: int) -> Demand:  # type: ignore[no-untyped-def]
+    return get_object_or_404(selectors.demand_list(request.user), pk=pk)
+
+
+def _detail_context(request, demand: Demand, **extra):  # type: ignore[no-untyped-def]
+    user = request.user
+    settings = DemandSettings.get()
+    weights = Weights.from_settings(settings)
+    records = list(demand.benefit_records.select_related("confirmed_by", "recorded_by"))
+    context = {
+        "demand": demand,
+        "objectives": list(demand.objectives.all()),
+        "changes": list(demand.status_changes.select_related("actor")),
+        "explanation": explain(
+            demand.expected_benefit,
+            demand.estimated_cost,
+            demand.alignment,
+            demand.risk,
+            demand.effort,
+            weights,
+        ),
+        "weights": weights,
+        "currency": settings.currency,
+        "records": records,
+        "chart": [
+            {
+                "period": r.period_start.strftime("%b %Y"),
+                "planned": float(r.planned_amount),
+                "realised": float(r.realised_amount),
+                "confirmed": r.is_confirmed,
+            }
+            for r in records
+        ],
+        "transitions": workflow.allowed_transitions(demand, user),
+        "can_edit_case": workflow.may_edit_case(demand, user),
+        "can_override": workflow.may_override_rank(demand, user),
+        "can_record": workflow.may_record_benefits(demand, user),
+        "can_confirm": workflow.may_confirm_benefits(demand, user)
+        and any(not r.is_confirmed for r in records),
+        "override_form": OverrideForm(initial={"rank": demand.rank_override}),
+        "benefit_form": BenefitForm(),
+        "history": history_entries(demand) if role_of(user) != Role.LEADER else [],
+    }
+    context.update(extra)
+    return context
+
+
+def _render_detail(request, demand: Demand, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    context = _detail_context(request, demand, **extra)
+    template = "portfolio/demand_detail.html"
+    if request.htmx:
+        template += "#work"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def demand_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    demand = _visible(request, pk)
+    return render(request, "portfolio/demand_detail.html", _detail_context(request, demand))
+
+
+def _done(request, pk: int, message: str):  # type: ignore[no-untyped-def]
+    demand = _visible(request, pk)
+    if request.htmx:
+        return _render_detail(request, demand, flash=message)
+    messages.success(request, message)
+    return redirect(demand)
+
+
+def _refused(request, pk: int, error: str, status: int):  # type: ignore[no-untyped-def]
+    demand = _visible(request, pk)
+    if request.htmx:
+        return _render_detail(request, demand, status=status, error=error)
+    messages.error(request, error)
+    return redirect(demand)
+
+
+@login_required
+@require_POST
+def demand_transition(request, pk: int):  # type: ignore[no-untyped-def]
+    """Move the demand. From the kanban (htmx, `board=1`) the board re-renders in place."""
+    demand = _visible(request, pk)
+    try:
+        workflow.transition_demand(
+            demand,
+            request.POST.get("to", ""),
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except workflow.InputError as exc:
+        error, status = exc.message, 400
+    except workflow.ForbiddenTransition as exc:
+        error, status = str(exc), 403
+    except workflow.TransitionError as exc:
+        error, status = str(exc), 409
+    else:
+        error, status = "", 200
+    if request.POST.get("board"):
+        if request.htmx:
+            context = _board_context(request)
+            context["error"] = error
+            return render(request, "portfolio/demand_board.html#board", context, status=status)
+        if error:
+            messages.error(request, error)
+        return redirect("demands:demand_board")
+    if error:
+        return _refused(request, pk, error, status)
+    return _done(request, pk, f"{demand.reference} is now {demand.get_status_display()}.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_case(request, pk: int):  # type: ignore[no-untyped-def]
+    """The BRM's business-case form; the score is recomputed on save."""
+    demand = _visible(request, pk)
+    if not workflow.may_edit_case(demand, request.user):
+        raise PermissionDenied("Only the unit's relationship manager edits the business case.")
+    initial = {
+        "sponsor": demand.sponsor_id,
+        "benefit_kind": demand.benefit_kind,
+        "expected_benefit": demand.expected_benefit,
+        "estimated_cost": demand.estimated_cost,
+        "objectives": list(demand.objectives.values_list("pk", flat=True)),
+        "alignment": demand.alignment,
+        "risk": demand.risk,
+        "effort": demand.effort,
+    }
+    form = BusinessCaseForm(request.POST or None, initial=initial, demand=demand)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_business_case(
+                demand,
+                services.BusinessCase(
+                    benefit_kind=data["benefit_kind"],
+                    expected_benefit=data["expected_benefit"],
+                    estimated_cost=data["estimated_cost"],
+                    alignment=data["alignment"],
+                    risk=data["risk"],
+                    effort=data["effort"],
+                    objective_ids=[o.pk for o in data["objectives"]],
+                    sponsor=data["sponsor"],
+                ),
+                actor=request.user,
+            )
+        except workflow.InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except workflow.TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Business case saved; the priority score is updated.")
+            return redirect(demand)
+    return render(request, "portfolio/demand_case_form.html", {"form": form, "demand": demand})
+
+
+@login_required
+@require_POST
+def demand_override(request, pk: int):  # type: ignore[no-untyped-def]
+    demand = _visible(request, pk)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, pk, "Give a position (or none) and a reason.", 400)
+    try:
+        services.override_rank(
+            demand,
+            form.cleaned_data["rank"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except workflow.InputError as exc:
+        return _refused(request, pk, exc.message, 400)
+    except workflow.ForbiddenTransition as exc:
+        return _refused(request, pk, str(exc), 403)
+    except workflow.TransitionError as exc:
+        return _refused(request, pk, str(exc), 409)
+    return _done(request, pk, "Ranking override recorded.")
+
+
+@login_required
+@require_POST
+def demand_benefit(request, pk: int):  # type: ignore[no-untyped-def]
+    demand = _visible(request, pk)
+    form = BenefitForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return _refused(request, pk, f"Check the figures ({errors}).", 400)
+    data = form.cleaned_data
+    try:
+        services.record_benefit(
+            demand,
+            actor=request.user,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            planned=data["planned_amount"],
+            realised=data["realised_amount"],
+            note=data["note"],
+        )
+    except workflow.InputError as exc:
+        return _refused(request, pk, exc.message, 400)
+    except workflow.ForbiddenTransition as exc:
+        return _refused(request, pk, str(exc), 403)
+    except workflow.TransitionError as exc:
+        return _refused(request, pk, str(exc), 409)
+    return _done(request, pk, "Benefit recorded (an IT estimate until the sponsor confirms it).")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_confirm(request, pk: int):  # type: ignore[no-untyped-def]
+    """The sponsor's page (linked from the attestation email): confirm realised benefits."""
+    demand = _visible(request, pk)
+    if not workflow.may_confirm_benefits(demand, request.user):
+        raise PermissionDenied("A business leader of the unit confirms the realised benefits.")
+    records = list(demand.benefit_records.select_related("confirmed_by"))
+    error = ""
+    if request.method == "POST":
+        try:
+            n = services.confirm_benefits(
+                demand, request.POST.getlist("records"), actor=request.user
+            )
+        except (workflow.InputError, ValueError) as exc:
+            error = getattr(exc, "message", "Unknown benefit record.")
+        except workflow.TransitionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, f"Thank you: {n} figure(s) confirmed.")
+            return redirect(demand)
+    return render(
+        request,
+        "portfolio/demand_confirm.html",
+        {
+            "demand": demand,
+            "records": records,
+            "error": error,
+            "currency": DemandSettings.get().currency,
+        },
+        status=400 if error else 200,
+    )
+
+
+# --- Value: leakage and the share of the portfolio per objective -------------------------------
+
+
+@login_required
+def demand_value(request):  # type: ignore[no-untyped-def]
+    if role_of(request.user) not in VALUE_READERS:
+        raise PermissionDenied("The portfolio value view is for IT leadership and BRMs.")
+    demands = selectors.demand_list(request.user)
+    share = selectors.portfolio_share(demands)
+    delivered = demands.filter(status__in=AFTER_DELIVERY)
+    return render(
+        request,
+        "portfolio/demand_value.html",
+        {
+            "share": share,
+            "share_chart": [{"name": s.name, "pct": float(s.share_pct)} for s in share],
+            "by_unit": selectors.leakage_by_unit(demands),
+            "by_objective": selectors.leakage_by_objective(demands),
+            "delivered": delivered.order_by("-leakage"),
+            "currency": DemandSettings.get().currency,
+        },
+    )
+
+
+@login_required
+def objective_list(request):  # type: ignore[no-untyped-def]
+    _require_role(request)
+    return render(
+        request,
+        "portfolio/objective_list.html",
+        {"objectives": selectors.objective_list(request.user)},
+    )

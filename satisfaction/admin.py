@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from satisfaction.models import (
+    Campaign,
+    Invitation,
+    Pulse,
+    Question,
+    SatisfactionSettings,
+    Skip,
+    SurveyTemplate,
+)
+
+
+@admin.register(SatisfactionSettings)
+class SatisfactionSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not SatisfactionSettings.objects.exists()
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 1
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "active", "created_at"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "status", "schedule", "next_run_at", "anonymous"]
+    list_filter = ["status", "kind", "anonymous"]
+    search_fields = ["name"]
+    raw_id_fields = ["parent", "owner", "recipients"]
+    # Status moves through satisfaction.services (schedule/close) and the dispatch job.
+    readonly_fields = ["status", "opened_at", "closes_at", "closed_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    # No answers here: for anonymous campaigns the invitation must not lead to a response.
+    list_display = ["campaign", "stakeholder", "sent_at", "reminders_sent", "answered_at"]
+    list_filter = ["campaign__status"]
+    raw_id_fields = ["campaign", "stakeholder"]
+    readonly_fields = ["token_hash", "sent_at", "reminders_sent", "last_reminded_at", "answered_at"]
+
+
+@admin.register(Skip)
+class SkipAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "stakeholder", "reason", "detail"]
+    list_filter = ["reason"]
+    raw_id_fields = ["campaign", "stakeholder"]
+
+
+@admin.register(Pulse)
+class PulseAdmin(admin.ModelAdmin):
+    list_display = ["source_type", "source_id", "unit", "campaign", "created_at"]
+    raw_id_fields = ["campaign", "unit"]

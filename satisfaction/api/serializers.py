@@ -1,0 +1,110 @@
+"""API shapes of surveys. Writes go through `satisfaction.services`; results are aggregates only."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import serializers
+
+from satisfaction.models import Campaign, Question, SurveyTemplate
+from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
+from stakeholders.models import BusinessUnit, RoleType
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Question
+        fields = ["id", "kind", "text", "help_text", "required", "position"]
+
+
+class SurveyTemplateSerializer(serializers.ModelSerializer):
+    questions = QuestionSerializer(many=True)
+
+    class Meta:
+        model = SurveyTemplate
+        fields = ["id", "name", "description", "intro", "active", "questions", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_questions(self, value):  # type: ignore[no-untyped-def]
+        if not value:
+            raise serializers.ValidationError("A survey needs at least one question.")
+        return value
+
+    @transaction.atomic
+    def create(self, validated_data):  # type: ignore[no-untyped-def]
+        questions = validated_data.pop("questions")
+        template = SurveyTemplate.objects.create(**validated_data)
+        Question.objects.bulk_create([Question(template=template, **q) for q in questions])
+        return template
+
+    @transaction.atomic
+    def update(self, instance, validated_data):  # type: ignore[no-untyped-def]
+        questions = validated_data.pop("questions", None)
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        instance.save()
+        if questions is not None:
+            if instance.questions.filter(answers__isnull=False).exists():
+                from brm.api import Conflict
+
+                raise Conflict("People have answered this template; copy it to change questions.")
+            instance.questions.all().delete()
+            Question.objects.bulk_create([Question(template=instance, **q) for q in questions])
+        return instance
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=SurveyTemplate.objects.all())
+    units = ScopedPrimaryKeyRelatedField(queryset=BusinessUnit.objects.all(), many=True)
+    role_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RoleType.choices), required=False
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "template",
+            "kind",
+            "parent",
+            "owner",
+            "units",
+            "role_types",
+            "sample_size",
+            "schedule",
+            "interval_days",
+            "next_run_at",
+            "anonymous",
+            "max_reminders",
+            "reminder_days",
+            "status",
+            "opened_at",
+            "closes_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "kind",
+            "parent",
+            "owner",
+            "status",
+            "opened_at",
+            "closes_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SkipSerializer(serializers.Serializer):
+    stakeholder = serializers.IntegerField(source="stakeholder.pk")
+    name = serializers.CharField(source="stakeholder.name")
+    unit = serializers.IntegerField(source="stakeholder.unit_id")
+    reason = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class AudienceSerializer(serializers.Serializer):
+    selected = serializers.ListField(child=serializers.IntegerField())
+    skipped = SkipSerializer(many=True)

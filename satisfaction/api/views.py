@@ -1,0 +1,172 @@
+"""API viewsets of surveys: templates and campaigns (BRMs and admins), and read-only results.
+
+No endpoint returns single answers: `survey-results` gives aggregates, with the anonymity rule.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from brm.api import Conflict
+from brm.roles import Role, is_it_side, leader_unit_id, role_of
+from satisfaction import selectors, services
+from satisfaction.api.serializers import (
+    AudienceSerializer,
+    CampaignSerializer,
+    SurveyTemplateSerializer,
+)
+from satisfaction.audience import plan_audience
+from satisfaction.models import Campaign, SatisfactionSettings, SurveyTemplate
+
+BUILDERS = {Role.ADMIN, Role.BRM}
+
+
+def _require_builder(user) -> None:  # type: ignore[no-untyped-def]
+    if role_of(user) not in BUILDERS:
+        raise PermissionDenied("Relationship managers and administrators build surveys.")
+
+
+class SurveyTemplateViewSet(viewsets.ModelViewSet):
+    """Questionnaires. IT-side roles read them; BRMs and administrators write them."""
+
+    serializer_class = SurveyTemplateSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return SurveyTemplate.objects.visible_to(self.request.user).prefetch_related("questions")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        _require_builder(self.request.user)
+        serializer.save()
+
+    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+        if instance.campaigns.exists():
+            raise Conflict("Campaigns use this template; mark it inactive instead.")
+        instance.delete()
+
+
+class CampaignViewSet(viewsets.ModelViewSet):
+    """Survey campaigns. `schedule/` and `close/` move them on; `audience/` previews who is asked."""
+
+    serializer_class = CampaignSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        user = self.request.user
+        qs = Campaign.objects.visible_to(user) if is_it_side(user) else Campaign.objects.none()
+        return qs.select_related("template").prefetch_related("units").order_by("-created_at")
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        _require_builder(self.request.user)
+        data = dict(serializer.validated_data)
+        units = data.pop("units")
+        serializer.instance = services.create_campaign(actor=self.request.user, units=units, **data)
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        data = dict(serializer.validated_data)
+        units = data.pop("units", None)
+        try:
+            serializer.instance = services.update_campaign(
+                serializer.instance, actor=self.request.user, units=units, **data
+            )
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+
+    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+        if instance.invitations.exists():
+            raise Conflict("This campaign was sent; close it instead of deleting it.")
+        instance.delete()
+
+    def _move(self, request, operation):  # type: ignore[no-untyped-def]
+        campaign = self.get_object()
+        if not campaign.is_editable_by(request.user):
+            raise PermissionDenied("You may read this campaign but not change it.")
+        try:
+            campaign = operation(campaign, actor=request.user)
+        except services.StateConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(CampaignSerializer(campaign, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):  # type: ignore[no-untyped-def]
+        return self._move(request, services.schedule_campaign)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):  # type: ignore[no-untyped-def]
+        return self._move(request, services.close_campaign)
+
+    @extend_schema(responses=AudienceSerializer)
+    @action(detail=True, methods=["get"])
+    def audience(self, request, pk=None):  # type: ignore[no-untyped-def]
+        plan = plan_audience(self.get_object())
+        return Response(
+            AudienceSerializer(
+                {"selected": [p.pk for p in plan.selected], "skipped": plan.skipped}
+            ).data
+        )
+
+
+class SurveyResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Aggregates per campaign: overall, per unit and per service CSAT/NPS and distributions.
+
+    A business leader gets only their own unit's figures. Anonymous campaigns hide groups with
+    fewer responses than the anonymity minimum. Never single answers or comments.
+    """
+
+    serializer_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            Campaign.objects.visible_to(self.request.user)
+            .exclude(status="draft")
+            .select_related("template")
+            .order_by("-created_at", "-pk")
+        )
+
+    def _unit_ids(self):  # type: ignore[no-untyped-def]
+        if role_of(self.request.user) == Role.LEADER:
+            return [leader_unit_id(self.request.user)]
+        return None
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def list(self, request):  # type: ignore[no-untyped-def]
+        page = self.paginate_queryset(self.get_queryset())
+        conf = SatisfactionSettings.get()
+        rows = selectors.trend(
+            Campaign.objects.filter(pk__in=[c.pk for c in page]),
+            unit_ids=self._unit_ids(),
+            hide_below=conf.anonymity_min_group,
+        )
+        by_id = {r["key"]: r for r in rows}
+        data = [
+            {
+                "campaign": c.pk,
+                "name": c.name,
+                "status": c.status,
+                "anonymous": c.anonymous,
+                **{
+                    k: v
+                    for k, v in by_id.get(c.pk, {"responses": 0, "suppressed": False}).items()
+                    if k not in {"key", "label"}
+                },
+            }
+            for c in page
+        ]
+        return self.get_paginated_response(data)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def retrieve(self, request, pk=None):  # type: ignore[no-untyped-def]
+        campaign = self.get_object()
+        res = selectors.results(campaign, unit_ids=self._unit_ids(), with_comments=False)
+        data = res.as_dict()
+        if self._unit_ids() is not None:
+            data["by_unit"] = []
+        data["response_rate"] = (
+            vars(selectors.response_rate(campaign)) if is_it_side(request.user) else None
+        )
+        return Response(data)

@@ -1,0 +1,214 @@
+"""Dispatch, fatigue, stratified sampling, reminders and pulses: each runs twice, sends once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from satisfaction import mailing, pulses, services
+from satisfaction.audience import allocate, plan_audience
+from satisfaction.models import (
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    Pulse,
+    Schedule,
+    Skip,
+    hash_token,
+)
+from stakeholders.services import StateConflict
+from tests.factories import (
+    BusinessUnitFactory,
+    ComplaintFactory,
+    ServiceReviewFactory,
+    StakeholderFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _people(unit, n, role="customer"):  # type: ignore[no-untyped-def]
+    return [StakeholderFactory(unit=unit, role_type=role) for _ in range(n)]
+
+
+def test_it_allocates_a_sample_proportionally_with_largest_remainders():
+    # 10 of 20: 6 -> 3, 10 -> 5, 4 -> 2 exactly; 7 of 20: 2.1, 3.5, 1.4 -> 2, 4, 1
+    assert allocate({"a": 6, "b": 10, "c": 4}, 10) == {"a": 3, "b": 5, "c": 2}
+    assert allocate({"a": 6, "b": 10, "c": 4}, 7) == {"a": 2, "b": 4, "c": 1}
+    assert allocate({"a": 2}, 5) == {"a": 2}
+
+
+def test_it_draws_the_same_stratified_sample_every_time(make_campaign, unit_a, unit_b):
+    _people(unit_a, 6)
+    _people(unit_a, 4, "sponsor")
+    _people(unit_b, 10)
+    campaign = make_campaign([unit_a, unit_b], sample_size=10)
+    first = plan_audience(campaign)
+    second = plan_audience(campaign)
+    assert [p.pk for p in first.selected] == [p.pk for p in second.selected]
+    by_stratum: dict[tuple, int] = {}
+    for p in first.selected:
+        key = (p.unit_id, p.role_type)
+        by_stratum[key] = by_stratum.get(key, 0) + 1
+    assert by_stratum == {(unit_a.pk, "customer"): 3, (unit_a.pk, "sponsor"): 2, (unit_b.pk, "customer"): 5}
+    assert first.counts() == {"not_sampled": 10}
+
+
+def test_it_skips_people_invited_recently_in_any_campaign(make_campaign, sent_link, unit_a):
+    recent, fresh = _people(unit_a, 2)
+    earlier = make_campaign([unit_a], name="Pulse", status=CampaignStatus.OPEN)
+    sent_link(earlier, recent)
+    plan = plan_audience(make_campaign([unit_a]))
+    assert [p.pk for p in plan.selected] == [fresh.pk]
+    assert plan.skipped[0].stakeholder == recent and plan.skipped[0].reason == "fatigue"
+    assert "60-day" in plan.skipped[0].detail
+
+
+def test_it_asks_again_after_the_fatigue_window(make_campaign, sent_link, unit_a):
+    (someone,) = _people(unit_a, 1)
+    sent_link(make_campaign([unit_a], status=CampaignStatus.OPEN), someone)
+    with time_machine.travel(timezone.now() + timedelta(days=61)):
+        assert plan_audience(make_campaign([unit_a])).selected == [someone]
+
+
+def test_it_skips_people_without_email_and_filters_role_types(make_campaign, unit_a):
+    StakeholderFactory(unit=unit_a, email="")
+    sponsor = StakeholderFactory(unit=unit_a, role_type="sponsor")
+    StakeholderFactory(unit=unit_a, role_type="user")
+    plan = plan_audience(make_campaign([unit_a], role_types=["sponsor", "customer"]))
+    assert plan.selected == [sponsor]
+    assert plan.counts() == {"no_email": 1}
+
+
+def test_it_dispatches_once_and_records_skips(make_campaign, sent_link, unit_a, django_capture_on_commit_callbacks):
+    a, b, c = _people(unit_a, 3)
+    sent_link(make_campaign([unit_a], name="Earlier", status=CampaignStatus.OPEN), c)
+    campaign = make_campaign([unit_a], status=CampaignStatus.SCHEDULED, next_run_at=timezone.now())
+    with (
+        mock.patch("satisfaction.tasks.send_campaign_invitations.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = services.dispatch_campaign(campaign.pk)
+    queued.assert_called_once_with(campaign.pk)
+    assert mailing.send_invitations(campaign.pk).sent
+    assert run == campaign and services.dispatch_campaign(campaign.pk) is None
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.OPEN
+    assert set(campaign.invitations.values_list("stakeholder", flat=True)) == {a.pk, b.pk}
+    assert Skip.objects.get(campaign=campaign).stakeholder == c
+    assert len(mail.outbox) == 2
+    # The email's link is the one that works; the database holds only its hash.
+    link = mail.outbox[0].body.split("/s/")[1].split("/")[0]
+    inv = Invitation.objects.get(token_hash=hash_token(link))
+    assert link not in inv.token_hash
+    assert mailing.send_invitations(campaign.pk).sent == []  # nothing sent twice
+
+
+def test_it_runs_a_quarterly_campaign_as_child_runs(make_campaign, unit_a):
+    _people(unit_a, 2)
+    start = timezone.now()
+    series = make_campaign([unit_a], status=CampaignStatus.SCHEDULED, schedule=Schedule.QUARTERLY, next_run_at=start)
+    run = services.dispatch_campaign(series.pk, now=start)
+    series.refresh_from_db()
+    assert run.parent == series and run.status == CampaignStatus.OPEN
+    assert series.status == CampaignStatus.SCHEDULED
+    assert series.next_run_at == services.add_months(start, 3)
+    assert run.invitations.count() == 2
+
+
+def test_it_refuses_to_schedule_a_campaign_with_no_recipients(make_campaign, unit_a, brm):
+    campaign = make_campaign([unit_a])
+    with pytest.raises(StateConflict, match="Nobody would receive"):
+        services.schedule_campaign(campaign, actor=brm)
+
+
+def test_it_refuses_units_the_brm_does_not_manage(brm, unit_b, template):
+    with pytest.raises(ValidationError) as exc:
+        services.create_campaign(actor=brm, units=[unit_b], template=template, name="x")
+    assert "units" in exc.value.message_dict
+
+
+def _sent(make_campaign, sent_link, unit, days_ago, **fields):  # type: ignore[no-untyped-def]
+    campaign = make_campaign([unit], status=CampaignStatus.OPEN, max_reminders=2, reminder_days=5)
+    (p,) = _people(unit, 1)
+    inv, raw = sent_link(campaign, p, sent_at=timezone.now() - timedelta(days=days_ago), **fields)
+    return inv, raw
+
+
+def test_it_sends_a_reminder_once_however_often_the_job_runs(make_campaign, sent_link, unit_a):
+    inv, raw = _sent(make_campaign, sent_link, unit_a, 6)
+    assert mailing.send_reminders().sent == [inv.pk]
+    assert mailing.send_reminders().sent == []
+    inv.refresh_from_db()
+    assert inv.reminders_sent == 1 and len(mail.outbox) == 1
+    assert inv.token_hash != hash_token(raw)  # the reminder carries the new link
+
+
+def test_it_stops_at_the_configured_number_of_reminders(make_campaign, sent_link, unit_a):
+    inv, _ = _sent(make_campaign, sent_link, unit_a, 30)
+    now = timezone.now()
+    for day in range(0, 30, 5):
+        mailing.send_reminders(now + timedelta(days=day))
+    inv.refresh_from_db()
+    assert inv.reminders_sent == 2 and len(mail.outbox) == 2
+
+
+def test_it_does_not_remind_people_who_answered_or_too_early(make_campaign, sent_link, unit_a):
+    _sent(make_campaign, sent_link, unit_a, 6, answered_at=timezone.now())
+    _sent(make_campaign, sent_link, unit_a, 2)
+    assert mailing.send_reminders().sent == []
+
+
+def test_it_sends_a_pulse_after_a_held_review_once(unit_a):
+    attendee = StakeholderFactory(unit=unit_a)
+    review = ServiceReviewFactory(
+        unit=unit_a,
+        status="held",
+        held_at=timezone.now() - timedelta(hours=2),
+        scheduled_at=timezone.now() - timedelta(hours=3),
+    )
+    review.attendees.set([attendee])
+    made = pulses.find_pulse_sources()
+    assert len(made) == 1 and pulses.find_pulse_sources() == []
+    campaign = made[0].campaign
+    assert list(campaign.recipients.all()) == [attendee]
+    assert services.dispatch_campaign(campaign.pk).invitations.get().stakeholder == attendee
+
+
+def test_it_sends_a_pulse_to_the_complainant_after_resolution(unit_a):
+    user = UserFactory()
+    complainant = StakeholderFactory(unit=unit_a, user=user)
+    ComplaintFactory(unit=unit_a, complainant=user, status="resolved", resolved_at=timezone.now())
+    (pulse,) = pulses.find_pulse_sources()
+    assert list(pulse.campaign.recipients.all()) == [complainant]
+    assert Pulse.objects.count() == 1
+
+
+def test_it_ignores_old_reviews_for_pulses(unit_a):
+    old = timezone.now() - timedelta(days=30)
+    ServiceReviewFactory(unit=unit_a, status="held", held_at=old, scheduled_at=old)
+    assert pulses.find_pulse_sources() == []
+
+
+def test_it_closes_runs_whose_links_expired(make_campaign, unit_a):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN, closes_at=timezone.now())
+    assert services.close_expired_campaigns() == 1
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.CLOSED
+
+
+def test_it_runs_the_beat_job_end_to_end(make_campaign, unit_a):
+    from satisfaction import tasks
+
+    _people(unit_a, 3)
+    BusinessUnitFactory()
+    make_campaign([unit_a], status=CampaignStatus.SCHEDULED, next_run_at=timezone.now())
+    result = tasks.dispatch_due_campaigns()
+    assert result["opened"] == 1 and result["sent"] == 3
+    assert tasks.dispatch_due_campaigns()["sent"] == 0

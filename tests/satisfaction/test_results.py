@@ -1,0 +1,134 @@
+"""CSAT, NPS, anonymity and perception, against hand-computed values; constant query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from satisfaction import selectors
+from satisfaction.models import CampaignStatus, SatisfactionSettings
+from tests.factories import BusinessUnitFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_computes_csat_and_nps_by_hand(make_campaign, add_response, unit_a):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    # CSAT 5,4,4,2,1 -> 16/5 = 3.2. NPS 10,9 promoters; 8,7 passives; 6,0 detractors.
+    for csat, nps in [(5, 10), (4, 9), (4, 8), (2, 7), (1, 6)]:
+        add_response(campaign, unit_a, csat=csat, nps=nps)
+    add_response(campaign, unit_a, nps=0)
+    res = selectors.results(campaign)
+    assert res.overall.csat_mean == pytest.approx(3.2)
+    assert (res.overall.promoters, res.overall.passives, res.overall.detractors) == (2, 2, 2)
+    # (2 - 2) / 6 = 0
+    assert res.overall.nps == 0.0
+    assert res.overall.responses == 6
+
+
+def test_it_computes_a_negative_nps(make_campaign, add_response, unit_a):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    for nps in [10, 3, 5, 6]:  # 1 promoter, 3 detractors of 4 -> 25 - 75 = -50
+        add_response(campaign, unit_a, nps=nps)
+    assert selectors.results(campaign).overall.nps == -50.0
+
+
+def test_it_groups_by_unit_and_service(make_campaign, add_response, unit_a, unit_b):
+    erp = ServiceFactory(name="ERP")
+    campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
+    add_response(campaign, unit_a, csat=5, services={erp: 4})
+    add_response(campaign, unit_a, csat=3, services={erp: 2})
+    add_response(campaign, unit_b, csat=1)
+    res = selectors.results(campaign)
+    units = {f.label: f.csat_mean for f in res.by_unit}
+    assert units == {"Finance": 4.0, "Operations": 1.0}
+    assert [(f.label, f.csat_mean, f.csat_n) for f in res.by_service] == [("ERP", 3.0, 2)]
+    assert res.distribution["csat"][0] == {"score": 1, "count": 1}
+
+
+def test_it_hides_small_groups_in_anonymous_campaigns(make_campaign, add_response, unit_a, unit_b):
+    SatisfactionSettings.objects.update_or_create(pk=1, defaults={"anonymity_min_group": 3})
+    campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN, anonymous=True)
+    for score in (4, 5, 3):
+        add_response(campaign, unit_a, csat=score, text="secret")
+    add_response(campaign, unit_b, csat=1)
+    res = selectors.results(campaign)
+    by = {f.label: f for f in res.by_unit}
+    assert not by["Finance"].suppressed and by["Finance"].csat_mean == 4.0
+    assert by["Operations"].suppressed and by["Operations"].csat_mean is None
+    assert res.comments == []
+    assert "csat" not in res.as_dict()["by_unit"][1]
+
+
+def test_it_hides_everything_below_the_minimum(make_campaign, add_response, unit_a):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN, anonymous=True)
+    add_response(campaign, unit_a, csat=1)
+    res = selectors.results(campaign)
+    assert res.overall.suppressed and res.distribution == {"csat": [], "nps": []}
+
+
+def test_it_shows_small_groups_of_named_campaigns_with_comments(make_campaign, add_response, unit_a):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    add_response(campaign, unit_a, csat=2, text="Slow tickets")
+    res = selectors.results(campaign)
+    assert not res.overall.suppressed
+    assert [c["text"] for c in res.comments] == ["Slow tickets"]
+
+
+def _fill(make_campaign, add_response, n: int):  # type: ignore[no-untyped-def]
+    units = [BusinessUnitFactory() for _ in range(max(1, n // 5))]
+    services = [ServiceFactory() for _ in range(3)]
+    campaign = make_campaign(units, status=CampaignStatus.OPEN)
+    for i in range(n):
+        add_response(
+            campaign,
+            units[i % len(units)],
+            csat=1 + i % 5,
+            nps=i % 11,
+            text=f"c{i}",
+            services={services[i % 3]: 1 + i % 5},
+        )
+    return campaign
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_it_computes_results_in_constant_queries(make_campaign, add_response, n, django_assert_num_queries):
+    campaign = _fill(make_campaign, add_response, n)
+    conf = SatisfactionSettings.get()
+    # 1 overall aggregate, 2 per unit, 3 per service, 4 distribution, 5 comments
+    with django_assert_num_queries(5):
+        res = selectors.results(campaign, conf=conf)
+        assert res.overall.responses == n
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_it_renders_the_results_page_in_constant_queries(
+    client, brm, make_campaign, add_response, n, django_assert_num_queries
+):
+    campaign = _fill(make_campaign, add_response, n)
+    client.force_login(brm)
+    SatisfactionSettings.get()
+    # 1 session, 2 user, 3 role groups, 4 campaign, 5 settings, 6-10 results (overall, units,
+    # services, distribution, comments), 11 runs exist?, 12 trend
+    with django_assert_num_queries(12):
+        response = client.get(f"/surveys/{campaign.pk}/results/")
+    assert response.status_code == 200
+
+
+def test_it_reports_perception_per_unit_in_one_query(
+    make_campaign, add_response, unit_a, unit_b, django_assert_num_queries
+):
+    campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
+    old = timezone.now() - timedelta(days=200)
+    add_response(campaign, unit_a, csat=5, nps=10, at=old)  # outside the window
+    add_response(campaign, unit_a, csat=2, nps=3)
+    add_response(campaign, unit_a, csat=3, nps=9)
+    add_response(campaign, unit_b, csat=4)
+    since, until = timezone.now() - timedelta(days=90), timezone.now() + timedelta(minutes=1)
+    with django_assert_num_queries(1):
+        rows = selectors.perception_by_unit(since, until)
+    a = rows[unit_a.pk]
+    assert (a.csat, a.nps, a.responses) == (2.5, 0.0, 2)
+    assert rows[unit_b.pk].nps is None and rows[unit_b.pk].responses == 1
