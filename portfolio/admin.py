@@ -29,4 +29,6 @@ class ServiceMetricAdmin(admin.ModelAdmin):
     list_filter = ["sla_met", "service"]
     date_hierarchy = "period_start"
     list_select_related = ["service"]
+
+
 from portfolio import demand_admin  # noqa: E402,F401  (the demand portfolio registers itself)

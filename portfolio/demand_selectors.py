@@ -111,9 +111,7 @@ def _leakage(records: QuerySet[BenefitRecord], key: str, label: str) -> list[Lea
         .order_by((F("planned") - F("realised")).desc(), label)
     )
     return [
-        LeakageRow(
-            r[key], r[label] or "No objective", r["planned"], r["realised"], r["confirmed"]
-        )
+        LeakageRow(r[key], r[label] or "No objective", r["planned"], r["realised"], r["confirmed"])
         for r in rows
     ]
 
@@ -185,9 +183,7 @@ def portfolio_share(demands: QuerySet[Demand]) -> list[ShareRow]:
             benefit=Coalesce(Sum("expected_benefit"), ZERO),
         )
     )
-    total = sum((r["investment"] or Decimal(0) for r in rows), Decimal(0)) + unaligned[
-        "investment"
-    ]
+    total = sum((r["investment"] or Decimal(0) for r in rows), Decimal(0)) + unaligned["investment"]
     out = [
         ShareRow(
             r["strategicobjective_id"],

@@ -210,13 +210,3 @@ class ServiceMetric(TimeStampedModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "sla_met"}
         super().save(*args, **kwargs)
-
-
-from portfolio.demand_models import (
-    BenefitAttestation,
-    BenefitRecord,
-    Demand,
-    DemandSettings,
-    DemandStatusChange,
-    StrategicObjective,
-)  # noqa: E402,F401,I001

@@ -68,7 +68,9 @@ def seed_satisfaction_demo() -> int:
     rng = random.Random(SEED)
     template = _template()
     questions = {q.kind: q for q in template.questions.all()}
-    units = list(BusinessUnit.objects.filter(active=True).prefetch_related("stakeholders", "services"))
+    units = list(
+        BusinessUnit.objects.filter(active=True).prefetch_related("stakeholders", "services")
+    )
     if not units:
         return 0
     brm = units[0].brm
@@ -136,7 +138,11 @@ def seed_satisfaction_demo() -> int:
                 if rng.random() < 0.4:
                     pool = COMMENTS_BAD if csat <= 3 else COMMENTS_GOOD
                     rows.append(
-                        Answer(response=response, question=questions["free_text"], text=rng.choice(pool))
+                        Answer(
+                            response=response,
+                            question=questions["free_text"],
+                            text=rng.choice(pool),
+                        )
                     )
                 Answer.objects.bulk_create(rows)
                 added += 1

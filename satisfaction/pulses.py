@@ -93,13 +93,17 @@ def find_pulse_sources(now: datetime | None = None) -> list[Pulse]:
     done_complaints = Pulse.objects.filter(source_type=PulseSource.COMPLAINT).values("source_id")
     complaints = (
         Complaint.objects.filter(
-            status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__gte=since, resolved_at__lte=now
+            status__in=[Status.RESOLVED, Status.CLOSED],
+            resolved_at__gte=since,
+            resolved_at__lte=now,
         )
         .exclude(pk__in=done_complaints)
         .select_related("unit", "complainant__stakeholder")
     )
     for complaint in complaints:
-        person = getattr(complaint.complainant, "stakeholder", None) if complaint.complainant else None
+        person = (
+            getattr(complaint.complainant, "stakeholder", None) if complaint.complainant else None
+        )
         people = [person] if person is not None and person.email else []
         note = f"complaint {complaint.reference or complaint.pk}"
         pulse = queue_pulse(

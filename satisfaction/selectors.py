@@ -193,17 +193,25 @@ def results(
             .values("text", "response__unit__name", "response__submitted_at", "question__text")
             .order_by("-response__submitted_at", "-pk")[:100]
         )
-    return Results(campaign, conf.anonymity_min_group, overall, by_unit, by_service, distribution, comments)
+    return Results(
+        campaign, conf.anonymity_min_group, overall, by_unit, by_service, distribution, comments
+    )
 
 
-def trend(campaigns: QuerySet, *, unit_ids: Iterable[int] | None = None, hide_below: int = 0) -> list[dict[str, Any]]:
+def trend(
+    campaigns: QuerySet, *, unit_ids: Iterable[int] | None = None, hide_below: int = 0
+) -> list[dict[str, Any]]:
     """CSAT and NPS per campaign run, oldest first, in one query (anonymous small groups hidden)."""
     qs = Answer.objects.filter(response__campaign__in=campaigns)
     if unit_ids is not None:
         qs = qs.filter(response__unit_id__in=list(unit_ids))
     rows = (
-        qs.values("response__campaign", "response__campaign__name", "response__campaign__opened_at",
-                  "response__campaign__anonymous")
+        qs.values(
+            "response__campaign",
+            "response__campaign__name",
+            "response__campaign__opened_at",
+            "response__campaign__anonymous",
+        )
         .annotate(**_score_aggregates())
         .order_by("response__campaign__opened_at", "response__campaign")
     )
@@ -232,9 +240,7 @@ class Rate:
 
 def response_rate(campaign: Campaign) -> Rate:
     """Invited, sent, answered and reminded counts of a campaign (and its runs), one query."""
-    row = Invitation.objects.filter(
-        Q(campaign=campaign) | Q(campaign__parent=campaign)
-    ).aggregate(
+    row = Invitation.objects.filter(Q(campaign=campaign) | Q(campaign__parent=campaign)).aggregate(
         invited=Count("id"),
         sent=Count("id", filter=Q(sent_at__isnull=False)),
         answered=Count("id", filter=Q(answered_at__isnull=False)),
@@ -243,20 +249,12 @@ def response_rate(campaign: Campaign) -> Rate:
     return Rate(**row)
 
 
-@dataclass
-class Perception:
-    unit_id: int
-    csat: float | None
-    nps: float | None
-    responses: int
-    csat_answers: int
-    nps_answers: int
-
-
-def perception_by_unit(since: datetime, until: datetime) -> dict[int, Perception]:
+def perception_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, Any]]:
     """Per unit: CSAT mean, NPS and response count of answers submitted in [since, until).
 
-    One set-based query over every campaign and pulse, for the health engine.
+    One set-based query over every campaign and pulse, for the health engine. Each value is a
+    plain dict: unit_id, csat (mean 1-5 or None), nps (-100..100 or None), responses,
+    csat_answers, nps_answers.
     """
     rows = (
         Answer.objects.filter(
@@ -269,13 +267,13 @@ def perception_by_unit(since: datetime, until: datetime) -> dict[int, Perception
         .order_by()
     )
     return {
-        r["response__unit"]: Perception(
-            unit_id=r["response__unit"],
-            csat=round(float(r["csat_mean"]), 2) if r["csat_mean"] is not None else None,
-            nps=nps(r["promoters"], r["detractors"], r["nps_n"]),
-            responses=r["responses"],
-            csat_answers=r["csat_n"],
-            nps_answers=r["nps_n"],
-        )
+        r["response__unit"]: {
+            "unit_id": r["response__unit"],
+            "csat": round(float(r["csat_mean"]), 2) if r["csat_mean"] is not None else None,
+            "nps": nps(r["promoters"], r["detractors"], r["nps_n"]),
+            "responses": r["responses"],
+            "csat_answers": r["csat_n"],
+            "nps_answers": r["nps_n"],
+        }
         for r in rows
     }

@@ -1,4 +1,4 @@
-"""Background jobs of satisfaction surveys. Thin: they take ids and call services that claim work."""
+"""Background jobs of surveys. Thin: they take ids and call services that claim their work."""
 
 from __future__ import annotations
 
@@ -29,13 +29,17 @@ def dispatch_due_campaigns() -> dict[str, int]:
     Sending also sweeps invitations whose email was never queued (broker down) or failed.
     """
     made = pulses.find_pulse_sources()
-    opened = [c for c in (services.dispatch_campaign(pk) for pk in services.due_campaign_ids()) if c]
+    opened = [
+        c for c in (services.dispatch_campaign(pk) for pk in services.due_campaign_ids()) if c
+    ]
     sent = failed = 0
     from satisfaction.models import Campaign, CampaignStatus
 
-    for pk in Campaign.objects.filter(
-        status=CampaignStatus.OPEN, invitations__sent_at__isnull=True
-    ).values_list("pk", flat=True).distinct():
+    for pk in (
+        Campaign.objects.filter(status=CampaignStatus.OPEN, invitations__sent_at__isnull=True)
+        .values_list("pk", flat=True)
+        .distinct()
+    ):
         run = mailing.send_invitations(pk)
         sent, failed = sent + len(run.sent), failed + len(run.failed)
     thanked = sum(mailing.send_thank_you(pk) for pk in mailing.pending_thank_you_ids())

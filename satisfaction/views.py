@@ -148,9 +148,7 @@ def campaign_update(request, pk: int):  # type: ignore[no-untyped-def]
                 return redirect(campaign)
     else:
         form = CampaignForm(instance=campaign, units=units)
-    return render(
-        request, "satisfaction/campaign_form.html", {"form": form, "campaign": campaign}
-    )
+    return render(request, "satisfaction/campaign_form.html", {"form": form, "campaign": campaign})
 
 
 @login_required
@@ -219,9 +217,11 @@ def campaign_results(request, pk: int):  # type: ignore[no-untyped-def]
     if campaign.runs.exists():
         series = Campaign.objects.filter(parent=campaign)
     else:
-        series = Campaign.objects.visible_to(request.user).filter(
-            template=campaign.template, kind=campaign.kind, parent__isnull=True
-        ).exclude(status=CampaignStatus.DRAFT)
+        series = (
+            Campaign.objects.visible_to(request.user)
+            .filter(template=campaign.template, kind=campaign.kind, parent__isnull=True)
+            .exclude(status=CampaignStatus.DRAFT)
+        )
     trend = selectors.trend(series, unit_ids=unit_ids, hide_below=conf.anonymity_min_group)
     return render(
         request,

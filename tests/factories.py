@@ -202,7 +202,8 @@ class SurveyTemplateFactory(factory.django.DjangoModelFactory):
     def questions(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if not create:
             return
-        kinds = extracted if extracted is not None else ["csat", "nps", "service_rating", "free_text"]
+        default = ["csat", "nps", "service_rating", "free_text"]
+        kinds = extracted if extracted is not None else default
         texts = {
             "csat": "Overall, how satisfied are you with IT?",
             "nps": "How likely are you to recommend IT to a colleague?",
@@ -244,7 +245,9 @@ class BenefitRecordFactory(factory.django.DjangoModelFactory):
         model = "portfolio.BenefitRecord"
 
     demand = factory.SubFactory(DemandFactory, status="delivered")
-    period_start = factory.Sequence(lambda n: timezone.localdate().replace(day=1) - timedelta(days=31 * (n + 1)))
+    period_start = factory.Sequence(
+        lambda n: timezone.localdate().replace(day=1) - timedelta(days=31 * (n + 1))
+    )
     period_end = factory.LazyAttribute(lambda r: r.period_start + timedelta(days=30))
     planned_amount = 1000
     realised_amount = 800

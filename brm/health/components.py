@@ -7,6 +7,7 @@ component: it is shown as "no data" and left out of the score, never counted as 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -302,7 +303,7 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         days_late = 0
         if due is not None:
             # Due yesterday is overdue, even if less than a whole day has passed.
-            days_late = (now - due).days + 1 if due < now else 0
+            days_late = math.ceil((now - due).total_seconds() / 86400) if due < now else 0
             if days_late > 0:
                 parts["reviews"] = max(0.0, 100 - 100 * days_late / unit["review_cadence_days"])
                 facts.append(f"Service review overdue by {_plural(days_late, 'day')}")

@@ -144,11 +144,19 @@ class BenefitRecordSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["recorded_by", "confirmed_by", "confirmed_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "recorded_by",
+            "confirmed_by",
+            "confirmed_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate(self, attrs):  # type: ignore[no-untyped-def]
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
         end = attrs.get("period_end", getattr(self.instance, "period_end", None))
         if start and end and end <= start:
-            raise serializers.ValidationError({"period_end": ["The period must end after it starts."]})
+            raise serializers.ValidationError(
+                {"period_end": ["The period must end after it starts."]}
+            )
         return attrs

@@ -50,7 +50,7 @@ class SurveyTemplateViewSet(viewsets.ModelViewSet):
 
 
 class CampaignViewSet(viewsets.ModelViewSet):
-    """Survey campaigns. `schedule/` and `close/` move them on; `audience/` previews who is asked."""
+    """Survey campaigns: `schedule/` and `close/` move them on; `audience/` previews recipients."""
 
     serializer_class = CampaignSerializer
 
@@ -111,7 +111,9 @@ class CampaignViewSet(viewsets.ModelViewSet):
         )
 
 
-class SurveyResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SurveyResultViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Aggregates per campaign: overall, per unit and per service CSAT/NPS and distributions.
 
     A business leader gets only their own unit's figures. Anonymous campaigns hide groups with
@@ -133,7 +135,7 @@ class SurveyResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             return [leader_unit_id(self.request.user)]
         return None
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_survey_results_list", responses=OpenApiTypes.OBJECT)
     def list(self, request):  # type: ignore[no-untyped-def]
         page = self.paginate_queryset(self.get_queryset())
         conf = SatisfactionSettings.get()
@@ -159,7 +161,7 @@ class SurveyResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         ]
         return self.get_paginated_response(data)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_survey_results_retrieve", responses=OpenApiTypes.OBJECT)
     def retrieve(self, request, pk=None):  # type: ignore[no-untyped-def]
         campaign = self.get_object()
         res = selectors.results(campaign, unit_ids=self._unit_ids(), with_comments=False)

@@ -53,9 +53,9 @@ def test_it_lets_a_stakeholder_answer_on_a_phone_without_login(page, live_server
     box = option.bounding_box()
     assert box is not None and box["height"] >= 44  # a comfortable tap target
     option.click()
-    page.get_by_role("radiogroup", name="How likely are you to recommend IT to a colleague?").get_by_text(
-        "9", exact=True
-    ).click()
+    page.get_by_role(
+        "radiogroup", name="How likely are you to recommend IT to a colleague?"
+    ).get_by_text("9", exact=True).click()
     page.get_by_role("radiogroup", name="ERP").get_by_text("3", exact=True).click()
     # Nothing scrolls sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

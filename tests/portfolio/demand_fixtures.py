@@ -23,7 +23,10 @@ CASE = {
 
 @pytest.fixture
 def objectives(db):  # type: ignore[no-untyped-def]
-    return [StrategicObjectiveFactory(name="Grow revenue"), StrategicObjectiveFactory(name="Reduce risk")]
+    return [
+        StrategicObjectiveFactory(name="Grow revenue"),
+        StrategicObjectiveFactory(name="Reduce risk"),
+    ]
 
 
 @pytest.fixture

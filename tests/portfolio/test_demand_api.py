@@ -45,8 +45,15 @@ def test_it_forbids_integration_to_submit(as_user, integration, unit_a):  # type
 def test_it_patches_the_business_case_and_scores_it(as_user, brm, demand_a, objectives):  # type: ignore[no-untyped-def]
     response = as_user(brm).patch(
         f"{DEMANDS}{demand_a.pk}/",
-        {"benefit_kind": "revenue", "expected_benefit": "200000", "estimated_cost": "100000",
-         "alignment": 5, "risk": 1, "effort": 1, "objectives": [objectives[1].pk]},
+        {
+            "benefit_kind": "revenue",
+            "expected_benefit": "200000",
+            "estimated_cost": "100000",
+            "alignment": 5,
+            "risk": 1,
+            "effort": 1,
+            "objectives": [objectives[1].pk],
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -56,8 +63,11 @@ def test_it_patches_the_business_case_and_scores_it(as_user, brm, demand_a, obje
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"estimated_cost": "-1"}, "estimated_cost"), ({"objectives": [999999]}, "objectives"),
-     ({"risk": 0}, "risk")],
+    [
+        ({"estimated_cost": "-1"}, "estimated_cost"),
+        ({"objectives": [999999]}, "objectives"),
+        ({"risk": 0}, "risk"),
+    ],
 )
 def test_it_rejects_bad_business_case_input_per_field(as_user, brm, demand_a, body, field):  # type: ignore[no-untyped-def]
     response = as_user(brm).patch(f"{DEMANDS}{demand_a.pk}/", body, format="json")
@@ -115,8 +125,13 @@ def test_it_records_and_confirms_benefits(as_user, brm, leader, demand_a):  # ty
     with_case(demand_a, DemandStatus.DELIVERED)
     response = as_user(brm).post(
         "/api/v1/benefit-records/",
-        {"demand": demand_a.pk, "period_start": "2026-01-01", "period_end": "2026-03-31",
-         "planned_amount": "1000", "realised_amount": "600"},
+        {
+            "demand": demand_a.pk,
+            "period_start": "2026-01-01",
+            "period_end": "2026-03-31",
+            "planned_amount": "1000",
+            "realised_amount": "600",
+        },
     )
     assert response.status_code == 201, response.content
     assert response.json()["is_confirmed"] is False
@@ -128,8 +143,13 @@ def test_it_records_and_confirms_benefits(as_user, brm, leader, demand_a):  # ty
 
 def test_it_rejects_negative_and_inverted_benefit_periods(as_user, brm, demand_a):  # type: ignore[no-untyped-def]
     with_case(demand_a, DemandStatus.DELIVERED)
-    base = {"demand": demand_a.pk, "period_start": "2026-01-01", "period_end": "2026-03-31",
-            "planned_amount": "1000", "realised_amount": "-1"}
+    base = {
+        "demand": demand_a.pk,
+        "period_start": "2026-01-01",
+        "period_end": "2026-03-31",
+        "planned_amount": "1000",
+        "realised_amount": "-1",
+    }
     assert as_user(brm).post("/api/v1/benefit-records/", base).status_code == 400
     base.update(realised_amount="1", period_end="2025-12-01")
     response = as_user(brm).post("/api/v1/benefit-records/", base)

@@ -184,8 +184,13 @@ def test_it_computes_value_leakage_per_demand_unit_and_objective(  # type: ignor
     a2.objectives.set([grow, risk])
     b1 = DemandFactory(unit=unit_b, status="delivered")
     BenefitRecordFactory(demand=a1, planned_amount=1000, realised_amount=700)
-    BenefitRecordFactory(demand=a1, planned_amount=1000, realised_amount=1000, confirmed_by=leader,
-                         confirmed_at="2026-01-01T00:00Z")
+    BenefitRecordFactory(
+        demand=a1,
+        planned_amount=1000,
+        realised_amount=1000,
+        confirmed_by=leader,
+        confirmed_at="2026-01-01T00:00Z",
+    )
     BenefitRecordFactory(demand=a2, planned_amount=500, realised_amount=100)
     BenefitRecordFactory(demand=b1, planned_amount=300, realised_amount=300)
 
@@ -194,7 +199,10 @@ def test_it_computes_value_leakage_per_demand_unit_and_objective(  # type: ignor
     assert per_demand[a1.pk].confirmed_total == D("1000")
     assert per_demand[a2.pk].leakage == D("400") and per_demand[b1.pk].leakage == D("0")
 
-    units = {r.label: (r.planned, r.realised, r.leakage) for r in selectors.leakage_by_unit(Demand.objects.all())}
+    units = {
+        r.label: (r.planned, r.realised, r.leakage)
+        for r in selectors.leakage_by_unit(Demand.objects.all())
+    }
     assert units == {"Finance": (D(2500), D(1800), D(700)), "Operations": (D(300), D(300), D(0))}
 
     by_obj = {r.label: r.leakage for r in selectors.leakage_by_objective(Demand.objects.all())}
@@ -208,7 +216,10 @@ def test_it_splits_the_portfolio_share_between_objectives(unit_a, objectives):  
     DemandFactory(unit=unit_a, estimated_cost=200).objectives.set([grow, risk])
     DemandFactory(unit=unit_a, estimated_cost=200)
     DemandFactory(unit=unit_a, estimated_cost=5000, status="rejected").objectives.set([risk])
-    share = {s.name: (s.demands, s.investment, s.share_pct) for s in selectors.portfolio_share(Demand.objects.all())}
+    share = {
+        s.name: (s.demands, s.investment, s.share_pct)
+        for s in selectors.portfolio_share(Demand.objects.all())
+    }
     assert share == {
         "Grow revenue": (2, D("700.00"), D("70.0")),
         "Reduce risk": (1, D("100.00"), D("10.0")),

@@ -33,8 +33,12 @@ def test_it_lets_a_leader_submit_an_idea(client, leader, unit_a):  # type: ignor
     client.force_login(leader)
     response = client.post(
         reverse("demands:demand_create"),
-        {"title": "Online leave requests", "problem": "Paper forms.", "outcome": "One click.",
-         "urgency": "high"},
+        {
+            "title": "Online leave requests",
+            "problem": "Paper forms.",
+            "outcome": "One click.",
+            "urgency": "high",
+        },
     )
     demand = Demand.objects.get()
     assert response.status_code == 302 and response.url == demand.get_absolute_url()
@@ -65,9 +69,18 @@ def test_it_shows_the_score_explained_on_the_demand_page(client, brm, demand_a):
 def test_it_saves_the_business_case_from_the_form(client, brm, demand_a, objectives):  # type: ignore[no-untyped-def]
     client.force_login(brm)
     url = reverse("demands:demand_case", args=[demand_a.pk])
-    response = client.post(url, {"benefit_kind": "revenue", "expected_benefit": "200000",
-                                 "estimated_cost": "100000", "alignment": "5", "risk": "1",
-                                 "effort": "1", "objectives": [objectives[0].pk]})
+    response = client.post(
+        url,
+        {
+            "benefit_kind": "revenue",
+            "expected_benefit": "200000",
+            "estimated_cost": "100000",
+            "alignment": "5",
+            "risk": "1",
+            "effort": "1",
+            "objectives": [objectives[0].pk],
+        },
+    )
     assert response.status_code == 302
     demand_a.refresh_from_db()
     assert demand_a.priority_score == Decimal("4.00")
@@ -111,8 +124,9 @@ def test_it_answers_409_for_a_move_out_of_order(client, brm, demand_a):  # type:
 
 def test_it_refuses_an_override_without_a_reason(client, executive, demand_a):  # type: ignore[no-untyped-def]
     client.force_login(executive)
-    response = client.post(reverse("demands:demand_override", args=[demand_a.pk]), {"rank": 1},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("demands:demand_override", args=[demand_a.pk]), {"rank": 1}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 400
     demand_a.refresh_from_db()
     assert demand_a.rank_override is None

@@ -105,7 +105,9 @@ def test_it_finds_nothing_from_the_stored_hash(client, link):
     assert client.get(_url(invitation.token_hash)).status_code == 404
 
 
-def test_it_records_answers_against_the_token_owner_only(client, make_campaign, sent_link, unit_a, person):
+def test_it_records_answers_against_the_token_owner_only(
+    client, make_campaign, sent_link, unit_a, person
+):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
     mine, my_raw = sent_link(campaign, person)
     other = StakeholderFactory(unit=unit_a, email="other@example.org")
@@ -180,13 +182,16 @@ def test_it_accepts_a_fresh_visitor_with_csrf_checks_on(link):
     middleware_token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content)
     assert middleware_token is not None
     response = client.post(
-        _url(raw), _valid(invitation.campaign) | {"csrfmiddlewaretoken": middleware_token.group(1).decode()}
+        _url(raw),
+        _valid(invitation.campaign) | {"csrfmiddlewaretoken": middleware_token.group(1).decode()},
     )
     assert response.status_code == 200
     assert Response.objects.count() == 1
 
 
-def test_it_unlinks_anonymous_answers_from_the_person(client, make_campaign, sent_link, unit_a, person):
+def test_it_unlinks_anonymous_answers_from_the_person(
+    client, make_campaign, sent_link, unit_a, person
+):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN, anonymous=True)
     invitation, raw = sent_link(campaign, person)
     client.post(_url(raw), _valid(campaign))

@@ -61,7 +61,9 @@ def test_it_schedules_and_previews_the_audience(as_user, brm, make_campaign, uni
     assert client.post(f"/api/v1/campaigns/{campaign.pk}/schedule/").json()["status"] == "scheduled"
 
 
-def test_it_gives_aggregates_only_for_anonymous_campaigns(as_user, executive, make_campaign, add_response, unit_a):
+def test_it_gives_aggregates_only_for_anonymous_campaigns(
+    as_user, executive, make_campaign, add_response, unit_a
+):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN, anonymous=True)
     for i in range(5):
         add_response(campaign, unit_a, csat=4, nps=9, text=f"secret {i}")
@@ -72,12 +74,16 @@ def test_it_gives_aggregates_only_for_anonymous_campaigns(as_user, executive, ma
     assert "secret" not in listing
 
 
-def test_it_gives_a_leader_their_own_units_figures_only(as_user, leader, make_campaign, add_response, unit_a, unit_b):
+def test_it_gives_a_leader_their_own_units_figures_only(
+    as_user, leader, make_campaign, add_response, unit_a, unit_b
+):
     campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
     add_response(campaign, unit_a, csat=5)
     add_response(campaign, unit_b, csat=1)
     data = as_user(leader).get(f"/api/v1/survey-results/{campaign.pk}/").json()
-    assert data["overall"]["csat"] == 5.0 and data["by_unit"] == [] and data["response_rate"] is None
+    assert (
+        data["overall"]["csat"] == 5.0 and data["by_unit"] == [] and data["response_rate"] is None
+    )
 
 
 def test_it_hides_other_units_results_from_a_leader(as_user, leader, make_campaign, unit_b):
@@ -124,7 +130,9 @@ def test_it_forbids_executives_to_build(client, executive):
     assert client.get("/surveys/new/").status_code == 403
 
 
-def test_it_polls_the_live_response_rate_as_a_fragment(client, brm, make_campaign, sent_link, unit_a, person):
+def test_it_polls_the_live_response_rate_as_a_fragment(
+    client, brm, make_campaign, sent_link, unit_a, person
+):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
     sent_link(campaign, person)
     client.force_login(brm)
@@ -134,7 +142,9 @@ def test_it_polls_the_live_response_rate_as_a_fragment(client, brm, make_campaig
     assert "<html" not in fragment and "0 answered of 1 sent" in fragment
 
 
-def test_it_sends_leaders_to_their_units_results(client, leader, make_campaign, add_response, unit_a, unit_b):
+def test_it_sends_leaders_to_their_units_results(
+    client, leader, make_campaign, add_response, unit_a, unit_b
+):
     campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
     add_response(campaign, unit_b, csat=1, text="Other unit said this")
     client.force_login(leader)

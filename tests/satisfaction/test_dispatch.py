@@ -57,7 +57,11 @@ def test_it_draws_the_same_stratified_sample_every_time(make_campaign, unit_a, u
     for p in first.selected:
         key = (p.unit_id, p.role_type)
         by_stratum[key] = by_stratum.get(key, 0) + 1
-    assert by_stratum == {(unit_a.pk, "customer"): 3, (unit_a.pk, "sponsor"): 2, (unit_b.pk, "customer"): 5}
+    assert by_stratum == {
+        (unit_a.pk, "customer"): 3,
+        (unit_a.pk, "sponsor"): 2,
+        (unit_b.pk, "customer"): 5,
+    }
     assert first.counts() == {"not_sampled": 10}
 
 
@@ -87,7 +91,9 @@ def test_it_skips_people_without_email_and_filters_role_types(make_campaign, uni
     assert plan.counts() == {"no_email": 1}
 
 
-def test_it_dispatches_once_and_records_skips(make_campaign, sent_link, unit_a, django_capture_on_commit_callbacks):
+def test_it_dispatches_once_and_records_skips(
+    make_campaign, sent_link, unit_a, django_capture_on_commit_callbacks
+):
     a, b, c = _people(unit_a, 3)
     sent_link(make_campaign([unit_a], name="Earlier", status=CampaignStatus.OPEN), c)
     campaign = make_campaign([unit_a], status=CampaignStatus.SCHEDULED, next_run_at=timezone.now())
@@ -114,7 +120,9 @@ def test_it_dispatches_once_and_records_skips(make_campaign, sent_link, unit_a, 
 def test_it_runs_a_quarterly_campaign_as_child_runs(make_campaign, unit_a):
     _people(unit_a, 2)
     start = timezone.now()
-    series = make_campaign([unit_a], status=CampaignStatus.SCHEDULED, schedule=Schedule.QUARTERLY, next_run_at=start)
+    series = make_campaign(
+        [unit_a], status=CampaignStatus.SCHEDULED, schedule=Schedule.QUARTERLY, next_run_at=start
+    )
     run = services.dispatch_campaign(series.pk, now=start)
     series.refresh_from_db()
     assert run.parent == series and run.status == CampaignStatus.OPEN

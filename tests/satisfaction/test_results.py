@@ -69,7 +69,9 @@ def test_it_hides_everything_below_the_minimum(make_campaign, add_response, unit
     assert res.overall.suppressed and res.distribution == {"csat": [], "nps": []}
 
 
-def test_it_shows_small_groups_of_named_campaigns_with_comments(make_campaign, add_response, unit_a):
+def test_it_shows_small_groups_of_named_campaigns_with_comments(
+    make_campaign, add_response, unit_a
+):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
     add_response(campaign, unit_a, csat=2, text="Slow tickets")
     res = selectors.results(campaign)
@@ -94,7 +96,9 @@ def _fill(make_campaign, add_response, n: int):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("n", [5, 50])
-def test_it_computes_results_in_constant_queries(make_campaign, add_response, n, django_assert_num_queries):
+def test_it_computes_results_in_constant_queries(
+    make_campaign, add_response, n, django_assert_num_queries
+):
     campaign = _fill(make_campaign, add_response, n)
     conf = SatisfactionSettings.get()
     # 1 overall aggregate, 2 per unit, 3 per service, 4 distribution, 5 comments
@@ -130,5 +134,5 @@ def test_it_reports_perception_per_unit_in_one_query(
     with django_assert_num_queries(1):
         rows = selectors.perception_by_unit(since, until)
     a = rows[unit_a.pk]
-    assert (a.csat, a.nps, a.responses) == (2.5, 0.0, 2)
-    assert rows[unit_b.pk].nps is None and rows[unit_b.pk].responses == 1
+    assert (a["csat"], a["nps"], a["responses"]) == (2.5, 0.0, 2)
+    assert rows[unit_b.pk]["nps"] is None and rows[unit_b.pk]["responses"] == 1

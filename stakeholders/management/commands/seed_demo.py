@@ -15,9 +15,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from brm.roles import GROUP_NAMES, Role
 from brm.health.demo import seed_health_demo
+from brm.roles import GROUP_NAMES, Role
 from complaints.demo import seed_complaints_demo
+from portfolio.demand_demo import seed_demands_demo
 from reviews.demo import seed_reviews_demo
 from satisfaction.demo import seed_satisfaction_demo
 from stakeholders.models import (
@@ -168,6 +169,7 @@ class Command(BaseCommand):
         seed_reviews_demo(self.stdout)  # services, 12 months of metrics, reviews (idempotent)
         self.stdout.write(f"{seed_complaints_demo()} demo complaint(s) added.")  # idempotent
         self.stdout.write(f"{seed_satisfaction_demo()} demo survey response(s) added.")
+        self.stdout.write(f"{seed_demands_demo()} demo demand(s) added.")  # idempotent
         # Health reads every app's data, so it comes last: keep this line at the end.
         self.stdout.write(f"Health history computed for {seed_health_demo()} unit(s).")
 

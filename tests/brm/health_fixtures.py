@@ -1,0 +1,50 @@
+"""Builders for health tests: each creates exactly the records a component reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from tests.factories import ServiceFactory, ServiceMetricFactory, SurveyTemplateFactory
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.UTC)
+
+
+def metrics(unit, *, met: int, missed: int, name: str = "Payroll service"):  # type: ignore[no-untyped-def]
+    """`met` + `missed` monthly periods ending inside the 90-day window before NOW."""
+    service = ServiceFactory(name=name, availability_target="99.00")
+    service.consumers.add(unit)
+    end = NOW.date() - timedelta(days=1)
+    for i in range(met + missed):
+        start = end - timedelta(days=14)
+        ServiceMetricFactory(
+            service=service,
+            period_start=start,
+            period_end=end,
+            availability="99.90" if i < met else "95.00",
+            incidents=0,
+            major_incidents=0,
+        )
+        end = start - timedelta(days=1)
+    return service
+
+
+def survey(unit, scores: list[tuple[int | None, int | None]], *, at: datetime | None = None):  # type: ignore[no-untyped-def]
+    """One response per (csat, nps) pair, submitted at `at` (default 10 days before NOW)."""
+    from satisfaction.models import Answer, Campaign, Response
+
+    template = SurveyTemplateFactory(questions=["csat", "nps"])
+    csat_q, nps_q = (template.questions.get(kind=k) for k in ("csat", "nps"))
+    campaign = Campaign.objects.create(template=template, name=f"Survey {template.pk}")
+    when = at or NOW - timedelta(days=10)
+    for csat, nps in scores:
+        response = Response.objects.create(campaign=campaign, unit=unit, submitted_at=when)
+        if csat is not None:
+            Answer.objects.create(response=response, question=csat_q, score=csat)
+        if nps is not None:
+            Answer.objects.create(response=response, question=nps_q, score=nps)
+
+
+def day(n: int) -> date:
+    return NOW.date() - timedelta(days=n)

@@ -1,0 +1,92 @@
+"""The attestation job: after delivery, the sponsor is asked (once per period) to confirm."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from portfolio import demand_services, demand_tasks
+from portfolio.demand_models import BenefitAttestation, DemandStatus
+from tests.portfolio.demand_fixtures import demand_a, with_case  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+DELIVERED = timezone.make_aware(datetime(2026, 1, 10, 12))
+
+
+@pytest.fixture
+def delivered(demand_a):  # type: ignore[no-untyped-def]
+    with_case(demand_a, DemandStatus.DELIVERED)
+    demand_a.delivered_at = DELIVERED
+    demand_a.save()
+    return demand_a
+
+
+def test_it_asks_nothing_before_the_first_period_ends(delivered):  # type: ignore[no-untyped-def]
+    with time_machine.travel(DELIVERED + timedelta(days=89)):
+        assert demand_services.request_attestations() == 0
+
+
+def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignore[no-untyped-def]
+    delivered, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(DELIVERED + timedelta(days=91)),
+        mock.patch.object(demand_tasks.send_benefit_attestation, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert demand_services.request_attestations() == 1
+        assert demand_services.request_attestations() == 0
+    att = BenefitAttestation.objects.get()
+    assert (att.round, att.due_on) == (1, DELIVERED.date() + timedelta(days=90))
+    delay.assert_called_once_with(att.pk)
+
+
+def test_it_asks_again_in_the_next_period(delivered):  # type: ignore[no-untyped-def]
+    with mock.patch.object(demand_tasks.send_benefit_attestation, "delay"):
+        with time_machine.travel(DELIVERED + timedelta(days=91)):
+            demand_services.request_attestations()
+        with time_machine.travel(DELIVERED + timedelta(days=181)):
+            demand_services.request_attestations()
+    assert sorted(BenefitAttestation.objects.values_list("round", flat=True)) == [1, 2]
+
+
+def test_it_stops_after_the_configured_rounds():
+    assert demand_services.attestation_due(
+        DELIVERED.date(), DELIVERED.date() + timedelta(days=3650), 90, 4
+    ) == (4, DELIVERED.date() + timedelta(days=360))
+
+
+def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):  # type: ignore[no-untyped-def]
+    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
+    assert demand_tasks.send_benefit_attestation(att.pk) is True
+    assert demand_tasks.send_benefit_attestation(att.pk) is False
+    [mail] = mailoutbox
+    assert mail.to == [delivered.sponsor.email]
+    assert f"/demands/{delivered.pk}/confirm/" in mail.body
+    att.refresh_from_db()
+    assert att.sent_at is not None and att.recipients == delivered.sponsor.email
+
+
+def test_it_releases_the_claim_when_sending_fails(delivered):  # type: ignore[no-untyped-def]
+    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
+    with (
+        mock.patch("portfolio.demand_tasks.EmailMessage.send", side_effect=OSError),
+        pytest.raises(OSError),
+    ):
+        demand_tasks.send_benefit_attestation(att.pk)
+    att.refresh_from_db()
+    assert att.sent_at is None
+
+
+def test_the_sweep_requeues_unsent_requests(delivered):  # type: ignore[no-untyped-def]
+    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
+    BenefitAttestation.objects.filter(pk=att.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    with mock.patch.object(demand_tasks.send_benefit_attestation, "delay") as delay:
+        assert demand_tasks.sweep_pending_benefit_attestations() == 1
+    delay.assert_called_once_with(att.pk)
