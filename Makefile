@@ -30,7 +30,8 @@ help:
 	@echo "make test     lint, Django checks and the test suite (PostgreSQL, Redis, Chromium)"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make format   ruff format + ruff check --fix"
-	@echo "make migrate | seed | worker | beat | bench | venv | clean"
+	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units"
+	@echo "make migrate | seed | worker | beat | venv | clean"
 
 venv: $(STAMP)
 
@@ -67,9 +68,19 @@ format: venv
 	$(RUFF) format .
 	$(RUFF) check --fix .
 
-bench:
-	@echo "benchmark not implemented yet (see issue on relationship health)" >&2
-	@exit 1
+# The benchmark wipes its database between sizes, so it gets one of its own (created if missing).
+bench: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/brm_bench
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/15
+bench: export SECRET_KEY := test-only-secret-key-not-for-production
+bench: export STATIC_STORAGE := plain
+BENCH_ARGS ?=
+
+bench: venv
+	scripts/ensure-services
+	@psql "$${DATABASE_URL%/*}/postgres" -XqtA -c "select 1 from pg_database where datname = 'brm_bench'" | grep -q 1 \
+		|| { echo "createdb brm_bench"; psql "$${DATABASE_URL%/*}/postgres" -Xq -c "create database brm_bench"; }
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py bench_health $(BENCH_ARGS)
 
 worker: venv
 	$(CELERY) -A brm worker --loglevel INFO

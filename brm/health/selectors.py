@@ -126,6 +126,24 @@ def my_relationships(user: AnyUser) -> list[Attention]:
     return out
 
 
+def survey_comments(unit_id: int, days: int = 180, limit: int = 8) -> list[Any]:
+    """Recent free-text survey answers of a unit, never from anonymous campaigns (one query)."""
+    from satisfaction.models import Answer
+
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        Answer.objects.filter(
+            response__unit_id=unit_id,
+            response__submitted_at__gte=since,
+            response__campaign__anonymous=False,
+            question__kind="free_text",
+        )
+        .exclude(text="")
+        .select_related("response__campaign")
+        .order_by("-response__submitted_at", "-pk")[:limit]
+    )
+
+
 def active_plans(unit_ids: list[int] | None = None) -> QuerySet[ImprovementPlan]:
     """Active plans with their progress counted in the database (one query)."""
     today = timezone.localdate()

@@ -97,6 +97,7 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         else None
     )
     my_side = _maturity_side(request.user, unit)
+    is_it = is_it_side(request.user)
     context = {
         "unit": unit,
         "snapshot": snapshot,
@@ -114,7 +115,9 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         "maturity_form": MaturityForm() if my_side else None,
         "action_form": PlanActionForm() if plan and unit.is_editable_by(request.user) else None,
         "can_edit": unit.is_editable_by(request.user),
-        "is_it": is_it_side(request.user),
+        "is_it": is_it,
+        # The words behind the perception figure (named campaigns only): IT's working view.
+        "comments": selectors.survey_comments(unit.pk) if is_it else [],
     }
     return render(request, "brm/unit_health.html", context)
 

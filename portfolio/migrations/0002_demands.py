@@ -11,253 +11,936 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portfolio', '0001_initial'),
-        ('stakeholders', '0001_initial'),
+        ("portfolio", "0001_initial"),
+        ("stakeholders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandSettings',
+            name="DemandSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alignment_weight', models.DecimalField(decimal_places=2, default=Decimal('1.00'), help_text='How much full strategic alignment (5/5) multiplies the value: 1 + weight.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('risk_weight', models.DecimalField(decimal_places=2, default=Decimal('0.50'), help_text='Share of the value lost at the highest risk (5/5); 0-1.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))])),
-                ('effort_weight', models.DecimalField(decimal_places=2, default=Decimal('0.25'), help_text='Share of the value lost at the highest effort (5/5); 0-1.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))])),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('attestation_interval_days', models.PositiveSmallIntegerField(default=90, help_text='After delivery, ask the sponsor to confirm realised benefits this often.', validators=[django.core.validators.MinValueValidator(7), django.core.validators.MaxValueValidator(366)])),
-                ('attestation_rounds', models.PositiveSmallIntegerField(default=4, help_text='How many times to ask after delivery (0: never).', validators=[django.core.validators.MaxValueValidator(20)])),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "alignment_weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1.00"),
+                        help_text="How much full strategic alignment (5/5) multiplies the value: 1 + weight.",
+                        max_digits=5,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "risk_weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.50"),
+                        help_text="Share of the value lost at the highest risk (5/5); 0-1.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                    ),
+                ),
+                (
+                    "effort_weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.25"),
+                        help_text="Share of the value lost at the highest effort (5/5); 0-1.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "attestation_interval_days",
+                    models.PositiveSmallIntegerField(
+                        default=90,
+                        help_text="After delivery, ask the sponsor to confirm realised benefits this often.",
+                        validators=[
+                            django.core.validators.MinValueValidator(7),
+                            django.core.validators.MaxValueValidator(366),
+                        ],
+                    ),
+                ),
+                (
+                    "attestation_rounds",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        help_text="How many times to ask after delivery (0: never).",
+                        validators=[django.core.validators.MaxValueValidator(20)],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'demand settings',
-                'verbose_name_plural': 'demand settings',
+                "verbose_name": "demand settings",
+                "verbose_name_plural": "demand settings",
             },
         ),
         migrations.CreateModel(
-            name='StrategicObjective',
+            name="StrategicObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True, max_length=2000)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True, max_length=2000)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Demand',
+            name="Demand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('problem', models.TextField(help_text='What is not working today?', max_length=5000)),
-                ('outcome', models.TextField(help_text='What should be different afterwards?', max_length=5000)),
-                ('urgency', models.CharField(choices=[('low', 'Can wait'), ('medium', 'This year'), ('high', 'This quarter'), ('critical', 'Now')], default='medium', max_length=10)),
-                ('status', models.CharField(choices=[('idea', 'Idea'), ('assessing', 'Assessing'), ('approved', 'Approved'), ('in_delivery', 'In delivery'), ('delivered', 'Delivered'), ('benefits_realised', 'Benefits realised'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], db_index=True, default='idea', max_length=20)),
-                ('status_reason', models.TextField(blank=True, help_text='Why it is where it is (always set when closed).', max_length=2000)),
-                ('benefit_kind', models.CharField(blank=True, choices=[('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('risk_reduction', 'Risk reduction'), ('compliance', 'Compliance')], max_length=20)),
-                ('expected_benefit', models.DecimalField(blank=True, decimal_places=2, help_text='Per year.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('estimated_cost', models.DecimalField(blank=True, decimal_places=2, help_text='One-off, all in.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('alignment', models.PositiveSmallIntegerField(blank=True, help_text='How strongly it serves the objectives, 0-5.', null=True, validators=[django.core.validators.MaxValueValidator(5)])),
-                ('risk', models.PositiveSmallIntegerField(blank=True, help_text='Delivery risk, 1 (low)-5.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('effort', models.PositiveSmallIntegerField(blank=True, help_text='Effort, 1 (small)-5.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('priority_score', models.DecimalField(blank=True, db_index=True, decimal_places=2, editable=False, max_digits=12, null=True)),
-                ('rank_override', models.PositiveIntegerField(blank=True, help_text='Position on the board.', null=True, validators=[django.core.validators.MinValueValidator(1)])),
-                ('override_reason', models.TextField(blank=True, max_length=2000)),
-                ('override_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('brm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='demands_as_brm', to=settings.AUTH_USER_MODEL, verbose_name='relationship manager')),
-                ('override_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(blank=True, help_text='The business person who owns the case and confirms its benefits.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sponsored_demands', to='stakeholders.stakeholder')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='demands_submitted', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='demands', to='stakeholders.businessunit')),
-                ('objectives', models.ManyToManyField(blank=True, related_name='demands', to='portfolio.strategicobjective', verbose_name='strategic objectives')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "problem",
+                    models.TextField(help_text="What is not working today?", max_length=5000),
+                ),
+                (
+                    "outcome",
+                    models.TextField(
+                        help_text="What should be different afterwards?", max_length=5000
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("low", "Can wait"),
+                            ("medium", "This year"),
+                            ("high", "This quarter"),
+                            ("critical", "Now"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("assessing", "Assessing"),
+                            ("approved", "Approved"),
+                            ("in_delivery", "In delivery"),
+                            ("delivered", "Delivered"),
+                            ("benefits_realised", "Benefits realised"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="idea",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why it is where it is (always set when closed).",
+                        max_length=2000,
+                    ),
+                ),
+                (
+                    "benefit_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("revenue", "Revenue"),
+                            ("cost_saving", "Cost saving"),
+                            ("risk_reduction", "Risk reduction"),
+                            ("compliance", "Compliance"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "expected_benefit",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Per year.",
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "estimated_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="One-off, all in.",
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "alignment",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="How strongly it serves the objectives, 0-5.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(5)],
+                    ),
+                ),
+                (
+                    "risk",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Delivery risk, 1 (low)-5.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "effort",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Effort, 1 (small)-5.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "priority_score",
+                    models.DecimalField(
+                        blank=True,
+                        db_index=True,
+                        decimal_places=2,
+                        editable=False,
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                (
+                    "rank_override",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Position on the board.",
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                ("override_reason", models.TextField(blank=True, max_length=2000)),
+                ("override_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "brm",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="demands_as_brm",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="relationship manager",
+                    ),
+                ),
+                (
+                    "override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The business person who owns the case and confirms its benefits.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sponsored_demands",
+                        to="stakeholders.stakeholder",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="demands_submitted",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="demands",
+                        to="stakeholders.businessunit",
+                    ),
+                ),
+                (
+                    "objectives",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="demands",
+                        to="portfolio.strategicobjective",
+                        verbose_name="strategic objectives",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DemandStatusChange',
+            name="DemandStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('idea', 'Idea'), ('assessing', 'Assessing'), ('approved', 'Approved'), ('in_delivery', 'In delivery'), ('delivered', 'Delivered'), ('benefits_realised', 'Benefits realised'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('to_status', models.CharField(choices=[('idea', 'Idea'), ('assessing', 'Assessing'), ('approved', 'Approved'), ('in_delivery', 'In delivery'), ('delivered', 'Delivered'), ('benefits_realised', 'Benefits realised'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('reason', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='portfolio.demand')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("idea", "Idea"),
+                            ("assessing", "Assessing"),
+                            ("approved", "Approved"),
+                            ("in_delivery", "In delivery"),
+                            ("delivered", "Delivered"),
+                            ("benefits_realised", "Benefits realised"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("assessing", "Assessing"),
+                            ("approved", "Approved"),
+                            ("in_delivery", "In delivery"),
+                            ("delivered", "Delivered"),
+                            ("benefits_realised", "Benefits realised"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, max_length=2000)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="portfolio.demand",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalBenefitRecord',
+            name="HistoricalBenefitRecord",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('planned_amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('realised_amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('confirmed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('demand', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portfolio.demand')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "planned_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "realised_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="portfolio.demand",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical benefit record',
-                'verbose_name_plural': 'historical benefit records',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical benefit record",
+                "verbose_name_plural": "historical benefit records",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDemand',
+            name="HistoricalDemand",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('title', models.CharField(max_length=200)),
-                ('problem', models.TextField(help_text='What is not working today?', max_length=5000)),
-                ('outcome', models.TextField(help_text='What should be different afterwards?', max_length=5000)),
-                ('urgency', models.CharField(choices=[('low', 'Can wait'), ('medium', 'This year'), ('high', 'This quarter'), ('critical', 'Now')], default='medium', max_length=10)),
-                ('status', models.CharField(choices=[('idea', 'Idea'), ('assessing', 'Assessing'), ('approved', 'Approved'), ('in_delivery', 'In delivery'), ('delivered', 'Delivered'), ('benefits_realised', 'Benefits realised'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], db_index=True, default='idea', max_length=20)),
-                ('status_reason', models.TextField(blank=True, help_text='Why it is where it is (always set when closed).', max_length=2000)),
-                ('benefit_kind', models.CharField(blank=True, choices=[('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('risk_reduction', 'Risk reduction'), ('compliance', 'Compliance')], max_length=20)),
-                ('expected_benefit', models.DecimalField(blank=True, decimal_places=2, help_text='Per year.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('estimated_cost', models.DecimalField(blank=True, decimal_places=2, help_text='One-off, all in.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('alignment', models.PositiveSmallIntegerField(blank=True, help_text='How strongly it serves the objectives, 0-5.', null=True, validators=[django.core.validators.MaxValueValidator(5)])),
-                ('risk', models.PositiveSmallIntegerField(blank=True, help_text='Delivery risk, 1 (low)-5.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('effort', models.PositiveSmallIntegerField(blank=True, help_text='Effort, 1 (small)-5.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('priority_score', models.DecimalField(blank=True, db_index=True, decimal_places=2, editable=False, max_digits=12, null=True)),
-                ('rank_override', models.PositiveIntegerField(blank=True, help_text='Position on the board.', null=True, validators=[django.core.validators.MinValueValidator(1)])),
-                ('override_reason', models.TextField(blank=True, max_length=2000)),
-                ('override_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('brm', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='relationship manager')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('override_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(blank=True, db_constraint=False, help_text='The business person who owns the case and confirms its benefits.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='stakeholders.stakeholder')),
-                ('submitted_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='stakeholders.businessunit')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "problem",
+                    models.TextField(help_text="What is not working today?", max_length=5000),
+                ),
+                (
+                    "outcome",
+                    models.TextField(
+                        help_text="What should be different afterwards?", max_length=5000
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("low", "Can wait"),
+                            ("medium", "This year"),
+                            ("high", "This quarter"),
+                            ("critical", "Now"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("assessing", "Assessing"),
+                            ("approved", "Approved"),
+                            ("in_delivery", "In delivery"),
+                            ("delivered", "Delivered"),
+                            ("benefits_realised", "Benefits realised"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="idea",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why it is where it is (always set when closed).",
+                        max_length=2000,
+                    ),
+                ),
+                (
+                    "benefit_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("revenue", "Revenue"),
+                            ("cost_saving", "Cost saving"),
+                            ("risk_reduction", "Risk reduction"),
+                            ("compliance", "Compliance"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "expected_benefit",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Per year.",
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "estimated_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="One-off, all in.",
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "alignment",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="How strongly it serves the objectives, 0-5.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(5)],
+                    ),
+                ),
+                (
+                    "risk",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Delivery risk, 1 (low)-5.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "effort",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Effort, 1 (small)-5.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "priority_score",
+                    models.DecimalField(
+                        blank=True,
+                        db_index=True,
+                        decimal_places=2,
+                        editable=False,
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                (
+                    "rank_override",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Position on the board.",
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                ("override_reason", models.TextField(blank=True, max_length=2000)),
+                ("override_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "brm",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="relationship manager",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The business person who owns the case and confirms its benefits.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="stakeholders.stakeholder",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="stakeholders.businessunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical demand',
-                'verbose_name_plural': 'historical demands',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical demand",
+                "verbose_name_plural": "historical demands",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalStrategicObjective',
+            name="HistoricalStrategicObjective",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('name', models.CharField(db_index=True, max_length=120)),
-                ('description', models.TextField(blank=True, max_length=2000)),
-                ('active', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("name", models.CharField(db_index=True, max_length=120)),
+                ("description", models.TextField(blank=True, max_length=2000)),
+                ("active", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical strategic objective',
-                'verbose_name_plural': 'historical strategic objectives',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical strategic objective",
+                "verbose_name_plural": "historical strategic objectives",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='BenefitRecord',
+            name="BenefitRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('planned_amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('realised_amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='benefit_records', to='portfolio.demand')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "planned_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "realised_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="benefit_records",
+                        to="portfolio.demand",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['demand', 'period_start'],
-                'constraints': [models.UniqueConstraint(fields=('demand', 'period_start'), name='benefit_record_one_per_period'), models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='benefit_record_end_after_start'), models.CheckConstraint(condition=models.Q(('planned_amount__gte', 0), ('realised_amount__gte', 0)), name='benefit_record_not_negative')],
+                "ordering": ["demand", "period_start"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("demand", "period_start"), name="benefit_record_one_per_period"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("period_end__gt", models.F("period_start"))),
+                        name="benefit_record_end_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("planned_amount__gte", 0), ("realised_amount__gte", 0)),
+                        name="benefit_record_not_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BenefitAttestation',
+            name="BenefitAttestation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('due_on', models.DateField(help_text='The end of the period the sponsor is asked about.')),
-                ('round', models.PositiveSmallIntegerField()),
-                ('recipients', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('demand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attestations', to='portfolio.demand')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "due_on",
+                    models.DateField(help_text="The end of the period the sponsor is asked about."),
+                ),
+                ("round", models.PositiveSmallIntegerField()),
+                ("recipients", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attestations",
+                        to="portfolio.demand",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-due_on', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('demand', 'due_on'), name='attestation_once_per_period')],
+                "ordering": ["-due_on", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("demand", "due_on"), name="attestation_once_per_period"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(fields=['unit', 'status'], name='portfolio_d_unit_id_92e269_idx'),
+            model_name="demand",
+            index=models.Index(fields=["unit", "status"], name="portfolio_d_unit_id_92e269_idx"),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('expected_benefit__isnull', True), ('expected_benefit__gte', 0), _connector='OR'), name='demand_benefit_not_negative'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expected_benefit__isnull", True),
+                    ("expected_benefit__gte", 0),
+                    _connector="OR",
+                ),
+                name="demand_benefit_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('estimated_cost__isnull', True), ('estimated_cost__gte', 0), _connector='OR'), name='demand_cost_not_negative'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("estimated_cost__isnull", True), ("estimated_cost__gte", 0), _connector="OR"
+                ),
+                name="demand_cost_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('risk__isnull', True), models.Q(('risk__gte', 1), ('risk__lte', 5)), _connector='OR'), name='demand_risk_1_5'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("risk__isnull", True),
+                    models.Q(("risk__gte", 1), ("risk__lte", 5)),
+                    _connector="OR",
+                ),
+                name="demand_risk_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('effort__isnull', True), models.Q(('effort__gte', 1), ('effort__lte', 5)), _connector='OR'), name='demand_effort_1_5'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("effort__isnull", True),
+                    models.Q(("effort__gte", 1), ("effort__lte", 5)),
+                    _connector="OR",
+                ),
+                name="demand_effort_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('alignment__isnull', True), ('alignment__lte', 5), _connector='OR'), name='demand_alignment_0_5'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("alignment__isnull", True), ("alignment__lte", 5), _connector="OR"
+                ),
+                name="demand_alignment_0_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='demand',
-            constraint=models.CheckConstraint(condition=models.Q(('rank_override__isnull', True), models.Q(('override_reason', ''), _negated=True), _connector='OR'), name='demand_override_has_reason'),
+            model_name="demand",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rank_override__isnull", True),
+                    models.Q(("override_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="demand_override_has_reason",
+            ),
         ),
     ]

@@ -11,11 +11,11 @@ from tests.factories import ServiceFactory, ServiceMetricFactory, SurveyTemplate
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.UTC)
 
 
-def metrics(unit, *, met: int, missed: int, name: str = "Payroll service"):  # type: ignore[no-untyped-def]
-    """`met` + `missed` monthly periods ending inside the 90-day window before NOW."""
+def metrics(unit, *, met: int, missed: int, name: str = "Payroll service", now=None):  # type: ignore[no-untyped-def]
+    """`met` + `missed` two-week periods ending inside the 90-day window before `now`."""
     service = ServiceFactory(name=name, availability_target="99.00")
     service.consumers.add(unit)
-    end = NOW.date() - timedelta(days=1)
+    end = (now or NOW).date() - timedelta(days=1)
     for i in range(met + missed):
         start = end - timedelta(days=14)
         ServiceMetricFactory(

@@ -11,8 +11,13 @@ from portfolio import demand_selectors as selectors
 from portfolio import demand_services as services
 from portfolio.demand_models import Demand, DemandSettings, DemandStatus
 from tests.factories import BenefitRecordFactory, DemandFactory
-from tests.portfolio.demand_fixtures import demand_a, demand_b, objectives, with_case  # noqa: F401
+from tests.portfolio import demand_fixtures
+from tests.portfolio.demand_fixtures import with_case
 
+# The shared fixtures, made visible to pytest in this module.
+demand_a = demand_fixtures.demand_a
+demand_b = demand_fixtures.demand_b
+objectives = demand_fixtures.objectives
 pytestmark = pytest.mark.django_db
 D = Decimal
 

@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from portfolio import demand_services, demand_tasks
 from portfolio.demand_models import BenefitAttestation, DemandStatus
-from tests.portfolio.demand_fixtures import demand_a, with_case  # noqa: F401
+from tests.portfolio import demand_fixtures
+from tests.portfolio.demand_fixtures import with_case
 
+# The shared fixtures, made visible to pytest in this module.
+demand_a = demand_fixtures.demand_a
 pytestmark = pytest.mark.django_db
 DELIVERED = timezone.make_aware(datetime(2026, 1, 10, 12))
 

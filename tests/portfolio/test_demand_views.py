@@ -9,8 +9,13 @@ from django.urls import reverse
 
 from portfolio.demand_models import Demand, DemandStatus
 from tests.factories import BenefitRecordFactory, DemandFactory
-from tests.portfolio.demand_fixtures import demand_a, demand_b, objectives, with_case  # noqa: F401
+from tests.portfolio import demand_fixtures
+from tests.portfolio.demand_fixtures import with_case
 
+# The shared fixtures, made visible to pytest in this module.
+demand_a = demand_fixtures.demand_a
+demand_b = demand_fixtures.demand_b
+objectives = demand_fixtures.objectives
 pytestmark = pytest.mark.django_db
 LIST = reverse("demands:demand_list")
 BOARD = reverse("demands:demand_board")

@@ -12,8 +12,12 @@ from portfolio.demand_workflow import (
     allowed_transitions,
     transition_demand,
 )
-from tests.portfolio.demand_fixtures import demand_a, demand_b, with_case  # noqa: F401
+from tests.portfolio import demand_fixtures
+from tests.portfolio.demand_fixtures import with_case
 
+# The shared fixtures, made visible to pytest in this module.
+demand_a = demand_fixtures.demand_a
+demand_b = demand_fixtures.demand_b
 pytestmark = pytest.mark.django_db
 S = DemandStatus
 

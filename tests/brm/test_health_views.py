@@ -1,0 +1,306 @@
+"""Health pages, dashboard, API and jobs: what each role sees, and the queries they cost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from brm.health.engine import recompute_health
+from brm.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
+from brm.roles import Role
+from brm.tasks import send_weekly_digest
+from tests.brm.health_fixtures import metrics, survey
+from tests.factories import (
+    BusinessUnitFactory,
+    ComplaintFactory,
+    InteractionFactory,
+    ServiceReviewFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def watermelon(unit):  # type: ignore[no-untyped-def]
+    """SLAs all green, survey answers poor."""
+    metrics(unit, met=4, missed=0, name=f"Service of {unit.name}", now=timezone.now())
+    survey(unit, [(1, 2), (2, 3)], at=timezone.now() - timedelta(days=5))
+
+
+def happy(unit):  # type: ignore[no-untyped-def]
+    InteractionFactory(unit=unit, occurred_at=timezone.now() - timedelta(days=2), sentiment=2)
+
+
+@pytest.fixture
+def scored(unit_a, unit_b):  # type: ignore[no-untyped-def]
+    watermelon(unit_a)
+    happy(unit_b)
+    recompute_health(propose=False)
+    return unit_a, unit_b
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+def test_it_calls_out_watermelons_first_on_the_dashboard(client, executive, scored):  # type: ignore[no-untyped-def]
+    client.force_login(executive)
+    html = client.get("/dashboard/").content.decode()
+    section = html.split('id="watermelons"')[1].split("</section>")[0]
+    assert "Finance" in section and "Operations" not in section
+    assert html.index('id="watermelons"') < html.index('id="heatmap"')
+
+
+def test_it_filters_the_heat_map_as_a_fragment(client, executive, scored):  # type: ignore[no-untyped-def]
+    client.force_login(executive)
+    response = client.get("/dashboard/?band=green", HTTP_HX_TARGET="heatmap", **HX)
+    html = response.content.decode()
+    assert "<html" not in html and 'id="heatmap"' in html
+    assert "Operations" in html and "Finance" not in html
+
+
+def test_it_sends_a_leader_from_the_dashboard_to_their_own_health(client, leader, unit_a):  # type: ignore[no-untyped-def]
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response.url == f"/units/{unit_a.pk}/health/"
+
+
+def test_it_shows_an_empty_state_before_the_first_recompute(client, executive, unit_a):  # type: ignore[no-untyped-def]
+    client.force_login(executive)
+    assert "No health scores yet" in client.get("/dashboard/").content.decode()
+
+
+def _snapshots(n: int) -> None:
+    for _ in range(n):
+        unit = BusinessUnitFactory()
+        watermelon(unit)
+        ComplaintFactory(unit=unit, severity="high")
+    recompute_health(propose=False)
+
+
+def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(  # type: ignore[no-untyped-def]
+    client, executive, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(executive)
+    _snapshots(2)
+    client.get("/dashboard/")  # warm the session and settings rows
+    with CaptureQueriesContext(connection) as small:
+        client.get("/dashboard/")
+    _snapshots(10)
+    # session, user, groups, latest snapshots, sparkline history, overdue reviews (+count),
+    # complaint ageing, promises, demand (2), monthly complaints, BRM choices, plans.
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get("/dashboard/")
+    assert response.status_code == 200
+    assert len(small.captured_queries) <= 16
+
+
+def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(  # type: ignore[no-untyped-def]
+    client, executive, leader, django_capture_on_commit_callbacks
+):
+    client.force_login(leader)
+    assert client.post("/dashboard/recompute/").status_code == 403
+    client.force_login(executive)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/dashboard/recompute/")
+    assert response.status_code == 302 and len(callbacks) == 1
+
+
+def test_it_requires_login_for_health_pages(client, unit_a):  # type: ignore[no-untyped-def]
+    for url in (
+        "/dashboard/",
+        f"/units/{unit_a.pk}/health/",
+        "/relationships/",
+        "/reports/evidence/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+# --- Unit health --------------------------------------------------------------------------------
+
+
+def test_it_explains_the_score_with_facts_and_no_data(client, brm, scored):  # type: ignore[no-untyped-def]
+    unit_a, _ = scored
+    client.force_login(brm)
+    html = client.get(f"/units/{unit_a.pk}/health/").content.decode()
+    assert "Watermelon" in html
+    assert "4 of 4 service periods met their SLA (100%)" in html
+    assert "CSAT 1.5, NPS -100 from 2 survey responses" in html
+    assert "No data — left out of the score" in html  # commitments and complaints: none
+
+
+def test_it_shows_a_leader_their_own_health_only(client, leader, scored):  # type: ignore[no-untyped-def]
+    unit_a, unit_b = scored
+    client.force_login(leader)
+    assert "Your relationship with IT" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
+    assert client.get(f"/units/{unit_b.pk}/health/").status_code == 404
+
+
+def test_it_ranks_a_brms_relationships_with_next_actions(client, brm, unit_a):  # type: ignore[no-untyped-def]
+    calm = BusinessUnitFactory(name="Calm", brm=brm)
+    happy(calm)
+    watermelon(unit_a)
+    with_overdue = timezone.now() - timedelta(days=200)
+    ServiceReviewFactory(
+        unit=unit_a, status="held", scheduled_at=with_overdue, held_at=with_overdue
+    )
+    recompute_health(propose=False)
+    client.force_login(brm)
+    html = client.get("/relationships/").content.decode()
+    assert html.index("Finance") < html.index("Calm")
+    assert "Service review" in html and "overdue: hold it" in html
+
+
+def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_brm, unit_a):  # type: ignore[no-untyped-def]
+    client.force_login(brm)
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 4, "comment": "We are close"})
+    client.force_login(leader)
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 2})
+    client.force_login(other_brm)
+    assert client.post(f"/units/{unit_a.pk}/maturity/", {"level": 5}).status_code == 403
+    assert list(MaturityAssessment.objects.values_list("side", "level").order_by("side")) == [
+        ("business", 2),
+        ("it", 4),
+    ]
+    client.force_login(brm)
+    assert (
+        "IT rates it 2 levels higher" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
+    )
+
+
+def test_it_rejects_a_maturity_level_outside_the_model(client, brm, unit_a):  # type: ignore[no-untyped-def]
+    client.force_login(brm)
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 7})
+    assert not MaturityAssessment.objects.exists()
+
+
+def test_it_lets_the_brm_run_an_improvement_plan(client, brm, executive, unit_a):  # type: ignore[no-untyped-def]
+    client.force_login(executive)
+    assert client.post(f"/units/{unit_a.pk}/plan/").status_code == 403
+    client.force_login(brm)
+    client.post(f"/units/{unit_a.pk}/plan/", {"reason": "Sponsor unhappy"})
+    plan = ImprovementPlan.objects.get(unit=unit_a)
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    client.post(
+        f"/plans/{plan.pk}/actions/", {"title": "Weekly call with the CFO", "due_date": due}
+    )
+    assert plan.actions.get().title == "Weekly call with the CFO"
+    client.post(f"/plans/{plan.pk}/close/", {"outcome": "completed"})
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+
+
+# --- Evidence report ----------------------------------------------------------------------------
+
+
+def test_it_reports_iso_evidence_per_unit_as_html_and_csv(client, executive, leader, unit_a):  # type: ignore[no-untyped-def]
+    held = timezone.now() - timedelta(days=20)
+    ServiceReviewFactory(unit=unit_a, status="held", scheduled_at=held, held_at=held)
+    ServiceReviewFactory(unit=unit_a)  # planned, in 10 days: outside the period
+    ComplaintFactory(unit=unit_a, escalation_level=1)
+    ComplaintFactory(unit=unit_a, status="closed", closed_at=timezone.now())
+    start = (timezone.localdate() - timedelta(days=90)).isoformat()
+    end = timezone.localdate().isoformat()
+    client.force_login(executive)
+    csv = client.get(f"/reports/evidence/?start={start}&end={end}&format=csv")
+    rows = [line.split(",") for line in csv.content.decode().strip().splitlines()]
+    finance = next(r for r in rows if r[0] == "Finance")
+    header = rows[0]
+    assert finance[header.index("Reviews held")] == "1"
+    assert finance[header.index("Reviews planned")] == "1"
+    assert finance[header.index("Complaints recorded")] == "2"
+    assert finance[header.index("Complaints closed")] == "1"
+    assert finance[header.index("Complaints escalated")] == "1"
+    assert "Finance" in client.get("/reports/evidence/").content.decode()
+    client.force_login(leader)
+    assert client.get("/reports/evidence/").status_code == 404
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_it_lists_current_health_filtered_by_watermelon(as_user, executive, scored):  # type: ignore[no-untyped-def]
+    unit_a, _ = scored
+    body = as_user(executive).get("/api/v1/health/?watermelon=true").json()
+    assert [r["unit"] for r in body["results"]] == [unit_a.pk]
+    assert body["results"][0]["components"][0]["key"] == "perception"
+
+
+def test_it_scopes_the_health_api_to_the_leaders_unit(as_user, leader, scored):  # type: ignore[no-untyped-def]
+    unit_a, unit_b = scored
+    client = as_user(leader)
+    assert [r["unit"] for r in client.get("/api/v1/health/").json()["results"]] == [unit_a.pk]
+    assert client.get(f"/api/v1/health/{unit_b.pk}/").status_code == 404
+    assert client.get(f"/api/v1/health/{unit_b.pk}/history/").status_code == 404
+
+
+def test_it_returns_a_units_history(as_user, brm, unit_a):  # type: ignore[no-untyped-def]
+    happy(unit_a)
+    recompute_health(timezone.now() - timedelta(days=7), propose=False)
+    recompute_health(propose=False)
+    response = as_user(brm).get(f"/api/v1/health/{unit_a.pk}/history/")
+    assert response.status_code == 200 and len(response.json()) == 2
+    assert (
+        as_user(brm).get(f"/api/v1/health/{unit_a.pk}/history/?since=yesterday").status_code == 400
+    )
+
+
+def test_it_refuses_the_health_api_without_credentials(api):  # type: ignore[no-untyped-def]
+    assert api.get("/api/v1/health/").status_code == 401
+
+
+def test_it_rejects_a_bad_band_filter(as_user, brm):  # type: ignore[no-untyped-def]
+    assert as_user(brm).get("/api/v1/health/?band=purple").status_code == 400
+
+
+def test_it_lists_health_with_the_same_queries_at_any_size(as_user, brm, django_assert_num_queries):  # type: ignore[no-untyped-def]
+    client = as_user(brm)
+    _snapshots(2)
+    client.get("/api/v1/health/")
+    # token, groups, COUNT, page of latest snapshots with units
+    with django_assert_num_queries(4):
+        client.get("/api/v1/health/")
+    _snapshots(8)
+    with django_assert_num_queries(4):
+        client.get("/api/v1/health/")
+
+
+# --- Jobs -------------------------------------------------------------------------------------
+
+
+def test_it_sends_the_weekly_digest_once(scored):  # type: ignore[no-untyped-def]
+    UserFactory(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
+    assert send_weekly_digest() is True
+    assert send_weekly_digest() is False
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["cio@example.org"]
+    assert "Watermelons" in message.body and "Finance" in message.body
+    assert DigestLog.objects.get().recipients == 1
+
+
+def test_it_retries_the_digest_when_sending_failed(scored, monkeypatch):  # type: ignore[no-untyped-def]
+    UserFactory(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("SMTP down")
+
+    monkeypatch.setattr("brm.health.digest.EmailMultiAlternatives.send", broken)
+    with pytest.raises(ConnectionError):
+        send_weekly_digest()
+    assert not DigestLog.objects.exists()  # the claim was released for the next run
+
+
+def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]
+    from brm.tasks import recompute_health_task
+
+    happy(unit_a)
+    assert recompute_health_task() >= 1
+    assert HealthSnapshot.objects.filter(unit=unit_a).exists()
