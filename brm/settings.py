@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestKindEnum": "reviews.models.ChangeKind",
         "ServiceLifecycleEnum": "portfolio.models.Lifecycle",
         "DemandStatusEnum": "portfolio.demand_models.DemandStatus",
+        # Complaint and demand transitions both have a `to` field: name both choice sets.
+        "ComplaintStatusEnum": "complaints.models.Status",
         "DemandUrgencyEnum": "portfolio.demand_models.Urgency",
         "BenefitKindEnum": "portfolio.demand_models.BenefitKind",
     },

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.audit import history_entries
+from brm.models import HealthSnapshot
 from brm.htmx import csv_response, paginate, querystring_without, render_page
 from brm.roles import Role, is_it_side, may_write, role_of, writes_all_units
 from stakeholders import selectors, services
@@ -69,6 +70,7 @@ def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
         "next_before": next_before,
         "can_edit": can_edit,
         "can_reassign": writes_all_units(request.user),
+        "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
         "stats": selectors.unit_list(request.user).get(pk=unit.pk),
         "key_people": unit.stakeholders.filter(active=True).order_by(
             "-influence", "-interest", "name"

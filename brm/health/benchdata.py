@@ -143,10 +143,10 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
     for unit in units:
         for _ in range(ACTIONS):
             due = today + timedelta(days=rng.randint(-120, 30))
-            status = rng.choices(["open", "done", "dropped"], weights=[3, 6, 1])[0]
+            status = rng.choices(["open", "done", "dropped"], weights=[2, 8, 1])[0]
             completed = None
             if status == "done":
-                completed = datetime.combine(due, now.timetz()) + timedelta(days=rng.randint(-5, 4))
+                completed = datetime.combine(due, now.timetz()) + timedelta(days=rng.randint(-7, 2))
             actions.append(
                 ActionItem(
                     unit=unit,
@@ -181,7 +181,9 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
         for _ in range(METRIC_MONTHS):
             end = start - timedelta(days=1)
             start = end.replace(day=1)
-            availability = Decimal(str(round(rng.uniform(98.5, 100.0), 3)))
+            # Most months meet the 99.5 % target, as in a healthy estate.
+            low, high = (99.5, 100.0) if rng.random() < 0.85 else (98.0, 99.49)
+            availability = Decimal(str(round(rng.uniform(low, high), 3)))
             metrics.append(
                 ServiceMetric(
                     service=service,
@@ -270,8 +272,10 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
     rows["survey_responses"] = len(responses)
     answers = []
     for r in responses:
-        answers.append(Answer(response=r, question=csat, score=rng.randint(1, 5)))
-        answers.append(Answer(response=r, question=nps, score=rng.randint(0, 10)))
+        csat_score = rng.choices(range(1, 6), weights=[1, 2, 4, 8, 5])[0]
+        nps_score = rng.choices(range(11), weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 6, 4])[0]
+        answers.append(Answer(response=r, question=csat, score=csat_score))
+        answers.append(Answer(response=r, question=nps, score=nps_score))
     rows["survey_answers"] = len(Answer.objects.bulk_create(answers, batch_size=10000))
     rows["survey_setup"] = 4 + len(units)
     return BenchData(executive=executive, integration=integration, units=n_units, rows=rows)

@@ -48,7 +48,7 @@ def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, fi
     page.context.clear_cookies()
     login(page, "bianca")
     page.get_by_role("link", name="Demand", exact=True).click()
-    page.get_by_role("link", name="Board").click()
+    page.get_by_role("link", name="Board", exact=True).click()
     card = page.locator(f"#card-{demand.pk}")
     card.get_by_role("button", name="Start assessing").click()
     expect(page.locator("#col-assessing")).to_contain_text("1")

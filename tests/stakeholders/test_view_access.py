@@ -321,8 +321,8 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
     # 12 the unit's figures, 13 its change history, 14 the people named in that history,
     # log form: 15 "any attendees?", 16 attendee choices, 17 IT participant choices,
     #           18-21 IT owner and business owner choices for each of the two commitment rows;
-    # 22 key people, 23 open promises.
-    with django_assert_num_queries(23):
+    # 22 the latest health snapshot (the score badge), 23 key people, 24 open promises.
+    with django_assert_num_queries(24):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 

@@ -1189,8 +1189,10 @@ def test_the_unit_list_shows_the_figures(client, brm, unit_a, world):  # type: i
     assert "Finance fin Bianca Reyes 1 2 1 overdue" in page
 
 
-def test_home_sends_each_role_to_its_start_page(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_home_sends_each_role_to_its_start_page(client, brm, leader, executive, unit_a):  # type: ignore[no-untyped-def]
     client.force_login(brm)
-    assert client.get("/")["Location"] == "/units/?mine=1"
+    assert client.get("/")["Location"] == "/relationships/"
+    client.force_login(executive)
+    assert client.get("/")["Location"] == "/dashboard/"
     client.force_login(leader)
     assert client.get("/")["Location"] == f"/units/{unit_a.pk}/"

@@ -50,6 +50,8 @@ def measure(fn: Callable[[], Any], runs: int, warmup: int = 0) -> tuple[list[flo
         fn()
     times, queries = [], []
     for _ in range(runs):
+        # The log keeps at most 9,000 queries; a full log would make the next count read 0.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             fn()
