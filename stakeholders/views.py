@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.audit import history_entries
-from brm.models import HealthSnapshot
 from brm.htmx import csv_response, paginate, querystring_without, render_page
+from brm.models import HealthSnapshot
 from brm.roles import Role, is_it_side, may_write, role_of, writes_all_units
 from stakeholders import selectors, services
 from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
