@@ -359,6 +359,12 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.models.Status",
         "DemandUrgencyEnum": "portfolio.demand_models.Urgency",
         "BenefitKindEnum": "portfolio.demand_models.BenefitKind",
+        "InteractionKindEnum": "stakeholders.models.InteractionKind",
+        "RoleTypeEnum": "stakeholders.models.RoleType",
+        "ComplaintEventKindEnum": "complaints.models.EventKind",
+        "FollowUpKindEnum": "complaints.models.FollowUpKind",
+        "FeedbackKindEnum": "complaints.models.FeedbackKind",
+        "CampaignKindEnum": "satisfaction.models.CampaignKind",
     },
 }
 

@@ -160,7 +160,8 @@ def recompute_health(now: datetime | None = None, *, propose: bool = True) -> li
     ]
     stored = HealthSnapshot.objects.bulk_create(
         snapshots,
-        batch_size=500,
+        # No batch_size: the backend's own limit (one statement on PostgreSQL), so the query
+        # count does not grow with the number of units.
         update_conflicts=True,
         unique_fields=["unit", "as_of"],
         update_fields=[
