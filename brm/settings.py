@@ -155,6 +155,8 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+# WhiteNoise warns on every start when the folder is missing; collectstatic fills it later.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # The hashed manifest needs `collectstatic`; development and tests serve from the finders.
 _STATIC_BACKEND = {

@@ -115,8 +115,12 @@ def seed_complaints_demo() -> int:
         unit = units[n % len(units)] if n % 3 else units[0]  # Finance gets the most
         severity = rng.choice(["low", "medium", "medium", "high", "critical"])
         status = rng.choice(statuses)
-        # Open ones are recent, so only some have run past their deadlines.
-        hours = rng.randint(2, 24 * 6) if status in OPEN_STATUSES else rng.randint(24, 24 * 60)
+        # Most open ones are recent, so only some have run past their deadlines; a few have
+        # dragged on for weeks, which is what the ageing chart is there to show.
+        if status in OPEN_STATUSES:
+            hours = rng.randint(2, 24 * 6) if n % 4 else rng.randint(24 * 8, 24 * 45)
+        else:
+            hours = rng.randint(24, 24 * 60)
         filed = now - timedelta(hours=hours)
         title, description = rng.choice(TITLES)
         complaint = Complaint(

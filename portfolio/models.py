@@ -210,3 +210,28 @@ class ServiceMetric(TimeStampedModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "sla_met"}
         super().save(*args, **kwargs)
+
+
+# The demand portfolio's models live in their own module (this one holds the service catalogue).
+# Importing them here registers them when Django loads this app, and keeps
+# `from portfolio.models import Demand` working. They import Service from this module, hence last.
+from portfolio.demand_models import (  # noqa: E402
+    BenefitAttestation,
+    BenefitRecord,
+    Demand,
+    DemandSettings,
+    DemandStatusChange,
+    StrategicObjective,
+)
+
+__all__ = [
+    "BenefitAttestation",
+    "BenefitRecord",
+    "Demand",
+    "DemandSettings",
+    "DemandStatusChange",
+    "Lifecycle",
+    "Service",
+    "ServiceMetric",
+    "StrategicObjective",
+]

@@ -46,7 +46,7 @@
         type: "doughnut",
         data: { labels: ["Kept on time", "Kept late", "Dropped", "Still overdue"],
           datasets: [{ data: [p.on_time, p.late, p.dropped, p.overdue], backgroundColor: [BAND.green, "#f0ad4e", "#6c757d", BAND.red] }] },
-        options: { plugins: { legend: { position: "right" } } }
+        options: { maintainAspectRatio: false, plugins: { legend: { position: "right" } } }
       };
     },
     "monthly-complaints": function (canvas, rows) {

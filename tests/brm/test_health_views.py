@@ -304,3 +304,14 @@ def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]
     happy(unit_a)
     assert recompute_health_task() >= 1
     assert HealthSnapshot.objects.filter(unit=unit_a).exists()
+
+
+def test_it_shows_demand_value_in_flight_on_the_dashboard(client, executive, unit_a, scored):  # type: ignore[no-untyped-def]
+    from tests.factories import DemandFactory
+
+    DemandFactory(unit=unit_a, status="in_delivery", expected_benefit=125000)
+    DemandFactory(unit=unit_a, status="idea", expected_benefit=999)
+    client.force_login(executive)
+    html = client.get("/dashboard/").content.decode()
+    section = html.split('id="dem-h"')[1].split("</section>")[0]
+    assert "125000" in section and "999" not in section
