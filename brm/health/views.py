@@ -98,6 +98,7 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
     )
     my_side = _maturity_side(request.user, unit)
     is_it = is_it_side(request.user)
+    gap_trend = maturity_gap_trend(ratings)
     context = {
         "unit": unit,
         "snapshot": snapshot,
@@ -111,6 +112,7 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         "ratings": ratings,
         "latest": latest,
         "gap": gap,
+        "gap_trend": gap_trend,
         "my_side": my_side,
         "maturity_form": MaturityForm() if my_side else None,
         "action_form": PlanActionForm() if plan and unit.is_editable_by(request.user) else None,
@@ -120,6 +122,24 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         "comments": selectors.survey_comments(unit.pk) if is_it else [],
     }
     return render(request, "brm/unit_health.html", context)
+
+
+def maturity_gap_trend(ratings: list[MaturityAssessment]) -> list[dict[str, object]]:
+    """How far apart the two sides' views were after each new rating, oldest first."""
+    latest: dict[str, int] = {}
+    trend = []
+    for rating in sorted(ratings, key=lambda r: r.created_at):
+        latest[rating.side] = rating.level
+        if len(latest) == 2:
+            trend.append(
+                {
+                    "at": rating.created_at,
+                    "it": latest["it"],
+                    "business": latest["business"],
+                    "gap": latest["it"] - latest["business"],
+                }
+            )
+    return trend
 
 
 def _maturity_side(user, unit: BusinessUnit) -> str | None:  # type: ignore[no-untyped-def]

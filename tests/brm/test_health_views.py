@@ -315,3 +315,17 @@ def test_it_shows_demand_value_in_flight_on_the_dashboard(client, executive, uni
     html = client.get("/dashboard/").content.decode()
     section = html.split('id="dem-h"')[1].split("</section>")[0]
     assert "125000" in section and "999" not in section
+
+
+def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
+    from brm.health.views import maturity_gap_trend
+
+    client.force_login(brm)
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 4})
+    client.force_login(leader)
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 2})
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 3})
+    trend = maturity_gap_trend(list(MaturityAssessment.objects.all()))
+    assert [(t["it"], t["business"], t["gap"]) for t in trend] == [(4, 2, 2), (4, 3, 1)]
+    client.force_login(brm)
+    assert "Gap over time" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
