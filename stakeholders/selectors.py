@@ -138,7 +138,8 @@ class TimelineEntry:
 def unit_timeline(
     unit: BusinessUnit, user: AnyUser, *, before: datetime | None = None, limit: int = 20
 ) -> tuple[list[TimelineEntry], datetime | None]:
-    """Interactions, commitments, handovers and compliments of a unit, newest first (five queries).
+    """Everything between IT and a unit, newest first: meetings (with their promises), promises
+    kept, handovers, compliments, service reviews held and complaints filed (seven queries).
 
     Each source is cut at `limit` before merging, so the page never loads the whole history;
     the returned cursor fetches the next page.
@@ -172,14 +173,31 @@ def unit_timeline(
         .select_related("author", "about_person")
         .order_by("-created_at")[:limit]
     )
+    # Held reviews and filed complaints complete the one history a successor reads.
+    from complaints.models import Complaint
+    from reviews.models import ReviewStatus, ServiceReview
+
+    reviews = (
+        ServiceReview.objects.filter(unit=unit, status=ReviewStatus.HELD, held_at__lt=before)
+        .annotate(n_actions=Count("action_items"))
+        .order_by("-held_at")[:limit]
+    )
+    complaints = (
+        Complaint.objects.filter(unit=unit, created_at__lt=before)
+        .select_related("service")
+        .order_by("-created_at")[:limit]
+    )
     entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions]
+    entries += [TimelineEntry(r.held_at, "review", r) for r in reviews]
+    entries += [TimelineEntry(c.created_at, "complaint", c) for c in complaints]
     entries += [TimelineEntry(a.completed_at, "commitment_done", a) for a in completed]
     entries += [TimelineEntry(h.created_at, "handover", h) for h in handovers]
     entries += [TimelineEntry(f.created_at, "compliment", f) for f in compliments]
     entries.sort(key=lambda e: e.at, reverse=True)
     page = list(islice(entries, limit))
     more = len(entries) > limit or any(
-        len(src) == limit for src in (interactions, completed, handovers, compliments)
+        len(src) == limit
+        for src in (interactions, completed, handovers, compliments, reviews, complaints)
     )
     next_before = page[-1].at if page and more else None
     if not is_it_side(user):

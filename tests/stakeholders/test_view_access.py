@@ -317,12 +317,13 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the unit with BRM, deputy and parent,
     # timeline: 5 meetings, 6 their attendees, 7 their IT participants, 8 their commitments,
-    #           9 kept promises, 10 handovers, 11 compliments;
+    #           9 kept promises, 10 handovers, 11 compliments, 12 held reviews, 13 complaints;
     # 12 the unit's figures, 13 its change history, 14 the people named in that history,
     # log form: 15 "any attendees?", 16 attendee choices, 17 IT participant choices,
     #           18-21 IT owner and business owner choices for each of the two commitment rows;
-    # 22 the latest health snapshot (the score badge), 23 key people, 24 open promises.
-    with django_assert_num_queries(24):
+    # (+2 for held reviews and complaints on the timeline), 24 the latest health snapshot
+    # (the score badge), 25 key people, 26 open promises.
+    with django_assert_num_queries(26):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 
@@ -336,8 +337,8 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
     client.force_login(leader)
     # 1 session, 2 user, 3 groups, 4 the leader's unit, 5 the unit,
     # 6 meetings, 7 attendees, 8 IT participants, 9 their commitments, 10 kept promises,
-    # 11 handovers, 12 compliments.
-    with django_assert_num_queries(12):
+    # 11 handovers, 12 compliments, 13 held reviews, 14 complaints.
+    with django_assert_num_queries(14):
         response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert "private" not in response.content.decode()
 

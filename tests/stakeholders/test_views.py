@@ -1196,3 +1196,17 @@ def test_home_sends_each_role_to_its_start_page(client, brm, leader, executive, 
     assert client.get("/")["Location"] == "/dashboard/"
     client.force_login(leader)
     assert client.get("/")["Location"] == f"/units/{unit_a.pk}/"
+
+
+def test_the_timeline_shows_held_reviews_and_filed_complaints(client, leader, unit_a):  # type: ignore[no-untyped-def]
+    from tests.factories import ComplaintFactory, ServiceReviewFactory
+
+    held = timezone.now() - timedelta(days=3)
+    ServiceReviewFactory(
+        unit=unit_a, status="held", scheduled_at=held, held_at=held, outcome="Agreed a new SLA"
+    )
+    ComplaintFactory(unit=unit_a, title="Invoices stuck in the queue", severity="high")
+    client.force_login(leader)
+    html = client.get(f"/units/{unit_a.pk}/timeline/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Service review held" in html and "Agreed a new SLA" in html
+    assert "Complaint filed" in html and "Invoices stuck in the queue" in html
