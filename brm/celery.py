@@ -5,9 +5,17 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings")
 
 app = Celery("brm", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_published_key(**kwargs: object) -> None:
+    from brm.checks import refuse_published_secret_key
+
+    refuse_published_secret_key()

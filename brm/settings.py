@@ -59,9 +59,10 @@ DEBUG = env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-change-me"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
-    # Production must never sign sessions with a key that is published in the repository.
-    raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off.")
+# Production must never sign sessions with a key that is published in the repository. Offline
+# commands (makemigrations, shell) still work; the web server, the Celery worker and
+# `manage.py check` refuse to start (see brm/checks.py, brm/wsgi.py, brm/celery.py).
+SECRET_KEY_IS_PUBLISHED = SECRET_KEY == _DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

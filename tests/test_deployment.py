@@ -65,9 +65,30 @@ def test_production_settings_pass_deploy_checks() -> None:
 def test_missing_secret_key_is_refused_when_debug_is_off() -> None:
     env = base_env(DEBUG="0")
     env.pop("SECRET_KEY", None)
-    result = manage("check", env=env)
+    env.pop("SECRET_KEY_FILE", None)
+    result = manage("check", "--deploy", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stdout + result.stderr
+    # The web server refuses to start: loading the WSGI application raises.
+    serve = subprocess.run(
+        [sys.executable, "-c", "import brm.wsgi"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert serve.returncode != 0
+    assert "SECRET_KEY" in serve.stderr
+
+
+def test_offline_commands_work_without_a_secret_key() -> None:
+    """makemigrations and friends need no key; only serving does."""
+    env = base_env(DEBUG="0")
+    env.pop("SECRET_KEY", None)
+    env.pop("SECRET_KEY_FILE", None)
+    result = manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def free_port() -> int:
