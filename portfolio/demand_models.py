@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from brm.models import TimeStampedModel
+from brm.models.base import SingletonSettings
 from brm.roles import Role, reads_all_units, role_of, writes_all_units
 from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
 
@@ -80,7 +81,7 @@ class Urgency(models.TextChoices):
     CRITICAL = "critical", "Now"
 
 
-class DemandSettings(models.Model):
+class DemandSettings(SingletonSettings):
     """Score weights and the attestation schedule; one row, created with defaults, admin-edited.
 
     The weights feed `portfolio.scoring.priority_score`; changing them re-scores every demand
@@ -119,7 +120,6 @@ class DemandSettings(models.Model):
         validators=[MaxValueValidator(20)],
         help_text="How many times to ask after delivery (0: never).",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "demand settings"
@@ -127,11 +127,6 @@ class DemandSettings(models.Model):
 
     def __str__(self) -> str:
         return "Demand scoring weights and benefit attestation"
-
-    @classmethod
-    def get(cls) -> DemandSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class StrategicObjectiveQuerySet(models.QuerySet["StrategicObjective"]):

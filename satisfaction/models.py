@@ -20,6 +20,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from brm.models import TimeStampedModel
+from brm.models.base import SingletonSettings
 from brm.roles import Role, leader_unit_id, reads_all_units, role_of
 from stakeholders.models import BusinessUnit, RoleType, Stakeholder
 
@@ -37,7 +38,7 @@ def new_token() -> tuple[str, str]:
     return raw, hash_token(raw)
 
 
-class SatisfactionSettings(models.Model):
+class SatisfactionSettings(SingletonSettings):
     """Survey fatigue, anonymity and reminder defaults an administrator tunes; one row."""
 
     fatigue_days = models.PositiveSmallIntegerField(
@@ -77,7 +78,6 @@ class SatisfactionSettings(models.Model):
         related_name="+",
         help_text="Empty: a built-in two-question pulse (CSAT and a comment).",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "satisfaction settings"
@@ -85,11 +85,6 @@ class SatisfactionSettings(models.Model):
 
     def __str__(self) -> str:
         return "Survey fatigue, anonymity and reminders"
-
-    @classmethod
-    def get(cls) -> SatisfactionSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 # --- Templates ----------------------------------------------------------------------------------

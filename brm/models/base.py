@@ -72,3 +72,19 @@ class UnitScopedModel(TimeStampedModel):
             return False
         unit = self.get_unit()
         return user.pk in (unit.brm_id, unit.deputy_id)
+
+
+class SingletonSettings(models.Model):
+    """One row of settings that administrators tune in the admin, with defaults in code.
+
+    `get()` creates the row on first use, so a fresh install works before anyone visits the admin.
+    """
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def get(cls):  # type: ignore[no-untyped-def]
+        return cls.objects.get_or_create(pk=1)[0]

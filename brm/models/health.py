@@ -8,7 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from brm.models.base import TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+from brm.models.base import (
+    SingletonSettings,
+    TimeStampedModel,
+    UnitScopedModel,
+    UnitScopedQuerySet,
+)
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -22,7 +27,7 @@ COMPONENT_LABELS = {
 }
 
 
-class HealthSettings(models.Model):
+class HealthSettings(SingletonSettings):
     """Weights and thresholds of the health score; one row, edited by administrators.
 
     Defaults come from DOMAIN.md; `get()` creates the row on first use so a fresh install works.
@@ -54,7 +59,6 @@ class HealthSettings(models.Model):
     contact_days_satisfy = models.PositiveSmallIntegerField(default=60)
     contact_days_inform = models.PositiveSmallIntegerField(default=60)
     contact_days_monitor = models.PositiveSmallIntegerField(default=120)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "health settings"
@@ -62,10 +66,6 @@ class HealthSettings(models.Model):
 
     def __str__(self) -> str:
         return "Relationship health settings"
-
-    @classmethod
-    def get(cls) -> HealthSettings:
-        return cls.objects.get_or_create(pk=1)[0]
 
     def weights(self) -> dict[str, int]:
         return {name: getattr(self, f"weight_{name}") for name in COMPONENTS}
