@@ -301,7 +301,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "complaints.tasks.sweep_pending_complaint_notifications",
         "schedule": 300.0,
     },
-    # Reminders before reviews and overdue notices; each is sent once, so hourly is safe.
+    # Closing the loop: when a complaint's linked work finishes, its complainant is told once.
+    "close-complaint-follow-up-loops": {
+        "task": "complaints.tasks.close_follow_up_loops",
+        "schedule": 600.0,
+    },
+    # Reminders before reviews, overdue and "review due, none planned" notices; each is sent
+    # once, and a claim a crashed run left unsent is released and retried, so hourly is safe.
     "send-review-reminders": {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": 3600.0,

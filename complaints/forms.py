@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from brm.forms import StyledFormMixin
 from brm.roles import Role, leader_unit_id, role_of
+from complaints.follow_up import LINKS, open_work
 from complaints.models import Complaint, FeedbackKind, FollowUpKind, Severity
 from portfolio.models import Service
 from stakeholders.forms import UserChoiceField, it_people
@@ -106,9 +107,72 @@ class RatingForm(StyledFormMixin, forms.Form):
     )
 
 
+NEW_COMMITMENT = "new"
+OUTSIDE_WORK = "outside"
+
+
 class FollowUpForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(choices=FollowUpKind.choices, label="The fix needs")
-    reference = forms.CharField(max_length=200, label="Reference", help_text="e.g. CR-118")
+    """Pick the unit's open change request, demand or commitment, create a commitment, or name
+    work outside this system. Only the complaint's unit's open work is offered (and accepted)."""
+
+    work = forms.ChoiceField(required=False, label="The fix needs")
+    title = forms.CharField(max_length=200, required=False, label="New commitment: what IT will do")
+    due_date = forms.DateField(
+        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "—"), *FollowUpKind.choices], required=False, label="Outside work is"
+    )
+    reference = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reference or note",
+        help_text="Required for outside work, e.g. CR-118.",
+    )
+
+    def __init__(self, *args, complaint, user, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.records: dict[str, object] = {}
+        groups: list[tuple[str, object]] = [("", "Choose…")]
+        for link, heading in zip(LINKS, ("Change requests", "Demands", "Commitments"), strict=True):
+            options = []
+            for record in open_work(link, complaint, user):
+                value = f"{link.param}:{record.pk}"
+                self.records[value] = record
+                options.append((value, f"{record} ({record.get_status_display().lower()})"))
+            if options:
+                groups.append((heading, options))
+        groups.append(
+            (
+                "Other",
+                [
+                    (NEW_COMMITMENT, "Create a commitment for this"),
+                    (OUTSIDE_WORK, "Work outside this system (give its reference)"),
+                ],
+            )
+        )
+        self.fields["work"].choices = groups
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        choice = data.get("work") or ""
+        if not choice and (data.get("reference") or "").strip():
+            choice = OUTSIDE_WORK  # the reference alone names outside work
+        data["choice"] = choice
+        data["record"] = self.records.get(choice)
+        if choice == NEW_COMMITMENT:
+            if not (data.get("title") or "").strip():
+                self.add_error("title", "Say what IT commits to do.")
+            if not data.get("due_date"):
+                self.add_error("due_date", "Give a due date.")
+        elif choice == OUTSIDE_WORK:
+            if not data.get("kind"):
+                self.add_error("kind", "Choose a change, a demand or an improvement.")
+            if not (data.get("reference") or "").strip():
+                self.add_error("reference", "Give the outside work's reference.")
+        elif data["record"] is None and "work" not in self.errors:
+            self.add_error("work", "Choose the work the fix needs.")
+        return data
 
 
 class FollowUpDoneForm(StyledFormMixin, forms.Form):

@@ -178,9 +178,35 @@ class Complaint(UnitScopedModel):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     rated_at = models.DateTimeField(null=True, blank=True)
+    # The work the fix needs: one linked record (its state closes the loop by itself, see
+    # `complaints.follow_up`), or only a free-text reference for work outside this system.
     follow_up_kind = models.CharField(max_length=12, choices=FollowUpKind, blank=True)
+    follow_up_change = models.ForeignKey(
+        "reviews.ChangeRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    follow_up_demand = models.ForeignKey(
+        "portfolio.Demand",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    follow_up_action = models.ForeignKey(
+        "stakeholders.ActionItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name="follow-up commitment",
+    )
     follow_up_reference = models.CharField(
-        max_length=200, blank=True, help_text="The change, demand or improvement, e.g. 'CR-118'."
+        max_length=200,
+        blank=True,
+        help_text="A note, or the reference of work outside this system, e.g. 'CR-118'.",
     )
     follow_up_done_at = models.DateTimeField(null=True, blank=True)
     follow_up_outcome = models.TextField(blank=True, max_length=2000)
@@ -203,6 +229,14 @@ class Complaint(UnitScopedModel):
                 condition=Q(escalation_level__gte=0) & Q(escalation_level__lte=3),
                 name="complaint_escalation_0_3",
             ),
+            models.CheckConstraint(
+                condition=~(
+                    Q(follow_up_change__isnull=False) & Q(follow_up_demand__isnull=False)
+                    | Q(follow_up_change__isnull=False) & Q(follow_up_action__isnull=False)
+                    | Q(follow_up_demand__isnull=False) & Q(follow_up_action__isnull=False)
+                ),
+                name="complaint_one_follow_up_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +257,17 @@ class Complaint(UnitScopedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def follow_up_work(self) -> models.Model | None:
+        """The linked change request, demand or commitment, if any (at most one is set)."""
+        if self.follow_up_change_id:
+            return self.follow_up_change
+        if self.follow_up_demand_id:
+            return self.follow_up_demand
+        if self.follow_up_action_id:
+            return self.follow_up_action
+        return None
 
     @property
     def ack_overdue(self) -> bool:

@@ -2,6 +2,7 @@
 
 Status changes go through `complaints.workflow.transition_complaint`; everything here that
 notifies someone writes an outbox row in the same transaction and queues it after commit.
+Follow-up work (linking it, closing the loop) lives in `complaints.follow_up`, re-exported here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from brm.roles import GROUP_NAMES, Role
+from complaints.follow_up import (
+    close_follow_up_loops,
+    complete_follow_up,
+    create_follow_up_commitment,
+    link_follow_up,
+)
 from complaints.models import (
     OPEN_STATUSES,
     Complaint,
@@ -24,7 +31,6 @@ from complaints.models import (
     ComplaintSettings,
     EventKind,
     Feedback,
-    FollowUpKind,
     NotificationKind,
     Status,
 )
@@ -50,7 +56,9 @@ __all__ = [
     "TransitionError",
     "add_comment",
     "check_deadlines",
+    "close_follow_up_loops",
     "complete_follow_up",
+    "create_follow_up_commitment",
     "file_complaint",
     "leave_feedback",
     "link_follow_up",
@@ -151,59 +159,6 @@ def rate_resolution(
         comment=text,
         created_at=now,
     )
-    sync_instance(complaint, locked)
-    return locked
-
-
-@transaction.atomic
-def link_follow_up(
-    complaint: Complaint, *, actor: AnyUser, kind: str, reference: str, comment: str = ""
-) -> Complaint:
-    """Link the work (a change, a demand, an improvement) the fix needs."""
-    if party_of(complaint, actor) != Party.HANDLER:
-        raise TransitionError("Only the unit's relationship manager links follow-up work.")
-    if kind not in FollowUpKind.values:
-        raise InputError("follow_up_kind", "Choose a change, a demand or an improvement.")
-    reference = (reference or "").strip()
-    if not reference or len(reference) > 200:
-        raise InputError("follow_up_reference", "Give the work's reference (up to 200 chars).")
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    locked.follow_up_kind = kind
-    locked.follow_up_reference = reference
-    locked.follow_up_done_at = None
-    locked.follow_up_outcome = ""
-    locked.save()
-    label = FollowUpKind(kind).label.lower()
-    ComplaintEvent.objects.create(
-        complaint=locked,
-        kind=EventKind.FOLLOW_UP,
-        actor=actor,
-        comment=clean_comment(comment, required=False) or f"Linked to {label} {reference}.",
-    )
-    sync_instance(complaint, locked)
-    return locked
-
-
-@transaction.atomic
-def complete_follow_up(complaint: Complaint, *, actor: AnyUser, outcome: str) -> Complaint:
-    """The linked work is done: record the outcome and tell the complainant (closing the loop)."""
-    text = clean_comment(outcome)
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    if party_of(locked, actor) != Party.HANDLER:
-        raise TransitionError("Only the unit's relationship manager records the outcome.")
-    if not locked.follow_up_kind:
-        raise TransitionError("No follow-up work is linked to this complaint.")
-    if locked.follow_up_done_at is not None:
-        raise TransitionError("The outcome of the follow-up work is already recorded.")
-    now = timezone.now()
-    locked.follow_up_done_at = now
-    locked.follow_up_outcome = text
-    locked.save()
-    event = ComplaintEvent.objects.create(
-        complaint=locked, kind=EventKind.FOLLOW_UP, actor=actor, comment=text, created_at=now
-    )
-    if locked.complainant_id:
-        notify(locked, NotificationKind.FOLLOW_UP, event=event)
     sync_instance(complaint, locked)
     return locked
 

@@ -1,4 +1,4 @@
-"""Background jobs of complaints: the deadline checker, and sending the outbox's emails."""
+"""Background jobs of complaints: the deadline checker, closing follow-up loops, the outbox."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SUBJECTS = {
     NotificationKind.ACKNOWLEDGEMENT: "We have received your complaint {ref}",
     NotificationKind.STATUS_CHANGE: "Update on your complaint {ref}",
     NotificationKind.ESCALATION: "Escalation (level {level}): complaint {ref} is overdue",
-    NotificationKind.FOLLOW_UP: "The work on your complaint {ref} is done",
+    NotificationKind.FOLLOW_UP: "The outcome of the work on your complaint {ref}",
 }
 
 
@@ -99,6 +99,12 @@ def send_complaint_notification(notification_id: int) -> bool:
 def check_complaint_deadlines() -> int:
     """Escalate breached deadlines (each level once per complaint; safe to run any time)."""
     return services.check_deadlines()
+
+
+@shared_task
+def close_follow_up_loops() -> int:
+    """Tell complainants the outcome once their linked work has finished (each once)."""
+    return services.close_follow_up_loops()
 
 
 @shared_task

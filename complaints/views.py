@@ -17,9 +17,11 @@ from django_htmx.http import trigger_client_event
 
 from brm.htmx import csv_response, paginate, querystring_without, render_page
 from brm.roles import Role, is_it_side, leader_unit_id, role_of
-from complaints import selectors, services, workflow
+from complaints import follow_up, selectors, services, workflow
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.forms import (
+    NEW_COMMITMENT,
+    OUTSIDE_WORK,
     CommentForm,
     ComplaintForm,
     FeedbackForm,
@@ -176,9 +178,16 @@ def _detail_context(request, complaint: Complaint, **extra):  # type: ignore[no-
         "reopen_until": complaint.reopen_until(),
         "comment_form": CommentForm(),
         "rating_form": RatingForm(),
-        "follow_up_form": FollowUpForm(),
+        "follow_up_form": (
+            FollowUpForm(complaint=complaint, user=user) if party == Party.HANDLER else None
+        ),
         "follow_up_done_form": FollowUpDoneForm(),
     }
+    work = follow_up.visible_work(complaint, user)
+    if work is not None:
+        context["follow_up_work"] = work
+        context["follow_up_url"] = follow_up.work_url(work)
+        context["follow_up_finished"] = follow_up.is_finished(work)
     context.update(extra)
     return context
 
@@ -280,18 +289,28 @@ def complaint_follow_up(request, pk: int, operation: str):  # type: ignore[no-un
     complaint = _visible_complaint(request, pk)
     try:
         if operation == "link":
-            form = FollowUpForm(request.POST)
+            form = FollowUpForm(request.POST, complaint=complaint, user=request.user)
             if not form.is_valid():
-                return _refused(
-                    request, complaint, "Choose the kind of work and its reference.", 400
+                errors = [e for field_errors in form.errors.values() for e in field_errors]
+                return _refused(request, complaint, " ".join(errors), 400)
+            data = form.cleaned_data
+            if data["choice"] == NEW_COMMITMENT:
+                services.create_follow_up_commitment(
+                    complaint, actor=request.user, title=data["title"], due_date=data["due_date"]
                 )
-            services.link_follow_up(
-                complaint,
-                actor=request.user,
-                kind=form.cleaned_data["kind"],
-                reference=form.cleaned_data["reference"],
+            else:
+                services.link_follow_up(
+                    complaint,
+                    actor=request.user,
+                    work=data["record"],
+                    kind=data["kind"],
+                    reference=data["reference"],
+                )
+            message = (
+                "Follow-up work linked."
+                if data["choice"] == OUTSIDE_WORK
+                else "Follow-up work linked; the complainant is told when it is finished."
             )
-            message = "Follow-up work linked."
         elif operation == "done":
             form = FollowUpDoneForm(request.POST)
             if not form.is_valid():

@@ -6,7 +6,7 @@ Each function runs a fixed number of queries whatever the number of services or 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -70,20 +70,25 @@ def performance_pack(
     end: date,
     *,
     service_ids: Iterable[int] | None = None,
+    services: Sequence[Service] | None = None,
 ) -> dict[str, Any]:
-    """Per-service figures for the periods that ended between `start` and `end` (three queries).
+    """Per-service figures for the periods that ended between `start` and `end` (three queries,
+    two when the caller passes the `services` it already loaded, in the order to show them).
 
-    Covers `service_ids` if given, else every service the unit consumes that is not in the
-    pipeline. Availability is the mean over the periods; counts are sums. The result is plain
-    JSON so a held review can keep it unchanged.
+    Covers `services` or `service_ids` if given, else every service the unit consumes that is
+    not in the pipeline. Availability is the mean over the periods; counts are sums. The result
+    is plain JSON so a held review can keep it unchanged.
     """
-    services_qs = Service.objects.all()
-    ids = list(service_ids) if service_ids is not None else None
-    if ids:
-        services_qs = services_qs.filter(pk__in=ids)
+    if services:
+        services = list(services)
     else:
-        services_qs = services_qs.filter(consumers=unit).exclude(lifecycle=Lifecycle.PIPELINE)
-    services = list(services_qs.order_by("name"))
+        services_qs = Service.objects.all()
+        ids = list(service_ids) if service_ids is not None else None
+        if ids:
+            services_qs = services_qs.filter(pk__in=ids)
+        else:
+            services_qs = services_qs.filter(consumers=unit).exclude(lifecycle=Lifecycle.PIPELINE)
+        services = list(services_qs.order_by("name"))
     in_period = ServiceMetric.objects.filter(
         service__in=[s.pk for s in services], period_end__gte=start, period_end__lte=end
     )

@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from reviews.models import ChangeRequest, ReviewNotice, ReviewSettings, ServiceReview
+from reviews.models import (
+    ChangeRequest,
+    ReviewNotice,
+    ReviewSettings,
+    ServiceReview,
+    UnplannedReviewNotice,
+)
 
 
 @admin.register(ReviewSettings)
@@ -46,3 +52,10 @@ class ReviewNoticeAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = ["review", "recipient", "kind", "sent_at"]
     list_select_related = ["review", "review__unit"]
+
+
+@admin.register(UnplannedReviewNotice)
+class UnplannedReviewNoticeAdmin(admin.ModelAdmin):
+    list_display = ["unit", "due_on", "recipient", "sent_at"]
+    readonly_fields = ["unit", "due_on", "recipient", "sent_at"]
+    list_select_related = ["unit"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -54,6 +54,21 @@ class ReviewStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def overdue_cutoff(now: datetime | None = None, grace_days: int | None = None) -> datetime:
+    """The one rule for "overdue": a planned review scheduled before this moment is overdue.
+
+    The list badge, the banner, the overdue tab, the review page and the overdue notices all
+    go through here, so they never disagree about the grace days.
+    """
+    if grace_days is None:
+        grace_days = ReviewSettings.get().overdue_grace_days
+    return (now or timezone.now()) - timedelta(days=grace_days)
+
+
+def overdue_condition(cutoff: datetime) -> Q:
+    return Q(status=ReviewStatus.PLANNED, scheduled_at__lt=cutoff)
+
+
 class ServiceReviewQuerySet(UnitScopedQuerySet):
     def upcoming(self, now: datetime | None = None) -> ServiceReviewQuerySet:
         return self.filter(status=ReviewStatus.PLANNED, scheduled_at__gte=now or timezone.now())
@@ -62,10 +77,16 @@ class ServiceReviewQuerySet(UnitScopedQuerySet):
         self, now: datetime | None = None, grace_days: int | None = None
     ) -> ServiceReviewQuerySet:
         """Planned reviews whose time has passed by more than the grace days, still not held."""
-        if grace_days is None:
-            grace_days = ReviewSettings.get().overdue_grace_days
-        cutoff = (now or timezone.now()) - timedelta(days=grace_days)
-        return self.filter(status=ReviewStatus.PLANNED, scheduled_at__lt=cutoff)
+        return self.filter(overdue_condition(overdue_cutoff(now, grace_days)))
+
+    def with_overdue(
+        self, now: datetime | None = None, grace_days: int | None = None
+    ) -> ServiceReviewQuerySet:
+        """Annotate `overdue_now` (a boolean) by the same rule as `overdue()`, for badges."""
+        condition = overdue_condition(overdue_cutoff(now, grace_days))
+        return self.annotate(
+            overdue_now=ExpressionWrapper(condition, output_field=models.BooleanField())
+        )
 
 
 class ServiceReview(UnitScopedModel):
@@ -131,8 +152,9 @@ class ServiceReview(UnitScopedModel):
     def ends_at(self) -> datetime:
         return self.scheduled_at + timedelta(minutes=self.duration_minutes)
 
-    def is_overdue(self, now: datetime | None = None, grace_days: int = 1) -> bool:
-        cutoff = (now or timezone.now()) - timedelta(days=grace_days)
+    def is_overdue(self, now: datetime | None = None, grace_days: int | None = None) -> bool:
+        """`overdue_condition` in Python, for a review already loaded."""
+        cutoff = overdue_cutoff(now, grace_days)
         return self.status == ReviewStatus.PLANNED and self.scheduled_at < cutoff
 
     @property
@@ -216,6 +238,10 @@ class NoticeKind(models.TextChoices):
 class ReviewNotice(TimeStampedModel):
     """One email sent about a review to one person. The unique row is also the claim that makes
     the reminder job safe to run twice: whoever inserts it sends, everybody else skips.
+
+    `created_at` is when it was claimed, `sent_at` when the email went out. A claim left without
+    `sent_at` for longer than a job can run (a worker died mid-send) is released by the next
+    run, which then claims and sends it again.
     """
 
     review = models.ForeignKey(ServiceReview, on_delete=models.CASCADE, related_name="notices")
@@ -233,3 +259,30 @@ class ReviewNotice(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+class UnplannedReviewNotice(TimeStampedModel):
+    """One email to a unit's BRM or deputy: the unit's review is due and none is planned.
+
+    Sent once per unit, due date and person (the unique row is the claim, as for
+    `ReviewNotice`); when a review is held the unit gets a new due date and, if that one also
+    passes with nothing planned, a new notice.
+    """
+
+    unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.CASCADE, related_name="unplanned_review_notices"
+    )
+    due_on = models.DateField(help_text="The day the unit's next review was due.")
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "due_on", "recipient"], name="unplanned_review_notice_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review due, none planned: {self.unit} ({self.due_on}) to {self.recipient}"

@@ -115,16 +115,17 @@ def month_grid(reviews: QuerySet[ServiceReview], year: int, month: int) -> list[
     return [[CalendarDay(d, d.month == month, by_day.get(d, [])) for d in week] for week in weeks]
 
 
-def review_pack(review: ServiceReview) -> dict[str, Any]:
-    """The frozen pack of a held review, or the live figures for a planned one."""
+def review_pack(review: ServiceReview, covered: list[Service] | None = None) -> dict[str, Any]:
+    """The frozen pack of a held review, or the live figures for a planned one.
+
+    `covered` is the review's services if the caller already loaded them (the review page
+    shows them too), so they are read once, not three times.
+    """
     if review.status == ReviewStatus.HELD and review.performance_pack:
         return review.performance_pack
-    return performance_pack(
-        review.unit,
-        review.period_start,
-        review.period_end,
-        service_ids=[s.pk for s in review.services.all()],
-    )
+    if covered is None:
+        covered = list(review.services.all())
+    return performance_pack(review.unit, review.period_start, review.period_end, services=covered)
 
 
 def review_detail_context(review: ServiceReview) -> dict[str, Any]:

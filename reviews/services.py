@@ -7,27 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.utils import timezone
 
 from portfolio.models import Service
 from portfolio.selectors import performance_pack
-from reviews.ics import review_ics, review_recipients
 from reviews.models import (
     CHANGE_TRANSITIONS,
     ChangeRequest,
     ChangeStatus,
-    NoticeKind,
-    ReviewNotice,
-    ReviewSettings,
     ReviewStatus,
     ServiceReview,
     default_period,
@@ -158,11 +151,9 @@ def hold_review(
         review.minutes = minutes
     if outcome is not None:
         review.outcome = outcome
+    covered = list(review.services.all())
     review.performance_pack = performance_pack(
-        review.unit,
-        review.period_start,
-        review.period_end,
-        service_ids=[s.pk for s in review.services.all()],
+        review.unit, review.period_start, review.period_end, services=covered
     )
     review.status = ReviewStatus.HELD
     review.held_at = now
@@ -180,7 +171,7 @@ def hold_review(
             unit,
             actor=actor,
             scheduled_at=when,
-            services=list(review.services.all()),
+            services=covered,
             attendees=list(review.attendees.filter(active=True)),
             it_attendees=list(review.it_attendees.all()),
             period_start=review.period_end + timedelta(days=1),
@@ -262,97 +253,3 @@ def add_commitment(
     item.full_clean(exclude=["interaction", "review", "created_by", "owner"])
     item.save()
     return item
-
-
-# --- Reminders --------------------------------------------------------------------------------
-
-
-@dataclass
-class NoticeRun:
-    """What one run of the reminder job did, for its log and the management command."""
-
-    reminders: list[tuple[int, str]] = field(default_factory=list)
-    overdue: list[tuple[int, str]] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _send(review: ServiceReview, kind: str, recipient: tuple[str, str], ics: str | None) -> None:
-    name, email = recipient
-    context = {
-        "review": review,
-        "name": name,
-        "kind": kind,
-        "url": settings.SITE_URL + review.get_absolute_url(),
-    }
-    subject = (
-        f"Reminder: service review with {review.unit.name} "
-        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
-        if kind == NoticeKind.REMINDER
-        else f"Overdue: service review with {review.unit.name} not marked held"
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("reviews/email/notice.txt", context),
-        to=[email],
-    )
-    message.attach_alternative(render_to_string("reviews/email/notice.html", context), "text/html")
-    if ics is not None:
-        message.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
-    message.send()
-
-
-def _notify(review: ServiceReview, kind: str, recipients: list[tuple[str, str]], run: NoticeRun):  # type: ignore[no-untyped-def]
-    ics = review_ics(review, attendees=recipients) if kind == NoticeKind.REMINDER else None
-    for name, email in recipients:
-        # The claim: the unique (review, recipient, kind) row. A rerun or a parallel worker
-        # finds it and skips; a failed send removes it so the next run tries again.
-        try:
-            with transaction.atomic():
-                notice, created = ReviewNotice.objects.get_or_create(
-                    review=review, recipient=email, kind=kind
-                )
-        except IntegrityError:
-            continue
-        if not created:
-            continue
-        try:
-            _send(review, kind, (name, email), ics)
-        except Exception:
-            logger.exception("Review %s: %s to %s failed; will retry.", review.pk, kind, email)
-            notice.delete()
-            run.failed.append((review.pk, email))
-            continue
-        ReviewNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
-        (run.reminders if kind == NoticeKind.REMINDER else run.overdue).append((review.pk, email))
-
-
-def send_review_notices(now: datetime | None = None) -> NoticeRun:
-    """Remind invitees N days before each planned review and tell the BRMs about overdue ones.
-
-    Each (review, recipient, kind) is sent at most once, however often this runs.
-    """
-    now = now or timezone.now()
-    conf = ReviewSettings.get()
-    run = NoticeRun()
-    due_soon = (
-        ServiceReview.objects.filter(
-            status=ReviewStatus.PLANNED,
-            scheduled_at__gt=now,
-            scheduled_at__lte=now + timedelta(days=conf.reminder_days_ahead),
-        )
-        .select_related("unit", "unit__brm", "unit__deputy")
-        .prefetch_related("it_attendees", "attendees")
-    )
-    for review in due_soon:
-        _notify(review, NoticeKind.REMINDER, review_recipients(review), run)
-    overdue = ServiceReview.objects.overdue(now, conf.overdue_grace_days).select_related(
-        "unit", "unit__brm", "unit__deputy"
-    )
-    for review in overdue:
-        people = [
-            (u.get_full_name() or u.get_username(), u.email)
-            for u in (review.unit.brm, review.unit.deputy)
-            if u is not None and u.email
-        ]
-        _notify(review, NoticeKind.OVERDUE, people, run)
-    return run

@@ -8,6 +8,7 @@ app_name = "reviews"
 
 urlpatterns = [
     path("reviews/", views.review_list, name="review_list"),
+    path("reviews/export.csv", views.review_export, name="review_export"),
     path("reviews/calendar/", views.review_calendar, name="review_calendar"),
     path("reviews/new/", views.review_create, name="review_create"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),

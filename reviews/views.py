@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.audit import history_entries
-from brm.htmx import paginate, querystring_without, render_page
+from brm.htmx import csv_response, paginate, querystring_without, render_page
 from brm.roles import Role, is_it_side, role_of
+from brm.templatetags.brm import person
 from reviews import selectors, services
 from reviews.filters import ServiceReviewFilterSet
 from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm
@@ -47,24 +49,27 @@ def _review_or_404(request, pk: int) -> ServiceReview:  # type: ignore[no-untype
 # --- Lists ------------------------------------------------------------------------------------
 
 
-def _review_filter(request):  # type: ignore[no-untyped-def]
+def _review_filter(request, grace_days: int):  # type: ignore[no-untyped-def]
     data = request.GET.copy()
     data.setdefault("view", "upcoming")
     if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
         data["mine"] = "true"  # a BRM's default view: their own units
-    return ServiceReviewFilterSet(
-        data, queryset=selectors.review_list(request.user), request=request
-    )
+    queryset = selectors.review_list(request.user).with_overdue(grace_days=grace_days)
+    return ServiceReviewFilterSet(data, queryset=queryset, request=request)
+
+
+def _filtered_reviews(request, filterset):  # type: ignore[no-untyped-def]
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    if not request.GET.get("ordering") and filterset.form.cleaned_data.get("view") == "all":
+        qs = qs.order_by("-scheduled_at", "-pk")
+    return qs
 
 
 @login_required
 def review_list(request):  # type: ignore[no-untyped-def]
-    filterset = _review_filter(request)
-    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    if not request.GET.get("ordering") and filterset.form.cleaned_data.get("view") == "all":
-        qs = qs.order_by("-scheduled_at", "-pk")
-    page = paginate(request, qs)
     conf = ReviewSettings.get()
+    filterset = _review_filter(request, conf.overdue_grace_days)
+    page = paginate(request, _filtered_reviews(request, filterset))
     context = {
         "filter": filterset,
         "page": page,
@@ -92,6 +97,48 @@ def review_list(request):  # type: ignore[no-untyped-def]
             BusinessUnit.objects.editable_by(request.user).values_list("pk", flat=True)
         )
     return render_page(request, "reviews/review_list.html", context)
+
+
+@login_required
+def review_export(request):  # type: ignore[no-untyped-def]
+    """The list as CSV: the same filters and scope as the page, every matching row."""
+    conf = ReviewSettings.get()
+    filterset = _review_filter(request, conf.overdue_grace_days)
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+    rows = (
+        (
+            r.pk,
+            timezone.localtime(r.scheduled_at).isoformat(),
+            r.unit.name,
+            person(r.unit.brm, ""),
+            r.get_status_display(),
+            "yes" if r.overdue_now else "no",
+            "; ".join(s.name for s in r.services.all()),
+            r.open_changes,
+            r.commitment_count,
+            r.location,
+            r.outcome,
+            settings.SITE_URL + r.get_absolute_url(),
+        )
+        # Chunks keep memory flat; each chunk prefetches its services (one query per chunk).
+        for r in _filtered_reviews(request, filterset).iterator(chunk_size=500)
+    )
+    header = [
+        "Id",
+        "When",
+        "Business unit",
+        "Relationship manager",
+        "Status",
+        "Overdue",
+        "Services",
+        "Open changes",
+        "Commitments",
+        "Location",
+        "Outcome",
+        "Link",
+    ]
+    return csv_response("service-reviews.csv", header, rows)
 
 
 @login_required
@@ -176,11 +223,12 @@ def _add_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-
 
 def _detail_context(request, review: ServiceReview) -> dict:  # type: ignore[no-untyped-def]
     can_edit = review.is_editable_by(request.user)
+    covered = list(review.services.all())
     context = {
         "review": review,
         "can_edit": can_edit,
-        "pack": selectors.review_pack(review),
-        "services_covered": list(review.services.all()),
+        "pack": selectors.review_pack(review, covered),
+        "services_covered": covered,
         "attendees": list(review.attendees.all()),
         "it_attendees": list(review.it_attendees.all()),
         "history": history_entries(review, limit=10) if is_it_side(request.user) else [],

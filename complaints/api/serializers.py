@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from brm.roles import Role, leader_unit_id, role_of
+from complaints.follow_up import LINK_BY_PARAM, linkable
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -61,6 +62,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "resolution_rating",
             "rated_at",
             "follow_up_kind",
+            "follow_up_change",
+            "follow_up_demand",
+            "follow_up_action",
             "follow_up_reference",
             "follow_up_done_at",
             "follow_up_outcome",
@@ -128,9 +132,44 @@ class RatingSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
+class UnitWorkField(serializers.PrimaryKeyRelatedField):
+    """A record of the complaint's unit the caller may see. Any other id, of another unit or of
+    nothing, is the same "invalid pk" (400), so the answer never confirms that a record exists."""
+
+    def __init__(self, param: str, **kwargs):  # type: ignore[no-untyped-def]
+        self.link = LINK_BY_PARAM[param]
+        super().__init__(queryset=self.link.model.objects.all(), **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        request = self.context.get("request")
+        complaint = self.context.get("complaint")
+        if request is None or complaint is None:
+            return self.link.model.objects.none()
+        return linkable(self.link, complaint, request.user)
+
+
 class FollowUpSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=FollowUpKind.choices)
-    reference = serializers.CharField(max_length=200)
+    """One of `change_request`, `demand`, `action_item` (the kind follows from it, `reference`
+    is an optional note), or `kind` and `reference` for work outside this system."""
+
+    change_request = UnitWorkField("change_request", required=False, allow_null=True)
+    demand = UnitWorkField("demand", required=False, allow_null=True)
+    action_item = UnitWorkField(
+        "action_item", required=False, allow_null=True, help_text="A commitment (improvement)."
+    )
+    kind = serializers.ChoiceField(
+        choices=FollowUpKind.choices, required=False, help_text="Only for outside work."
+    )
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        linked = [param for param in LINK_BY_PARAM if attrs.get(param) is not None]
+        if len(linked) > 1:
+            raise serializers.ValidationError(
+                {param: ["Link one piece of work only."] for param in linked}
+            )
+        attrs["work"] = attrs[linked[0]] if linked else None
+        return attrs
 
 
 class FollowUpDoneSerializer(serializers.Serializer):

@@ -152,19 +152,28 @@ class ComplaintViewSet(
             raise _workflow_errors(exc) from exc
         return self._fresh(complaint.pk)
 
-    @extend_schema(request=FollowUpSerializer, responses={200: ComplaintSerializer, 409: None})
+    @extend_schema(
+        request=FollowUpSerializer,
+        responses={200: ComplaintSerializer, 400: None, 404: None, 409: None},
+    )
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request: Request, pk: str | None = None) -> Response:
-        """Link the change, demand or improvement the fix needs."""
+        """Link the change request, demand or commitment (of the complaint's unit) the fix needs,
+        or outside work by `kind` and `reference`. The complainant is told the outcome when the
+        linked record is finished."""
         complaint = self.get_object()
-        params = FollowUpSerializer(data=request.data)
+        params = FollowUpSerializer(
+            data=request.data, context={"request": request, "complaint": complaint}
+        )
         params.is_valid(raise_exception=True)
+        data = params.validated_data
         try:
             services.link_follow_up(
                 complaint,
                 actor=request.user,
-                kind=params.validated_data["kind"],
-                reference=params.validated_data["reference"],
+                work=data["work"],
+                kind=data.get("kind", ""),
+                reference=data.get("reference", ""),
             )
         except (workflow.InputError, workflow.TransitionError) as exc:
             raise _workflow_errors(exc) from exc

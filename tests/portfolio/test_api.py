@@ -184,3 +184,17 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
     # token lookup, role groups, count, page of services with annotations, consumers prefetch
     with django_assert_num_queries(5):
         assert client.get("/api/v1/services/").status_code == 200
+
+
+def test_it_filters_services_by_the_unit_that_consumes_them(as_user, brm, unit_a, unit_b):
+    ServiceFactory(name="Mine", consumers=[unit_a])
+    ServiceFactory(name="Theirs", consumers=[unit_b])
+    response = as_user(brm).get("/api/v1/services/", {"unit": unit_a.pk})
+    assert [s["name"] for s in response.json()["results"]] == ["Mine"]
+
+
+def test_it_refuses_a_leader_filtering_services_by_another_unit(as_user, leader, unit_a, unit_b):
+    ServiceFactory(name="Theirs", consumers=[unit_b])
+    response = as_user(leader).get("/api/v1/services/", {"unit": unit_b.pk})
+    assert response.status_code == 400
+    assert "unit" in response.json()

@@ -62,3 +62,20 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
     with django_assert_num_queries(6):
         response = client.get("/services/?page_size=100")
     assert response.content.decode().count('class="badge lifecycle') == 50
+
+
+def test_it_filters_the_catalogue_to_the_services_a_unit_consumes(client, brm, erp, unit_a, unit_b):
+    ServiceFactory(name="Fleet", consumers=[unit_b])
+    ServiceFactory(name="Email", consumers=[unit_a, unit_b])
+    client.force_login(brm)
+    rows = client.get(f"/services/?unit={unit_a.pk}").context["page"].object_list
+    assert {(s.name, s.consumer_count) for s in rows} == {("Email", 2), ("ERP", 1)}
+
+
+def test_it_does_not_let_a_leader_filter_by_another_units_id(client, leader, erp, unit_b):
+    ServiceFactory(name="Fleet", consumers=[unit_b])
+    client.force_login(leader)
+    response = client.get(f"/services/?unit={unit_b.pk}")
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == []
+    assert "Fleet" not in response.content.decode()

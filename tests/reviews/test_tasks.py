@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from reviews import services
+from reviews import notices, services
 from reviews.models import NoticeKind, ReviewNotice, ReviewSettings, ServiceReview
 from reviews.tasks import send_review_reminders
 from tests.reviews.conftest import NOW
@@ -30,8 +30,9 @@ def soon(unit_a, brm, cfo, other_brm):  # type: ignore[no-untyped-def]
 def test_it_sends_each_reminder_once_however_often_it_runs(soon):
     first = send_review_reminders()
     second = send_review_reminders()
-    assert first == {"reminders": 3, "overdue": 0, "failed": 0}
-    assert second == {"reminders": 0, "overdue": 0, "failed": 0}
+    nothing = {"reminders": 0, "overdue": 0, "unplanned": 0, "failed": 0, "released": 0}
+    assert first == {**nothing, "reminders": 3}
+    assert second == nothing
     assert sorted(m.to[0] for m in mail.outbox) == [
         "brm@example.org",
         "carla@example.org",
@@ -90,8 +91,14 @@ def test_it_tries_again_when_sending_failed(soon, monkeypatch):
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(services, "_send", broken)
-    assert send_review_reminders() == {"reminders": 0, "overdue": 0, "failed": 3}
+    monkeypatch.setattr(notices, "_send", broken)
+    assert send_review_reminders() == {
+        "reminders": 0,
+        "overdue": 0,
+        "unplanned": 0,
+        "failed": 3,
+        "released": 0,
+    }
     assert not ReviewNotice.objects.exists()
     monkeypatch.undo()
     assert send_review_reminders()["reminders"] == 3

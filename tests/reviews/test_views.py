@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 
 from reviews import services
-from reviews.models import ReviewStatus, ServiceReview
+from reviews.models import ReviewSettings, ReviewStatus, ServiceReview
 from stakeholders.models import ActionItem
 from tests.factories import ServiceFactory, ServiceMetricFactory, ServiceReviewFactory
 from tests.reviews.conftest import NOW
@@ -254,13 +256,123 @@ def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
     small = build(2)
     small.services.set(unit_a.services.all())
     client.get(f"/reviews/{small.pk}/")
-    # session, user, role groups, review with unit and BRMs, covered service ids (pack),
-    # pack services, pack aggregates, pack trend, covered services, attendees, IT attendees,
-    # history, unit for history labels, review settings, commitments, change requests, and
-    # the choices of the forms: IT people, stakeholders, services for a change
-    with django_assert_num_queries(19) as small_ctx:
+    # session, user, role groups, review with unit and BRMs, covered services (read once: the
+    # pack uses them too), pack aggregates, pack trend, attendees, IT attendees, history, unit
+    # for history labels, review settings, commitments, change requests, and the choices of
+    # the forms: IT people, stakeholders, services for a change
+    with django_assert_num_queries(17) as small_ctx:
         client.get(f"/reviews/{small.pk}/")
     big = build(10)
     big.services.set(unit_a.services.all())
     with django_assert_num_queries(len(small_ctx.captured_queries)):
         client.get(f"/reviews/{big.pk}/")
+
+
+# --- Overdue: one rule for the badge, the banner and the tab ----------------------------------
+
+
+def _slipped(unit, brm, hours_ago):  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW - timedelta(days=20), tick=False):
+        return services.plan_review(
+            unit, actor=brm, scheduled_at=NOW - timedelta(hours=hours_ago), location="Room 4"
+        )
+
+
+def test_it_shows_no_overdue_badge_within_the_grace_days(client, brm, unit_a):
+    _slipped(unit_a, brm, hours_ago=12)  # past its time, but the grace is one day
+    client.force_login(brm)
+    page = client.get("/reviews/?view=all").content.decode()
+    assert 'id="overdue-alert"' not in page
+    assert '<span class="badge text-bg-danger">Overdue</span>' not in page
+    assert len(_csv(client.get("/reviews/export.csv?view=overdue"))) == 1  # the header only
+
+
+def test_it_agrees_on_overdue_in_the_badge_the_banner_and_the_tab(client, brm, unit_a):
+    _slipped(unit_a, brm, hours_ago=50)
+    settings_ = ReviewSettings.get()
+    settings_.overdue_grace_days = 3
+    settings_.save()
+    client.force_login(brm)
+    page = client.get("/reviews/?view=all").content.decode()
+    assert 'id="overdue-alert"' not in page
+    assert '<span class="badge text-bg-danger">Overdue</span>' not in page
+    assert "No reviews here" in client.get("/reviews/?view=overdue").content.decode()
+    settings_.overdue_grace_days = 2
+    settings_.save()
+    page = client.get("/reviews/?view=all").content.decode()
+    assert "1 review overdue" in page
+    assert page.count('<span class="badge text-bg-danger">Overdue</span>') == 1
+    page = client.get("/reviews/?view=overdue").content.decode()
+    assert page.count('<span class="badge text-bg-danger">Overdue</span>') == 1
+
+
+# --- CSV export -------------------------------------------------------------------------------
+
+
+def _csv(response):  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode().lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_it_exports_the_reviews_as_csv_with_the_lists_filters(client, brm, unit_a, email_service):
+    services.plan_review(unit_a, actor=brm, scheduled_at=NOW + timedelta(days=3))
+    _slipped(unit_a, brm, hours_ago=50)
+    client.force_login(brm)
+    rows = _csv(client.get("/reviews/export.csv?view=all"))
+    assert rows[0][:6] == [
+        "Id",
+        "When",
+        "Business unit",
+        "Relationship manager",
+        "Status",
+        "Overdue",
+    ]
+    assert len(rows) == 3
+    assert [r[5] for r in rows[1:]] == ["no", "yes"]  # newest first, as on the page
+    assert rows[1][6] == "Email"
+    rows = _csv(client.get("/reviews/export.csv?view=overdue"))
+    assert len(rows) == 2 and rows[1][2] == "Finance"
+
+
+def test_it_neutralises_formulas_in_the_csv(client, brm, unit_a):
+    review = services.plan_review(unit_a, actor=brm, scheduled_at=NOW + timedelta(days=3))
+    ServiceReview.objects.filter(pk=review.pk).update(location='=HYPERLINK("http://x")')
+    client.force_login(brm)
+    rows = _csv(client.get("/reviews/export.csv"))
+    assert rows[1][9] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(("persona", "rows"), [("leader", 1), ("leader_b", 0), ("executive", 1)])
+def test_it_scopes_the_csv_to_what_the_user_may_see(client, request, review, persona, rows):
+    client.force_login(request.getfixturevalue(persona))
+    assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 1 + rows
+
+
+def test_it_refuses_a_csv_filter_by_another_units_id(client, leader_b, review, unit_a):
+    client.force_login(leader_b)
+    assert client.get(f"/reviews/export.csv?unit={unit_a.pk}").status_code == 400
+
+
+def test_it_links_the_csv_with_the_current_filters(client, brm, review):
+    client.force_login(brm)
+    page = client.get("/reviews/?view=all&search=fin").content.decode()
+    assert 'href="/reviews/export.csv?view=all&amp;search=fin"' in page
+    fragment = client.get("/reviews/?view=held", headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-swap-oob="true"' in fragment and "export.csv?view=held" in fragment
+
+
+def test_it_exports_in_a_fixed_number_of_queries(
+    client, brm, unit_a, email_service, django_assert_num_queries
+):
+    client.force_login(brm)
+    _csv(client.get("/reviews/export.csv"))  # creates the settings row
+    # session, user, review settings, role groups, the reviews (server-side cursor), their
+    # services (one prefetch per chunk of 500)
+    _reviews(unit_a, 5)
+    with django_assert_num_queries(6):
+        assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 6
+    _reviews(unit_a, 45)
+    with django_assert_num_queries(6):
+        assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 51

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from reviews.services import send_review_notices
+from reviews.notices import send_review_notices
 
 
 class Command(BaseCommand):
-    help = "Send due review reminders and overdue notices; anything already sent is skipped."
+    help = (
+        "Send due review reminders, overdue notices and review-due-none-planned notices; "
+        "anything already sent is skipped."
+    )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         run = send_review_notices()
@@ -16,10 +19,15 @@ class Command(BaseCommand):
             self.stdout.write(f"reminder  review {review_id} -> {email}")
         for review_id, email in run.overdue:
             self.stdout.write(f"overdue   review {review_id} -> {email}")
-        for review_id, email in run.failed:
-            self.stderr.write(f"FAILED    review {review_id} -> {email}")
+        for unit_id, email in run.unplanned:
+            self.stdout.write(f"unplanned unit {unit_id} -> {email}")
+        for what, email in run.failed:
+            self.stderr.write(f"FAILED    {what} -> {email}")
+        if run.released:
+            self.stdout.write(f"{run.released} stale claim(s) released and retried.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(run.reminders)} reminder(s), {len(run.overdue)} overdue notice(s) sent."
+                f"{len(run.reminders)} reminder(s), {len(run.overdue)} overdue notice(s), "
+                f"{len(run.unplanned)} review-due-none-planned notice(s) sent."
             )
         )

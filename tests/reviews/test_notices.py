@@ -1,0 +1,172 @@
+"""Stale claims of the reminder job, and the "review due, none planned" notice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import IntegrityError
+
+from reviews import notices, services
+from reviews.models import NoticeKind, ReviewNotice, UnplannedReviewNotice
+from reviews.tasks import send_review_reminders
+from stakeholders.models import BusinessUnit
+from tests.factories import UserFactory
+from tests.reviews.conftest import NOW
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+@pytest.fixture
+def soon(unit_a, brm, cfo):  # type: ignore[no-untyped-def]
+    return services.plan_review(
+        unit_a, actor=brm, scheduled_at=NOW + timedelta(days=2), attendees=[cfo], it_attendees=[brm]
+    )
+
+
+def _claim_at(when, review, recipient):  # type: ignore[no-untyped-def]
+    """A claim a worker took at `when` and then died before sending (no `sent_at`)."""
+    with time_machine.travel(when, tick=False):
+        return ReviewNotice.objects.create(
+            review=review, recipient=recipient, kind=NoticeKind.REMINDER
+        )
+
+
+@pytest.fixture
+def due_unit(unit_a, brm):  # type: ignore[no-untyped-def]
+    """Finance, reviewed every 90 days, created 100 days ago and never reviewed: due 10 days
+    ago, nothing planned. Its deputy hears about it too."""
+    deputy = UserFactory(username="deputy", email="deputy@example.org")
+    BusinessUnit.objects.filter(pk=unit_a.pk).update(
+        created_at=NOW - timedelta(days=100), review_cadence_days=90, deputy=deputy
+    )
+    unit_a.refresh_from_db()
+    return unit_a
+
+
+# --- Stale claims -----------------------------------------------------------------------------
+
+
+def test_it_sends_a_notice_whose_worker_died_after_claiming_it(soon):
+    _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
+    result = send_review_reminders()
+    assert result["released"] == 1
+    assert result["reminders"] == 2  # Bianca, and Carla's released claim
+    assert sorted(m.to[0] for m in mail.outbox) == ["brm@example.org", "carla@example.org"]
+    assert ReviewNotice.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_it_releases_a_stale_claim_once_however_often_it_runs(soon):
+    _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
+    send_review_reminders()
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert send_review_reminders() == {
+            "reminders": 0,
+            "overdue": 0,
+            "unplanned": 0,
+            "failed": 0,
+            "released": 0,
+        }
+    assert [m.to[0] for m in mail.outbox].count("carla@example.org") == 1
+
+
+def test_it_leaves_a_claim_alone_while_its_worker_may_still_be_sending(soon):
+    _claim_at(NOW - timedelta(minutes=5), soon, "carla@example.org")
+    result = send_review_reminders()
+    assert result["released"] == 0
+    assert [m.to[0] for m in mail.outbox] == ["brm@example.org"]
+    later = NOW - timedelta(minutes=5) + notices.STALE_CLAIM_AFTER + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert send_review_reminders()["released"] == 1
+    assert [m.to[0] for m in mail.outbox] == ["brm@example.org", "carla@example.org"]
+
+
+def test_it_never_releases_a_notice_that_was_sent(soon):
+    send_review_reminders()
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert notices.release_stale_claims() == 0
+    assert ReviewNotice.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_it_does_not_send_a_released_claim_for_a_review_no_longer_due(soon, brm):
+    _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
+    services.cancel_review(soon, actor=brm)
+    result = send_review_reminders()
+    assert (result["released"], result["reminders"]) == (1, 0)
+    assert not mail.outbox
+
+
+# --- Review due, none planned -----------------------------------------------------------------
+
+
+def test_it_tells_the_brm_and_deputy_once_that_a_review_is_due_and_none_planned(due_unit):
+    first = send_review_reminders()
+    second = send_review_reminders()
+    assert (first["unplanned"], second["unplanned"]) == (2, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == ["brm@example.org", "deputy@example.org"]
+    message = mail.outbox[0]
+    assert "Finance" in message.subject and "none is planned" in message.subject
+    assert f"/reviews/new/?unit={due_unit.pk}" in message.body
+    assert message.alternatives[0].mimetype == "text/html"
+    assert set(UnplannedReviewNotice.objects.values_list("due_on", flat=True)) == {
+        (NOW - timedelta(days=10)).date()
+    }
+
+
+def test_it_does_not_tell_anyone_once_a_review_is_planned(due_unit, brm):
+    services.plan_review(due_unit, actor=brm, scheduled_at=NOW + timedelta(days=20))
+    assert send_review_reminders()["unplanned"] == 0
+    assert not UnplannedReviewNotice.objects.exists()
+
+
+def test_it_does_not_tell_anyone_before_the_review_is_due(due_unit):
+    with time_machine.travel(NOW - timedelta(days=11), tick=False):
+        assert send_review_reminders()["unplanned"] == 0
+
+
+def test_it_tells_again_when_the_next_due_date_passes_with_nothing_planned(due_unit, brm):
+    send_review_reminders()
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        review = services.plan_review(due_unit, actor=brm, scheduled_at=NOW + timedelta(hours=1))
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        _, following = services.hold_review(review, actor=brm)
+        services.cancel_review(following, actor=brm)
+    with time_machine.travel(NOW + timedelta(days=95), tick=False):
+        assert send_review_reminders()["unplanned"] == 2
+    assert UnplannedReviewNotice.objects.count() == 4
+    assert len(mail.outbox) == 4
+
+
+def test_it_retries_a_failed_unplanned_notice(due_unit, monkeypatch):
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notices, "_send_unplanned", broken)
+    result = send_review_reminders()
+    assert (result["unplanned"], result["failed"]) == (0, 2)
+    assert not UnplannedReviewNotice.objects.exists()
+    monkeypatch.undo()
+    assert send_review_reminders()["unplanned"] == 2
+
+
+def test_it_releases_a_stale_unplanned_claim(due_unit):
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        UnplannedReviewNotice.objects.create(
+            unit=due_unit, due_on=(NOW - timedelta(days=10)).date(), recipient="brm@example.org"
+        )
+    result = send_review_reminders()
+    assert (result["released"], result["unplanned"]) == (1, 2)
+
+
+def test_it_keeps_one_unplanned_notice_per_unit_due_date_and_person(due_unit):
+    day = (NOW - timedelta(days=10)).date()
+    UnplannedReviewNotice.objects.create(unit=due_unit, due_on=day, recipient="brm@example.org")
+    with pytest.raises(IntegrityError):
+        UnplannedReviewNotice.objects.create(unit=due_unit, due_on=day, recipient="brm@example.org")
+
+
+def test_it_skips_inactive_units(due_unit):
+    BusinessUnit.objects.filter(pk=due_unit.pk).update(active=False)
+    assert send_review_reminders()["unplanned"] == 0
