@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -171,9 +172,12 @@ def review_calendar(request):  # type: ignore[no-untyped-def]
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_create(request):  # type: ignore[no-untyped-def]
-    unit = get_object_or_404(
-        BusinessUnit.objects.visible_to(request.user), pk=request.GET.get("unit") or 0
-    )
+    unit_id = request.GET.get("unit", "")
+    if not unit_id.isdigit():
+        # Reviews are planned from a unit; without one, send the user to pick it.
+        messages.info(request, "Pick the business unit to plan a review for.")
+        return redirect(reverse("reviews:review_list") + "#unit-schedule")
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=int(unit_id))
     _editable_or_403(unit, request.user)
     if request.method == "POST":
         form = ReviewForm(request.POST, unit=unit)

@@ -63,7 +63,8 @@ def campaign_list(request):  # type: ignore[no-untyped-def]
     kind = request.GET.get("kind", "")
     if kind in CampaignKind.values:
         qs = qs.filter(kind=kind)
-    search = request.GET.get("search", "").strip()
+    # NUL bytes are never valid in text and PostgreSQL refuses them; treat them as absent.
+    search = request.GET.get("search", "").replace("\x00", "").strip()[:200]
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(template__name__icontains=search))
     context = {

@@ -108,6 +108,14 @@ class InteractionFilterSet(SearchFilterSet):
         fields = ["unit", "kind", "sentiment"]
 
 
+def _visible_reviews(request):  # type: ignore[no-untyped-def]
+    from reviews.models import ServiceReview
+
+    if request is None:
+        return ServiceReview.objects.none()
+    return ServiceReview.objects.visible_to(request.user)
+
+
 class ActionItemFilterSet(SearchFilterSet):
     search_fields = ("title", "description")
     unit = filters.ModelChoiceFilter(queryset=_visible_units)
@@ -115,6 +123,8 @@ class ActionItemFilterSet(SearchFilterSet):
     # Scoped like `unit`: another unit's id must answer as an unknown id does, confirming nothing.
     owner_stakeholder = filters.ModelChoiceFilter(queryset=_visible_stakeholders)
     interaction = filters.ModelChoiceFilter(queryset=_visible_interactions)
+    review = filters.ModelChoiceFilter(queryset=_visible_reviews, label="Service review")
+    improvement_plan = filters.NumberFilter(field_name="improvement_plan_id")
     owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
     overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
     mine = filters.BooleanFilter(method="filter_mine", label="Only mine")

@@ -15,6 +15,13 @@ ASSET_URL = re.compile(r"<(?:script|link|img)\b[^>]*?\b(?:src|href)=[\"']([^\"']
 
 
 @pytest.fixture
+def client(client, integration):  # type: ignore[no-untyped-def]
+    """The docs are for people with an account: every test here reads them logged in."""
+    client.force_login(integration)
+    return client
+
+
+@pytest.fixture
 def schema(client, db):  # type: ignore[no-untyped-def]
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
@@ -34,11 +41,23 @@ def test_it_serves_a_valid_openapi_3_document(schema) -> None:  # type: ignore[n
     validate_schema(schema)  # raises on anything the OpenAPI 3 JSON schema rejects
 
 
-def test_it_serves_the_schema_without_credentials(client, db) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/api/schema/")
+def test_it_serves_the_schema_to_a_bearer_token(as_user, integration) -> None:  # type: ignore[no-untyped-def]
+    response = as_user(integration).get("/api/schema/")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+
+
+def test_it_refuses_the_schema_without_credentials(api, db) -> None:  # type: ignore[no-untyped-def]
+    assert api.get("/api/schema/").status_code == 401
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_it_sends_anonymous_visitors_of_the_docs_to_log_in(page: str, db) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    response = Client().get(page)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 @pytest.mark.parametrize(

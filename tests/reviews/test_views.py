@@ -376,3 +376,10 @@ def test_it_exports_in_a_fixed_number_of_queries(
     _reviews(unit_a, 45)
     with django_assert_num_queries(6):
         assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 51
+
+
+def test_it_sends_a_plan_request_without_a_valid_unit_to_the_schedule(client, brm):  # type: ignore[no-untyped-def]
+    client.force_login(brm)
+    for query in ("", "?unit=abc", "?unit=-1"):
+        response = client.get(f"/reviews/new/{query}")
+        assert response.status_code == 302 and response.url.endswith("#unit-schedule")

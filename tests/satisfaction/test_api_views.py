@@ -163,3 +163,8 @@ def test_it_lists_campaigns_with_an_empty_state(client, brm):
     client.force_login(brm)
     page = client.get("/surveys/").content.decode()
     assert "No surveys here" in page
+
+
+def test_it_ignores_nul_bytes_in_the_campaign_search(client, brm):  # type: ignore[no-untyped-def]
+    client.force_login(brm)
+    assert client.get("/surveys/?search=%00").status_code == 200

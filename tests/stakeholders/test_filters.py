@@ -208,3 +208,23 @@ def test_a_leader_cannot_filter_commitments_by_another_unit(leader, unit_b, item
 
 def test_a_leader_sees_only_their_units_commitments(leader, items):  # type: ignore[no-untyped-def]
     assert _titles(_items({}, leader)) == {"Late roadmap", "Due today", "Key users named"}
+
+
+def test_it_filters_commitments_by_review_scoped_to_the_caller(rf, leader, unit_a, unit_b):  # type: ignore[no-untyped-def]
+    from stakeholders.filters import ActionItemFilterSet
+    from stakeholders.models import ActionItem
+    from tests.factories import ActionItemFactory, ServiceReviewFactory
+
+    mine, theirs = ServiceReviewFactory(unit=unit_a), ServiceReviewFactory(unit=unit_b)
+    promised = ActionItemFactory(unit=unit_a, review=mine)
+    ActionItemFactory(unit=unit_a)
+    request = rf.get("/")
+    request.user = leader
+    own = ActionItemFilterSet(
+        {"review": mine.pk}, queryset=ActionItem.objects.all(), request=request
+    )
+    assert list(own.qs) == [promised]
+    other = ActionItemFilterSet(
+        {"review": theirs.pk}, queryset=ActionItem.objects.all(), request=request
+    )
+    assert not other.is_valid()  # another unit's review is an unknown id
