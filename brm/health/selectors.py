@@ -67,6 +67,10 @@ class Attention:
     urgency: float
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
     """What the BRM should do next, read from the facts stored with the snapshot (no query)."""
     data = {row["key"]: row.get("data") or {} for row in snapshot.components}
@@ -78,7 +82,7 @@ def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
         actions.append(
             {
                 "kind": "review",
-                "text": f"Service review {late} days overdue: hold it",
+                "text": f"Service review {_count(late, 'day')} overdue: hold it",
                 "url": f"/reviews/?unit={unit_id}",
             }
         )
@@ -87,7 +91,7 @@ def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
         actions.append(
             {
                 "kind": "complaint",
-                "text": f"{complaints['overdue']} complaint(s) past their deadline",
+                "text": f"{_count(complaints['overdue'], 'complaint')} past the deadline",
                 "url": f"/complaints/?unit={unit_id}&overdue=true",
             }
         )
@@ -96,16 +100,17 @@ def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
         actions.append(
             {
                 "kind": "promise",
-                "text": f"{commitments['still_open']} promise(s) overdue",
+                "text": f"{_count(commitments['still_open'], 'promise')} overdue",
                 "url": f"/commitments/?unit={unit_id}&overdue=true&mine=false",
             }
         )
     for person in engagement.get("neglected", [])[:2]:
-        since = f"{person['days']} days" if person.get("days") is not None else "ever"
+        days = person.get("days")
+        since = f"not met for {_count(days, 'day')}" if days is not None else "never met"
         actions.append(
             {
                 "kind": "contact",
-                "text": f"Meet {person['name']} (not met for {since})",
+                "text": f"Meet {person['name']} ({since})",
                 "url": f"/stakeholders/{person['id']}/",
             }
         )

@@ -27,7 +27,7 @@
         type: "line",
         data: { labels: rows.map(function (r) { return r.d; }),
           datasets: [line("Score", "s", "#0d6efd"), line("How the business feels", "p", BAND.red, [6, 3]), line("Delivery (SLAs)", "dl", BAND.green, [2, 2])] },
-        options: { scales: { y: { min: 0, max: 100 } } }
+        options: { maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } }
       };
     },
     "complaint-ageing": function (canvas, rows) {
