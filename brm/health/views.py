@@ -47,7 +47,9 @@ def dashboard(request):  # type: ignore[no-untyped-def]
         "brms": get_user_model()
         .objects.filter(groups__name=GROUP_NAMES[Role.BRM], is_active=True)
         .order_by("first_name", "username"),
-        "plans": selectors.active_plans(),
+        # The plans needing most help first; a long tail is one click away on each unit.
+        "plans": list(selectors.active_plans().order_by("-overdue", "unit__name")[:10]),
+        "plans_total": selectors.active_plans().count(),
         "can_recompute": may_write(request.user) or role_of(request.user) == Role.EXECUTIVE,
     }
     template = "brm/dashboard.html"
