@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.models import TimeStampedModel
+from brm.models.base import SingletonSettings
 from brm.roles import Role, leader_unit_id, reads_all_units, role_of
 from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
 
@@ -51,7 +52,7 @@ DEFAULT_RESOLVE_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 8}
 HEAD_OF_BRM_GROUP = "Head of BRM"
 
 
-class ComplaintSettings(models.Model):
+class ComplaintSettings(SingletonSettings):
     """Targets and escalation steps an administrator tunes; one row, created with defaults."""
 
     ack_hours_low = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["low"])
@@ -83,7 +84,6 @@ class ComplaintSettings(models.Model):
         related_name="+",
         help_text=f"Level-2 escalations go here; if empty, to the '{HEAD_OF_BRM_GROUP}' group.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "complaint settings"
@@ -91,11 +91,6 @@ class ComplaintSettings(models.Model):
 
     def __str__(self) -> str:
         return "Complaint targets and escalation"
-
-    @classmethod
-    def get(cls) -> ComplaintSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
     def ack_hours(self, severity: str) -> int:
         return int(getattr(self, f"ack_hours_{severity}"))

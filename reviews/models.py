@@ -14,13 +14,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from brm.models import TimeStampedModel
+from brm.models.base import SingletonSettings
 from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
 
 if TYPE_CHECKING:
     from stakeholders.models import BusinessUnit as Unit
 
 
-class ReviewSettings(models.Model):
+class ReviewSettings(SingletonSettings):
     """Reminder timing an administrator tunes in the admin; one row, created with defaults."""
 
     reminder_days_ahead = models.PositiveSmallIntegerField(
@@ -33,7 +34,6 @@ class ReviewSettings(models.Model):
         validators=[MaxValueValidator(60)],
         help_text="A planned review not marked held this many days after its time is overdue.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "review settings"
@@ -41,11 +41,6 @@ class ReviewSettings(models.Model):
 
     def __str__(self) -> str:
         return "Review reminder settings"
-
-    @classmethod
-    def get(cls) -> ReviewSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class ReviewStatus(models.TextChoices):
