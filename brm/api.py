@@ -8,6 +8,8 @@ from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from brm.errors import ForbiddenAction, InputError, StateConflict
+
 router = routers.DefaultRouter()
 
 
@@ -20,8 +22,15 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):  # type: ignore[no-untyped-def]
-    """DRF's shape, plus model validation errors as 400 and protected deletes as 409."""
-    if isinstance(exc, DjangoValidationError):
+    """DRF's shape, plus the business-rule errors every app raises (brm/errors.py), model
+    validation errors as 400 and protected deletes as 409, so viewsets need not catch them."""
+    if isinstance(exc, InputError):
+        exc = exceptions.ValidationError({exc.field: [exc.message]})
+    elif isinstance(exc, ForbiddenAction):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, StateConflict):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, ProtectedError):

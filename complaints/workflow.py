@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from brm.errors import InputError, StateConflict
 from brm.outbox import queue_after_commit
 from brm.roles import Role, role_of
 from complaints.models import (
@@ -38,17 +39,8 @@ class Party(StrEnum):
     NONE = "none"
 
 
-class TransitionError(Exception):
-    """A transition not allowed from the current state or for this actor (API: 409)."""
-
-
-class InputError(ValueError):
-    """A bad field value (API: 400), e.g. an empty comment or a rating outside 1-5."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+# A transition not allowed now or for this actor (409), a bad field value (400): the shared errors.
+TransitionError = StateConflict
 
 
 @dataclass(frozen=True)

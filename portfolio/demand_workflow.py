@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from brm.errors import ForbiddenAction, InputError, StateConflict
 from brm.roles import Role, leader_unit_id, role_of
 from portfolio.demand_models import Demand, DemandStatus, DemandStatusChange
 
@@ -32,21 +33,9 @@ class Party(StrEnum):
     NONE = "none"
 
 
-class TransitionError(Exception):
-    """Not allowed from the current state or for this actor (API: 409)."""
-
-
-class ForbiddenTransition(TransitionError):
-    """The actor's role may not make this change at all (API and pages: 403)."""
-
-
-class InputError(ValueError):
-    """A bad field value (API: 400)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+# Not allowed now (409), never for this role (403), a bad field value (400): the shared errors.
+TransitionError = StateConflict
+ForbiddenTransition = ForbiddenAction
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from brm.errors import StateConflict
 from brm.outbox import queue_after_commit
 from stakeholders.models import (
     ActionItem,
@@ -23,10 +24,6 @@ from stakeholders.models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-class StateConflict(Exception):
-    """The record is not in a state that allows this change (the API answers 409)."""
 
 
 @dataclass

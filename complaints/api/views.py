@@ -5,11 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.api import Conflict
 from brm.roles import Role, role_of
 from complaints import selectors, services, workflow
 from complaints.api.serializers import (
@@ -35,12 +34,6 @@ class AnyRole(permissions.BasePermission):
     def has_permission(self, request: Request, view) -> bool:  # type: ignore[no-untyped-def]
         user = request.user
         return bool(user and user.is_authenticated and role_of(user) != Role.NONE)
-
-
-def _workflow_errors(exc: Exception) -> Exception:
-    if isinstance(exc, workflow.InputError):
-        return ValidationError({exc.field: [exc.message]})
-    return Conflict(str(exc))
 
 
 class ComplaintViewSet(
@@ -70,20 +63,17 @@ class ComplaintViewSet(
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         data = serializer.validated_data
-        try:
-            serializer.instance = services.file_complaint(
-                services.ComplaintInput(
-                    unit=data["unit"],
-                    title=data["title"],
-                    description=data["description"],
-                    severity=data["severity"],
-                    service=data.get("service"),
-                    remedy_requested=data.get("remedy_requested", ""),
-                ),
-                actor=self.request.user,
-            )
-        except workflow.InputError as exc:
-            raise _workflow_errors(exc) from exc
+        serializer.instance = services.file_complaint(
+            services.ComplaintInput(
+                unit=data["unit"],
+                title=data["title"],
+                description=data["description"],
+                severity=data["severity"],
+                service=data.get("service"),
+                remedy_requested=data.get("remedy_requested", ""),
+            ),
+            actor=self.request.user,
+        )
 
     def _fresh(self, pk: int) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
@@ -98,15 +88,12 @@ class ComplaintViewSet(
         complaint = self.get_object()
         params = TransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            workflow.transition_complaint(
-                complaint,
-                params.validated_data["to"],
-                actor=request.user,
-                comment=params.validated_data["comment"],
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _workflow_errors(exc) from exc
+        workflow.transition_complaint(
+            complaint,
+            params.validated_data["to"],
+            actor=request.user,
+            comment=params.validated_data["comment"],
+        )
         return self._fresh(complaint.pk)
 
     @extend_schema(responses=ComplaintEventSerializer(many=True))
@@ -128,9 +115,8 @@ class ComplaintViewSet(
             event = services.add_comment(
                 complaint, actor=request.user, comment=params.validated_data["comment"]
             )
-        except workflow.InputError as exc:
-            raise _workflow_errors(exc) from exc
         except workflow.TransitionError as exc:
+            # Commenting is refused only to people with no standing on the complaint.
             raise PermissionDenied(str(exc)) from exc
         return Response(ComplaintEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
@@ -141,15 +127,12 @@ class ComplaintViewSet(
         complaint = self.get_object()
         params = RatingSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            services.rate_resolution(
-                complaint,
-                params.validated_data["rating"],
-                actor=request.user,
-                comment=params.validated_data.get("comment", ""),
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _workflow_errors(exc) from exc
+        services.rate_resolution(
+            complaint,
+            params.validated_data["rating"],
+            actor=request.user,
+            comment=params.validated_data.get("comment", ""),
+        )
         return self._fresh(complaint.pk)
 
     @extend_schema(
@@ -167,16 +150,13 @@ class ComplaintViewSet(
         )
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        try:
-            services.link_follow_up(
-                complaint,
-                actor=request.user,
-                work=data["work"],
-                kind=data.get("kind", ""),
-                reference=data.get("reference", ""),
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _workflow_errors(exc) from exc
+        services.link_follow_up(
+            complaint,
+            actor=request.user,
+            work=data["work"],
+            kind=data.get("kind", ""),
+            reference=data.get("reference", ""),
+        )
         return self._fresh(complaint.pk)
 
     @extend_schema(request=FollowUpDoneSerializer, responses={200: ComplaintSerializer})
@@ -186,12 +166,9 @@ class ComplaintViewSet(
         complaint = self.get_object()
         params = FollowUpDoneSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            services.complete_follow_up(
-                complaint, actor=request.user, outcome=params.validated_data["outcome"]
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _workflow_errors(exc) from exc
+        services.complete_follow_up(
+            complaint, actor=request.user, outcome=params.validated_data["outcome"]
+        )
         return self._fresh(complaint.pk)
 
 
@@ -212,14 +189,11 @@ class FeedbackViewSet(
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         data = serializer.validated_data
-        try:
-            serializer.instance = services.leave_feedback(
-                actor=self.request.user,
-                kind=data["kind"],
-                message=data["message"],
-                about_person=data.get("about_person"),
-                about_team=data.get("about_team", ""),
-                unit=data.get("unit"),
-            )
-        except workflow.InputError as exc:
-            raise _workflow_errors(exc) from exc
+        serializer.instance = services.leave_feedback(
+            actor=self.request.user,
+            kind=data["kind"],
+            message=data["message"],
+            about_person=data.get("about_person"),
+            about_team=data.get("about_team", ""),
+            unit=data.get("unit"),
+        )

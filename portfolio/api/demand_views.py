@@ -14,7 +14,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.api import Conflict
 from brm.roles import Role, role_of, writes_all_units
 from portfolio import demand_selectors as selectors
 from portfolio import demand_services as services
@@ -54,14 +53,6 @@ class ObjectiveAccess(AnyRole):
             return True
         self.message = "Only administrators change strategic objectives."
         return writes_all_units(request.user)
-
-
-def _api_error(exc: Exception) -> Exception:
-    if isinstance(exc, workflow.InputError):
-        return ValidationError({exc.field: [exc.message]})
-    if isinstance(exc, workflow.ForbiddenTransition):
-        return PermissionDenied(str(exc))
-    return Conflict(str(exc))
 
 
 class StrategicObjectiveViewSet(viewsets.ModelViewSet):
@@ -108,20 +99,17 @@ class DemandViewSet(
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         data = serializer.validated_data
-        try:
-            demand = services.submit_demand(
-                services.DemandInput(
-                    title=data["title"],
-                    problem=data["problem"],
-                    outcome=data["outcome"],
-                    urgency=data["urgency"],
-                    unit=data.get("unit"),
-                    sponsor=data.get("sponsor"),
-                ),
-                actor=self.request.user,
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        demand = services.submit_demand(
+            services.DemandInput(
+                title=data["title"],
+                problem=data["problem"],
+                outcome=data["outcome"],
+                urgency=data["urgency"],
+                unit=data.get("unit"),
+                sponsor=data.get("sponsor"),
+            ),
+            actor=self.request.user,
+        )
         serializer.instance = self.get_queryset().get(pk=demand.pk)
 
     def update(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
@@ -134,26 +122,21 @@ class DemandViewSet(
             return data[name] if name in data else getattr(demand, name)
 
         extra = {k: data[k] for k in ("title", "problem", "outcome") if k in data}
-        try:
-            services.update_business_case(
-                demand,
-                services.BusinessCase(
-                    benefit_kind=pick("benefit_kind"),  # type: ignore[arg-type]
-                    expected_benefit=pick("expected_benefit"),
-                    estimated_cost=pick("estimated_cost"),
-                    alignment=pick("alignment"),
-                    risk=pick("risk"),
-                    effort=pick("effort"),
-                    objective_ids=[o.pk for o in data["objectives"]]
-                    if "objectives" in data
-                    else None,
-                    sponsor=data.get("sponsor"),
-                    extra=extra,
-                ),
-                actor=request.user,
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        services.update_business_case(
+            demand,
+            services.BusinessCase(
+                benefit_kind=pick("benefit_kind"),  # type: ignore[arg-type]
+                expected_benefit=pick("expected_benefit"),
+                estimated_cost=pick("estimated_cost"),
+                alignment=pick("alignment"),
+                risk=pick("risk"),
+                effort=pick("effort"),
+                objective_ids=[o.pk for o in data["objectives"]] if "objectives" in data else None,
+                sponsor=data.get("sponsor"),
+                extra=extra,
+            ),
+            actor=request.user,
+        )
         return self._fresh(demand.pk)
 
     @extend_schema(
@@ -166,15 +149,12 @@ class DemandViewSet(
         demand = self.get_object()
         params = DemandTransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            workflow.transition_demand(
-                demand,
-                params.validated_data["to"],
-                actor=request.user,
-                reason=params.validated_data.get("reason", ""),
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        workflow.transition_demand(
+            demand,
+            params.validated_data["to"],
+            actor=request.user,
+            reason=params.validated_data.get("reason", ""),
+        )
         return self._fresh(demand.pk)
 
     @extend_schema(
@@ -187,15 +167,12 @@ class DemandViewSet(
         demand = self.get_object()
         params = RankOverrideSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            services.override_rank(
-                demand,
-                params.validated_data["rank"],
-                actor=request.user,
-                reason=params.validated_data["reason"],
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        services.override_rank(
+            demand,
+            params.validated_data["rank"],
+            actor=request.user,
+            reason=params.validated_data["reason"],
+        )
         return self._fresh(demand.pk)
 
 
@@ -229,18 +206,15 @@ class BenefitRecordViewSet(
                 return data.get(name)
             return getattr(instance, name)
 
-        try:
-            return services.record_benefit(
-                demand,
-                actor=self.request.user,
-                period_start=instance.period_start if instance else data["period_start"],
-                period_end=pick("period_end"),  # type: ignore[arg-type]
-                planned=pick("planned_amount"),
-                realised=pick("realised_amount"),
-                note=pick("note") or "",  # type: ignore[arg-type]
-            )
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        return services.record_benefit(
+            demand,
+            actor=self.request.user,
+            period_start=instance.period_start if instance else data["period_start"],
+            period_end=pick("period_end"),  # type: ignore[arg-type]
+            planned=pick("planned_amount"),
+            realised=pick("realised_amount"),
+            note=pick("note") or "",  # type: ignore[arg-type]
+        )
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         data = serializer.validated_data
@@ -261,10 +235,7 @@ class BenefitRecordViewSet(
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         """The sponsor confirms this realised figure (business-confirmed, not an IT estimate)."""
         record = self.get_object()
-        try:
-            services.confirm_benefits(record.demand, [record.pk], actor=request.user)
-        except (workflow.InputError, workflow.TransitionError) as exc:
-            raise _api_error(exc) from exc
+        services.confirm_benefits(record.demand, [record.pk], actor=request.user)
         record.refresh_from_db()
         return Response(self.get_serializer(record).data)
 

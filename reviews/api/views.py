@@ -11,7 +11,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.api import Conflict
 from reviews import selectors, services
 from reviews.api.serializers import (
     ChangeRequestSerializer,
@@ -61,17 +60,14 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):  # type: ignore[no-untyped-def]
         data = dict(serializer.validated_data)
         data.pop("unit", None)
-        try:
-            serializer.instance = services.update_review(
-                serializer.instance,
-                actor=self.request.user,
-                fields={k: v for k, v in data.items() if k in REVIEW_SCALARS},
-                services=data.get("services"),
-                attendees=data.get("attendees"),
-                it_attendees=data.get("it_attendees"),
-            )
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        serializer.instance = services.update_review(
+            serializer.instance,
+            actor=self.request.user,
+            fields={k: v for k, v in data.items() if k in REVIEW_SCALARS},
+            services=data.get("services"),
+            attendees=data.get("attendees"),
+            it_attendees=data.get("it_attendees"),
+        )
 
     def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
         raise PermissionDenied("Reviews are cancelled, not deleted: POST to cancel/.")
@@ -83,20 +79,14 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
         review = self.get_object()
         params = HoldSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            review, _ = services.hold_review(review, actor=request.user, **params.validated_data)
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        review, _ = services.hold_review(review, actor=request.user, **params.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
 
     @extend_schema(request=None, responses=ServiceReviewSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         review = self.get_object()
-        try:
-            services.cancel_review(review, actor=request.user)
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        services.cancel_review(review, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
 
     @extend_schema(
@@ -128,12 +118,7 @@ class ChangeRequestViewSet(viewsets.ModelViewSet):
         review = data.pop("review")
         if not review.is_editable_by(self.request.user):
             raise PermissionDenied("You may read this review but not change it.")
-        try:
-            serializer.instance = services.raise_change_request(
-                review, actor=self.request.user, **data
-            )
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        serializer.instance = services.raise_change_request(review, actor=self.request.user, **data)
 
     def perform_update(self, serializer):  # type: ignore[no-untyped-def]
         if serializer.validated_data.get("review", serializer.instance.review) != (
@@ -149,10 +134,5 @@ class ChangeRequestViewSet(viewsets.ModelViewSet):
         change = self.get_object()
         params = DecideSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            change = services.decide_change_request(
-                change, actor=request.user, **params.validated_data
-            )
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        change = services.decide_change_request(change, actor=request.user, **params.validated_data)
         return Response(self.get_serializer(change).data)

@@ -68,12 +68,9 @@ class CampaignViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):  # type: ignore[no-untyped-def]
         data = dict(serializer.validated_data)
         units = data.pop("units", None)
-        try:
-            serializer.instance = services.update_campaign(
-                serializer.instance, actor=self.request.user, units=units, **data
-            )
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        serializer.instance = services.update_campaign(
+            serializer.instance, actor=self.request.user, units=units, **data
+        )
 
     def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
         if instance.invitations.exists():
@@ -84,10 +81,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         campaign = self.get_object()
         if not campaign.is_editable_by(request.user):
             raise PermissionDenied("You may read this campaign but not change it.")
-        try:
-            campaign = operation(campaign, actor=request.user)
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        campaign = operation(campaign, actor=request.user)
         return Response(CampaignSerializer(campaign, context={"request": request}).data)
 
     @extend_schema(request=None, responses=CampaignSerializer)

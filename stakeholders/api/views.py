@@ -10,7 +10,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.api import Conflict
 from brm.roles import writes_all_units
 from stakeholders import selectors, services
 from stakeholders.api.serializers import (
@@ -115,17 +114,14 @@ class ActionItemViewSet(viewsets.ModelViewSet):
         params = ActionTransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         operation = params.validated_data["action"]
-        try:
-            if operation == "complete":
-                services.complete_action_item(item, actor=request.user)
-            elif operation == "drop":
-                services.drop_action_item(
-                    item, actor=request.user, reason=params.validated_data["reason"]
-                )
-            else:
-                services.reopen_action_item(item, actor=request.user)
-        except services.StateConflict as exc:
-            raise Conflict(str(exc)) from exc
+        if operation == "complete":
+            services.complete_action_item(item, actor=request.user)
+        elif operation == "drop":
+            services.drop_action_item(
+                item, actor=request.user, reason=params.validated_data["reason"]
+            )
+        else:
+            services.reopen_action_item(item, actor=request.user)
         return Response(self.get_serializer(item).data)
 
 

@@ -186,3 +186,14 @@ def test_it_refuses_non_positive_days_in_the_management_command(integration) -> 
         )
 
     assert not ApiToken.objects.exists()
+
+
+def test_it_maps_business_rule_errors_to_http_answers():
+    """Services raise the shared errors; every API answers them the same way."""
+    from brm.api import exception_handler
+    from brm.errors import ForbiddenAction, InputError, StateConflict
+
+    assert exception_handler(InputError("reason", "Say why."), {}).data == {"reason": ["Say why."]}
+    assert exception_handler(ForbiddenAction("Not your unit."), {}).status_code == 403
+    conflict = exception_handler(StateConflict("Already done."), {})
+    assert conflict.status_code == 409 and conflict.data == {"detail": "Already done."}
