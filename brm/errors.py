@@ -22,3 +22,14 @@ class InputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+# Catch these together where a page shows the error: `except RULE_ERRORS as exc`.
+RULE_ERRORS = (InputError, StateConflict)
+
+
+def http_status(exc: Exception) -> int:
+    """The status a page or the API answers a business-rule error with."""
+    if isinstance(exc, InputError):
+        return 400
+    return 403 if isinstance(exc, ForbiddenAction) else 409

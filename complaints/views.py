@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from brm.errors import RULE_ERRORS, http_status
 from brm.htmx import csv_response, paginate, querystring_without, render_page
 from brm.roles import Role, is_it_side, leader_unit_id, role_of
 from complaints import follow_up, selectors, services, workflow
@@ -237,10 +238,8 @@ def complaint_transition(request, pk: int):  # type: ignore[no-untyped-def]
             actor=request.user,
             comment=form.cleaned_data["comment"],
         )
-    except workflow.InputError as exc:
-        return _refused(request, complaint, exc.message, 400)
-    except workflow.TransitionError as exc:
-        return _refused(request, complaint, str(exc), 409)
+    except RULE_ERRORS as exc:
+        return _refused(request, complaint, str(exc), http_status(exc))
     complaint.refresh_from_db()
     return _after_action(request, complaint, f"Complaint is now {complaint.get_status_display()}.")
 
@@ -275,10 +274,8 @@ def complaint_rate(request, pk: int):  # type: ignore[no-untyped-def]
             actor=request.user,
             comment=form.cleaned_data["comment"],
         )
-    except workflow.InputError as exc:
-        return _refused(request, complaint, exc.message, 400)
-    except workflow.TransitionError as exc:
-        return _refused(request, complaint, str(exc), 409)
+    except RULE_ERRORS as exc:
+        return _refused(request, complaint, str(exc), http_status(exc))
     return _after_action(request, complaint, "Thank you for rating the resolution.")
 
 
@@ -321,10 +318,8 @@ def complaint_follow_up(request, pk: int, operation: str):  # type: ignore[no-un
             message = "Outcome recorded; the complainant has been told."
         else:
             raise Http404
-    except workflow.InputError as exc:
-        return _refused(request, complaint, exc.message, 400)
-    except workflow.TransitionError as exc:
-        return _refused(request, complaint, str(exc), 409)
+    except RULE_ERRORS as exc:
+        return _refused(request, complaint, str(exc), http_status(exc))
     return _after_action(request, complaint, message)
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brm.audit import history_entries
+from brm.errors import RULE_ERRORS, http_status
 from brm.htmx import csv_response, paginate, querystring_without, render_page
 from brm.roles import Role, role_of
 from portfolio import demand_selectors as selectors
@@ -270,12 +271,8 @@ def demand_transition(request, pk: int):  # type: ignore[no-untyped-def]
             actor=request.user,
             reason=request.POST.get("reason", ""),
         )
-    except workflow.InputError as exc:
-        error, status = exc.message, 400
-    except workflow.ForbiddenTransition as exc:
-        error, status = str(exc), 403
-    except workflow.TransitionError as exc:
-        error, status = str(exc), 409
+    except RULE_ERRORS as exc:
+        error, status = str(exc), http_status(exc)
     else:
         error, status = "", 200
     if request.POST.get("board"):
@@ -350,12 +347,8 @@ def demand_override(request, pk: int):  # type: ignore[no-untyped-def]
             actor=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except workflow.InputError as exc:
-        return _refused(request, pk, exc.message, 400)
-    except workflow.ForbiddenTransition as exc:
-        return _refused(request, pk, str(exc), 403)
-    except workflow.TransitionError as exc:
-        return _refused(request, pk, str(exc), 409)
+    except RULE_ERRORS as exc:
+        return _refused(request, pk, str(exc), http_status(exc))
     return _done(request, pk, "Ranking override recorded.")
 
 
@@ -378,12 +371,8 @@ def demand_benefit(request, pk: int):  # type: ignore[no-untyped-def]
             realised=data["realised_amount"],
             note=data["note"],
         )
-    except workflow.InputError as exc:
-        return _refused(request, pk, exc.message, 400)
-    except workflow.ForbiddenTransition as exc:
-        return _refused(request, pk, str(exc), 403)
-    except workflow.TransitionError as exc:
-        return _refused(request, pk, str(exc), 409)
+    except RULE_ERRORS as exc:
+        return _refused(request, pk, str(exc), http_status(exc))
     return _done(request, pk, "Benefit recorded (an IT estimate until the sponsor confirms it).")
 
 
