@@ -5,7 +5,6 @@ The review workflow lives here: planned -> held (pack frozen, next review planne
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,7 +30,6 @@ from stakeholders.services import StateConflict
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-logger = logging.getLogger(__name__)
 
 __all__ = ["StateConflict"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -453,10 +453,3 @@ class Handover(UnitScopedModel):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.from_brm or 'nobody'} -> {self.to_brm or 'nobody'}"
-
-
-RECENT_CONTACT_DAYS = 90
-
-
-def recent_window(days: int = RECENT_CONTACT_DAYS) -> timedelta:
-    return timedelta(days=days)

@@ -42,11 +42,7 @@ class Dashboard:
     promises: dict[str, int]
     demand: dict[str, Any] | None
     monthly: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def average(self) -> float | None:
-        scores = [s.score for s in self.snapshots if s.score is not None]
-        return round(sum(scores) / len(scores), 1) if scores else None
+    average: float | None = None
 
     @property
     def heat_tiles(self) -> SafeString:
@@ -111,13 +107,7 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         for s in snapshots
         if (not band or s.band == band) and (not brm or str(s.unit.brm_id) == brm)
     ]
-    heat.sort(
-        key=lambda s: (
-            BAND_ORDER.get(s.band, 9),
-            s.score if s.score is not None else 999,
-            s.unit.name,
-        )
-    )
+    heat.sort(key=_heat_order)
     featured = [s.unit_id for s in watermelons[:8]] + [s.unit_id for s in drops]
     overdue, overdue_count = _overdue_reviews(user)
     return Dashboard(
@@ -132,7 +122,14 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         promises=_promises(user),
         demand=_demand(user),
         monthly=_monthly(user),
+        average=_average(snapshots),
     )
+
+
+def _average(snapshots: list[HealthSnapshot]) -> float | None:
+    """Mean score of every unit shown, whatever the heat-map filter."""
+    scores = [s.score for s in snapshots if s.score is not None]
+    return round(sum(scores) / len(scores), 1) if scores else None
 
 
 def _heat_order(s: HealthSnapshot) -> tuple[int, float, str]:

@@ -7,7 +7,7 @@ it, so the job is idempotent) and proposes an improvement plan for units that en
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,6 @@ class UnitHealth:
     watermelon: bool = False
     trend: float | None = None
     perception_change: float | None = None
-    reasons: list[str] = field(default_factory=list)
 
     def component_rows(self) -> list[dict[str, Any]]:
         """What the snapshot stores and the page explains, in display order."""

@@ -90,9 +90,3 @@ class ApiToken(TimeStampedModel):
         if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
-
-    @property
-    def is_usable(self) -> bool:
-        return self.revoked_at is None and (
-            self.expires_at is None or self.expires_at > timezone.now()
-        )

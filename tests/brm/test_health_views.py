@@ -329,3 +329,11 @@ def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):  # 
     assert [(t["it"], t["business"], t["gap"]) for t in trend] == [(4, 2, 2), (4, 3, 1)]
     client.force_login(brm)
     assert "Gap over time" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
+
+
+def test_it_keeps_the_average_over_every_unit_when_the_heat_map_is_filtered(  # type: ignore[no-untyped-def]
+    client, executive, scored
+):
+    client.force_login(executive)
+    everything = client.get("/dashboard/").context["d"].average
+    assert client.get("/dashboard/?band=green").context["d"].average == everything
