@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from brm.errors import StateConflict
 from brm.models import HealthSettings, ImprovementPlan
 from brm.models.health import COMPONENT_LABELS, PlanStatus
 from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
@@ -102,4 +103,48 @@ def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
         total=Count("id"),
         done=Count("id", filter=Q(status="done")),
         overdue=Count("id", filter=Q(status="open", due_date__lt=today)),
+    )
+
+
+@transaction.atomic
+def start_plan(unit: BusinessUnit, *, actor, reason: str = "") -> ImprovementPlan:  # type: ignore[no-untyped-def]
+    """Open a plan by hand (a BRM need not wait for red); returns the active one if it exists."""
+    active = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
+    if active is not None:
+        return active
+    snapshot = unit.health_snapshots.order_by("-as_of").first()
+    try:
+        with transaction.atomic():
+            return ImprovementPlan.objects.create(
+                unit=unit,
+                reason=reason[:2000] or "Started by the BRM.",
+                score_at_start=snapshot.score if snapshot else None,
+                created_by=actor,
+            )
+    except IntegrityError:  # opened a moment ago by the nightly job or another click
+        return ImprovementPlan.objects.get(unit=unit, status=PlanStatus.ACTIVE)
+
+
+def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> ActionItem:  # type: ignore[no-untyped-def]
+    """An action of the plan is an IT promise like any other, owned by whoever adds it."""
+    if plan.status != PlanStatus.ACTIVE:
+        raise StateConflict("This improvement plan is closed; start a new one.")
+    return ActionItem.objects.create(
+        unit=plan.unit,
+        improvement_plan=plan,
+        owner_side=OwnerSide.IT,
+        owner=actor,
+        created_by=actor,
+        title=title,
+        due_date=due_date,
+    )
+
+
+def close_plan(plan: ImprovementPlan, *, completed: bool) -> bool:
+    """Mark an active plan completed or abandoned; False if it was already closed."""
+    status = PlanStatus.COMPLETED if completed else PlanStatus.ABANDONED
+    return bool(
+        ImprovementPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
+            status=status, closed_at=timezone.now()
+        )
     )

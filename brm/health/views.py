@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from brm.health import selectors
+from brm.errors import ForbiddenAction, StateConflict
+from brm.health import plans, selectors
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard
 from brm.health.evidence import evidence_report
 from brm.health.forms import MaturityForm, PlanActionForm
+from brm.health.maturity import maturity_view, rating_side
+from brm.health.maturity import rate_maturity as record_rating
 from brm.health.plans import plan_progress
-from brm.htmx import safe_next
-from brm.models import HealthSnapshot, ImprovementPlan, MaturityAssessment
-from brm.models.health import PlanStatus, Side
+from brm.htmx import csv_response, safe_next
+from brm.models import ImprovementPlan
+from brm.models.health import PlanStatus
 from brm.outbox import queue_after_commit
 from brm.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, may_write, role_of
-from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
+from stakeholders.models import BusinessUnit
 
 
 @login_required
@@ -87,20 +88,9 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
     history = selectors.unit_history(unit.pk)
     snapshot = history[-1] if history else None
     plan = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
-    ratings = list(
-        MaturityAssessment.objects.filter(unit=unit)
-        .select_related("rated_by")
-        .order_by("-created_at")[:20]
-    )
-    latest = {side: next((r for r in ratings if r.side == side), None) for side in Side.values}
-    gap = (
-        latest["it"].level - latest["business"].level
-        if latest["it"] and latest["business"]
-        else None
-    )
-    my_side = _maturity_side(request.user, unit)
+    maturity = maturity_view(unit)
+    my_side = rating_side(request.user, unit)
     is_it = is_it_side(request.user)
-    gap_trend = maturity_gap_trend(ratings)
     context = {
         "unit": unit,
         "snapshot": snapshot,
@@ -111,10 +101,7 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         "plan": plan,
         "plan_actions": plan.actions.select_related("owner").order_by("due_date") if plan else [],
         "progress": plan_progress(plan) if plan else None,
-        "ratings": ratings,
-        "latest": latest,
-        "gap": gap,
-        "gap_trend": gap_trend,
+        "maturity": maturity,
         "my_side": my_side,
         "maturity_form": MaturityForm() if my_side else None,
         "action_form": PlanActionForm() if plan and unit.is_editable_by(request.user) else None,
@@ -126,51 +113,20 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
     return render(request, "brm/unit_health.html", context)
 
 
-def maturity_gap_trend(ratings: list[MaturityAssessment]) -> list[dict[str, object]]:
-    """How far apart the two sides' views were after each new rating, oldest first."""
-    latest: dict[str, int] = {}
-    trend = []
-    for rating in sorted(ratings, key=lambda r: r.created_at):
-        latest[rating.side] = rating.level
-        if len(latest) == 2:
-            trend.append(
-                {
-                    "at": rating.created_at,
-                    "it": latest["it"],
-                    "business": latest["business"],
-                    "gap": latest["it"] - latest["business"],
-                }
-            )
-    return trend
-
-
-def _maturity_side(user, unit: BusinessUnit) -> str | None:  # type: ignore[no-untyped-def]
-    """The BRM (or deputy) rates for IT; the unit's business leader rates for the business."""
-    if role_of(user) == Role.LEADER and leader_unit_id(user) == unit.pk:
-        return Side.BUSINESS
-    if user.pk in (unit.brm_id, unit.deputy_id):
-        return Side.IT
-    return None
-
-
 @login_required
 @require_POST
 def rate_maturity(request, pk: int):  # type: ignore[no-untyped-def]
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    side = _maturity_side(request.user, unit)
-    if side is None:
-        raise PermissionDenied(
-            "Only the unit's BRM and its business leaders rate the relationship."
-        )
     form = MaturityForm(request.POST)
     if form.is_valid():
-        MaturityAssessment.objects.create(
-            unit=unit, side=side, rated_by=request.user, **form.cleaned_data
-        )
+        try:
+            record_rating(unit, actor=request.user, **form.cleaned_data)
+        except ForbiddenAction as exc:
+            raise PermissionDenied(str(exc)) from exc
         messages.success(request, "Thank you: your view of the relationship is recorded.")
     else:
         messages.error(request, "Pick one of the five levels.")
-    return redirect("health:unit_health", unit.pk)
+    return redirect(reverse("health:unit_health", args=[unit.pk]) + "#maturity")
 
 
 @login_required
@@ -179,55 +135,44 @@ def start_plan(request, pk: int):  # type: ignore[no-untyped-def]
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not unit.is_editable_by(request.user):
         raise PermissionDenied
-    with transaction.atomic():
-        if not ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).exists():
-            snapshot = HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first()
-            ImprovementPlan.objects.create(
-                unit=unit,
-                reason=request.POST.get("reason", "")[:2000] or "Started by the BRM.",
-                score_at_start=snapshot.score if snapshot else None,
-                created_by=request.user,
-            )
-    return redirect(f"{unit.get_absolute_url()}health/#plan")
+    plan = plans.start_plan(unit, actor=request.user, reason=request.POST.get("reason", ""))
+    return redirect(plan)
+
+
+def _editable_plan(request, pk: int) -> ImprovementPlan:  # type: ignore[no-untyped-def]
+    plan = get_object_or_404(
+        ImprovementPlan.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
+    if not plan.is_editable_by(request.user):
+        raise PermissionDenied
+    return plan
 
 
 @login_required
 @require_POST
 def add_plan_action(request, pk: int):  # type: ignore[no-untyped-def]
-    plan = get_object_or_404(
-        ImprovementPlan.objects.visible_to(request.user).select_related("unit"), pk=pk
-    )
-    if not plan.is_editable_by(request.user) or plan.status != PlanStatus.ACTIVE:
-        raise PermissionDenied
+    plan = _editable_plan(request, pk)
     form = PlanActionForm(request.POST)
-    if form.is_valid():
-        ActionItem.objects.create(
-            unit=plan.unit,
-            improvement_plan=plan,
-            owner_side=OwnerSide.IT,
-            owner=request.user,
-            created_by=request.user,
-            **form.cleaned_data,
-        )
-        messages.success(request, "Action added to the improvement plan.")
-    else:
+    if not form.is_valid():
         messages.error(request, "An action needs a title and a due date.")
-    return redirect(f"/units/{plan.unit_id}/health/#plan")
+        return redirect(plan)
+    try:
+        plans.add_plan_action(plan, actor=request.user, **form.cleaned_data)
+    except StateConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Action added to the improvement plan.")
+    return redirect(plan)
 
 
 @login_required
 @require_POST
 def close_plan(request, pk: int):  # type: ignore[no-untyped-def]
-    plan = get_object_or_404(ImprovementPlan.objects.visible_to(request.user), pk=pk)
-    if not plan.is_editable_by(request.user):
-        raise PermissionDenied
-    outcome = request.POST.get("outcome")
-    status = PlanStatus.COMPLETED if outcome == "completed" else PlanStatus.ABANDONED
-    ImprovementPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
-        status=status, closed_at=timezone.now()
-    )
-    messages.success(request, f"Improvement plan {status.label.lower()}.")
-    return redirect(f"/units/{plan.unit_id}/health/#plan")
+    plan = _editable_plan(request, pk)
+    completed = request.POST.get("outcome") == "completed"
+    if plans.close_plan(plan, completed=completed):
+        messages.success(request, f"Improvement plan {'completed' if completed else 'abandoned'}.")
+    return redirect(plan)
 
 
 def _period(request) -> tuple[date, date]:  # type: ignore[no-untyped-def]
@@ -253,12 +198,5 @@ def evidence(request):  # type: ignore[no-untyped-def]
     start, end = _period(request)
     report = evidence_report(request.user, start, end)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="iso20000-evidence-{start}-{end}.csv"'
-        )
-        writer = csv.writer(response)
-        writer.writerow(report.header)
-        writer.writerows(report.rows)
-        return response
+        return csv_response(f"iso20000-evidence-{start}-{end}.csv", report.header, report.rows)
     return render(request, "brm/evidence.html", {"report": report, "start": start, "end": end})

@@ -1,0 +1,84 @@
+"""The two-sided maturity check: the BRM and the unit's leader each rate the relationship."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from brm.errors import ForbiddenAction
+from brm.models import MaturityAssessment
+from brm.models.health import Side
+from brm.roles import Role, leader_unit_id, role_of
+
+if TYPE_CHECKING:
+    from brm.roles import AnyUser
+    from stakeholders.models import BusinessUnit
+
+
+@dataclass
+class GapPoint:
+    at: datetime
+    it: int
+    business: int
+
+    @property
+    def gap(self) -> int:
+        return self.it - self.business
+
+
+@dataclass
+class MaturityView:
+    """Each side's latest rating, the gap between them now, and how it moved."""
+
+    ratings: list[MaturityAssessment]
+    latest: dict[str, MaturityAssessment | None]
+    trend: list[GapPoint] = field(default_factory=list)
+
+    @property
+    def gap(self) -> int | None:
+        it, business = self.latest["it"], self.latest["business"]
+        return it.level - business.level if it and business else None
+
+
+def maturity_view(unit: BusinessUnit, limit: int = 20) -> MaturityView:
+    """The unit's recent ratings, newest first, with the gap after each rating (one query)."""
+    ratings = list(
+        MaturityAssessment.objects.filter(unit=unit)
+        .select_related("rated_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    latest = {side: next((r for r in ratings if r.side == side), None) for side in Side.values}
+    return MaturityView(ratings, latest, gap_trend(ratings))
+
+
+def gap_trend(ratings: list[MaturityAssessment]) -> list[GapPoint]:
+    """How far apart the two sides' views were after each new rating, oldest first."""
+    levels: dict[str, int] = {}
+    trend = []
+    for rating in sorted(ratings, key=lambda r: (r.created_at, r.pk)):
+        levels[rating.side] = rating.level
+        if len(levels) == 2:
+            trend.append(GapPoint(rating.created_at, levels["it"], levels["business"]))
+    return trend
+
+
+def rating_side(user: AnyUser, unit: BusinessUnit) -> str | None:
+    """The BRM (or deputy) rates for IT; the unit's business leader rates for the business."""
+    if role_of(user) == Role.LEADER and leader_unit_id(user) == unit.pk:
+        return Side.BUSINESS
+    if user.pk in (unit.brm_id, unit.deputy_id):
+        return Side.IT
+    return None
+
+
+def rate_maturity(
+    unit: BusinessUnit, *, actor, level: int, comment: str = ""
+) -> MaturityAssessment:  # type: ignore[no-untyped-def]
+    """Record the actor's side's view; anyone else has no side to speak for."""
+    side = rating_side(actor, unit)
+    if side is None:
+        raise ForbiddenAction("Only the unit's BRM and its business leaders rate the relationship.")
+    return MaturityAssessment.objects.create(
+        unit=unit, side=side, level=level, comment=comment, rated_by=actor
+    )
