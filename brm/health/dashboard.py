@@ -105,7 +105,8 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
     heat = [
         s
         for s in snapshots
-        if (not band or s.band == band) and (not brm or str(s.unit.brm_id) == brm)
+        if (not band or s.band == band or (band == "watermelon" and s.watermelon))
+        and (not brm or str(s.unit.brm_id) == brm)
     ]
     heat.sort(key=_heat_order)
     featured = [s.unit_id for s in watermelons[:8]] + [s.unit_id for s in drops]

@@ -338,3 +338,11 @@ def test_it_keeps_the_average_over_every_unit_when_the_heat_map_is_filtered(  # 
     client.force_login(executive)
     everything = client.get("/dashboard/").context["d"].average
     assert client.get("/dashboard/?band=green").context["d"].average == everything
+
+
+def test_it_filters_the_heat_map_to_watermelons(client, executive, scored):  # type: ignore[no-untyped-def]
+    client.force_login(executive)
+    html = client.get(
+        "/dashboard/?band=watermelon", HTTP_HX_TARGET="heatmap", **HX
+    ).content.decode()
+    assert "Finance" in html and "Operations" not in html
