@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 DEFAULT_PER_PAGE = 25
 
@@ -78,8 +79,6 @@ def _safe_cell(value: Any) -> Any:
 
 def safe_next(request: HttpRequest, default: str) -> str:
     """The `next` the form posted, if it points back into this site; otherwise `default`."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next", "") or request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()

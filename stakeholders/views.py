@@ -14,12 +14,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.audit import history_entries
-from brm.htmx import csv_response, paginate, querystring_without, render_page
+from brm.htmx import csv_response, paginate, querystring_without, render_page, safe_next
 from brm.models import HealthSnapshot
 from brm.roles import Role, is_it_side, may_write, role_of, writes_all_units
 from stakeholders import selectors, services
@@ -450,13 +449,4 @@ def action_transition(request, pk: int, operation: str):  # type: ignore[no-unty
         )
         return trigger_client_event(response, "commitmentChanged")
     messages.success(request, done)
-    return redirect(_safe_next(request, item.get_absolute_url()))
-
-
-def _safe_next(request, default: str) -> str:  # type: ignore[no-untyped-def]
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return default
+    return redirect(safe_next(request, item.get_absolute_url()))
