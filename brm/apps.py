@@ -1,11 +1,17 @@
+"""The project package as an app: it holds the project-wide system checks and the demo-data
+command, and keeps the migration history of the records that moved to `brm.core` and
+`brm.health` (their tables keep their `brm_` names)."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig
 
 
-class BrmConfig(AppConfig):
+class ProjectConfig(AppConfig):
     name = "brm"
-    verbose_name = "BRM platform"
+    label = "brm"
+    verbose_name = "BRM project"
 
     def ready(self) -> None:
-        from brm import checks  # noqa: F401  (registers the system checks)
+        # Importing the module registers its checks; the import is the point, hence here.
+        from brm import checks  # noqa: F401

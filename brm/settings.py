@@ -82,11 +82,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "brm",
+    "brm.core",
     "stakeholders",
     "reviews",
     "complaints",
     "portfolio",
     "satisfaction",
+    "brm.health",
 ]
 
 MIDDLEWARE = [
@@ -100,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "brm.middleware.VaryOnHtmxMiddleware",
+    "brm.core.middleware.VaryOnHtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -118,7 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "brm.context_processors.roles",
+                "brm.core.context_processors.roles",
             ],
         },
     },
@@ -272,11 +274,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {
-        "task": "brm.tasks.recompute_health_task",
+        "task": "brm.health.tasks.recompute_health_task",
         "schedule": crontab(hour=2, minute=15),
     },
     "weekly-digest": {
-        "task": "brm.tasks.send_weekly_digest",
+        "task": "brm.health.tasks.send_weekly_digest",
         "schedule": crontab(hour=7, minute=0, day_of_week=1),
     },
     # Surveys: pulses, due campaigns, unsent invitations, closing; every step is claimed once.
@@ -327,11 +329,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 REST_FRAMEWORK = {
     # Bearer first: its `WWW-Authenticate` header turns "no credentials" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "brm.authentication.BearerTokenAuthentication",
+        "brm.core.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["brm.permissions.ScopedAccess"],
-    "DEFAULT_PAGINATION_CLASS": "brm.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["brm.core.permissions.ScopedAccess"],
+    "DEFAULT_PAGINATION_CLASS": "brm.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -339,7 +341,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "brm.api.exception_handler",
+    "EXCEPTION_HANDLER": "brm.core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

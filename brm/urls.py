@@ -14,7 +14,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import IsAuthenticated
 
 from brm import views
-from brm.api import router
+from brm.core.api import router
 from brm.health.api.views import HealthViewSet
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.demand_views import register as register_demand_api

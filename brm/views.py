@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.roles import Role, leader_unit_id, role_of
 
 
 @login_required

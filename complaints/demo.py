@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from brm.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role
 from complaints.models import (
     HEAD_OF_BRM_GROUP,
     OPEN_STATUSES,

@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.roles import Role, role_of
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -39,9 +38,10 @@ from portfolio.demand_models import DemandStatus
 from portfolio.models import Demand
 from reviews.models import CHANGE_TRANSITIONS, ChangeRequest
 from stakeholders.models import ActionItem, ActionStatus, OwnerSide
+from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 MAX_OUTCOME = 2000
 
@@ -219,17 +219,16 @@ def create_follow_up_commitment(
         raise InputError("title", "Say what IT commits to do (up to 200 characters).")
     if due_date is None or due_date < timezone.localdate():
         raise InputError("due_date", "Give a due date from today on.")
-    item = ActionItem(
-        unit=complaint.unit,
-        title=title,
-        description=f"Follow-up of complaint {complaint.reference}: {complaint.title}",
-        due_date=due_date,
-        owner_side=OwnerSide.IT,
-        owner=actor if role_of(actor) in {Role.BRM, Role.ADMIN} else None,
-        created_by=actor if role_of(actor) != Role.INTEGRATION else None,
+    item = make_commitment(
+        complaint.unit,
+        CommitmentInput(
+            title=title,
+            description=f"Follow-up of complaint {complaint.reference}: {complaint.title}",
+            due_date=due_date,
+            owner_side=OwnerSide.IT,
+        ),
+        actor=actor,
     )
-    item.full_clean()
-    item.save()
     return link_follow_up(complaint, actor=actor, work=item)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from brm.forms import StyledFormMixin
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.forms import StyledFormMixin
+from brm.core.roles import Role, leader_unit_id, role_of
 from complaints.follow_up import LINKS, open_work
 from complaints.models import Complaint, FeedbackKind, FollowUpKind, Severity
 from portfolio.models import Service

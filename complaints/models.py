@@ -18,13 +18,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.models import TimeStampedModel
-from brm.models.base import SingletonSettings
-from brm.roles import Role, leader_unit_id, reads_all_units, role_of
-from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
+from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 class Severity(models.TextChoices):

@@ -25,7 +25,7 @@ from complaints.models import (
 )
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 def complaint_list(user: AnyUser) -> QuerySet[Complaint]:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from brm.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role
 from complaints.follow_up import (
     close_follow_up_loops,
     complete_follow_up,
@@ -47,7 +47,7 @@ from complaints.workflow import (
 )
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
     from portfolio.models import Service
     from stakeholders.models import BusinessUnit
 

@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from brm.errors import RULE_ERRORS, http_status
-from brm.htmx import csv_response, paginate, querystring_without, render_page
-from brm.roles import Role, is_it_side, leader_unit_id, role_of
+from brm.core.errors import RULE_ERRORS, http_status
+from brm.core.htmx import csv_response, paginate, querystring_without, render_page
+from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from complaints import follow_up, selectors, services, workflow
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.forms import (

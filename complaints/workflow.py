@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from brm.errors import InputError, StateConflict
-from brm.outbox import queue_after_commit
-from brm.roles import Role, role_of
+from brm.core.errors import InputError, StateConflict
+from brm.core.outbox import queue_after_commit
+from brm.core.roles import Role, role_of
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -27,7 +27,7 @@ from complaints.models import (
 )
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 class Party(StrEnum):

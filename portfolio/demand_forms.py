@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django import forms
 
-from brm.forms import StyledFormMixin
-from brm.roles import Role, role_of
+from brm.core.forms import StyledFormMixin
+from brm.core.roles import Role, role_of
 from portfolio.demand_models import BenefitKind, StrategicObjective, Urgency
 from stakeholders.models import BusinessUnit, Stakeholder
 

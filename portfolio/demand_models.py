@@ -21,13 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.models import TimeStampedModel
-from brm.models.base import SingletonSettings
-from brm.roles import Role, reads_all_units, role_of, writes_all_units
-from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+from brm.core.roles import Role, reads_all_units, role_of, writes_all_units
+from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]

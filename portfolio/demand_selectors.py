@@ -39,7 +39,7 @@ from portfolio.demand_models import (
 )
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 def demand_list(user: AnyUser) -> QuerySet[Demand]:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from brm.outbox import queue_after_commit
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.outbox import queue_after_commit
+from brm.core.roles import Role, leader_unit_id, role_of
 from portfolio.demand_models import (
     AFTER_DELIVERY,
     BenefitAttestation,
@@ -45,7 +45,7 @@ from portfolio.scoring import Weights, score_demand
 from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 __all__ = [
     "ForbiddenTransition",

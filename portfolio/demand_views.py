@@ -13,10 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brm.audit import history_entries
-from brm.errors import RULE_ERRORS, http_status
-from brm.htmx import csv_response, paginate, querystring_without, render_page
-from brm.roles import Role, role_of
+from brm.core.audit import history_entries
+from brm.core.errors import RULE_ERRORS, http_status
+from brm.core.htmx import csv_response, paginate, querystring_without, render_page
+from brm.core.roles import Role, role_of
 from portfolio import demand_selectors as selectors
 from portfolio import demand_services as services
 from portfolio import demand_workflow as workflow

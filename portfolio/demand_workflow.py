@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from brm.errors import ForbiddenAction, InputError, StateConflict
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.errors import ForbiddenAction, InputError, StateConflict
+from brm.core.roles import Role, leader_unit_id, role_of
 from portfolio.demand_models import Demand, DemandStatus, DemandStatusChange
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 class Party(StrEnum):

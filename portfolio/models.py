@@ -16,11 +16,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from brm.models import TimeStampedModel
-from brm.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
+from brm.core.models import TimeStampedModel
+from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 

@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 from portfolio.models import Lifecycle, Service, ServiceMetric
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from brm.htmx import paginate, querystring_without, render_page
-from brm.roles import is_it_side
+from brm.core.htmx import paginate, querystring_without, render_page
+from brm.core.roles import is_it_side
 from portfolio import selectors
 from portfolio.filters import ServiceFilterSet
 from portfolio.models import Service

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from brm.forms import StyledFormMixin
+from brm.core.forms import StyledFormMixin
 from portfolio.models import Service
 from reviews.models import ChangeKind, ChangeRequest, ChangeStatus, ServiceReview
 from stakeholders.forms import UserMultipleChoiceField, it_people

@@ -13,9 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.models import TimeStampedModel
-from brm.models.base import SingletonSettings
-from stakeholders.models import BusinessUnit, UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import (
+    SingletonSettings,
+    TimeStampedModel,
+    UnitScopedModel,
+    UnitScopedQuerySet,
+)
+from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
     from stakeholders.models import BusinessUnit as Unit
@@ -118,6 +122,11 @@ class ServiceReview(UnitScopedModel):
     held_at = models.DateTimeField(null=True, blank=True)
     planned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Commitments made at the review; the link lives here so the register knows no reviews.
+    action_items = models.ManyToManyField(
+        "stakeholders.ActionItem", through="ReviewCommitment", related_name="+", blank=True
     )
 
     history = HistoricalRecords(excluded_fields=["performance_pack"])
@@ -281,3 +290,20 @@ class UnplannedReviewNotice(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Review due, none planned: {self.unit} ({self.due_on}) to {self.recipient}"
+
+
+class ReviewCommitment(models.Model):
+    """A commitment (`stakeholders.ActionItem`) made at a service review (one review at most)."""
+
+    review = models.ForeignKey(
+        ServiceReview, on_delete=models.CASCADE, related_name="commitment_links"
+    )
+    commitment = models.OneToOneField(
+        "stakeholders.ActionItem", on_delete=models.CASCADE, related_name="review_link"
+    )
+
+    class Meta:
+        verbose_name = "commitment made at a review"
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} at review {self.review_id}"

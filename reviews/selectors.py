@@ -24,14 +24,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from brm.db import Days
+from brm.core.db import Days
 from portfolio.models import Service
 from portfolio.selectors import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview
-from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
+from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 def review_list(user: AnyUser) -> QuerySet[ServiceReview]:
@@ -132,9 +132,9 @@ def review_detail_context(review: ServiceReview) -> dict[str, Any]:
     """Commitments and change requests shown on the review page (two queries)."""
     return {
         "commitments": list(
-            ActionItem.objects.filter(review=review)
-            .select_related("owner", "owner_stakeholder")
-            .order_by("owner_side", "due_date", "pk")
+            review.action_items.select_related("owner", "owner_stakeholder").order_by(
+                "owner_side", "due_date", "pk"
+            )
         ),
         "changes": list(
             review.change_requests.select_related("service", "raised_by").order_by("-created_at")

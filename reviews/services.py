@@ -14,18 +14,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.errors import StateConflict
 from portfolio.models import Service
 from portfolio.selectors import performance_pack
 from reviews.models import (
     CHANGE_TRANSITIONS,
     ChangeRequest,
     ChangeStatus,
+    ReviewCommitment,
     ReviewStatus,
     ServiceReview,
     default_period,
 )
 from stakeholders.models import ActionItem, BusinessUnit, OwnerSide, Stakeholder
-from stakeholders.services import StateConflict
+from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -237,17 +239,17 @@ def add_commitment(
     """A promise made at the review, by IT or by the business, tracked with the others."""
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("Commitments are made at a review that takes place.")
-    item = ActionItem(
-        unit=review.unit,
-        review=review,
-        title=spec.title,
-        description=spec.description,
-        due_date=spec.due_date,
-        owner_side=spec.owner_side,
-        owner=(spec.owner or actor) if spec.owner_side == OwnerSide.IT else None,
-        owner_stakeholder=spec.owner_stakeholder if spec.owner_side == OwnerSide.BUSINESS else None,
-        created_by=actor,
+    item = make_commitment(
+        review.unit,
+        CommitmentInput(
+            title=spec.title,
+            due_date=spec.due_date,
+            owner_side=spec.owner_side,
+            owner=spec.owner,
+            owner_stakeholder=spec.owner_stakeholder,
+            description=spec.description,
+        ),
+        actor=actor,
     )
-    item.full_clean(exclude=["interaction", "review", "created_by", "owner"])
-    item.save()
+    ReviewCommitment.objects.create(review=review, commitment=item)
     return item

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from brm.audit import history_entries
-from brm.htmx import csv_response, paginate, querystring_without, render_page
-from brm.roles import Role, is_it_side, role_of
-from brm.templatetags.brm import person
+from brm.core.audit import history_entries
+from brm.core.htmx import csv_response, paginate, querystring_without, render_page
+from brm.core.roles import Role, is_it_side, role_of
+from brm.core.templatetags.brm import person
 from reviews import selectors, services
 from reviews.filters import ServiceReviewFilterSet
 from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm

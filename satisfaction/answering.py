@@ -14,7 +14,7 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
-from brm.outbox import queue_after_commit
+from brm.core.outbox import queue_after_commit
 from satisfaction.models import (
     Answer,
     CampaignStatus,

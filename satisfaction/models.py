@@ -19,13 +19,12 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from brm.models import TimeStampedModel
-from brm.models.base import SingletonSettings
-from brm.roles import Role, leader_unit_id, reads_all_units, role_of
+from brm.core.models import SingletonSettings, TimeStampedModel
+from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from stakeholders.models import BusinessUnit, RoleType, Stakeholder
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 def hash_token(raw: str) -> str:

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from brm.outbox import queue_after_commit
-from brm.roles import Role, role_of
+from brm.core.outbox import queue_after_commit
+from brm.core.roles import Role, role_of
 from satisfaction.audience import AudiencePlan, plan_audience
 from satisfaction.models import (
     Campaign,

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brm.htmx import paginate, querystring_without, render_page
-from brm.roles import Role, is_it_side, leader_unit_id, role_of
+from brm.core.htmx import paginate, querystring_without, render_page
+from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import answering, selectors, services
 from satisfaction.audience import plan_audience
 from satisfaction.forms import CampaignForm

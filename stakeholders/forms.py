@@ -6,8 +6,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from brm.forms import StyledFormMixin
-from brm.roles import GROUP_NAMES, Role
+from brm.core.forms import StyledFormMixin
+from brm.core.roles import GROUP_NAMES, Role
 from stakeholders.models import (
     ActionItem,
     BusinessUnit,

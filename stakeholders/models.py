@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.models.base import UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import UnitScopedModel, UnitScopedQuerySet
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 
 # --- Business units ---------------------------------------------------------------------------
@@ -292,6 +292,9 @@ class ActionItemQuerySet(UnitScopedQuerySet):
 class ActionItem(UnitScopedModel):
     """A commitment: who promised what to whom, by when, and from which meeting.
 
+    The register knows no workflow: a service review or an improvement plan that made the
+    promise links to it from its own app (`reviews.ReviewCommitment`, `health.PlanCommitment`).
+
     "Promises kept" is measured from these; whether an item was done late is derived from
     `completed_at` and `due_date`, never stored.
     """
@@ -327,26 +330,9 @@ class ActionItem(UnitScopedModel):
         related_name="action_items",
         help_text="The meeting where this was promised.",
     )
-    review = models.ForeignKey(
-        "reviews.ServiceReview",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="action_items",
-        help_text="The service review where this was promised.",
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    improvement_plan = models.ForeignKey(
-        "brm.ImprovementPlan",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="actions",
-        help_text="Set when this promise is part of a red unit's improvement plan.",
-    )
-
     history = HistoricalRecords()
     objects = ActionItemQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from brm.roles import is_it_side
+from brm.core.roles import is_it_side
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -26,7 +26,7 @@ from stakeholders.models import (
 )
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 HIGH_INFLUENCE = 4
 NOT_MET_DAYS = 60

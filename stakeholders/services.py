@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from brm.errors import StateConflict
-from brm.outbox import queue_after_commit
+from brm.core.errors import ForbiddenAction, StateConflict
+from brm.core.outbox import queue_after_commit
+from brm.core.roles import Role, role_of
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -21,9 +22,14 @@ from stakeholders.models import (
     OwnerSide,
     Stakeholder,
 )
+from stakeholders.tasks import send_handover_pack
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+# Roles whose members can own an IT promise they record (an integration is not a person).
+IT_OWNER_ROLES = {Role.BRM, Role.ADMIN}
 
 
 @dataclass
@@ -34,6 +40,45 @@ class CommitmentInput:
     owner: AbstractBaseUser | None = None
     owner_stakeholder: Stakeholder | None = None
     description: str = ""
+
+
+def make_commitment(
+    unit: BusinessUnit,
+    spec: CommitmentInput,
+    *,
+    actor: AbstractBaseUser | None,
+    interaction: Interaction | None = None,
+) -> ActionItem:
+    """Record a promise (an `ActionItem`) whatever made it: a meeting, a service review, a
+    complaint follow-up, an improvement plan or the API. The one place a commitment is created.
+
+    `actor` None is the system (a job proposing an improvement plan). An IT commitment with no
+    owner is owned by the actor when the actor is an IT person. The app that made the promise
+    links to the returned item from its own side (reviews, health, complaints).
+
+    Raises `ForbiddenAction` when the actor may not edit the unit's relationship records, and
+    `django.core.exceptions.ValidationError` (per field) when the promise is not valid.
+    """
+    if actor is not None and not unit.is_editable_by(actor):
+        raise ForbiddenAction("Only the unit's relationship managers record promises for it.")
+    it_side = spec.owner_side == OwnerSide.IT
+    owner = spec.owner
+    if it_side and owner is None and actor is not None and role_of(actor) in IT_OWNER_ROLES:
+        owner = actor
+    item = ActionItem(
+        unit=unit,
+        interaction=interaction,
+        title=spec.title,
+        description=spec.description,
+        due_date=spec.due_date,
+        owner_side=spec.owner_side,
+        owner=owner if it_side else None,
+        owner_stakeholder=None if it_side else spec.owner_stakeholder,
+        created_by=actor if actor is not None and role_of(actor) != Role.INTEGRATION else None,
+    )
+    item.full_clean(exclude=["created_by"])
+    item.save()
+    return item
 
 
 @transaction.atomic
@@ -54,17 +99,7 @@ def log_interaction(
         participants = [actor]
     interaction.it_participants.set(participants)
     for c in commitments:
-        ActionItem.objects.create(
-            unit=unit,
-            interaction=interaction,
-            title=c.title,
-            description=c.description,
-            due_date=c.due_date,
-            owner_side=c.owner_side,
-            owner=c.owner if c.owner_side == OwnerSide.IT else None,
-            owner_stakeholder=c.owner_stakeholder if c.owner_side == OwnerSide.BUSINESS else None,
-            created_by=actor,
-        )
+        make_commitment(unit, c, actor=actor, interaction=interaction)
     return interaction
 
 
@@ -129,7 +164,5 @@ def reassign_brm(
         unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=actor
     )
     if new_brm is not None:
-        from stakeholders.tasks import send_handover_pack
-
         queue_after_commit(send_handover_pack, handover.pk)
     return handover

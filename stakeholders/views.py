@@ -17,10 +17,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from brm.audit import history_entries
-from brm.htmx import csv_response, paginate, querystring_without, render_page, safe_next
-from brm.models import HealthSnapshot
-from brm.roles import Role, is_it_side, may_write, role_of, writes_all_units
+from brm.core.audit import history_entries
+from brm.core.htmx import csv_response, paginate, querystring_without, render_page, safe_next
+from brm.core.roles import Role, is_it_side, may_write, role_of, writes_all_units
+from brm.health.models import HealthSnapshot
 from stakeholders import selectors, services
 from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
 from stakeholders.forms import (

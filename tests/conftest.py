@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from brm.models import ApiToken
-from brm.roles import Role
+from brm.core.models import ApiToken
+from brm.core.roles import Role
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from brm.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role
 from stakeholders.models import (
     ActionItem,
     BusinessUnit,

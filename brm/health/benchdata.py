@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Case, DateTimeField, F, Value, When
 
-from brm.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role
 
 STAKEHOLDERS = 8
 INTERACTIONS = 20

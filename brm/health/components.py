@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Max, Q
 
-from brm.models import HealthSettings
+from brm.health.models import HealthSettings
 
 SEVERITY_PENALTY = {"low": 4, "medium": 8, "high": 15, "critical": 25}
 # Perception blends what the business tells us in three ways; surveys speak loudest.

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from brm.health.models import HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
-from brm.models import HealthSnapshot
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 BAND_ORDER = {"red": 0, "amber": 1, "green": 2, "none": 3}
 AGE_BUCKETS = [

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from brm.health.engine import recompute_health
-from brm.models import HealthSnapshot
+from brm.health.models import HealthSnapshot
 
 WEEKS = 26
 

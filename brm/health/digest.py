@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.models import HealthSnapshot, ImprovementPlan
-from brm.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role
+from brm.health.models import HealthSnapshot, ImprovementPlan
 
 
 def digest_context(week_start: date) -> dict[str, object]:

@@ -16,8 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from brm.health.components import COMPUTE, Component
-from brm.models import HealthSettings, HealthSnapshot
-from brm.models.health import COMPONENT_LABELS, COMPONENTS
+from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
 
 TREND_DAYS = 30
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from brm.forms import StyledFormMixin
-from brm.models import MaturityAssessment, MaturityLevel
+from brm.core.forms import StyledFormMixin
+from brm.health.models import MaturityAssessment, MaturityLevel
 
 
 class MaturityForm(StyledFormMixin, forms.ModelForm):

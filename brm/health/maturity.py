@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from brm.errors import ForbiddenAction
-from brm.models import MaturityAssessment
-from brm.models.health import Side
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.errors import ForbiddenAction
+from brm.core.roles import Role, leader_unit_id, role_of
+from brm.health.models import MaturityAssessment, Side
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
 

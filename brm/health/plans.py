@@ -7,12 +7,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from brm.errors import StateConflict
-from brm.models import HealthSettings, ImprovementPlan
-from brm.models.health import COMPONENT_LABELS, PlanStatus
+from brm.core.errors import StateConflict
+from brm.health.models import (
+    COMPONENT_LABELS,
+    HealthSettings,
+    ImprovementPlan,
+    PlanCommitment,
+    PlanStatus,
+)
 from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
+from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
     from brm.health.engine import UnitHealth
@@ -82,22 +89,23 @@ def _create_plan(
     today = timezone.localdate(now)
     for name in weak:
         for title, days in ACTIONS[name]:
-            ActionItem.objects.create(
-                unit=unit,
-                title=title,
-                description=f"Improvement plan: {COMPONENT_LABELS[name].lower()}.",
-                owner_side=OwnerSide.IT,
-                owner=unit.brm,
-                due_date=today + timedelta(days=days),
-                improvement_plan=plan,
+            item = make_commitment(
+                unit,
+                CommitmentInput(
+                    title=title,
+                    description=f"Improvement plan: {COMPONENT_LABELS[name].lower()}.",
+                    owner_side=OwnerSide.IT,
+                    owner=unit.brm,
+                    due_date=today + timedelta(days=days),
+                ),
+                actor=None,
             )
+            PlanCommitment.objects.create(plan=plan, commitment=item)
     return plan
 
 
 def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
     """Done, open and overdue actions of a plan (one query)."""
-    from django.db.models import Count, Q
-
     today = timezone.localdate()
     return plan.actions.aggregate(
         total=Count("id"),
@@ -129,15 +137,13 @@ def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> Ac
     """An action of the plan is an IT promise like any other, owned by whoever adds it."""
     if plan.status != PlanStatus.ACTIVE:
         raise StateConflict("This improvement plan is closed; start a new one.")
-    return ActionItem.objects.create(
-        unit=plan.unit,
-        improvement_plan=plan,
-        owner_side=OwnerSide.IT,
-        owner=actor,
-        created_by=actor,
-        title=title,
-        due_date=due_date,
+    item = make_commitment(
+        plan.unit,
+        CommitmentInput(title=title, due_date=due_date, owner_side=OwnerSide.IT, owner=actor),
+        actor=actor,
     )
+    PlanCommitment.objects.create(plan=plan, commitment=item)
+    return item
 
 
 def close_plan(plan: ImprovementPlan, *, completed: bool) -> bool:

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from brm.models import HealthSnapshot, ImprovementPlan
-from brm.models.health import PlanStatus
+from brm.health.models import HealthSnapshot, ImprovementPlan, PlanStatus
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
 
 BANDS = ("red", "amber", "green", "none")
 

@@ -14,19 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from brm.errors import ForbiddenAction, StateConflict
+from brm.core.errors import ForbiddenAction, StateConflict
+from brm.core.htmx import csv_response, safe_next
+from brm.core.outbox import queue_after_commit
+from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, may_write, role_of
 from brm.health import plans, selectors
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard
 from brm.health.evidence import evidence_report
 from brm.health.forms import MaturityForm, PlanActionForm
 from brm.health.maturity import maturity_view, rating_side
 from brm.health.maturity import rate_maturity as record_rating
+from brm.health.models import ImprovementPlan, PlanStatus
 from brm.health.plans import plan_progress
-from brm.htmx import csv_response, safe_next
-from brm.models import ImprovementPlan
-from brm.models.health import PlanStatus
-from brm.outbox import queue_after_commit
-from brm.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, may_write, role_of
 from stakeholders.models import BusinessUnit
 
 
@@ -65,7 +64,7 @@ def recompute(request):  # type: ignore[no-untyped-def]
     """Queue a recompute of every unit's health (the button on the dashboard)."""
     if not (may_write(request.user) or role_of(request.user) == Role.EXECUTIVE):
         raise PermissionDenied
-    from brm.tasks import recompute_health_task
+    from brm.health.tasks import recompute_health_task
 
     queue_after_commit(recompute_health_task)
     messages.info(request, "Recomputing relationship health; the dashboard refreshes itself.")

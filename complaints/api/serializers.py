@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
-from brm.roles import Role, leader_unit_id, role_of
+from brm.core.roles import Role, leader_unit_id, role_of
 from complaints.follow_up import LINK_BY_PARAM, linkable
 from complaints.models import (
     Complaint,

@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.roles import Role, role_of
+from brm.core.roles import Role, role_of
 from complaints import selectors, services, workflow
 from complaints.api.serializers import (
     CommentSerializer,

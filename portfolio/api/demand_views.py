@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.roles import Role, role_of, writes_all_units
+from brm.core.roles import Role, role_of, writes_all_units
 from portfolio import demand_selectors as selectors
 from portfolio import demand_services as services
 from portfolio import demand_workflow as workflow

@@ -44,7 +44,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is not None:
-            from brm.roles import is_it_side
+            from brm.core.roles import is_it_side
 
             if not is_it_side(request.user):
                 data.pop("consumers", None)  # a leader need not learn which other units use it

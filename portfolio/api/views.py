@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.roles import writes_all_units
+from brm.core.roles import writes_all_units
 from portfolio import selectors
 from portfolio.api.serializers import (
     ServiceMetricBulkSerializer,

@@ -44,7 +44,7 @@ class SurveyTemplateSerializer(serializers.ModelSerializer):
         instance.save()
         if questions is not None:
             if instance.questions.filter(answers__isnull=False).exists():
-                from brm.api import Conflict
+                from brm.core.api import Conflict
 
                 raise Conflict("People have answered this template; copy it to change questions.")
             instance.questions.all().delete()

@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from brm.api import Conflict
-from brm.roles import Role, is_it_side, leader_unit_id, role_of
+from brm.core.api import Conflict
+from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import selectors, services
 from satisfaction.api.serializers import (
     AudienceSerializer,

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
-from brm.roles import is_it_side
+from brm.core.roles import is_it_side
 from stakeholders.models import (
     ActionItem,
     ActionStatus,

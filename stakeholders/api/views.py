@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.roles import writes_all_units
+from brm.core.roles import writes_all_units
 from stakeholders import selectors, services
 from stakeholders.api.serializers import (
     ActionItemSerializer,

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from brm.health import components
-from brm.models import HealthSettings
+from brm.health.models import HealthSettings
 from stakeholders.models import ActionStatus
 from tests.brm.health_fixtures import NOW, day, metrics, survey
 from tests.factories import (

@@ -9,7 +9,7 @@ import time_machine
 
 from brm.health.components import Component
 from brm.health.engine import compute_health, is_watermelon, recompute_health, weighted_score
-from brm.models import HealthSettings, HealthSnapshot, ImprovementPlan
+from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan
 from stakeholders.models import ActionItem
 from tests.brm.health_fixtures import NOW, metrics, survey
 from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory
@@ -112,7 +112,7 @@ def test_it_proposes_an_improvement_plan_from_the_weakest_components_once():
     plan = ImprovementPlan.objects.get(unit=unit)
     assert plan.status == "active"
     assert "red" in plan.reason and "how the business feels 0" in plan.reason
-    actions = ActionItem.objects.filter(improvement_plan=plan)
+    actions = plan.actions.all()
     assert actions.count() >= 2
     assert {a.owner_id for a in actions} == {brm.pk}
     assert all(a.owner_side == "it" for a in actions)

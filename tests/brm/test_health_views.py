@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from brm.core.roles import Role
 from brm.health.engine import recompute_health
-from brm.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
-from brm.roles import Role
-from brm.tasks import send_weekly_digest
+from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
+from brm.health.tasks import send_weekly_digest
 from tests.brm.health_fixtures import metrics, survey
 from tests.factories import (
     BusinessUnitFactory,
@@ -300,7 +300,7 @@ def test_it_retries_the_digest_when_sending_failed(scored, monkeypatch):  # type
 
 
 def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]
-    from brm.tasks import recompute_health_task
+    from brm.health.tasks import recompute_health_task
 
     happy(unit_a)
     assert recompute_health_task() >= 1

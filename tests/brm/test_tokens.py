@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from brm.models import ApiToken
+from brm.core.models import ApiToken
 
 URL = "/api/v1/units/"
 
@@ -190,8 +190,8 @@ def test_it_refuses_non_positive_days_in_the_management_command(integration) -> 
 
 def test_it_maps_business_rule_errors_to_http_answers():
     """Services raise the shared errors; every API answers them the same way."""
-    from brm.api import exception_handler
-    from brm.errors import ForbiddenAction, InputError, StateConflict
+    from brm.core.api import exception_handler
+    from brm.core.errors import ForbiddenAction, InputError, StateConflict
 
     assert exception_handler(InputError("reason", "Say why."), {}).data == {"reason": ["Say why."]}
     assert exception_handler(ForbiddenAction("Not your unit."), {}).status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from brm.roles import Role
+from brm.core.roles import Role
 from complaints import services, tasks
 from complaints.models import Complaint
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from brm.core.roles import Role
 from brm.health.engine import recompute_health
-from brm.roles import Role
 from satisfaction.models import Answer, Campaign, Response
 from tests.brm.health_fixtures import metrics
 from tests.factories import BusinessUnitFactory, SurveyTemplateFactory, UserFactory

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from brm.roles import Role
+from brm.core.roles import Role
 from stakeholders.models import ActionItem, Interaction
 from tests.factories import (
     ActionItemFactory,

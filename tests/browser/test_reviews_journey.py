@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from brm.roles import Role
+from brm.core.roles import Role
 from reviews.models import ReviewStatus, ServiceReview
 from stakeholders.models import ActionItem
 from tests.factories import (
@@ -76,6 +76,6 @@ def test_it_lets_a_brm_plan_and_hold_a_review(page, live_server, login):
     review = ServiceReview.objects.get(status=ReviewStatus.HELD)
     assert review.minutes.startswith("Month-end slowdowns")
     assert review.performance_pack["services"][0]["availability_avg"] == 99.1
-    assert ActionItem.objects.get(review=review).title == "Send the ERP capacity plan"
+    assert review.action_items.get().title == "Send the ERP capacity plan"
     following = ServiceReview.objects.get(status=ReviewStatus.PLANNED)
     assert following.scheduled_at == review.scheduled_at + timedelta(days=90)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from brm.roles import Role
+from brm.core.roles import Role
 from complaints import services
 from complaints.models import Complaint
 from tests.factories import StakeholderFactory, UserFactory

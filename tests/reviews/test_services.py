@@ -110,7 +110,7 @@ def test_it_records_commitments_for_both_sides(unit_a, brm, cfo):
         ),
         actor=brm,
     )
-    items = ActionItem.objects.filter(review=review).order_by("owner_side")
+    items = review.action_items.order_by("owner_side")
     assert [(i.owner_side, i.owner_id, i.owner_stakeholder_id) for i in items] == [
         ("business", None, cfo.pk),
         ("it", brm.pk, None),

@@ -159,7 +159,7 @@ def test_it_adds_a_commitment_with_htmx_and_shows_errors_in_place(client, brm, r
     )
     assert ok.status_code == 200
     assert "commitmentChanged" in ok["HX-Trigger"]
-    assert ActionItem.objects.get(review=review).title == "Ship it"
+    assert review.action_items.get().title == "Ship it"
 
 
 def test_it_raises_a_change_with_htmx(client, brm, review, email_service):

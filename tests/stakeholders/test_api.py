@@ -16,7 +16,7 @@ from django.db.models import Model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from brm.roles import Role
+from brm.core.roles import Role
 from stakeholders import tasks
 from stakeholders.models import (
     ActionItem,

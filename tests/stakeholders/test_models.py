@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from brm.roles import Role
+from brm.core.roles import Role
 from stakeholders.models import (
     ActionItem,
     ActionStatus,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -139,7 +139,8 @@ def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm):  # type: i
 def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):  # type: ignore[no-untyped-def]
     person = StakeholderFactory(unit=unit_a)
     before = _counts()
-    with pytest.raises(IntegrityError):
+    # make_commitment validates each promise before saving it, so the bad one is refused by field.
+    with pytest.raises(ValidationError) as refused:
         log_interaction(
             unit_a,
             actor=brm,
@@ -152,6 +153,7 @@ def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):  # type: ignore[
                 CommitmentInput(title="No due date", due_date=None),  # type: ignore[arg-type]
             ],
         )
+    assert "due_date" in refused.value.message_dict
     assert _counts() == before
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from brm.models import HealthSnapshot
+from brm.health.models import HealthSnapshot
 
 
 class ComponentSerializer(serializers.Serializer):

@@ -10,9 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
+from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import latest_snapshots
-from brm.models import HealthSnapshot
-from brm.models.health import Band
 
 
 class HealthFilterSet(filters.FilterSet):

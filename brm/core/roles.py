@@ -63,16 +63,18 @@ def role_of(user: AnyUser) -> Role:
 
 
 def leader_unit_id(user: AnyUser) -> int | None:
-    """The business unit a leader belongs to, through their active Stakeholder record."""
+    """The business unit a leader belongs to, through their active Stakeholder record (or None).
+
+    One query on first use, cached on the user object for the rest of the request."""
     if not user.is_authenticated:
         return None
     if hasattr(user, "_brm_unit_id"):
         return user._brm_unit_id  # type: ignore[union-attr]
-    from stakeholders.models import Stakeholder
-
-    unit_id = (
-        Stakeholder.objects.filter(user=user, active=True).values_list("unit_id", flat=True).first()
-    )
+    # The register links a login to its person through `Stakeholder.user` (reverse name
+    # "stakeholder"); following the relation keeps the kernel free of the register's imports.
+    # A missing link raises RelatedObjectDoesNotExist, an AttributeError, so getattr gives None.
+    person = getattr(user, "stakeholder", None)
+    unit_id = person.unit_id if person is not None and person.active else None
     user._brm_unit_id = unit_id  # type: ignore[union-attr]
     return unit_id
 

@@ -8,7 +8,7 @@ from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from brm.errors import ForbiddenAction, InputError, StateConflict
+from brm.core.errors import ForbiddenAction, InputError, StateConflict
 
 router = routers.DefaultRouter()
 

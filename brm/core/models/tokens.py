@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from brm.models.base import TimeStampedModel
+from brm.core.models.base import TimeStampedModel
 
 TOKEN_PREFIX = "brm"
 # `issue` makes hex key ids; anything else (a NUL byte, say) never reaches the database.
@@ -51,6 +51,7 @@ class ApiToken(TimeStampedModel):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        db_table = "brm_apitoken"  # the table kept its name when the kernel became an app
         verbose_name = "API token"
         ordering = ["-created_at"]
 

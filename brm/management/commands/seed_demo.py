@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.roles import GROUP_NAMES, Role
 from brm.health.demo import seed_health_demo
-from brm.roles import GROUP_NAMES, Role
 from complaints.demo import seed_complaints_demo
 from portfolio.demand_demo import seed_demands_demo
 from reviews.demo import seed_reviews_demo

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from brm.models.base import (
+from brm.core.models import (
     SingletonSettings,
     TimeStampedModel,
     UnitScopedModel,
@@ -61,6 +61,7 @@ class HealthSettings(SingletonSettings):
     contact_days_monitor = models.PositiveSmallIntegerField(default=120)
 
     class Meta:
+        db_table = "brm_healthsettings"  # the table kept its name when health became an app
         verbose_name = "health settings"
         verbose_name_plural = "health settings"
 
@@ -129,6 +130,7 @@ class HealthSnapshot(UnitScopedModel):
     objects = HealthSnapshotQuerySet.as_manager()
 
     class Meta:
+        db_table = "brm_healthsnapshot"
         ordering = ["-as_of", "unit"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "as_of"], name="health_one_snapshot_per_day")
@@ -151,7 +153,8 @@ class ImprovementPlan(UnitScopedModel):
     """What IT will do, by when and who owns it, to bring a red relationship back.
 
     Proposed from the weakest components when a unit enters red; its actions are commitments
-    (`stakeholders.ActionItem.improvement_plan`) so they count as promises like any other.
+    (`stakeholders.ActionItem`, linked through `PlanCommitment`) so they count as promises like
+    any other.
     """
 
     unit = models.ForeignKey(
@@ -164,10 +167,14 @@ class ImprovementPlan(UnitScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    actions = models.ManyToManyField(
+        "stakeholders.ActionItem", through="PlanCommitment", related_name="+", blank=True
+    )
 
     objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
+        db_table = "brm_improvementplan"
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -180,6 +187,23 @@ class ImprovementPlan(UnitScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("health:unit_health", args=[self.unit_id]) + "#plan"
+
+
+class PlanCommitment(models.Model):
+    """A commitment (`stakeholders.ActionItem`) that is an action of an improvement plan."""
+
+    plan = models.ForeignKey(
+        ImprovementPlan, on_delete=models.CASCADE, related_name="commitment_links"
+    )
+    commitment = models.OneToOneField(
+        "stakeholders.ActionItem", on_delete=models.CASCADE, related_name="plan_link"
+    )
+
+    class Meta:
+        verbose_name = "improvement-plan action"
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} in plan {self.plan_id}"
 
 
 class MaturityLevel(models.IntegerChoices):
@@ -211,6 +235,7 @@ class MaturityAssessment(UnitScopedModel):
     objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
+        db_table = "brm_maturityassessment"
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -228,6 +253,9 @@ class DigestLog(TimeStampedModel):
     week_start = models.DateField(unique=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "brm_digestlog"
 
     def __str__(self) -> str:
         return f"Digest of week {self.week_start}"

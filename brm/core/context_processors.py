@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from brm.roles import ROLE_LABELS, Role, leader_unit_id, may_write, role_of
+from brm.core.roles import ROLE_LABELS, Role, leader_unit_id, may_write, role_of
 
 
 def roles(request: HttpRequest) -> dict[str, object]:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from brm.health.engine import recompute_health
-from brm.models import DigestLog
+from brm.health.models import DigestLog
 
 logger = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.core.models import ApiToken
 from brm.health.benchdata import generate
 from brm.health.engine import recompute_health
-from brm.models import ApiToken
 
 AIM_RECOMPUTE_S = 10.0
 AIM_DASHBOARD_MS = 300.0

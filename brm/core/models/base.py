@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
-from brm.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
+from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 
 if TYPE_CHECKING:
-    from brm.roles import AnyUser
+    from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
 

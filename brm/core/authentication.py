@@ -7,7 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from brm.models import ApiToken
+from brm.core.models import ApiToken
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -34,7 +34,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "brm.authentication.BearerTokenAuthentication"
+    target_class = "brm.core.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from brm.roles import Role, may_write, role_of
+from brm.core.roles import Role, may_write, role_of
 
 
 class ScopedAccess(permissions.BasePermission):

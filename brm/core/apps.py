@@ -1,0 +1,11 @@
+"""The kernel every business app builds on: roles, access rules, errors, outbox, audit, API."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "brm.core"
+    label = "core"
+    verbose_name = "BRM platform"

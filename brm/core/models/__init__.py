@@ -1,0 +1,20 @@
+"""The kernel's records: the timestamp and unit-scoped bases every app builds on, and API tokens."""
+
+from __future__ import annotations
+
+from brm.core.models.base import (
+    SingletonSettings,
+    TimeStampedModel,
+    UnitScopedModel,
+    UnitScopedQuerySet,
+)
+from brm.core.models.tokens import TOKEN_PREFIX, ApiToken
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "ApiToken",
+    "SingletonSettings",
+    "TimeStampedModel",
+    "UnitScopedModel",
+    "UnitScopedQuerySet",
+]

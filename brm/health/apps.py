@@ -1,0 +1,11 @@
+"""Relationship health: the top floor that reads every business app through its selectors."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class HealthConfig(AppConfig):
+    name = "brm.health"
+    label = "health"
+    verbose_name = "Relationship health"
