@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import models
 from django.db.models import Q
@@ -11,7 +11,17 @@ from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, write
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
-    from stakeholders.models import BusinessUnit
+
+
+class ManagedUnit(Protocol):
+    """What the access rule needs of a business unit: the ids of its BRM and deputy.
+
+    The register's `BusinessUnit` has these; the kernel names the shape, not the model, so it
+    imports no business app.
+    """
+
+    brm_id: int | None
+    deputy_id: int | None
 
 
 class TimeStampedModel(models.Model):
@@ -62,7 +72,7 @@ class UnitScopedModel(TimeStampedModel):
     class Meta:
         abstract = True
 
-    def get_unit(self) -> BusinessUnit:
+    def get_unit(self) -> ManagedUnit:
         return self.unit  # type: ignore[attr-defined,no-any-return]
 
     def is_editable_by(self, user: AnyUser) -> bool:
