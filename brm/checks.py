@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 PUBLISHED_KEY_MESSAGE = (
@@ -13,7 +17,9 @@ PUBLISHED_KEY_MESSAGE = (
 
 
 @register(Tags.security, deploy=True)
-def published_secret_key(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def published_secret_key(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     if not settings.DEBUG and getattr(settings, "SECRET_KEY_IS_PUBLISHED", False):
         return [Error(PUBLISHED_KEY_MESSAGE, id="brm.E001")]
     return []

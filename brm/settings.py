@@ -11,9 +11,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+# Lets annotations such as `admin.ModelAdmin[Unit]` or `serializers.ModelSerializer[Unit]` be
+# subscripted at run time too (the type checker's generics; no behaviour change).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRM_VAR_DIR", BASE_DIR / "var"))

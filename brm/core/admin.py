@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from brm.core.models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are shown once, at creation; afterwards only their id and usage are visible."""
 
     list_display = [
@@ -28,7 +32,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["revoke"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -39,6 +43,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         messages.warning(request, f"Copy this token now; it will not be shown again: {raw}")
 
     @admin.action(description="Revoke selected tokens")
-    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} token(s) revoked.")

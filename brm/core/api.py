@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, routers, status
@@ -21,7 +23,7 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def exception_handler(exc, context):  # type: ignore[no-untyped-def]
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's shape, plus the business-rule errors every app raises (brm/errors.py), model
     validation errors as 400 and protected deletes as 409, so viewsets need not catch them."""
     if isinstance(exc, InputError):

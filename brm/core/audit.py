@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.db.models import ForeignObjectRel
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 IGNORED = {"updated_at", "created_at"}
@@ -40,6 +41,8 @@ def _display(
         return "—"
     if f.is_relation:
         return related.get((name, value), f"#{value}")
+    if isinstance(f, ForeignObjectRel):  # reverse relations are not tracked columns
+        return value
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if isinstance(value, bool):
@@ -49,11 +52,11 @@ def _display(
 
 def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
     """The latest changes of `obj`, newest first (one query, plus one per related model shown)."""
+    # simple_history adds `history` to tracked models at run time and ships no type information.
+    history = obj.history  # type: ignore[attr-defined]
     records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )  # type: ignore[attr-defined]
+        history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     model = type(obj)
     tracked = [f for f in model._meta.concrete_fields if f.name not in IGNORED]
     diffs: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
@@ -91,7 +94,7 @@ def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
                 reason=record.history_change_reason or "",
                 changes=[
                     FieldChange(
-                        str(model._meta.get_field(n).verbose_name),
+                        str(getattr(model._meta.get_field(n), "verbose_name", n)),
                         _display(model, n, o, related),
                         _display(model, n, v, related),
                     )

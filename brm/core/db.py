@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import DurationField, Func
+from django.db.models.sql.compiler import SQLCompiler
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType  # the stubs' (sql, params) alias
 
 
 class Days(Func):
@@ -14,10 +21,14 @@ class Days(Func):
 
     output_field = DurationField()
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sql(  # type: ignore[override]  # Func.as_sql's extra keywords (function=, template=) are not used here
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} * INTERVAL '1 day')", params
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} * 86400000000)", params

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
 CHECKABLE = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 
-class StyledFormMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm  # the mixin always precedes a Form or ModelForm
+else:
+    _FormBase = object
+
+
+class StyledFormMixin(_FormBase):
     """Give widgets Bootstrap's classes so templates can render fields generically."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, CHECKABLE):
                 css = "form-check-input"

@@ -31,8 +31,10 @@ def render_page(
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet | Sequence, per_page: int = DEFAULT_PER_PAGE
-) -> Page:
+    request: HttpRequest,
+    queryset: QuerySet[Any] | Sequence[Any],
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[Any]:
     """One COUNT and one page of rows; a bad page number shows the nearest real page."""
     try:
         size = min(max(int(request.GET.get("page_size", per_page)), 1), 200)

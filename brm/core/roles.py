@@ -11,9 +11,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    # AUTH_USER_MODEL is Django's own User; request.user is this union.
+    AnyUser = User | AnonymousUser
 
 
 class Role(StrEnum):
@@ -52,13 +53,13 @@ def role_of(user: AnyUser) -> Role:
         return Role.NONE
     cached = getattr(user, "_brm_role", None)
     if cached is not None:
-        return cached
+        return Role(cached)
     if user.is_superuser or user.is_staff:
         role = Role.ADMIN
     else:
         names = {_ROLE_BY_GROUP.get(n) for n in user.groups.values_list("name", flat=True)}
         role = next((r for r in _PRECEDENCE if r in names), Role.NONE)
-    user._brm_role = role  # type: ignore[union-attr]
+    user.__dict__["_brm_role"] = role  # a per-request cache on the instance, not a field
     return role
 
 
@@ -68,14 +69,15 @@ def leader_unit_id(user: AnyUser) -> int | None:
     One query on first use, cached on the user object for the rest of the request."""
     if not user.is_authenticated:
         return None
-    if hasattr(user, "_brm_unit_id"):
-        return user._brm_unit_id  # type: ignore[union-attr]
+    if "_brm_unit_id" in user.__dict__:
+        cached: int | None = user.__dict__["_brm_unit_id"]
+        return cached
     # The register links a login to its person through `Stakeholder.user` (reverse name
     # "stakeholder"); following the relation keeps the kernel free of the register's imports.
     # A missing link raises RelatedObjectDoesNotExist, an AttributeError, so getattr gives None.
     person = getattr(user, "stakeholder", None)
     unit_id = person.unit_id if person is not None and person.active else None
-    user._brm_unit_id = unit_id  # type: ignore[union-attr]
+    user.__dict__["_brm_unit_id"] = unit_id  # a per-request cache on the instance, not a field
     return unit_id
 
 

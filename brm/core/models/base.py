@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -37,7 +37,10 @@ class TimeStampedModel(models.Model):
 # --- Access rules -----------------------------------------------------------------------------
 
 
-class UnitScopedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class UnitScopedQuerySet(models.QuerySet[_M]):
     """`visible_to` / `editable_by` for records that belong to a business unit.
 
     `unit_path` is the lookup from the model to its BusinessUnit ("" for the unit itself).
@@ -49,7 +52,7 @@ class UnitScopedQuerySet(models.QuerySet):
         path = f"{self.unit_path}__{suffix}" if self.unit_path else suffix
         return Q(**{path: value})
 
-    def visible_to(self, user: AnyUser):  # type: ignore[no-untyped-def]
+    def visible_to(self, user: AnyUser) -> Self:
         if reads_all_units(user):
             return self
         if role_of(user) == Role.LEADER:
@@ -58,7 +61,7 @@ class UnitScopedQuerySet(models.QuerySet):
                 return self.filter(self._unit_filter("pk", unit_id))
         return self.none()
 
-    def editable_by(self, user: AnyUser):  # type: ignore[no-untyped-def]
+    def editable_by(self, user: AnyUser) -> Self:
         if writes_all_units(user):
             return self
         if role_of(user) == Role.BRM:
@@ -96,5 +99,5 @@ class SingletonSettings(models.Model):
         abstract = True
 
     @classmethod
-    def get(cls):  # type: ignore[no-untyped-def]
-        return cls.objects.get_or_create(pk=1)[0]
+    def get(cls) -> Self:
+        return cls._default_manager.get_or_create(pk=1)[0]

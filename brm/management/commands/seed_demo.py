@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -155,7 +156,7 @@ PROMISES = [
 class Command(BaseCommand):
     help = "Create demo users and a deterministic stakeholder register (idempotent)."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             users = self.users()
             units = self.units(users)
@@ -173,7 +174,7 @@ class Command(BaseCommand):
         # Health reads every app's data, so it comes last: keep this line at the end.
         self.stdout.write(f"Health history computed for {seed_health_demo()} unit(s).")
 
-    def users(self) -> dict[str, object]:
+    def users(self) -> dict[str, User]:
         User = get_user_model()
         spec = [
             ("brm", "Bianca", "Reyes", Role.BRM),
@@ -204,7 +205,7 @@ class Command(BaseCommand):
             out[username] = user
         return out
 
-    def units(self, users) -> list[BusinessUnit]:  # type: ignore[no-untyped-def]
+    def units(self, users: dict[str, User]) -> list[BusinessUnit]:
         brms = [users["brm"], users["brm2"], users["deputy"]]
         units = []
         for i, (name, code, description) in enumerate(UNITS):
@@ -228,7 +229,9 @@ class Command(BaseCommand):
             )
         return units
 
-    def stakeholders(self, rng, units, users) -> dict[int, list[Stakeholder]]:  # type: ignore[no-untyped-def]
+    def stakeholders(
+        self, rng: random.Random, units: list[BusinessUnit], users: dict[str, User]
+    ) -> dict[int, list[Stakeholder]]:
         people: dict[int, list[Stakeholder]] = {}
         roles = (
             [RoleType.CUSTOMER] * 4
@@ -269,7 +272,13 @@ class Command(BaseCommand):
         leader.save()
         return people
 
-    def interactions(self, rng, units, people, users) -> None:  # type: ignore[no-untyped-def]
+    def interactions(
+        self,
+        rng: random.Random,
+        units: list[BusinessUnit],
+        people: dict[int, list[Stakeholder]],
+        users: dict[str, User],
+    ) -> None:
         now = timezone.now()
         it_staff = [users["brm"], users["deputy"], users["brm2"]]
         kinds = list(InteractionKind.values)
@@ -321,7 +330,15 @@ class Command(BaseCommand):
         Interaction.it_participants.through.objects.bulk_create(through_it)
         ActionItem.objects.bulk_create(items)
 
-    def promise(self, rng, unit, interaction, people, it_staff, now) -> ActionItem:  # type: ignore[no-untyped-def]
+    def promise(
+        self,
+        rng: random.Random,
+        unit: BusinessUnit,
+        interaction: Interaction,
+        people: list[Stakeholder],
+        it_staff: list[User],
+        now: datetime,
+    ) -> ActionItem:
         side = OwnerSide.IT if rng.random() < 0.7 else OwnerSide.BUSINESS
         due = (interaction.occurred_at + timedelta(days=rng.randint(7, 45))).date()
         status, completed = ActionStatus.OPEN, None

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brm.core.models import ApiToken
 
@@ -9,12 +11,12 @@ from brm.core.models import ApiToken
 class Command(BaseCommand):
     help = "Create an API token for a user and print it once (only its hash is stored)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="Username the token acts as.")
         parser.add_argument("--name", default="API token", help="What uses the token.")
         parser.add_argument("--days", type=int, default=None, help="Expire after N days.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         try:
             user = User.objects.get(username=options["user"], is_active=True)
