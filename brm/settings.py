@@ -276,7 +276,33 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
+# --- Notification emails: the kernel's one delivery path (brm/core/delivery.py) ---------------
+# Each kind of email names the function that composes it from its business record at send time.
+DELIVERY_COMPOSERS = {
+    "complaints.notification": "complaints.tasks.compose_notification",
+    "reviews.notice": "reviews.notices.compose_review_notice",
+    "reviews.unplanned": "reviews.notices.compose_unplanned_notice",
+    "satisfaction.invitation": "satisfaction.mailing.compose_invitation",
+    "satisfaction.reminder": "satisfaction.mailing.compose_reminder",
+    "satisfaction.thanks": "satisfaction.mailing.compose_thank_you",
+    "stakeholders.handover_pack": "stakeholders.tasks.compose_handover_pack",
+    "portfolio.benefit_attestation": "portfolio.tasks.attestation.compose_benefit_attestation",
+    "health.digest": "brm.health.digest.compose_digest",
+}
+# A claim older than this (seconds) without a sent mark belongs to a dead worker and is retried;
+# it must stay well above the send task's time limit (120 s).
+DELIVERY_CLAIM_TIMEOUT = env_int("DELIVERY_CLAIM_TIMEOUT", 300)
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)  # then the email is marked failed
+DELIVERY_RETRY_DELAY = env_int("DELIVERY_RETRY_DELAY", 60)  # seconds, doubled per failed attempt
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Every notification email: send what is pending (never queued, failed, or left by a dead
+    # worker); each is claimed once, so running every minute is safe.
+    "sweep-outbound-emails": {
+        "task": "brm.core.sweep_outbound_emails",
+        "schedule": 60.0,
+    },
+    # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {
         "task": "brm.health.tasks.recompute_health_task",
@@ -295,17 +321,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "satisfaction.tasks.send_survey_reminders",
         "schedule": 3600.0,
     },
-    "sweep-pending-handover-packs": {
-        "task": "stakeholders.tasks.sweep_pending_handover_packs",
-        "schedule": 600.0,
-    },
     # Complaint deadlines: each escalation level is claimed once, so running often is safe.
     "check-complaint-deadlines": {
         "task": "complaints.tasks.check_complaint_deadlines",
-        "schedule": 300.0,
-    },
-    "sweep-pending-complaint-notifications": {
-        "task": "complaints.tasks.sweep_pending_complaint_notifications",
         "schedule": 300.0,
     },
     # Closing the loop: when a complaint's linked work finishes, its complainant is told once.

@@ -1,16 +1,18 @@
-"""Background jobs of complaints: the deadline checker, closing follow-up loops, the outbox."""
+"""Background jobs of complaints (the deadline checker, closing follow-up loops) and the
+composer of complaint emails, which the kernel's delivery path (`brm.core.delivery`) calls."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from brm.core.delivery import Outgoing
+from brm.core.models import OutboundEmail
 from complaints import services
 from complaints.models import ComplaintNotification, NotificationKind
 
@@ -44,55 +46,53 @@ def _to_handlers(note: ComplaintNotification) -> bool:
     )
 
 
-@shared_task
-def send_complaint_notification(notification_id: int) -> bool:
-    """Send one outbox email, once.
+def compose_notification(row: OutboundEmail) -> Outgoing | None:
+    """The email of one `ComplaintNotification` (``row.ref``); recipients chosen at send time.
 
-    The conditional UPDATE claims the row: a retry or a second worker updates nothing and sends
-    nothing. If sending fails, the claim is released so the sweep tries again.
+    None (nothing to send) when the row is gone or nobody would receive it. Once the mail server
+    accepted it, the notification records when and to whom it went.
     """
-    now = timezone.now()
-    claimed = ComplaintNotification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        sent_at=now
+    note = (
+        ComplaintNotification.objects.select_related(
+            "complaint__unit__brm",
+            "complaint__unit__deputy",
+            "complaint__complainant",
+            "complaint__service",
+            "event__actor",
+        )
+        .filter(pk=row.ref)
+        .first()
     )
-    if not claimed:
-        logger.info("Complaint notification %s already sent.", notification_id)
-        return False
-    note = ComplaintNotification.objects.select_related(
-        "complaint__unit__brm",
-        "complaint__unit__deputy",
-        "complaint__complainant",
-        "complaint__service",
-        "event__actor",
-    ).get(pk=notification_id)
+    if note is None:
+        return None
     to = _recipients(note)
     if not to:
-        ComplaintNotification.objects.filter(pk=note.pk).update(recipients="")
-        return False
+        return None
     complaint = note.complaint
+    to_handlers = _to_handlers(note)
     context = {
         "note": note,
         "complaint": complaint,
         "event": note.event,
-        "to_handlers": _to_handlers(note),
+        "to_handlers": to_handlers,
         "url": settings.SITE_URL + complaint.get_absolute_url(),
     }
-    message = EmailMessage(
+    email = EmailMessage(
         subject=(
             f"{complaint.reference}: news from the complainant"
-            if context["to_handlers"]
+            if to_handlers
             else SUBJECTS[note.kind].format(ref=complaint.reference, level=note.level)
         ),
         body=render_to_string("complaints/email/notification.txt", context),
         to=to,
     )
-    try:
-        message.send()
-    except Exception:
-        ComplaintNotification.objects.filter(pk=note.pk).update(sent_at=None)
-        raise
-    ComplaintNotification.objects.filter(pk=note.pk).update(recipients=", ".join(to))
-    return True
+
+    def on_sent(sent_at: datetime) -> None:
+        ComplaintNotification.objects.filter(pk=note.pk).update(
+            sent_at=sent_at, recipients=", ".join(to)
+        )
+
+    return Outgoing(email, on_sent)
 
 
 @shared_task
@@ -105,12 +105,3 @@ def check_complaint_deadlines() -> int:
 def close_follow_up_loops() -> int:
     """Tell complainants the outcome once their linked work has finished (each once)."""
     return services.close_follow_up_loops()
-
-
-@shared_task
-def sweep_pending_complaint_notifications() -> int:
-    """Queue outbox emails whose first queueing never reached the broker (it was down)."""
-    ids = services.pending_notifications(timedelta(minutes=2))
-    for pk in ids:
-        send_complaint_notification.delay(pk)
-    return len(ids)

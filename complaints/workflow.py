@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core import delivery
 from brm.core.errors import InputError, StateConflict
-from brm.core.outbox import queue_after_commit
 from brm.core.roles import Role, role_of
 from complaints.models import (
     Complaint,
@@ -68,6 +68,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 MAX_COMMENT = 5000
+NOTIFICATION_EMAIL = "complaints.notification"  # its composer: complaints.tasks
 
 
 def party_of(complaint: Complaint, user: AnyUser) -> Party:
@@ -195,11 +196,10 @@ def notify(
     event: ComplaintEvent | None = None,
     level: int | None = None,
 ) -> ComplaintNotification:
-    """Write the outbox row and queue its sending after commit (never fails the request)."""
-    from complaints.tasks import send_complaint_notification
-
+    """Record the notification and its email in the caller's transaction; the kernel's delivery
+    path sends it after commit (and its sweep, if the broker was down), exactly once."""
     note = ComplaintNotification.objects.create(
         complaint=complaint, kind=kind, event=event, level=level
     )
-    queue_after_commit(send_complaint_notification, note.pk)
+    delivery.enqueue(NOTIFICATION_EMAIL, note.pk)
     return note

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core import delivery
 from brm.core.errors import ForbiddenAction, StateConflict
-from brm.core.outbox import queue_after_commit
 from brm.core.roles import Role, role_of
 from stakeholders.models import (
     ActionItem,
@@ -22,7 +22,7 @@ from stakeholders.models import (
     OwnerSide,
     Stakeholder,
 )
-from stakeholders.tasks import send_handover_pack
+from stakeholders.tasks import HANDOVER_PACK_EMAIL
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -164,5 +164,5 @@ def reassign_brm(
         unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=actor
     )
     if new_brm is not None:
-        queue_after_commit(send_handover_pack, handover.pk)
+        delivery.enqueue(HANDOVER_PACK_EMAIL, handover.pk)  # sent after commit, once
     return handover

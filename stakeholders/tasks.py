@@ -1,67 +1,57 @@
-"""Background jobs of the stakeholder register."""
+"""The handover pack email of the stakeholder register, composed for the kernel's delivery path.
+
+`stakeholders.services.reassign_brm` records the email (`brm.core.delivery.enqueue`) with the
+handover; the kernel claims, sends and retries it. `Handover.pack_sent_at` records the business
+fact once the mail server accepted the pack.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
+from brm.core.delivery import Outgoing
+from brm.core.models import OutboundEmail
 from stakeholders.models import Handover
 from stakeholders.selectors import handover_pack
 
 logger = logging.getLogger(__name__)
 
+HANDOVER_PACK_EMAIL = "stakeholders.handover_pack"
 
-@shared_task
-def send_handover_pack(handover_id: int) -> bool:
-    """Email the new BRM their handover pack, once.
 
-    The conditional UPDATE claims the handover: if another worker (or a retry) got there first,
-    it updates no row and this run sends nothing.
-    """
-    claimed = Handover.objects.filter(pk=handover_id, pack_sent_at__isnull=True).update(
-        pack_sent_at=timezone.now()
+def compose_handover_pack(row: OutboundEmail) -> Outgoing | None:
+    """The new BRM's handover pack for handover ``row.ref``; None if there is nobody to send to
+    (the handover is gone, has no new BRM, or the new BRM has no email address)."""
+    handover = (
+        Handover.objects.select_related("unit", "to_brm", "from_brm").filter(pk=row.ref).first()
     )
-    if not claimed:
-        logger.info("Handover %s: pack already sent, nothing to do.", handover_id)
-        return False
-    handover = Handover.objects.select_related("unit", "to_brm", "from_brm").get(pk=handover_id)
+    if handover is None or handover.to_brm is None or not handover.to_brm.email:
+        return None
     recipient = handover.to_brm
-    if recipient is None or not recipient.email:
-        return False
     pack = handover_pack(handover.unit, recipient)
     context = {
         "handover": handover,
         "pack": pack,
         "url": settings.SITE_URL + reverse("stakeholders:unit_handover", args=[handover.unit_id]),
     }
-    message = EmailMultiAlternatives(
+    email = EmailMultiAlternatives(
         subject=f"Handover pack: {handover.unit.name}",
         body=render_to_string("stakeholders/email/handover_pack.txt", context),
         to=[recipient.email],
     )
-    message.attach_alternative(
+    email.attach_alternative(
         render_to_string("stakeholders/email/handover_pack.html", context), "text/html"
     )
-    message.send()
-    return True
 
+    def on_sent(sent_at: datetime) -> None:
+        Handover.objects.filter(pk=handover.pk, pack_sent_at__isnull=True).update(
+            pack_sent_at=sent_at
+        )
 
-@shared_task
-def sweep_pending_handover_packs() -> int:
-    """Queue packs whose first attempt never reached the broker (it was down at commit time)."""
-    stale = timezone.now() - timedelta(minutes=5)
-    ids = list(
-        Handover.objects.filter(
-            pack_sent_at__isnull=True, to_brm__isnull=False, created_at__lt=stale
-        ).values_list("pk", flat=True)
-    )
-    for handover_id in ids:
-        send_handover_pack.delay(handover_id)
-    return len(ids)
+    return Outgoing(email, on_sent)

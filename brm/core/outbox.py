@@ -1,8 +1,9 @@
 """Queue Celery work after the transaction commits, without ever failing the user's request.
 
 If the broker is down the record is already saved; the work stays pending in the record itself
-(for example `Handover.pack_sent_at IS NULL`) and a periodic sweep queues it again once the broker
-is back. That is why every task checks and claims its own work, and may safely run twice.
+(for emails, an `OutboundEmail` row still pending, see `brm.core.delivery`) and a periodic sweep
+picks it up once the broker is back. That is why every task checks and claims its own work, and
+may safely run twice.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 def queue_after_commit(task: Any, *args: Any) -> None:
+    """Queue `task(*args)` once the current transaction commits; a broker error is only logged."""
+
     def send() -> None:
         try:
             task.delay(*args)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from kombu.exceptions import OperationalError
 
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from complaints import tasks
 from complaints.models import Complaint, ComplaintEvent, ComplaintNotification, ComplaintSettings
 from tests.factories import UserFactory
+from tests.mail import broker_down, refusing_mail, send_queued
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -32,11 +33,11 @@ def people(brm, deputy, executive, head_of_brm):  # type: ignore[no-untyped-def]
 
 def _send_now():  # type: ignore[no-untyped-def]
     """Patch `.delay` so queued sends run in-process (the broker is mocked away)."""
-    return mock.patch.object(
-        tasks.send_complaint_notification,
-        "delay",
-        side_effect=lambda pk: tasks.send_complaint_notification(pk),
-    )
+    return send_queued()
+
+
+def _email_of(note):  # type: ignore[no-untyped-def]
+    return OutboundEmail.objects.get(key=f"complaints.notification:{note.pk}")
 
 
 def _check_at(when, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
@@ -133,9 +134,11 @@ def test_it_does_not_escalate_an_acknowledged_complaint_on_time(  # type: ignore
 
 def test_it_sends_the_acknowledgement_once(complaint, leader, mailoutbox):  # type: ignore[no-untyped-def]
     note = ComplaintNotification.objects.get(complaint=complaint, kind="acknowledgement")
-    assert tasks.send_complaint_notification(note.pk) is True
-    assert tasks.send_complaint_notification(note.pk) is False
+    email = _email_of(note)
+    assert delivery.deliver_email(email.pk) is True
+    assert delivery.deliver_email(email.pk) is False
     [message] = mailoutbox
+    assert message.extra_headers["Message-ID"] == email.message_id
     assert message.to == [leader.email]
     assert complaint.reference in message.subject
     assert complaint.reference in message.body
@@ -143,31 +146,30 @@ def test_it_sends_the_acknowledgement_once(complaint, leader, mailoutbox):  # ty
     assert note.sent_at is not None and note.recipients == leader.email
 
 
-def test_a_failed_send_releases_the_claim_for_the_sweep(complaint, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_failed_send_releases_the_claim_for_the_sweep(complaint, mailoutbox, settings):  # type: ignore[no-untyped-def]
     note = ComplaintNotification.objects.get(complaint=complaint)
-    with (
-        mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("smtp down")),
-        pytest.raises(OSError),
-    ):
-        tasks.send_complaint_notification(note.pk)
+    saved = settings.MAILERS
+    refusing_mail(settings)
+    assert delivery.deliver(_email_of(note).pk) is False
     note.refresh_from_db()
     assert note.sent_at is None
-    assert tasks.send_complaint_notification(note.pk) is True
+    assert _email_of(note).state == "pending"
+    settings.MAILERS = saved
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=2)):
+        assert delivery.sweep() == 1
+    note.refresh_from_db()
+    assert note.sent_at is not None
     assert len(mailoutbox) == 1
 
 
 def _broker_down():  # type: ignore[no-untyped-def]
-    return mock.patch.object(
-        tasks.send_complaint_notification,
-        "delay",
-        side_effect=OperationalError("Error 111 connecting to redis. Connection refused."),
-    )
+    return broker_down()
 
 
 def _sweep_later(mailoutbox):  # type: ignore[no-untyped-def]
     """The broker is back; three minutes later the sweep re-queues what never went out."""
-    with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=3)), _send_now():
-        return tasks.sweep_pending_complaint_notifications()
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=3)):
+        return delivery.sweep()
 
 
 def test_filing_through_the_page_survives_a_broker_outage(  # type: ignore[no-untyped-def]
@@ -208,9 +210,8 @@ def test_filing_through_the_api_survives_a_broker_outage(  # type: ignore[no-unt
 
 
 def test_the_sweep_leaves_fresh_rows_to_their_first_attempt(complaint, mailoutbox):  # type: ignore[no-untyped-def]
-    with _send_now() as delay:
-        assert tasks.sweep_pending_complaint_notifications() == 0
-    delay.assert_not_called()
+    assert delivery.sweep() == 0
+    assert mailoutbox == []
 
 
 def test_a_level_claimed_by_a_concurrent_run_is_not_repeated(  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from brm.core import delivery
 from complaints import workflow
 from complaints.models import Complaint, ComplaintEvent, ComplaintNotification, Status
 
@@ -110,14 +111,12 @@ def test_it_records_the_resolution_and_times(complaint, brm):  # type: ignore[no
 
 
 def test_it_tells_the_other_side_about_each_step(complaint, brm, deputy, leader, mailoutbox):  # type: ignore[no-untyped-def]
-    from complaints.tasks import send_complaint_notification
-
     workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="On it.")
     workflow.transition_complaint(complaint, "withdrawn", actor=leader, comment="Sorted itself.")
     notes = ComplaintNotification.objects.filter(complaint=complaint).order_by("pk")
     assert [n.kind for n in notes] == ["acknowledgement", "status_change", "status_change"]
     for note in notes:
-        send_complaint_notification(note.pk)
+        delivery.send_now(workflow.NOTIFICATION_EMAIL, note.pk)
     ack, step, withdrawal = mailoutbox
     assert ack.to == step.to == [leader.email]
     assert "On it." in step.body

@@ -16,8 +16,9 @@ from django.db.models import Model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from brm.core.roles import Role
-from stakeholders import tasks
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -1395,7 +1396,7 @@ def test_it_records_a_handover_when_the_brm_is_reassigned(
 def test_it_queues_the_handover_pack_for_the_new_brm_after_commit(
     admin_api, other_brm, unit_a, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
-    with mock.patch.object(tasks.send_handover_pack, "delay") as delay:
+    with mock.patch.object(delivery.deliver_email, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             admin_api.patch(url("units", unit_a.pk), {"brm": other_brm.pk}, format="json")
         delay.assert_not_called()  # nothing is queued before the transaction commits
@@ -1403,7 +1404,10 @@ def test_it_queues_the_handover_pack_for_the_new_brm_after_commit(
 
         callbacks[0]()
 
-    delay.assert_called_once_with(Handover.objects.get(unit=unit_a).pk)
+    handover = Handover.objects.get(unit=unit_a)
+    delay.assert_called_once_with(
+        OutboundEmail.objects.get(key=f"stakeholders.handover_pack:{handover.pk}").pk
+    )
 
 
 def test_it_keeps_other_changes_made_with_a_reassignment(admin_api, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from brm.core.models import OutboundEmail
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -29,7 +30,11 @@ from stakeholders.services import (
 )
 from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
 
-DELAY = "stakeholders.tasks.send_handover_pack.delay"
+DELAY = "brm.core.delivery.deliver_email.delay"
+
+
+def _pack_email_id(handover: Handover) -> int:
+    return OutboundEmail.objects.get(key=f"stakeholders.handover_pack:{handover.pk}").pk
 
 
 def _fields(**overrides):  # type: ignore[no-untyped-def]
@@ -306,7 +311,7 @@ def test_it_queues_the_handover_pack_after_commit(  # type: ignore[no-untyped-de
             # Still inside the transaction: nothing is queued before the commit.
             delay.assert_not_called()
         assert len(callbacks) == 1
-        delay.assert_called_once_with(handover.pk)
+        delay.assert_called_once_with(_pack_email_id(handover))
 
 
 def test_a_broker_outage_neither_loses_the_handover_nor_fails_the_caller(  # type: ignore[no-untyped-def]
@@ -317,9 +322,10 @@ def test_a_broker_outage_neither_loses_the_handover_nor_fails_the_caller(  # typ
         django_capture_on_commit_callbacks(execute=True),
     ):
         handover = reassign_brm(unit_a, new_brm=other_brm, actor=admin_user)
-    delay.assert_called_once_with(handover.pk)
+    delay.assert_called_once_with(_pack_email_id(handover))
     handover.refresh_from_db()
     assert handover.pack_sent_at is None  # still pending: the periodic sweep sends it
+    assert OutboundEmail.objects.get(pk=_pack_email_id(handover)).state == "pending"
     unit_a.refresh_from_db()
     assert unit_a.brm == other_brm
     assert "periodic sweep will retry" in caplog.text

@@ -1,11 +1,11 @@
-"""Background jobs: the handover pack email, its sweep, and one run through a real worker."""
+"""The handover pack email through the kernel's delivery path, its sweep, and one run through a
+real worker."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import redis
@@ -16,8 +16,10 @@ from django.core import mail
 from django.utils import timezone
 
 from brm.celery import app as celery_app
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from stakeholders.models import Handover
-from stakeholders.tasks import send_handover_pack, sweep_pending_handover_packs
+from stakeholders.tasks import HANDOVER_PACK_EMAIL
 from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
 
 
@@ -31,13 +33,16 @@ def handover(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def
     )
 
 
-def _age(handover: Handover, minutes: int) -> None:
-    Handover.objects.filter(pk=handover.pk).update(
-        created_at=timezone.now() - timedelta(minutes=minutes)
-    )
+def send_handover_pack(handover_id: int) -> bool:
+    """What the queued task does for a handover's pack email (written here, as the service does)."""
+    return delivery.send_now(HANDOVER_PACK_EMAIL, handover_id)
 
 
-# --- send_handover_pack -----------------------------------------------------------------------
+def _queue(handover: Handover) -> OutboundEmail:
+    return delivery.enqueue(HANDOVER_PACK_EMAIL, handover.pk, queue=False)
+
+
+# --- The pack email ---------------------------------------------------------------------------
 
 
 def test_it_emails_the_new_brm(handover, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
@@ -104,28 +109,39 @@ def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailou
     assert "CFO is leaving" not in message.alternatives[0][0]
 
 
-# --- sweep_pending_handover_packs -------------------------------------------------------------
+# --- The sweep --------------------------------------------------------------------------------
 
 
-def test_the_sweep_requeues_only_old_unsent_handovers(unit_a, unit_b, brm, other_brm):  # type: ignore[no-untyped-def]
-    stuck = Handover.objects.create(unit=unit_a, from_brm=brm, to_brm=other_brm)
-    _age(stuck, 10)
-    Handover.objects.create(unit=unit_a, to_brm=other_brm)  # new: its first try may be queued
-    sent = Handover.objects.create(unit=unit_b, to_brm=brm, pack_sent_at=timezone.now())
-    _age(sent, 60)
-    nobody = Handover.objects.create(unit=unit_b, from_brm=other_brm, to_brm=None)
-    _age(nobody, 60)
-    with mock.patch("stakeholders.tasks.send_handover_pack.delay") as delay:
-        assert sweep_pending_handover_packs() == 1
-    delay.assert_called_once_with(stuck.pk)
+def test_the_sweep_sends_only_old_pending_packs(unit_a, unit_b, brm, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+    stuck = _queue(Handover.objects.create(unit=unit_a, from_brm=brm, to_brm=other_brm))
+    OutboundEmail.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    _queue(Handover.objects.create(unit=unit_a, to_brm=other_brm))  # new: its own task is coming
+    assert delivery.sweep() == 1
+    assert [m.to for m in mailoutbox] == [[other_brm.email]]
+    stuck.refresh_from_db()
+    assert stuck.state == "sent"
 
 
 def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox):  # type: ignore[no-untyped-def]
-    _age(handover, 10)
-    with mock.patch("stakeholders.tasks.send_handover_pack.delay", side_effect=send_handover_pack):
-        assert sweep_pending_handover_packs() == 1
-        assert sweep_pending_handover_packs() == 0
+    email = _queue(handover)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert delivery.sweep() == 1
+    assert delivery.sweep() == 0
     assert len(mailoutbox) == 1
+    handover.refresh_from_db()
+    assert handover.pack_sent_at is not None
+
+
+def test_a_pack_with_nobody_to_send_to_is_skipped_not_retried(unit_b, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+    nobody = Handover.objects.create(unit=unit_b, from_brm=other_brm, to_brm=None)
+    assert send_handover_pack(nobody.pk) is False
+    assert OutboundEmail.objects.get(ref=nobody.pk, kind=HANDOVER_PACK_EMAIL).state == "skipped"
+    assert delivery.sweep() == 0
+    assert mailoutbox == []
 
 
 # --- A real worker on the real broker ---------------------------------------------------------
@@ -143,11 +159,11 @@ def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm):  # 
     handover = Handover.objects.create(unit=unit_a, from_brm=brm, to_brm=other_brm)
     queue = f"test-{uuid.uuid4().hex}"
     old_routes = celery_app.conf.task_routes
-    celery_app.conf.update(task_routes={send_handover_pack.name: {"queue": queue}})
+    celery_app.conf.update(task_routes={delivery.deliver_email.name: {"queue": queue}})
     mail.outbox = []
     try:
         # Published before any worker exists: it can only run by travelling through Redis.
-        result = send_handover_pack.delay(handover.pk)
+        result = delivery.deliver_email.delay(_queue(handover).pk)
         assert not isinstance(result, EagerResult)
         time.sleep(0.3)
         handover.refresh_from_db()

@@ -1,4 +1,5 @@
-"""The kernel's records: the timestamp and unit-scoped bases every app builds on, and API tokens."""
+"""The kernel's records: the timestamp and unit-scoped bases every app builds on, API tokens and
+the outbox of emails."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from brm.core.models.base import (
     UnitScopedModel,
     UnitScopedQuerySet,
 )
+from brm.core.models.delivery import DeliveryState, OutboundEmail
 from brm.core.models.tokens import TOKEN_PREFIX, ApiToken
 
 __all__ = [
     "TOKEN_PREFIX",
     "ApiToken",
+    "DeliveryState",
+    "OutboundEmail",
     "SingletonSettings",
     "TimeStampedModel",
     "UnitScopedModel",
