@@ -13,5 +13,5 @@ class ProjectConfig(AppConfig):
     verbose_name = "BRM project"
 
     def ready(self) -> None:
-        # Importing the module registers its checks; the import is the point, hence here.
+        # lazy import: Django's documented place to register checks is ready(), once apps load.
         from brm import checks  # noqa: F401

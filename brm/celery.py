@@ -7,6 +7,8 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+from brm.checks import refuse_published_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings")
 
 app = Celery("brm", task_cls="celery.contrib.django.task:DjangoTask")
@@ -16,6 +18,4 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def _refuse_published_key(**kwargs: object) -> None:
-    from brm.checks import refuse_published_secret_key
-
     refuse_published_secret_key()
