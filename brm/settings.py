@@ -339,11 +339,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Ask sponsors to confirm realised benefits after delivery; each period is claimed once.
     "request-benefit-attestations": {
-        "task": "portfolio.demand_tasks.request_benefit_attestations",
+        "task": "portfolio.tasks.attestation.request_benefit_attestations",
         "schedule": 3600.0 * 6,
     },
     "sweep-pending-benefit-attestations": {
-        "task": "portfolio.demand_tasks.sweep_pending_benefit_attestations",
+        "task": "portfolio.tasks.attestation.sweep_pending_benefit_attestations",
         "schedule": 600.0,
     },
 }
@@ -388,11 +388,11 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStatusEnum": "reviews.models.ChangeStatus",
         "ChangeRequestKindEnum": "reviews.models.ChangeKind",
         "ServiceLifecycleEnum": "portfolio.models.Lifecycle",
-        "DemandStatusEnum": "portfolio.demand_models.DemandStatus",
+        "DemandStatusEnum": "portfolio.models.DemandStatus",
         # Complaint and demand transitions both have a `to` field: name both choice sets.
         "ComplaintStatusEnum": "complaints.models.Status",
-        "DemandUrgencyEnum": "portfolio.demand_models.Urgency",
-        "BenefitKindEnum": "portfolio.demand_models.BenefitKind",
+        "DemandUrgencyEnum": "portfolio.models.Urgency",
+        "BenefitKindEnum": "portfolio.models.BenefitKind",
         "InteractionKindEnum": "stakeholders.models.InteractionKind",
         "RoleTypeEnum": "stakeholders.models.RoleType",
         "ComplaintEventKindEnum": "complaints.models.EventKind",

@@ -17,7 +17,6 @@ from brm import views
 from brm.core.api import router
 from brm.health.api.views import HealthViewSet
 from complaints.api.urls import register as register_complaint_api
-from portfolio.api.demand_views import register as register_demand_api
 from portfolio.api.urls import register as register_portfolio_api
 from reviews.api.urls import register as register_review_api
 from satisfaction.api.urls import register as register_satisfaction_api
@@ -27,7 +26,6 @@ register_stakeholder_api(router)
 router.register("health", HealthViewSet, basename="health")
 register_complaint_api(router)
 register_portfolio_api(router)
-register_demand_api(router)
 register_review_api(router)
 register_satisfaction_api(router)
 
@@ -45,7 +43,6 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("", include("complaints.urls")),
     path("", include("portfolio.urls")),
-    path("", include("portfolio.demand_urls")),
     path("", include("reviews.urls")),
     path("", include("satisfaction.urls")),
     path("api/v1/", include(router.urls)),

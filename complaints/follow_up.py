@@ -34,8 +34,7 @@ from complaints.workflow import (
     party_of,
     sync_instance,
 )
-from portfolio.demand_models import DemandStatus
-from portfolio.models import Demand
+from portfolio.models import Demand, DemandStatus
 from reviews.models import CHANGE_TRANSITIONS, ChangeRequest
 from stakeholders.models import ActionItem, ActionStatus, OwnerSide
 from stakeholders.services import CommitmentInput, make_commitment

@@ -1,12 +1,35 @@
+"""Pages of the portfolio app, in two namespaces: `portfolio` (the service catalogue) and
+`demands` (the demand portfolio and strategic objectives)."""
+
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from portfolio import views
+from portfolio.views import catalogue, demand
 
-app_name = "portfolio"
+catalogue_patterns = [
+    path("services/", catalogue.service_list, name="service_list"),
+    path("services/<int:pk>/", catalogue.service_detail, name="service_detail"),
+]
 
+demand_patterns = [
+    path("demands/", demand.demand_list, name="demand_list"),
+    path("demands/board/", demand.demand_board, name="demand_board"),
+    path("demands/new/", demand.demand_create, name="demand_create"),
+    path("demands/export.csv", demand.demand_export, name="demand_export"),
+    path("demands/value/", demand.demand_value, name="demand_value"),
+    path("demands/<int:pk>/", demand.demand_detail, name="demand_detail"),
+    path("demands/<int:pk>/case/", demand.demand_case, name="demand_case"),
+    path("demands/<int:pk>/transition/", demand.demand_transition, name="demand_transition"),
+    path("demands/<int:pk>/override/", demand.demand_override, name="demand_override"),
+    path("demands/<int:pk>/benefits/", demand.demand_benefit, name="demand_benefit"),
+    path("demands/<int:pk>/confirm/", demand.demand_confirm, name="demand_confirm"),
+    path("objectives/", demand.objective_list, name="objective_list"),
+]
+
+# No `app_name` here: each part is included under its own namespace, so the URL names stay
+# `portfolio:service_list` and `demands:demand_board` as the templates use them.
 urlpatterns = [
-    path("services/", views.service_list, name="service_list"),
-    path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("", include((catalogue_patterns, "portfolio"))),
+    path("", include((demand_patterns, "demands"))),
 ]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio.models import Lifecycle, Service
-from portfolio.services import MetricInput, upsert_metrics
+from portfolio.services.catalogue import MetricInput, upsert_metrics
 from reviews import services as review_services
 from reviews.models import ServiceReview
 from stakeholders.models import BusinessUnit, OwnerSide, Stakeholder

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from brm.core.db import Days
 from portfolio.models import Service
-from portfolio.selectors import performance_pack
+from portfolio.selectors.catalogue import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview
 from stakeholders.models import BusinessUnit, Stakeholder
 

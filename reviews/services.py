@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from brm.core.errors import StateConflict
 from portfolio.models import Service
-from portfolio.selectors import performance_pack
+from portfolio.selectors.catalogue import performance_pack
 from reviews.models import (
     CHANGE_TRANSITIONS,
     ChangeRequest,

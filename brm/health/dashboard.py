@@ -191,7 +191,7 @@ def _promises(user: AnyUser) -> dict[str, int]:
 
 def _demand(user: AnyUser) -> dict[str, Any] | None:
     """Planned benefit of demands in flight, and benefits realised (one query each)."""
-    from portfolio.demand_models import BenefitRecord, Demand
+    from portfolio.models import BenefitRecord, Demand
 
     in_flight = Demand.objects.visible_to(user).filter(status__in=["approved", "in_delivery"])
     figures = in_flight.aggregate(n=Count("id"), value=Sum("expected_benefit"))

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from brm.core.roles import Role
-from portfolio.demand_models import Demand
+from portfolio.models import Demand
 from tests.factories import (
     BusinessUnitFactory,
     StakeholderFactory,

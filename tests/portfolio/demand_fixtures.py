@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.demand_models import Demand, DemandStatus
+from portfolio.models import Demand, DemandStatus
 from stakeholders.models import Stakeholder
 from tests.factories import DemandFactory, StrategicObjectiveFactory
 

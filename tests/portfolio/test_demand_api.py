@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.demand_models import Demand, DemandStatus, StrategicObjective
+from portfolio.models import Demand, DemandStatus, StrategicObjective
 from tests.factories import BenefitRecordFactory, DemandFactory
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio.demand_demo import seed_demands_demo
-from portfolio.demand_models import BenefitRecord, Demand, DemandStatus
+from portfolio.demo import seed_demands_demo
+from portfolio.models import BenefitRecord, Demand, DemandStatus
 from tests.factories import BusinessUnitFactory
 
 pytestmark = pytest.mark.django_db

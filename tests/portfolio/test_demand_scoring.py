@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.scoring import FORMULA, Weights, explain, priority_score
+from portfolio.services.scoring import FORMULA, Weights, explain, priority_score
 
 D = Decimal
 

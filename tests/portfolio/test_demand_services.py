@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio import demand_selectors as selectors
-from portfolio import demand_services as services
-from portfolio.demand_models import Demand, DemandSettings, DemandStatus
+from portfolio.models import Demand, DemandSettings, DemandStatus
+from portfolio.selectors import demand as selectors
+from portfolio.services import demand as services
 from tests.factories import BenefitRecordFactory, DemandFactory
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case

@@ -7,10 +7,13 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
-from portfolio import demand_services, demand_tasks
-from portfolio.demand_models import BenefitAttestation, DemandStatus
+from brm.celery import app
+from portfolio.models import BenefitAttestation, DemandStatus
+from portfolio.services import attestation
+from portfolio.tasks import attestation as tasks
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case
 
@@ -30,7 +33,7 @@ def delivered(demand_a):  # type: ignore[no-untyped-def]
 
 def test_it_asks_nothing_before_the_first_period_ends(delivered):  # type: ignore[no-untyped-def]
     with time_machine.travel(DELIVERED + timedelta(days=89)):
-        assert demand_services.request_attestations() == 0
+        assert attestation.open_due_attestations() == []
 
 
 def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignore[no-untyped-def]
@@ -38,35 +41,48 @@ def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignor
 ):
     with (
         time_machine.travel(DELIVERED + timedelta(days=91)),
-        mock.patch.object(demand_tasks.send_benefit_attestation, "delay") as delay,
+        mock.patch.object(tasks.send_benefit_attestation, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert demand_services.request_attestations() == 1
-        assert demand_services.request_attestations() == 0
+        assert tasks.request_benefit_attestations() == 1
+        assert tasks.request_benefit_attestations() == 0
     att = BenefitAttestation.objects.get()
     assert (att.round, att.due_on) == (1, DELIVERED.date() + timedelta(days=90))
     delay.assert_called_once_with(att.pk)
 
 
+def test_it_queues_the_email_only_after_the_request_is_committed(  # type: ignore[no-untyped-def]
+    delivered, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(DELIVERED + timedelta(days=91)),
+        mock.patch.object(tasks.send_benefit_attestation, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        assert tasks.request_benefit_attestations() == 1
+    # Nothing reaches the broker before the row exists for the worker to read.
+    delay.assert_not_called()
+    assert len(callbacks) == 1
+
+
 def test_it_asks_again_in_the_next_period(delivered):  # type: ignore[no-untyped-def]
-    with mock.patch.object(demand_tasks.send_benefit_attestation, "delay"):
-        with time_machine.travel(DELIVERED + timedelta(days=91)):
-            demand_services.request_attestations()
-        with time_machine.travel(DELIVERED + timedelta(days=181)):
-            demand_services.request_attestations()
+    with time_machine.travel(DELIVERED + timedelta(days=91)):
+        attestation.open_due_attestations()
+    with time_machine.travel(DELIVERED + timedelta(days=181)):
+        attestation.open_due_attestations()
     assert sorted(BenefitAttestation.objects.values_list("round", flat=True)) == [1, 2]
 
 
 def test_it_stops_after_the_configured_rounds():
-    assert demand_services.attestation_due(
+    assert attestation.attestation_due(
         DELIVERED.date(), DELIVERED.date() + timedelta(days=3650), 90, 4
     ) == (4, DELIVERED.date() + timedelta(days=360))
 
 
 def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):  # type: ignore[no-untyped-def]
     att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
-    assert demand_tasks.send_benefit_attestation(att.pk) is True
-    assert demand_tasks.send_benefit_attestation(att.pk) is False
+    assert tasks.send_benefit_attestation(att.pk) is True
+    assert tasks.send_benefit_attestation(att.pk) is False
     [mail] = mailoutbox
     assert mail.to == [delivered.sponsor.email]
     assert f"/demands/{delivered.pk}/confirm/" in mail.body
@@ -77,10 +93,10 @@ def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox): 
 def test_it_releases_the_claim_when_sending_fails(delivered):  # type: ignore[no-untyped-def]
     att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
     with (
-        mock.patch("portfolio.demand_tasks.EmailMessage.send", side_effect=OSError),
+        mock.patch("portfolio.services.attestation.EmailMessage.send", side_effect=OSError),
         pytest.raises(OSError),
     ):
-        demand_tasks.send_benefit_attestation(att.pk)
+        tasks.send_benefit_attestation(att.pk)
     att.refresh_from_db()
     assert att.sent_at is None
 
@@ -90,6 +106,21 @@ def test_the_sweep_requeues_unsent_requests(delivered):  # type: ignore[no-untyp
     BenefitAttestation.objects.filter(pk=att.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
     )
-    with mock.patch.object(demand_tasks.send_benefit_attestation, "delay") as delay:
-        assert demand_tasks.sweep_pending_benefit_attestations() == 1
+    with mock.patch.object(tasks.send_benefit_attestation, "delay") as delay:
+        assert tasks.sweep_pending_benefit_attestations() == 1
     delay.assert_called_once_with(att.pk)
+
+
+def test_celery_registers_every_portfolio_job_under_its_scheduled_name():
+    # Autodiscovery imports `portfolio.tasks`; the beat schedule names must match what it finds.
+    app.loader.import_default_modules()
+    scheduled = {
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"].startswith("portfolio.")
+    }
+    assert scheduled == {
+        "portfolio.tasks.attestation.request_benefit_attestations",
+        "portfolio.tasks.attestation.sweep_pending_benefit_attestations",
+    }
+    assert scheduled | {"portfolio.tasks.attestation.send_benefit_attestation"} <= set(app.tasks)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from portfolio.demand_models import Demand, DemandStatus
+from portfolio.models import Demand, DemandStatus
 from tests.factories import BenefitRecordFactory, DemandFactory
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case

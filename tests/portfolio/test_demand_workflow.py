@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio.demand_models import DemandStatus, DemandStatusChange
-from portfolio.demand_workflow import (
+from portfolio.models import DemandStatus, DemandStatusChange
+from portfolio.services.workflow import (
     ForbiddenTransition,
     InputError,
     TransitionError,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from portfolio.models import Lifecycle
-from portfolio.selectors import performance_pack
+from portfolio.selectors.catalogue import performance_pack
 from tests.factories import ServiceFactory, ServiceMetricFactory
 
 pytestmark = pytest.mark.django_db

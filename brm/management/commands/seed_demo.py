@@ -19,7 +19,7 @@ from django.utils import timezone
 from brm.core.roles import GROUP_NAMES, Role
 from brm.health.demo import seed_health_demo
 from complaints.demo import seed_complaints_demo
-from portfolio.demand_demo import seed_demands_demo
+from portfolio.demo import seed_demands_demo
 from reviews.demo import seed_reviews_demo
 from satisfaction.demo import seed_satisfaction_demo
 from stakeholders.models import (

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portfolio.models import Service, ServiceMetric
+from portfolio.models.catalogue import Service, ServiceMetric
 
 METRIC_FIELDS = (
     "availability",

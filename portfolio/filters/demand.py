@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import QuerySet
 
-from portfolio.demand_models import (
+from portfolio.models.demand import (
     BenefitRecord,
     Demand,
     DemandStatus,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from portfolio.demand_models import (
+from portfolio.models.demand import (
     AFTER_DELIVERY,
     BenefitAttestation,
     BenefitKind,
@@ -27,7 +27,7 @@ from portfolio.demand_models import (
     StrategicObjective,
     Urgency,
 )
-from portfolio.scoring import Weights, score_demand
+from portfolio.services.scoring import Weights, score_demand
 from stakeholders.models import BusinessUnit, Stakeholder
 
 SEED = 20261126

@@ -1,8 +1,8 @@
 """API viewsets for objectives, demands and benefit records.
 
 Reads are scoped by `visible_to` (404 for another unit's demand); every write goes through
-`portfolio.demand_services` / `demand_workflow`: a role that may not act gets 403, a state that
-does not allow it 409, bad input 400 per field.
+`portfolio.services.demand` / `portfolio.services.workflow`: a role that may not act gets 403, a
+state that does not allow it 409, bad input 400 per field.
 """
 
 from __future__ import annotations
@@ -15,22 +15,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from brm.core.roles import Role, role_of, writes_all_units
-from portfolio import demand_selectors as selectors
-from portfolio import demand_services as services
-from portfolio import demand_workflow as workflow
-from portfolio.api.demand_serializers import (
+from portfolio.api.serializers.demand import (
     BenefitRecordSerializer,
     DemandSerializer,
     DemandTransitionSerializer,
     RankOverrideSerializer,
     StrategicObjectiveSerializer,
 )
-from portfolio.demand_filters import (
+from portfolio.filters.demand import (
     BenefitRecordFilterSet,
     DemandFilterSet,
     StrategicObjectiveFilterSet,
 )
-from portfolio.demand_models import BenefitRecord, StrategicObjective
+from portfolio.models.demand import BenefitRecord, StrategicObjective
+from portfolio.selectors import demand as selectors
+from portfolio.services import demand as services
+from portfolio.services import workflow
 
 
 class AnyRole(permissions.BasePermission):
@@ -238,9 +238,3 @@ class BenefitRecordViewSet(
         services.confirm_benefits(record.demand, [record.pk], actor=request.user)
         record.refresh_from_db()
         return Response(self.get_serializer(record).data)
-
-
-def register(router) -> None:  # type: ignore[no-untyped-def]
-    router.register("objectives", StrategicObjectiveViewSet, basename="objective")
-    router.register("demands", DemandViewSet, basename="demand")
-    router.register("benefit-records", BenefitRecordViewSet, basename="benefit-record")

@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from portfolio.demand_models import (
+from portfolio.models.demand import (
     CLOSED_STATUSES,
     MONEY,
     PIPELINE,

@@ -8,7 +8,7 @@ from django import forms
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, role_of
-from portfolio.demand_models import BenefitKind, StrategicObjective, Urgency
+from portfolio.models.demand import BenefitKind, StrategicObjective, Urgency
 from stakeholders.models import BusinessUnit, Stakeholder
 
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 
-from portfolio.models import Lifecycle, Service, ServiceMetric
+from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser

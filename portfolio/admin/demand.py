@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from portfolio import demand_services
-from portfolio.demand_models import (
+from portfolio.models.demand import (
     BenefitAttestation,
     BenefitRecord,
     Demand,
@@ -15,6 +14,7 @@ from portfolio.demand_models import (
     DemandStatusChange,
     StrategicObjective,
 )
+from portfolio.services.demand import rescore_all
 
 
 @admin.register(StrategicObjective)
@@ -55,7 +55,7 @@ class DemandAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
-        demand_services.rescore_all()
+        rescore_all()
 
 
 @admin.register(BenefitRecord)
@@ -84,5 +84,5 @@ class DemandSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
-        n = demand_services.rescore_all()
+        n = rescore_all()
         messages.info(request, f"Weights saved; {n} demand score(s) recomputed.")

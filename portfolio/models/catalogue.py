@@ -1,6 +1,6 @@
-"""The service portfolio: the services IT runs, who consumes them, and how each period went.
+"""The service catalogue: the services IT runs, who consumes them, and how each period went.
 
-The demand/business-case portfolio is built in a later issue.
+The demand/business-case portfolio is in `portfolio.models.demand`.
 """
 
 from __future__ import annotations
@@ -210,28 +210,3 @@ class ServiceMetric(TimeStampedModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "sla_met"}
         super().save(*args, **kwargs)
-
-
-# The demand portfolio's models live in their own module (this one holds the service catalogue).
-# Importing them here registers them when Django loads this app, and keeps
-# `from portfolio.models import Demand` working. They import Service from this module, hence last.
-from portfolio.demand_models import (  # noqa: E402
-    BenefitAttestation,
-    BenefitRecord,
-    Demand,
-    DemandSettings,
-    DemandStatusChange,
-    StrategicObjective,
-)
-
-__all__ = [
-    "BenefitAttestation",
-    "BenefitRecord",
-    "Demand",
-    "DemandSettings",
-    "DemandStatusChange",
-    "Lifecycle",
-    "Service",
-    "ServiceMetric",
-    "StrategicObjective",
-]

@@ -1,24 +1,23 @@
 """Operations that write demands, business cases, rank overrides and benefits.
 
-Shared by the pages, the API, the admin and the attestation job. Status changes go through
-`portfolio.demand_workflow.transition_demand`. Every function validates everything before it
+Shared by the pages, the API and the admin; the attestation job's part is
+`portfolio.services.attestation`. Status changes go through
+`portfolio.services.workflow.transition_demand`. Every function validates everything before it
 writes, inside one transaction, so bad input saves nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from brm.core.outbox import queue_after_commit
 from brm.core.roles import Role, leader_unit_id, role_of
-from portfolio.demand_models import (
-    AFTER_DELIVERY,
+from portfolio.models.demand import (
     BenefitAttestation,
     BenefitKind,
     BenefitRecord,
@@ -29,7 +28,8 @@ from portfolio.demand_models import (
     StrategicObjective,
     Urgency,
 )
-from portfolio.demand_workflow import (
+from portfolio.services.scoring import Weights, score_demand
+from portfolio.services.workflow import (
     ForbiddenTransition,
     InputError,
     Party,
@@ -41,7 +41,6 @@ from portfolio.demand_workflow import (
     may_record_benefits,
     party_of,
 )
-from portfolio.scoring import Weights, score_demand
 from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
@@ -54,7 +53,6 @@ __all__ = [
     "confirm_benefits",
     "override_rank",
     "record_benefit",
-    "request_attestations",
     "rescore_all",
     "submit_demand",
     "update_business_case",
@@ -336,54 +334,3 @@ def confirm_benefits(demand: Demand, record_ids: list[int], *, actor: AnyUser) -
         answered_at=now
     )
     return done
-
-
-# --- Attestation (business-side confirmation of realised benefits) ----------------------------
-
-
-def attestation_due(delivered: date, today: date, interval: int, rounds: int) -> tuple[int, date]:
-    """The latest round due by `today` (0 if none yet) and its date."""
-    if rounds <= 0 or today < delivered:
-        return 0, delivered
-    k = min((today - delivered).days // interval, rounds)
-    return k, delivered + timedelta(days=interval * k)
-
-
-def request_attestations(today: date | None = None) -> int:
-    """Create the due attestation requests (each demand and period once) and queue their emails.
-
-    The unique (demand, due_on) claims the request: a second run, or a concurrent one, finds it
-    taken and queues nothing.
-    """
-    from portfolio.demand_tasks import send_benefit_attestation
-
-    today = today or timezone.localdate()
-    settings = DemandSettings.get()
-    created = 0
-    candidates = Demand.objects.filter(
-        status__in=AFTER_DELIVERY, delivered_at__isnull=False, sponsor__isnull=False
-    ).values_list("pk", "delivered_at")
-    for pk, delivered_at in candidates:
-        delivered = timezone.localdate(delivered_at)
-        k, due = attestation_due(
-            delivered, today, settings.attestation_interval_days, settings.attestation_rounds
-        )
-        if k == 0:
-            continue
-        try:
-            with transaction.atomic():
-                att = BenefitAttestation.objects.create(demand_id=pk, due_on=due, round=k)
-                queue_after_commit(send_benefit_attestation, att.pk)
-        except IntegrityError:
-            continue
-        created += 1
-    return created
-
-
-def pending_attestations(older_than: timedelta) -> list[int]:
-    stale = timezone.now() - older_than
-    return list(
-        BenefitAttestation.objects.filter(sent_at__isnull=True, created_at__lt=stale).values_list(
-            "pk", flat=True
-        )
-    )

@@ -1,7 +1,7 @@
 """Pages of the demand portfolio: submit, the ranked table and kanban, one demand, value.
 
 Every view scopes with `visible_to` (404 for another unit's demand); what an actor may do is
-decided by `portfolio.demand_workflow`, the code the API and the admin use too.
+decided by `portfolio.services.workflow`, the code the API and the admin use too.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from brm.core.audit import history_entries
 from brm.core.errors import RULE_ERRORS, http_status
 from brm.core.htmx import csv_response, paginate, querystring_without, render_page
 from brm.core.roles import Role, role_of
-from portfolio import demand_selectors as selectors
-from portfolio import demand_services as services
-from portfolio import demand_workflow as workflow
-from portfolio.demand_filters import DemandFilterSet
-from portfolio.demand_forms import BenefitForm, BusinessCaseForm, DemandForm, OverrideForm
-from portfolio.demand_models import ACTIVE_STATUSES, AFTER_DELIVERY, Demand, DemandSettings
-from portfolio.scoring import Weights, explain
+from portfolio.filters.demand import DemandFilterSet
+from portfolio.forms import BenefitForm, BusinessCaseForm, DemandForm, OverrideForm
+from portfolio.models.demand import ACTIVE_STATUSES, AFTER_DELIVERY, Demand, DemandSettings
+from portfolio.selectors import demand as selectors
+from portfolio.services import demand as services
+from portfolio.services import workflow
+from portfolio.services.scoring import Weights, explain
 
 SUBMITTERS = {Role.LEADER, Role.BRM, Role.ADMIN}
 VALUE_READERS = {Role.BRM, Role.EXECUTIVE, Role.ADMIN}

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from brm.core.errors import ForbiddenAction, InputError, StateConflict
 from brm.core.roles import Role, leader_unit_id, role_of
-from portfolio.demand_models import Demand, DemandStatus, DemandStatusChange
+from portfolio.models.demand import Demand, DemandStatus, DemandStatusChange
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser

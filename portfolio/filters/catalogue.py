@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 
-from portfolio.models import Lifecycle, Service, ServiceMetric
+from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 from stakeholders.filters import SearchFilterSet, _visible_units
 
 

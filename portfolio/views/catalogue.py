@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 
 from brm.core.htmx import paginate, querystring_without, render_page
 from brm.core.roles import is_it_side
-from portfolio import selectors
-from portfolio.filters import ServiceFilterSet
-from portfolio.models import Service
+from portfolio.filters.catalogue import ServiceFilterSet
+from portfolio.models.catalogue import Service
+from portfolio.selectors import catalogue as selectors
 
 
 @login_required

@@ -1,9 +1,11 @@
+"""Admin of the service catalogue."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from portfolio.models import Service, ServiceMetric
+from portfolio.models.catalogue import Service, ServiceMetric
 
 
 @admin.register(Service)
@@ -29,6 +31,3 @@ class ServiceMetricAdmin(admin.ModelAdmin):
     list_filter = ["sla_met", "service"]
     date_hierarchy = "period_start"
     list_select_related = ["service"]
-
-
-from portfolio import demand_admin  # noqa: E402,F401  (the demand portfolio registers itself)

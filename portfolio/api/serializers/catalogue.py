@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from portfolio.models import Service, ServiceMetric
+from brm.core.roles import is_it_side
+from portfolio.models.catalogue import Service, ServiceMetric
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
 from stakeholders.models import BusinessUnit
 
@@ -43,11 +44,8 @@ class ServiceSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):  # type: ignore[no-untyped-def]
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None:
-            from brm.core.roles import is_it_side
-
-            if not is_it_side(request.user):
-                data.pop("consumers", None)  # a leader need not learn which other units use it
+        if request is not None and not is_it_side(request.user):
+            data.pop("consumers", None)  # a leader need not learn which other units use it
         return data
 
 

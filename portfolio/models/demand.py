@@ -2,9 +2,10 @@
 
 A business leader files an idea (`Demand` in status "idea"); the unit's BRM turns it into a
 business case with the sponsor (benefit, cost, objectives, risk, effort), which gives it a
-priority score (`portfolio.scoring`). Status changes only through `portfolio.demand_workflow`,
-which writes `DemandStatusChange`. After delivery, `BenefitRecord` rows hold planned and realised
-benefit per period; the sponsor confirms them (`confirmed_by`), or they stay IT estimates.
+priority score (`portfolio.services.scoring`). Status changes only through
+`portfolio.services.workflow`, which writes `DemandStatusChange`. After delivery, `BenefitRecord`
+rows hold planned and realised benefit per period; the sponsor confirms them (`confirmed_by`), or
+they stay IT estimates.
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ class Urgency(models.TextChoices):
 class DemandSettings(SingletonSettings):
     """Score weights and the attestation schedule; one row, created with defaults, admin-edited.
 
-    The weights feed `portfolio.scoring.priority_score`; changing them re-scores every demand
-    (see `demand_services.rescore_all`, called from the admin).
+    The weights feed `portfolio.services.scoring.priority_score`; changing them re-scores every
+    demand (see `portfolio.services.demand.rescore_all`, called from the admin).
     """
 
     alignment_weight = models.DecimalField(
@@ -189,7 +190,7 @@ class DemandQuerySet(UnitScopedQuerySet):
 class Demand(UnitScopedModel):
     """An idea or need from a business unit, grown into a business case and tracked to benefits.
 
-    `status` changes only through `portfolio.demand_workflow.transition_demand`. `priority_score`
+    `status` changes only through `portfolio.services.workflow.transition_demand`. `priority_score`
     is stored (so the board sorts in the database) and recomputed whenever the business case or
     the weights change. `rank_override` puts a demand at a chosen position on the ranked table,
     always with a reason; who and when are kept on the record and in its history.

@@ -12,15 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from brm.core.roles import writes_all_units
-from portfolio import selectors
-from portfolio.api.serializers import (
+from portfolio.api.serializers.catalogue import (
     ServiceMetricBulkSerializer,
     ServiceMetricSerializer,
     ServiceSerializer,
 )
-from portfolio.filters import ServiceFilterSet, ServiceMetricFilterSet
-from portfolio.models import ServiceMetric
-from portfolio.services import MetricInput, upsert_metrics
+from portfolio.filters.catalogue import ServiceFilterSet, ServiceMetricFilterSet
+from portfolio.models.catalogue import ServiceMetric
+from portfolio.selectors import catalogue as selectors
+from portfolio.services.catalogue import MetricInput, upsert_metrics
 
 
 def _writers_only(request: Request) -> None:

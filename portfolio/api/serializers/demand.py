@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from portfolio.demand_models import (
+from portfolio.models.demand import (
     BenefitKind,
     BenefitRecord,
     Demand,

@@ -1,0 +1,1 @@
+"""API shapes of the portfolio: `catalogue` (services, metrics) and `demand`."""

@@ -1,0 +1,1 @@
+"""API viewsets of the portfolio: `catalogue` (services, metrics) and `demand`."""

@@ -1,0 +1,1 @@
+"""HTML pages of the portfolio: `catalogue` (services) and `demand` (demands, objectives)."""
