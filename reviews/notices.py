@@ -1,27 +1,30 @@
 """The reminder job of service reviews: reminders before a review, overdue notices, and notices
 that a unit's review is due with none planned.
 
-Every email is claimed before it is sent by inserting a unique row, so a rerun or a parallel
-worker sends nothing twice; a failed send removes its claim, and a claim a dead worker left
-behind is released by the next run, so every notice is eventually sent exactly once.
+Each notice is a business record (`ReviewNotice`, `UnplannedReviewNotice`: unique per review,
+person and kind, or per unit, due date and person), and its email goes through the kernel's one
+delivery path (`brm.core.delivery`): claimed once, marked sent only after the mail server accepted
+it, retried after a failure, and a claim a dead worker left behind is released and resent with
+the same Message-ID. So a rerun or a parallel worker sends nothing twice and nothing is lost.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.core import delivery
+from brm.core.delivery import Outcome, Outgoing
+from brm.core.models import OutboundEmail
 from reviews.ics import review_ics, review_recipients
 from reviews.models import (
     NoticeKind,
@@ -34,15 +37,10 @@ from reviews.models import (
 from reviews.selectors import with_review_schedule
 from stakeholders.models import BusinessUnit
 
-if TYPE_CHECKING:
-    from django.db.models import Model
-
 logger = logging.getLogger(__name__)
 
-# A claim without `sent_at` older than this belongs to a worker that died mid-send. It must be
-# well past the task's hard time limit (CELERY_TASK_TIME_LIMIT, 5 minutes), so a slow but live
-# sender is never doubled by the next run.
-STALE_CLAIM_AFTER = timedelta(minutes=15)
+REVIEW_NOTICE_EMAIL = "reviews.notice"  # composer: compose_review_notice
+UNPLANNED_NOTICE_EMAIL = "reviews.unplanned"  # composer: compose_unplanned_notice
 
 
 @dataclass
@@ -56,84 +54,12 @@ class NoticeRun:
     released: int = 0
 
 
-def release_stale_claims(now: datetime | None = None) -> int:
-    """Remove claims that were never marked sent and are too old to be in flight.
-
-    A conditional DELETE: running it twice, or in two workers, releases each claim once; the
-    claim is then taken again by whoever inserts the row first, as for any new notice.
-    """
-    stale = (now or timezone.now()) - STALE_CLAIM_AFTER
-    released = 0
-    for model in (ReviewNotice, UnplannedReviewNotice):
-        count, _ = model.objects.filter(sent_at__isnull=True, created_at__lt=stale).delete()
-        released += count
-    if released:
-        logger.warning("Released %s stale review notice claim(s); they are sent again.", released)
-    return released
-
-
-def _claim(model: type[Model], **lookup: object) -> Model | None:
-    """Insert the unique row; None if somebody else already holds it."""
-    try:
-        with transaction.atomic():
-            notice, created = model._default_manager.get_or_create(**lookup)
-    except IntegrityError:
-        return None
-    return notice if created else None
-
-
-def _deliver(notice: Model, send: Callable[[], None], what: str, run: NoticeRun) -> bool:
-    """Send a claimed notice and mark it sent; on failure give the claim back for a retry."""
-    email = notice.recipient  # type: ignore[attr-defined]
-    try:
-        send()
-    except Exception:
-        logger.exception("%s: notice to %s failed; will retry.", what, email)
-        notice.delete()
-        run.failed.append((what, email))
-        return False
-    type(notice)._default_manager.filter(pk=notice.pk).update(sent_at=timezone.now())
-    return True
-
-
-def _email(subject: str, template: str, context: dict, to: str) -> EmailMultiAlternatives:  # type: ignore[type-arg]
+def _email(subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
-
-
-def _send(review: ServiceReview, kind: str, recipient: tuple[str, str], ics: str | None) -> None:
-    name, email = recipient
-    context = {
-        "review": review,
-        "name": name,
-        "kind": kind,
-        "url": settings.SITE_URL + review.get_absolute_url(),
-    }
-    subject = (
-        f"Reminder: service review with {review.unit.name} "
-        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
-        if kind == NoticeKind.REMINDER
-        else f"Overdue: service review with {review.unit.name} not marked held"
-    )
-    message = _email(subject, "reviews/email/notice", context, email)
-    if ics is not None:
-        message.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
-    message.send()
-
-
-def _send_unplanned(unit: BusinessUnit, due_at: datetime, recipient: tuple[str, str]) -> None:
-    name, email = recipient
-    context = {
-        "unit": unit,
-        "name": name,
-        "due_at": due_at,
-        "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
-    }
-    subject = f"Service review with {unit.name} is due and none is planned"
-    _email(subject, "reviews/email/unplanned", context, email).send()
 
 
 def _brm_and_deputy(unit: BusinessUnit) -> list[tuple[str, str]]:
@@ -144,20 +70,111 @@ def _brm_and_deputy(unit: BusinessUnit) -> list[tuple[str, str]]:
     ]
 
 
-def _notify(review: ServiceReview, kind: str, recipients: list[tuple[str, str]], run: NoticeRun):  # type: ignore[no-untyped-def]
-    ics = review_ics(review, attendees=recipients) if kind == NoticeKind.REMINDER else None
-    for name, email in recipients:
-        notice = _claim(ReviewNotice, review=review, recipient=email, kind=kind)
-        if notice is None:
-            continue
-        send = partial(_send, review, kind, (name, email), ics)
-        if _deliver(notice, send, f"review {review.pk}", run):
+def _name_of(email: str, recipients: list[tuple[str, str]]) -> str | None:
+    """The recipient's name if `email` is still one of `recipients`, else None."""
+    return next((name for name, e in recipients if e.lower() == email.lower()), None)
+
+
+def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
+    """The email of `ReviewNotice` ``row.ref``: a reminder (with the .ics invitation) or an
+    overdue notice. None when it no longer applies: the notice is gone, the review was held,
+    moved or cancelled, or the person is no longer invited."""
+    notice = (
+        ReviewNotice.objects.select_related("review__unit__brm", "review__unit__deputy")
+        .filter(pk=row.ref)
+        .first()
+    )
+    if notice is None:
+        return None
+    review, now = notice.review, timezone.now()
+    if notice.kind == NoticeKind.REMINDER:
+        if review.status != ReviewStatus.PLANNED or review.scheduled_at <= now:
+            return None
+        recipients = review_recipients(review)
+    else:
+        grace = ReviewSettings.get().overdue_grace_days
+        if not ServiceReview.objects.overdue(now, grace).filter(pk=review.pk).exists():
+            return None
+        recipients = _brm_and_deputy(review.unit)
+    name = _name_of(notice.recipient, recipients)
+    if name is None:
+        return None
+    context = {
+        "review": review,
+        "name": name,
+        "kind": notice.kind,
+        "url": settings.SITE_URL + review.get_absolute_url(),
+    }
+    subject = (
+        f"Reminder: service review with {review.unit.name} "
+        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
+        if notice.kind == NoticeKind.REMINDER
+        else f"Overdue: service review with {review.unit.name} not marked held"
+    )
+    email = _email(subject, "reviews/email/notice", context, notice.recipient)
+    if notice.kind == NoticeKind.REMINDER:
+        ics = review_ics(review, attendees=recipients)
+        email.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+    return Outgoing(email, lambda sent_at: _mark_sent(ReviewNotice, notice.pk, sent_at))
+
+
+def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
+    """The email of `UnplannedReviewNotice` ``row.ref``: the unit's review is due and none is
+    planned. None once that is no longer true (a review was planned, or the due date moved) or
+    the person is no longer the unit's BRM or deputy."""
+    notice = UnplannedReviewNotice.objects.filter(pk=row.ref).first()
+    if notice is None:
+        return None
+    unit = units_due_without_a_plan().filter(pk=notice.unit_id).first()
+    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]
+        return None
+    name = _name_of(notice.recipient, _brm_and_deputy(unit))
+    if name is None:
+        return None
+    context = {
+        "unit": unit,
+        "name": name,
+        "due_at": unit.next_due_at,  # type: ignore[attr-defined]
+        "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
+    }
+    subject = f"Service review with {unit.name} is due and none is planned"
+    email = _email(subject, "reviews/email/unplanned", context, notice.recipient)
+    return Outgoing(email, lambda sent_at: _mark_sent(UnplannedReviewNotice, notice.pk, sent_at))
+
+
+def _mark_sent(
+    model: type[ReviewNotice] | type[UnplannedReviewNotice], pk: int, sent_at: datetime
+) -> None:
+    model._default_manager.filter(pk=pk, sent_at__isnull=True).update(sent_at=sent_at)
+
+
+def _deliver(kind: str, notice: ReviewNotice | UnplannedReviewNotice, run: NoticeRun) -> bool:
+    """Send a notice's email now unless it went out already; True if this run sent it."""
+    if notice.sent_at is not None:
+        return False
+    outcome = delivery.send_now(kind, notice.pk)
+    if outcome in {Outcome.RETRY, Outcome.FAILED}:  # the send raised
+        what = (
+            f"review {notice.review_id}"
+            if isinstance(notice, ReviewNotice)
+            else f"unit {notice.unit_id}"
+        )
+        run.failed.append((what, notice.recipient))
+    return outcome == Outcome.SENT
+
+
+def _notify(
+    review: ServiceReview, kind: str, recipients: list[tuple[str, str]], run: NoticeRun
+) -> None:
+    for _name, email in recipients:
+        notice, _ = ReviewNotice.objects.get_or_create(review=review, recipient=email, kind=kind)
+        if _deliver(REVIEW_NOTICE_EMAIL, notice, run):
             (run.reminders if kind == NoticeKind.REMINDER else run.overdue).append(
                 (review.pk, email)
             )
 
 
-def units_due_without_a_plan(now: datetime | None = None):  # type: ignore[no-untyped-def]
+def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[BusinessUnit]:
     """Active units whose next review is due (or past due) with no review planned.
 
     The same rule as the "Overdue, not planned" flag of the schedule on the review list.
@@ -169,15 +186,12 @@ def units_due_without_a_plan(now: datetime | None = None):  # type: ignore[no-un
 
 
 def _notify_unplanned(unit: BusinessUnit, run: NoticeRun) -> None:
-    due_at = unit.next_due_at  # type: ignore[attr-defined]
-    for name, email in _brm_and_deputy(unit):
-        notice = _claim(
-            UnplannedReviewNotice, unit=unit, due_on=timezone.localdate(due_at), recipient=email
+    due_on = timezone.localdate(unit.next_due_at)  # type: ignore[attr-defined]
+    for _name, email in _brm_and_deputy(unit):
+        notice, _ = UnplannedReviewNotice.objects.get_or_create(
+            unit=unit, due_on=due_on, recipient=email
         )
-        if notice is None:
-            continue
-        send = partial(_send_unplanned, unit, due_at, (name, email))
-        if _deliver(notice, send, f"unit {unit.pk}", run):
+        if _deliver(UNPLANNED_NOTICE_EMAIL, notice, run):
             run.unplanned.append((unit.pk, email))
 
 
@@ -186,11 +200,11 @@ def send_review_notices(now: datetime | None = None) -> NoticeRun:
     about units whose review is due with none planned.
 
     Each (review, recipient, kind) and each (unit, due date, recipient) is sent at most once,
-    however often this runs; stale claims of a crashed run are released and sent now.
+    however often this runs; claims a dead worker left are released first and sent now.
     """
     now = now or timezone.now()
     conf = ReviewSettings.get()
-    run = NoticeRun(released=release_stale_claims(now))
+    run = NoticeRun(released=delivery.release_stale_claims(now))
     due_soon = (
         ServiceReview.objects.filter(
             status=ReviewStatus.PLANNED,

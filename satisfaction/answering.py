@@ -14,7 +14,7 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
-from brm.core.outbox import queue_after_commit
+from satisfaction import mailing
 from satisfaction.models import (
     Answer,
     CampaignStatus,
@@ -129,8 +129,6 @@ class AlreadyAnswered(Exception):
 @transaction.atomic
 def submit_response(invitation: Invitation, form: AnswerForm) -> Response:
     """Save a valid form's answers and use up the link, all or nothing."""
-    from satisfaction import tasks
-
     now = timezone.now()
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
@@ -150,6 +148,6 @@ def submit_response(invitation: Invitation, form: AnswerForm) -> Response:
         submitted_at=now.replace(hour=12, minute=0, second=0, microsecond=0) if anonymous else now,
     )
     Answer.objects.bulk_create(form.answers(response))
-    queue_after_commit(tasks.send_thank_you, invitation.pk)
+    mailing.queue_thank_you(invitation)  # sent after commit, once
     invitation.answered_at = now
     return response

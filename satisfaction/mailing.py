@@ -1,26 +1,38 @@
-"""Survey emails: invitations, reminders and thank-you notes, each claimed before it is sent.
+"""Survey emails: invitations, reminders and thank-you notes, through the kernel's one delivery
+path (`brm.core.delivery`: claimed once, marked sent only after the mail server accepted it,
+retried after a failure or a dead worker, each resend with the same Message-ID).
 
-The raw token is drawn at send time and written (as a hash) in the same conditional UPDATE that
-claims the email, so running a job twice sends nothing twice, and no raw token is ever stored.
-A failed send releases its claim so the next run tries again.
+The survey link's raw token is derived from the email's Message-ID with the site's secret
+(`link_token`), so every attempt of one email carries the same working link and no raw token is
+ever stored; its hash is written with the sent mark (`Invitation.sent_at`, `reminders_sent`), and
+each reminder's new link replaces the earlier one only once the reminder went out.
 """
 
 from __future__ import annotations
 
 import logging
+from base64 import urlsafe_b64encode
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from satisfaction.models import CampaignStatus, Invitation, new_token
+from brm.core import delivery
+from brm.core.delivery import Outcome, Outgoing
+from brm.core.models import OutboundEmail
+from satisfaction.models import Campaign, CampaignStatus, Invitation, hash_token
 
 logger = logging.getLogger(__name__)
+
+INVITATION_EMAIL = "satisfaction.invitation"  # composer: compose_invitation
+REMINDER_EMAIL = "satisfaction.reminder"  # composer: compose_reminder
+THANKS_EMAIL = "satisfaction.thanks"  # composer: compose_thank_you
 
 
 @dataclass
@@ -28,12 +40,25 @@ class MailRun:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
+    def add(self, invitation_id: int, outcome: Outcome) -> None:
+        if outcome == Outcome.SENT:
+            self.sent.append(invitation_id)
+        elif outcome in {Outcome.RETRY, Outcome.FAILED}:
+            self.failed.append(invitation_id)
+
 
 def survey_url(raw: str) -> str:
     return settings.SITE_URL + reverse("satisfaction:answer", args=[raw])
 
 
-def _send(invitation: Invitation, raw: str | None, kind: str) -> None:
+def link_token(row: OutboundEmail) -> str:
+    """The raw survey token of one email: HMAC of its Message-ID under the site's secret (43
+    URL-safe characters, like `new_token`), so a resend carries the same link."""
+    digest = salted_hmac("satisfaction.survey-link", row.message_id, algorithm="sha256").digest()
+    return urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _email(invitation: Invitation, raw: str | None, kind: str) -> EmailMultiAlternatives:
     person = invitation.stakeholder
     campaign = invitation.campaign
     context = {
@@ -57,46 +82,121 @@ def _send(invitation: Invitation, raw: str | None, kind: str) -> None:
     message.attach_alternative(
         render_to_string("satisfaction/email/survey.html", context), "text/html"
     )
-    message.send()
+    return message
 
 
-def _pending(qs):  # type: ignore[no-untyped-def]
+def _pending(qs: QuerySet[Invitation]) -> QuerySet[Invitation]:
     return qs.select_related("campaign__template", "stakeholder__unit")
 
 
-def send_invitations(campaign_id: int, now: datetime | None = None) -> MailRun:
-    """Email every invitation of an open campaign not yet sent; each one once."""
-    now = now or timezone.now()
-    run = MailRun()
-    for invitation in _pending(
-        Invitation.objects.filter(
-            campaign_id=campaign_id,
+def _open_invitation(pk: int) -> Invitation | None:
+    """The invitation if its survey can still be answered and it has somebody to write to."""
+    return (
+        _pending(Invitation.objects.filter(pk=pk))
+        .filter(
             campaign__status=CampaignStatus.OPEN,
-            sent_at__isnull=True,
-            expires_at__gt=now,
+            answered_at__isnull=True,
+            expires_at__gt=timezone.now(),
         )
-    ):
-        raw, digest = new_token()
-        if not Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
-            sent_at=now, token_hash=digest, send_failed_at=None
-        ):
-            continue  # another worker got there first
-        try:
-            _send(invitation, raw, "invitation")
-        except Exception:
-            logger.exception("Survey invitation %s failed; will retry.", invitation.pk)
-            Invitation.objects.filter(pk=invitation.pk).update(sent_at=None, send_failed_at=now)
-            run.failed.append(invitation.pk)
-            continue
-        run.sent.append(invitation.pk)
+        .exclude(stakeholder__email="")
+        .first()
+    )
+
+
+# --- Composers (called by the kernel at send time) --------------------------------------------
+
+
+def compose_invitation(row: OutboundEmail) -> Outgoing | None:
+    """Invitation ``row.ref``'s first email; None if it went out already, was answered, expired,
+    its campaign closed, or the person has no email address."""
+    invitation = _open_invitation(row.ref)
+    if invitation is None or invitation.sent_at is not None:
+        return None
+    raw = link_token(row)
+
+    def on_sent(sent_at: datetime) -> None:
+        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+            sent_at=sent_at, token_hash=hash_token(raw), send_failed_at=None, updated_at=sent_at
+        )
+
+    return Outgoing(_email(invitation, raw, "invitation"), on_sent)
+
+
+def compose_reminder(row: OutboundEmail) -> Outgoing | None:
+    """Reminder number n (the key's last part) of invitation ``row.ref``, with a fresh link;
+    None once it no longer applies (answered, expired, closed, or reminder n already counted)."""
+    number = int(row.key.rsplit(":", 1)[1])
+    invitation = _open_invitation(row.ref)
+    if invitation is None or invitation.reminders_sent != number - 1:
+        return None
+    raw = link_token(row)
+
+    def on_sent(sent_at: datetime) -> None:
+        Invitation.objects.filter(pk=invitation.pk, reminders_sent=number - 1).update(
+            reminders_sent=number,
+            last_reminded_at=sent_at,
+            token_hash=hash_token(raw),
+            updated_at=sent_at,
+        )
+
+    return Outgoing(_email(invitation, raw, "reminder"), on_sent)
+
+
+def compose_thank_you(row: OutboundEmail) -> Outgoing | None:
+    """The thank-you for answered invitation ``row.ref``; None if not answered or thanked."""
+    invitation = (
+        _pending(Invitation.objects.filter(pk=row.ref))
+        .filter(answered_at__isnull=False, thanked_at__isnull=True)
+        .exclude(stakeholder__email="")
+        .first()
+    )
+    if invitation is None:
+        return None
+
+    def on_sent(sent_at: datetime) -> None:
+        Invitation.objects.filter(pk=invitation.pk, thanked_at__isnull=True).update(
+            thanked_at=sent_at
+        )
+
+    return Outgoing(_email(invitation, None, "thanks"), on_sent)
+
+
+# --- Queueing (in the business transaction) and the periodic jobs -----------------------------
+
+
+def queue_invitations(campaign: Campaign) -> int:
+    """Record the invitation email of every unsent invitation of `campaign`, each sent after
+    the caller's transaction commits. Returns how many were queued."""
+    ids = list(campaign.invitations.filter(sent_at__isnull=True).values_list("pk", flat=True))
+    for pk in ids:
+        delivery.enqueue(INVITATION_EMAIL, pk)
+    return len(ids)
+
+
+def queue_thank_you(invitation: Invitation) -> None:
+    """Record the thank-you email of a just-answered invitation; sent after commit, once."""
+    delivery.enqueue(THANKS_EMAIL, invitation.pk)
+
+
+def send_invitations(campaign_id: int) -> MailRun:
+    """Email every invitation of an open campaign not yet sent; each one once."""
+    run = MailRun()
+    for pk in Invitation.objects.filter(
+        campaign_id=campaign_id,
+        campaign__status=CampaignStatus.OPEN,
+        sent_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).values_list("pk", flat=True):
+        run.add(pk, delivery.send_now(INVITATION_EMAIL, pk))
     return run
 
 
 def send_reminders(now: datetime | None = None) -> MailRun:
     """Remind non-respondents, at most the campaign's number of times, `reminder_days` apart.
 
-    The claim is `reminders_sent = n -> n + 1`: a second run (or worker) finds the number moved.
-    Each reminder carries a fresh link; the earlier one stops working.
+    Reminder n of an invitation is one email (key ``satisfaction.reminder:<id>:<n>``), so a
+    second run (or worker) finds it taken. Each reminder carries a fresh link; the earlier one
+    stops working once the reminder went out.
     """
     now = now or timezone.now()
     run = MailRun()
@@ -111,46 +211,14 @@ def send_reminders(now: datetime | None = None) -> MailRun:
         last = invitation.last_reminded_at or invitation.sent_at
         if last is None or last > now - timedelta(days=invitation.campaign.reminder_days):
             continue
-        number = invitation.reminders_sent
-        raw, digest = new_token()
-        old_hash = invitation.token_hash
-        if not Invitation.objects.filter(
-            pk=invitation.pk, reminders_sent=number, answered_at__isnull=True
-        ).update(reminders_sent=number + 1, last_reminded_at=now, token_hash=digest):
-            continue
-        try:
-            _send(invitation, raw, "reminder")
-        except Exception:
-            logger.exception(
-                "Survey reminder %s #%s failed; will retry.", invitation.pk, number + 1
-            )
-            Invitation.objects.filter(pk=invitation.pk, reminders_sent=number + 1).update(
-                reminders_sent=number,
-                last_reminded_at=invitation.last_reminded_at,
-                token_hash=old_hash,
-            )
-            run.failed.append(invitation.pk)
-            continue
-        run.sent.append(invitation.pk)
+        key = f"{REMINDER_EMAIL}:{invitation.pk}:{invitation.reminders_sent + 1}"
+        run.add(invitation.pk, delivery.send_now(REMINDER_EMAIL, invitation.pk, key=key))
     return run
 
 
 def send_thank_you(invitation_id: int) -> bool:
-    """A short thank-you after an answer; claimed by `thanked_at` so it goes once."""
-    invitation = _pending(Invitation.objects.filter(pk=invitation_id)).first()
-    if invitation is None or invitation.answered_at is None:
-        return False
-    if not Invitation.objects.filter(pk=invitation_id, thanked_at__isnull=True).update(
-        thanked_at=timezone.now()
-    ):
-        return False
-    try:
-        _send(invitation, None, "thanks")
-    except Exception:
-        logger.exception("Survey thank-you %s failed; will retry.", invitation_id)
-        Invitation.objects.filter(pk=invitation_id).update(thanked_at=None)
-        return False
-    return True
+    """The thank-you after an answer, now; True if this call sent it (each goes once)."""
+    return delivery.send_now(THANKS_EMAIL, invitation_id) == Outcome.SENT
 
 
 def pending_thank_you_ids(limit: int = 500) -> list[int]:

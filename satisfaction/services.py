@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from brm.core.outbox import queue_after_commit
 from brm.core.roles import Role, role_of
+from satisfaction import mailing
 from satisfaction.audience import AudiencePlan, plan_audience
 from satisfaction.models import (
     Campaign,
@@ -221,8 +221,6 @@ def dispatch_campaign(campaign_id: int, *, now: datetime | None = None) -> Campa
     workers never send the same run. A recurring campaign spawns a run and moves to its next date.
     Returns the run that was opened, or None if another worker got there first.
     """
-    from satisfaction import tasks
-
     now = now or timezone.now()
     conf = SatisfactionSettings.get()
     campaign = Campaign.objects.filter(pk=campaign_id).first()
@@ -238,7 +236,7 @@ def dispatch_campaign(campaign_id: int, *, now: datetime | None = None) -> Campa
         return None
     run = _child_run(campaign, now) if campaign.is_recurring else campaign
     run, _plan = _open_run(run, now, conf)
-    queue_after_commit(tasks.send_campaign_invitations, run.pk)
+    mailing.queue_invitations(run)  # each sent after commit, once
     return run
 
 

@@ -1,4 +1,8 @@
-"""Background jobs of surveys. Thin: they take ids and call services that claim their work."""
+"""Background jobs of surveys. Thin: they take ids and call services that claim their work.
+
+The emails themselves are recorded by the services (`satisfaction.mailing.queue_*`) and sent by
+the kernel's delivery task; the beat job below also sends what older records left unsent.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,30 @@ import logging
 from celery import shared_task
 
 from satisfaction import mailing, pulses, services
+from satisfaction.models import Campaign, CampaignStatus
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task
 def send_campaign_invitations(campaign_id: int) -> dict[str, int]:
+    """Send every unsent invitation of one open campaign now (each once)."""
     run = mailing.send_invitations(campaign_id)
     return {"sent": len(run.sent), "failed": len(run.failed)}
-
-
-@shared_task
-def send_thank_you(invitation_id: int) -> bool:
-    return mailing.send_thank_you(invitation_id)
 
 
 @shared_task
 def dispatch_due_campaigns() -> dict[str, int]:
     """Beat job: create pulses, open due campaigns, send what is unsent, close expired runs.
 
-    Sending also sweeps invitations whose email was never queued (broker down) or failed.
+    Sending also picks up invitations and thank-yous whose email was never recorded or queued
+    (records from before the kernel outbox, or a broker outage); each still goes once.
     """
     made = pulses.find_pulse_sources()
     opened = [
         c for c in (services.dispatch_campaign(pk) for pk in services.due_campaign_ids()) if c
     ]
     sent = failed = 0
-    from satisfaction.models import Campaign, CampaignStatus
-
     for pk in (
         Campaign.objects.filter(status=CampaignStatus.OPEN, invitations__sent_at__isnull=True)
         .values_list("pk", flat=True)

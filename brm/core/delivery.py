@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -98,11 +99,33 @@ def enqueue(
     return row
 
 
-def send_now(kind: str, ref: int, *, key: str | None = None, to: str = "") -> bool:
-    """For periodic jobs that find due notices themselves: enqueue the message and deliver it
-    right here (outside any transaction). True when this call sent it."""
+class Outcome(StrEnum):
+    """What `send_now` did with one message."""
+
+    SENT = "sent"  # this call sent it
+    RETRY = "retry"  # the send raised; pending again, retried later
+    FAILED = "failed"  # the send raised and that was the last attempt
+    SKIPPED = "skipped"  # nobody to send to, or the notice no longer applies
+    NOTHING = "nothing"  # sent before, being sent by another worker, or waiting out its delay
+
+
+def send_now(kind: str, ref: int, *, key: str | None = None, to: str = "") -> Outcome:
+    """For periodic jobs that find due notices themselves: record the message (as `enqueue`)
+    and deliver it right here, outside any transaction. A message still waiting out the delay
+    after a failed attempt is left to the sweep."""
     row = enqueue(kind, ref, key=key, to=to, queue=False)
-    return row.state == DeliveryState.PENDING and deliver(row.pk)
+    if row.state != DeliveryState.PENDING or (
+        row.retry_after is not None and row.retry_after > timezone.now()
+    ):
+        return Outcome.NOTHING
+    if deliver(row.pk):
+        return Outcome.SENT
+    state = OutboundEmail.objects.filter(pk=row.pk).values_list("state", flat=True).get()
+    return {
+        DeliveryState.PENDING: Outcome.RETRY,
+        DeliveryState.FAILED: Outcome.FAILED,
+        DeliveryState.SKIPPED: Outcome.SKIPPED,
+    }.get(DeliveryState(state), Outcome.NOTHING)
 
 
 def claim(pk: int, now: datetime | None = None) -> bool:

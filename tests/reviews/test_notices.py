@@ -1,4 +1,5 @@
-"""Stale claims of the reminder job, and the "review due, none planned" notice."""
+"""Claims a dead worker left (released and resent by the kernel's delivery path, with the same
+Message-ID), and the "review due, none planned" notice."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError
 
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from reviews import notices, services
 from reviews.models import NoticeKind, ReviewNotice, UnplannedReviewNotice
 from reviews.tasks import send_review_reminders
 from stakeholders.models import BusinessUnit
 from tests.factories import UserFactory
+from tests.mail import refusing_mail
 from tests.reviews.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -27,11 +32,19 @@ def soon(unit_a, brm, cfo):  # type: ignore[no-untyped-def]
 
 
 def _claim_at(when, review, recipient):  # type: ignore[no-untyped-def]
-    """A claim a worker took at `when` and then died before sending (no `sent_at`)."""
+    """A claim a worker took at `when` and then died before marking it sent (maybe after the
+    mail server accepted it)."""
     with time_machine.travel(when, tick=False):
-        return ReviewNotice.objects.create(
+        notice = ReviewNotice.objects.create(
             review=review, recipient=recipient, kind=NoticeKind.REMINDER
         )
+        email = delivery.enqueue(notices.REVIEW_NOTICE_EMAIL, notice.pk, queue=False)
+        assert delivery.claim(email.pk)
+    return email
+
+
+def _claim_timeout() -> timedelta:
+    return timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT)
 
 
 @pytest.fixture
@@ -50,12 +63,24 @@ def due_unit(unit_a, brm):  # type: ignore[no-untyped-def]
 
 
 def test_it_sends_a_notice_whose_worker_died_after_claiming_it(soon):
-    _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
+    email = _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
     result = send_review_reminders()
     assert result["released"] == 1
     assert result["reminders"] == 2  # Bianca, and Carla's released claim
     assert sorted(m.to[0] for m in mail.outbox) == ["brm@example.org", "carla@example.org"]
     assert ReviewNotice.objects.filter(sent_at__isnull=True).count() == 0
+    [resent] = [m for m in mail.outbox if m.to == ["carla@example.org"]]
+    assert resent.extra_headers["Message-ID"] == email.message_id  # the same message again
+
+
+def test_the_kernel_sweep_alone_resends_a_dead_workers_notice_once(soon):
+    email = _claim_at(NOW - timedelta(minutes=20), soon, "carla@example.org")
+    assert delivery.sweep() == 1
+    assert delivery.sweep() == 0
+    [message] = mail.outbox
+    assert message.to == ["carla@example.org"]
+    assert message.extra_headers["Message-ID"] == email.message_id
+    assert ReviewNotice.objects.get(recipient="carla@example.org").sent_at is not None
 
 
 def test_it_releases_a_stale_claim_once_however_often_it_runs(soon):
@@ -73,11 +98,11 @@ def test_it_releases_a_stale_claim_once_however_often_it_runs(soon):
 
 
 def test_it_leaves_a_claim_alone_while_its_worker_may_still_be_sending(soon):
-    _claim_at(NOW - timedelta(minutes=5), soon, "carla@example.org")
+    _claim_at(NOW - timedelta(minutes=4), soon, "carla@example.org")
     result = send_review_reminders()
     assert result["released"] == 0
     assert [m.to[0] for m in mail.outbox] == ["brm@example.org"]
-    later = NOW - timedelta(minutes=5) + notices.STALE_CLAIM_AFTER + timedelta(seconds=1)
+    later = NOW - timedelta(minutes=4) + _claim_timeout() + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         assert send_review_reminders()["released"] == 1
     assert [m.to[0] for m in mail.outbox] == ["brm@example.org", "carla@example.org"]
@@ -86,8 +111,10 @@ def test_it_leaves_a_claim_alone_while_its_worker_may_still_be_sending(soon):
 def test_it_never_releases_a_notice_that_was_sent(soon):
     send_review_reminders()
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
-        assert notices.release_stale_claims() == 0
+        assert delivery.release_stale_claims() == 0
+        assert delivery.sweep() == 0
     assert ReviewNotice.objects.filter(sent_at__isnull=False).count() == 2
+    assert set(OutboundEmail.objects.values_list("state", flat=True)) == {"sent"}
 
 
 def test_it_does_not_send_a_released_claim_for_a_review_no_longer_due(soon, brm):
@@ -95,6 +122,7 @@ def test_it_does_not_send_a_released_claim_for_a_review_no_longer_due(soon, brm)
     services.cancel_review(soon, actor=brm)
     result = send_review_reminders()
     assert (result["released"], result["reminders"]) == (1, 0)
+    assert delivery.sweep() == 0  # the released claim no longer applies: skipped, not sent
     assert not mail.outbox
 
 
@@ -139,25 +167,29 @@ def test_it_tells_again_when_the_next_due_date_passes_with_nothing_planned(due_u
     assert len(mail.outbox) == 4
 
 
-def test_it_retries_a_failed_unplanned_notice(due_unit, monkeypatch):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ConnectionRefusedError("smtp down")
-
-    monkeypatch.setattr(notices, "_send_unplanned", broken)
+def test_it_retries_a_failed_unplanned_notice(due_unit, settings):  # type: ignore[no-untyped-def]
+    saved = settings.MAILERS
+    refusing_mail(settings)
     result = send_review_reminders()
     assert (result["unplanned"], result["failed"]) == (0, 2)
-    assert not UnplannedReviewNotice.objects.exists()
-    monkeypatch.undo()
-    assert send_review_reminders()["unplanned"] == 2
+    assert not UnplannedReviewNotice.objects.filter(sent_at__isnull=False).exists()
+    settings.MAILERS = saved
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):  # the next hourly run
+        assert send_review_reminders()["unplanned"] == 2
+        assert send_review_reminders()["unplanned"] == 0
+    assert len(mail.outbox) == 2
 
 
 def test_it_releases_a_stale_unplanned_claim(due_unit):
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):
-        UnplannedReviewNotice.objects.create(
+        notice = UnplannedReviewNotice.objects.create(
             unit=due_unit, due_on=(NOW - timedelta(days=10)).date(), recipient="brm@example.org"
         )
+        email = delivery.enqueue(notices.UNPLANNED_NOTICE_EMAIL, notice.pk, queue=False)
+        assert delivery.claim(email.pk)
     result = send_review_reminders()
     assert (result["released"], result["unplanned"]) == (1, 2)
+    assert len(mail.outbox) == 2
 
 
 def test_it_keeps_one_unplanned_notice_per_unit_due_date_and_person(due_unit):

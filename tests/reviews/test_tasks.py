@@ -7,9 +7,10 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from reviews import notices, services
+from reviews import services
 from reviews.models import NoticeKind, ReviewNotice, ReviewSettings, ServiceReview
 from reviews.tasks import send_review_reminders
+from tests.mail import refusing_mail
 from tests.reviews.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -87,11 +88,9 @@ def test_it_sends_the_overdue_notice_once_to_the_brm(unit_a, brm):
     assert ReviewNotice.objects.get().kind == NoticeKind.OVERDUE
 
 
-def test_it_tries_again_when_sending_failed(soon, monkeypatch):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ConnectionRefusedError("smtp down")
-
-    monkeypatch.setattr(notices, "_send", broken)
+def test_it_tries_again_when_sending_failed(soon, settings):  # type: ignore[no-untyped-def]
+    saved = settings.MAILERS
+    refusing_mail(settings)
     assert send_review_reminders() == {
         "reminders": 0,
         "overdue": 0,
@@ -99,9 +98,12 @@ def test_it_tries_again_when_sending_failed(soon, monkeypatch):
         "failed": 3,
         "released": 0,
     }
-    assert not ReviewNotice.objects.exists()
-    monkeypatch.undo()
-    assert send_review_reminders()["reminders"] == 3
+    assert not ReviewNotice.objects.filter(sent_at__isnull=False).exists()  # never marked sent
+    settings.MAILERS = saved
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):  # the next hourly run
+        assert send_review_reminders()["reminders"] == 3
+        assert send_review_reminders()["reminders"] == 0
+    assert len(mail.outbox) == 3
 
 
 def test_it_runs_from_the_management_command(soon, capsys):

@@ -160,7 +160,7 @@ def test_it_stores_the_answer_when_the_broker_is_down(link, django_capture_on_co
     invitation, raw = link
     client = Client()
     with (
-        mock.patch("satisfaction.tasks.send_thank_you.delay", side_effect=OSError("broker down")),
+        mock.patch("brm.core.delivery.deliver_email.delay", side_effect=OSError("broker down")),
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = client.post(_url(raw), _valid(invitation.campaign))

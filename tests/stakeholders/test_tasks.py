@@ -35,7 +35,7 @@ def handover(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def
 
 def send_handover_pack(handover_id: int) -> bool:
     """What the queued task does for a handover's pack email (written here, as the service does)."""
-    return delivery.send_now(HANDOVER_PACK_EMAIL, handover_id)
+    return delivery.send_now(HANDOVER_PACK_EMAIL, handover_id) == delivery.Outcome.SENT
 
 
 def _queue(handover: Handover) -> OutboundEmail:
