@@ -286,7 +286,9 @@ DELIVERY_COMPOSERS = {
     "satisfaction.reminder": "satisfaction.mailing.compose_reminder",
     "satisfaction.thanks": "satisfaction.mailing.compose_thank_you",
     "stakeholders.handover_pack": "stakeholders.tasks.compose_handover_pack",
-    "portfolio.benefit_attestation": "portfolio.tasks.attestation.compose_benefit_attestation",
+    "portfolio.benefit_attestation": (
+        "portfolio.services.attestation.compose_benefit_attestation"
+    ),
     "health.digest": "brm.health.digest.compose_digest",
 }
 # A claim older than this (seconds) without a sent mark belongs to a dead worker and is retried;
@@ -302,7 +304,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "brm.core.sweep_outbound_emails",
         "schedule": 60.0,
     },
-    # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {
         "task": "brm.health.tasks.recompute_health_task",
@@ -341,10 +342,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "request-benefit-attestations": {
         "task": "portfolio.tasks.attestation.request_benefit_attestations",
         "schedule": 3600.0 * 6,
-    },
-    "sweep-pending-benefit-attestations": {
-        "task": "portfolio.tasks.attestation.sweep_pending_benefit_attestations",
-        "schedule": 600.0,
     },
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,8 +12,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.core import delivery
+from brm.core.delivery import Outcome, Outgoing
+from brm.core.models import OutboundEmail
 from brm.core.roles import GROUP_NAMES, Role
-from brm.health.models import HealthSnapshot, ImprovementPlan
+from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan
+
+DIGEST_EMAIL = "health.digest"  # composer: compose_digest
 
 
 def digest_context(week_start: date) -> dict[str, object]:
@@ -54,10 +59,10 @@ def digest_context(week_start: date) -> dict[str, object]:
     }
 
 
-def send_digest(week_start: date) -> int:
-    """Email the digest to IT leadership (executives and the head of BRM); returns recipients."""
+def leadership_emails() -> list[str]:
+    """Who gets the digest: active executives and the head of BRM with an email address."""
     User = get_user_model()
-    emails = sorted(
+    return sorted(
         set(
             User.objects.filter(is_active=True)
             .filter(Q(groups__name=GROUP_NAMES[Role.EXECUTIVE]) | Q(groups__name="Head of BRM"))
@@ -65,14 +70,38 @@ def send_digest(week_start: date) -> int:
             .values_list("email", flat=True)
         )
     )
-    if not emails:
-        return 0
-    context = digest_context(week_start)
+
+
+def compose_digest(row: OutboundEmail) -> Outgoing | None:
+    """The digest of `DigestLog` ``row.ref``'s week, to IT leadership; None if that week's
+    digest went out already or nobody would receive it. Once the mail server accepted it, the
+    log records when and to how many people."""
+    log = DigestLog.objects.filter(pk=row.ref, sent_at__isnull=True).first()
+    emails = leadership_emails()
+    if log is None or not emails:
+        return None
+    context = digest_context(log.week_start)
     message = EmailMultiAlternatives(
-        subject=f"Relationship health: week of {week_start:%d %b %Y}",
+        subject=f"Relationship health: week of {log.week_start:%d %b %Y}",
         body=render_to_string("brm/email/digest.txt", context),
         to=emails,
     )
     message.attach_alternative(render_to_string("brm/email/digest.html", context), "text/html")
-    message.send()
-    return len(emails)
+
+    def on_sent(sent_at: datetime) -> None:
+        DigestLog.objects.filter(pk=log.pk, sent_at__isnull=True).update(
+            sent_at=sent_at, recipients=len(emails)
+        )
+
+    return Outgoing(message, on_sent)
+
+
+def send_weekly_digest(today: date | None = None) -> Outcome:
+    """Send this week's digest now, through the kernel's delivery path: once per week however
+    often it runs; a failed send is retried (by the next run or the outbox sweep)."""
+    today = today or timezone.localdate()
+    week_start = today - timedelta(days=today.weekday())
+    log, _ = DigestLog.objects.get_or_create(week_start=week_start)
+    if log.sent_at is not None:
+        return Outcome.NOTHING
+    return delivery.send_now(DIGEST_EMAIL, log.pk)

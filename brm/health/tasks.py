@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from brm.core.delivery import Outcome
+from brm.health import digest
 from brm.health.engine import recompute_health
-from brm.health.models import DigestLog
 
 logger = logging.getLogger(__name__)
 
@@ -25,25 +23,8 @@ def recompute_health_task() -> int:
 
 @shared_task
 def send_weekly_digest() -> bool:
-    """Send leadership the week's changes, once per week.
-
-    The DigestLog row for the week is the claim: a second run (or a retry) finds it and sends
-    nothing. If sending fails the claim is removed so the next run tries again.
-    """
-    from brm.health.digest import send_digest
-
-    today = timezone.localdate()
-    week_start = today - timedelta(days=today.weekday())
-    try:
-        with transaction.atomic():
-            log = DigestLog.objects.create(week_start=week_start)
-    except IntegrityError:
-        logger.info("Digest for week %s already sent.", week_start)
-        return False
-    try:
-        recipients = send_digest(week_start)
-    except Exception:
-        log.delete()
-        raise
-    DigestLog.objects.filter(pk=log.pk).update(sent_at=timezone.now(), recipients=recipients)
-    return True
+    """Send leadership the week's changes, once per week (the week's `DigestLog` row and its one
+    outbox email; see `brm.health.digest.send_weekly_digest`). True if this run sent it."""
+    outcome = digest.send_weekly_digest()
+    logger.info("Weekly digest: %s.", outcome)
+    return outcome == Outcome.SENT

@@ -1,17 +1,18 @@
 """Benefit attestation: after delivery, the sponsor is asked to confirm the realised benefits.
 
-`BenefitAttestation` is the outbox row of each request. `open_due_attestations` creates the rows
-that fell due (each demand and period once), `deliver_attestation` emails one of them (once),
-and `pending_attestations` finds the rows whose email never went out. The jobs in
-`portfolio.tasks.attestation` call these functions and do the queueing; nothing here imports a
-task, so the jobs can import this module without a circle. The sponsor's answer is
-`portfolio.services.demand.confirm_benefits`.
+`BenefitAttestation` is the business record of each request. `open_due_attestations` creates
+the rows that fell due (each demand and period once) together with their emails, which go
+through the kernel's one delivery path (`brm.core.delivery`: claimed once, marked sent only
+after the mail server accepted it, retried after a failure or a dead worker);
+`compose_benefit_attestation` builds the email at send time. The job in
+`portfolio.tasks.attestation` calls this module; nothing here imports a task. The sponsor's
+answer is `portfolio.services.demand.confirm_benefits`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -20,9 +21,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.core import delivery
+from brm.core.delivery import Outgoing
+from brm.core.models import OutboundEmail
 from portfolio.models.demand import AFTER_DELIVERY, BenefitAttestation, Demand, DemandSettings
 
 logger = logging.getLogger(__name__)
+
+ATTESTATION_EMAIL = "portfolio.benefit_attestation"  # composer: compose_benefit_attestation
 
 
 def attestation_due(delivered: date, today: date, interval: int, rounds: int) -> tuple[int, date]:
@@ -42,7 +48,7 @@ def open_due_attestations(today: date | None = None) -> list[int]:
 
     One request per demand and period: the unique (demand, due_on) claims it, so a second run,
     or a concurrent one, finds it taken and returns nothing for it. Only delivered demands with
-    a sponsor are asked. The caller queues the emails (`deliver_attestation`).
+    a sponsor are asked. Each request's email is recorded with it and sent after commit.
     """
     today = today or timezone.localdate()
     config = DemandSettings.get()
@@ -60,60 +66,46 @@ def open_due_attestations(today: date | None = None) -> list[int]:
         try:
             with transaction.atomic():
                 att = BenefitAttestation.objects.create(demand_id=pk, due_on=due, round=k)
+                # Its email, in the same transaction: sent after commit, once.
+                delivery.enqueue(ATTESTATION_EMAIL, att.pk)
         except IntegrityError:
             continue
         created.append(att.pk)
     return created
 
 
-def pending_attestations(older_than: timedelta) -> list[int]:
-    """Ids of requests created more than `older_than` ago whose email has not gone out."""
-    stale = timezone.now() - older_than
-    return list(
-        BenefitAttestation.objects.filter(sent_at__isnull=True, created_at__lt=stale).values_list(
-            "pk", flat=True
-        )
+def compose_benefit_attestation(row: OutboundEmail) -> Outgoing | None:
+    """The email asking the sponsor of attestation ``row.ref`` to confirm the realised benefits,
+    with a link to the confirmation page; None if the request is gone, was answered, or the
+    sponsor has no email address. Once the mail server accepted it, the request records when
+    and to whom it went."""
+    att = (
+        BenefitAttestation.objects.select_related("demand__sponsor", "demand__unit")
+        .filter(pk=row.ref, answered_at__isnull=True)
+        .first()
     )
-
-
-def deliver_attestation(attestation_id: int) -> bool:
-    """Email the sponsor a link to confirm the realised benefits, once; True if it was sent.
-
-    The conditional UPDATE on `sent_at` claims the row: a retry or a second worker sends
-    nothing. If sending fails the claim is released (and the error re-raised) so the sweep tries
-    again. A sponsor without an email address gets nothing and the row records no recipients.
-    """
-    now = timezone.now()
-    claimed = BenefitAttestation.objects.filter(pk=attestation_id, sent_at__isnull=True).update(
-        sent_at=now
-    )
-    if not claimed:
-        logger.info("Benefit attestation %s already sent.", attestation_id)
-        return False
-    att = BenefitAttestation.objects.select_related("demand__sponsor", "demand__unit").get(
-        pk=attestation_id
-    )
+    if att is None:
+        return None
     demand = att.demand
     sponsor = demand.sponsor
-    to = [sponsor.email] if sponsor is not None and sponsor.email else []
-    if not to:
-        BenefitAttestation.objects.filter(pk=att.pk).update(recipients="")
-        return False
+    if sponsor is None or not sponsor.email:
+        return None
+    to = [sponsor.email]
     context = {
         "attestation": att,
         "demand": demand,
         "sponsor": sponsor,
         "url": settings.SITE_URL + reverse("demands:demand_confirm", args=[demand.pk]),
     }
-    message = EmailMessage(
+    email = EmailMessage(
         subject=f"Please confirm the benefits of {demand.reference}: {demand.title}",
         body=render_to_string("portfolio/demand_email_attestation.txt", context),
         to=to,
     )
-    try:
-        message.send()
-    except Exception:
-        BenefitAttestation.objects.filter(pk=att.pk).update(sent_at=None)
-        raise
-    BenefitAttestation.objects.filter(pk=att.pk).update(recipients=", ".join(to))
-    return True
+
+    def on_sent(sent_at: datetime) -> None:
+        BenefitAttestation.objects.filter(pk=att.pk, sent_at__isnull=True).update(
+            sent_at=sent_at, recipients=", ".join(to)
+        )
+
+    return Outgoing(email, on_sent)

@@ -5,14 +5,6 @@ Celery's autodiscovery imports `portfolio.tasks`, so every task module is import
 
 from __future__ import annotations
 
-from portfolio.tasks.attestation import (
-    request_benefit_attestations,
-    send_benefit_attestation,
-    sweep_pending_benefit_attestations,
-)
+from portfolio.tasks.attestation import request_benefit_attestations
 
-__all__ = [
-    "request_benefit_attestations",
-    "send_benefit_attestation",
-    "sweep_pending_benefit_attestations",
-]
+__all__ = ["request_benefit_attestations"]

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from brm.core.models import OutboundEmail
 from brm.core.roles import Role
 from brm.health.engine import recompute_health
 from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
@@ -20,6 +21,7 @@ from tests.factories import (
     ServiceReviewFactory,
     UserFactory,
 )
+from tests.mail import refusing_mail
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -287,16 +289,23 @@ def test_it_sends_the_weekly_digest_once(scored):  # type: ignore[no-untyped-def
     assert DigestLog.objects.get().recipients == 1
 
 
-def test_it_retries_the_digest_when_sending_failed(scored, monkeypatch):  # type: ignore[no-untyped-def]
+def test_it_retries_the_digest_when_sending_failed(scored, settings):  # type: ignore[no-untyped-def]
     UserFactory(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
-
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ConnectionError("SMTP down")
-
-    monkeypatch.setattr("brm.health.digest.EmailMultiAlternatives.send", broken)
-    with pytest.raises(ConnectionError):
-        send_weekly_digest()
-    assert not DigestLog.objects.exists()  # the claim was released for the next run
+    saved = settings.MAILERS
+    refusing_mail(settings)
+    assert send_weekly_digest() is False
+    log = DigestLog.objects.get()
+    assert log.sent_at is None and log.recipients == 0  # never marked sent
+    [email] = OutboundEmail.objects.filter(kind="health.digest")
+    assert email.state == "pending" and "smtp down" in email.last_error
+    assert send_weekly_digest() is False  # the retry waits out its delay
+    settings.MAILERS = saved
+    OutboundEmail.objects.filter(pk=email.pk).update(retry_after=None)  # the delay is over
+    assert send_weekly_digest() is True
+    assert send_weekly_digest() is False
+    assert len(mail.outbox) == 1
+    log.refresh_from_db()
+    assert log.sent_at is not None and log.recipients == 1
 
 
 def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]

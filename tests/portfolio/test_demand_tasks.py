@@ -11,9 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from brm.celery import app
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from portfolio.models import BenefitAttestation, DemandStatus
 from portfolio.services import attestation
 from portfolio.tasks import attestation as tasks
+from tests.mail import refusing_mail
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case
 
@@ -41,14 +44,14 @@ def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignor
 ):
     with (
         time_machine.travel(DELIVERED + timedelta(days=91)),
-        mock.patch.object(tasks.send_benefit_attestation, "delay") as delay,
+        mock.patch.object(delivery.deliver_email, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert tasks.request_benefit_attestations() == 1
         assert tasks.request_benefit_attestations() == 0
     att = BenefitAttestation.objects.get()
     assert (att.round, att.due_on) == (1, DELIVERED.date() + timedelta(days=90))
-    delay.assert_called_once_with(att.pk)
+    delay.assert_called_once_with(_email_of(att).pk)
 
 
 def test_it_queues_the_email_only_after_the_request_is_committed(  # type: ignore[no-untyped-def]
@@ -56,7 +59,7 @@ def test_it_queues_the_email_only_after_the_request_is_committed(  # type: ignor
 ):
     with (
         time_machine.travel(DELIVERED + timedelta(days=91)),
-        mock.patch.object(tasks.send_benefit_attestation, "delay") as delay,
+        mock.patch.object(delivery.deliver_email, "delay") as delay,
         django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         assert tasks.request_benefit_attestations() == 1
@@ -79,36 +82,49 @@ def test_it_stops_after_the_configured_rounds():
     ) == (4, DELIVERED.date() + timedelta(days=360))
 
 
+def _email_of(att: BenefitAttestation) -> OutboundEmail:
+    return OutboundEmail.objects.get(key=f"{attestation.ATTESTATION_EMAIL}:{att.pk}")
+
+
+def _request(demand) -> BenefitAttestation:  # type: ignore[no-untyped-def]
+    """A request and its email, as `open_due_attestations` records them (not yet sent)."""
+    att = BenefitAttestation.objects.create(demand=demand, due_on=DELIVERED.date(), round=1)
+    delivery.enqueue(attestation.ATTESTATION_EMAIL, att.pk, queue=False)
+    return att
+
+
 def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):  # type: ignore[no-untyped-def]
-    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
-    assert tasks.send_benefit_attestation(att.pk) is True
-    assert tasks.send_benefit_attestation(att.pk) is False
+    att = _request(delivered)
+    assert delivery.deliver_email(_email_of(att).pk) is True
+    assert delivery.deliver_email(_email_of(att).pk) is False
     [mail] = mailoutbox
     assert mail.to == [delivered.sponsor.email]
-    assert f"/demands/{delivered.pk}/confirm/" in mail.body
+    assert f"{settings.SITE_URL}/demands/{delivered.pk}/confirm/" in mail.body
     att.refresh_from_db()
     assert att.sent_at is not None and att.recipients == delivered.sponsor.email
 
 
-def test_it_releases_the_claim_when_sending_fails(delivered):  # type: ignore[no-untyped-def]
-    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
-    with (
-        mock.patch("portfolio.services.attestation.EmailMessage.send", side_effect=OSError),
-        pytest.raises(OSError),
-    ):
-        tasks.send_benefit_attestation(att.pk)
+def test_a_failed_send_is_never_marked_sent_and_goes_later(delivered, mailoutbox, settings):  # type: ignore[no-untyped-def]
+    att = _request(delivered)
+    saved = settings.MAILERS
+    refusing_mail(settings)
+    assert delivery.deliver(_email_of(att).pk) is False
     att.refresh_from_db()
-    assert att.sent_at is None
+    assert att.sent_at is None and _email_of(att).state == "pending"
+    settings.MAILERS = saved
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert delivery.sweep() == 1
+        assert delivery.sweep() == 0
+    att.refresh_from_db()
+    assert att.sent_at is not None and len(mailoutbox) == 1
 
 
-def test_the_sweep_requeues_unsent_requests(delivered):  # type: ignore[no-untyped-def]
-    att = BenefitAttestation.objects.create(demand=delivered, due_on=DELIVERED.date(), round=1)
-    BenefitAttestation.objects.filter(pk=att.pk).update(
-        created_at=timezone.now() - timedelta(minutes=10)
-    )
-    with mock.patch.object(tasks.send_benefit_attestation, "delay") as delay:
-        assert tasks.sweep_pending_benefit_attestations() == 1
-    delay.assert_called_once_with(att.pk)
+def test_a_sponsor_without_email_is_skipped(delivered, mailoutbox):  # type: ignore[no-untyped-def]
+    delivered.sponsor.email = ""
+    delivered.sponsor.save()
+    att = _request(delivered)
+    assert delivery.deliver(_email_of(att).pk) is False
+    assert _email_of(att).state == "skipped" and mailoutbox == []
 
 
 def test_celery_registers_every_portfolio_job_under_its_scheduled_name():
@@ -119,8 +135,7 @@ def test_celery_registers_every_portfolio_job_under_its_scheduled_name():
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
         if entry["task"].startswith("portfolio.")
     }
-    assert scheduled == {
-        "portfolio.tasks.attestation.request_benefit_attestations",
-        "portfolio.tasks.attestation.sweep_pending_benefit_attestations",
-    }
-    assert scheduled | {"portfolio.tasks.attestation.send_benefit_attestation"} <= set(app.tasks)
+    assert scheduled == {"portfolio.tasks.attestation.request_benefit_attestations"}
+    assert scheduled | {"brm.core.deliver_email", "brm.core.sweep_outbound_emails"} <= set(
+        app.tasks
+    )
