@@ -359,11 +359,12 @@ class NotificationKind(models.TextChoices):
 
 
 class ComplaintNotification(TimeStampedModel):
-    """The outbox: one row per email that must go out, written in the same transaction.
+    """One notification that must go out, written in the same transaction as its cause.
 
-    A sender claims a row with a conditional UPDATE on `sent_at`, so a retry or a second worker
-    sends nothing; a sweep re-queues rows the broker never received. The unique constraints make
-    "each escalation level once" and "one acknowledgement" hold even against concurrent jobs.
+    Its email is a `core.OutboundEmail` (`complaints.workflow.notify`), sent by the kernel's
+    delivery path; `sent_at` and `recipients` record it once the mail server accepted it. The
+    unique constraints make "each escalation level once" and "one acknowledgement" hold even
+    against concurrent jobs.
     """
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")

@@ -27,7 +27,6 @@ from complaints.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintEvent,
-    ComplaintNotification,
     ComplaintSettings,
     EventKind,
     Feedback,
@@ -290,12 +289,3 @@ def leave_feedback(
     feedback.save()
     return feedback
 
-
-def pending_notifications(older_than: timedelta) -> list[int]:
-    """Outbox rows never sent and old enough that their first queueing must have failed."""
-    stale = timezone.now() - older_than
-    return list(
-        ComplaintNotification.objects.filter(
-            sent_at__isnull=True, created_at__lt=stale
-        ).values_list("pk", flat=True)
-    )

@@ -240,12 +240,12 @@ class NoticeKind(models.TextChoices):
 
 
 class ReviewNotice(TimeStampedModel):
-    """One email sent about a review to one person. The unique row is also the claim that makes
-    the reminder job safe to run twice: whoever inserts it sends, everybody else skips.
+    """One notice about a review to one person: a reminder or an overdue notice, at most once
+    per review, person and kind (the unique row).
 
-    `created_at` is when it was claimed, `sent_at` when the email went out. A claim left without
-    `sent_at` for longer than a job can run (a worker died mid-send) is released by the next
-    run, which then claims and sends it again.
+    Its email is a `core.OutboundEmail` sent by the kernel's delivery path (claimed once,
+    retried, a dead worker's claim released and resent with the same Message-ID); `sent_at`
+    is written only once the mail server accepted it.
     """
 
     review = models.ForeignKey(ServiceReview, on_delete=models.CASCADE, related_name="notices")
@@ -268,9 +268,9 @@ class ReviewNotice(TimeStampedModel):
 class UnplannedReviewNotice(TimeStampedModel):
     """One email to a unit's BRM or deputy: the unit's review is due and none is planned.
 
-    Sent once per unit, due date and person (the unique row is the claim, as for
-    `ReviewNotice`); when a review is held the unit gets a new due date and, if that one also
-    passes with nothing planned, a new notice.
+    Sent once per unit, due date and person (the unique row; its email goes through the kernel's
+    delivery path, as for `ReviewNotice`); when a review is held the unit gets a new due date
+    and, if that one also passes with nothing planned, a new notice.
     """
 
     unit = models.ForeignKey(

@@ -415,8 +415,8 @@ class ActionItem(UnitScopedModel):
 class Handover(UnitScopedModel):
     """A change of relationship manager. The history stays with the unit, not the person.
 
-    `pack_sent_at` is both the record of the handover pack email and the claim that makes the
-    sending job safe to run twice.
+    `pack_sent_at` records when the handover pack email went out (written by the kernel's
+    delivery path once the mail server accepted it; the email is a `core.OutboundEmail`).
     """
 
     unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="handovers")

@@ -1,4 +1,4 @@
-"""Admin for the kernel's records: API tokens."""
+"""Admin for the kernel's records: API tokens and the outbox of emails."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from brm.core.models import ApiToken
+from brm.core import delivery
+from brm.core.models import ApiToken, OutboundEmail
 
 
 @admin.register(ApiToken)
@@ -46,3 +47,29 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} token(s) revoked.")
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
+    """Every notification email and where it stands; read-only, since the delivery path owns
+    the state. Emails given up on can be sent again once the cause is fixed."""
+
+    list_display = ["key", "state", "attempts", "created_at", "sent_at", "recipients"]
+    list_filter = ["state", "kind"]
+    search_fields = ["key", "message_id", "recipients"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboundEmail | None = None) -> bool:
+        return False
+
+    def has_send_again_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_outboundemail")
+
+    @admin.action(description="Send the selected failed emails again", permissions=["send_again"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        count = delivery.retry_failed(queryset)
+        self.message_user(request, f"{count} email(s) will be sent again by the next sweep.")

@@ -33,7 +33,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -226,6 +226,14 @@ def release_stale_claims(now: datetime | None = None) -> int:
     if released or given_up:
         logger.warning("Released %s stale email claim(s); gave up on %s.", released, given_up)
     return released
+
+
+def retry_failed(emails: QuerySet[OutboundEmail]) -> int:
+    """Give emails that were given up on (FAILED) a fresh set of attempts, e.g. after the mail
+    server's configuration was fixed; they keep their Message-ID. Returns how many."""
+    return emails.filter(state=DeliveryState.FAILED).update(
+        state=DeliveryState.PENDING, attempts=0, retry_after=None, updated_at=timezone.now()
+    )
 
 
 def due_ids(now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:

@@ -248,7 +248,8 @@ class MaturityAssessment(UnitScopedModel):
 
 
 class DigestLog(TimeStampedModel):
-    """The weekly leadership digest, one row a week: the claim that makes the job send once."""
+    """The weekly leadership digest, one row a week (its email is a `core.OutboundEmail`, so it
+    goes once); `sent_at` and `recipients` record it once the mail server accepted it."""
 
     week_start = models.DateField(unique=True)
     sent_at = models.DateTimeField(null=True, blank=True)

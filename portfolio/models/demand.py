@@ -418,10 +418,11 @@ class BenefitRecord(UnitScopedModel):
 
 
 class BenefitAttestation(TimeStampedModel):
-    """One request to the sponsor to confirm realised benefits: the outbox row of that email.
+    """One request to the sponsor to confirm realised benefits.
 
-    The unique (demand, due_on) is the claim: the daily job creating the same request twice
-    gets an IntegrityError and sends nothing. `sent_at` is claimed with a conditional UPDATE.
+    The unique (demand, due_on) makes it once per period: the daily job creating the same
+    request twice gets an IntegrityError and records nothing. Its email is a `core.OutboundEmail`
+    written with it; `sent_at` and `recipients` record it once the mail server accepted it.
     """
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attestations")

@@ -221,6 +221,34 @@ def test_a_message_that_keeps_killing_its_worker_stops_at_the_cap(db, settings):
     assert _row(row).state == "failed"
 
 
+def test_an_administrator_can_send_failed_emails_again(db, settings, admin_client, mailoutbox):  # type: ignore[no-untyped-def]
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    saved = settings.MAILERS
+    refusing_mail(settings)
+    row = _queue()
+    delivery.deliver(row.pk)
+    assert _row(row).state == "failed"
+    settings.MAILERS = saved
+    page = admin_client.get("/admin/core/outboundemail/")
+    assert page.status_code == 200 and row.key in page.content.decode()
+    response = admin_client.post(
+        "/admin/core/outboundemail/",
+        {"action": "send_again", "_selected_action": [row.pk]},
+    )
+    assert response.status_code == 302
+    again = _row(row)
+    assert (again.state, again.attempts, again.message_id) == ("pending", 0, row.message_id)
+    assert delivery.deliver(row.pk) is True
+    assert len(mailoutbox) == 1
+
+
+def test_staff_without_the_permission_cannot_send_again(db, client, brm):  # type: ignore[no-untyped-def]
+    brm.is_staff = True
+    brm.save()
+    client.force_login(brm)
+    assert client.get("/admin/core/outboundemail/").status_code == 403
+
+
 def test_the_sweep_runs_every_minute():  # type: ignore[no-untyped-def]
     entry = django_settings.CELERY_BEAT_SCHEDULE["sweep-outbound-emails"]
     assert entry == {"task": "brm.core.sweep_outbound_emails", "schedule": 60.0}
