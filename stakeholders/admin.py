@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from stakeholders import services
@@ -8,14 +11,14 @@ from stakeholders.models import ActionItem, BusinessUnit, Handover, Interaction,
 
 
 @admin.register(BusinessUnit)
-class BusinessUnitAdmin(SimpleHistoryAdmin):
+class BusinessUnitAdmin(SimpleHistoryAdmin[BusinessUnit]):
     list_display = ["name", "code", "parent", "brm", "deputy", "review_cadence_days", "active"]
     list_filter = ["active", "brm"]
     search_fields = ["name", "code"]
     list_select_related = ["parent", "brm", "deputy"]
     autocomplete_fields = ["parent"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: BusinessUnit, form: Any, change: bool) -> None:
         # A BRM change made here is a handover like any other: recorded and the pack sent.
         if change and "brm" in form.changed_data:
             new_brm = obj.brm
@@ -28,7 +31,7 @@ class BusinessUnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(SimpleHistoryAdmin):
+class StakeholderAdmin(SimpleHistoryAdmin[Stakeholder]):
     list_display = ["name", "unit", "role_type", "influence", "interest", "user", "active"]
     list_filter = ["role_type", "active", "influence", "interest", "unit"]
     search_fields = ["name", "email", "job_title", "external_id"]
@@ -37,7 +40,7 @@ class StakeholderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(admin.ModelAdmin[Interaction]):
     list_display = ["summary", "unit", "kind", "occurred_at", "sentiment", "logged_by"]
     list_filter = ["kind", "sentiment", "unit"]
     search_fields = ["summary"]
@@ -48,7 +51,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
+class ActionItemAdmin(SimpleHistoryAdmin[ActionItem]):
     list_display = [
         "title",
         "unit",
@@ -67,10 +70,10 @@ class ActionItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Handover)
-class HandoverAdmin(admin.ModelAdmin):
+class HandoverAdmin(admin.ModelAdmin[Handover]):
     list_display = ["unit", "from_brm", "to_brm", "created_at", "pack_sent_at"]
     list_select_related = ["unit", "from_brm", "to_brm"]
     readonly_fields = ["unit", "from_brm", "to_brm", "handed_over_by", "pack_sent_at", "created_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # handovers are made by reassigning a unit's BRM

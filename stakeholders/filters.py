@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters as filters
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from stakeholders.models import (
     ActionItem,
+    ActionItemQuerySet,
     ActionStatus,
     BusinessUnit,
     Interaction,
@@ -18,20 +22,20 @@ from stakeholders.models import (
 )
 
 
-def _visible_units(request) -> QuerySet[BusinessUnit]:  # type: ignore[no-untyped-def]
+def _visible_units(request: HttpRequest) -> QuerySet[BusinessUnit]:
     # The unit choices themselves are scoped: a leader cannot even filter by another unit's id.
     if request is None:
         return BusinessUnit.objects.none()
     return BusinessUnit.objects.visible_to(request.user)
 
 
-def _visible_stakeholders(request) -> QuerySet[Stakeholder]:  # type: ignore[no-untyped-def]
+def _visible_stakeholders(request: HttpRequest) -> QuerySet[Stakeholder]:
     if request is None:
         return Stakeholder.objects.none()
     return Stakeholder.objects.visible_to(request.user)
 
 
-def _visible_interactions(request) -> QuerySet[Interaction]:  # type: ignore[no-untyped-def]
+def _visible_interactions(request: HttpRequest) -> QuerySet[Interaction]:
     if request is None:
         return Interaction.objects.none()
     return Interaction.objects.visible_to(request.user)
@@ -43,7 +47,7 @@ class SearchFilterSet(filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     search = filters.CharFilter(method="filter_search", label="Search")
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         for word in value.split()[:5]:
             q = Q()
             for field_name in self.search_fields:
@@ -55,14 +59,18 @@ class SearchFilterSet(filters.FilterSet):
 class BusinessUnitFilterSet(SearchFilterSet):
     search_fields = ("name", "code", "description")
     mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
-    parent = filters.ModelChoiceFilter(queryset=_visible_units)
+    parent = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     ordering = filters.OrderingFilter(fields=("name", "code", "created_at", "updated_at"))
 
     class Meta:
         model = BusinessUnit
         fields = ["brm", "deputy", "active", "parent"]
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_mine(
+        self, queryset: ActionItemQuerySet, name: str, value: bool
+    ) -> ActionItemQuerySet:
         if not value or self.request is None:
             return queryset
         user = self.request.user
@@ -71,7 +79,9 @@ class BusinessUnitFilterSet(SearchFilterSet):
 
 class StakeholderFilterSet(SearchFilterSet):
     search_fields = ("name", "job_title", "email", "unit__name")
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     role_type = filters.ChoiceFilter(choices=RoleType.choices)
     influence = filters.NumberFilter()
     influence_min = filters.NumberFilter(field_name="influence", lookup_expr="gte")
@@ -96,7 +106,9 @@ class StakeholderFilterSet(SearchFilterSet):
 
 class InteractionFilterSet(SearchFilterSet):
     search_fields = ("summary",)
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     kind = filters.ChoiceFilter(choices=InteractionKind.choices)
     occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
@@ -110,11 +122,17 @@ class InteractionFilterSet(SearchFilterSet):
 
 class ActionItemFilterSet(SearchFilterSet):
     search_fields = ("title", "description")
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     status = filters.ChoiceFilter(choices=ActionStatus.choices)
     # Scoped like `unit`: another unit's id must answer as an unknown id does, confirming nothing.
-    owner_stakeholder = filters.ModelChoiceFilter(queryset=_visible_stakeholders)
-    interaction = filters.ModelChoiceFilter(queryset=_visible_interactions)
+    owner_stakeholder = filters.ModelChoiceFilter(
+        queryset=_visible_stakeholders,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
+    interaction = filters.ModelChoiceFilter(
+        queryset=_visible_interactions,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     # The review and plan that made a promise link to it from their own apps (`review_link`,
     # `plan_link`); filtering by their ids keeps the API's parameters without importing them. An
     # id of a review the caller may not see matches nothing the caller can see either.
@@ -133,14 +151,18 @@ class ActionItemFilterSet(SearchFilterSet):
         model = ActionItem
         fields = ["unit", "status", "owner_side", "owner", "owner_stakeholder", "interaction"]
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_overdue(
+        self, queryset: ActionItemQuerySet, name: str, value: bool | None
+    ) -> ActionItemQuerySet:
         if value is None:
             return queryset
         today = timezone.localdate()
         late = Q(status=ActionStatus.OPEN, due_date__lt=today)
         return queryset.filter(late) if value else queryset.exclude(late)
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_mine(
+        self, queryset: ActionItemQuerySet, name: str, value: bool
+    ) -> ActionItemQuerySet:
         if not value or self.request is None:
             return queryset
         return queryset.for_user(self.request.user)

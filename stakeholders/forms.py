@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from brm.core.forms import StyledFormMixin
-from brm.core.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role, stored_user
 from stakeholders.models import (
     ActionItem,
     BusinessUnit,
@@ -18,10 +22,15 @@ from stakeholders.models import (
 )
 from stakeholders.services import CommitmentInput
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
+    from brm.core.roles import AnyUser
+
 User = get_user_model()
 
 
-def it_people():  # type: ignore[no-untyped-def]
+def it_people() -> QuerySet[AuthUser]:
     return (
         User.objects.filter(
             is_active=True, groups__name__in=[GROUP_NAMES[Role.BRM], GROUP_NAMES[Role.EXECUTIVE]]
@@ -31,17 +40,17 @@ def it_people():  # type: ignore[no-untyped-def]
     )
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):  # type: ignore[no-untyped-def]
+class UserChoiceField(forms.ModelChoiceField["AuthUser"]):
+    def label_from_instance(self, obj: AuthUser) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):  # type: ignore[no-untyped-def]
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField["AuthUser"]):
+    def label_from_instance(self, obj: AuthUser) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-class StakeholderForm(StyledFormMixin, forms.ModelForm):
+class StakeholderForm(StyledFormMixin, forms.ModelForm[Stakeholder]):
     class Meta:
         model = Stakeholder
         fields = [
@@ -61,13 +70,15 @@ class StakeholderForm(StyledFormMixin, forms.ModelForm):
             "interest": forms.NumberInput(attrs={"min": 1, "max": 5}),
         }
 
-    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only units the user may change are offered, and only those are accepted.
-        self.fields["unit"].queryset = BusinessUnit.objects.editable_by(user).filter(active=True)
+        self.model_choice("unit").queryset = BusinessUnit.objects.editable_by(user).filter(
+            active=True
+        )
 
 
-class InteractionForm(StyledFormMixin, forms.ModelForm):
+class InteractionForm(StyledFormMixin, forms.ModelForm[Interaction]):
     """Log a meeting. Attendees are the unit's stakeholders; IT participants are IT staff."""
 
     occurred_at = forms.DateTimeField(
@@ -113,18 +124,18 @@ class InteractionForm(StyledFormMixin, forms.ModelForm):
         }
         labels = {"notes": "Private notes (never shown to the business)"}
 
-    def __init__(self, *args, unit: BusinessUnit, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, unit: BusinessUnit, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault(
             "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.fields["attendees"].queryset = Stakeholder.objects.filter(unit=unit, active=True)
-        self.fields["it_participants"].queryset = it_people()
+        self.model_choice("attendees").queryset = Stakeholder.objects.filter(unit=unit, active=True)
+        self.model_choice("it_participants").queryset = it_people()
 
-    def clean_occurred_at(self):  # type: ignore[no-untyped-def]
-        value = self.cleaned_data["occurred_at"]
-        if value > timezone.now() + timezone.timedelta(hours=1):
+    def clean_occurred_at(self) -> datetime:
+        value: datetime = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timedelta(hours=1):
             raise forms.ValidationError("A meeting is logged after it happens, not before.")
         return value
 
@@ -142,26 +153,27 @@ class CommitmentForm(StyledFormMixin, forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"
     )
 
-    def __init__(self, *args, unit: BusinessUnit, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, unit: BusinessUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = it_people()
-        self.fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+        self.model_choice("owner").queryset = it_people()
+        self.model_choice("owner_stakeholder").queryset = Stakeholder.objects.filter(
             unit=unit, active=True
         )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("title"):
             return data  # empty row
         if not data.get("due_date"):
             self.add_error("due_date", "A commitment needs a due date.")
-        elif data["due_date"] < timezone.localdate() - timezone.timedelta(days=1):
+        elif data["due_date"] < timezone.localdate() - timedelta(days=1):
             self.add_error("due_date", "The due date is in the past.")
         if data.get("owner_side") == OwnerSide.BUSINESS and not data.get("owner_stakeholder"):
             self.add_error("owner_stakeholder", "Who on the business side will do it?")
         return data
 
-    def to_input(self, actor) -> CommitmentInput | None:  # type: ignore[no-untyped-def]
+    def to_input(self, actor: AnyUser) -> CommitmentInput | None:
         data = self.cleaned_data
         if not data.get("title"):
             return None
@@ -169,13 +181,14 @@ class CommitmentForm(StyledFormMixin, forms.Form):
             title=data["title"],
             due_date=data["due_date"],
             owner_side=data["owner_side"],
-            owner=data.get("owner") or (actor if data["owner_side"] == OwnerSide.IT else None),
+            owner=data.get("owner")
+            or (stored_user(actor) if data["owner_side"] == OwnerSide.IT else None),
             owner_stakeholder=data.get("owner_stakeholder"),
         )
 
 
-class BaseCommitmentFormSet(forms.BaseFormSet):
-    def get_form_kwargs(self, index):  # type: ignore[no-untyped-def]
+class BaseCommitmentFormSet(forms.BaseFormSet[Any]):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(index)
         kwargs["unit"] = self.form_kwargs["unit"]
         return kwargs
@@ -186,17 +199,17 @@ CommitmentFormSet = forms.formset_factory(
 )
 
 
-class ActionItemForm(StyledFormMixin, forms.ModelForm):
+class ActionItemForm(StyledFormMixin, forms.ModelForm[ActionItem]):
     class Meta:
         model = ActionItem
         fields = ["title", "description", "owner_side", "owner", "owner_stakeholder", "due_date"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
         field_classes = {"owner": UserChoiceField}
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = it_people()
-        self.fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+        self.model_choice("owner").queryset = it_people()
+        self.model_choice("owner_stakeholder").queryset = Stakeholder.objects.filter(
             unit=self.instance.unit, active=True
         )
 
@@ -216,8 +229,8 @@ class ReassignForm(StyledFormMixin, forms.Form):
         label="Handover note",
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_brm"].queryset = User.objects.filter(
+        self.model_choice("new_brm").queryset = User.objects.filter(
             is_active=True, groups__name=GROUP_NAMES[Role.BRM]
         ).order_by("first_name", "username")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # --- Business units ---------------------------------------------------------------------------
 
 
-class BusinessUnitQuerySet(UnitScopedQuerySet):
+class BusinessUnitQuerySet(UnitScopedQuerySet["BusinessUnit"]):
     unit_path = ""
 
 
@@ -119,7 +119,7 @@ class Channel(models.TextChoices):
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class StakeholderQuerySet(UnitScopedQuerySet):
+class StakeholderQuerySet(UnitScopedQuerySet["Stakeholder"]):
     pass
 
 
@@ -216,7 +216,7 @@ class Sentiment(models.IntegerChoices):
     VERY_POSITIVE = 2, "Very positive"
 
 
-class InteractionQuerySet(UnitScopedQuerySet):
+class InteractionQuerySet(UnitScopedQuerySet["Interaction"]):
     pass
 
 
@@ -400,7 +400,7 @@ class ActionItem(UnitScopedModel):
         if self.owner_side == OwnerSide.IT and self.owner_stakeholder_id:
             errors["owner_stakeholder"] = "An IT commitment is owned by an IT person."
         if (
-            self.owner_stakeholder_id
+            self.owner_stakeholder is not None
             and self.unit_id
             and self.owner_stakeholder.unit_id != self.unit_id
         ):

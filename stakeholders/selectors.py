@@ -86,7 +86,7 @@ def interaction_list(user: AnyUser) -> QuerySet[Interaction]:
     )
 
 
-def action_item_list(user: AnyUser) -> QuerySet[ActionItem]:
+def action_item_list(user: AnyUser) -> ActionItemQuerySet:
     return ActionItem.objects.visible_to(user).select_related(
         "unit", "owner", "owner_stakeholder", "interaction"
     )

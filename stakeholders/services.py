@@ -25,7 +25,9 @@ from stakeholders.models import (
 from stakeholders.tasks import HANDOVER_PACK_EMAIL
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
+
+    from brm.core.roles import AnyUser
 
 
 # Roles whose members can own an IT promise they record (an integration is not a person).
@@ -37,7 +39,7 @@ class CommitmentInput:
     title: str
     due_date: date
     owner_side: str = OwnerSide.IT
-    owner: AbstractBaseUser | None = None
+    owner: User | None = None
     owner_stakeholder: Stakeholder | None = None
     description: str = ""
 
@@ -46,7 +48,7 @@ def make_commitment(
     unit: BusinessUnit,
     spec: CommitmentInput,
     *,
-    actor: AbstractBaseUser | None,
+    actor: AnyUser | None,
     interaction: Interaction | None = None,
 ) -> ActionItem:
     """Record a promise (an `ActionItem`) whatever made it: a meeting, a service review, a
@@ -64,7 +66,7 @@ def make_commitment(
     it_side = spec.owner_side == OwnerSide.IT
     owner = spec.owner
     if it_side and owner is None and actor is not None and role_of(actor) in IT_OWNER_ROLES:
-        owner = actor
+        owner = stored_user(actor)
     item = ActionItem(
         unit=unit,
         interaction=interaction,
@@ -74,7 +76,9 @@ def make_commitment(
         owner_side=spec.owner_side,
         owner=owner if it_side else None,
         owner_stakeholder=None if it_side else spec.owner_stakeholder,
-        created_by=actor if actor is not None and role_of(actor) != Role.INTEGRATION else None,
+        created_by=None
+        if actor is None or role_of(actor) == Role.INTEGRATION
+        else stored_user(actor),
     )
     item.full_clean(exclude=["created_by"])
     item.save()
@@ -85,18 +89,18 @@ def make_commitment(
 def log_interaction(
     unit: BusinessUnit,
     *,
-    actor: AbstractBaseUser,
+    actor: AnyUser,
     fields: dict[str, Any],
     attendees: Iterable[Stakeholder] = (),
-    it_participants: Iterable[AbstractBaseUser] = (),
+    it_participants: Iterable[User] = (),
     commitments: Sequence[CommitmentInput] = (),
 ) -> Interaction:
     """Record a meeting or contact with the commitments made in it, all or nothing."""
     interaction = Interaction.objects.create(unit=unit, logged_by=actor, **fields)
     interaction.attendees.set(attendees)
     participants = list(it_participants)
-    if not participants:
-        participants = [actor]
+    if not participants and (me := stored_user(actor)) is not None:
+        participants = [me]
     interaction.it_participants.set(participants)
     for c in commitments:
         make_commitment(unit, c, actor=actor, interaction=interaction)
@@ -141,8 +145,8 @@ def reopen_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> ActionIt
 def reassign_brm(
     unit: BusinessUnit,
     *,
-    new_brm: AbstractBaseUser | None,
-    actor: AbstractBaseUser,
+    new_brm: User | None,
+    actor: AnyUser,
     note: str = "",
 ) -> Handover | None:
     """Hand a unit to another relationship manager.
@@ -161,7 +165,7 @@ def reassign_brm(
     unit._change_reason = "BRM handover"  # type: ignore[attr-defined]
     unit.save()
     handover = Handover.objects.create(
-        unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=actor
+        unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=stored_user(actor)
     )
     if new_brm is not None:
         delivery.enqueue(HANDOVER_PACK_EMAIL, handover.pk)  # sent after commit, once

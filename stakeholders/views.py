@@ -43,11 +43,11 @@ def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
 
 
 @login_required
-def unit_list(request):  # type: ignore[no-untyped-def]
+def unit_list(request: HttpRequest) -> HttpResponse:
     filterset = BusinessUnitFilterSet(
         request.GET, queryset=selectors.unit_list(request.user), request=request
     )
-    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    page = paginate(request, filtered(filterset))
     return render_page(
         request,
         "stakeholders/unit_list.html",
@@ -115,7 +115,7 @@ def _before(request):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_create(request, pk: int):  # type: ignore[no-untyped-def]
+def interaction_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Log a meeting with its commitments. Inline on the unit page (htmx) or as its own page."""
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     _editable_or_403(unit, request.user)
@@ -160,7 +160,7 @@ def interaction_create(request, pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def unit_handover(request, pk: int):  # type: ignore[no-untyped-def]
+def unit_handover(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(
         BusinessUnit.objects.visible_to(request.user).select_related("brm", "deputy"), pk=pk
     )
@@ -179,7 +179,7 @@ def unit_handover(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def unit_reassign(request, pk: int):  # type: ignore[no-untyped-def]
+def unit_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not writes_all_units(request.user):
         raise PermissionDenied("Only administrators reassign a unit's BRM.")
@@ -207,16 +207,16 @@ def unit_reassign(request, pk: int):  # type: ignore[no-untyped-def]
 # --- The register -----------------------------------------------------------------------------
 
 
-def _register_filter(request):  # type: ignore[no-untyped-def]
+def _register_filter(request: HttpRequest) -> StakeholderFilterSet:
     return StakeholderFilterSet(
         request.GET, queryset=selectors.stakeholder_list(request.user), request=request
     )
 
 
 @login_required
-def stakeholder_list(request):  # type: ignore[no-untyped-def]
+def stakeholder_list(request: HttpRequest) -> HttpResponse:
     filterset = _register_filter(request)
-    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    page = paginate(request, filtered(filterset))
     return render_page(
         request,
         "stakeholders/stakeholder_list.html",
@@ -230,10 +230,10 @@ def stakeholder_list(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def stakeholder_export(request):  # type: ignore[no-untyped-def]
+def stakeholder_export(request: HttpRequest) -> HttpResponseBase:
     filterset = _register_filter(request)
     if not filterset.is_valid():
-        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+        return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
     rows = (
         (
             s.name,
@@ -267,9 +267,9 @@ def stakeholder_export(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def stakeholder_map(request):  # type: ignore[no-untyped-def]
+def stakeholder_map(request: HttpRequest) -> HttpResponse:
     filterset = _register_filter(request)
-    people = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    people = filtered(filterset)
     grid = selectors.stakeholder_grid(people.filter(active=True).order_by("name"))
     return render_page(
         request,
@@ -280,7 +280,7 @@ def stakeholder_map(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def stakeholder_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(selectors.stakeholder_list(request.user), pk=pk)
     return render(
         request,
@@ -299,7 +299,7 @@ def stakeholder_detail(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def stakeholder_form(request, pk: int | None = None):  # type: ignore[no-untyped-def]
+def stakeholder_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     person = None
     if pk is not None:
         person = get_object_or_404(Stakeholder.objects.visible_to(request.user), pk=pk)
@@ -321,7 +321,7 @@ def stakeholder_form(request, pk: int | None = None):  # type: ignore[no-untyped
 # --- Commitments ------------------------------------------------------------------------------
 
 
-def _commitment_filter(request):  # type: ignore[no-untyped-def]
+def _commitment_filter(request: HttpRequest) -> ActionItemFilterSet:
     data = request.GET.copy()
     if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
         data["mine"] = "true"  # a BRM's default view: their own promises
@@ -333,9 +333,9 @@ def _commitment_filter(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def action_list(request):  # type: ignore[no-untyped-def]
+def action_list(request: HttpRequest) -> HttpResponse:
     filterset = _commitment_filter(request)
-    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    qs = filtered(filterset)
     if not request.GET.get("ordering"):
         qs = qs.order_by("due_date", "pk")
     page = paginate(request, qs)
@@ -355,10 +355,10 @@ def action_list(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def action_export(request):  # type: ignore[no-untyped-def]
+def action_export(request: HttpRequest) -> HttpResponseBase:
     filterset = _commitment_filter(request)
     if not filterset.is_valid():
-        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+        return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
     rows = (
         (
             a.title,
@@ -386,7 +386,7 @@ def action_export(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def action_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
     can_edit = item.is_editable_by(request.user)
     form = None
@@ -415,7 +415,7 @@ def action_detail(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def action_transition(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+def action_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     """Mark done, drop or reopen. With htmx, the row re-renders in place."""
     item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
     _editable_or_403(item, request.user)
@@ -435,7 +435,7 @@ def action_transition(request, pk: int, operation: str):  # type: ignore[no-unty
             done = f"“{item.title}” reopened."
         else:
             raise Http404
-    except services.StateConflict as exc:
+    except StateConflict as exc:
         if request.htmx:
             return HttpResponse(str(exc), status=409)
         messages.error(request, str(exc))

@@ -29,3 +29,13 @@ class StyledFormMixin(_FormBase):
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def model_choice(self, name: str) -> forms.ModelChoiceField[Any]:
+        """The model choice field `name`, to narrow what it offers and accepts (its `queryset`).
+
+        Raises TypeError when `name` is another kind of field (a programming error).
+        """
+        field = self.fields[name]
+        if not isinstance(field, forms.ModelChoiceField):
+            raise TypeError(f"{name} is a {type(field).__name__}, not a model choice field")
+        return field

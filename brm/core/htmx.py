@@ -11,8 +11,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_filters import FilterSet
+from django_htmx.middleware import HtmxDetails
 
 DEFAULT_PER_PAGE = 25
+
+
+class HtmxHttpRequest(HttpRequest):
+    """The request type of views that read `request.htmx` (set by django-htmx's middleware)."""
+
+    htmx: HtmxDetails
 
 
 def render_page(
@@ -41,6 +49,15 @@ def paginate(
     except ValueError:
         size = per_page
     return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def filtered(filterset: FilterSet) -> QuerySet[Any]:
+    """A list page's rows: the filter's result, or none while a filter value is invalid (the page
+    shows the form's errors instead of silently ignoring the bad value)."""
+    if filterset.is_valid():
+        return filterset.qs
+    # FilterSet.__init__ always sets `queryset`; the stubs type the attribute as Optional.
+    return filterset.queryset.none()  # type: ignore[union-attr]
 
 
 def querystring_without(request: HttpRequest, *names: str) -> str:

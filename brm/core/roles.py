@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
     # AUTH_USER_MODEL is Django's own User; request.user is this union.
-    AnyUser = User | AnonymousUser
+    type AnyUser = User | AnonymousUser
 
 
 class Role(StrEnum):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
+from brm.core.models import UnitScopedQuerySet
 from brm.core.roles import is_it_side
 from stakeholders.models import (
     ActionItem,
@@ -19,12 +23,13 @@ from stakeholders.models import (
 User = get_user_model()
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     """A related id the caller may see; others are "invalid pk" (400), confirming nothing."""
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
-        qs = super().get_queryset()
+        # Only used with the unit-scoped models, whose querysets have `visible_to`.
+        qs = cast("UnitScopedQuerySet[Any]", super().get_queryset())
         return qs.visible_to(request.user) if request else qs.none()
 
 
@@ -37,7 +42,7 @@ class WritableUnitField(ScopedPrimaryKeyRelatedField):
 
     not_editable_message = "You may read this business unit but not change its records."
 
-    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+    def to_internal_value(self, data: Any) -> Any:
         unit = super().to_internal_value(data)
         request = self.context.get("request")
         if request and not unit.is_editable_by(request.user):
@@ -45,8 +50,9 @@ class WritableUnitField(ScopedPrimaryKeyRelatedField):
         return unit
 
 
-class BusinessUnitSerializer(serializers.ModelSerializer):
-    parent = ScopedPrimaryKeyRelatedField(
+class BusinessUnitSerializer(serializers.ModelSerializer[BusinessUnit]):
+    # Declared fields are class attributes; the stubs see this one as `Field.parent`.
+    parent = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=BusinessUnit.objects.all(), allow_null=True, required=False
     )
     brm = serializers.PrimaryKeyRelatedField(
@@ -73,7 +79,7 @@ class BusinessUnitSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         brm = attrs.get("brm", getattr(self.instance, "brm", None))
         deputy = attrs.get("deputy", getattr(self.instance, "deputy", None))
         if "brm" in attrs and "deputy" not in attrs and deputy == brm:
@@ -92,7 +98,7 @@ class BusinessUnitSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class StakeholderSerializer(serializers.ModelSerializer):
+class StakeholderSerializer(serializers.ModelSerializer[Stakeholder]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     last_met_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -118,7 +124,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(serializers.ModelSerializer[Interaction]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     attendees = ScopedPrimaryKeyRelatedField(
         queryset=Stakeholder.objects.all(), many=True, required=False
@@ -148,20 +154,22 @@ class InteractionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["logged_by", "created_at", "updated_at"]
 
-    def to_representation(self, instance):  # type: ignore[no-untyped-def]
+    def to_representation(self, instance: Interaction) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is not None and not is_it_side(request.user):
             data.pop("notes", None)  # BRMs' private notes never reach the business side
         return data
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unit = attrs.get("unit", getattr(self.instance, "unit", None))
+        assert unit is not None  # required on create; the stored one on update
         attendees = attrs.get("attendees")
         if attendees is None:
             # A meeting moved to another unit must not keep the old unit's people as attendees.
-            moved = self.instance is not None and unit.pk != self.instance.unit_id
-            attendees = self.instance.attendees.all() if moved else []
+            before = self.instance
+            moved = before is not None and unit.pk != before.unit_id
+            attendees = before.attendees.all() if before is not None and moved else []
         strangers = [s.pk for s in attendees if s.unit_id != unit.pk]
         if strangers:
             raise serializers.ValidationError(
@@ -170,7 +178,7 @@ class InteractionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
@@ -206,8 +214,10 @@ class ActionItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "completed_at", "created_by", "created_at", "updated_at"]
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        def get(name: str) -> Any:
+            return attrs.get(name, getattr(self.instance, name, None))
+
         unit, side = get("unit"), get("owner_side") or OwnerSide.IT
         errors: dict[str, list[str]] = {}
         if side == OwnerSide.BUSINESS and get("owner") is not None:
@@ -225,11 +235,11 @@ class ActionItemSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ActionTransitionSerializer(serializers.Serializer):
+class ActionTransitionSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=["complete", "drop", "reopen"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["action"] == "drop" and not attrs.get("reason", "").strip():
             raise serializers.ValidationError({"reason": ["Say why the commitment is dropped."]})
         return attrs

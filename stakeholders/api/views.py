@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from brm.core.roles import writes_all_units
 from stakeholders import selectors, services
@@ -28,13 +30,13 @@ from stakeholders.filters import (
 from stakeholders.models import BusinessUnit
 
 
-class BusinessUnitViewSet(viewsets.ModelViewSet):
+class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
     """Business units. Administrators and integrations create them; a unit's BRMs edit it."""
 
     serializer_class = BusinessUnitSerializer
     filterset_class = BusinessUnitFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[BusinessUnit]:
         return BusinessUnit.objects.visible_to(self.request.user).select_related("parent")
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
@@ -43,7 +45,7 @@ class BusinessUnitViewSet(viewsets.ModelViewSet):
         serializer.save()
 
     @transaction.atomic
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_update(self, serializer: BaseSerializer[BusinessUnit]) -> None:
         unit = serializer.instance
         if "brm" in serializer.validated_data:
             new_brm = serializer.validated_data.pop("brm")
@@ -59,28 +61,28 @@ class BusinessUnitViewSet(viewsets.ModelViewSet):
         instance.delete()
 
 
-class StakeholderViewSet(viewsets.ModelViewSet):
+class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
     """The stakeholder register. Integrations sync it from HR/CRM using `external_id`."""
 
     serializer_class = StakeholderSerializer
     filterset_class = StakeholderFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Stakeholder]:
         # Moving someone to another unit needs write access to both: the object permission
         # checks the old unit, `WritableUnitField` the new one.
         return selectors.stakeholder_list(self.request.user)
 
 
-class InteractionViewSet(viewsets.ModelViewSet):
+class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
     """Meetings and contacts. `notes` are private to IT and omitted for business users."""
 
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Interaction]:
         return selectors.interaction_list(self.request.user)
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[Interaction]) -> None:
         data = dict(serializer.validated_data)
         attendees = data.pop("attendees", [])
         participants = data.pop("it_participants", [])
@@ -94,13 +96,13 @@ class InteractionViewSet(viewsets.ModelViewSet):
         )
 
 
-class ActionItemViewSet(viewsets.ModelViewSet):
+class ActionItemViewSet(viewsets.ModelViewSet[ActionItem]):
     """Commitments ("promises IT made", and the business's). Status changes via `transition`."""
 
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ActionItem]:
         return selectors.action_item_list(self.request.user)
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
