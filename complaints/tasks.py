@@ -81,7 +81,9 @@ def compose_notification(row: OutboundEmail) -> Outgoing | None:
         subject=(
             f"{complaint.reference}: news from the complainant"
             if to_handlers
-            else SUBJECTS[note.kind].format(ref=complaint.reference, level=note.level)
+            else SUBJECTS[NotificationKind(note.kind)].format(
+                ref=complaint.reference, level=note.level
+            )
         ),
         body=render_to_string("complaints/email/notification.txt", context),
         to=to,

@@ -38,7 +38,7 @@ def compose_broken(row: OutboundEmail) -> Outgoing | None:
 
 
 @pytest.fixture(autouse=True)
-def test_kinds(settings):  # type: ignore[no-untyped-def]
+def test_kinds(settings):
     settings.DELIVERY_COMPOSERS = {
         **django_settings.DELIVERY_COMPOSERS,
         KIND: "tests.core.test_delivery.compose_note",
@@ -58,7 +58,7 @@ def _row(row: OutboundEmail) -> OutboundEmail:
 # --- Normal running ---------------------------------------------------------------------------
 
 
-def test_it_sends_once_when_run_twice(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_sends_once_when_run_twice(db, mailoutbox):
     row = _queue()
     assert delivery.deliver_email(row.pk) is True
     assert delivery.deliver_email(row.pk) is False
@@ -70,7 +70,7 @@ def test_it_sends_once_when_run_twice(db, mailoutbox):  # type: ignore[no-untype
     assert [ref for ref, _ in SENT_FACTS] == [1]  # the business fact is recorded once
 
 
-def test_it_sends_the_stored_message_id(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_sends_the_stored_message_id(db, mailoutbox):
     row = _queue()
     assert row.message_id.startswith("<") and row.message_id.endswith("@localhost>")
     delivery.deliver(row.pk)
@@ -78,7 +78,7 @@ def test_it_sends_the_stored_message_id(db, mailoutbox):  # type: ignore[no-unty
     assert message.message()["Message-ID"] == row.message_id
 
 
-def test_attachments_and_alternatives_go_out(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_attachments_and_alternatives_go_out(db, mailoutbox):
     delivery.deliver(_queue().pk)
     [message] = mailoutbox
     assert message.alternatives[0][1] == "text/html"
@@ -87,12 +87,12 @@ def test_attachments_and_alternatives_go_out(db, mailoutbox):  # type: ignore[no
     assert "BEGIN:VCALENDAR" in content
 
 
-def test_queueing_the_same_key_twice_yields_one_row(db):  # type: ignore[no-untyped-def]
+def test_queueing_the_same_key_twice_yields_one_row(db):
     assert _queue().pk == _queue().pk
     assert OutboundEmail.objects.count() == 1
 
 
-def test_it_queues_the_send_only_after_commit(db, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_it_queues_the_send_only_after_commit(db, django_capture_on_commit_callbacks):
     with send_queued() as delay, django_capture_on_commit_callbacks(execute=True) as callbacks:
         row = delivery.enqueue(KIND, 7, to="ann@example.org")
         delay.assert_not_called()
@@ -101,13 +101,13 @@ def test_it_queues_the_send_only_after_commit(db, django_capture_on_commit_callb
     assert _row(row).state == "sent"
 
 
-def test_it_refuses_an_unknown_kind(db):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_unknown_kind(db):
     with pytest.raises(ValueError, match="DELIVERY_COMPOSERS"):
         delivery.enqueue("nobody.knows", 1)
     assert not OutboundEmail.objects.exists()
 
 
-def test_nobody_to_send_to_is_skipped_for_good(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_nobody_to_send_to_is_skipped_for_good(db, mailoutbox):
     row = _queue(to="")
     assert delivery.deliver(row.pk) is False
     assert _row(row).state == "skipped"
@@ -119,7 +119,7 @@ def test_nobody_to_send_to_is_skipped_for_good(db, mailoutbox):  # type: ignore[
 # --- Failures ---------------------------------------------------------------------------------
 
 
-def test_it_is_never_marked_sent_when_the_mail_server_refused(db, settings, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_is_never_marked_sent_when_the_mail_server_refused(db, settings, mailoutbox):
     refusing_mail(settings)
     row = _queue()
     with time_machine.travel(T0, tick=False):
@@ -131,7 +131,7 @@ def test_it_is_never_marked_sent_when_the_mail_server_refused(db, settings, mail
     assert SENT_FACTS == []
 
 
-def test_a_failed_send_is_sent_later_with_the_same_message_id(db, settings, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_failed_send_is_sent_later_with_the_same_message_id(db, settings, mailoutbox):
     saved = settings.MAILERS
     refusing_mail(settings)
     row = _queue()
@@ -149,14 +149,14 @@ def test_a_failed_send_is_sent_later_with_the_same_message_id(db, settings, mail
     assert (done.state, done.attempts, done.last_error) == ("sent", 2, "")
 
 
-def test_a_composer_that_raises_is_retried_like_a_send(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_composer_that_raises_is_retried_like_a_send(db, mailoutbox):
     row = delivery.enqueue("test.broken", 1, queue=False)
     assert delivery.deliver(row.pk) is False
     broken = _row(row)
     assert broken.state == "pending" and "template missing" in broken.last_error
 
 
-def test_it_gives_up_after_the_cap(db, settings, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_gives_up_after_the_cap(db, settings, mailoutbox):
     settings.DELIVERY_MAX_ATTEMPTS = 3
     refusing_mail(settings)
     with time_machine.travel(T0 - timedelta(minutes=5), tick=False):
@@ -180,7 +180,7 @@ def _die_while_sending(row: OutboundEmail, claimed_at: datetime) -> None:
     )
 
 
-def test_a_dead_workers_claim_is_sent_once_by_the_sweep_with_the_same_message_id(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_dead_workers_claim_is_sent_once_by_the_sweep_with_the_same_message_id(db, mailoutbox):
     row = _queue()
     _die_while_sending(row, T0 - timedelta(minutes=10))
     with time_machine.travel(T0, tick=False):
@@ -193,7 +193,7 @@ def test_a_dead_workers_claim_is_sent_once_by_the_sweep_with_the_same_message_id
     assert [ref for ref, _ in SENT_FACTS] == [1]
 
 
-def test_a_live_claim_is_left_to_its_worker(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_live_claim_is_left_to_its_worker(db, mailoutbox):
     row = _queue()
     _die_while_sending(row, T0 - timedelta(minutes=2))
     with time_machine.travel(T0, tick=False):
@@ -203,7 +203,7 @@ def test_a_live_claim_is_left_to_its_worker(db, mailoutbox):  # type: ignore[no-
     assert mailoutbox == []
 
 
-def test_the_claim_timeout_is_a_setting(db, settings, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_claim_timeout_is_a_setting(db, settings, mailoutbox):
     settings.DELIVERY_CLAIM_TIMEOUT = 60
     row = _queue()
     _die_while_sending(row, T0 - timedelta(minutes=2))
@@ -212,7 +212,7 @@ def test_the_claim_timeout_is_a_setting(db, settings, mailoutbox):  # type: igno
     assert _row(row).state == "pending"
 
 
-def test_a_message_that_keeps_killing_its_worker_stops_at_the_cap(db, settings):  # type: ignore[no-untyped-def]
+def test_a_message_that_keeps_killing_its_worker_stops_at_the_cap(db, settings):
     settings.DELIVERY_MAX_ATTEMPTS = 1
     row = _queue()
     _die_while_sending(row, T0 - timedelta(minutes=10))
@@ -221,7 +221,7 @@ def test_a_message_that_keeps_killing_its_worker_stops_at_the_cap(db, settings):
     assert _row(row).state == "failed"
 
 
-def test_an_administrator_can_send_failed_emails_again(db, settings, admin_client, mailoutbox):  # type: ignore[no-untyped-def]
+def test_an_administrator_can_send_failed_emails_again(db, settings, admin_client, mailoutbox):
     settings.DELIVERY_MAX_ATTEMPTS = 1
     saved = settings.MAILERS
     refusing_mail(settings)
@@ -242,14 +242,14 @@ def test_an_administrator_can_send_failed_emails_again(db, settings, admin_clien
     assert len(mailoutbox) == 1
 
 
-def test_staff_without_the_permission_cannot_send_again(db, client, brm):  # type: ignore[no-untyped-def]
+def test_staff_without_the_permission_cannot_send_again(db, client, brm):
     brm.is_staff = True
     brm.save()
     client.force_login(brm)
     assert client.get("/admin/core/outboundemail/").status_code == 403
 
 
-def test_the_sweep_runs_every_minute():  # type: ignore[no-untyped-def]
+def test_the_sweep_runs_every_minute():
     entry = django_settings.CELERY_BEAT_SCHEDULE["sweep-outbound-emails"]
     assert entry == {"task": "brm.core.sweep_outbound_emails", "schedule": 60.0}
     assert delivery.sweep_outbound_emails.name == "brm.core.sweep_outbound_emails"
@@ -259,7 +259,7 @@ def test_the_sweep_runs_every_minute():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_claims_on_two_connections_one_wins():  # type: ignore[no-untyped-def]
+def test_two_claims_on_two_connections_one_wins():
     """Two threads, each with its own database connection, claim the same row at once."""
     row = _queue()
     start = threading.Barrier(2)
