@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -280,7 +280,7 @@ OUTCOME_LABELS = {
 }
 
 
-class ActionItemQuerySet(UnitScopedQuerySet):
+class ActionItemQuerySet(UnitScopedQuerySet["ActionItem"]):
     def overdue(self, today: date | None = None) -> ActionItemQuerySet:
         return self.filter(status=ActionStatus.OPEN, due_date__lt=today or timezone.localdate())
 

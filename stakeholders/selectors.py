@@ -17,6 +17,7 @@ from django.utils import timezone
 from brm.core.roles import is_it_side
 from stakeholders.models import (
     ActionItem,
+    ActionItemQuerySet,
     ActionStatus,
     BusinessUnit,
     Handover,

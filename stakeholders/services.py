@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brm.core import delivery
 from brm.core.errors import ForbiddenAction, StateConflict
-from brm.core.roles import Role, role_of
+from brm.core.roles import Role, role_of, stored_user
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -96,7 +96,7 @@ def log_interaction(
     commitments: Sequence[CommitmentInput] = (),
 ) -> Interaction:
     """Record a meeting or contact with the commitments made in it, all or nothing."""
-    interaction = Interaction.objects.create(unit=unit, logged_by=actor, **fields)
+    interaction = Interaction.objects.create(unit=unit, logged_by=stored_user(actor), **fields)
     interaction.attendees.set(attendees)
     participants = list(it_participants)
     if not participants and (me := stored_user(actor)) is not None:
@@ -108,7 +108,7 @@ def log_interaction(
 
 
 @transaction.atomic
-def complete_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> ActionItem:
+def complete_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
     """Mark a commitment done now. Whether it was on time follows from the due date."""
     if item.status != ActionStatus.OPEN:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
@@ -120,7 +120,7 @@ def complete_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> Action
 
 
 @transaction.atomic
-def drop_action_item(item: ActionItem, *, actor: AbstractBaseUser, reason: str) -> ActionItem:
+def drop_action_item(item: ActionItem, *, actor: AnyUser, reason: str) -> ActionItem:
     """Drop a commitment that will not be delivered; the reason stays in its history."""
     if item.status != ActionStatus.OPEN:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
@@ -131,7 +131,7 @@ def drop_action_item(item: ActionItem, *, actor: AbstractBaseUser, reason: str) 
 
 
 @transaction.atomic
-def reopen_action_item(item: ActionItem, *, actor: AbstractBaseUser) -> ActionItem:
+def reopen_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
     if item.status == ActionStatus.OPEN:
         raise StateConflict("This commitment is already open.")
     item.status = ActionStatus.OPEN

@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,7 +19,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
-from brm.core.htmx import csv_response, paginate, querystring_without, render_page, safe_next
+from brm.core.errors import StateConflict
+from brm.core.htmx import (
+    HtmxHttpRequest,
+    csv_response,
+    filtered,
+    paginate,
+    querystring_without,
+    render_page,
+    safe_next,
+)
 from brm.core.roles import Role, is_it_side, may_write, role_of, writes_all_units
 from brm.health.models import HealthSnapshot
 from stakeholders import selectors, services

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from brm.core.errors import ForbiddenAction
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -99,3 +101,16 @@ def is_it_side(user: AnyUser) -> bool:
 def may_write(user: AnyUser) -> bool:
     """Roles that may change relationship records at all (executives are read-only)."""
     return role_of(user) in {Role.ADMIN, Role.BRM, Role.INTEGRATION}
+
+
+def stored_user(actor: AnyUser | None) -> User | None:
+    """The actor as the user a record stores (`created_by`, `logged_by`, ...); None is the system.
+
+    Services call it after their access check, which already refuses an anonymous caller; it
+    raises `ForbiddenAction` (403) all the same, so an anonymous user can never be stored.
+    """
+    if actor is None:
+        return None
+    if not actor.is_authenticated:
+        raise ForbiddenAction("Sign in first.")
+    return actor  # `is_authenticated` is Literal[True] on User, so the type narrows here

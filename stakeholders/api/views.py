@@ -27,7 +27,7 @@ from stakeholders.filters import (
     InteractionFilterSet,
     StakeholderFilterSet,
 )
-from stakeholders.models import BusinessUnit
+from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
 
 
 class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
