@@ -19,15 +19,28 @@ test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
 test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: export SECRET_KEY := test-only-secret-key-not-for-production
 test: export STATIC_STORAGE := plain
+test-dates: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
+test-dates: export REDIS_URL ?= redis://127.0.0.1:6379/15
+test-dates: export SECRET_KEY := test-only-secret-key-not-for-production
+test-dates: export STATIC_STORAGE := plain
 # pytest's addopts has --reuse-db; CI starts from a fresh database every time.
 PYTEST_CI_ARGS := $(if $(filter true 1,$(CI)),--create-db)
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint format bench worker beat migrate seed clean
+# `make test-dates`: the non-browser suite once per instant below with the clock moved there
+# (BRM_TEST_NOW, see tests/conftest.py), in London time so the summer-time changes are real:
+# month ends (the second is 00:30 on 1 May in London but still 30 April in UTC), both DST change
+# nights, a leap day and the year end. It runs every date and fails if any failed.
+TEST_DATES_TZ ?= Europe/London
+TEST_DATES ?= 2027-01-31T23:30 2027-04-30T23:30Z 2027-03-28T00:30 2027-10-31T01:30 \
+	2028-02-29T12:00 2026-12-31T23:50
+
+.PHONY: help venv run test test-dates lint format bench worker beat migrate seed clean
 
 help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test     lint, Django checks and the test suite (PostgreSQL, Redis, Chromium)"
+	@echo "make test-dates  the non-browser suite at month ends, DST changes, a leap day, a year end"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units"
@@ -59,6 +72,17 @@ test: venv
 	$(PY) -m pytest $(PYTEST_CI_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: FAILED, pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
+
+test-dates: venv
+	scripts/ensure-services
+	@failed=""; \
+	for when in $(TEST_DATES); do \
+		echo "== BRM_TEST_NOW=$$when TIME_ZONE=$(TEST_DATES_TZ)"; \
+		BRM_TEST_NOW=$$when TIME_ZONE=$(TEST_DATES_TZ) $(PY) -m pytest -q -m "not browser" \
+			$(PYTEST_CI_ARGS) $(PYTEST_ARGS) || failed="$$failed $$when"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test-dates: FAILED at$$failed" >&2; exit 1; fi; \
+	echo "make test-dates: passed at every date"
 
 lint: venv
 	$(RUFF) check .

@@ -2,16 +2,67 @@
 
 Two units, A and B. `brm` manages A (so only reads B), `leader` belongs to A, `leader_b` to B,
 `executive` reads everything and changes nothing, `integration` acts through an API token.
+
+Running the suite at another date. Every test whose result depends on the date or time freezes
+its own clock (`time_machine.travel(..., tick=False)`), so the suite must pass on any day. To
+prove it, set `BRM_TEST_NOW` to an ISO 8601 date-time and the whole session runs with the clock
+moved there (`time_machine.travel(..., tick=True)`: time starts at that instant and keeps
+running). A naive value is read in the project's `TIME_ZONE` (settings, UTC unless the
+environment sets another), e.g.
+
+    BRM_TEST_NOW=2027-03-28T00:30 TIME_ZONE=Europe/London pytest -m "not browser"
+
+`make test-dates` runs the non-browser suite at a month end, a DST change day, a leap day and a
+year end one after the other. Tests that freeze their own clock still see their own instant
+(the innermost travel wins). time_machine moves Python's clock only: PostgreSQL's `now()` stays
+at the real time, so no code under test may take the date from the database.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from brm.core.models import ApiToken
 from brm.core.roles import Role
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
+
+
+def _session_now() -> datetime | None:
+    """The instant `BRM_TEST_NOW` names (aware; naive values in settings.TIME_ZONE), or None."""
+    raw = os.environ.get("BRM_TEST_NOW", "").strip()
+    if not raw:
+        return None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"BRM_TEST_NOW={raw!r} is not an ISO 8601 date-time") from exc
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo(django_settings.TIME_ZONE))
+    return instant
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_clock() -> Iterator[datetime | None]:
+    """Move the clock to `BRM_TEST_NOW` for the whole session (ticking); no-op when unset."""
+    instant = _session_now()
+    if instant is None:
+        yield None
+        return
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = _session_now()
+    return f"BRM_TEST_NOW: clock moved to {instant.isoformat()}" if instant else None
 
 
 @pytest.fixture(autouse=True)

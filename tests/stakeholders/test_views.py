@@ -9,11 +9,13 @@ import csv
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -1091,6 +1093,27 @@ def test_the_register_export_is_a_csv_download(client, brm, world):  # type: ign
     assert ann[2] == "Finance"
     assert ann[4:6] == ["5", "5"]
     assert ann[10] == world["meeting"].occurred_at.date().isoformat()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stakeholders/views.py writes last_met_at.date(), the UTC date, not the local one (#11)",
+)
+def test_the_register_export_gives_the_local_date_of_the_last_meeting(  # type: ignore[no-untyped-def]
+    client, brm, unit_a, settings
+):
+    # 00:30 on 30 April in London is still 29 April in UTC: the export must say the 30th.
+    settings.TIME_ZONE = "Europe/London"
+    london = ZoneInfo("Europe/London")
+    with time_machine.travel(datetime(2027, 5, 3, 12, 0, tzinfo=london), tick=False):
+        person = StakeholderFactory(unit=unit_a, name="Nia Night")
+        meeting = InteractionFactory(
+            unit=unit_a, occurred_at=datetime(2027, 4, 30, 0, 30, tzinfo=london)
+        )
+        meeting.attendees.add(person)
+        client.force_login(brm)
+        rows = csv_rows(client.get(f"/stakeholders/export.csv?unit={unit_a.pk}"))
+    assert {row[0]: row[10] for row in rows[1:]}["Nia Night"] == "2027-04-30"
 
 
 def test_the_register_export_follows_the_filters(client, brm, unit_b, world):  # type: ignore[no-untyped-def]
