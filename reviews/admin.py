@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from reviews.models import (
@@ -13,24 +14,26 @@ from reviews.models import (
 
 
 @admin.register(ReviewSettings)
-class ReviewSettingsAdmin(admin.ModelAdmin):
+class ReviewSettingsAdmin(admin.ModelAdmin[ReviewSettings]):
     list_display = ["__str__", "reminder_days_ahead", "overdue_grace_days", "updated_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not ReviewSettings.objects.exists()  # a single row
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ReviewSettings | None = None
+    ) -> bool:
         return False
 
 
-class ChangeRequestInline(admin.TabularInline):
+class ChangeRequestInline(admin.TabularInline[ChangeRequest, ServiceReview]):
     model = ChangeRequest
     extra = 0
     fields = ["kind", "title", "status", "decision", "service"]
 
 
 @admin.register(ServiceReview)
-class ServiceReviewAdmin(SimpleHistoryAdmin):
+class ServiceReviewAdmin(SimpleHistoryAdmin[ServiceReview]):
     list_display = ["unit", "scheduled_at", "status", "held_at"]
     list_filter = ["status", "unit"]
     date_hierarchy = "scheduled_at"
@@ -40,14 +43,14 @@ class ServiceReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(SimpleHistoryAdmin):
+class ChangeRequestAdmin(SimpleHistoryAdmin[ChangeRequest]):
     list_display = ["title", "kind", "status", "review", "decided_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["review", "review__unit"]
 
 
 @admin.register(ReviewNotice)
-class ReviewNoticeAdmin(admin.ModelAdmin):
+class ReviewNoticeAdmin(admin.ModelAdmin[ReviewNotice]):
     list_display = ["review", "recipient", "kind", "sent_at"]
     list_filter = ["kind"]
     readonly_fields = ["review", "recipient", "kind", "sent_at"]
@@ -55,7 +58,7 @@ class ReviewNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnplannedReviewNotice)
-class UnplannedReviewNoticeAdmin(admin.ModelAdmin):
+class UnplannedReviewNoticeAdmin(admin.ModelAdmin[UnplannedReviewNotice]):
     list_display = ["unit", "due_on", "recipient", "sent_at"]
     readonly_fields = ["unit", "due_on", "recipient", "sent_at"]
     list_select_related = ["unit"]

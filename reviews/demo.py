@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 
@@ -180,7 +181,7 @@ def seed_reviews(users: dict[str, Any], units: dict[str, BusinessUnit]) -> int:
 
 
 @transaction.atomic
-def seed_reviews_demo(stdout=None) -> None:  # type: ignore[no-untyped-def]
+def seed_reviews_demo(stdout: OutputWrapper | None = None) -> None:
     from django.contrib.auth import get_user_model
 
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["brm", "brm2"])}

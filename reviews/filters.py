@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from reviews.models import (
@@ -13,13 +14,14 @@ from reviews.models import (
     ReviewSettings,
     ReviewStatus,
     ServiceReview,
+    ServiceReviewQuerySet,
 )
 from stakeholders.filters import SearchFilterSet, _visible_units
 
 VIEWS = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("held", "Held"), ("all", "All")]
 
 
-def _visible_reviews(request):  # type: ignore[no-untyped-def]
+def _visible_reviews(request: HttpRequest | None) -> QuerySet[ServiceReview]:
     if request is None:
         return ServiceReview.objects.none()
     return ServiceReview.objects.visible_to(request.user)
@@ -27,7 +29,9 @@ def _visible_reviews(request):  # type: ignore[no-untyped-def]
 
 class ServiceReviewFilterSet(SearchFilterSet):
     search_fields = ("unit__name", "agenda", "minutes", "outcome")
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     status = filters.ChoiceFilter(choices=ReviewStatus.choices)
     view = filters.ChoiceFilter(choices=VIEWS, method="filter_view", label="Show")
     mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
@@ -41,7 +45,9 @@ class ServiceReviewFilterSet(SearchFilterSet):
         model = ServiceReview
         fields = ["unit", "status"]
 
-    def filter_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_view(
+        self, queryset: ServiceReviewQuerySet, name: str, value: str
+    ) -> ServiceReviewQuerySet:
         now = timezone.now()
         if value == "upcoming":
             return queryset.upcoming(now).order_by("scheduled_at", "pk")
@@ -52,7 +58,9 @@ class ServiceReviewFilterSet(SearchFilterSet):
             return queryset.filter(status=ReviewStatus.HELD).order_by("-scheduled_at", "-pk")
         return queryset
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_mine(
+        self, queryset: ServiceReviewQuerySet, name: str, value: bool
+    ) -> ServiceReviewQuerySet:
         if not value or self.request is None:
             return queryset
         user = self.request.user
@@ -61,8 +69,13 @@ class ServiceReviewFilterSet(SearchFilterSet):
 
 class ChangeRequestFilterSet(SearchFilterSet):
     search_fields = ("title", "description", "decision")
-    review = filters.ModelChoiceFilter(queryset=_visible_reviews)
-    unit = filters.ModelChoiceFilter(field_name="review__unit", queryset=_visible_units)
+    review = filters.ModelChoiceFilter(
+        queryset=_visible_reviews,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
+    unit = filters.ModelChoiceFilter(
+        field_name="review__unit",
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     kind = filters.ChoiceFilter(choices=ChangeKind.choices)
     status = filters.ChoiceFilter(choices=ChangeStatus.choices)
     ordering = filters.OrderingFilter(fields=("created_at", "updated_at", "status"))

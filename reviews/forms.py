@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -18,7 +21,7 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class ReviewForm(StyledFormMixin, forms.ModelForm):
+class ReviewForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
     """Plan a review or change a planned one. Services and attendees are the unit's own."""
 
     scheduled_at = forms.DateTimeField(
@@ -65,26 +68,27 @@ class ReviewForm(StyledFormMixin, forms.ModelForm):
         }
         labels = {"duration_minutes": "Duration (minutes)"}
 
-    def __init__(self, *args, unit: BusinessUnit, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, unit: BusinessUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.fields["services"].queryset = unit.services.exclude(lifecycle="retired")
-        self.fields["attendees"].queryset = Stakeholder.objects.filter(unit=unit, active=True)
-        self.fields["it_attendees"].queryset = it_people()
+        self.model_choice("services").queryset = unit.services.exclude(lifecycle="retired")
+        self.model_choice("attendees").queryset = Stakeholder.objects.filter(unit=unit, active=True)
+        self.model_choice("it_attendees").queryset = it_people()
         # The pack period follows from the time unless the BRM wants another one.
         self.fields["period_start"].required = False
         self.fields["period_end"].required = False
         self.fields["period_start"].help_text = "Leave empty: one review cadence before the review."
 
-    def clean_scheduled_at(self):  # type: ignore[no-untyped-def]
-        value = self.cleaned_data["scheduled_at"]
+    def clean_scheduled_at(self) -> datetime:
+        value: datetime = self.cleaned_data["scheduled_at"]
         unchanged = self.instance.pk and value == self.instance.scheduled_at
         if not unchanged and value <= timezone.now():
             raise forms.ValidationError("A review is planned for a time in the future.")
         return value
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "The period must end on or after its start.")
@@ -95,7 +99,7 @@ class ReviewForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class MinutesForm(StyledFormMixin, forms.ModelForm):
+class MinutesForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
     class Meta:
         model = ServiceReview
         fields = ["minutes", "outcome"]
@@ -106,7 +110,7 @@ class MinutesForm(StyledFormMixin, forms.ModelForm):
         labels = {"outcome": "Outcome in one or two sentences"}
 
 
-class ChangeRequestForm(StyledFormMixin, forms.ModelForm):
+class ChangeRequestForm(StyledFormMixin, forms.ModelForm[ChangeRequest]):
     kind = forms.ChoiceField(choices=ChangeKind.choices, label="Change to")
 
     class Meta:
@@ -114,9 +118,9 @@ class ChangeRequestForm(StyledFormMixin, forms.ModelForm):
         fields = ["kind", "service", "title", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, review: ServiceReview, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, review: ServiceReview, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = review.unit.services.all()
+        self.model_choice("service").queryset = review.unit.services.all()
         self.fields["service"].required = False
 
     def _post_clean(self) -> None:

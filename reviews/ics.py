@@ -25,7 +25,8 @@ def escape_text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold lines longer than 75 octets (section 3.1) without splitting a UTF-8 character."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for char in line:
         encoded = char.encode()
         limit = 75 if not out else 74  # continuation lines start with a space

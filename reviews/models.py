@@ -68,7 +68,7 @@ def overdue_condition(cutoff: datetime) -> Q:
     return Q(status=ReviewStatus.PLANNED, scheduled_at__lt=cutoff)
 
 
-class ServiceReviewQuerySet(UnitScopedQuerySet):
+class ServiceReviewQuerySet(UnitScopedQuerySet["ServiceReview"]):
     def upcoming(self, now: datetime | None = None) -> ServiceReviewQuerySet:
         return self.filter(status=ReviewStatus.PLANNED, scheduled_at__gte=now or timezone.now())
 
@@ -194,7 +194,7 @@ CHANGE_TRANSITIONS = {
 }
 
 
-class ChangeRequestQuerySet(UnitScopedQuerySet):
+class ChangeRequestQuerySet(UnitScopedQuerySet["ChangeRequest"]):
     unit_path = "review__unit"
 
 

@@ -126,7 +126,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     if notice is None:
         return None
     unit = units_due_without_a_plan().filter(pk=notice.unit_id).first()
-    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]
+    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:
         return None
     name = _name_of(notice.recipient, _brm_and_deputy(unit))
     if name is None:
@@ -134,7 +134,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     context = {
         "unit": unit,
         "name": name,
-        "due_at": unit.next_due_at,  # type: ignore[attr-defined]
+        "due_at": unit.next_due_at,
         "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
     }
     subject = f"Service review with {unit.name} is due and none is planned"
@@ -174,7 +174,7 @@ def _notify(
             )
 
 
-def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[BusinessUnit]:
+def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[Any]:
     """Active units whose next review is due (or past due) with no review planned.
 
     The same rule as the "Overdue, not planned" flag of the schedule on the review list.

@@ -27,14 +27,14 @@ from django.utils import timezone
 from brm.core.db import Days
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
-from reviews.models import ChangeRequest, ReviewStatus, ServiceReview
+from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
 from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
 
-def review_list(user: AnyUser) -> QuerySet[ServiceReview]:
+def review_list(user: AnyUser) -> ServiceReviewQuerySet:
     """Reviews the user may see, with what the list shows (one query plus one prefetch)."""
     return (
         ServiceReview.objects.visible_to(user)
@@ -58,8 +58,11 @@ def change_request_list(user: AnyUser) -> QuerySet[ChangeRequest]:
     )
 
 
-def with_review_schedule(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit]:
+def with_review_schedule(units: QuerySet[BusinessUnit]) -> QuerySet[Any]:
     """Annotate units with their last held review, next planned one and next due time.
+
+    The rows carry annotations (`next_due_at`...) that the type checker cannot follow from one
+    function to the next, hence `QuerySet[Any]`.
 
     The next review is due one cadence after the last held one (or after the unit was created,
     if none was ever held); this is computed in the database so a list needs no query per unit.
@@ -83,7 +86,7 @@ def with_review_schedule(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit
     )
 
 
-def unit_schedule(user: AnyUser) -> QuerySet[BusinessUnit]:
+def unit_schedule(user: AnyUser) -> QuerySet[Any]:
     """Active units the user may see, with their review schedule (one query)."""
     units = BusinessUnit.objects.visible_to(user).filter(active=True).select_related("brm")
     return with_review_schedule(units).order_by("next_due_at", "name")
@@ -122,7 +125,8 @@ def review_pack(review: ServiceReview, covered: list[Service] | None = None) -> 
     shows them too), so they are read once, not three times.
     """
     if review.status == ReviewStatus.HELD and review.performance_pack:
-        return review.performance_pack
+        pack: dict[str, Any] = review.performance_pack
+        return pack
     if covered is None:
         covered = list(review.services.all())
     return performance_pack(review.unit, review.period_start, review.period_end, services=covered)

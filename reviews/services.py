@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core.errors import StateConflict
+from brm.core.roles import stored_user
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import (
@@ -30,7 +31,9 @@ from stakeholders.models import ActionItem, BusinessUnit, OwnerSide, Stakeholder
 from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
+
+    from brm.core.roles import AnyUser
 
 
 __all__ = ["StateConflict"]
@@ -50,11 +53,11 @@ def _check_relations(
 def plan_review(
     unit: BusinessUnit,
     *,
-    actor: AbstractBaseUser | None,
+    actor: AnyUser | None,
     scheduled_at: datetime,
     services: Iterable[Service] | None = None,
     attendees: Iterable[Stakeholder] = (),
-    it_attendees: Iterable[AbstractBaseUser] = (),
+    it_attendees: Iterable[User] = (),
     allow_past: bool = False,
     **fields: Any,
 ) -> ServiceReview:
@@ -75,12 +78,13 @@ def plan_review(
         scheduled_at=scheduled_at,
         period_start=fields.pop("period_start", None) or start,
         period_end=fields.pop("period_end", None) or end,
-        planned_by=actor,
+        planned_by=stored_user(actor),
         **{k: v for k, v in fields.items() if k in REVIEW_FIELDS},
     )
     review.services.set(services)
     review.attendees.set(attendees)
-    review.it_attendees.set(list(it_attendees) or ([actor] if actor is not None else []))
+    me = stored_user(actor)
+    review.it_attendees.set(list(it_attendees) or ([me] if me is not None else []))
     return review
 
 
@@ -88,11 +92,11 @@ def plan_review(
 def update_review(
     review: ServiceReview,
     *,
-    actor: AbstractBaseUser | None,
+    actor: AnyUser | None,
     fields: dict[str, Any],
     services: Iterable[Service] | None = None,
     attendees: Iterable[Stakeholder] | None = None,
-    it_attendees: Iterable[AbstractBaseUser] | None = None,
+    it_attendees: Iterable[User] | None = None,
 ) -> ServiceReview:
     """Change a review. Once held, only its minutes and outcome may change (the rest is history).
 
@@ -132,7 +136,7 @@ def update_review(
 def hold_review(
     review: ServiceReview,
     *,
-    actor: AbstractBaseUser | None,
+    actor: AnyUser | None,
     minutes: str | None = None,
     outcome: str | None = None,
 ) -> tuple[ServiceReview, ServiceReview | None]:
@@ -183,7 +187,7 @@ def hold_review(
 
 
 @transaction.atomic
-def cancel_review(review: ServiceReview, *, actor: AbstractBaseUser | None) -> ServiceReview:
+def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceReview:
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.PLANNED:
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
@@ -195,17 +199,17 @@ def cancel_review(review: ServiceReview, *, actor: AbstractBaseUser | None) -> S
 
 @transaction.atomic
 def raise_change_request(
-    review: ServiceReview, *, actor: AbstractBaseUser | None, **fields: Any
+    review: ServiceReview, *, actor: AnyUser | None, **fields: Any
 ) -> ChangeRequest:
     """Record a change to scope or contract raised at a review (planned or held)."""
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("Changes are raised at a review that takes place.")
-    return ChangeRequest.objects.create(review=review, raised_by=actor, **fields)
+    return ChangeRequest.objects.create(review=review, raised_by=stored_user(actor), **fields)
 
 
 @transaction.atomic
 def decide_change_request(
-    change: ChangeRequest, *, actor: AbstractBaseUser | None, status: str, decision: str = ""
+    change: ChangeRequest, *, actor: AnyUser | None, status: str, decision: str = ""
 ) -> ChangeRequest:
     """Accept, reject or mark implemented, in that order; the decision text stays on record."""
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
@@ -227,14 +231,14 @@ class CommitmentSpec:
     title: str
     due_date: date
     owner_side: str = OwnerSide.IT
-    owner: AbstractBaseUser | None = None
+    owner: User | None = None
     owner_stakeholder: Stakeholder | None = None
     description: str = ""
 
 
 @transaction.atomic
 def add_commitment(
-    review: ServiceReview, spec: CommitmentSpec, *, actor: AbstractBaseUser | None
+    review: ServiceReview, spec: CommitmentSpec, *, actor: AnyUser | None
 ) -> ActionItem:
     """A promise made at the review, by IT or by the business, tracked with the others."""
     if review.status == ReviewStatus.CANCELLED:

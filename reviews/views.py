@@ -6,14 +6,17 @@ Every view scopes its queryset with `visible_to` (404 for what the user may not 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import Q, QuerySet
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +24,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
-from brm.core.htmx import csv_response, paginate, querystring_without, render_page
+from brm.core.htmx import (
+    HtmxHttpRequest,
+    csv_response,
+    filtered,
+    paginate,
+    querystring_without,
+    render_page,
+)
 from brm.core.roles import Role, is_it_side, role_of
 from brm.core.templatetags.brm import person
 from reviews import selectors, services
@@ -38,7 +48,7 @@ def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
         raise PermissionDenied("You may read this record but not change it.")
 
 
-def _review_or_404(request, pk: int) -> ServiceReview:  # type: ignore[no-untyped-def]
+def _review_or_404(request: HttpRequest, pk: int) -> ServiceReview:
     return get_object_or_404(
         ServiceReview.objects.visible_to(request.user).select_related(
             "unit", "unit__brm", "unit__deputy", "planned_by"
@@ -50,7 +60,7 @@ def _review_or_404(request, pk: int) -> ServiceReview:  # type: ignore[no-untype
 # --- Lists ------------------------------------------------------------------------------------
 
 
-def _review_filter(request, grace_days: int):  # type: ignore[no-untyped-def]
+def _review_filter(request: HttpRequest, grace_days: int) -> ServiceReviewFilterSet:
     data = request.GET.copy()
     data.setdefault("view", "upcoming")
     if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
@@ -59,15 +69,17 @@ def _review_filter(request, grace_days: int):  # type: ignore[no-untyped-def]
     return ServiceReviewFilterSet(data, queryset=queryset, request=request)
 
 
-def _filtered_reviews(request, filterset):  # type: ignore[no-untyped-def]
-    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+def _filtered_reviews(
+    request: HttpRequest, filterset: ServiceReviewFilterSet
+) -> QuerySet[Any]:  # rows annotated by with_overdue
+    qs = filtered(filterset)
     if not request.GET.get("ordering") and filterset.form.cleaned_data.get("view") == "all":
         qs = qs.order_by("-scheduled_at", "-pk")
     return qs
 
 
 @login_required
-def review_list(request):  # type: ignore[no-untyped-def]
+def review_list(request: HtmxHttpRequest) -> HttpResponse:
     conf = ReviewSettings.get()
     filterset = _review_filter(request, conf.overdue_grace_days)
     page = paginate(request, _filtered_reviews(request, filterset))
@@ -101,12 +113,12 @@ def review_list(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def review_export(request):  # type: ignore[no-untyped-def]
+def review_export(request: HttpRequest) -> HttpResponseBase:
     """The list as CSV: the same filters and scope as the page, every matching row."""
     conf = ReviewSettings.get()
     filterset = _review_filter(request, conf.overdue_grace_days)
     if not filterset.is_valid():
-        return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400)
+        return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
     rows = (
         (
             r.pk,
@@ -143,15 +155,15 @@ def review_export(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def review_calendar(request):  # type: ignore[no-untyped-def]
+def review_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in request.GET.get("month", "").split("-"))
         first = date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
-    prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-    next_month = (first.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    prev_month = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+    next_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     reviews = ServiceReview.objects.visible_to(request.user).select_related("unit")
     return render_page(
         request,
@@ -171,7 +183,7 @@ def review_calendar(request):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_create(request):  # type: ignore[no-untyped-def]
+def review_create(request: HttpRequest) -> HttpResponse:
     unit_id = request.GET.get("unit", "")
     if not unit_id.isdigit():
         # Reviews are planned from a unit; without one, send the user to pick it.
@@ -205,7 +217,7 @@ def review_create(request):  # type: ignore[no-untyped-def]
     else:
         schedule = selectors.unit_schedule(request.user).filter(pk=unit.pk).first()
         due = schedule.next_due_at if schedule else None
-        initial = {"attendees": list(selectors.default_attendees(unit))}
+        initial: dict[str, Any] = {"attendees": list(selectors.default_attendees(unit))}
         if due and due > timezone.now():
             initial["scheduled_at"] = timezone.localtime(due).replace(
                 hour=10, minute=0, second=0, microsecond=0
@@ -214,7 +226,7 @@ def review_create(request):  # type: ignore[no-untyped-def]
     return render(request, "reviews/review_form.html", {"form": form, "unit": unit})
 
 
-def _add_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -225,7 +237,7 @@ def _add_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-
 # --- The review page --------------------------------------------------------------------------
 
 
-def _detail_context(request, review: ServiceReview) -> dict:  # type: ignore[no-untyped-def]
+def _detail_context(request: HttpRequest, review: ServiceReview) -> dict[str, Any]:
     can_edit = review.is_editable_by(request.user)
     covered = list(review.services.all())
     context = {
@@ -248,14 +260,14 @@ def _detail_context(request, review: ServiceReview) -> dict:  # type: ignore[no-
 
 
 @login_required
-def review_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     return render(request, "reviews/review_detail.html", _detail_context(request, review))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_update(request, pk: int):  # type: ignore[no-untyped-def]
+def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     _editable_or_403(review, request.user)
     if review.status != ReviewStatus.PLANNED:
@@ -296,7 +308,7 @@ def review_update(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def review_minutes(request, pk: int):  # type: ignore[no-untyped-def]
+def review_minutes(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Save minutes and outcome (planned or held). With htmx the section re-renders in place."""
     review = _review_or_404(request, pk)
     _editable_or_403(review, request.user)
@@ -325,7 +337,7 @@ def review_minutes(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def review_transition(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     """Mark held (freezes the pack and plans the next review) or cancel."""
     review = _review_or_404(request, pk)
     _editable_or_403(review, request.user)
@@ -357,7 +369,7 @@ def review_transition(request, pk: int, operation: str):  # type: ignore[no-unty
 
 @login_required
 @require_POST
-def change_create(request, pk: int):  # type: ignore[no-untyped-def]
+def change_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     _editable_or_403(review, request.user)
     form = ChangeRequestForm(request.POST, review=review)
@@ -374,7 +386,12 @@ def change_create(request, pk: int):  # type: ignore[no-untyped-def]
     return _changes_section(request, review, form)
 
 
-def _changes_section(request, review, form, status: int | None = None):  # type: ignore[no-untyped-def]
+def _changes_section(
+    request: HtmxHttpRequest,
+    review: ServiceReview,
+    form: ChangeRequestForm,
+    status: int | None = None,
+) -> HttpResponse:
     context = {
         "review": review,
         "can_edit": True,
@@ -392,7 +409,7 @@ def _changes_section(request, review, form, status: int | None = None):  # type:
 
 @login_required
 @require_POST
-def change_decide(request, pk: int):  # type: ignore[no-untyped-def]
+def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(
         ChangeRequest.objects.visible_to(request.user).select_related("review", "review__unit"),
         pk=pk,
@@ -422,7 +439,7 @@ def change_decide(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def commitment_create(request, pk: int):  # type: ignore[no-untyped-def]
+def commitment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     _editable_or_403(review, request.user)
     form = CommitmentForm(request.POST, unit=review.unit, prefix="c")
@@ -468,7 +485,7 @@ def commitment_create(request, pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def review_invite(request, pk: int):  # type: ignore[no-untyped-def]
+def review_invite(request: HttpRequest, pk: int) -> HttpResponse:
     """The review as an .ics file, for anyone who may see it."""
     review = _review_or_404(request, pk)
     body = review_ics(review, attendees=review_recipients(review))

@@ -103,6 +103,26 @@ def may_write(user: AnyUser) -> bool:
     return role_of(user) in {Role.ADMIN, Role.BRM, Role.INTEGRATION}
 
 
+def may_change(actor: AnyUser | None, record: object) -> bool:
+    """Whether `actor` may change a unit-scoped `record` (anything with `is_editable_by`).
+
+    `actor` None is the system itself (a scheduled job, a data migration): it acts on every unit.
+    People follow the one object rule: administrators and integrations everywhere, a BRM on the
+    units they manage or deputise for, everyone else nowhere.
+    """
+    return actor is None or bool(record.is_editable_by(actor))  # type: ignore[attr-defined]
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse a role that may not act: raise `ForbiddenAction(message)` (403) unless `allowed`.
+
+    Services call it first, with the answer of the `may_<verb>` function that views, forms and
+    templates also ask, so what is offered and what is accepted cannot drift apart.
+    """
+    if not allowed:
+        raise ForbiddenAction(message)
+
+
 def stored_user(actor: AnyUser | None) -> User | None:
     """The actor as the user a record stores (`created_by`, `logged_by`, ...); None is the system.
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from portfolio.models import Service
 from reviews.models import ChangeRequest, ChangeStatus, ServiceReview
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField, WritableUnitField
-from stakeholders.models import BusinessUnit, Stakeholder
+from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
 
 User = get_user_model()
 
 
-class ServiceReviewSerializer(serializers.ModelSerializer):
+class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     services = ScopedPrimaryKeyRelatedField(
         queryset=Service.objects.all(), many=True, required=False
@@ -26,7 +28,9 @@ class ServiceReviewSerializer(serializers.ModelSerializer):
     )
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    action_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    action_items: serializers.PrimaryKeyRelatedField[ActionItem] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
 
     class Meta:
         model = ServiceReview
@@ -61,7 +65,7 @@ class ServiceReviewSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unit = attrs.get("unit", getattr(self.instance, "unit", None))
         if self.instance is not None and "unit" in attrs and attrs["unit"] != self.instance.unit:
             raise serializers.ValidationError({"unit": ["A review cannot move to another unit."]})
@@ -79,12 +83,12 @@ class ServiceReviewSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class HoldSerializer(serializers.Serializer):
+class HoldSerializer(serializers.Serializer[Any]):
     minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ChangeRequestSerializer(serializers.ModelSerializer):
+class ChangeRequestSerializer(serializers.ModelSerializer[ChangeRequest]):
     review = ScopedPrimaryKeyRelatedField(queryset=ServiceReview.objects.all())
     service = ScopedPrimaryKeyRelatedField(
         queryset=Service.objects.all(), allow_null=True, required=False
@@ -116,7 +120,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         ]
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(
         choices=[c for c in ChangeStatus.values if c != ChangeStatus.RAISED]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from reviews import selectors, services
 from reviews.api.serializers import (
@@ -20,6 +22,7 @@ from reviews.api.serializers import (
 )
 from reviews.filters import ChangeRequestFilterSet, ServiceReviewFilterSet
 from reviews.ics import review_ics, review_recipients
+from reviews.models import ChangeRequest, ServiceReview
 
 REVIEW_SCALARS = (
     "scheduled_at",
@@ -33,18 +36,18 @@ REVIEW_SCALARS = (
 )
 
 
-class ServiceReviewViewSet(viewsets.ModelViewSet):
+class ServiceReviewViewSet(viewsets.ModelViewSet[ServiceReview]):
     """Service reviews. `hold/` freezes the pack and plans the next; `ics/` is the invitation."""
 
     serializer_class = ServiceReviewSerializer
     filterset_class = ServiceReviewFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ServiceReview]:
         return selectors.review_list(self.request.user).prefetch_related(
             "attendees", "it_attendees", "action_items"
         )
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[ServiceReview]) -> None:
         data = dict(serializer.validated_data)
         unit = data.pop("unit")
         serializer.instance = services.plan_review(
@@ -57,9 +60,10 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
             **{k: v for k, v in data.items() if k in REVIEW_SCALARS},
         )
 
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_update(self, serializer: BaseSerializer[ServiceReview]) -> None:
         data = dict(serializer.validated_data)
         data.pop("unit", None)
+        assert serializer.instance is not None  # an update always has its instance
         serializer.instance = services.update_review(
             serializer.instance,
             actor=self.request.user,
@@ -69,7 +73,7 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
             it_attendees=data.get("it_attendees"),
         )
 
-    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
+    def perform_destroy(self, instance: ServiceReview) -> None:
         raise PermissionDenied("Reviews are cancelled, not deleted: POST to cancel/.")
 
     @extend_schema(request=HoldSerializer, responses=ServiceReviewSerializer)
@@ -104,26 +108,26 @@ class ServiceReviewViewSet(viewsets.ModelViewSet):
         return response
 
 
-class ChangeRequestViewSet(viewsets.ModelViewSet):
+class ChangeRequestViewSet(viewsets.ModelViewSet[ChangeRequest]):
     """Changes to scope or contract raised at a review. Decisions via `decide/`."""
 
     serializer_class = ChangeRequestSerializer
     filterset_class = ChangeRequestFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ChangeRequest]:
         return selectors.change_request_list(self.request.user)
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[ChangeRequest]) -> None:
         data = dict(serializer.validated_data)
         review = data.pop("review")
         if not review.is_editable_by(self.request.user):
             raise PermissionDenied("You may read this review but not change it.")
         serializer.instance = services.raise_change_request(review, actor=self.request.user, **data)
 
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
-        if serializer.validated_data.get("review", serializer.instance.review) != (
-            serializer.instance.review
-        ):
+    def perform_update(self, serializer: BaseSerializer[ChangeRequest]) -> None:
+        change = serializer.instance
+        assert change is not None  # an update always has its instance
+        if serializer.validated_data.get("review", change.review) != change.review:
             raise PermissionDenied("A change request stays with the review it was raised at.")
         serializer.save()
 

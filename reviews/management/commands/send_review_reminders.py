@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from reviews.notices import send_review_notices
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         "anything already sent is skipped."
     )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         run = send_review_notices()
         for review_id, email in run.reminders:
             self.stdout.write(f"reminder  review {review_id} -> {email}")
