@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core import delivery
-from brm.core.errors import ForbiddenAction, StateConflict
-from brm.core.roles import Role, role_of, stored_user
+from brm.core.errors import StateConflict
+from brm.core.roles import Role, require, role_of, stored_user
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -21,6 +21,16 @@ from stakeholders.models import (
     Interaction,
     OwnerSide,
     Stakeholder,
+)
+from stakeholders.permissions import (
+    may_add_stakeholder,
+    may_change_commitment,
+    may_edit_stakeholder,
+    may_edit_unit,
+    may_log_interaction,
+    may_manage_units,
+    may_reassign_brm,
+    may_record_commitment,
 )
 from stakeholders.tasks import HANDOVER_PACK_EMAIL
 
@@ -61,8 +71,10 @@ def make_commitment(
     Raises `ForbiddenAction` when the actor may not edit the unit's relationship records, and
     `django.core.exceptions.ValidationError` (per field) when the promise is not valid.
     """
-    if actor is not None and not unit.is_editable_by(actor):
-        raise ForbiddenAction("Only the unit's relationship managers record promises for it.")
+    require(
+        may_record_commitment(actor, unit),
+        "Only the unit's relationship managers record promises for it.",
+    )
     it_side = spec.owner_side == OwnerSide.IT
     owner = spec.owner
     if it_side and owner is None and actor is not None and role_of(actor) in IT_OWNER_ROLES:
@@ -95,7 +107,11 @@ def log_interaction(
     it_participants: Iterable[User] = (),
     commitments: Sequence[CommitmentInput] = (),
 ) -> Interaction:
-    """Record a meeting or contact with the commitments made in it, all or nothing."""
+    """Record a meeting or contact with the commitments made in it, all or nothing.
+
+    Raises `ForbiddenAction` unless `may_log_interaction(actor, unit)`; nothing is written then.
+    """
+    require(may_log_interaction(actor, unit), "Only the unit's relationship managers log meetings.")
     interaction = Interaction.objects.create(unit=unit, logged_by=stored_user(actor), **fields)
     interaction.attendees.set(attendees)
     participants = list(it_participants)
@@ -107,9 +123,20 @@ def log_interaction(
     return interaction
 
 
+def _require_commitment_change(item: ActionItem, actor: AnyUser | None) -> None:
+    require(
+        may_change_commitment(actor, item),
+        "Only the unit's relationship managers change its promises.",
+    )
+
+
 @transaction.atomic
 def complete_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
-    """Mark a commitment done now. Whether it was on time follows from the due date."""
+    """Mark a commitment done now. Whether it was on time follows from the due date.
+
+    Raises `ForbiddenAction` unless `may_change_commitment`, `StateConflict` unless it is open.
+    """
+    _require_commitment_change(item, actor)
     if item.status != ActionStatus.OPEN:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
     item.status = ActionStatus.DONE
@@ -121,7 +148,11 @@ def complete_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
 
 @transaction.atomic
 def drop_action_item(item: ActionItem, *, actor: AnyUser, reason: str) -> ActionItem:
-    """Drop a commitment that will not be delivered; the reason stays in its history."""
+    """Drop a commitment that will not be delivered; the reason stays in its history.
+
+    Raises `ForbiddenAction` unless `may_change_commitment`, `StateConflict` unless it is open.
+    """
+    _require_commitment_change(item, actor)
     if item.status != ActionStatus.OPEN:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
     item.status = ActionStatus.DROPPED
@@ -132,6 +163,11 @@ def drop_action_item(item: ActionItem, *, actor: AnyUser, reason: str) -> Action
 
 @transaction.atomic
 def reopen_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
+    """Reopen a done or dropped commitment.
+
+    Raises `ForbiddenAction` unless `may_change_commitment`, `StateConflict` if already open.
+    """
+    _require_commitment_change(item, actor)
     if item.status == ActionStatus.OPEN:
         raise StateConflict("This commitment is already open.")
     item.status = ActionStatus.OPEN
@@ -152,8 +188,10 @@ def reassign_brm(
     """Hand a unit to another relationship manager.
 
     Nothing is moved or deleted: the history belongs to the unit. The handover is recorded on the
-    timeline and the new BRM is sent the handover pack after commit.
+    timeline and the new BRM is sent the handover pack after commit. Returns None when `new_brm`
+    already manages the unit. Raises `ForbiddenAction` unless `may_reassign_brm(actor)`.
     """
+    require(may_reassign_brm(actor, unit), "Only administrators reassign a unit's BRM.")
     unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.brm_id == (new_brm.pk if new_brm else None):
         return None
@@ -170,3 +208,71 @@ def reassign_brm(
     if new_brm is not None:
         delivery.enqueue(HANDOVER_PACK_EMAIL, handover.pk)  # sent after commit, once
     return handover
+
+
+# --- The register's records ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_unit(unit: BusinessUnit, *, actor: AnyUser | None) -> BusinessUnit:
+    """Create a unit (administrators and integrations) or save changes to one (also its BRMs).
+
+    The caller (form, serializer, admin) has set the fields; a change of BRM goes through
+    `reassign_brm` so it is a recorded handover. Raises `ForbiddenAction` (nothing saved) when
+    `may_manage_units` (new unit) or `may_edit_unit` (existing unit, as stored) says no.
+    """
+    if unit.pk is None:
+        require(may_manage_units(actor), "Only administrators and integrations create units.")
+    else:
+        stored = BusinessUnit.objects.get(pk=unit.pk)
+        require(may_edit_unit(actor, stored), "You may read this unit but not change it.")
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def delete_unit(unit: BusinessUnit, *, actor: AnyUser | None) -> None:
+    """Delete a unit (administrators only in practice; `ProtectedError` while records use it).
+
+    Raises `ForbiddenAction` unless `may_manage_units(actor)`.
+    """
+    require(may_manage_units(actor), "Only administrators delete business units.")
+    unit.delete()
+
+
+@transaction.atomic
+def save_stakeholder(person: Stakeholder, *, actor: AnyUser | None) -> Stakeholder:
+    """Add a person to the register or save changes to their entry (fields already set).
+
+    Moving a person to another unit needs write access to both units. Raises `ForbiddenAction`
+    (nothing saved) when `may_edit_stakeholder` (the stored entry) or `may_add_stakeholder`
+    (the unit it is saved under) says no.
+    """
+    if person.pk is not None:
+        stored = Stakeholder.objects.select_related("unit").get(pk=person.pk)
+        require(
+            may_edit_stakeholder(actor, stored), "You may read this person but not change them."
+        )
+    require(
+        may_add_stakeholder(actor, person.unit),
+        "Only the unit's relationship managers change its register.",
+    )
+    person.save()
+    return person
+
+
+@transaction.atomic
+def update_commitment(item: ActionItem, *, actor: AnyUser | None) -> ActionItem:
+    """Save edits to a promise (title, owner, due date...; status changes have their own services).
+
+    Raises `ForbiddenAction` (nothing saved) unless `may_change_commitment` on the stored promise
+    and `may_record_commitment` on the unit it is saved under.
+    """
+    stored = ActionItem.objects.select_related("unit").get(pk=item.pk)
+    _require_commitment_change(stored, actor)
+    require(
+        may_record_commitment(actor, item.unit),
+        "Only the unit's relationship managers record promises for it.",
+    )
+    item.save()
+    return item

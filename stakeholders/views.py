@@ -1,7 +1,7 @@
 """Pages of the stakeholder register: units, the register, the map, meetings and commitments.
 
-Every view scopes its queryset with `visible_to` (404 for what the user may not see) and checks
-`is_editable_by` before a change (403 for read-only access). Templates only decide what to show.
+Every view scopes its queryset with `visible_to` (404 for what the user may not see) and asks
+`stakeholders.permissions` (the rule the services enforce) what to offer: 403 for read-only access.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,19 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
-from brm.core.errors import StateConflict
-from brm.core.htmx import (
-    HtmxHttpRequest,
-    csv_response,
-    filtered,
-    paginate,
-    querystring_without,
-    render_page,
-    safe_next,
-)
-from brm.core.roles import Role, is_it_side, may_write, role_of, writes_all_units
+from brm.core.htmx import csv_response, paginate, querystring_without, render_page, safe_next
+from brm.core.roles import Role, is_it_side, role_of, writes_all_units
 from brm.health.models import HealthSnapshot
-from stakeholders import selectors, services
+from stakeholders import permissions, selectors, services
 from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
 from stakeholders.forms import (
     ActionItemForm,
@@ -44,8 +33,9 @@ from stakeholders.forms import (
 from stakeholders.models import BusinessUnit, Stakeholder
 
 
-def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
-    if not obj.is_editable_by(user):
+def _or_403(allowed: bool) -> None:
+    # The page decides what to offer with the same `permissions.may_*` the service enforces.
+    if not allowed:
         raise PermissionDenied("You may read this record but not change it.")
 
 
@@ -128,7 +118,7 @@ def _before(request):  # type: ignore[no-untyped-def]
 def interaction_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Log a meeting with its commitments. Inline on the unit page (htmx) or as its own page."""
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    _editable_or_403(unit, request.user)
+    _or_403(permissions.may_log_interaction(request.user, unit))
     if request.method == "POST":
         form = InteractionForm(request.POST, unit=unit)
         formset = CommitmentFormSet(request.POST, form_kwargs={"unit": unit}, prefix="c")
@@ -191,7 +181,7 @@ def unit_handover(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unit_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    if not writes_all_units(request.user):
+    if not permissions.may_reassign_brm(request.user, unit):
         raise PermissionDenied("Only administrators reassign a unit's BRM.")
     form = ReassignForm(request.POST)
     if form.is_valid():
@@ -234,7 +224,9 @@ def stakeholder_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "qs": querystring_without(request, "page"),
-            "can_add": role_of(request.user) in {Role.ADMIN, Role.BRM},
+            # Pages are for people; integrations add people through the API.
+            "can_add": permissions.may_add_stakeholder(request.user)
+            and role_of(request.user) != Role.INTEGRATION,
         },
     )
 
@@ -297,7 +289,7 @@ def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stakeholders/stakeholder_detail.html",
         {
             "person": person,
-            "can_edit": person.is_editable_by(request.user),
+            "can_edit": permissions.may_edit_stakeholder(request.user, person),
             "meetings": selectors.interaction_list(request.user).filter(attendees=person)[:15],
             "commitments": selectors.action_item_list(request.user).filter(
                 owner_stakeholder=person
@@ -313,16 +305,19 @@ def stakeholder_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
     person = None
     if pk is not None:
         person = get_object_or_404(Stakeholder.objects.visible_to(request.user), pk=pk)
-        _editable_or_403(person, request.user)
-    elif not may_write(request.user) or role_of(request.user) == Role.INTEGRATION:
-        raise PermissionDenied
+        _or_403(permissions.may_edit_stakeholder(request.user, person))
+    else:
+        # Pages are for people; integrations add people through the API.
+        _or_403(
+            permissions.may_add_stakeholder(request.user)
+            and role_of(request.user) != Role.INTEGRATION
+        )
     initial = {"unit": request.GET.get("unit")} if person is None else None
     form = StakeholderForm(
         request.POST or None, instance=person, user=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            person = form.save()
+        person = services.save_stakeholder(form.save(commit=False), actor=request.user)
         messages.success(request, f"{person.name} saved.")
         return redirect(person)
     return render(request, "stakeholders/stakeholder_form.html", {"form": form, "person": person})
@@ -398,12 +393,12 @@ def action_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
-    can_edit = item.is_editable_by(request.user)
+    can_edit = permissions.may_change_commitment(request.user, item)
     form = None
     if can_edit and request.method == "POST":
         form = ActionItemForm(request.POST, instance=item)
         if form.is_valid():
-            form.save()
+            services.update_commitment(form.save(commit=False), actor=request.user)
             messages.success(request, "Commitment updated.")
             return redirect(item)
     elif can_edit:
@@ -428,7 +423,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def action_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     """Mark done, drop or reopen. With htmx, the row re-renders in place."""
     item = get_object_or_404(selectors.action_item_list(request.user), pk=pk)
-    _editable_or_403(item, request.user)
+    _or_403(permissions.may_change_commitment(request.user, item))
     try:
         if operation == "done":
             services.complete_action_item(item, actor=request.user)

@@ -19,6 +19,7 @@ from stakeholders.models import (
     OwnerSide,
     Stakeholder,
 )
+from stakeholders.permissions import may_edit_unit
 
 User = get_user_model()
 
@@ -45,7 +46,7 @@ class WritableUnitField(ScopedPrimaryKeyRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         unit = super().to_internal_value(data)
         request = self.context.get("request")
-        if request and not unit.is_editable_by(request.user):
+        if request and not may_edit_unit(request.user, unit):
             raise PermissionDenied(self.not_editable_message)
         return unit
 

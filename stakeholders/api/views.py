@@ -7,12 +7,10 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from brm.core.roles import writes_all_units
 from stakeholders import selectors, services
 from stakeholders.api.serializers import (
     ActionItemSerializer,
@@ -27,7 +25,7 @@ from stakeholders.filters import (
     InteractionFilterSet,
     StakeholderFilterSet,
 )
-from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
+from stakeholders.models import ActionItem, BusinessUnit, Interaction, OwnerSide, Stakeholder
 
 
 class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
@@ -39,26 +37,30 @@ class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
     def get_queryset(self) -> QuerySet[BusinessUnit]:
         return BusinessUnit.objects.visible_to(self.request.user).select_related("parent")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        if not writes_all_units(self.request.user):
-            raise PermissionDenied("Only administrators and integrations create business units.")
-        serializer.save()
+    # Who may create, change, hand over or delete a unit is decided by the services
+    # (`stakeholders.permissions`); a refusal is a ForbiddenAction, answered 403.
+
+    def perform_create(self, serializer: BaseSerializer[BusinessUnit]) -> None:
+        serializer.instance = services.save_unit(
+            BusinessUnit(**serializer.validated_data), actor=self.request.user
+        )
 
     @transaction.atomic
     def perform_update(self, serializer: BaseSerializer[BusinessUnit]) -> None:
         unit = serializer.instance
-        if "brm" in serializer.validated_data:
-            new_brm = serializer.validated_data.pop("brm")
-            if new_brm != unit.brm and not writes_all_units(self.request.user):
-                raise PermissionDenied("Only administrators reassign a unit's BRM.")
+        assert unit is not None  # an update always has its instance
+        data = dict(serializer.validated_data)
+        new_brm = data.pop("brm", unit.brm)
+        if new_brm != unit.brm:
+            # A new BRM is a handover: recorded, and the pack sent (administrators only).
             services.reassign_brm(unit, new_brm=new_brm, actor=self.request.user)
             unit.refresh_from_db()
-        serializer.save()
+        for name, value in data.items():
+            setattr(unit, name, value)
+        services.save_unit(unit, actor=self.request.user)
 
-    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
-        if not writes_all_units(self.request.user):
-            raise PermissionDenied("Only administrators delete business units.")
-        instance.delete()
+    def perform_destroy(self, instance: BusinessUnit) -> None:
+        services.delete_unit(instance, actor=self.request.user)
 
 
 class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
@@ -71,6 +73,18 @@ class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
         # Moving someone to another unit needs write access to both: the object permission
         # checks the old unit, `WritableUnitField` the new one.
         return selectors.stakeholder_list(self.request.user)
+
+    def perform_create(self, serializer: BaseSerializer[Stakeholder]) -> None:
+        serializer.instance = services.save_stakeholder(
+            Stakeholder(**serializer.validated_data), actor=self.request.user
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Stakeholder]) -> None:
+        person = serializer.instance
+        assert person is not None  # an update always has its instance
+        for name, value in serializer.validated_data.items():
+            setattr(person, name, value)
+        services.save_stakeholder(person, actor=self.request.user)
 
 
 class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
@@ -105,8 +119,28 @@ class ActionItemViewSet(viewsets.ModelViewSet[ActionItem]):
     def get_queryset(self) -> QuerySet[ActionItem]:
         return selectors.action_item_list(self.request.user)
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        serializer.save(created_by=self.request.user)
+    def perform_create(self, serializer: BaseSerializer[ActionItem]) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.make_commitment(
+            data["unit"],
+            services.CommitmentInput(
+                title=data["title"],
+                due_date=data["due_date"],
+                owner_side=data.get("owner_side", OwnerSide.IT),
+                owner=data.get("owner"),
+                owner_stakeholder=data.get("owner_stakeholder"),
+                description=data.get("description", ""),
+            ),
+            actor=self.request.user,
+            interaction=data.get("interaction"),
+        )
+
+    def perform_update(self, serializer: BaseSerializer[ActionItem]) -> None:
+        item = serializer.instance
+        assert item is not None  # an update always has its instance
+        for name, value in serializer.validated_data.items():
+            setattr(item, name, value)
+        services.update_commitment(item, actor=self.request.user)
 
     @extend_schema(request=ActionTransitionSerializer, responses=ActionItemSerializer)
     @action(detail=True, methods=["post"])

@@ -1,0 +1,70 @@
+"""Who may change the stakeholder register: each rule once, asked by services and by pages alike.
+
+The services in `stakeholders.services` refuse with `ForbiddenAction` (403) when these say no;
+views, forms, serializers and templates ask the same functions for what to offer. Reading is a
+separate rule (`visible_to` on the querysets: an outsider gets 404 before any of these is asked).
+
+`actor` None is the system (a job, a migration) and may act everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from brm.core.roles import may_change, may_write, writes_all_units
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+    from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
+
+
+def may_edit_unit(actor: AnyUser | None, unit: BusinessUnit) -> bool:
+    """Change the unit's relationship records (its register entry, people, meetings, promises).
+
+    Administrators and integrations: every unit; a BRM: the units they manage or deputise for.
+    Executives and business leaders read only.
+    """
+    return may_change(actor, unit)
+
+
+def may_log_interaction(actor: AnyUser | None, unit: BusinessUnit) -> bool:
+    """Log a meeting or contact with the unit (and the promises made in it)."""
+    return may_edit_unit(actor, unit)
+
+
+def may_record_commitment(actor: AnyUser | None, unit: BusinessUnit) -> bool:
+    """Record a promise for the unit, whatever made it (meeting, review, complaint, plan, API)."""
+    return may_edit_unit(actor, unit)
+
+
+def may_change_commitment(actor: AnyUser | None, item: ActionItem) -> bool:
+    """Edit, complete, drop or reopen a promise: the same people who may record it."""
+    return may_change(actor, item)
+
+
+def may_add_stakeholder(actor: AnyUser | None, unit: BusinessUnit | None = None) -> bool:
+    """Add a person to the register; with `unit`, to that unit. Roles that write, on their units."""
+    if actor is None:
+        return True
+    if not may_write(actor):
+        return False
+    return unit is None or may_edit_unit(actor, unit)
+
+
+def may_edit_stakeholder(actor: AnyUser | None, person: Stakeholder) -> bool:
+    """Change a person's entry (moving them also needs `may_add_stakeholder` on the new unit)."""
+    return may_change(actor, person)
+
+
+def may_manage_units(actor: AnyUser | None) -> bool:
+    """Create or delete business units: administrators and integrations (HR/CRM sync)."""
+    return actor is None or writes_all_units(actor)
+
+
+def may_reassign_brm(actor: AnyUser | None, unit: BusinessUnit | None = None) -> bool:
+    """Hand a unit to another relationship manager: administrators (and integrations) only.
+
+    A BRM may not hand their own unit away or take someone else's; `unit` is accepted so every
+    `may_*` reads the same, but the rule does not depend on it.
+    """
+    return actor is None or writes_all_units(actor)

@@ -1,0 +1,262 @@
+"""Who may change the register is decided in the services themselves.
+
+Every test calls a service directly (no view, no serializer), so the rule is proven to live where
+any new entry point (a view, an API action, an admin action, a job) must pass through it. A
+refused call raises `ForbiddenAction` and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from brm.core.errors import ForbiddenAction
+from stakeholders import permissions, services
+from stakeholders.models import (
+    ActionItem,
+    ActionStatus,
+    BusinessUnit,
+    Handover,
+    Interaction,
+    Stakeholder,
+)
+from tests.factories import ActionItemFactory, StakeholderFactory
+
+# Who may change unit A's relationship records: its BRM, administrators, integrations.
+UNIT_WRITERS = ["brm", "admin_user", "integration"]
+UNIT_READERS = ["other_brm", "executive", "leader", "no_role_user"]
+
+
+def _meeting_fields() -> dict:  # type: ignore[type-arg]
+    return {"kind": "meeting", "occurred_at": timezone.now(), "summary": "Quarterly catch-up"}
+
+
+def _promise() -> services.CommitmentInput:
+    return services.CommitmentInput(
+        title="Share the capacity plan", due_date=timezone.localdate() + timedelta(days=14)
+    )
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", UNIT_WRITERS)
+def test_it_lets_the_units_writers_log_a_meeting(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    services.log_interaction(unit_a, actor=actor, fields=_meeting_fields())
+
+    assert Interaction.objects.filter(unit=unit_a).count() == 1
+    assert permissions.may_log_interaction(actor, unit_a)
+
+
+@pytest.mark.parametrize("persona", UNIT_READERS)
+def test_it_refuses_a_meeting_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    with pytest.raises(ForbiddenAction):
+        services.log_interaction(
+            unit_a, actor=actor, fields=_meeting_fields(), commitments=[_promise()]
+        )
+
+    assert not Interaction.objects.exists()
+    assert not ActionItem.objects.exists()
+    assert not permissions.may_log_interaction(actor, unit_a)
+
+
+# --- Commitments -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", UNIT_WRITERS)
+def test_it_lets_the_units_writers_record_a_promise(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    item = services.make_commitment(unit_a, _promise(), actor=actor)
+
+    assert item.pk is not None and item.unit == unit_a
+
+
+def test_it_lets_the_system_record_a_promise(unit_a) -> None:  # type: ignore[no-untyped-def]
+    item = services.make_commitment(unit_a, _promise(), actor=None)
+
+    assert item.pk is not None
+
+
+@pytest.mark.parametrize("persona", UNIT_READERS)
+def test_it_refuses_a_promise_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    with pytest.raises(ForbiddenAction):
+        services.make_commitment(unit_a, _promise(), actor=actor)
+
+    assert not ActionItem.objects.exists()
+
+
+@pytest.mark.parametrize("operation", ["complete", "drop", "reopen"])
+@pytest.mark.parametrize("persona", UNIT_READERS)
+def test_it_refuses_status_changes_of_a_promise_to_read_only_roles(  # type: ignore[no-untyped-def]
+    request, persona, operation, unit_a
+) -> None:
+    actor = request.getfixturevalue(persona)
+    status = ActionStatus.DONE if operation == "reopen" else ActionStatus.OPEN
+    done_at = timezone.now() if status == ActionStatus.DONE else None
+    item = ActionItemFactory(unit=unit_a, status=status, completed_at=done_at)
+    calls = {
+        "complete": lambda: services.complete_action_item(item, actor=actor),
+        "drop": lambda: services.drop_action_item(item, actor=actor, reason="No budget"),
+        "reopen": lambda: services.reopen_action_item(item, actor=actor),
+    }
+
+    with pytest.raises(ForbiddenAction):
+        calls[operation]()
+
+    item.refresh_from_db()
+    assert item.status == status
+    assert not permissions.may_change_commitment(actor, item)
+
+
+@pytest.mark.parametrize("persona", UNIT_WRITERS)
+def test_it_lets_the_units_writers_complete_a_promise(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+    item = ActionItemFactory(unit=unit_a)
+
+    services.complete_action_item(item, actor=actor)
+
+    item.refresh_from_db()
+    assert item.status == ActionStatus.DONE
+
+
+def test_it_refuses_edits_to_another_units_promise(other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+    item = ActionItemFactory(unit=unit_a, title="Before")
+    item.title = "After"
+
+    with pytest.raises(ForbiddenAction):
+        services.update_commitment(item, actor=other_brm)
+
+    assert ActionItem.objects.get(pk=item.pk).title == "Before"
+
+
+def test_it_refuses_moving_a_promise_to_a_unit_the_brm_does_not_manage(  # type: ignore[no-untyped-def]
+    brm, unit_a, unit_b
+) -> None:
+    item = ActionItemFactory(unit=unit_a)
+    item.unit = unit_b
+
+    with pytest.raises(ForbiddenAction):
+        services.update_commitment(item, actor=brm)
+
+    assert ActionItem.objects.get(pk=item.pk).unit == unit_a
+
+
+# --- The register ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", UNIT_WRITERS)
+def test_it_lets_the_units_writers_add_a_person(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    services.save_stakeholder(Stakeholder(unit=unit_a, name="Nia New"), actor=actor)
+
+    assert Stakeholder.objects.filter(name="Nia New").exists()
+
+
+@pytest.mark.parametrize("persona", UNIT_READERS)
+def test_it_refuses_a_new_person_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    with pytest.raises(ForbiddenAction):
+        services.save_stakeholder(Stakeholder(unit=unit_a, name="Nia New"), actor=actor)
+
+    assert not Stakeholder.objects.filter(name="Nia New").exists()
+
+
+def test_it_refuses_moving_a_person_out_of_reach(brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+    person = StakeholderFactory(unit=unit_a)
+    person.unit = unit_b
+
+    with pytest.raises(ForbiddenAction):
+        services.save_stakeholder(person, actor=brm)
+
+    assert Stakeholder.objects.get(pk=person.pk).unit == unit_a
+
+
+def test_it_refuses_editing_another_brms_person(other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+    person = StakeholderFactory(unit=unit_a, name="Before")
+    person.name = "After"
+
+    with pytest.raises(ForbiddenAction):
+        services.save_stakeholder(person, actor=other_brm)
+
+    assert Stakeholder.objects.get(pk=person.pk).name == "Before"
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "integration"])
+def test_it_lets_administrators_and_integrations_create_units(request, persona) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    services.save_unit(BusinessUnit(name="Legal", code="leg"), actor=actor)
+
+    assert BusinessUnit.objects.filter(code="leg").exists()
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive", "leader"])
+def test_it_refuses_creating_or_deleting_units_to_other_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    with pytest.raises(ForbiddenAction):
+        services.save_unit(BusinessUnit(name="Legal", code="leg"), actor=actor)
+    with pytest.raises(ForbiddenAction):
+        services.delete_unit(unit_a, actor=actor)
+
+    assert not BusinessUnit.objects.filter(code="leg").exists()
+    assert BusinessUnit.objects.filter(pk=unit_a.pk).exists()
+
+
+def test_it_lets_a_brm_change_their_own_unit_but_not_anothers(brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+    unit_a.description = "Mine"
+    services.save_unit(unit_a, actor=brm)
+    unit_b.description = "Not mine"
+
+    with pytest.raises(ForbiddenAction):
+        services.save_unit(unit_b, actor=brm)
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).description == "Mine"
+    assert BusinessUnit.objects.get(pk=unit_b.pk).description != "Not mine"
+
+
+# --- Handovers ---------------------------------------------------------------------------------
+
+
+def test_it_lets_an_administrator_hand_a_unit_over(admin_user, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+    handover = services.reassign_brm(unit_a, new_brm=other_brm, actor=admin_user)
+
+    assert handover is not None
+    assert BusinessUnit.objects.get(pk=unit_a.pk).brm == other_brm
+
+
+@pytest.mark.parametrize("persona", ["brm", "other_brm", "executive", "leader"])
+def test_it_refuses_a_handover_to_other_roles(request, persona, brm, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+
+    with pytest.raises(ForbiddenAction):
+        services.reassign_brm(unit_a, new_brm=other_brm, actor=actor)
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).brm == brm
+    assert not Handover.objects.exists()
+    assert not permissions.may_reassign_brm(actor, unit_a)
+
+
+# --- Through the API: the service's refusal is a 403 ---------------------------------------------
+
+
+def test_the_api_answers_403_when_a_brm_hands_their_unit_away(
+    as_user, brm, other_brm, unit_a
+) -> None:  # type: ignore[no-untyped-def]
+    response = as_user(brm).patch(
+        f"/api/v1/units/{unit_a.pk}/", {"brm": other_brm.pk}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert BusinessUnit.objects.get(pk=unit_a.pk).brm == brm
