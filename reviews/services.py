@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core.errors import StateConflict
-from brm.core.roles import stored_user
+from brm.core.roles import require, stored_user
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import (
@@ -26,6 +26,13 @@ from reviews.models import (
     ReviewStatus,
     ServiceReview,
     default_period,
+)
+from reviews.permissions import (
+    may_add_commitment,
+    may_change_review,
+    may_decide_change,
+    may_plan_review,
+    may_raise_change,
 )
 from stakeholders.models import ActionItem, BusinessUnit, OwnerSide, Stakeholder
 from stakeholders.services import CommitmentInput, make_commitment
@@ -49,6 +56,13 @@ def _check_relations(
         raise ValidationError({"attendees": f"Not stakeholders of {unit.name}: {strangers}."})
 
 
+def _require_change(actor: AnyUser | None, review: ServiceReview) -> None:
+    require(
+        may_change_review(actor, review),
+        "Only the unit's relationship managers change its reviews.",
+    )
+
+
 @transaction.atomic
 def plan_review(
     unit: BusinessUnit,
@@ -63,8 +77,10 @@ def plan_review(
 ) -> ServiceReview:
     """Plan a review. It must lie in the future; the pack period defaults to one cadence back.
 
-    Without `services`, the review covers every live service the unit consumes.
+    Without `services`, the review covers every live service the unit consumes. Raises
+    `ForbiddenAction` (nothing written) unless `may_plan_review(actor, unit)`.
     """
+    require(may_plan_review(actor, unit), "Only the unit's relationship managers plan its reviews.")
     if not allow_past and scheduled_at <= timezone.now():
         raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
     attendees = list(attendees)
@@ -101,9 +117,10 @@ def update_review(
     """Change a review. Once held, only its minutes and outcome may change (the rest is history).
 
     Moving the time of a planned review clears the reminders sent, so the invitees hear about
-    the new time.
+    the new time. Raises `ForbiddenAction` unless `may_change_review(actor, review)`.
     """
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
+    _require_change(actor, review)
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("This review was cancelled; plan a new one instead.")
     if review.status == ReviewStatus.HELD:
@@ -144,8 +161,10 @@ def hold_review(
 
     The next review lands one cadence after this one (and never in the past); if the unit
     already has a later planned review, none is added. Returns (held review, next review).
+    Raises `ForbiddenAction` unless `may_change_review`, `StateConflict` unless it is planned.
     """
     review = ServiceReview.objects.select_for_update().select_related("unit").get(pk=review.pk)
+    _require_change(actor, review)
     if review.status != ReviewStatus.PLANNED:
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
     now = timezone.now()
@@ -188,7 +207,10 @@ def hold_review(
 
 @transaction.atomic
 def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceReview:
+    """Cancel a planned review. Raises `ForbiddenAction` unless `may_change_review`,
+    `StateConflict` unless it is planned."""
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
+    _require_change(actor, review)
     if review.status != ReviewStatus.PLANNED:
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
     review.status = ReviewStatus.CANCELLED
@@ -201,18 +223,55 @@ def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceRev
 def raise_change_request(
     review: ServiceReview, *, actor: AnyUser | None, **fields: Any
 ) -> ChangeRequest:
-    """Record a change to scope or contract raised at a review (planned or held)."""
+    """Record a change to scope or contract raised at a review (planned or held).
+
+    Raises `ForbiddenAction` unless `may_raise_change`, `StateConflict` for a cancelled review.
+    """
+    require(
+        may_raise_change(actor, review),
+        "Only the unit's relationship managers record change requests.",
+    )
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("Changes are raised at a review that takes place.")
     return ChangeRequest.objects.create(review=review, raised_by=stored_user(actor), **fields)
 
 
 @transaction.atomic
+def update_change_request(
+    change: ChangeRequest, *, actor: AnyUser | None, fields: dict[str, Any]
+) -> ChangeRequest:
+    """Edit a change request's description (its status moves only through a decision).
+
+    Raises `ForbiddenAction` (nothing saved) unless `may_raise_change` on its review.
+    """
+    change = (
+        ChangeRequest.objects.select_for_update().select_related("review__unit").get(pk=change.pk)
+    )
+    require(
+        may_raise_change(actor, change.review),
+        "Only the unit's relationship managers change its change requests.",
+    )
+    for name, value in fields.items():
+        setattr(change, name, value)
+    change.save()
+    return change
+
+
+@transaction.atomic
 def decide_change_request(
     change: ChangeRequest, *, actor: AnyUser | None, status: str, decision: str = ""
 ) -> ChangeRequest:
-    """Accept, reject or mark implemented, in that order; the decision text stays on record."""
-    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    """Accept, reject or mark implemented, in that order; the decision text stays on record.
+
+    Raises `ForbiddenAction` unless `may_decide_change`, `StateConflict` for a step out of order.
+    """
+    change = (
+        ChangeRequest.objects.select_for_update().select_related("review__unit").get(pk=change.pk)
+    )
+    require(
+        may_decide_change(actor, change),
+        "Only the unit's relationship managers decide its change requests.",
+    )
     if status not in CHANGE_TRANSITIONS[ChangeStatus(change.status)]:
         raise StateConflict(
             f"A change that is {change.get_status_display().lower()} cannot become {status}."
@@ -240,7 +299,14 @@ class CommitmentSpec:
 def add_commitment(
     review: ServiceReview, spec: CommitmentSpec, *, actor: AnyUser | None
 ) -> ActionItem:
-    """A promise made at the review, by IT or by the business, tracked with the others."""
+    """A promise made at the review, by IT or by the business, tracked with the others.
+
+    Raises `ForbiddenAction` unless `may_add_commitment`, `StateConflict` for a cancelled review.
+    """
+    require(
+        may_add_commitment(actor, review),
+        "Only the unit's relationship managers record promises for it.",
+    )
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("Commitments are made at a review that takes place.")
     item = make_commitment(

@@ -1,7 +1,7 @@
 """Pages of service reviews: the list with the unit schedule, the month view, and the review page.
 
-Every view scopes its queryset with `visible_to` (404 for what the user may not see) and checks
-`is_editable_by` before a change (403 for read-only access). Templates only decide what to show.
+Every view scopes its queryset with `visible_to` (404 for what the user may not see) and asks
+`reviews.permissions` (the rule the services enforce) what to offer: 403 for read-only access.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
+from brm.core.errors import http_status
 from brm.core.htmx import (
     HtmxHttpRequest,
     csv_response,
@@ -34,7 +35,7 @@ from brm.core.htmx import (
 )
 from brm.core.roles import Role, is_it_side, role_of
 from brm.core.templatetags.brm import person
-from reviews import selectors, services
+from reviews import permissions, selectors, services
 from reviews.filters import ServiceReviewFilterSet
 from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm
 from reviews.ics import review_ics, review_recipients
@@ -43,8 +44,9 @@ from stakeholders.forms import CommitmentForm
 from stakeholders.models import BusinessUnit
 
 
-def _editable_or_403(obj, user) -> None:  # type: ignore[no-untyped-def]
-    if not obj.is_editable_by(user):
+def _or_403(allowed: bool) -> None:
+    # The page decides what to offer with the same `permissions.may_*` the service enforces.
+    if not allowed:
         raise PermissionDenied("You may read this record but not change it.")
 
 
@@ -190,7 +192,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Pick the business unit to plan a review for.")
         return redirect(reverse("reviews:review_list") + "#unit-schedule")
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=int(unit_id))
-    _editable_or_403(unit, request.user)
+    _or_403(permissions.may_plan_review(request.user, unit))
     if request.method == "POST":
         form = ReviewForm(request.POST, unit=unit)
         if form.is_valid():
@@ -238,7 +240,7 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 
 
 def _detail_context(request: HttpRequest, review: ServiceReview) -> dict[str, Any]:
-    can_edit = review.is_editable_by(request.user)
+    can_edit = permissions.may_change_review(request.user, review)
     covered = list(review.services.all())
     context = {
         "review": review,
@@ -269,7 +271,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    _editable_or_403(review, request.user)
+    _or_403(permissions.may_change_review(request.user, review))
     if review.status != ReviewStatus.PLANNED:
         if request.htmx:
             return HttpResponse("Only a planned review can be rescheduled.", status=409)
@@ -311,7 +313,7 @@ def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def review_minutes(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Save minutes and outcome (planned or held). With htmx the section re-renders in place."""
     review = _review_or_404(request, pk)
-    _editable_or_403(review, request.user)
+    _or_403(permissions.may_change_review(request.user, review))
     form = MinutesForm(request.POST, instance=review)
     saved = False
     if form.is_valid():
@@ -340,7 +342,7 @@ def review_minutes(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     """Mark held (freezes the pack and plans the next review) or cancel."""
     review = _review_or_404(request, pk)
-    _editable_or_403(review, request.user)
+    _or_403(permissions.may_change_review(request.user, review))
     try:
         if operation == "hold":
             form = MinutesForm(request.POST, instance=review)
@@ -360,7 +362,7 @@ def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
             raise Http404
     except services.StateConflict as exc:
         if request.htmx:
-            return HttpResponse(str(exc), status=409)
+            return HttpResponse(str(exc), status=http_status(exc))
         messages.error(request, str(exc))
     if request.htmx:
         return HttpResponseClientRedirect(review.get_absolute_url())
@@ -371,7 +373,7 @@ def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
 @require_POST
 def change_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    _editable_or_403(review, request.user)
+    _or_403(permissions.may_raise_change(request.user, review))
     form = ChangeRequestForm(request.POST, review=review)
     if form.is_valid():
         try:
@@ -414,7 +416,7 @@ def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ChangeRequest.objects.visible_to(request.user).select_related("review", "review__unit"),
         pk=pk,
     )
-    _editable_or_403(change, request.user)
+    _or_403(permissions.may_decide_change(request.user, change))
     review = change.review
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -430,7 +432,7 @@ def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Decision recorded.")
         except services.StateConflict as exc:
             if request.htmx:
-                return HttpResponse(str(exc), status=409)
+                return HttpResponse(str(exc), status=http_status(exc))
             messages.error(request, str(exc))
     if request.htmx:
         return _changes_section(request, review, ChangeRequestForm(review=review), status=200)
@@ -441,7 +443,7 @@ def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def commitment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    _editable_or_403(review, request.user)
+    _or_403(permissions.may_add_commitment(request.user, review))
     form = CommitmentForm(request.POST, unit=review.unit, prefix="c")
     ok = False
     if form.is_valid():

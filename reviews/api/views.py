@@ -120,8 +120,6 @@ class ChangeRequestViewSet(viewsets.ModelViewSet[ChangeRequest]):
     def perform_create(self, serializer: BaseSerializer[ChangeRequest]) -> None:
         data = dict(serializer.validated_data)
         review = data.pop("review")
-        if not review.is_editable_by(self.request.user):
-            raise PermissionDenied("You may read this review but not change it.")
         serializer.instance = services.raise_change_request(review, actor=self.request.user, **data)
 
     def perform_update(self, serializer: BaseSerializer[ChangeRequest]) -> None:
@@ -129,7 +127,11 @@ class ChangeRequestViewSet(viewsets.ModelViewSet[ChangeRequest]):
         assert change is not None  # an update always has its instance
         if serializer.validated_data.get("review", change.review) != change.review:
             raise PermissionDenied("A change request stays with the review it was raised at.")
-        serializer.save()
+        data = dict(serializer.validated_data)
+        data.pop("review", None)
+        serializer.instance = services.update_change_request(
+            change, actor=self.request.user, fields=data
+        )
 
     @extend_schema(request=DecideSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"])
