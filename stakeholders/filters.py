@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from stakeholders.models import (
+    OUTCOME_LABELS,
     ActionItem,
     ActionItemQuerySet,
     ActionStatus,
@@ -68,9 +69,7 @@ class BusinessUnitFilterSet(SearchFilterSet):
         model = BusinessUnit
         fields = ["brm", "deputy", "active", "parent"]
 
-    def filter_mine(
-        self, queryset: ActionItemQuerySet, name: str, value: bool
-    ) -> ActionItemQuerySet:
+    def filter_mine(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if not value or self.request is None:
             return queryset
         user = self.request.user
@@ -140,6 +139,9 @@ class ActionItemFilterSet(SearchFilterSet):
     improvement_plan = filters.NumberFilter(field_name="plan_link__plan")
     owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
     overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    outcome = filters.ChoiceFilter(
+        choices=list(OUTCOME_LABELS.items()), method="filter_outcome", label="Outcome"
+    )
     mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
@@ -157,8 +159,17 @@ class ActionItemFilterSet(SearchFilterSet):
         if value is None:
             return queryset
         today = timezone.localdate()
-        late = Q(status=ActionStatus.OPEN, due_date__lt=today)
-        return queryset.filter(late) if value else queryset.exclude(late)
+        return (
+            queryset.with_outcome("overdue", today)
+            if value
+            else queryset.without_outcome("overdue", today)
+        )
+
+    def filter_outcome(
+        self, queryset: ActionItemQuerySet, name: str, value: str
+    ) -> ActionItemQuerySet:
+        # The same rule as the dashboard's and the health engine's promise counts.
+        return queryset.with_outcome(value, timezone.localdate()) if value else queryset
 
     def filter_mine(
         self, queryset: ActionItemQuerySet, name: str, value: bool

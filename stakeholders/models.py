@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -280,9 +280,124 @@ OUTCOME_LABELS = {
 }
 
 
+# --- The promise rules -------------------------------------------------------------------------
+# Each rule is written once, as a condition over an ActionItem (`prefix` reaches it through a
+# relation, e.g. "action_items__" from a unit). The queryset methods, the per-unit counts, the
+# list filter, the unit list, the dashboard and the health engine all build on these, so a
+# figure and the list it links to always count the same promises.
+
+
+def open_condition(prefix: str = "") -> Q:
+    """Still to be delivered: neither done nor dropped."""
+    return Q(**{f"{prefix}status": ActionStatus.OPEN})
+
+
+def overdue_condition(today: date, prefix: str = "") -> Q:
+    """Open and its due date has passed. A promise due today is not overdue until tomorrow."""
+    return Q(**{f"{prefix}status": ActionStatus.OPEN, f"{prefix}due_date__lt": today})
+
+
+def done_condition(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": ActionStatus.DONE})
+
+
+def kept_on_time_condition(prefix: str = "") -> Q:
+    """Done on or before its due date (the local date it was completed counts)."""
+    return Q(
+        **{
+            f"{prefix}status": ActionStatus.DONE,
+            f"{prefix}completed_at__date__lte": F(f"{prefix}due_date"),
+        }
+    )
+
+
+def done_late_condition(prefix: str = "") -> Q:
+    """Done, but after its due date."""
+    return Q(
+        **{
+            f"{prefix}status": ActionStatus.DONE,
+            f"{prefix}completed_at__date__gt": F(f"{prefix}due_date"),
+        }
+    )
+
+
+def dropped_condition(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": ActionStatus.DROPPED})
+
+
+def outcome_condition(outcome: str, today: date, prefix: str = "") -> Q:
+    """The condition of one `OUTCOME_LABELS` key; "open" means open and not yet overdue."""
+    if outcome == "overdue":
+        return overdue_condition(today, prefix)
+    if outcome == "open":
+        return open_condition(prefix) & ~overdue_condition(today, prefix)
+    if outcome == "on_time":
+        return kept_on_time_condition(prefix)
+    if outcome == "late":
+        return done_late_condition(prefix)
+    if outcome == "dropped":
+        return dropped_condition(prefix)
+    raise ValueError(f"Unknown promise outcome {outcome!r}")
+
+
+def promise_count_aggregates(today: date, prefix: str = "") -> dict[str, Count]:
+    """`due` (all), `on_time`, `late`, `dropped`, `overdue` and `open` (open, not yet overdue):
+    Count expressions for `.aggregate()` or a GROUP BY `.annotate()`; they add up to `due`."""
+    pk = f"{prefix}id"
+    return {
+        "due": Count(pk),
+        **{key: Count(pk, filter=outcome_condition(key, today, prefix)) for key in OUTCOMES},
+    }
+
+
+OUTCOMES = ("on_time", "late", "dropped", "overdue", "open")
+
+
 class ActionItemQuerySet(UnitScopedQuerySet["ActionItem"]):
+    def open(self) -> ActionItemQuerySet:
+        return self.filter(open_condition())
+
     def overdue(self, today: date | None = None) -> ActionItemQuerySet:
-        return self.filter(status=ActionStatus.OPEN, due_date__lt=today or timezone.localdate())
+        return self.filter(overdue_condition(today or timezone.localdate()))
+
+    def with_outcome(self, outcome: str, today: date | None = None) -> ActionItemQuerySet:
+        """Promises with this outcome (`OUTCOME_LABELS` key) as of `today`."""
+        return self.filter(outcome_condition(outcome, today or timezone.localdate()))
+
+    def without_outcome(self, outcome: str, today: date | None = None) -> ActionItemQuerySet:
+        return self.exclude(outcome_condition(outcome, today or timezone.localdate()))
+
+    def kept_on_time(self) -> ActionItemQuerySet:
+        return self.filter(kept_on_time_condition())
+
+    def due_between(self, since: date, until: date) -> ActionItemQuerySet:
+        """Due on `since`, `until` or a day between (both inclusive, like the list's
+        `due_after`/`due_before` filters)."""
+        return self.filter(due_date__gte=since, due_date__lte=until)
+
+    def owed_by_it(self) -> ActionItemQuerySet:
+        return self.filter(owner_side=OwnerSide.IT)
+
+    def promise_counts(self, since: date, until: date, today: date | None = None) -> dict[str, int]:
+        """How the promises due between `since` and `until` (inclusive) turned out as of `today`
+        (one query): keys of `promise_count_aggregates`."""
+        today = today or timezone.localdate()
+        return self.due_between(since, until).aggregate(**promise_count_aggregates(today))
+
+    def promise_counts_by_unit(
+        self, since: date, until: date, today: date | None = None
+    ) -> dict[int, dict[str, int]]:
+        """`promise_counts` per unit id (one GROUP BY query); units with none are missing."""
+        today = today or timezone.localdate()
+        # unit_id plus one integer per aggregate (the plugin cannot see the ** names).
+        rows = cast(
+            "QuerySet[ActionItem, dict[str, int]]",
+            self.due_between(since, until)
+            .order_by()
+            .values("unit_id")
+            .annotate(**promise_count_aggregates(today)),
+        )
+        return {r.pop("unit_id"): r for r in rows}
 
     def for_user(self, user: AnyUser) -> ActionItemQuerySet:
         """What this person must deliver: IT items they own, or business items they own."""
@@ -366,6 +481,7 @@ class ActionItem(UnitScopedModel):
 
     @property
     def is_overdue(self) -> bool:
+        """`overdue_condition` for a promise already loaded."""
         return self.status == ActionStatus.OPEN and self.due_date < timezone.localdate()
 
     @property
@@ -374,6 +490,7 @@ class ActionItem(UnitScopedModel):
 
     @property
     def done_late(self) -> bool:
+        """`done_late_condition` for a promise already loaded."""
         return (
             self.status == ActionStatus.DONE
             and self.completed_at is not None

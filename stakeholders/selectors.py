@@ -1,4 +1,5 @@
-"""Read-side queries shared by pages, the API and emails: lists, the map, timeline, handover pack.
+"""Read-side queries shared by pages, the API and emails: lists, the map, the register's part of
+the unit timeline, the handover pack, and the figures the health app reads.
 
 Each function runs a fixed number of queries whatever the number of rows.
 """
@@ -6,8 +7,7 @@ Each function runs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import islice
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -18,12 +18,14 @@ from brm.core.roles import is_it_side
 from stakeholders.models import (
     ActionItem,
     ActionItemQuerySet,
-    ActionStatus,
     BusinessUnit,
     Handover,
     Interaction,
     OwnerSide,
     Stakeholder,
+    done_condition,
+    open_condition,
+    overdue_condition,
 )
 
 if TYPE_CHECKING:
@@ -48,12 +50,13 @@ def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
             stakeholder_count=Count(
                 "stakeholders", filter=Q(stakeholders__active=True), distinct=True
             ),
+            # The list links these to /commitments/?unit=<id>&mine=false (and &overdue=true).
             open_commitments=Count(
-                "action_items", filter=Q(action_items__status=ActionStatus.OPEN), distinct=True
+                "action_items", filter=open_condition("action_items__"), distinct=True
             ),
             overdue_commitments=Count(
                 "action_items",
-                filter=Q(action_items__status=ActionStatus.OPEN, action_items__due_date__lt=today),
+                filter=overdue_condition(today, "action_items__"),
                 distinct=True,
             ),
             last_contact_at=Subquery(last_contact),
@@ -131,22 +134,23 @@ def stakeholder_grid(stakeholders: QuerySet[Stakeholder]) -> list[list[MapCell]]
 
 @dataclass
 class TimelineEntry:
+    """One event in a unit's history. Each app exports `timeline_entries(unit, user, *, before,
+    limit)` returning these; the unit page (top floor) merges them newest first."""
+
     at: datetime
-    kind: str  # "interaction", "commitment_done", "commitment_created", "handover", "compliment"
+    kind: str  # "interaction", "commitment_done", "handover", "compliment", "review", "complaint"
     obj: Any
 
 
-def unit_timeline(
-    unit: BusinessUnit, user: AnyUser, *, before: datetime | None = None, limit: int = 20
-) -> tuple[list[TimelineEntry], datetime | None]:
-    """Everything between IT and a unit, newest first: meetings (with their promises), promises
-    kept, handovers, compliments, service reviews held and complaints filed (seven queries).
+def timeline_entries(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
+) -> list[TimelineEntry]:
+    """The register's part of a unit's history before `before`: meetings (with the promises made
+    at them), promises kept and handovers, at most `limit` of each (four queries).
 
-    Each source is cut at `limit` before merging, so the page never loads the whole history;
-    the returned cursor fetches the next page.
+    Private meeting notes never leave the IT side, whatever the template does.
     """
-    before = before or timezone.now() + timedelta(days=1)
-    interactions = (
+    interactions = list(
         interaction_list(user)
         .filter(unit=unit, occurred_at__lt=before)
         .prefetch_related(
@@ -157,7 +161,7 @@ def unit_timeline(
         )[:limit]
     )
     completed = (
-        ActionItem.objects.filter(unit=unit, status=ActionStatus.DONE, completed_at__lt=before)
+        ActionItem.objects.filter(done_condition(), unit=unit, completed_at__lt=before)
         .select_related("owner", "owner_stakeholder")
         .order_by("-completed_at")[:limit]
     )
@@ -166,47 +170,134 @@ def unit_timeline(
         .select_related("from_brm", "to_brm", "handed_over_by")
         .order_by("-created_at")[:limit]
     )
-    # Compliments from the unit share the credit on its timeline (complaints app).
-    from complaints.models import Feedback, FeedbackKind
-
-    compliments = (
-        Feedback.objects.filter(unit=unit, kind=FeedbackKind.COMPLIMENT, created_at__lt=before)
-        .select_related("author", "about_person")
-        .order_by("-created_at")[:limit]
-    )
-    # Held reviews and filed complaints complete the one history a successor reads.
-    from complaints.models import Complaint
-    from reviews.models import ReviewStatus, ServiceReview
-
-    reviews = (
-        ServiceReview.objects.filter(unit=unit, status=ReviewStatus.HELD, held_at__lt=before)
-        .annotate(n_actions=Count("action_items"))
-        .order_by("-held_at")[:limit]
-    )
-    complaints = (
-        Complaint.objects.filter(unit=unit, created_at__lt=before)
-        .select_related("service")
-        .order_by("-created_at")[:limit]
-    )
-    entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions]
-    entries += [TimelineEntry(r.held_at, "review", r) for r in reviews]
-    entries += [TimelineEntry(c.created_at, "complaint", c) for c in complaints]
-    entries += [TimelineEntry(a.completed_at, "commitment_done", a) for a in completed]
-    entries += [TimelineEntry(h.created_at, "handover", h) for h in handovers]
-    entries += [TimelineEntry(f.created_at, "compliment", f) for f in compliments]
-    entries.sort(key=lambda e: e.at, reverse=True)
-    page = list(islice(entries, limit))
-    more = len(entries) > limit or any(
-        len(src) == limit
-        for src in (interactions, completed, handovers, compliments, reviews, complaints)
-    )
-    next_before = page[-1].at if page and more else None
     if not is_it_side(user):
-        # Private notes never leave the IT side, whatever the template does.
-        for entry in page:
-            if entry.kind == "interaction":
-                entry.obj.notes = ""
-    return page, next_before
+        for i in interactions:
+            i.notes = ""
+    entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions]
+    entries += [
+        TimelineEntry(a.completed_at, "commitment_done", a)
+        for a in completed
+        if a.completed_at is not None  # always set on a completed promise
+    ]
+    entries += [TimelineEntry(h.created_at, "handover", h) for h in handovers]
+    return entries
+
+
+# --- Figures the top floor reads (health, dashboard, My relationships) -----------------------
+
+
+def units_visible_to(user: AnyUser) -> QuerySet[BusinessUnit]:
+    """Every unit this user may see, active or not (the one access rule, `visible_to`)."""
+    return BusinessUnit.objects.visible_to(user)
+
+
+def unit_detail_queryset(user: AnyUser) -> QuerySet[BusinessUnit]:
+    """`units_visible_to` with the people a unit page names (BRM, deputy, parent) joined."""
+    return units_visible_to(user).select_related("brm", "deputy", "parent")
+
+
+def key_people(unit: BusinessUnit, limit: int = 8) -> list[Stakeholder]:
+    """A unit's most influential active people, for its page (one query)."""
+    return list(
+        unit.stakeholders.filter(active=True).order_by("-influence", "-interest", "name")[:limit]
+    )
+
+
+def open_promises(user: AnyUser, unit: BusinessUnit, limit: int = 10) -> list[ActionItem]:
+    """A unit's open promises, soonest due first (one query); the page links to all of them."""
+    return list(action_item_list(user).filter(unit=unit).open().order_by("due_date")[:limit])
+
+
+def active_units() -> QuerySet[BusinessUnit]:
+    """Every active unit (the units health is computed for)."""
+    return BusinessUnit.objects.filter(active=True)
+
+
+def units_in_scope(user: AnyUser) -> QuerySet[BusinessUnit]:
+    """The active units this user may see (the one access rule, `visible_to`), by name."""
+    return BusinessUnit.objects.visible_to(user).filter(active=True).order_by("name")
+
+
+def promise_counts(
+    since: date, until: date, *, user: AnyUser | None = None, today: date | None = None
+) -> dict[str, int]:
+    """IT's promises due from `since` to `until` (inclusive) and how they turned out as of
+    `today`: due, on_time, late, dropped, overdue, open (one query). With `user`, only the units
+    they may see. The list filter `outcome=`/`overdue=` with `owner_side=it&due_after=since&
+    due_before=until` shows the same rows."""
+    items = ActionItem.objects.visible_to(user) if user is not None else ActionItem.objects.all()
+    return items.owed_by_it().promise_counts(since, until, today)
+
+
+def promise_counts_by_unit(
+    since: date, until: date, *, today: date | None = None
+) -> dict[int, dict[str, int]]:
+    """`promise_counts` per unit id, for every unit (one GROUP BY query)."""
+    return ActionItem.objects.owed_by_it().promise_counts_by_unit(since, until, today)
+
+
+def overdue_promises_by_unit(
+    unit_ids: list[int], *, today: date | None = None, it_only: bool = True
+) -> dict[int, int]:
+    """Number of overdue promises per unit (one query); the list with `overdue=true&unit=<id>`
+    (and `owner_side=it` when `it_only`) shows the same rows."""
+    items = ActionItem.objects.filter(unit_id__in=unit_ids)
+    if it_only:
+        items = items.owed_by_it()
+    rows = items.overdue(today).order_by().values("unit_id").annotate(n=Count("id"))
+    return {r["unit_id"]: r["n"] for r in rows}
+
+
+def progress_aggregates(prefix: str, today: date) -> dict[str, Count]:
+    """`total`, `done` and `overdue` promises through the relation `prefix` (e.g. "actions__"
+    from an improvement plan), as Count expressions for `.annotate()`/`.aggregate()`."""
+    pk = f"{prefix}id"
+    return {
+        "total": Count(pk),
+        "done": Count(pk, filter=done_condition(prefix)),
+        "overdue": Count(pk, filter=overdue_condition(today, prefix)),
+    }
+
+
+def sentiment_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
+    """Mean meeting sentiment (-2..2) and number of contacts per unit in [since, until)."""
+    rows = (
+        Interaction.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .order_by()
+        .values("unit_id")
+        .annotate(avg=Avg("sentiment"), n=Count("id"))
+    )
+    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+
+
+@dataclass
+class KeyContact:
+    unit_id: int
+    id: int
+    name: str
+    influence: int
+    interest: int
+    last_met_at: datetime | None
+
+
+def key_contacts() -> list[KeyContact]:
+    """Active high-influence stakeholders of active units with when they were last met, by unit
+    then most influential first (one query)."""
+    rows = (
+        Stakeholder.objects.filter(active=True, influence__gte=HIGH_INFLUENCE, unit__active=True)
+        .annotate(last_met_at=Max("interactions__occurred_at"))
+        .values("unit_id", "id", "name", "influence", "interest", "last_met_at")
+        .order_by("unit_id", "-influence", "name")
+    )
+    return [KeyContact(**r) for r in rows]
+
+
+def active_people_by_unit() -> dict[int, int]:
+    """Active stakeholders per unit (one query)."""
+    rows = (
+        Stakeholder.objects.filter(active=True).order_by().values("unit_id").annotate(n=Count("id"))
+    )
+    return {r["unit_id"]: r["n"] for r in rows}
 
 
 # --- The handover pack ------------------------------------------------------------------------
@@ -229,7 +320,8 @@ def handover_pack(unit: BusinessUnit, user: AnyUser, *, days: int = 90) -> Hando
     now = timezone.now()
     people = Stakeholder.objects.filter(unit=unit, active=True)
     open_items = list(
-        ActionItem.objects.filter(unit=unit, status=ActionStatus.OPEN)
+        ActionItem.objects.filter(unit=unit)
+        .open()
         .select_related("owner", "owner_stakeholder")
         .order_by("due_date")
     )
