@@ -9,12 +9,12 @@ every email safe to retry and impossible to send twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,7 +98,7 @@ class ComplaintSettings(SingletonSettings):
         return int(getattr(self, f"resolve_hours_{severity}"))
 
 
-class ComplaintQuerySet(UnitScopedQuerySet):
+class ComplaintQuerySet(UnitScopedQuerySet["Complaint"]):
     def visible_to(self, user: AnyUser) -> ComplaintQuerySet:
         """IT reads all; a leader reads their unit's complaints and their own, nothing else."""
         if reads_all_units(user):
@@ -112,14 +112,37 @@ class ComplaintQuerySet(UnitScopedQuerySet):
         return self.none()
 
     def open(self) -> ComplaintQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        """Not yet resolved or closed (ISO 10002: still to be worked)."""
+        return self.filter(open_condition())
 
     def overdue(self, now: datetime | None = None) -> ComplaintQuerySet:
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Status.RECEIVED, acknowledge_by__lt=now)
-            | Q(status__in=OPEN_STATUSES, resolve_by__lt=now)
+        """Open complaints past a deadline (`overdue_condition`)."""
+        return self.filter(overdue_condition(now or timezone.now()))
+
+    def with_overdue(self, now: datetime | None = None) -> ComplaintQuerySet:
+        """Annotate `overdue_now` (a boolean) by the same rule as `overdue()`."""
+        return self.annotate(
+            overdue_now=ExpressionWrapper(
+                overdue_condition(now or timezone.now()), output_field=models.BooleanField()
+            )
         )
+
+
+def open_condition() -> Q:
+    """The one rule for an open complaint: not yet resolved or closed."""
+    return Q(status__in=OPEN_STATUSES)
+
+
+def overdue_condition(now: datetime) -> Q:
+    """The one rule for an overdue complaint: still not acknowledged after its acknowledge-by
+    time, or still open after its resolve-by time (ISO 10002 published response times).
+
+    The work queue's filter and badge, the escalation job, the dashboard, My relationships and
+    the health engine all use it; `Complaint.is_overdue` is the same rule for one loaded row.
+    """
+    return Q(status=Status.RECEIVED, acknowledge_by__lt=now) | (
+        open_condition() & Q(resolve_by__lt=now)
+    )
 
 
 class FollowUpKind(models.TextChoices):
@@ -273,6 +296,7 @@ class Complaint(UnitScopedModel):
 
     @property
     def is_overdue(self) -> bool:
+        """`overdue_condition` for a complaint already loaded."""
         return self.ack_overdue or self.resolve_overdue
 
     @property
@@ -294,10 +318,10 @@ class AppendOnlyError(Exception):
 
 class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
     # Bulk paths bypass Model.save/delete, so they are closed too.
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs: Any) -> None:
         raise AppendOnlyError("Complaint events cannot be changed.")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> None:
         raise AppendOnlyError("Complaint events cannot be deleted.")
 
 
@@ -341,13 +365,13 @@ class ComplaintEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Complaint events cannot be changed.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("Complaint events cannot be deleted.")
 
 
@@ -406,7 +430,7 @@ class FeedbackKind(models.TextChoices):
     SUGGESTION = "suggestion", "Suggestion"
 
 
-class FeedbackQuerySet(UnitScopedQuerySet):
+class FeedbackQuerySet(UnitScopedQuerySet["Feedback"]):
     def visible_to(self, user: AnyUser) -> FeedbackQuerySet:
         """IT reads all; a leader reads their unit's feedback and their own."""
         if reads_all_units(user):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, F, Prefetch, QuerySet, When
+from django.db.models import Avg, Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from complaints.models import (
@@ -23,9 +24,11 @@ from complaints.models import (
     Severity,
     Status,
 )
+from stakeholders.selectors import TimelineEntry
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
+    from stakeholders.models import BusinessUnit
 
 
 def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
@@ -209,3 +212,146 @@ def prefetch_timeline(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.prefetch_related(
         Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor"))
     )
+
+
+# --- The unit timeline's part -----------------------------------------------------------------
+
+
+def timeline_entries(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
+) -> list[TimelineEntry]:
+    """Complaints filed and compliments received by a unit before `before`, at most `limit` of
+    each, newest first (two queries). Compliments share the credit on the unit's history."""
+    complaints = (
+        Complaint.objects.visible_to(user)
+        .filter(unit=unit, created_at__lt=before)
+        .select_related("service")
+        .order_by("-created_at")[:limit]
+    )
+    compliments = (
+        Feedback.objects.filter(unit=unit, kind=FeedbackKind.COMPLIMENT, created_at__lt=before)
+        .select_related("author", "about_person")
+        .order_by("-created_at")[:limit]
+    )
+    entries = [TimelineEntry(c.created_at, "complaint", c) for c in complaints]
+    entries += [TimelineEntry(f.created_at, "compliment", f) for f in compliments]
+    return entries
+
+
+# --- Figures the top floor reads (health engine, dashboard, evidence, My relationships) -------
+
+
+@dataclass
+class OpenComplaint:
+    """One open complaint as the health engine weighs it."""
+
+    severity: str
+    created_at: datetime
+    escalation_level: int
+    overdue: bool
+
+
+def open_by_unit(now: datetime) -> dict[int, list[OpenComplaint]]:
+    """Every open complaint per unit id, each flagged overdue by `overdue_condition` as of
+    `now` (one query)."""
+    rows = (
+        Complaint.objects.open()
+        .with_overdue(now)
+        .order_by()
+        .values("unit_id", "severity", "created_at", "escalation_level", "overdue_now")
+    )
+    out: dict[int, list[OpenComplaint]] = {}
+    for r in rows:
+        out.setdefault(r["unit_id"], []).append(
+            OpenComplaint(r["severity"], r["created_at"], r["escalation_level"], r["overdue_now"])
+        )
+    return out
+
+
+def filed_by_unit(since: datetime, until: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Complaints filed in [since, until) (no upper bound without `until`) per unit:
+    `recorded`, `closed` (closed since) and `escalated` (escalated at least once) (one query)."""
+    filed = Complaint.objects.filter(created_at__gte=since)
+    if until is not None:
+        filed = filed.filter(created_at__lt=until)
+    rows = (
+        filed.order_by()
+        .values("unit_id")
+        .annotate(
+            recorded=Count("id"),
+            closed=Count("id", filter=Q(closed_at__isnull=False)),
+            escalated=Count("id", filter=Q(escalation_level__gt=0)),
+        )
+    )
+    return {r.pop("unit_id"): r for r in rows}
+
+
+def resolution_ratings_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
+    """Mean resolution rating (1-5) and number of ratings per unit, rated in [since, until)."""
+    rows = (
+        Complaint.objects.filter(
+            rated_at__gte=since, rated_at__lt=until, resolution_rating__isnull=False
+        )
+        .order_by()
+        .values("unit_id")
+        .annotate(avg=Avg("resolution_rating"), n=Count("id"))
+    )
+    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+
+
+def overdue_by_unit(unit_ids: list[int], now: datetime) -> dict[int, int]:
+    """Overdue complaints per unit (one query); `/complaints/?unit=<id>&overdue=true` lists the
+    same rows."""
+    rows = (
+        Complaint.objects.filter(unit_id__in=unit_ids)
+        .overdue(now)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["unit_id"]: r["n"] for r in rows}
+
+
+def open_ageing(
+    user: AnyUser, now: datetime, buckets: list[tuple[int, int | None]]
+) -> dict[str, list[int]]:
+    """Open complaints the user may see per severity, counted in age buckets of whole days
+    (`(low, high)`, high inclusive, None for no upper bound) (one query). A severity's row adds
+    up to `/complaints/?severity=<s>` (the queue shows open ones)."""
+    counts = {}
+    for i, (low, high) in enumerate(buckets):
+        q = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - timedelta(days=high + 1))
+        counts[f"b{i}"] = Count("id", filter=q)
+    rows = (
+        Complaint.objects.visible_to(user).open().order_by().values("severity").annotate(**counts)
+    )
+    by_severity = {r["severity"]: r for r in rows}
+    return {
+        s: [by_severity.get(s, {}).get(f"b{i}", 0) for i in range(len(buckets))]
+        for s in reversed(SEVERITIES)
+    }
+
+
+def filed_per_month(user: AnyUser, since: datetime) -> list[dict[str, Any]]:
+    """Complaints the user may see filed per month since `since` (one query)."""
+    rows = (
+        Complaint.objects.visible_to(user)
+        .filter(created_at__gte=since)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    return [{"month": r["month"].strftime("%Y-%m"), "complaints": r["n"]} for r in rows]
+
+
+def resolved_between(since: datetime, until: datetime) -> QuerySet[Complaint]:
+    """Complaints resolved in [since, until] (resolved or since closed), with their unit and
+    complainant's stakeholder record, for the satisfaction pulses."""
+    return Complaint.objects.filter(
+        status__in=[Status.RESOLVED, Status.CLOSED],
+        resolved_at__gte=since,
+        resolved_at__lte=until,
+    ).select_related("unit", "complainant__stakeholder")
