@@ -25,6 +25,7 @@ from django.utils import timezone
 from brm.core import delivery
 from brm.core.delivery import Outcome, Outgoing
 from brm.core.models import OutboundEmail
+from reviews import selectors
 from reviews.ics import review_ics, review_recipients
 from reviews.models import (
     NoticeKind,
@@ -34,7 +35,6 @@ from reviews.models import (
     ServiceReview,
     UnplannedReviewNotice,
 )
-from reviews.selectors import with_review_schedule
 from stakeholders.models import BusinessUnit
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     if notice is None:
         return None
     unit = units_due_without_a_plan().filter(pk=notice.unit_id).first()
-    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:
+    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]
         return None
     name = _name_of(notice.recipient, _brm_and_deputy(unit))
     if name is None:
@@ -134,7 +134,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     context = {
         "unit": unit,
         "name": name,
-        "due_at": unit.next_due_at,
+        "due_at": unit.next_due_at,  # type: ignore[attr-defined]
         "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
     }
     subject = f"Service review with {unit.name} is due and none is planned"
@@ -174,15 +174,13 @@ def _notify(
             )
 
 
-def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[Any]:
+def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[BusinessUnit]:
     """Active units whose next review is due (or past due) with no review planned.
 
     The same rule as the "Overdue, not planned" flag of the schedule on the review list.
     """
     units = BusinessUnit.objects.filter(active=True).select_related("brm", "deputy")
-    return with_review_schedule(units).filter(
-        next_planned_at__isnull=True, next_due_at__lt=now or timezone.now()
-    )
+    return selectors.units_due_without_a_plan(units, now)
 
 
 def _notify_unplanned(unit: BusinessUnit, run: NoticeRun) -> None:

@@ -5,12 +5,14 @@ Each function runs a fixed number of queries whatever the number of rows.
 
 from __future__ import annotations
 
+import math
 from calendar import Calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    BooleanField,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -29,6 +31,7 @@ from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
 from stakeholders.models import BusinessUnit, Stakeholder
+from stakeholders.selectors import TimelineEntry
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -58,38 +61,145 @@ def change_request_list(user: AnyUser) -> QuerySet[ChangeRequest]:
     )
 
 
-def with_review_schedule(units: QuerySet[BusinessUnit]) -> QuerySet[Any]:
-    """Annotate units with their last held review, next planned one and next due time.
+def with_review_schedule(
+    units: QuerySet[BusinessUnit], now: datetime | None = None
+) -> QuerySet[Any]:
+    """The one rule for when a unit's next review is due, and whether it is late.
 
-    The rows carry annotations (`next_due_at`...) that the type checker cannot follow from one
-    function to the next, hence `QuerySet[Any]`.
+    The rows carry annotations (`next_due_at`, `review_late`...) that the type checker cannot
+    follow from one function to the next, hence `QuerySet[Any]`.
 
-    The next review is due one cadence after the last held one (or after the unit was created,
-    if none was ever held); this is computed in the database so a list needs no query per unit.
-    The health engine uses the same expression to judge whether reviews happen on schedule.
+    Annotates `last_held_at`, `next_planned_at`/`next_planned_id` (the earliest planned review),
+    `next_due_at` (one cadence after the last held review, or after the unit was created if none
+    was ever held) and `review_late` (`next_due_at` before `now`, due yesterday counts). Computed in
+    the database so a list needs no query per unit. The review list's schedule and its badge,
+    the "review due, none planned" notices, the dashboard and the health engine all read these.
     """
+    now = now or timezone.now()
     held = ServiceReview.objects.filter(unit=OuterRef("pk"), status=ReviewStatus.HELD).order_by(
         "-scheduled_at"
     )
     planned = ServiceReview.objects.filter(
         unit=OuterRef("pk"), status=ReviewStatus.PLANNED
     ).order_by("scheduled_at")
-    return units.annotate(
-        last_held_at=Subquery(held.values("scheduled_at")[:1]),
-        next_planned_at=Subquery(planned.values("scheduled_at")[:1]),
-        next_planned_id=Subquery(planned.values("pk")[:1]),
-    ).annotate(
-        next_due_at=ExpressionWrapper(
-            Coalesce(F("last_held_at"), F("created_at")) + Days("review_cadence_days"),
-            output_field=DateTimeField(),
+    return (
+        units.annotate(
+            last_held_at=Subquery(held.values("scheduled_at")[:1]),
+            next_planned_at=Subquery(planned.values("scheduled_at")[:1]),
+            next_planned_id=Subquery(planned.values("pk")[:1]),
+        )
+        .annotate(
+            next_due_at=ExpressionWrapper(
+                Coalesce(F("last_held_at"), F("created_at")) + Days("review_cadence_days"),
+                output_field=DateTimeField(),
+            )
+        )
+        .annotate(
+            review_late=ExpressionWrapper(Q(next_due_at__lt=now), output_field=BooleanField())
         )
     )
 
 
-def unit_schedule(user: AnyUser) -> QuerySet[Any]:
+def unit_schedule(user: AnyUser, now: datetime | None = None) -> QuerySet[Any]:
     """Active units the user may see, with their review schedule (one query)."""
     units = BusinessUnit.objects.visible_to(user).filter(active=True).select_related("brm")
-    return with_review_schedule(units).order_by("next_due_at", "name")
+    return with_review_schedule(units, now).order_by("next_due_at", "name")
+
+
+def units_due_without_a_plan(
+    units: QuerySet[BusinessUnit], now: datetime | None = None
+) -> QuerySet[Any]:
+    """Of `units`, those whose review is late (`with_review_schedule`) with none planned: the
+    schedule's "Overdue, not planned" flag and the notices to the BRMs."""
+    return with_review_schedule(units, now).filter(next_planned_at__isnull=True, review_late=True)
+
+
+def overdue_reviews(user: AnyUser, now: datetime | None = None) -> QuerySet[ServiceReview]:
+    """Planned reviews the user may see that slipped past their time by more than the grace
+    days (`ServiceReviewQuerySet.overdue`), oldest first, with their unit. The same rows as
+    `/reviews/?view=overdue&mine=false`."""
+    return (
+        ServiceReview.objects.visible_to(user)
+        .overdue(now)
+        .select_related("unit", "unit__brm")
+        .order_by("scheduled_at", "pk")
+    )
+
+
+@dataclass
+class ReviewSchedule:
+    """A unit's review schedule as the health engine reads it."""
+
+    next_due_at: datetime
+    cadence_days: int
+    next_planned_at: datetime | None
+    late: bool
+
+    def days_late(self, now: datetime) -> int:
+        """Whole days past due, rounded up (due yesterday is one day late); 0 if not late."""
+        if not self.late:
+            return 0
+        return max(1, math.ceil((now - self.next_due_at).total_seconds() / 86400))
+
+
+def review_schedule_by_unit(
+    now: datetime, unit_ids: list[int] | None = None
+) -> dict[int, ReviewSchedule]:
+    """`with_review_schedule` of every active unit (or of `unit_ids`), by unit id (one query)."""
+    units = BusinessUnit.objects.filter(active=True)
+    if unit_ids is not None:
+        units = units.filter(pk__in=unit_ids)
+    rows = with_review_schedule(units, now).values(
+        "id", "next_due_at", "review_cadence_days", "next_planned_at", "review_late"
+    )
+    return {
+        r["id"]: ReviewSchedule(
+            r["next_due_at"], r["review_cadence_days"], r["next_planned_at"], r["review_late"]
+        )
+        for r in rows
+    }
+
+
+def reviews_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, int]]:
+    """Reviews scheduled in [since, until] per unit: `planned` (not cancelled) and `held`
+    (one query), for the ISO/IEC 20000 evidence report."""
+    rows = (
+        ServiceReview.objects.filter(scheduled_at__range=(since, until))
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            planned=Count("id", filter=~Q(status=ReviewStatus.CANCELLED)),
+            held=Count("id", filter=Q(status=ReviewStatus.HELD)),
+        )
+    )
+    return {r["unit_id"]: {"planned": r["planned"], "held": r["held"]} for r in rows}
+
+
+def held_between(since: datetime, until: datetime) -> QuerySet[ServiceReview]:
+    """Reviews held in [since, until] with their unit and business attendees, for the
+    satisfaction pulses."""
+    return (
+        ServiceReview.objects.filter(
+            status=ReviewStatus.HELD, held_at__gte=since, held_at__lte=until
+        )
+        .select_related("unit")
+        .prefetch_related("attendees")
+    )
+
+
+def timeline_entries(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
+) -> list[TimelineEntry]:
+    """Service reviews held with a unit before `before`, newest first, at most `limit`, with
+    the number of promises made at each (one query)."""
+    reviews = (
+        ServiceReview.objects.visible_to(user)
+        .filter(unit=unit, status=ReviewStatus.HELD, held_at__lt=before)
+        .annotate(n_actions=Count("action_items"))
+        .order_by("-held_at")[:limit]
+    )
+    # A held review always has `held_at`.
+    return [TimelineEntry(r.held_at, "review", r) for r in reviews if r.held_at is not None]
 
 
 @dataclass
