@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
 from satisfaction import services
 from satisfaction.models import (
     Campaign,
@@ -68,9 +70,6 @@ def queue_pulse(
 
 def find_pulse_sources(now: datetime | None = None) -> list[Pulse]:
     """Create pulses for reviews held and complaints resolved recently that have none yet."""
-    from complaints.models import Complaint, Status
-    from reviews.models import ReviewStatus, ServiceReview
-
     now = now or timezone.now()
     conf = SatisfactionSettings.get()
     if not conf.pulses_enabled:
@@ -78,12 +77,7 @@ def find_pulse_sources(now: datetime | None = None) -> list[Pulse]:
     since = now - timedelta(days=conf.pulse_lookback_days)
     created: list[Pulse] = []
     done_reviews = Pulse.objects.filter(source_type=PulseSource.REVIEW).values("source_id")
-    reviews = (
-        ServiceReview.objects.filter(status=ReviewStatus.HELD, held_at__gte=since, held_at__lte=now)
-        .exclude(pk__in=done_reviews)
-        .select_related("unit")
-        .prefetch_related("attendees")
-    )
+    reviews = review_selectors.held_between(since, now).exclude(pk__in=done_reviews)
     for review in reviews:
         people = [a for a in review.attendees.all() if a.email]
         note = f"service review on {timezone.localdate(review.held_at):%d %b %Y}"
@@ -91,15 +85,7 @@ def find_pulse_sources(now: datetime | None = None) -> list[Pulse]:
         if pulse:
             created.append(pulse)
     done_complaints = Pulse.objects.filter(source_type=PulseSource.COMPLAINT).values("source_id")
-    complaints = (
-        Complaint.objects.filter(
-            status__in=[Status.RESOLVED, Status.CLOSED],
-            resolved_at__gte=since,
-            resolved_at__lte=now,
-        )
-        .exclude(pk__in=done_complaints)
-        .select_related("unit", "complainant__stakeholder")
-    )
+    complaints = complaint_selectors.resolved_between(since, now).exclude(pk__in=done_complaints)
     for complaint in complaints:
         person = (
             getattr(complaint.complainant, "stakeholder", None) if complaint.complainant else None

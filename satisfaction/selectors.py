@@ -130,7 +130,7 @@ class Results:
         }
 
 
-def campaign_answers(campaign: Campaign, unit_ids: Iterable[int] | None = None) -> QuerySet:
+def campaign_answers(campaign: Campaign, unit_ids: Iterable[int] | None = None) -> QuerySet[Any]:
     """Answers of a campaign, or of all runs of a recurring series."""
     qs = Answer.objects.filter(
         Q(response__campaign=campaign) | Q(response__campaign__parent=campaign)
@@ -199,7 +199,7 @@ def results(
 
 
 def trend(
-    campaigns: QuerySet, *, unit_ids: Iterable[int] | None = None, hide_below: int = 0
+    campaigns: QuerySet[Any], *, unit_ids: Iterable[int] | None = None, hide_below: int = 0
 ) -> list[dict[str, Any]]:
     """CSAT and NPS per campaign run, oldest first, in one query (anonymous small groups hidden)."""
     qs = Answer.objects.filter(response__campaign__in=campaigns)
@@ -277,3 +277,35 @@ def perception_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, 
         }
         for r in rows
     }
+
+
+def invitations_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, int]]:
+    """Survey invitations sent in [since, until] per stakeholder unit: `invited`, `answered` and
+    `people` (distinct stakeholders asked) (one query), for the ISO/IEC 20000 evidence report."""
+    rows = (
+        Invitation.objects.filter(sent_at__range=(since, until))
+        .order_by()
+        .values("stakeholder__unit_id")
+        .annotate(
+            invited=Count("id"),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            people=Count("stakeholder", distinct=True),
+        )
+    )
+    return {r.pop("stakeholder__unit_id"): r for r in rows}
+
+
+def survey_comments(unit_id: int, since: datetime, limit: int = 8) -> list[Answer]:
+    """A unit's recent free-text answers (submitted since `since`), newest first, never from
+    anonymous campaigns (one query)."""
+    return list(
+        Answer.objects.filter(
+            response__unit_id=unit_id,
+            response__submitted_at__gte=since,
+            response__campaign__anonymous=False,
+            question__kind=QuestionKind.FREE_TEXT,
+        )
+        .exclude(text="")
+        .select_related("response__campaign")
+        .order_by("-response__submitted_at", "-pk")[:limit]
+    )
