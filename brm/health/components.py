@@ -7,15 +7,19 @@ component: it is shown as "no data" and left out of the score, never counted as 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from brm.health.models import HealthSettings
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
+from satisfaction import selectors as survey_selectors
+from stakeholders import selectors as register_selectors
 
 SEVERITY_PENALTY = {"low": 4, "medium": 8, "high": 15, "critical": 25}
 # Perception blends what the business tells us in three ways; surveys speak loudest.
@@ -77,36 +81,16 @@ def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
 
 
 def _sentiment(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
-    from stakeholders.models import Interaction
-
-    rows = (
-        Interaction.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
-        .values("unit_id")
-        .annotate(avg=Avg("sentiment"), n=Count("id"))
-    )
-    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+    return register_selectors.sentiment_by_unit(since, until)
 
 
 def _complaint_ratings(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
-    from complaints.models import Complaint
-
-    rows = (
-        Complaint.objects.filter(
-            rated_at__gte=since, rated_at__lt=until, resolution_rating__isnull=False
-        )
-        .values("unit_id")
-        .annotate(avg=Avg("resolution_rating"), n=Count("id"))
-    )
-    return {r["unit_id"]: {"avg": float(r["avg"]), "n": r["n"]} for r in rows}
+    return complaint_selectors.resolution_ratings_by_unit(since, until)
 
 
 def _surveys(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
     """CSAT (1-5) and NPS (-100..100) per unit from survey answers in the window."""
-    try:
-        from satisfaction.selectors import perception_by_unit
-    except ImportError:  # the survey app is optional for the engine
-        return {}
-    return perception_by_unit(since, until)
+    return survey_selectors.perception_by_unit(since, until)
 
 
 def _survey_score(s: dict[str, float]) -> float | None:
@@ -184,46 +168,27 @@ def _survey_fact(s: dict[str, float], prev: dict[str, float] | None) -> str:
 def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """100 minus penalties for open complaints, weighted by severity, age, overdue and escalation.
 
-    A unit with no open complaint and none filed in the last year has no data here.
+    "Overdue" is the complaints app's one rule (`complaints.selectors.open_by_unit`), the same
+    the work queue's `overdue=true` filter lists. A unit with no open complaint and none filed in
+    the last year has no data here.
     """
-    from complaints.models import Complaint
-
-    open_rows = Complaint.objects.open().values(
-        "unit_id",
-        "severity",
-        "created_at",
-        "escalation_level",
-        "acknowledge_by",
-        "resolve_by",
-        "acknowledged_at",
-    )
-    recent = (
-        Complaint.objects.filter(created_at__gte=now - timedelta(days=365))
-        .values("unit_id")
-        .annotate(n=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False)))
-    )
-    by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in open_rows:
-        by_unit[row["unit_id"]].append(row)
+    by_unit = complaint_selectors.open_by_unit(now)
+    recent_by_unit = complaint_selectors.filed_by_unit(now - timedelta(days=365))
     out = {}
-    recent_by_unit = {r["unit_id"]: r for r in recent}
     for unit_id in set(by_unit) | set(recent_by_unit):
         rows = by_unit.get(unit_id, [])
         penalty, overdue, escalated = 0.0, 0, 0
         per_severity: dict[str, list[int]] = defaultdict(list)
         for c in rows:
-            age = (now - c["created_at"]).days
-            per_severity[c["severity"]].append(age)
-            penalty += SEVERITY_PENALTY.get(c["severity"], 8) * (1 + min(age, 60) / 30)
-            late = (c["acknowledged_at"] is None and c["acknowledge_by"] < now) or c[
-                "resolve_by"
-            ] < now
-            if late:
+            age = (now - c.created_at).days
+            per_severity[c.severity].append(age)
+            penalty += SEVERITY_PENALTY.get(c.severity, 8) * (1 + min(age, 60) / 30)
+            if c.overdue:
                 overdue += 1
                 penalty += 10
-            if c["escalation_level"]:
+            if c.escalation_level:
                 escalated += 1
-                penalty += 5 * c["escalation_level"]
+                penalty += 5 * c.escalation_level
         facts = []
         for severity in ("critical", "high", "medium", "low"):
             ages = per_severity.get(severity)
@@ -237,7 +202,7 @@ def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         if escalated:
             facts.append(f"{escalated} escalated")
         if not rows:
-            n = recent_by_unit[unit_id]["n"]
+            n = recent_by_unit[unit_id]["recorded"]
             facts.append(f"No open complaints ({_plural(n, 'complaint')} in the last year)")
         value = max(0.0, round(100 - penalty, 1))
         out[unit_id] = Component(
@@ -257,34 +222,23 @@ def _quadrant(influence: int, interest: int) -> str:
 
 def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """Contact with high-influence stakeholders as often as their quadrant expects (60 %), and
-    service reviews held on schedule (40 %)."""
-    from reviews.selectors import with_review_schedule
-    from stakeholders.models import BusinessUnit, Stakeholder
+    service reviews held on schedule (40 %).
 
-    people = (
-        Stakeholder.objects.filter(active=True, influence__gte=4, unit__active=True)
-        .annotate(last_met_at=Max("interactions__occurred_at"))
-        .values("unit_id", "id", "name", "influence", "interest", "last_met_at")
-        .order_by("unit_id", "-influence", "name")
-    )
+    When the next review is due, and whether it is late, is the reviews app's one rule
+    (`reviews.selectors.review_schedule_by_unit`), the same the review list's schedule shows.
+    """
     contact: dict[int, dict[str, Any]] = defaultdict(lambda: {"ok": 0, "total": 0, "missed": []})
-    for p in people:
-        expected = cfg.contact_days(_quadrant(p["influence"], p["interest"]))
-        entry = contact[p["unit_id"]]
+    for p in register_selectors.key_contacts():
+        expected = cfg.contact_days(_quadrant(p.influence, p.interest))
+        entry = contact[p.unit_id]
         entry["total"] += 1
-        if p["last_met_at"] and (now - p["last_met_at"]).days <= expected:
+        if p.last_met_at and (now - p.last_met_at).days <= expected:
             entry["ok"] += 1
         else:
-            days = (now - p["last_met_at"]).days if p["last_met_at"] else None
-            entry["missed"].append(
-                {"id": p["id"], "name": p["name"], "days": days, "expected": expected}
-            )
-    schedule = with_review_schedule(BusinessUnit.objects.filter(active=True)).values(
-        "id", "next_due_at", "review_cadence_days", "next_planned_at"
-    )
+            days = (now - p.last_met_at).days if p.last_met_at else None
+            entry["missed"].append({"id": p.id, "name": p.name, "days": days, "expected": expected})
     out = {}
-    for unit in schedule:
-        unit_id = unit["id"]
+    for unit_id, schedule in review_selectors.review_schedule_by_unit(now).items():
         parts: dict[str, float] = {}
         facts: list[str] = []
         c = contact.get(unit_id)
@@ -299,13 +253,12 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
                     f"not met for {m['days']} days" if m["days"] is not None else "never met"
                 )
                 facts.append(f"{m['name']} {since_text} (expected every {m['expected']} days)")
-        due = unit["next_due_at"]
+        due = schedule.next_due_at
         days_late = 0
         if due is not None:
-            # Due yesterday is overdue, even if less than a whole day has passed.
-            days_late = math.ceil((now - due).total_seconds() / 86400) if due < now else 0
+            days_late = schedule.days_late(now)
             if days_late > 0:
-                parts["reviews"] = max(0.0, 100 - 100 * days_late / unit["review_cadence_days"])
+                parts["reviews"] = max(0.0, 100 - 100 * days_late / schedule.cadence_days)
                 facts.append(f"Service review overdue by {_plural(days_late, 'day')}")
             else:
                 parts["reviews"] = 100.0
@@ -329,37 +282,32 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
 # --- Commitments ------------------------------------------------------------------------------
 
 
-def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
-    """Share of IT's promises due in the window that were done on time."""
-    from stakeholders.models import ActionItem
+def commitment_window(today: date, cfg: HealthSettings) -> tuple[date, date]:
+    """The due dates the commitments component judges: the last `window_days` days to today."""
+    return today - timedelta(days=cfg.window_days - 1), today
 
-    today = now.date()
-    rows = (
-        ActionItem.objects.filter(
-            owner_side="it",
-            due_date__gt=today - timedelta(days=cfg.window_days),
-            due_date__lte=today,
-        )
-        .values("unit_id")
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=Q(status="done", completed_at__date__lte=F("due_date"))),
-            late=Count("id", filter=Q(status="done", completed_at__date__gt=F("due_date"))),
-            dropped=Count("id", filter=Q(status="dropped")),
-            still_open=Count("id", filter=Q(status="open")),
-        )
-    )
+
+def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
+    """Share of IT's promises due in the window that were kept on time.
+
+    Kept on time, late, dropped and overdue are the register's one rule
+    (`stakeholders.selectors.promise_counts_by_unit`): a promise due today and still open is
+    neither kept nor overdue yet.
+    """
+    today = timezone.localdate(now)
+    since, until = commitment_window(today, cfg)
     out = {}
-    for r in rows:
+    for unit_id, r in register_selectors.promise_counts_by_unit(since, until, today=today).items():
         facts = [f"{r['on_time']} of {_plural(r['due'], 'promise')} due were kept on time"]
         for key, label in (
             ("late", "done late"),
-            ("still_open", "overdue"),
+            ("overdue", "overdue"),
+            ("open", "due today, still open"),
             ("dropped", "dropped"),
         ):
             if r[key]:
                 facts.append(f"{r[key]} {label}")
-        out[r["unit_id"]] = Component(_pct(r["on_time"], r["due"]), facts, dict(r))
+        out[unit_id] = Component(_pct(r["on_time"], r["due"]), facts, dict(r))
     return out
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from brm.health.models import HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
+from stakeholders import selectors as register_selectors
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -38,8 +41,9 @@ class Dashboard:
     history: dict[int, list[dict[str, Any]]]
     overdue_reviews: list[Any]
     overdue_review_count: int
+    unplanned_units: list[Any]
     complaint_ageing: list[dict[str, Any]]
-    promises: dict[str, int]
+    promises: dict[str, Any]
     demand: dict[str, Any] | None
     monthly: list[dict[str, Any]] = field(default_factory=list)
     average: float | None = None
@@ -119,6 +123,7 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         history=score_history(featured) if featured else {},
         overdue_reviews=overdue,
         overdue_review_count=overdue_count,
+        unplanned_units=_unplanned_units(user),
         complaint_ageing=_complaint_ageing(user),
         promises=_promises(user),
         demand=_demand(user),
@@ -139,54 +144,53 @@ def _heat_order(s: HealthSnapshot) -> tuple[int, float, str]:
 
 
 def _overdue_reviews(user: AnyUser) -> tuple[list[Any], int]:
-    from reviews.selectors import with_review_schedule
-    from stakeholders.models import BusinessUnit
+    """Planned reviews that slipped past their time (the reviews app's one rule): the same rows
+    as `/reviews/?view=overdue&mine=false`, the first eight of them shown (two queries)."""
+    reviews = review_selectors.overdue_reviews(user, timezone.now())
+    return list(reviews[:8]), reviews.count()
 
-    now = timezone.now()
-    units = with_review_schedule(
-        BusinessUnit.objects.visible_to(user).filter(active=True).select_related("brm")
-    ).filter(next_due_at__lt=now)
-    return list(units.order_by("next_due_at")[:8]), units.count()
+
+def _unplanned_units(user: AnyUser) -> list[Any]:
+    """Units the user may see whose review is late with none planned (one query)."""
+    units = review_selectors.units_due_without_a_plan(
+        register_selectors.units_in_scope(user), timezone.now()
+    )
+    return list(units.order_by("next_due_at", "name"))
 
 
 def _complaint_ageing(user: AnyUser) -> list[dict[str, Any]]:
     """Open complaints by severity and age bucket (one query)."""
-    from complaints.models import Complaint
-
-    now = timezone.now()
-    buckets = {}
-    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
-        q = Q(created_at__lte=now - timedelta(days=low))
-        if high is not None:
-            q &= Q(created_at__gt=now - timedelta(days=high + 1))
-        buckets[f"b{i}"] = Count("id", filter=q)
-    rows = Complaint.objects.visible_to(user).open().values("severity").annotate(**buckets)
-    by_severity = {r["severity"]: r for r in rows}
-    out = []
-    for severity in ("critical", "high", "medium", "low"):
-        row = by_severity.get(severity, {})
-        out.append(
-            {"severity": severity, "counts": [row.get(f"b{i}", 0) for i in range(len(AGE_BUCKETS))]}
-        )
-    return out
-
-
-def _promises(user: AnyUser) -> dict[str, int]:
-    """IT's promises due in the last 90 days: kept on time, late, dropped, still overdue."""
-    from stakeholders.models import ActionItem
-
-    today = timezone.localdate()
-    return (
-        ActionItem.objects.visible_to(user)
-        .filter(owner_side="it", due_date__gt=today - timedelta(days=90), due_date__lte=today)
-        .aggregate(
-            due=Count("id"),
-            on_time=Count("id", filter=Q(status="done", completed_at__date__lte=F("due_date"))),
-            late=Count("id", filter=Q(status="done", completed_at__date__gt=F("due_date"))),
-            dropped=Count("id", filter=Q(status="dropped")),
-            overdue=Count("id", filter=Q(status="open")),
-        )
+    rows = complaint_selectors.open_ageing(
+        user, timezone.now(), [(low, high) for _label, low, high in AGE_BUCKETS]
     )
+    return [{"severity": severity, "counts": counts} for severity, counts in rows.items()]
+
+
+PROMISE_DAYS = 90
+
+
+def promise_window(today: date) -> tuple[date, date]:
+    """The due dates of the promises tile: the last 90 days up to today (both inclusive)."""
+    return today - timedelta(days=PROMISE_DAYS - 1), today
+
+
+def _promises(user: AnyUser) -> dict[str, Any]:
+    """IT's promises due in the last 90 days: kept on time, late, dropped, still overdue, and
+    the query string of the commitment list showing each figure's rows (one query)."""
+    today = timezone.localdate()
+    since, until = promise_window(today)
+    counts: dict[str, Any] = register_selectors.promise_counts(since, until, user=user, today=today)
+    base = {
+        "mine": "false",
+        "status": "",
+        "owner_side": "it",
+        "due_after": since.isoformat(),
+        "due_before": until.isoformat(),
+    }
+    counts["links"] = {"due": urlencode(base)}
+    for key in ("on_time", "late", "dropped", "overdue", "open"):
+        counts["links"][key] = urlencode({**base, "outcome": key})
+    return counts
 
 
 def _demand(user: AnyUser) -> dict[str, Any] | None:
@@ -207,15 +211,4 @@ def _demand(user: AnyUser) -> dict[str, Any] | None:
 
 def _monthly(user: AnyUser) -> list[dict[str, Any]]:
     """Complaints filed per month over the last year (one query), for the trend chart."""
-    from complaints.models import Complaint
-
-    since = timezone.now() - timedelta(days=365)
-    rows = (
-        Complaint.objects.visible_to(user)
-        .filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
-    )
-    return [{"month": r["month"].strftime("%Y-%m"), "complaints": r["n"]} for r in rows]
+    return complaint_selectors.filed_per_month(user, timezone.now() - timedelta(days=365))

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from brm.health.components import COMPUTE, Component
 from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
+from brm.health.plans import propose_plans
+from stakeholders import selectors as register_selectors
 
 TREND_DAYS = 30
 
@@ -75,12 +77,10 @@ def is_watermelon(
 
 def _previous(as_of_date) -> dict[int, dict[str, float | None]]:  # type: ignore[no-untyped-def]
     """Each unit's last snapshot at least 30 days old (one query)."""
-    from stakeholders.models import BusinessUnit
-
     cut = as_of_date - timedelta(days=TREND_DAYS)
     older = HealthSnapshot.objects.filter(unit=OuterRef("pk"), as_of__lte=cut).order_by("-as_of")
     rows = (
-        BusinessUnit.objects.filter(active=True)
+        register_selectors.active_units()
         .annotate(
             prev_score=Subquery(older.values("score")[:1]),
             prev_perception=Subquery(older.values("perception")[:1]),
@@ -92,15 +92,13 @@ def _previous(as_of_date) -> dict[int, dict[str, float | None]]:  # type: ignore
 
 def compute_health(now: datetime | None = None) -> list[UnitHealth]:
     """Health of every active unit as of `now`."""
-    from stakeholders.models import BusinessUnit
-
     now = now or timezone.now()
     cfg = HealthSettings.get()
     weights = cfg.weights()
     results = {name: fn(now, cfg) for name, fn in COMPUTE.items()}
     previous = _previous(timezone.localdate(now))
     out = []
-    for unit_id in BusinessUnit.objects.filter(active=True).values_list("pk", flat=True):
+    for unit_id in register_selectors.active_units().values_list("pk", flat=True):
         comps = {name: results[name].get(unit_id) for name in COMPONENTS}
         values = {name: (c.value if c else None) for name, c in comps.items()}
         score = weighted_score(values, weights)
@@ -137,8 +135,6 @@ def recompute_health(now: datetime | None = None, *, propose: bool = True) -> li
     `propose=False` is for back-filling history (demo data, after an import), where past reds
     must not open plans today.
     """
-    from brm.health.plans import propose_plans
-
     now = now or timezone.now()
     as_of = timezone.localdate(now)
     healths = compute_health(now)
@@ -174,5 +170,7 @@ def recompute_health(now: datetime | None = None, *, propose: bool = True) -> li
         ],
     )
     if propose:
+        # The same queries whether or not a unit is red (see `propose_plans`), so the job's
+        # query count does not depend on the day's scores.
         propose_plans([h for h in healths if h.band == "red"], now=now)
     return stored

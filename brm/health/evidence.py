@@ -8,11 +8,16 @@ reported against agreed targets. Each column below comes from one GROUP BY query
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
+from satisfaction import selectors as survey_selectors
+from stakeholders import selectors as register_selectors
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -58,57 +63,19 @@ def _pct(a: int, b: int) -> float | str:
     return round(100 * a / b, 1) if b else ""
 
 
-def _counts(qs, key: str, **aggregates) -> dict[int, dict[str, int]]:  # type: ignore[no-untyped-def]
-    return {r[key]: r for r in qs.values(key).annotate(**aggregates)}
-
-
 def evidence_report(user: AnyUser, start: date, end: date) -> EvidenceReport:
-    from complaints.models import Complaint
-    from portfolio.models import ServiceMetric
-    from reviews.models import ServiceReview
-    from satisfaction.models import Invitation
-    from stakeholders.models import BusinessUnit, Stakeholder
-
+    """One row per active unit the user may see, for the days `start` to `end` (inclusive)."""
     tz = timezone.get_current_timezone()
     since = datetime.combine(start, time.min, tzinfo=tz)
     until = datetime.combine(end, time.max, tzinfo=tz)
     days = (end - start).days + 1
-    units = list(BusinessUnit.objects.visible_to(user).filter(active=True).order_by("name"))
-    reviews = _counts(
-        ServiceReview.objects.filter(scheduled_at__range=(since, until)),
-        "unit_id",
-        planned=Count("id", filter=~Q(status="cancelled")),
-        held=Count("id", filter=Q(status="held")),
-    )
-    surveys = _counts(
-        Invitation.objects.filter(sent_at__range=(since, until)),
-        "stakeholder__unit_id",
-        invited=Count("id"),
-        answered=Count("id", filter=Q(answered_at__isnull=False)),
-        people=Count("stakeholder", distinct=True),
-    )
-    people = _counts(Stakeholder.objects.filter(active=True), "unit_id", n=Count("id"))
-    complaints = _counts(
-        Complaint.objects.filter(created_at__range=(since, until)),
-        "unit_id",
-        recorded=Count("id"),
-        closed=Count("id", filter=Q(closed_at__isnull=False)),
-        escalated=Count("id", filter=Q(escalation_level__gt=0)),
-    )
-    sla = _counts(
-        ServiceMetric.objects.filter(
-            period_end__range=(start, end), service__consumers__isnull=False
-        ),
-        "service__consumers",
-        periods=Count("id"),
-        met=Count("id", filter=Q(sla_met=True)),
-        over=Count(
-            "id",
-            filter=Q(
-                service__workload_limit__isnull=False, workload__gt=F("service__workload_limit")
-            ),
-        ),
-    )
+    units = list(register_selectors.units_in_scope(user))
+    reviews = review_selectors.reviews_by_unit(since, until)
+    surveys = survey_selectors.invitations_by_unit(since, until)
+    people = register_selectors.active_people_by_unit()
+    # Complaints filed in the period; "closed" and "escalated" as they stand now.
+    complaints = complaint_selectors.filed_by_unit(since, until + timedelta(microseconds=1))
+    sla = _sla_by_unit(start, end)
     report = EvidenceReport(start, end)
     for unit in units:
         r, s, c, m = (
@@ -127,7 +94,7 @@ def evidence_report(user: AnyUser, start: date, end: date) -> EvidenceReport:
                 invited,
                 answered,
                 _pct(answered, invited),
-                _pct(s.get("people", 0), people.get(unit.pk, {}).get("n", 0)),
+                _pct(s.get("people", 0), people.get(unit.pk, 0)),
                 c.get("recorded", 0),
                 c.get("closed", 0),
                 c.get("escalated", 0),
@@ -138,3 +105,27 @@ def evidence_report(user: AnyUser, start: date, end: date) -> EvidenceReport:
             ]
         )
     return report
+
+
+def _sla_by_unit(start: date, end: date) -> dict[int, dict[str, int]]:
+    """SLA periods ending in the period per consuming unit: periods, met, over workload limit."""
+    from portfolio.models import ServiceMetric
+
+    rows = (
+        ServiceMetric.objects.filter(
+            period_end__range=(start, end), service__consumers__isnull=False
+        )
+        .values("service__consumers")
+        .annotate(
+            periods=Count("id"),
+            met=Count("id", filter=Q(sla_met=True)),
+            over=Count(
+                "id",
+                filter=Q(
+                    service__workload_limit__isnull=False,
+                    workload__gt=F("service__workload_limit"),
+                ),
+            ),
+        )
+    )
+    return {r["service__consumers"]: r for r in rows}

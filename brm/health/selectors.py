@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from brm.health.models import HealthSnapshot, ImprovementPlan, PlanStatus
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
+from satisfaction import selectors as survey_selectors
+from stakeholders import selectors as register_selectors
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -70,14 +74,43 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
-    """What the BRM should do next, read from the facts stored with the snapshot (no query)."""
+@dataclass
+class LiveFigures:
+    """A unit's figures as they stand now, each counted by its app's one rule, so the number
+    in a next action equals the rows of the list it links to."""
+
+    overdue_complaints: int = 0
+    overdue_promises: int = 0
+    review_days_late: int = 0
+
+
+def live_figures(unit_ids: list[int], now: datetime) -> dict[int, LiveFigures]:
+    """Overdue complaints, overdue IT promises and days the review is late per unit (three
+    queries whatever the number of units)."""
+    complaints = complaint_selectors.overdue_by_unit(unit_ids, now)
+    promises = register_selectors.overdue_promises_by_unit(
+        unit_ids, today=timezone.localdate(now), it_only=True
+    )
+    schedules = review_selectors.review_schedule_by_unit(now, unit_ids)
+    return {
+        unit_id: LiveFigures(
+            overdue_complaints=complaints.get(unit_id, 0),
+            overdue_promises=promises.get(unit_id, 0),
+            review_days_late=schedules[unit_id].days_late(now) if unit_id in schedules else 0,
+        )
+        for unit_id in unit_ids
+    }
+
+
+def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[str, str]]:
+    """What the BRM should do next: counts from `live`, who to meet from the snapshot's facts
+    (no query). Each counted action links to the list that shows exactly those rows."""
     data = {row["key"]: row.get("data") or {} for row in snapshot.components}
     unit_id = snapshot.unit_id
     actions = []
     engagement = data.get("engagement", {})
-    if engagement.get("review_days_late"):
-        late = engagement["review_days_late"]
+    if live.review_days_late:
+        late = live.review_days_late
         actions.append(
             {
                 "kind": "review",
@@ -85,22 +118,20 @@ def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
                 "url": f"/reviews/?unit={unit_id}",
             }
         )
-    complaints = data.get("complaints", {})
-    if complaints.get("overdue"):
+    if live.overdue_complaints:
         actions.append(
             {
                 "kind": "complaint",
-                "text": f"{_count(complaints['overdue'], 'complaint')} past the deadline",
+                "text": f"{_count(live.overdue_complaints, 'complaint')} past the deadline",
                 "url": f"/complaints/?unit={unit_id}&overdue=true",
             }
         )
-    commitments = data.get("commitments", {})
-    if commitments.get("still_open"):
+    if live.overdue_promises:
         actions.append(
             {
                 "kind": "promise",
-                "text": f"{_count(commitments['still_open'], 'promise')} overdue",
-                "url": f"/commitments/?unit={unit_id}&overdue=true&mine=false",
+                "text": f"{_count(live.overdue_promises, 'IT promise')} overdue",
+                "url": f"/commitments/?unit={unit_id}&overdue=true&owner_side=it&mine=false",
             }
         )
     for person in engagement.get("neglected", [])[:2]:
@@ -116,12 +147,15 @@ def next_best_actions(snapshot: HealthSnapshot) -> list[dict[str, str]]:
     return actions
 
 
-def my_relationships(user: AnyUser) -> list[Attention]:
-    """The units a BRM manages (as BRM or deputy), most in need of attention first."""
-    snapshots = latest_snapshots(user).filter(Q(unit__brm=user) | Q(unit__deputy=user))
+def my_relationships(user: AnyUser, now: datetime | None = None) -> list[Attention]:
+    """The units a BRM manages (as BRM or deputy), most in need of attention first (four
+    queries: the snapshots and `live_figures`)."""
+    now = now or timezone.now()
+    snapshots = list(latest_snapshots(user).filter(Q(unit__brm=user) | Q(unit__deputy=user)))
+    live = live_figures([s.unit_id for s in snapshots], now)
     out = []
     for snap in snapshots:
-        actions = next_best_actions(snap)
+        actions = next_best_actions(snap, live[snap.unit_id])
         score = snap.score if snap.score is not None else 75.0
         urgency = (100 - score) + (40 if snap.watermelon else 0) + 8 * len(actions)
         urgency += max(0.0, -(snap.trend or 0))
@@ -132,30 +166,15 @@ def my_relationships(user: AnyUser) -> list[Attention]:
 
 def survey_comments(unit_id: int, days: int = 180, limit: int = 8) -> list[Any]:
     """Recent free-text survey answers of a unit, never from anonymous campaigns (one query)."""
-    from satisfaction.models import Answer
-
-    since = timezone.now() - timedelta(days=days)
-    return list(
-        Answer.objects.filter(
-            response__unit_id=unit_id,
-            response__submitted_at__gte=since,
-            response__campaign__anonymous=False,
-            question__kind="free_text",
-        )
-        .exclude(text="")
-        .select_related("response__campaign")
-        .order_by("-response__submitted_at", "-pk")[:limit]
-    )
+    return survey_selectors.survey_comments(unit_id, timezone.now() - timedelta(days=days), limit)
 
 
 def active_plans(unit_ids: list[int] | None = None) -> QuerySet[ImprovementPlan]:
-    """Active plans with their progress counted in the database (one query)."""
-    today = timezone.localdate()
+    """Active plans with their progress (`total`, `done`, `overdue` actions) counted in the
+    database by the register's promise rules (one query)."""
     qs = ImprovementPlan.objects.filter(status=PlanStatus.ACTIVE)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     return qs.select_related("unit").annotate(
-        total=Count("actions"),
-        done=Count("actions", filter=Q(actions__status="done")),
-        overdue=Count("actions", filter=Q(actions__status="open", actions__due_date__lt=today)),
+        **register_selectors.progress_aggregates("actions__", timezone.localdate())
     )
