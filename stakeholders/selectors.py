@@ -208,6 +208,11 @@ def open_promises(user: AnyUser, unit: BusinessUnit, limit: int = 10) -> list[Ac
     return list(action_item_list(user).filter(unit=unit).open().order_by("due_date")[:limit])
 
 
+def units_by_id(unit_ids: list[int]) -> dict[int, BusinessUnit]:
+    """Units by id with their BRM joined (one query; none for an empty list)."""
+    return BusinessUnit.objects.select_related("brm").in_bulk(unit_ids)
+
+
 def active_units() -> QuerySet[BusinessUnit]:
     """Every active unit (the units health is computed for)."""
     return BusinessUnit.objects.filter(active=True)
