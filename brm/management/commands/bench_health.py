@@ -1,6 +1,6 @@
 """`manage.py bench_health`: how the health engine, dashboard and API scale with the estate.
 
-For each size it generates a fresh dataset (brm.health.benchdata), then measures the recompute
+For each size it generates a fresh dataset (brm.bench), then measures the recompute
 of every unit, GET /dashboard/ as an executive and GET /api/v1/health/ with a bearer token:
 wall time (median) and query count. The promise checked here is that query counts do not grow
 with the number of units; the timing aims are reported as PASS/MISS only.
@@ -27,8 +27,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.bench import generate
 from brm.core.models import ApiToken
-from brm.health.benchdata import generate
 from brm.health.engine import recompute_health
 
 AIM_RECOMPUTE_S = 10.0

@@ -1,5 +1,7 @@
 """Synthetic data for `manage.py bench_health`: N business units with everything health reads.
 
+Project wiring (it writes rows in every app), so it imports every app's models.
+
 Generated with `bulk_create` only (no per-row saves, no history rows, no signals) from a seeded
 RNG, so a size always produces the same dataset and 2,000 units take seconds, not minutes.
 Per unit: 8 stakeholders, 20 interactions with attendees, 6 commitments, 2 consumed services
@@ -19,6 +21,11 @@ from django.contrib.auth.models import Group
 from django.db.models import Case, DateTimeField, F, Value, When
 
 from brm.core.roles import GROUP_NAMES, Role
+from complaints.models import Complaint
+from portfolio.models import Service, ServiceMetric
+from reviews.models import ServiceReview
+from satisfaction.models import Answer, Campaign, Question, Response, SurveyTemplate
+from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
 
 STAKEHOLDERS = 8
 INTERACTIONS = 20
@@ -69,12 +76,6 @@ def _users(tag: str, n_units: int) -> tuple[list, object, object]:  # type: igno
 
 def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = "") -> BenchData:
     """Create the dataset for `n_units` units; `tag` keeps names unique if sizes share a DB."""
-    from complaints.models import Complaint
-    from portfolio.models import Service, ServiceMetric
-    from reviews.models import ServiceReview
-    from satisfaction.models import Answer, Campaign, Question, Response, SurveyTemplate
-    from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
-
     rng = random.Random(seed + n_units)
     tag = tag or str(n_units)
     rows: dict[str, int] = {}
