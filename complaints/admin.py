@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest
 
 from complaints import workflow
 from complaints.models import (
@@ -16,29 +20,30 @@ from complaints.models import (
     Status,
 )
 
+EVENT_FIELDS = ("created_at", "kind", "actor", "from_status", "to_status", "level", "comment")
+
 
 class ReadOnlyAdminMixin:
     """No add, change or delete: for records that are a log of what happened."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline[ComplaintEvent, Complaint]):
     model = ComplaintEvent
-    fields = ["created_at", "kind", "actor", "from_status", "to_status", "level", "comment"]
-    readonly_fields = fields
+    fields = readonly_fields = EVENT_FIELDS
     extra = 0
     can_delete = False
 
 
-class ComplaintAdminForm(forms.ModelForm):
+class ComplaintAdminForm(forms.ModelForm[Complaint]):
     """The admin changes status like everyone else: through the workflow, with a comment."""
 
     transition_to = forms.ChoiceField(
@@ -52,15 +57,16 @@ class ComplaintAdminForm(forms.ModelForm):
         model = Complaint
         fields = ["title", "description", "remedy_requested", "service", "severity"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("transition_to") and not (data.get("transition_comment") or "").strip():
             raise ValidationError({"transition_comment": "Add a comment saying why."})
         return data
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(admin.ModelAdmin[Complaint]):
     form = ComplaintAdminForm
     list_display = [
         "reference",
@@ -95,13 +101,13 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     inlines = [ComplaintEventInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # complaints are filed through the form or the API, which set deadlines
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False  # the timeline must survive
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Complaint, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         target = form.cleaned_data.get("transition_to")
         if target and target != obj.status:
@@ -117,38 +123,40 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComplaintEvent)
-class ComplaintEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ComplaintEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ComplaintEvent]):
     list_display = ["complaint", "kind", "actor", "from_status", "to_status", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["complaint", "actor"]
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_staff
 
 
 @admin.register(ComplaintNotification)
-class ComplaintNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ComplaintNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ComplaintNotification]):
     list_display = ["complaint", "kind", "level", "recipients", "created_at", "sent_at"]
     list_filter = ["kind", "level"]
     list_select_related = ["complaint"]
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_staff
 
 
 @admin.register(ComplaintSettings)
-class ComplaintSettingsAdmin(admin.ModelAdmin):
+class ComplaintSettingsAdmin(admin.ModelAdmin[ComplaintSettings]):
     raw_id_fields = ["head_of_brm"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not ComplaintSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ComplaintSettings | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     list_display = ["kind", "about_team", "about_person", "unit", "author", "created_at"]
     list_filter = ["kind", "unit"]
     search_fields = ["message", "about_team"]

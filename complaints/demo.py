@@ -8,10 +8,11 @@ is marked sent, so seeding never emails anyone.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from random import Random
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,7 +69,7 @@ COMPLIMENTS = [
 ]
 
 
-def _head_of_brm():  # type: ignore[no-untyped-def]
+def _head_of_brm() -> User | None:
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username="headbrm",
@@ -156,7 +157,9 @@ def seed_complaints_demo() -> int:
     return created
 
 
-def _walk(complaint, path, filed, now, rng) -> None:  # type: ignore[no-untyped-def]
+def _walk(
+    complaint: Complaint, path: list[Status], filed: datetime, now: datetime, rng: Random
+) -> None:
     at, source = filed, Status.RECEIVED
     fields: dict[str, object] = {}
     for target in path:
@@ -185,7 +188,7 @@ def _walk(complaint, path, filed, now, rng) -> None:  # type: ignore[no-untyped-
         complaint.refresh_from_db()
 
 
-def _escalate_history(complaint, now, targets) -> None:  # type: ignore[no-untyped-def]
+def _escalate_history(complaint: Complaint, now: datetime, targets: ComplaintSettings) -> None:
     """Open complaints past their deadlines get the escalations the checker would have made."""
     level = wanted_level(complaint, now, targets)
     for step in range(1, level + 1):
@@ -207,7 +210,7 @@ def _escalate_history(complaint, now, targets) -> None:  # type: ignore[no-untyp
         Complaint.objects.filter(pk=complaint.pk).update(escalation_level=level)
 
 
-def _compliments(units, leaders, now) -> None:  # type: ignore[no-untyped-def]
+def _compliments(units: list[BusinessUnit], leaders: dict[int, User | None], now: datetime) -> None:
     for i, (team, message) in enumerate(COMPLIMENTS * 2):
         unit = units[i % len(units)]
         feedback = Feedback.objects.create(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from complaints.models import Complaint, Feedback, FeedbackKind, Severity, Status
+from complaints.models import Complaint, ComplaintQuerySet, Feedback, FeedbackKind, Severity, Status
 from stakeholders.filters import SearchFilterSet, _visible_units
 
 
 class ComplaintFilterSet(SearchFilterSet):
     search_fields = ("reference", "title", "description")
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
@@ -33,19 +37,21 @@ class ComplaintFilterSet(SearchFilterSet):
         model = Complaint
         fields = ["unit", "severity", "status", "service", "escalation_level"]
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_overdue(
+        self, queryset: ComplaintQuerySet, name: str, value: bool | None
+    ) -> ComplaintQuerySet:
         if value is None:
             return queryset
         late = queryset.overdue(timezone.now())
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_mine(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if not value or self.request is None:
             return queryset
         user = self.request.user
         return queryset.filter(Q(complainant=user) | Q(unit__brm=user) | Q(unit__deputy=user))
 
-    def filter_escalated(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_escalated(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if value is None:
             return queryset
         return (
@@ -58,7 +64,9 @@ class ComplaintFilterSet(SearchFilterSet):
 class FeedbackFilterSet(SearchFilterSet):
     search_fields = ("message", "about_team")
     kind = filters.ChoiceFilter(choices=FeedbackKind.choices)
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     ordering = filters.OrderingFilter(fields=("created_at",))
 
     class Meta:

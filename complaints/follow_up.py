@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from brm.core.roles import stored_user
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -97,7 +98,7 @@ LINKS: tuple[Link, ...] = (
 LINK_BY_PARAM = {link.param: link for link in LINKS}
 
 # How the outcome reads for the complainant; anything else is "was <status>".
-_OUTCOME_VERB = {
+_OUTCOME_VERB: dict[str, str] = {
     DemandStatus.BENEFITS_REALISED: "was delivered and its benefits are realised",
     ActionStatus.DONE: "is done",
 }
@@ -145,7 +146,9 @@ def outcome_of(work: models.Model) -> str:
     """The sentence the complainant receives, from the work's state and its decision."""
     link = link_of(work)
     status = str(getattr(work, "status", ""))
-    verb = _OUTCOME_VERB.get(status, f"was {work.get_status_display().lower()}")  # type: ignore[attr-defined]
+    # `work` is one of the linkable models, all of which have a status field with choices.
+    shown = work.get_status_display().lower()  # type: ignore[attr-defined]
+    verb = _OUTCOME_VERB.get(status) or f"was {shown}"
     detail = (getattr(work, "decision", "") or getattr(work, "status_reason", "") or "").strip()
     text = f"The {link.label} “{work.title}” {verb}"  # type: ignore[attr-defined]
     text += f": {detail}" if detail else "."
@@ -199,7 +202,7 @@ def link_follow_up(
     ComplaintEvent.objects.create(
         complaint=locked,
         kind=EventKind.FOLLOW_UP,
-        actor=actor,
+        actor=stored_user(actor),
         comment=clean_comment(comment, required=False) or said,
     )
     sync_instance(complaint, locked)
@@ -263,7 +266,11 @@ def complete_follow_up(
             raise TransitionError("The outcome of the follow-up work is already recorded.")
         raise TransitionError("Other follow-up work has been linked meanwhile.")
     event = ComplaintEvent.objects.create(
-        complaint=complaint, kind=EventKind.FOLLOW_UP, actor=actor, comment=text, created_at=now
+        complaint=complaint,
+        kind=EventKind.FOLLOW_UP,
+        actor=stored_user(actor),
+        comment=text,
+        created_at=now,
     )
     fresh = Complaint.objects.get(pk=complaint.pk)
     if fresh.complainant_id:

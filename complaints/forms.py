@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -13,6 +15,9 @@ from portfolio.models import Service
 from stakeholders.forms import UserChoiceField, it_people
 from stakeholders.models import BusinessUnit
 
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+
 User = get_user_model()
 
 SEVERITY_HELP = {
@@ -23,7 +28,7 @@ SEVERITY_HELP = {
 }
 
 
-class ComplaintForm(StyledFormMixin, forms.ModelForm):
+class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
     """File a complaint in plain language. A leader's unit is their own; IT staff pick one."""
 
     severity = forms.ChoiceField(
@@ -47,28 +52,30 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm):
             "remedy_requested": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["description"].required = True
         if role_of(user) == Role.LEADER:
             del self.fields["unit"]
-            self.unit = BusinessUnit.objects.filter(pk=leader_unit_id(user)).first()
+            own = leader_unit_id(user)
+            self.unit = BusinessUnit.objects.filter(pk=own).first() if own else None
         else:
             self.unit = None
-            self.fields["unit"].queryset = BusinessUnit.objects.editable_by(user).filter(
+            self.model_choice("unit").queryset = BusinessUnit.objects.editable_by(user).filter(
                 active=True
             )
-        self.fields["service"].queryset = Service.objects.visible_to(user).order_by("name")
-        self.fields["service"].empty_label = "I don't know"
+        self.model_choice("service").queryset = Service.objects.visible_to(user).order_by("name")
+        self.model_choice("service").empty_label = "I don't know"
 
-    def clean_title(self):  # type: ignore[no-untyped-def]
-        value = self.cleaned_data["title"].strip()
+    def clean_title(self) -> str:
+        value: str = self.cleaned_data["title"].strip()
         if not value:
             raise forms.ValidationError("Give the complaint a short title.")
         return value
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if "unit" not in self.fields and self.unit is None:
             raise forms.ValidationError(
                 "Your login is not linked to a business unit yet; ask your relationship manager."
@@ -130,7 +137,7 @@ class FollowUpForm(StyledFormMixin, forms.Form):
         help_text="Required for outside work, e.g. CR-118.",
     )
 
-    def __init__(self, *args, complaint, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, complaint: Complaint, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records: dict[str, object] = {}
         groups: list[tuple[str, object]] = [("", "Choose…")]
@@ -151,10 +158,13 @@ class FollowUpForm(StyledFormMixin, forms.Form):
                 ],
             )
         )
-        self.fields["work"].choices = groups
+        work = self.fields["work"]
+        assert isinstance(work, forms.ChoiceField)  # declared above
+        work.choices = groups
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("work") or ""
         if not choice and (data.get("reference") or "").strip():
             choice = OUTSIDE_WORK  # the reference alone names outside work
@@ -201,16 +211,19 @@ class FeedbackForm(StyledFormMixin, forms.Form):
         queryset=BusinessUnit.objects.none(), required=False, label="On behalf of business unit"
     )
 
-    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["about_person"].queryset = it_people()
+        self.model_choice("about_person").queryset = it_people()
         if role_of(user) == Role.LEADER:
             del self.fields["unit"]
         else:
-            self.fields["unit"].queryset = BusinessUnit.objects.visible_to(user).filter(active=True)
+            self.model_choice("unit").queryset = BusinessUnit.objects.visible_to(user).filter(
+                active=True
+            )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("about_person") and not (data.get("about_team") or "").strip():
             self.add_error("about_team", "Say which team or person in IT it is for.")
         return data

@@ -9,7 +9,7 @@ every email safe to retry and impossible to send twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -318,10 +318,10 @@ class AppendOnlyError(Exception):
 
 class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
     # Bulk paths bypass Model.save/delete, so they are closed too.
-    def update(self, **kwargs: Any) -> None:
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Complaint events cannot be changed.")
 
-    def delete(self) -> None:
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Complaint events cannot be deleted.")
 
 
@@ -371,7 +371,7 @@ class ComplaintEvent(models.Model):
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> None:
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Complaint events cannot be deleted.")
 
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from brm.core.roles import GROUP_NAMES, Role
+from brm.core.roles import GROUP_NAMES, Role, stored_user
 from complaints.follow_up import (
     close_follow_up_loops,
     complete_follow_up,
@@ -46,6 +46,8 @@ from complaints.workflow import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from brm.core.roles import AnyUser
     from portfolio.models import Service
     from stakeholders.models import BusinessUnit
@@ -91,7 +93,7 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     complaint = Complaint(
         unit=data.unit,
         service=data.service,
-        complainant=actor,
+        complainant=stored_user(actor),
         title=data.title.strip(),
         description=data.description.strip(),
         remedy_requested=data.remedy_requested.strip(),
@@ -105,7 +107,7 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     ComplaintEvent.objects.create(
         complaint=complaint,
         kind=EventKind.FILED,
-        actor=actor,
+        actor=stored_user(actor),
         to_status=Status.RECEIVED,
         comment=complaint.description[:500],
         created_at=now,
@@ -121,7 +123,7 @@ def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> Compla
     if not can_comment(complaint, actor):
         raise TransitionError("Your role may not comment on this complaint.")
     event = ComplaintEvent.objects.create(
-        complaint=complaint, kind=EventKind.COMMENT, actor=actor, comment=text
+        complaint=complaint, kind=EventKind.COMMENT, actor=stored_user(actor), comment=text
     )
     notify(complaint, NotificationKind.STATUS_CHANGE, event=event)
     return event
@@ -153,7 +155,7 @@ def rate_resolution(
     ComplaintEvent.objects.create(
         complaint=locked,
         kind=EventKind.RATING,
-        actor=actor,
+        actor=stored_user(actor),
         level=value,
         comment=text,
         created_at=now,
@@ -265,7 +267,7 @@ def leave_feedback(
     actor: AnyUser,
     kind: str,
     message: str,
-    about_person: AnyUser | None = None,
+    about_person: User | None = None,
     about_team: str = "",
     unit: BusinessUnit | None = None,
 ) -> Feedback:
@@ -279,7 +281,7 @@ def leave_feedback(
         raise InputError("about_team", "Say which team or person in IT it is for.")
     feedback = Feedback(
         kind=kind,
-        author=actor,
+        author=stored_user(actor),
         message=text,
         about_person=about_person,
         about_team=(about_team or "").strip(),
@@ -288,4 +290,3 @@ def leave_feedback(
     feedback.full_clean()
     feedback.save()
     return feedback
-

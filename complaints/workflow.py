@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core import delivery
-from brm.core.errors import InputError, StateConflict
-from brm.core.roles import Role, role_of
+from brm.core.errors import InputError as InputError  # re-exported for the app's callers
+from brm.core.errors import StateConflict
+from brm.core.roles import Role, role_of, stored_user
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -170,7 +171,7 @@ def transition_complaint(
     event = ComplaintEvent.objects.create(
         complaint=locked,
         kind=EventKind.TRANSITION,
-        actor=actor,
+        actor=stored_user(actor),
         from_status=source,
         to_status=to,
         comment=text,

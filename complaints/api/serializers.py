@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
@@ -24,7 +27,7 @@ from stakeholders.models import BusinessUnit
 User = get_user_model()
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
     unit = ScopedPrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(),
         required=False,
@@ -102,7 +105,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(serializers.ModelSerializer[ComplaintEvent]):
     class Meta:
         model = ComplaintEvent
         fields = [
@@ -118,37 +121,37 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=Status.choices)
     comment = serializers.CharField(max_length=5000)
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=5000)
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(serializers.Serializer[Any]):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class UnitWorkField(serializers.PrimaryKeyRelatedField):
+class UnitWorkField(serializers.PrimaryKeyRelatedField[Any]):
     """A record of the complaint's unit the caller may see. Any other id, of another unit or of
     nothing, is the same "invalid pk" (400), so the answer never confirms that a record exists."""
 
-    def __init__(self, param: str, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, param: str, **kwargs: Any) -> None:
         self.link = LINK_BY_PARAM[param]
-        super().__init__(queryset=self.link.model.objects.all(), **kwargs)
+        super().__init__(queryset=self.link.model._default_manager.all(), **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
         complaint = self.context.get("complaint")
         if request is None or complaint is None:
-            return self.link.model.objects.none()
+            return self.link.model._default_manager.none()
         return linkable(self.link, complaint, request.user)
 
 
-class FollowUpSerializer(serializers.Serializer):
+class FollowUpSerializer(serializers.Serializer[Any]):
     """One of `change_request`, `demand`, `action_item` (the kind follows from it, `reference`
     is an optional note), or `kind` and `reference` for work outside this system."""
 
@@ -162,7 +165,7 @@ class FollowUpSerializer(serializers.Serializer):
     )
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         linked = [param for param in LINK_BY_PARAM if attrs.get(param) is not None]
         if len(linked) > 1:
             raise serializers.ValidationError(
@@ -172,11 +175,11 @@ class FollowUpSerializer(serializers.Serializer):
         return attrs
 
 
-class FollowUpDoneSerializer(serializers.Serializer):
+class FollowUpDoneSerializer(serializers.Serializer[Any]):
     outcome = serializers.CharField(max_length=2000)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(serializers.ModelSerializer[Feedback]):
     kind = serializers.ChoiceField(choices=FeedbackKind.choices, default=FeedbackKind.COMPLIMENT)
     about_person = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
@@ -211,5 +214,5 @@ class FeedbackSerializer(serializers.ModelSerializer):
             own = leader_unit_id(user)
             if attrs.get("unit") is not None and attrs["unit"].pk != own:
                 raise serializers.ValidationError({"unit": ["Your own unit only."]})
-            attrs["unit"] = BusinessUnit.objects.filter(pk=own).first()
+            attrs["unit"] = BusinessUnit.objects.filter(pk=own).first() if own else None
         return attrs

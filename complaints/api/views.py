@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from brm.core.roles import Role, role_of
 from complaints import selectors, services, workflow
@@ -22,6 +27,7 @@ from complaints.api.serializers import (
     TransitionSerializer,
 )
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
+from complaints.models import Complaint, Feedback
 
 FILERS = {Role.LEADER, Role.BRM, Role.ADMIN}
 
@@ -31,7 +37,7 @@ class AnyRole(permissions.BasePermission):
 
     message = "Your account has no role yet; ask an administrator."
 
-    def has_permission(self, request: Request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and role_of(user) != Role.NONE)
 
@@ -40,7 +46,7 @@ class ComplaintViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Complaint],
 ):
     """Complaints. Leaders see their own and their unit's; status changes via `transition`.
 
@@ -52,16 +58,16 @@ class ComplaintViewSet(
     filterset_class = ComplaintFilterSet
     permission_classes = [AnyRole]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Complaint]:
         return selectors.complaint_list(self.request.user).order_by("-created_at", "-pk")
 
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The role is checked before the body: a role that may not file learns nothing more.
         if role_of(request.user) not in FILERS:
             raise PermissionDenied("Your role does not file complaints.")
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[Complaint]) -> None:
         data = serializer.validated_data
         serializer.instance = services.file_complaint(
             services.ComplaintInput(
@@ -176,7 +182,7 @@ class FeedbackViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Feedback],
 ):
     """Compliments and suggestions. Anyone with a role may leave one."""
 
@@ -184,10 +190,10 @@ class FeedbackViewSet(
     filterset_class = FeedbackFilterSet
     permission_classes = [AnyRole]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Feedback]:
         return selectors.feedback_list(self.request.user).order_by("-created_at", "-pk")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[Feedback]) -> None:
         data = serializer.validated_data
         serializer.instance = services.leave_feedback(
             actor=self.request.user,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from complaints.demo import seed_complaints_demo
@@ -10,6 +12,6 @@ from complaints.demo import seed_complaints_demo
 class Command(BaseCommand):
     help = "Create demo complaints and compliments if there are none yet."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         created = seed_complaints_demo()
         self.stdout.write(self.style.SUCCESS(f"{created} demo complaints created."))
