@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from brm.core import delivery
 from brm.core.roles import Role
-from complaints import services, tasks
+from complaints import services
 from complaints.models import Complaint
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
 
@@ -16,11 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def send_in_process(monkeypatch):  # type: ignore[no-untyped-def]
     # No worker here: queued emails are sent in the server thread, into the test outbox.
-    monkeypatch.setattr(
-        tasks.send_complaint_notification,
-        "delay",
-        lambda pk: tasks.send_complaint_notification(pk),
-    )
+    monkeypatch.setattr(delivery.deliver_email, "delay", lambda pk: delivery.deliver(pk))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ tells the complainant once the linked work is finished (closing the loop)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -22,6 +21,7 @@ from tests.factories import (
     DemandFactory,
     ServiceReviewFactory,
 )
+from tests.mail import send_queued
 
 URL = "/api/v1/complaints/"
 KINDS = ["change_request", "demand", "action_item"]
@@ -52,11 +52,7 @@ def work(request, unit_a):  # type: ignore[no-untyped-def]
 
 def _send_now():  # type: ignore[no-untyped-def]
     """Queued sends run in-process (the broker is mocked away)."""
-    return mock.patch.object(
-        tasks.send_complaint_notification,
-        "delay",
-        side_effect=lambda pk: tasks.send_complaint_notification(pk),
-    )
+    return send_queued()
 
 
 def _run_job(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]

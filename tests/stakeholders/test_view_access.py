@@ -33,7 +33,7 @@ from tests.stakeholders.test_views import HX, meeting_data, stakeholder_data
 
 @pytest.fixture(autouse=True)
 def _no_broker():  # type: ignore[no-untyped-def]
-    with mock.patch("stakeholders.tasks.send_handover_pack.delay"):
+    with mock.patch("brm.core.delivery.deliver_email.delay"):
         yield
 
 

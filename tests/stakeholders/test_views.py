@@ -19,6 +19,7 @@ import time_machine
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from brm.core.models import OutboundEmail
 from stakeholders.models import (
     ActionItem,
     ActionStatus,
@@ -35,7 +36,7 @@ from tests.factories import (
 )
 
 HX = {"HTTP_HX_REQUEST": "true"}
-DELAY = "stakeholders.tasks.send_handover_pack.delay"
+DELAY = "brm.core.delivery.deliver_email.delay"
 
 
 def body(response) -> str:  # type: ignore[no-untyped-def]
@@ -935,7 +936,8 @@ def test_an_admin_reassigns_a_unit(  # type: ignore[no-untyped-def]
     handover = Handover.objects.get()
     assert (handover.from_brm, handover.to_brm, handover.note) == (brm, other_brm, "Over to you")
     assert handover.handed_over_by == admin_user
-    delay.assert_called_once_with(handover.pk)
+    [email] = OutboundEmail.objects.filter(key=f"stakeholders.handover_pack:{handover.pk}")
+    delay.assert_called_once_with(email.pk)  # the pack's email, queued after commit
     unit_a.refresh_from_db()
     assert unit_a.brm == other_brm
     page = text(client.get(response["Location"]))
