@@ -15,11 +15,13 @@ from rest_framework.permissions import IsAuthenticated
 
 from brm import views
 from brm.core.api import router
+from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.urls import register as register_portfolio_api
 from reviews.api.urls import register as register_review_api
 from satisfaction.api.urls import register as register_satisfaction_api
+from stakeholders import urls as stakeholder_urls
 from stakeholders.api.urls import register as register_stakeholder_api
 
 register_stakeholder_api(router)
@@ -28,6 +30,11 @@ register_complaint_api(router)
 register_portfolio_api(router)
 register_review_api(router)
 register_satisfaction_api(router)
+
+unit_page_urls = [
+    path("units/<int:pk>/", unit_page.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/timeline/", unit_page.unit_timeline_region, name="unit_timeline"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,7 +47,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("brm.health.urls")),
-    path("", include("stakeholders.urls")),
+    # The register's pages, plus the unit page and timeline it shows but cannot assemble itself
+    # (they read every workflow app): same paths and names, `stakeholders:unit_detail`.
+    path("", include((stakeholder_urls.urlpatterns + unit_page_urls, "stakeholders"))),
     path("", include("complaints.urls")),
     path("", include("portfolio.urls")),
     path("", include("reviews.urls")),

@@ -8,8 +8,9 @@ app_name = "stakeholders"
 
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
-    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
-    path("units/<int:pk>/timeline/", views.unit_timeline, name="unit_timeline"),
+    # The unit page and its timeline are cross-app pages, assembled at the top floor
+    # (brm.health.unit_page); brm/urls.py adds them to this namespace as `unit_detail` and
+    # `unit_timeline`.
     path("units/<int:pk>/meetings/new/", views.interaction_create, name="interaction_create"),
     path("units/<int:pk>/handover/", views.unit_handover, name="unit_handover"),
     path("units/<int:pk>/reassign/", views.unit_reassign, name="unit_reassign"),

@@ -9,17 +9,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
-from brm.core.htmx import csv_response, paginate, querystring_without, render_page, safe_next
-from brm.core.roles import Role, is_it_side, role_of, writes_all_units
-from brm.health.models import HealthSnapshot
+from brm.core.errors import StateConflict
+from brm.core.htmx import (
+    HtmxHttpRequest,
+    csv_response,
+    filtered,
+    paginate,
+    querystring_without,
+    render_page,
+    safe_next,
+)
+from brm.core.roles import Role, is_it_side, role_of
 from stakeholders import permissions, selectors, services
 from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
 from stakeholders.forms import (
@@ -55,62 +62,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
-    unit = get_object_or_404(
-        BusinessUnit.objects.visible_to(request.user).select_related("brm", "deputy", "parent"),
-        pk=pk,
-    )
-    entries, next_before = selectors.unit_timeline(unit, request.user, before=_before(request))
-    can_edit = unit.is_editable_by(request.user)
-    context = {
-        "unit": unit,
-        "entries": entries,
-        "next_before": next_before,
-        "can_edit": can_edit,
-        "can_reassign": writes_all_units(request.user),
-        "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
-        "stats": selectors.unit_list(request.user).get(pk=unit.pk),
-        "key_people": unit.stakeholders.filter(active=True).order_by(
-            "-influence", "-interest", "name"
-        )[:8],
-        "open_commitments": selectors.action_item_list(request.user)
-        .filter(unit=unit, status="open")
-        .order_by("due_date")[:10],
-        "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
-    }
-    if can_edit:
-        context["form"] = InteractionForm(unit=unit)
-        context["formset"] = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
-    if can_edit or writes_all_units(request.user):
-        context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
-    return render(request, "stakeholders/unit_detail.html", context)
-
-
-@login_required
-def unit_timeline(request, pk: int):  # type: ignore[no-untyped-def]
-    """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
-    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    before = _before(request)
-    entries, next_before = selectors.unit_timeline(unit, request.user, before=before)
-    # "Show older" appends a page of entries; a refresh replaces the whole region.
-    partial = "timeline-page" if before else "timeline"
-    return render(
-        request,
-        f"stakeholders/unit_detail.html#{partial}",
-        {"unit": unit, "entries": entries, "next_before": next_before},
-    )
-
-
-def _before(request):  # type: ignore[no-untyped-def]
-    """The timeline cursor; a malformed value is ignored rather than an error."""
-    try:
-        value = parse_datetime(request.GET.get("before", ""))
-    except ValueError:
-        return None
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+# The unit page and its timeline read every workflow app, so they are assembled at the top floor
+# (brm.health.unit_page) and wired into this app's URL namespace by brm/urls.py.
 
 
 @login_required

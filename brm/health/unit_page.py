@@ -1,0 +1,108 @@
+"""The unit page and its timeline: a cross-app page, so it is assembled here at the top.
+
+The register (`stakeholders`) knows no workflow. Each app exports its part of a unit's history
+as `timeline_entries(unit, user, *, before, limit)` in its selectors, and its figures as
+selector functions; this module merges them. The URLs stay in the register's namespace
+(`stakeholders:unit_detail`, `stakeholders:unit_timeline`): the project's `urls.py` wires them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from brm.core.audit import history_entries
+from brm.core.roles import is_it_side, writes_all_units
+from brm.health.models import HealthSnapshot
+from complaints import selectors as complaint_selectors
+from reviews import selectors as review_selectors
+from stakeholders import selectors as register_selectors
+from stakeholders.forms import CommitmentFormSet, InteractionForm, ReassignForm
+from stakeholders.selectors import TimelineEntry
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+    from stakeholders.models import BusinessUnit
+
+TIMELINE_PARTS = (
+    register_selectors.timeline_entries,
+    review_selectors.timeline_entries,
+    complaint_selectors.timeline_entries,
+)
+
+
+def unit_timeline(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime | None = None, limit: int = 20
+) -> tuple[list[TimelineEntry], datetime | None]:
+    """Everything between IT and a unit, newest first: meetings (with their promises), promises
+    kept, handovers, service reviews held, complaints filed and compliments (seven queries).
+
+    Each app's part is cut at `limit + 1` per source before merging, so the page never loads
+    the whole history and knows whether an older page exists; the returned cursor fetches it.
+    """
+    before = before or timezone.now() + timedelta(days=1)
+    entries: list[TimelineEntry] = []
+    for part in TIMELINE_PARTS:
+        entries += part(unit, user, before=before, limit=limit + 1)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    page = entries[:limit]
+    next_before = page[-1].at if page and len(entries) > limit else None
+    return page, next_before
+
+
+def _before(request) -> datetime | None:  # type: ignore[no-untyped-def]
+    """The timeline cursor; a malformed value is ignored rather than an error."""
+    try:
+        value = parse_datetime(request.GET.get("before", ""))
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+@login_required
+def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    """The unit page: figures (each linking to the list of its rows), people, open promises,
+    the timeline and the latest health score."""
+    unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
+    entries, next_before = unit_timeline(unit, request.user, before=_before(request))
+    can_edit = unit.is_editable_by(request.user)
+    context = {
+        "unit": unit,
+        "entries": entries,
+        "next_before": next_before,
+        "can_edit": can_edit,
+        "can_reassign": writes_all_units(request.user),
+        "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
+        "stats": register_selectors.unit_list(request.user).get(pk=unit.pk),
+        "key_people": register_selectors.key_people(unit),
+        "open_commitments": register_selectors.open_promises(request.user, unit),
+        "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
+    }
+    if can_edit:
+        context["form"] = InteractionForm(unit=unit)
+        context["formset"] = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+    if can_edit or writes_all_units(request.user):
+        context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
+    return render(request, "stakeholders/unit_detail.html", context)
+
+
+@login_required
+def unit_timeline_region(request, pk: int):  # type: ignore[no-untyped-def]
+    """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
+    unit = get_object_or_404(register_selectors.units_visible_to(request.user), pk=pk)
+    before = _before(request)
+    entries, next_before = unit_timeline(unit, request.user, before=before)
+    # "Show older" appends a page of entries; a refresh replaces the whole region.
+    partial = "timeline-page" if before else "timeline"
+    return render(
+        request,
+        f"stakeholders/unit_detail.html#{partial}",
+        {"unit": unit, "entries": entries, "next_before": next_before},
+    )
