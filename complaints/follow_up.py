@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.core.roles import stored_user
+from brm.core.roles import require, stored_user
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -26,13 +26,12 @@ from complaints.models import (
     FollowUpKind,
     NotificationKind,
 )
+from complaints.permissions import may_follow_up
 from complaints.workflow import (
     InputError,
-    Party,
     TransitionError,
     clean_comment,
     notify,
-    party_of,
     sync_instance,
 )
 from portfolio.models import Demand, DemandStatus
@@ -158,6 +157,13 @@ def outcome_of(work: models.Model) -> str:
 # --- Operations -------------------------------------------------------------------------------
 
 
+def _require_handler(actor: AnyUser, complaint: Complaint, what: str) -> None:
+    require(
+        may_follow_up(actor, complaint),
+        f"Only the unit's relationship manager {what}.",
+    )
+
+
 @transaction.atomic
 def link_follow_up(
     complaint: Complaint,
@@ -172,9 +178,9 @@ def link_follow_up(
 
     With `work`, the kind follows from it and `reference` is an optional note. A record of another
     unit, or one the actor may not see, gets the same answer as one that does not exist.
+    Raises `ForbiddenAction` (nothing written) unless `may_follow_up(actor, complaint)`.
     """
-    if party_of(complaint, actor) != Party.HANDLER:
-        raise TransitionError("Only the unit's relationship manager links follow-up work.")
+    _require_handler(actor, complaint, "links follow-up work")
     reference = (reference or "").strip()
     if len(reference) > 200:
         raise InputError("follow_up_reference", "Keep the reference under 200 characters.")
@@ -213,9 +219,11 @@ def link_follow_up(
 def create_follow_up_commitment(
     complaint: Complaint, *, actor: AnyUser, title: str, due_date: date | None
 ) -> Complaint:
-    """The quick option: an IT commitment in the complaint's unit, linked as its follow-up."""
-    if party_of(complaint, actor) != Party.HANDLER:
-        raise TransitionError("Only the unit's relationship manager links follow-up work.")
+    """The quick option: an IT commitment in the complaint's unit, linked as its follow-up.
+
+    Raises `ForbiddenAction` (nothing written) unless `may_follow_up(actor, complaint)`.
+    """
+    _require_handler(actor, complaint, "links follow-up work")
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise InputError("title", "Say what IT commits to do (up to 200 characters).")
@@ -247,11 +255,12 @@ def complete_follow_up(
     `actor` None is the system (`close_follow_up_loops`), which passes the `work` it saw finished.
     The conditional UPDATE on `follow_up_done_at IS NULL` (and, for the job, on the link being
     unchanged) claims the outcome, so a second run, a concurrent worker or a BRM recording it by
-    hand at the same moment cannot tell the complainant twice.
+    hand at the same moment cannot tell the complainant twice. Raises `ForbiddenAction` unless
+    `may_follow_up(actor, complaint)`, `StateConflict` when there is no open follow-up to finish.
     """
+    if actor is not None:
+        _require_handler(actor, complaint, "records the outcome")
     text = clean_comment(outcome)
-    if actor is not None and party_of(complaint, actor) != Party.HANDLER:
-        raise TransitionError("Only the unit's relationship manager records the outcome.")
     now = timezone.now()
     claim = Complaint.objects.filter(pk=complaint.pk, follow_up_done_at__isnull=True).exclude(
         follow_up_kind=""

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from brm.core.roles import GROUP_NAMES, Role, stored_user
+from brm.core.errors import ForbiddenAction
+from brm.core.roles import GROUP_NAMES, Role, leader_unit_id, require, role_of, stored_user
 from complaints.follow_up import (
     close_follow_up_loops,
     complete_follow_up,
@@ -33,26 +34,25 @@ from complaints.models import (
     NotificationKind,
     Status,
 )
+from complaints.permissions import may_comment, may_file, may_leave_feedback, may_rate
 from complaints.workflow import (
     InputError,
-    Party,
     TransitionError,
-    can_comment,
     can_rate,
     clean_comment,
     notify,
-    party_of,
     sync_instance,
 )
+from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from brm.core.roles import AnyUser
     from portfolio.models import Service
-    from stakeholders.models import BusinessUnit
 
 __all__ = [
+    "ForbiddenAction",
     "InputError",
     "TransitionError",
     "add_comment",
@@ -83,8 +83,13 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
 
     The reference comes from the primary key after the insert, so it is unique without counting
     rows. The acknowledgement email is an outbox row: if the broker is down, the complaint is
-    saved anyway and the sweep sends it later.
+    saved anyway and the sweep sends it later. Raises `ForbiddenAction` (nothing written) unless
+    `may_file(actor, data.unit)`, `InputError` for a missing title or description.
     """
+    require(
+        may_file(actor, data.unit),
+        "Your role does not file complaints for this business unit.",
+    )
     if not data.title.strip():
         raise InputError("title", "Give the complaint a short title.")
     if not data.description.strip():
@@ -118,10 +123,12 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
 
 @transaction.atomic
 def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> ComplaintEvent:
-    """A comment on the timeline; the complainant is told when someone else comments."""
+    """A comment on the timeline; the complainant is told when someone else comments.
+
+    Raises `ForbiddenAction` unless `may_comment`, `InputError` for an empty or long comment.
+    """
+    require(may_comment(actor, complaint), "Your role may not comment on this complaint.")
     text = clean_comment(comment)
-    if not can_comment(complaint, actor):
-        raise TransitionError("Your role may not comment on this complaint.")
     event = ComplaintEvent.objects.create(
         complaint=complaint, kind=EventKind.COMMENT, actor=stored_user(actor), comment=text
     )
@@ -133,7 +140,15 @@ def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> Compla
 def rate_resolution(
     complaint: Complaint, rating: object, *, actor: AnyUser, comment: str = ""
 ) -> Complaint:
-    """The complainant rates the resolution 1-5, once. Kept for relationship health."""
+    """The complainant rates the resolution 1-5, once. Kept for relationship health.
+
+    Raises `ForbiddenAction` unless `may_rate` (only the complainant), `StateConflict` before the
+    resolution or after a first rating, `InputError` for a rating outside 1-5.
+    """
+    require(
+        may_rate(actor, complaint),
+        "Only the person who raised the complaint rates its resolution.",
+    )
     try:
         value = int(rating)  # type: ignore[call-overload]
     except (TypeError, ValueError):
@@ -142,8 +157,6 @@ def rate_resolution(
         raise InputError("rating", "Choose a rating from 1 to 5.")
     text = clean_comment(comment, required=False)
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    if party_of(locked, actor) != Party.COMPLAINANT:
-        raise TransitionError("Only the person who raised the complaint rates its resolution.")
     if not can_rate(locked, actor):
         if locked.resolution_rating is not None:
             raise TransitionError("This resolution has already been rated.")
@@ -271,7 +284,14 @@ def leave_feedback(
     about_team: str = "",
     unit: BusinessUnit | None = None,
 ) -> Feedback:
-    """Record a compliment or a suggestion. Leaders' feedback belongs to their own unit."""
+    """Record a compliment or a suggestion. Leaders' feedback belongs to their own unit.
+
+    A leader's feedback without a unit is filed under their own. Raises `ForbiddenAction`
+    (nothing written) unless `may_leave_feedback(actor, unit)`, `InputError` for a bad message.
+    """
+    if unit is None and role_of(actor) == Role.LEADER and (own := leader_unit_id(actor)):
+        unit = BusinessUnit.objects.filter(pk=own).first()
+    require(may_leave_feedback(actor, unit), "Your role may not leave feedback for this unit.")
     text = (message or "").strip()
     if not text:
         raise InputError("message", "Write a few words.")

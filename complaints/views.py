@@ -1,8 +1,9 @@
 """Pages for complaints and feedback.
 
 Every view scopes its queryset with `visible_to` (404 for what the user may not see); whether an
-actor may move, comment on or rate a complaint is decided by `complaints.workflow`, the same code
-the API and the admin use. Templates only decide what to show.
+actor may file, move, comment on or rate a complaint is decided by `complaints.permissions` and
+`complaints.workflow`, which the services enforce (403 for a role, 409 for a state). Views and
+templates ask the same functions only to decide what to offer.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from brm.core.htmx import (
     querystring_without,
     render_page,
 )
-from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
-from complaints import follow_up, selectors, services, workflow
+from brm.core.roles import Role, is_it_side, role_of
+from complaints import follow_up, permissions, selectors, services, workflow
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.forms import (
     NEW_COMMITMENT,
@@ -43,12 +44,6 @@ from complaints.forms import (
     TransitionForm,
 )
 from complaints.models import OPEN_STATUSES, Complaint, FeedbackKind
-from complaints.workflow import Party, party_of
-
-
-def _may_file(user) -> bool:  # type: ignore[no-untyped-def]
-    return role_of(user) in {Role.LEADER, Role.BRM, Role.ADMIN}
-
 
 # --- The list: "your complaints" for leaders, the work queue for IT ---------------------------
 
@@ -84,7 +79,7 @@ def complaint_list(request: HtmxHttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "qs": querystring_without(request, "page"),
-            "can_file": _may_file(request.user),
+            "can_file": permissions.may_file(request.user),
             "selected_status": cast(QueryDict, filterset.data).getlist("status"),
             "selected_severity": cast(QueryDict, filterset.data).getlist("severity"),
         },
@@ -142,7 +137,7 @@ def complaint_export(request: HtmxHttpRequest) -> HttpResponseBase:
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint_create(request: HtmxHttpRequest) -> HttpResponse:
-    if not _may_file(request.user):
+    if not permissions.may_file(request.user):
         raise PermissionDenied("Your role does not file complaints.")
     form = ComplaintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -161,6 +156,8 @@ def complaint_create(request: HtmxHttpRequest) -> HttpResponse:
             )
         except workflow.InputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.ForbiddenAction as exc:
+            raise PermissionDenied(str(exc)) from exc
         else:
             messages.success(
                 request,
@@ -180,19 +177,21 @@ def _visible_complaint(request: HtmxHttpRequest, pk: int) -> Complaint:
 
 def _detail_context(request: HtmxHttpRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
     user = request.user
-    party = party_of(complaint, user)
+    handles = permissions.may_handle(user, complaint)
     context = {
         "complaint": complaint,
         "events": list(selectors.complaint_events(complaint)),
         "transitions": workflow.allowed_transitions(complaint, user),
         "can_comment": workflow.can_comment(complaint, user),
         "can_rate": workflow.can_rate(complaint, user),
-        "is_handler": party == Party.HANDLER,
+        "is_handler": handles,
         "reopen_until": complaint.reopen_until(),
         "comment_form": CommentForm(),
         "rating_form": RatingForm(),
         "follow_up_form": (
-            FollowUpForm(complaint=complaint, user=user) if party == Party.HANDLER else None
+            FollowUpForm(complaint=complaint, user=user)
+            if permissions.may_follow_up(user, complaint)
+            else None
         ),
         "follow_up_done_form": FollowUpDoneForm(),
     }
@@ -269,10 +268,8 @@ def complaint_comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, complaint, "Write a comment first (up to 5000 characters).", 400)
     try:
         services.add_comment(complaint, actor=request.user, comment=form.cleaned_data["comment"])
-    except workflow.InputError as exc:
-        return _refused(request, complaint, exc.message, 400)
-    except workflow.TransitionError as exc:
-        return _refused(request, complaint, str(exc), 403)
+    except RULE_ERRORS as exc:
+        return _refused(request, complaint, str(exc), http_status(exc))
     return _after_action(request, complaint, "Comment added.")
 
 
@@ -384,17 +381,11 @@ def recognition_feed(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def feedback_create(request: HtmxHttpRequest) -> HttpResponse:
-    if role_of(request.user) == Role.NONE:
+    if not permissions.may_leave_feedback(request.user):
         raise PermissionDenied
     form = FeedbackForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        unit = data.get("unit")
-        if role_of(request.user) == Role.LEADER:
-            from stakeholders.models import BusinessUnit
-
-            own = leader_unit_id(request.user)
-            unit = BusinessUnit.objects.filter(pk=own).first() if own else None
         try:
             services.leave_feedback(
                 actor=request.user,
@@ -402,7 +393,8 @@ def feedback_create(request: HtmxHttpRequest) -> HttpResponse:
                 message=data["message"],
                 about_person=data.get("about_person"),
                 about_team=data.get("about_team", ""),
-                unit=unit,
+                # A leader's form has no unit field: the service files it under their own unit.
+                unit=data.get("unit"),
             )
         except workflow.InputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -1,22 +1,24 @@
 """The complaint state machine: the one place that says who may move a complaint where.
 
 Views, the API, the admin and jobs all call `transition_complaint`; none of them sets `status`.
+A role that may never make a move is refused with `ForbiddenAction` (403, `may_transition`); a
+move the complaint's state does not allow now (wrong status, reopening window passed) with
+`StateConflict` (409). Who stands where (`Party`, `party_of`) lives in `complaints.permissions`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from brm.core import delivery
+from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.errors import InputError as InputError  # re-exported for the app's callers
-from brm.core.errors import StateConflict
-from brm.core.roles import Role, role_of, stored_user
+from brm.core.roles import stored_user
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -26,21 +28,13 @@ from complaints.models import (
     NotificationKind,
     Status,
 )
+from complaints.permissions import Party, may_comment, may_rate, party_of
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
 
-class Party(StrEnum):
-    """How an actor stands towards one complaint (a role is not enough: BRMs own units)."""
-
-    HANDLER = "handler"  # the unit's BRM or deputy, an administrator, an integration
-    COMPLAINANT = "complainant"
-    OBSERVER = "observer"  # may read and comment: executives, other BRMs, the unit's leaders
-    NONE = "none"
-
-
-# A transition not allowed now or for this actor (409), a bad field value (400): the shared errors.
+# A transition the complaint's state does not allow now (409); a role refusal is ForbiddenAction.
 TransitionError = StateConflict
 
 
@@ -72,20 +66,6 @@ MAX_COMMENT = 5000
 NOTIFICATION_EMAIL = "complaints.notification"  # its composer: complaints.tasks
 
 
-def party_of(complaint: Complaint, user: AnyUser) -> Party:
-    """The actor's standing on this complaint. Visibility is checked before, by the caller."""
-    role = role_of(user)
-    if role in {Role.ADMIN, Role.INTEGRATION}:
-        return Party.HANDLER
-    if role == Role.BRM:
-        return Party.HANDLER if complaint.is_editable_by(user) else Party.OBSERVER
-    if role == Role.LEADER:
-        return Party.COMPLAINANT if complaint.complainant_id == user.pk else Party.OBSERVER
-    if role == Role.EXECUTIVE:
-        return Party.OBSERVER
-    return Party.NONE
-
-
 def allowed_transitions(complaint: Complaint, user: AnyUser) -> list[Transition]:
     """What to offer this actor now: exactly what `transition_complaint` would accept."""
     party = party_of(complaint, user)
@@ -102,13 +82,34 @@ def allowed_transitions(complaint: Complaint, user: AnyUser) -> list[Transition]
     return out
 
 
+def may_transition(actor: AnyUser, complaint: Complaint, to: str) -> bool:
+    """Whether the actor's standing lets them move this complaint to `to` at all.
+
+    Judged on the moves from the complaint's current status when there are any (a complainant
+    may reopen but not resolve), otherwise on every move into `to` (a leader may never
+    acknowledge, whatever the status). Whether the move is possible now is the workflow's
+    separate answer: `allowed_transitions`.
+    """
+    party = party_of(complaint, actor)
+    into = [t for t in TRANSITIONS if t.target == to]
+    now = [t for t in into if t.source == complaint.status]
+    return any(party in t.parties for t in (now or into))
+
+
+def may_acknowledge(actor: AnyUser, complaint: Complaint) -> bool:
+    """Acknowledge receipt: the complaint's handlers (the unit's BRMs, administrators)."""
+    return may_transition(actor, complaint, Status.ACKNOWLEDGED)
+
+
 def can_comment(complaint: Complaint, user: AnyUser) -> bool:
-    return party_of(complaint, user) != Party.NONE
+    """What to offer: a comment box (same rule as `permissions.may_comment`)."""
+    return may_comment(user, complaint)
 
 
 def can_rate(complaint: Complaint, user: AnyUser) -> bool:
+    """What to offer: the rating form, for the complainant, once resolved and not yet rated."""
     return (
-        party_of(complaint, user) == Party.COMPLAINANT
+        may_rate(user, complaint)
         and complaint.status in {Status.RESOLVED, Status.CLOSED}
         and complaint.resolution_rating is None
     )
@@ -130,23 +131,21 @@ def transition_complaint(
     """Move a complaint to `to`, record it on the timeline and tell the complainant.
 
     The row is locked first so two people acting at once cannot both move it from the same
-    state; the check runs against the locked, current state.
+    state; the check runs against the locked, current state. Raises `InputError` for an unknown
+    status or a missing comment, `ForbiddenAction` when `may_transition` says no (nothing is
+    written), `StateConflict` when the current state does not allow the move.
     """
     text = clean_comment(comment)
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if to not in Status.values:
         raise InputError("to", f"Unknown status “{to}”.")
+    if not may_transition(actor, locked, to):
+        raise ForbiddenAction("Your role may not make this change.")
     match = [t for t in allowed_transitions(locked, actor) if t.target == to]
     if not match:
         if any(t.source == locked.status and t.target == to for t in TRANSITIONS):
-            party = party_of(locked, actor)
-            reopen = to == Status.INVESTIGATING and locked.status in {
-                Status.RESOLVED,
-                Status.CLOSED,
-            }
-            if reopen and party == Party.COMPLAINANT:
-                raise TransitionError("The window for reopening this complaint has passed.")
-            raise TransitionError("Your role may not make this change.")
+            # The role may make this move, so what stops it is the reopening window.
+            raise TransitionError("The window for reopening this complaint has passed.")
         raise TransitionError(
             f"A complaint that is {locked.get_status_display().lower()} cannot become "
             f"{Status(to).label.lower()}."

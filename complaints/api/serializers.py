@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 
 from brm.core.roles import Role, leader_unit_id, role_of
 from complaints.follow_up import LINK_BY_PARAM, linkable
@@ -86,22 +85,20 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
             raise serializers.ValidationError("Give the complaint a short title.")
         return value.strip()
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Which unit a role may file for is `complaints.permissions.may_file`, enforced by
+        # `file_complaint` (403); here a leader's unit only defaults to their own. Another unit's
+        # id is "invalid pk" already (the field is scoped), confirming nothing.
         user = self.context["request"].user
-        unit = attrs.get("unit")
         if role_of(user) == Role.LEADER:
             own = leader_unit_id(user)
             if own is None:
                 raise serializers.ValidationError(
                     {"unit": ["Your login is not linked to a business unit."]}
                 )
-            if unit is not None and unit.pk != own:
-                raise serializers.ValidationError({"unit": ["You file for your own unit only."]})
-            attrs["unit"] = BusinessUnit.objects.get(pk=own)
-        elif unit is None:
+            attrs["unit"] = attrs.get("unit") or BusinessUnit.objects.get(pk=own)
+        elif attrs.get("unit") is None:
             raise serializers.ValidationError({"unit": ["This field is required."]})
-        elif not unit.is_editable_by(user):
-            raise PermissionDenied("You may file complaints only for units you manage.")
         return attrs
 
 
@@ -204,15 +201,10 @@ class FeedbackSerializer(serializers.ModelSerializer[Feedback]):
         ]
         read_only_fields = ["author", "created_at"]
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
-        user = self.context["request"].user
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("about_person") and not attrs.get("about_team", "").strip():
             raise serializers.ValidationError(
                 {"about_team": ["Say which team or person in IT it is for."]}
             )
-        if role_of(user) == Role.LEADER:
-            own = leader_unit_id(user)
-            if attrs.get("unit") is not None and attrs["unit"].pk != own:
-                raise serializers.ValidationError({"unit": ["Your own unit only."]})
-            attrs["unit"] = BusinessUnit.objects.filter(pk=own).first() if own else None
+        # A leader's feedback is filed under their own unit by `leave_feedback`.
         return attrs

@@ -239,7 +239,7 @@ def test_the_api_refuses_two_links_at_once(as_user, complaint, brm, unit_a):  # 
 def test_the_api_refuses_a_leader(as_user, complaint, leader, unit_a):  # type: ignore[no-untyped-def]
     record = make_work("demand", unit_a)
     response = as_user(leader).post(f"{URL}{complaint.pk}/follow-up/", {"demand": record.pk})
-    assert response.status_code == 409
+    assert response.status_code == 403  # a role refusal, never a 409
 
 
 # --- Closing the loop -------------------------------------------------------------------------
