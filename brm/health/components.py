@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from brm.health.models import HealthSettings
 from complaints import selectors as complaint_selectors
+from portfolio.selectors import catalogue as catalogue_selectors
 from reviews import selectors as review_selectors
 from satisfaction import selectors as survey_selectors
 from stakeholders import selectors as register_selectors
@@ -48,31 +48,18 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """Share of service-metric periods in the window that met their SLA, per consuming unit."""
-    from portfolio.models import ServiceMetric
-
-    since = (now - timedelta(days=cfg.window_days)).date()
-    periods = ServiceMetric.objects.filter(
-        period_end__gt=since, period_end__lte=now.date(), service__consumers__isnull=False
-    )
-    totals = periods.values("service__consumers").annotate(
-        total=Count("id"), met=Count("id", filter=Q(sla_met=True))
-    )
-    missed = (
-        periods.filter(sla_met=False)
-        .values("service__consumers", "service__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "service__name")
-    )
-    missed_by_unit: dict[int, list[str]] = defaultdict(list)
-    for row in missed:
-        missed_by_unit[row["service__consumers"]].append(
-            f"{row['service__name']} missed its SLA in {_plural(row['n'], 'period')}"
-        )
+    first_end = (now - timedelta(days=cfg.window_days)).date() + timedelta(days=1)
+    last_end = now.date()
+    totals = catalogue_selectors.sla_periods_by_unit(first_end, last_end)
+    missed = catalogue_selectors.sla_misses_by_unit(first_end, last_end)
     out = {}
-    for row in totals:
-        unit_id, total, met = row["service__consumers"], row["total"], row["met"]
+    for unit_id, row in totals.items():
+        total, met = row["periods"], row["met"]
         facts = [f"{met} of {total} service periods met their SLA ({_pct(met, total):.0f}%)"]
-        facts += missed_by_unit[unit_id][:3]
+        facts += [
+            f"{name} missed its SLA in {_plural(n, 'period')}"
+            for name, n in missed.get(unit_id, [])
+        ][:3]
         out[unit_id] = Component(_pct(met, total), facts, {"periods": total, "met": met})
     return out
 

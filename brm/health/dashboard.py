@@ -9,7 +9,6 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from brm.health.models import HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
 from complaints import selectors as complaint_selectors
+from portfolio.selectors import demand as demand_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
 
@@ -195,18 +195,7 @@ def _promises(user: AnyUser) -> dict[str, Any]:
 
 def _demand(user: AnyUser) -> dict[str, Any] | None:
     """Planned benefit of demands in flight, and benefits realised (one query each)."""
-    from portfolio.models import BenefitRecord, Demand
-
-    in_flight = Demand.objects.visible_to(user).filter(status__in=["approved", "in_delivery"])
-    figures = in_flight.aggregate(n=Count("id"), value=Sum("expected_benefit"))
-    realised = BenefitRecord.objects.filter(demand__in=Demand.objects.visible_to(user)).aggregate(
-        value=Sum("realised_amount")
-    )
-    return {
-        "in_flight": figures["n"],
-        "in_flight_value": figures["value"] or 0,
-        "realised_value": realised["value"] or 0,
-    }
+    return dict(demand_selectors.demand_value(user))
 
 
 def _monthly(user: AnyUser) -> list[dict[str, Any]]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from complaints import selectors as complaint_selectors
+from portfolio.selectors import catalogue as catalogue_selectors
 from reviews import selectors as review_selectors
 from satisfaction import selectors as survey_selectors
 from stakeholders import selectors as register_selectors
@@ -75,7 +75,7 @@ def evidence_report(user: AnyUser, start: date, end: date) -> EvidenceReport:
     people = register_selectors.active_people_by_unit()
     # Complaints filed in the period; "closed" and "escalated" as they stand now.
     complaints = complaint_selectors.filed_by_unit(since, until + timedelta(microseconds=1))
-    sla = _sla_by_unit(start, end)
+    sla = catalogue_selectors.sla_periods_by_unit(start, end)
     report = EvidenceReport(start, end)
     for unit in units:
         r, s, c, m = (
@@ -105,27 +105,3 @@ def evidence_report(user: AnyUser, start: date, end: date) -> EvidenceReport:
             ]
         )
     return report
-
-
-def _sla_by_unit(start: date, end: date) -> dict[int, dict[str, int]]:
-    """SLA periods ending in the period per consuming unit: periods, met, over workload limit."""
-    from portfolio.models import ServiceMetric
-
-    rows = (
-        ServiceMetric.objects.filter(
-            period_end__range=(start, end), service__consumers__isnull=False
-        )
-        .values("service__consumers")
-        .annotate(
-            periods=Count("id"),
-            met=Count("id", filter=Q(sla_met=True)),
-            over=Count(
-                "id",
-                filter=Q(
-                    service__workload_limit__isnull=False,
-                    workload__gt=F("service__workload_limit"),
-                ),
-            ),
-        )
-    )
-    return {r["service__consumers"]: r for r in rows}

@@ -155,3 +155,50 @@ def performance_pack(
         "services_missed": sum(1 for r in with_data if not r["sla_met"]),
         "all_green": bool(with_data) and all(r["sla_met"] for r in with_data),
     }
+
+
+# --- Figures the top floor reads (health engine, evidence report) ------------------------------
+
+
+def sla_periods_by_unit(first_end: date, last_end: date) -> dict[int, dict[str, int]]:
+    """Service-metric periods ending from `first_end` to `last_end` (inclusive), per consuming
+    unit: `periods`, `met` (SLA met) and `over` (volume above the workload limit) (one query)."""
+    rows = (
+        ServiceMetric.objects.filter(
+            period_end__gte=first_end, period_end__lte=last_end, service__consumers__isnull=False
+        )
+        .order_by()
+        .values("service__consumers")
+        .annotate(
+            periods=Count("id"),
+            met=Count("id", filter=Q(sla_met=True)),
+            over=Count(
+                "id",
+                filter=Q(
+                    service__workload_limit__isnull=False,
+                    workload__gt=F("service__workload_limit"),
+                ),
+            ),
+        )
+    )
+    return {r.pop("service__consumers"): r for r in rows}
+
+
+def sla_misses_by_unit(first_end: date, last_end: date) -> dict[int, list[tuple[str, int]]]:
+    """Per consuming unit, each service that missed its SLA in periods ending from `first_end`
+    to `last_end` with the number of missed periods, most missed first (one query)."""
+    rows = (
+        ServiceMetric.objects.filter(
+            period_end__gte=first_end,
+            period_end__lte=last_end,
+            service__consumers__isnull=False,
+            sla_met=False,
+        )
+        .values("service__consumers", "service__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "service__name")
+    )
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for r in rows:
+        out[r["service__consumers"]].append((r["service__name"], r["n"]))
+    return dict(out)

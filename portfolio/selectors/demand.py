@@ -234,3 +234,23 @@ __all__ = [
     "portfolio_share",
     "ranked",
 ]
+
+
+IN_FLIGHT = (DemandStatus.APPROVED, DemandStatus.IN_DELIVERY)
+
+
+def demand_value(user: AnyUser) -> dict[str, int | Decimal]:
+    """For the demands the user may see: how many are approved or in delivery and their planned
+    benefit (one query), and the benefits realised so far (one query)."""
+    visible = Demand.objects.visible_to(user)
+    figures = visible.filter(status__in=IN_FLIGHT).aggregate(
+        n=Count("id"), value=Sum("expected_benefit")
+    )
+    realised = BenefitRecord.objects.filter(demand__in=visible).aggregate(
+        value=Sum("realised_amount")
+    )
+    return {
+        "in_flight": figures["n"],
+        "in_flight_value": figures["value"] or 0,
+        "realised_value": realised["value"] or 0,
+    }
