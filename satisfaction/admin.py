@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from satisfaction.models import (
@@ -15,24 +16,24 @@ from satisfaction.models import (
 
 
 @admin.register(SatisfactionSettings)
-class SatisfactionSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+class SatisfactionSettingsAdmin(admin.ModelAdmin[SatisfactionSettings]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not SatisfactionSettings.objects.exists()
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(admin.TabularInline[Question, SurveyTemplate]):
     model = Question
     extra = 1
 
 
 @admin.register(SurveyTemplate)
-class SurveyTemplateAdmin(SimpleHistoryAdmin):
+class SurveyTemplateAdmin(SimpleHistoryAdmin[SurveyTemplate]):
     list_display = ["name", "active", "created_at"]
     inlines = [QuestionInline]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(SimpleHistoryAdmin[Campaign]):
     list_display = ["name", "kind", "status", "schedule", "next_run_at", "anonymous"]
     list_filter = ["status", "kind", "anonymous"]
     search_fields = ["name"]
@@ -42,7 +43,7 @@ class CampaignAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     # No answers here: for anonymous campaigns the invitation must not lead to a response.
     list_display = ["campaign", "stakeholder", "sent_at", "reminders_sent", "answered_at"]
     list_filter = ["campaign__status"]
@@ -51,13 +52,13 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skip)
-class SkipAdmin(admin.ModelAdmin):
+class SkipAdmin(admin.ModelAdmin[Skip]):
     list_display = ["campaign", "stakeholder", "reason", "detail"]
     list_filter = ["reason"]
     raw_id_fields = ["campaign", "stakeholder"]
 
 
 @admin.register(Pulse)
-class PulseAdmin(admin.ModelAdmin):
+class PulseAdmin(admin.ModelAdmin[Pulse]):
     list_display = ["source_type", "source_id", "unit", "campaign", "created_at"]
     raw_id_fields = ["campaign", "unit"]

@@ -7,8 +7,10 @@ submission saves once and a failure saves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.db import transaction
@@ -59,7 +61,9 @@ class Item:
 class AnswerForm(forms.Form):
     """Built from the template's questions and the services the respondent's unit uses."""
 
-    def __init__(self, *args, questions: list[Question], services: list, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, questions: list[Question], services: list[Any], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.items: list[Item] = []
         for q in questions:
@@ -114,7 +118,7 @@ class AnswerForm(forms.Form):
         return out
 
 
-def form_for(invitation: Invitation, data=None) -> AnswerForm:  # type: ignore[no-untyped-def]
+def form_for(invitation: Invitation, data: Mapping[str, Any] | None = None) -> AnswerForm:
     questions = list(invitation.campaign.template.questions.all())
     services = []
     if any(q.kind == QuestionKind.SERVICE_RATING for q in questions):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
@@ -52,7 +53,7 @@ def candidates(campaign: Campaign) -> list[Stakeholder]:
     return list(qs.select_related("unit").order_by("unit_id", "role_type", "pk"))
 
 
-def allocate(strata: dict[tuple, int], size: int) -> dict[tuple, int]:
+def allocate(strata: dict[tuple[Any, ...], int], size: int) -> dict[tuple[Any, ...], int]:
     """Proportional allocation by the largest-remainder method (Hamilton).
 
     Each stratum gets floor(size * N_s / N); the seats left go to the largest remainders, ties
@@ -114,7 +115,7 @@ def plan_audience(
     if not size or size >= len(eligible):
         plan.selected = eligible
         return plan
-    strata: dict[tuple, list[Stakeholder]] = {}
+    strata: dict[tuple[Any, ...], list[Stakeholder]] = {}
     for person in eligible:
         strata.setdefault((person.unit_id, person.role_type), []).append(person)
     seats = allocate({k: len(v) for k, v in strata.items()}, size)

@@ -104,6 +104,7 @@ def seed_satisfaction_demo() -> int:
             for person in unit.stakeholders.all():
                 if not person.active or not person.email:
                     continue
+                answered_at = opened + timedelta(days=rng.randint(0, 10))
                 answered = rng.random() < 0.7
                 inv = Invitation.objects.create(
                     campaign=run,
@@ -111,7 +112,7 @@ def seed_satisfaction_demo() -> int:
                     token_hash=new_token()[1],
                     sent_at=opened,
                     expires_at=opened + timedelta(days=21),
-                    answered_at=opened + timedelta(days=rng.randint(0, 10)) if answered else None,
+                    answered_at=answered_at if answered else None,
                 )
                 Invitation.objects.filter(pk=inv.pk).update(created_at=opened)
                 if not answered:
@@ -120,7 +121,7 @@ def seed_satisfaction_demo() -> int:
                 csat = max(1, min(5, round(rng.gauss(mood, 0.6))))
                 nps = max(0, min(10, round(rng.gauss(mood * 2.1, 1.2))))
                 response = Response.objects.create(
-                    campaign=run, invitation=inv, unit=unit, submitted_at=inv.answered_at
+                    campaign=run, invitation=inv, unit=unit, submitted_at=answered_at
                 )
                 rows = [
                     Answer(response=response, question=questions["csat"], score=csat),

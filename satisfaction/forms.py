@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.db.models import QuerySet
+
+from brm.core.forms import model_choice
 from satisfaction.models import Campaign, Schedule, SurveyTemplate
 from stakeholders.models import BusinessUnit, RoleType
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(forms.ModelForm[Campaign]):
     units = forms.ModelMultipleChoiceField(
         queryset=BusinessUnit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -50,19 +54,25 @@ class CampaignForm(forms.ModelForm):
             "anonymous": "Anonymous (aggregates only)",
         }
 
-    def __init__(self, *args, units=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, units: QuerySet[BusinessUnit] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = units if units is not None else BusinessUnit.objects.none()
-        self.fields["template"].queryset = SurveyTemplate.objects.filter(active=True)
-        self.fields["schedule"].choices = Schedule.choices
+        offered = units if units is not None else BusinessUnit.objects.none()
+        model_choice(self, "units").queryset = offered
+        model_choice(self, "template").queryset = SurveyTemplate.objects.filter(active=True)
+        schedule = self.fields["schedule"]
+        assert isinstance(schedule, forms.ChoiceField)  # a model field with choices
+        schedule.choices = Schedule.choices
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("schedule") == Schedule.EVERY_N_DAYS and not data.get("interval_days"):
             self.add_error("interval_days", "Say how many days apart the runs are.")
         return data

@@ -149,7 +149,7 @@ class Question(TimeStampedModel):
 
     @property
     def scale(self) -> tuple[int, int] | None:
-        return SCALES.get(self.kind)  # type: ignore[call-overload]
+        return SCALES.get(QuestionKind(self.kind))
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
     def editable_by(self, user: AnyUser) -> CampaignQuerySet:
         if role_of(user) == Role.ADMIN:
             return self
-        if role_of(user) == Role.BRM:
+        if role_of(user) == Role.BRM and user.is_authenticated:
             return self.filter(owner=user)
         return self.none()
 

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from brm.core.roles import Role, role_of
+from brm.core.errors import StateConflict
+from brm.core.roles import Role, role_of, stored_user
 from satisfaction import mailing
 from satisfaction.audience import AudiencePlan, plan_audience
 from satisfaction.models import (
@@ -31,10 +32,9 @@ from satisfaction.models import (
     new_token,
 )
 from stakeholders.models import BusinessUnit, RoleType
-from stakeholders.services import StateConflict
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from brm.core.roles import AnyUser
 
 __all__ = ["StateConflict"]
 
@@ -72,9 +72,7 @@ def following_run(campaign: Campaign, after: datetime) -> datetime | None:
     return step
 
 
-def _check(
-    actor: AbstractBaseUser | None, units: Iterable[BusinessUnit], fields: dict[str, Any]
-) -> None:
+def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     units = list(units)
     if not units:
@@ -99,7 +97,7 @@ def _check(
 
 @transaction.atomic
 def create_campaign(
-    *, actor: AbstractBaseUser | None, units: Iterable[BusinessUnit], **fields: Any
+    *, actor: AnyUser | None, units: Iterable[BusinessUnit], **fields: Any
 ) -> Campaign:
     """A draft campaign. It sends nothing until it is scheduled."""
     units = list(units)
@@ -108,7 +106,7 @@ def create_campaign(
     fields.setdefault("max_reminders", conf.default_max_reminders)
     fields.setdefault("reminder_days", conf.default_reminder_days)
     campaign = Campaign.objects.create(
-        owner=actor, **{k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS}
+        owner=stored_user(actor), **{k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS}
     )
     campaign.units.set(units)
     return campaign
@@ -118,7 +116,7 @@ def create_campaign(
 def update_campaign(
     campaign: Campaign,
     *,
-    actor: AbstractBaseUser | None,
+    actor: AnyUser | None,
     units: Iterable[BusinessUnit] | None = None,
     **fields: Any,
 ) -> Campaign:
@@ -139,7 +137,7 @@ def update_campaign(
 
 
 @transaction.atomic
-def schedule_campaign(campaign: Campaign, *, actor: AbstractBaseUser | None) -> Campaign:
+def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     """Draft -> scheduled. Without a start time it goes out at the next dispatch run."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
@@ -154,7 +152,7 @@ def schedule_campaign(campaign: Campaign, *, actor: AbstractBaseUser | None) -> 
 
 
 @transaction.atomic
-def close_campaign(campaign: Campaign, *, actor: AbstractBaseUser | None) -> Campaign:
+def close_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     """Stop a campaign: links stop working, no more reminders, no more runs."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.CLOSED:

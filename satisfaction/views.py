@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brm.core.htmx import paginate, querystring_without, render_page
+from brm.core.htmx import HtmxHttpRequest, paginate, querystring_without, render_page
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import answering, selectors, services
 from satisfaction.audience import plan_audience
@@ -32,7 +33,7 @@ from satisfaction.models import (
 from stakeholders.models import BusinessUnit
 
 
-def _campaign_or_404(request, pk: int) -> Campaign:  # type: ignore[no-untyped-def]
+def _campaign_or_404(request: HtmxHttpRequest, pk: int) -> Campaign:
     return get_object_or_404(
         Campaign.objects.visible_to(request.user).select_related("template", "owner", "parent"),
         pk=pk,
@@ -44,7 +45,7 @@ def _may_build(user) -> bool:  # type: ignore[no-untyped-def]
 
 
 @login_required
-def campaign_list(request):  # type: ignore[no-untyped-def]
+def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
     qs = (
         Campaign.objects.visible_to(request.user)
         .filter(parent__isnull=True)
@@ -79,7 +80,7 @@ def campaign_list(request):  # type: ignore[no-untyped-def]
     return render_page(request, "satisfaction/campaign_list.html", context)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _apply_errors(form: BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -93,7 +94,7 @@ def _form_fields(data: dict) -> dict:  # type: ignore[type-arg]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_create(request):  # type: ignore[no-untyped-def]
+def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
     if not _may_build(request.user):
         raise PermissionDenied("Relationship managers build surveys.")
     units = BusinessUnit.objects.editable_by(request.user).filter(active=True)
@@ -125,7 +126,7 @@ def campaign_create(request):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_update(request, pk: int):  # type: ignore[no-untyped-def]
+def campaign_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     if not campaign.is_editable_by(request.user):
         raise PermissionDenied("You may read this campaign but not change it.")
@@ -153,7 +154,7 @@ def campaign_update(request, pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def campaign_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def campaign_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     if not is_it_side(request.user):
         return redirect("satisfaction:campaign_results", pk=campaign.pk)
@@ -172,7 +173,7 @@ def campaign_detail(request, pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def campaign_rate(request, pk: int):  # type: ignore[no-untyped-def]
+def campaign_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The live response-rate box; the campaign page polls it while the campaign is open."""
     campaign = _campaign_or_404(request, pk)
     if not is_it_side(request.user):
@@ -186,7 +187,7 @@ def campaign_rate(request, pk: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def campaign_transition(request, pk: int, operation: str):  # type: ignore[no-untyped-def]
+def campaign_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     if not campaign.is_editable_by(request.user):
         raise PermissionDenied("You may read this campaign but not change it.")
@@ -208,12 +209,13 @@ def campaign_transition(request, pk: int, operation: str):  # type: ignore[no-un
 
 
 @login_required
-def campaign_results(request, pk: int):  # type: ignore[no-untyped-def]
+def campaign_results(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     conf = SatisfactionSettings.get()
-    unit_ids = None
+    unit_ids: list[int] | None = None
     if role_of(request.user) == Role.LEADER:
-        unit_ids = [leader_unit_id(request.user)]
+        own = leader_unit_id(request.user)
+        unit_ids = [own] if own is not None else []
     res = selectors.results(campaign, unit_ids=unit_ids, conf=conf)
     if campaign.runs.exists():
         series = Campaign.objects.filter(parent=campaign)
@@ -256,7 +258,7 @@ GONE = {
 }
 
 
-def _link_page(request, state: str):  # type: ignore[no-untyped-def]
+def _link_page(request: HtmxHttpRequest, state: str) -> HttpResponse:
     if state == answering.LinkState.UNKNOWN:
         title, text, status = (
             "We could not find this survey link",
@@ -271,7 +273,7 @@ def _link_page(request, state: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _private(response):  # type: ignore[no-untyped-def]
+def _private(response: HttpResponse) -> HttpResponse:
     # The token is a credential: keep it out of caches and search engines. The site-wide
     # "same-origin" referrer policy already keeps it from other sites; "no-referrer" here would
     # make browsers send `Origin: null` with the form, and Django's CSRF check rejects that.
@@ -282,11 +284,11 @@ def _private(response):  # type: ignore[no-untyped-def]
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def answer(request, token: str):  # type: ignore[no-untyped-def]
+def answer(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The survey for one invitation; no login: the unguessable token is the credential."""
     invitation = Invitation.objects.by_token(token)
     state = answering.link_state(invitation)
-    if state != answering.LinkState.OK:
+    if invitation is None or state != answering.LinkState.OK:
         return _private(_link_page(request, state))
     form = answering.form_for(invitation, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

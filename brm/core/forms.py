@@ -31,11 +31,15 @@ class StyledFormMixin(_FormBase):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def model_choice(self, name: str) -> forms.ModelChoiceField[Any]:
-        """The model choice field `name`, to narrow what it offers and accepts (its `queryset`).
+        """`model_choice(self, name)`, for forms that use the mixin."""
+        return model_choice(self, name)
 
-        Raises TypeError when `name` is another kind of field (a programming error).
-        """
-        field = self.fields[name]
-        if not isinstance(field, forms.ModelChoiceField):
-            raise TypeError(f"{name} is a {type(field).__name__}, not a model choice field")
-        return field
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The model choice field `name` of `form`, to narrow what it offers and accepts (its
+    `queryset`). Raises TypeError when `name` is another kind of field (a programming error).
+    """
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a model choice field")
+    return field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from rest_framework import serializers
 
@@ -10,13 +12,13 @@ from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
 from stakeholders.models import BusinessUnit, RoleType
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(serializers.ModelSerializer[Question]):
     class Meta:
         model = Question
         fields = ["id", "kind", "text", "help_text", "required", "position"]
 
 
-class SurveyTemplateSerializer(serializers.ModelSerializer):
+class SurveyTemplateSerializer(serializers.ModelSerializer[SurveyTemplate]):
     questions = QuestionSerializer(many=True)
 
     class Meta:
@@ -24,7 +26,7 @@ class SurveyTemplateSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "intro", "active", "questions", "created_at"]
         read_only_fields = ["created_at"]
 
-    def validate_questions(self, value):  # type: ignore[no-untyped-def]
+    def validate_questions(self, value: list[Any]) -> list[Any]:
         if not value:
             raise serializers.ValidationError("A survey needs at least one question.")
         return value
@@ -52,7 +54,7 @@ class SurveyTemplateSerializer(serializers.ModelSerializer):
         return instance
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(serializers.ModelSerializer[Campaign]):
     template = serializers.PrimaryKeyRelatedField(queryset=SurveyTemplate.objects.all())
     units = ScopedPrimaryKeyRelatedField(queryset=BusinessUnit.objects.all(), many=True)
     role_types = serializers.ListField(
@@ -97,7 +99,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-class SkipSerializer(serializers.Serializer):
+class SkipSerializer(serializers.Serializer[Any]):
     stakeholder = serializers.IntegerField(source="stakeholder.pk")
     name = serializers.CharField(source="stakeholder.name")
     unit = serializers.IntegerField(source="stakeholder.unit_id")
@@ -105,6 +107,6 @@ class SkipSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class AudienceSerializer(serializers.Serializer):
+class AudienceSerializer(serializers.Serializer[Any]):
     selected = serializers.ListField(child=serializers.IntegerField())
     skipped = SkipSerializer(many=True)

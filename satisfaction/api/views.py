@@ -5,12 +5,18 @@ No endpoint returns single answers: `survey-results` gives aggregates, with the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from brm.core.api import Conflict
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
@@ -31,12 +37,12 @@ def _require_builder(user) -> None:  # type: ignore[no-untyped-def]
         raise PermissionDenied("Relationship managers and administrators build surveys.")
 
 
-class SurveyTemplateViewSet(viewsets.ModelViewSet):
+class SurveyTemplateViewSet(viewsets.ModelViewSet[SurveyTemplate]):
     """Questionnaires. IT-side roles read them; BRMs and administrators write them."""
 
     serializer_class = SurveyTemplateSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[SurveyTemplate]:
         return SurveyTemplate.objects.visible_to(self.request.user).prefetch_related("questions")
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
@@ -49,12 +55,12 @@ class SurveyTemplateViewSet(viewsets.ModelViewSet):
         instance.delete()
 
 
-class CampaignViewSet(viewsets.ModelViewSet):
+class CampaignViewSet(viewsets.ModelViewSet[Campaign]):
     """Survey campaigns: `schedule/` and `close/` move them on; `audience/` previews recipients."""
 
     serializer_class = CampaignSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Campaign]:
         user = self.request.user
         qs = Campaign.objects.visible_to(user) if is_it_side(user) else Campaign.objects.none()
         return qs.select_related("template").prefetch_related("units").order_by("-created_at")
@@ -65,11 +71,13 @@ class CampaignViewSet(viewsets.ModelViewSet):
         units = data.pop("units")
         serializer.instance = services.create_campaign(actor=self.request.user, units=units, **data)
 
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_update(self, serializer: BaseSerializer[Campaign]) -> None:
         data = dict(serializer.validated_data)
         units = data.pop("units", None)
+        campaign = serializer.instance
+        assert campaign is not None  # an update always has its instance
         serializer.instance = services.update_campaign(
-            serializer.instance, actor=self.request.user, units=units, **data
+            campaign, actor=self.request.user, units=units, **data
         )
 
     def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
@@ -77,7 +85,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
             raise Conflict("This campaign was sent; close it instead of deleting it.")
         instance.delete()
 
-    def _move(self, request, operation):  # type: ignore[no-untyped-def]
+    def _move(self, request: Request, operation: Callable[..., Campaign]) -> Response:
         campaign = self.get_object()
         if not campaign.is_editable_by(request.user):
             raise PermissionDenied("You may read this campaign but not change it.")
@@ -86,17 +94,17 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def schedule(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def schedule(self, request: Request, pk: str | None = None) -> Response:
         return self._move(request, services.schedule_campaign)
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def close(self, request: Request, pk: str | None = None) -> Response:
         return self._move(request, services.close_campaign)
 
     @extend_schema(responses=AudienceSerializer)
     @action(detail=True, methods=["get"])
-    def audience(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def audience(self, request: Request, pk: str | None = None) -> Response:
         plan = plan_audience(self.get_object())
         return Response(
             AudienceSerializer(
@@ -106,7 +114,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
 
 class SurveyResultViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Campaign]
 ):
     """Aggregates per campaign: overall, per unit and per service CSAT/NPS and distributions.
 
@@ -116,7 +124,7 @@ class SurveyResultViewSet(
 
     serializer_class = None
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Campaign]:
         return (
             Campaign.objects.visible_to(self.request.user)
             .exclude(status="draft")
@@ -124,14 +132,15 @@ class SurveyResultViewSet(
             .order_by("-created_at", "-pk")
         )
 
-    def _unit_ids(self):  # type: ignore[no-untyped-def]
+    def _unit_ids(self) -> list[int] | None:
         if role_of(self.request.user) == Role.LEADER:
-            return [leader_unit_id(self.request.user)]
+            own = leader_unit_id(self.request.user)
+            return [own] if own is not None else []
         return None
 
     @extend_schema(operation_id="v1_survey_results_list", responses=OpenApiTypes.OBJECT)
-    def list(self, request):  # type: ignore[no-untyped-def]
-        page = self.paginate_queryset(self.get_queryset())
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
         conf = SatisfactionSettings.get()
         rows = selectors.trend(
             Campaign.objects.filter(pk__in=[c.pk for c in page]),
@@ -156,7 +165,7 @@ class SurveyResultViewSet(
         return self.get_paginated_response(data)
 
     @extend_schema(operation_id="v1_survey_results_retrieve", responses=OpenApiTypes.OBJECT)
-    def retrieve(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         campaign = self.get_object()
         res = selectors.results(campaign, unit_ids=self._unit_ids(), with_comments=False)
         data = res.as_dict()
