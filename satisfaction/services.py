@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core.errors import StateConflict
-from brm.core.roles import Role, role_of, stored_user
+from brm.core.roles import require, stored_user
 from satisfaction import mailing
 from satisfaction.audience import AudiencePlan, plan_audience
 from satisfaction.models import (
@@ -25,11 +25,19 @@ from satisfaction.models import (
     CampaignKind,
     CampaignStatus,
     Invitation,
+    Question,
     SatisfactionSettings,
     Schedule,
     Skip,
     SurveyTemplate,
     new_token,
+)
+from satisfaction.permissions import (
+    may_build_surveys,
+    may_change_campaign,
+    may_edit_template,
+    may_run_campaign,
+    may_survey_unit,
 )
 from stakeholders.models import BusinessUnit, RoleType
 
@@ -77,8 +85,9 @@ def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[st
     units = list(units)
     if not units:
         errors["units"] = "Choose at least one business unit."
-    elif actor is not None and role_of(actor) != Role.ADMIN:
-        strangers = [u.name for u in units if not u.is_editable_by(actor)]
+    else:
+        # A unit outside the actor's reach is reported on the field (400), like a bad choice.
+        strangers = [u.name for u in units if not may_survey_unit(actor, u)]
         if strangers:
             errors["units"] = f"You run surveys only for units you manage: {', '.join(strangers)}."
     bad = [r for r in fields.get("role_types") or [] if r not in RoleType.values]
@@ -95,11 +104,23 @@ def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[st
         raise ValidationError(errors)
 
 
+def _require_change(actor: AnyUser | None, campaign: Campaign) -> None:
+    require(
+        may_change_campaign(actor, campaign),
+        "You may read this campaign but not change it.",
+    )
+
+
 @transaction.atomic
 def create_campaign(
     *, actor: AnyUser | None, units: Iterable[BusinessUnit], **fields: Any
 ) -> Campaign:
-    """A draft campaign. It sends nothing until it is scheduled."""
+    """A draft campaign. It sends nothing until it is scheduled.
+
+    Raises `ForbiddenAction` (nothing written) unless `may_run_campaign(actor)`, and
+    `ValidationError` on `units` for a unit outside `may_survey_unit`.
+    """
+    require(may_run_campaign(actor), "Relationship managers and administrators run surveys.")
     units = list(units)
     _check(actor, units, fields)
     conf = SatisfactionSettings.get()
@@ -120,8 +141,12 @@ def update_campaign(
     units: Iterable[BusinessUnit] | None = None,
     **fields: Any,
 ) -> Campaign:
-    """Change a campaign that has not been sent yet (draft or scheduled)."""
+    """Change a campaign that has not been sent yet (draft or scheduled).
+
+    Raises `ForbiddenAction` unless `may_change_campaign`, `StateConflict` once it was sent.
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require_change(actor, campaign)
     if campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
         raise StateConflict("This campaign has been sent; its audience and questions are fixed.")
     merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS} | fields
@@ -138,8 +163,12 @@ def update_campaign(
 
 @transaction.atomic
 def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
-    """Draft -> scheduled. Without a start time it goes out at the next dispatch run."""
+    """Draft -> scheduled. Without a start time it goes out at the next dispatch run.
+
+    Raises `ForbiddenAction` unless `may_change_campaign`, `StateConflict` unless a draft.
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require_change(actor, campaign)
     if campaign.status != CampaignStatus.DRAFT:
         raise StateConflict(f"This campaign is already {campaign.get_status_display().lower()}.")
     if not plan_audience(campaign).selected:
@@ -153,8 +182,12 @@ def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
 
 @transaction.atomic
 def close_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
-    """Stop a campaign: links stop working, no more reminders, no more runs."""
+    """Stop a campaign: links stop working, no more reminders, no more runs.
+
+    Raises `ForbiddenAction` unless `may_change_campaign`, `StateConflict` if already closed.
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require_change(actor, campaign)
     if campaign.status == CampaignStatus.CLOSED:
         raise StateConflict("This campaign is already closed.")
     campaign.status = CampaignStatus.CLOSED
@@ -163,6 +196,59 @@ def close_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     campaign._change_reason = "Closed"  # type: ignore[attr-defined]
     campaign.save()
     return campaign
+
+
+@transaction.atomic
+def delete_campaign(campaign: Campaign, *, actor: AnyUser | None) -> None:
+    """Delete a campaign nobody was sent yet (a sent one is closed instead).
+
+    Raises `ForbiddenAction` unless `may_change_campaign`, `StateConflict` once invitations exist.
+    """
+    _require_change(actor, campaign)
+    if campaign.invitations.exists():
+        raise StateConflict("This campaign was sent; close it instead of deleting it.")
+    campaign.delete()
+
+
+# --- Questionnaires ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_template(
+    template: SurveyTemplate,
+    *,
+    actor: AnyUser | None,
+    questions: Iterable[dict[str, Any]] | None = None,
+) -> SurveyTemplate:
+    """Save a new or changed questionnaire; with `questions`, replace its questions.
+
+    Raises `ForbiddenAction` (nothing saved) unless `may_build_surveys` (new) or
+    `may_edit_template` (existing), and `StateConflict` when questions people have answered
+    would be replaced (copy the template instead).
+    """
+    if template.pk is None:
+        require(may_build_surveys(actor), "Relationship managers and administrators build surveys.")
+    else:
+        require(may_edit_template(actor, template), "Your role may not change questionnaires.")
+        if questions is not None and template.questions.filter(answers__isnull=False).exists():
+            raise StateConflict("People have answered this template; copy it to change questions.")
+    template.save()
+    if questions is not None:
+        template.questions.all().delete()
+        Question.objects.bulk_create([Question(template=template, **q) for q in questions])
+    return template
+
+
+@transaction.atomic
+def delete_template(template: SurveyTemplate, *, actor: AnyUser | None) -> None:
+    """Delete a questionnaire no campaign uses.
+
+    Raises `ForbiddenAction` unless `may_edit_template`, `StateConflict` while campaigns use it.
+    """
+    require(may_edit_template(actor, template), "Your role may not change questionnaires.")
+    if template.campaigns.exists():
+        raise StateConflict("Campaigns use this template; mark it inactive instead.")
+    template.delete()
 
 
 def _open_run(

@@ -1,7 +1,8 @@
 """Pages of satisfaction surveys: campaigns, the builder, live response rate, results, and the
 public answer page (`/s/<token>/`, no login).
 
-Campaign pages scope with `visible_to` (404) and check `is_editable_by` before a change (403).
+Campaign pages scope with `visible_to` (404) and ask `satisfaction.permissions` (the rule the
+services enforce) before offering a change (403).
 The audience and skip lists are IT-only; a business leader sees their own unit's aggregates.
 """
 
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brm.core.htmx import HtmxHttpRequest, paginate, querystring_without, render_page
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
-from satisfaction import answering, selectors, services
+from satisfaction import answering, permissions, selectors, services
 from satisfaction.audience import plan_audience
 from satisfaction.forms import CampaignForm
 from satisfaction.models import (
@@ -38,10 +39,6 @@ def _campaign_or_404(request: HtmxHttpRequest, pk: int) -> Campaign:
         Campaign.objects.visible_to(request.user).select_related("template", "owner", "parent"),
         pk=pk,
     )
-
-
-def _may_build(user) -> bool:  # type: ignore[no-untyped-def]
-    return role_of(user) in {Role.ADMIN, Role.BRM}
 
 
 @login_required
@@ -75,7 +72,7 @@ def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
         "kind": kind,
         "search": search,
         "statuses": CampaignStatus.choices,
-        "may_build": _may_build(request.user),
+        "may_build": permissions.may_run_campaign(request.user),
     }
     return render_page(request, "satisfaction/campaign_list.html", context)
 
@@ -95,7 +92,7 @@ def _form_fields(data: dict) -> dict:  # type: ignore[type-arg]
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
-    if not _may_build(request.user):
+    if not permissions.may_run_campaign(request.user):
         raise PermissionDenied("Relationship managers build surveys.")
     units = BusinessUnit.objects.editable_by(request.user).filter(active=True)
     conf = SatisfactionSettings.get()
@@ -128,7 +125,7 @@ def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
-    if not campaign.is_editable_by(request.user):
+    if not permissions.may_change_campaign(request.user, campaign):
         raise PermissionDenied("You may read this campaign but not change it.")
     units = BusinessUnit.objects.editable_by(request.user).filter(active=True)
     if request.method == "POST":
@@ -160,7 +157,7 @@ def campaign_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect("satisfaction:campaign_results", pk=campaign.pk)
     context = {
         "campaign": campaign,
-        "can_edit": campaign.is_editable_by(request.user),
+        "can_edit": permissions.may_change_campaign(request.user, campaign),
         "units": list(campaign.units.all()),
         "rate": selectors.response_rate(campaign),
         "runs": list(campaign.runs.order_by("-opened_at", "-pk")[:20]),
@@ -189,7 +186,7 @@ def campaign_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
-    if not campaign.is_editable_by(request.user):
+    if not permissions.may_change_campaign(request.user, campaign):
         raise PermissionDenied("You may read this campaign but not change it.")
     actions = {"schedule": services.schedule_campaign, "close": services.close_campaign}
     if operation not in actions:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from rest_framework import serializers
 
 from satisfaction.models import Campaign, Question, SurveyTemplate
@@ -30,28 +29,6 @@ class SurveyTemplateSerializer(serializers.ModelSerializer[SurveyTemplate]):
         if not value:
             raise serializers.ValidationError("A survey needs at least one question.")
         return value
-
-    @transaction.atomic
-    def create(self, validated_data):  # type: ignore[no-untyped-def]
-        questions = validated_data.pop("questions")
-        template = SurveyTemplate.objects.create(**validated_data)
-        Question.objects.bulk_create([Question(template=template, **q) for q in questions])
-        return template
-
-    @transaction.atomic
-    def update(self, instance, validated_data):  # type: ignore[no-untyped-def]
-        questions = validated_data.pop("questions", None)
-        for key, value in validated_data.items():
-            setattr(instance, key, value)
-        instance.save()
-        if questions is not None:
-            if instance.questions.filter(answers__isnull=False).exists():
-                from brm.core.api import Conflict
-
-                raise Conflict("People have answered this template; copy it to change questions.")
-            instance.questions.all().delete()
-            Question.objects.bulk_create([Question(template=instance, **q) for q in questions])
-        return instance
 
 
 class CampaignSerializer(serializers.ModelSerializer[Campaign]):

@@ -13,12 +13,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from brm.core.api import Conflict
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import selectors, services
 from satisfaction.api.serializers import (
@@ -29,13 +27,6 @@ from satisfaction.api.serializers import (
 from satisfaction.audience import plan_audience
 from satisfaction.models import Campaign, SatisfactionSettings, SurveyTemplate
 
-BUILDERS = {Role.ADMIN, Role.BRM}
-
-
-def _require_builder(user) -> None:  # type: ignore[no-untyped-def]
-    if role_of(user) not in BUILDERS:
-        raise PermissionDenied("Relationship managers and administrators build surveys.")
-
 
 class SurveyTemplateViewSet(viewsets.ModelViewSet[SurveyTemplate]):
     """Questionnaires. IT-side roles read them; BRMs and administrators write them."""
@@ -45,14 +36,28 @@ class SurveyTemplateViewSet(viewsets.ModelViewSet[SurveyTemplate]):
     def get_queryset(self) -> QuerySet[SurveyTemplate]:
         return SurveyTemplate.objects.visible_to(self.request.user).prefetch_related("questions")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        _require_builder(self.request.user)
-        serializer.save()
+    # Who may write questionnaires is `satisfaction.permissions`, enforced by the services (403).
 
-    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
-        if instance.campaigns.exists():
-            raise Conflict("Campaigns use this template; mark it inactive instead.")
-        instance.delete()
+    def perform_create(self, serializer: BaseSerializer[SurveyTemplate]) -> None:
+        data = dict(serializer.validated_data)
+        questions = data.pop("questions")
+        serializer.instance = services.save_template(
+            SurveyTemplate(**data), actor=self.request.user, questions=questions
+        )
+
+    def perform_update(self, serializer: BaseSerializer[SurveyTemplate]) -> None:
+        data = dict(serializer.validated_data)
+        questions = data.pop("questions", None)
+        template = serializer.instance
+        assert template is not None  # an update always has its instance
+        for key, value in data.items():
+            setattr(template, key, value)
+        serializer.instance = services.save_template(
+            template, actor=self.request.user, questions=questions
+        )
+
+    def perform_destroy(self, instance: SurveyTemplate) -> None:
+        services.delete_template(instance, actor=self.request.user)
 
 
 class CampaignViewSet(viewsets.ModelViewSet[Campaign]):
@@ -65,8 +70,7 @@ class CampaignViewSet(viewsets.ModelViewSet[Campaign]):
         qs = Campaign.objects.visible_to(user) if is_it_side(user) else Campaign.objects.none()
         return qs.select_related("template").prefetch_related("units").order_by("-created_at")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        _require_builder(self.request.user)
+    def perform_create(self, serializer: BaseSerializer[Campaign]) -> None:
         data = dict(serializer.validated_data)
         units = data.pop("units")
         serializer.instance = services.create_campaign(actor=self.request.user, units=units, **data)
@@ -80,15 +84,11 @@ class CampaignViewSet(viewsets.ModelViewSet[Campaign]):
             campaign, actor=self.request.user, units=units, **data
         )
 
-    def perform_destroy(self, instance):  # type: ignore[no-untyped-def]
-        if instance.invitations.exists():
-            raise Conflict("This campaign was sent; close it instead of deleting it.")
-        instance.delete()
+    def perform_destroy(self, instance: Campaign) -> None:
+        services.delete_campaign(instance, actor=self.request.user)
 
     def _move(self, request: Request, operation: Callable[..., Campaign]) -> Response:
         campaign = self.get_object()
-        if not campaign.is_editable_by(request.user):
-            raise PermissionDenied("You may read this campaign but not change it.")
         campaign = operation(campaign, actor=request.user)
         return Response(CampaignSerializer(campaign, context={"request": request}).data)
 

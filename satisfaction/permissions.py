@@ -1,0 +1,50 @@
+"""Who may build and run surveys: each rule once, asked by services and pages alike.
+
+`satisfaction.services` refuses with `ForbiddenAction` (403) when these say no; views, forms,
+serializers and templates ask the same functions for what to offer. Answering a survey needs no
+login: the invitation's token is the permission (`satisfaction.answering`), by design.
+`actor` None is the system (the dispatch and pulse jobs) and may act everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from brm.core.roles import Role, role_of
+from stakeholders.permissions import may_edit_unit
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+    from satisfaction.models import Campaign, SurveyTemplate
+    from stakeholders.models import BusinessUnit
+
+# Relationship managers and administrators run surveys; executives read the results, leaders
+# see their own unit's, integrations neither build nor send.
+SURVEY_ROLES = frozenset({Role.ADMIN, Role.BRM})
+
+
+def may_build_surveys(actor: AnyUser | None) -> bool:
+    """Write questionnaires (survey templates) and start campaigns."""
+    return actor is None or role_of(actor) in SURVEY_ROLES
+
+
+def may_edit_template(actor: AnyUser | None, template: SurveyTemplate) -> bool:
+    """Change or delete a questionnaire (shared: any survey builder may)."""
+    return may_build_surveys(actor)
+
+
+def may_run_campaign(actor: AnyUser | None) -> bool:
+    """Start a campaign (which units it may reach is `may_survey_unit`)."""
+    return may_build_surveys(actor)
+
+
+def may_survey_unit(actor: AnyUser | None, unit: BusinessUnit) -> bool:
+    """Send a campaign to the unit's people: administrators any unit, BRMs the units they manage."""
+    if actor is None or role_of(actor) == Role.ADMIN:
+        return True
+    return role_of(actor) in SURVEY_ROLES and may_edit_unit(actor, unit)
+
+
+def may_change_campaign(actor: AnyUser | None, campaign: Campaign) -> bool:
+    """Edit, schedule or close a campaign: administrators, and the BRM who owns it."""
+    return actor is None or campaign.is_editable_by(actor)
