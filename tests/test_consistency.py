@@ -18,8 +18,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 
 from brm.health.engine import recompute_health
+from brm.health.models import HealthSnapshot
 from complaints.models import Complaint
 from stakeholders.models import ActionStatus, OwnerSide
 from tests.factories import (
@@ -260,3 +262,20 @@ def test_it_shows_a_leader_the_same_figures_as_their_lists(client, leader, estat
     assert match
 
     assert _rows(client, match.group(1)) == int(match.group(2))
+
+
+# --- The unit health page ---------------------------------------------------------------------
+
+
+def test_it_links_the_commitments_figure_to_a_list_of_the_promises_it_judged(  # type: ignore[no-untyped-def]
+    client, brm, estate
+):
+    unit_a, _ = estate
+    client.force_login(brm)
+    page = _page(client, reverse("health:unit_health", args=[unit_a.pk]))
+    url = re.search(r'<a href="([^"]+)">Promises</a>', page).group(1)  # type: ignore[union-attr]
+    snapshot = HealthSnapshot.objects.get(unit=unit_a, as_of=TODAY)
+    judged = next(c for c in snapshot.components if c["key"] == "commitments")["data"]
+
+    assert judged["due"] == 5  # IT's, due in the window: today, yesterday, late, on time, dropped
+    assert _rows(client, url) == judged["due"]

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from brm.health.models import HealthSnapshot, ImprovementPlan, PlanStatus
+from brm.health.components import commitment_window
+from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan, PlanStatus
 from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
 from satisfaction import selectors as survey_selectors
@@ -145,6 +147,22 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
             }
         )
     return actions
+
+
+def promise_list_query(unit_id: int, as_of: date) -> str:
+    """The commitment list's query string showing the promises the commitments component of a
+    snapshot taken on `as_of` judged: the unit's IT promises due in its window."""
+    since, until = commitment_window(as_of, HealthSettings.get())
+    return urlencode(
+        {
+            "unit": unit_id,
+            "owner_side": "it",
+            "status": "",
+            "mine": "false",
+            "due_after": since.isoformat(),
+            "due_before": until.isoformat(),
+        }
+    )
 
 
 def my_relationships(user: AnyUser, now: datetime | None = None) -> list[Attention]:
