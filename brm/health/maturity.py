@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from brm.core.errors import ForbiddenAction
-from brm.core.roles import Role, leader_unit_id, role_of
+from brm.core.roles import require
 from brm.health.models import MaturityAssessment, Side
+from brm.health.permissions import may_rate_maturity, rating_side
 
 if TYPE_CHECKING:
-    from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
 
@@ -62,22 +61,18 @@ def gap_trend(ratings: list[MaturityAssessment]) -> list[GapPoint]:
     return trend
 
 
-def rating_side(user: AnyUser, unit: BusinessUnit) -> str | None:
-    """The BRM (or deputy) rates for IT; the unit's business leader rates for the business."""
-    if role_of(user) == Role.LEADER and leader_unit_id(user) == unit.pk:
-        return Side.BUSINESS
-    if user.pk in (unit.brm_id, unit.deputy_id):
-        return Side.IT
-    return None
-
-
 def rate_maturity(
     unit: BusinessUnit, *, actor, level: int, comment: str = ""
 ) -> MaturityAssessment:  # type: ignore[no-untyped-def]
-    """Record the actor's side's view; anyone else has no side to speak for."""
+    """Record the actor's side's view; anyone else has no side to speak for.
+
+    Raises `ForbiddenAction` (nothing written) unless `may_rate_maturity(actor, unit)`.
+    """
+    require(
+        may_rate_maturity(actor, unit),
+        "Only the unit's BRM and its business leaders rate the relationship.",
+    )
     side = rating_side(actor, unit)
-    if side is None:
-        raise ForbiddenAction("Only the unit's BRM and its business leaders rate the relationship.")
     return MaturityAssessment.objects.create(
         unit=unit, side=side, level=level, comment=comment, rated_by=actor
     )

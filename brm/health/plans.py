@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from brm.core.errors import StateConflict
+from brm.core.roles import require
 from brm.health.models import (
     COMPONENT_LABELS,
     HealthSettings,
@@ -18,6 +18,8 @@ from brm.health.models import (
     PlanCommitment,
     PlanStatus,
 )
+from brm.health.permissions import may_change_plan, may_start_plan
+from stakeholders import selectors as register_selectors
 from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
 from stakeholders.services import CommitmentInput, make_commitment
 
@@ -53,15 +55,16 @@ def propose_plans(
     unique constraint (one active plan per unit) turns a second attempt into a no-op."""
     now = now or timezone.now()
     cfg = HealthSettings.get()
-    healths = list(healths)
+    # Every active plan's unit, in one query that runs whether or not any unit is red (a filter
+    # on an empty list of red units would skip the query and make the count depend on the day).
     with_plan = set(
-        ImprovementPlan.objects.filter(
-            unit_id__in=[h.unit_id for h in healths], status=PlanStatus.ACTIVE
-        ).values_list("unit_id", flat=True)
+        ImprovementPlan.objects.filter(status=PlanStatus.ACTIVE).values_list("unit_id", flat=True)
     )
-    units = BusinessUnit.objects.in_bulk([h.unit_id for h in healths if h.unit_id not in with_plan])
+    todo = [h for h in healths if h.unit_id not in with_plan]
+    # Only when a plan is to be created (a write that happens once per red spell).
+    units = register_selectors.units_by_id([h.unit_id for h in todo])
     created = []
-    for health in healths:
+    for health in todo:
         unit = units.get(health.unit_id)
         if unit is None:
             continue
@@ -105,18 +108,19 @@ def _create_plan(
 
 
 def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
-    """Done, open and overdue actions of a plan (one query)."""
-    today = timezone.localdate()
+    """Total, done and overdue actions of a plan (one query), by the register's promise rules."""
     return plan.actions.aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status="done")),
-        overdue=Count("id", filter=Q(status="open", due_date__lt=today)),
+        **register_selectors.progress_aggregates("", timezone.localdate())
     )
 
 
 @transaction.atomic
 def start_plan(unit: BusinessUnit, *, actor, reason: str = "") -> ImprovementPlan:  # type: ignore[no-untyped-def]
-    """Open a plan by hand (a BRM need not wait for red); returns the active one if it exists."""
+    """Open a plan by hand (a BRM need not wait for red); returns the active one if it exists.
+
+    Raises `ForbiddenAction` (nothing written) unless `may_start_plan(actor, unit)`.
+    """
+    require(may_start_plan(actor, unit), "Only the unit's relationship managers start a plan.")
     active = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
     if active is not None:
         return active
@@ -134,7 +138,11 @@ def start_plan(unit: BusinessUnit, *, actor, reason: str = "") -> ImprovementPla
 
 
 def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> ActionItem:  # type: ignore[no-untyped-def]
-    """An action of the plan is an IT promise like any other, owned by whoever adds it."""
+    """An action of the plan is an IT promise like any other, owned by whoever adds it.
+
+    Raises `ForbiddenAction` unless `may_change_plan`, `StateConflict` for a closed plan.
+    """
+    require(may_change_plan(actor, plan), "Only the unit's relationship managers change its plan.")
     if plan.status != PlanStatus.ACTIVE:
         raise StateConflict("This improvement plan is closed; start a new one.")
     item = make_commitment(
@@ -146,8 +154,12 @@ def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> Ac
     return item
 
 
-def close_plan(plan: ImprovementPlan, *, completed: bool) -> bool:
-    """Mark an active plan completed or abandoned; False if it was already closed."""
+def close_plan(plan: ImprovementPlan, *, actor, completed: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Mark an active plan completed or abandoned; False if it was already closed.
+
+    Raises `ForbiddenAction` (nothing written) unless `may_change_plan(actor, plan)`.
+    """
+    require(may_change_plan(actor, plan), "Only the unit's relationship managers close its plan.")
     status = PlanStatus.COMPLETED if completed else PlanStatus.ABANDONED
     return bool(
         ImprovementPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(

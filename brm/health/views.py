@@ -16,15 +16,15 @@ from django.views.decorators.http import require_POST
 
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.htmx import csv_response, safe_next
-from brm.core.outbox import queue_after_commit
-from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, may_write, role_of
-from brm.health import plans, selectors
+from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, role_of
+from brm.health import permissions, plans, selectors, services
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard
 from brm.health.evidence import evidence_report
 from brm.health.forms import MaturityForm, PlanActionForm
-from brm.health.maturity import maturity_view, rating_side
+from brm.health.maturity import maturity_view
 from brm.health.maturity import rate_maturity as record_rating
 from brm.health.models import ImprovementPlan, PlanStatus
+from brm.health.permissions import rating_side
 from brm.health.plans import plan_progress
 from stakeholders.models import BusinessUnit
 
@@ -50,7 +50,7 @@ def dashboard(request):  # type: ignore[no-untyped-def]
         # The plans needing most help first; a long tail is one click away on each unit.
         "plans": list(selectors.active_plans().order_by("-overdue", "unit__name")[:10]),
         "plans_total": selectors.active_plans().count(),
-        "can_recompute": may_write(request.user) or role_of(request.user) == Role.EXECUTIVE,
+        "can_recompute": permissions.may_recompute(request.user),
     }
     template = "brm/dashboard.html"
     if request.htmx and not request.htmx.boosted:
@@ -62,11 +62,9 @@ def dashboard(request):  # type: ignore[no-untyped-def]
 @require_POST
 def recompute(request):  # type: ignore[no-untyped-def]
     """Queue a recompute of every unit's health (the button on the dashboard)."""
-    if not (may_write(request.user) or role_of(request.user) == Role.EXECUTIVE):
+    if not permissions.may_recompute(request.user):
         raise PermissionDenied
-    from brm.health.tasks import recompute_health_task
-
-    queue_after_commit(recompute_health_task)
+    services.request_recompute(actor=request.user)
     messages.info(request, "Recomputing relationship health; the dashboard refreshes itself.")
     return redirect(safe_next(request, reverse("health:dashboard")))
 
@@ -103,8 +101,10 @@ def unit_health(request, pk: int):  # type: ignore[no-untyped-def]
         "maturity": maturity,
         "my_side": my_side,
         "maturity_form": MaturityForm() if my_side else None,
-        "action_form": PlanActionForm() if plan and unit.is_editable_by(request.user) else None,
-        "can_edit": unit.is_editable_by(request.user),
+        "action_form": (
+            PlanActionForm() if plan and permissions.may_change_plan(request.user, plan) else None
+        ),
+        "can_edit": permissions.may_start_plan(request.user, unit),
         "is_it": is_it,
         # The words behind the perception figure (named campaigns only): IT's working view.
         "comments": selectors.survey_comments(unit.pk) if is_it else [],
@@ -132,7 +132,7 @@ def rate_maturity(request, pk: int):  # type: ignore[no-untyped-def]
 @require_POST
 def start_plan(request, pk: int):  # type: ignore[no-untyped-def]
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    if not unit.is_editable_by(request.user):
+    if not permissions.may_start_plan(request.user, unit):
         raise PermissionDenied
     plan = plans.start_plan(unit, actor=request.user, reason=request.POST.get("reason", ""))
     return redirect(plan)
@@ -142,7 +142,7 @@ def _editable_plan(request, pk: int) -> ImprovementPlan:  # type: ignore[no-unty
     plan = get_object_or_404(
         ImprovementPlan.objects.visible_to(request.user).select_related("unit"), pk=pk
     )
-    if not plan.is_editable_by(request.user):
+    if not permissions.may_change_plan(request.user, plan):
         raise PermissionDenied
     return plan
 
@@ -169,7 +169,7 @@ def add_plan_action(request, pk: int):  # type: ignore[no-untyped-def]
 def close_plan(request, pk: int):  # type: ignore[no-untyped-def]
     plan = _editable_plan(request, pk)
     completed = request.POST.get("outcome") == "completed"
-    if plans.close_plan(plan, completed=completed):
+    if plans.close_plan(plan, actor=request.user, completed=completed):
         messages.success(request, f"Improvement plan {'completed' if completed else 'abandoned'}.")
     return redirect(plan)
 
