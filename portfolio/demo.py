@@ -9,7 +9,7 @@ requests for past periods are marked sent so seeding never emails anyone.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -155,7 +155,9 @@ def _seed(units: list[BusinessUnit]) -> int:
 _LATE = {S.IN_DELIVERY, S.DELIVERED, S.BENEFITS_REALISED}
 
 
-def _walk(demand, status, filed, now, rng):  # type: ignore[no-untyped-def]
+def _walk(
+    demand: Demand, status: DemandStatus, filed: datetime, now: datetime, rng: random.Random
+) -> datetime | None:
     changes = [
         DemandStatusChange(
             demand=demand,
@@ -188,7 +190,13 @@ def _walk(demand, status, filed, now, rng):  # type: ignore[no-untyped-def]
     return delivered
 
 
-def _benefits(demand, delivered_at, now, rng, leader) -> None:  # type: ignore[no-untyped-def]
+def _benefits(
+    demand: Demand,
+    delivered_at: datetime,
+    now: datetime,
+    rng: random.Random,
+    leader: Stakeholder | None,
+) -> None:
     """Quarterly records since delivery: realised 40-110 % of plan; older ones often confirmed."""
     quarterly = (demand.expected_benefit or Decimal(0)) / 4
     start = timezone.localdate(delivered_at)
@@ -204,7 +212,7 @@ def _benefits(demand, delivered_at, now, rng, leader) -> None:  # type: ignore[n
                 planned_amount=quarterly.quantize(Decimal("1")),
                 realised_amount=realised,
                 recorded_by=demand.brm,
-                confirmed_by=leader.user if confirm else None,
+                confirmed_by=leader.user if confirm and leader is not None else None,
                 confirmed_at=delivered_at + timedelta(days=95 + 90 * n) if confirm else None,
                 note="From the monthly finance report." if n == 0 else "",
             )
@@ -219,7 +227,7 @@ def _benefits(demand, delivered_at, now, rng, leader) -> None:  # type: ignore[n
     BenefitRecord.objects.bulk_create(rows)
 
 
-def _overrides(units, now) -> None:  # type: ignore[no-untyped-def]
+def _overrides(units: list[BusinessUnit], now: datetime) -> None:
     """Two demands placed by hand, with the reasons people gave."""
     picks = Demand.objects.filter(status__in=[S.ASSESSING, S.APPROVED]).order_by("priority_score")
     reasons = [

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, role_of
-from portfolio.models.demand import BenefitKind, StrategicObjective, Urgency
+from portfolio.models.demand import BenefitKind, Demand, StrategicObjective, Urgency
 from stakeholders.models import BusinessUnit, Stakeholder
 
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+
+MONEY_FIELD: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
 class DemandForm(StyledFormMixin, forms.Form):
@@ -36,12 +40,12 @@ class DemandForm(StyledFormMixin, forms.Form):
         label="How soon is it needed?",
     )
 
-    def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if role_of(user) == Role.LEADER:
             del self.fields["unit"]
         else:
-            self.fields["unit"].queryset = BusinessUnit.objects.editable_by(user).filter(
+            self.model_choice("unit").queryset = BusinessUnit.objects.editable_by(user).filter(
                 active=True
             )
 
@@ -85,9 +89,9 @@ class BusinessCaseForm(StyledFormMixin, forms.Form):
         label="Effort (1 small - 5 large)",
     )
 
-    def __init__(self, *args, demand, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, demand: Demand, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sponsor"].queryset = Stakeholder.objects.filter(
+        self.model_choice("sponsor").queryset = Stakeholder.objects.filter(
             unit_id=demand.unit_id, active=True
         )
 
@@ -113,8 +117,9 @@ class BenefitForm(StyledFormMixin, forms.Form):
     realised_amount = forms.DecimalField(**MONEY_FIELD, label="Realised")
     note = forms.CharField(max_length=2000, required=False)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end <= start:
             self.add_error("period_end", "The period must end after it starts.")

@@ -9,7 +9,7 @@ from portfolio.models.catalogue import Service, ServiceMetric
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(SimpleHistoryAdmin[Service]):
     list_display = ["name", "lifecycle", "owner", "availability_target", "workload_limit"]
     list_filter = ["lifecycle"]
     search_fields = ["name", "description"]
@@ -17,7 +17,7 @@ class ServiceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceMetric)
-class ServiceMetricAdmin(admin.ModelAdmin):
+class ServiceMetricAdmin(admin.ModelAdmin[ServiceMetric]):
     list_display = [
         "service",
         "period_start",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 from stakeholders.filters import SearchFilterSet, _visible_units
 
 
-def _visible_services(request):  # type: ignore[no-untyped-def]
+def _visible_services(request: HttpRequest | None) -> QuerySet[Service]:
     if request is None:
         return Service.objects.none()
     return Service.objects.visible_to(request.user)
@@ -18,7 +20,9 @@ class ServiceFilterSet(SearchFilterSet):
     search_fields = ("name", "description")
     lifecycle = filters.ChoiceFilter(choices=Lifecycle.choices)
     unit = filters.ModelChoiceFilter(
-        field_name="consumers", queryset=_visible_units, label="Consumed by"
+        field_name="consumers",
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+        label="Consumed by",
     )
     ordering = filters.OrderingFilter(fields=("name", "lifecycle", "created_at", "updated_at"))
 
@@ -28,7 +32,9 @@ class ServiceFilterSet(SearchFilterSet):
 
 
 class ServiceMetricFilterSet(filters.FilterSet):
-    service = filters.ModelChoiceFilter(queryset=_visible_services)
+    service = filters.ModelChoiceFilter(
+        queryset=_visible_services,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     period_after = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = filters.DateFilter(field_name="period_start", lookup_expr="lte")
     ordering = filters.OrderingFilter(fields=("period_start", "availability", "created_at"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from portfolio.models.demand import (
     BenefitRecord,
@@ -15,13 +16,13 @@ from portfolio.models.demand import (
 from stakeholders.filters import SearchFilterSet, _visible_units
 
 
-def _visible_objectives(request) -> QuerySet[StrategicObjective]:  # type: ignore[no-untyped-def]
+def _visible_objectives(request: HttpRequest) -> QuerySet[StrategicObjective]:
     if request is None:
         return StrategicObjective.objects.none()
     return StrategicObjective.objects.visible_to(request.user)
 
 
-def _visible_demands(request) -> QuerySet[Demand]:  # type: ignore[no-untyped-def]
+def _visible_demands(request: HttpRequest) -> QuerySet[Demand]:
     if request is None:
         return Demand.objects.none()
     return Demand.objects.visible_to(request.user)
@@ -29,11 +30,15 @@ def _visible_demands(request) -> QuerySet[Demand]:  # type: ignore[no-untyped-de
 
 class DemandFilterSet(SearchFilterSet):
     search_fields = ("title", "problem", "outcome")
-    unit = filters.ModelChoiceFilter(queryset=_visible_units)
+    unit = filters.ModelChoiceFilter(
+        queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     status = filters.MultipleChoiceFilter(choices=DemandStatus.choices)
     urgency = filters.MultipleChoiceFilter(choices=Urgency.choices)
     objective = filters.ModelChoiceFilter(
-        field_name="objectives", queryset=_visible_objectives, label="Strategic objective"
+        field_name="objectives",
+        queryset=_visible_objectives,  # type: ignore[arg-type]  # stubs: no callable(request)
+        label="Strategic objective",
     )
     overridden = filters.BooleanFilter(
         field_name="rank_override", lookup_expr="isnull", exclude=True, label="Reordered by hand"
@@ -48,7 +53,9 @@ class DemandFilterSet(SearchFilterSet):
 
 
 class BenefitRecordFilterSet(filters.FilterSet):
-    demand = filters.ModelChoiceFilter(queryset=_visible_demands)
+    demand = filters.ModelChoiceFilter(
+        queryset=_visible_demands,  # type: ignore[arg-type]  # stubs: no callable(request)
+    )
     confirmed = filters.BooleanFilter(
         field_name="confirmed_at", lookup_expr="isnull", exclude=True, label="Business-confirmed"
     )

@@ -5,8 +5,9 @@ The demand/business-case portfolio is in `portfolio.models.demand`.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -124,7 +125,7 @@ class ServiceMetricQuerySet(models.QuerySet["ServiceMetric"]):
     def editable_by(self, user: AnyUser) -> ServiceMetricQuerySet:
         return self if writes_all_units(user) else self.none()
 
-    def overlapping(self, start, end) -> ServiceMetricQuerySet:  # type: ignore[no-untyped-def]
+    def overlapping(self, start: date, end: date) -> ServiceMetricQuerySet:
         """Periods sharing at least one day with [start, end] (both ends inclusive)."""
         return self.filter(period_start__lte=end, period_end__gte=start)
 
@@ -204,7 +205,7 @@ class ServiceMetric(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.sla_met = self.compute_sla_met()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

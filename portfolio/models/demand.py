@@ -11,7 +11,7 @@ they stay IT estimates.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,7 +29,7 @@ from stakeholders.models import BusinessUnit
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
@@ -163,7 +163,7 @@ class StrategicObjective(TimeStampedModel):
         return writes_all_units(user)
 
 
-class DemandQuerySet(UnitScopedQuerySet):
+class DemandQuerySet(UnitScopedQuerySet["Demand"]):
     def with_benefits(self) -> DemandQuerySet:
         """Planned, realised and business-confirmed benefit, and leakage, summed in the database.
 
@@ -352,13 +352,13 @@ class DemandStatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.demand_id}: {self.from_status or '—'} -> {self.to_status}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("Status changes are a record of what happened; they never change.")
         super().save(*args, **kwargs)
 
 
-class BenefitRecordQuerySet(UnitScopedQuerySet):
+class BenefitRecordQuerySet(UnitScopedQuerySet["BenefitRecord"]):
     unit_path = "demand__unit"
 
 

@@ -6,7 +6,7 @@ Each function runs a fixed number of queries whatever the number of services or 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -119,7 +119,7 @@ def performance_pack(
         )
     rows = []
     for s in services:
-        f = figures.get(s.pk, {})
+        f: Mapping[str, Any] = figures.get(s.pk, {})
         periods = f.get("periods", 0)
         rows.append(
             {
@@ -181,7 +181,10 @@ def sla_periods_by_unit(first_end: date, last_end: date) -> dict[int, dict[str, 
             ),
         )
     )
-    return {r.pop("service__consumers"): r for r in rows}
+    return {
+        r["service__consumers"]: {"periods": r["periods"], "met": r["met"], "over": r["over"]}
+        for r in rows
+    }
 
 
 def sla_misses_by_unit(first_end: date, last_end: date) -> dict[int, list[tuple[str, int]]]:

@@ -152,7 +152,7 @@ def portfolio_share(demands: QuerySet[Demand]) -> list[ShareRow]:
         .order_by()
         .values("demand_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values("n")  # type: ignore[misc]  # `n` is annotated just above; the plugin misses it
     )
     money = DecimalField(**MONEY)
     rows = list(

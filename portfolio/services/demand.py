@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from brm.core.roles import Role, leader_unit_id, role_of
+from brm.core.roles import Role, leader_unit_id, role_of, stored_user
 from portfolio.models.demand import (
     BenefitAttestation,
     BenefitKind,
@@ -90,7 +90,7 @@ def _scale(name: str, value: object, low: int, high: int) -> int | None:
     if value in (None, ""):
         return None
     try:
-        number = int(value)  # type: ignore[call-overload]
+        number = int(value) if isinstance(value, (int, float, Decimal)) else int(str(value))
     except (TypeError, ValueError):
         raise InputError(name, f"Choose {low}-{high}.") from None
     if not low <= number <= high:
@@ -126,7 +126,7 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
         if data.unit is not None and data.unit.pk != unit_id:
             raise InputError("unit", "You submit ideas for your own unit only.")
         unit = BusinessUnit.objects.get(pk=unit_id)
-        sponsor = Stakeholder.objects.filter(user=actor, active=True).first()
+        sponsor = Stakeholder.objects.filter(user=stored_user(actor), active=True).first()
     elif role in {Role.BRM, Role.ADMIN}:
         if data.unit is None:
             raise InputError("unit", "Choose the business unit.")
@@ -143,14 +143,14 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
         unit=unit,
         sponsor=sponsor,
         brm=unit.brm,
-        submitted_by=actor,
+        submitted_by=stored_user(actor),
         title=_text("title", data.title, 200),
         problem=_text("problem", data.problem, 5000),
         outcome=_text("outcome", data.outcome, 5000),
         urgency=data.urgency,
     )
     DemandStatusChange.objects.create(
-        demand=demand, to_status=DemandStatus.IDEA, actor=actor, reason="Submitted."
+        demand=demand, to_status=DemandStatus.IDEA, actor=stored_user(actor), reason="Submitted."
     )
     return demand
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from brm.core.errors import ForbiddenAction, InputError, StateConflict
-from brm.core.roles import Role, leader_unit_id, role_of
+from brm.core.errors import ForbiddenAction, StateConflict
+from brm.core.errors import InputError as InputError  # re-exported for the app's callers
+from brm.core.roles import Role, leader_unit_id, role_of, stored_user
 from portfolio.models.demand import Demand, DemandStatus, DemandStatusChange
 
 if TYPE_CHECKING:
@@ -162,7 +163,12 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
     locked._change_reason = f"{source} -> {to}" + (f": {text}" if text else "")  # type: ignore[attr-defined]
     locked.save()
     DemandStatusChange.objects.create(
-        demand=locked, from_status=source, to_status=to, actor=actor, reason=text, created_at=now
+        demand=locked,
+        from_status=source,
+        to_status=to,
+        actor=stored_user(actor),
+        reason=text,
+        created_at=now,
     )
     for f in Demand._meta.concrete_fields:
         setattr(demand, f.attname, getattr(locked, f.attname))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from brm.core.htmx import paginate, querystring_without, render_page
+from brm.core.htmx import HtmxHttpRequest, filtered, paginate, querystring_without, render_page
 from brm.core.roles import is_it_side
 from portfolio.filters.catalogue import ServiceFilterSet
 from portfolio.models.catalogue import Service
@@ -13,11 +14,11 @@ from portfolio.selectors import catalogue as selectors
 
 
 @login_required
-def service_list(request):  # type: ignore[no-untyped-def]
+def service_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = ServiceFilterSet(
         request.GET, queryset=selectors.service_list(request.user), request=request
     )
-    page = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    page = paginate(request, filtered(filterset))
     return render_page(
         request,
         "portfolio/service_list.html",
@@ -26,7 +27,7 @@ def service_list(request):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def service_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def service_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(
         Service.objects.visible_to(request.user).select_related("owner"), pk=pk
     )

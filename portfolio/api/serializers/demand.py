@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
@@ -17,17 +18,17 @@ from portfolio.models.demand import (
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
 from stakeholders.models import BusinessUnit, Stakeholder
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
-class StrategicObjectiveSerializer(serializers.ModelSerializer):
+class StrategicObjectiveSerializer(serializers.ModelSerializer[StrategicObjective]):
     class Meta:
         model = StrategicObjective
         fields = ["id", "name", "description", "active", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DemandSerializer(serializers.ModelSerializer):
+class DemandSerializer(serializers.ModelSerializer[Demand]):
     """Create: title, problem, outcome, urgency (and unit for BRMs). Business-case fields are
     changed with PATCH by the unit's BRM; status only with the `transition` action."""
 
@@ -111,17 +112,17 @@ class DemandSerializer(serializers.ModelSerializer):
         ]
 
 
-class DemandTransitionSerializer(serializers.Serializer):
+class DemandTransitionSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=DemandStatus.choices)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class RankOverrideSerializer(serializers.Serializer):
+class RankOverrideSerializer(serializers.Serializer[Any]):
     rank = serializers.IntegerField(min_value=1, max_value=10000, allow_null=True)
     reason = serializers.CharField(max_length=2000)
 
 
-class BenefitRecordSerializer(serializers.ModelSerializer):
+class BenefitRecordSerializer(serializers.ModelSerializer[BenefitRecord]):
     demand = ScopedPrimaryKeyRelatedField(queryset=Demand.objects.all())
     planned_amount = serializers.DecimalField(**MONEY)
     realised_amount = serializers.DecimalField(**MONEY)
@@ -152,7 +153,7 @@ class BenefitRecordSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
         end = attrs.get("period_end", getattr(self.instance, "period_end", None))
         if start and end and end <= start:
