@@ -110,7 +110,7 @@ def seed_portfolio(users: dict[str, Any], units: dict[str, BusinessUnit]) -> lis
                 i * 31 + back, back - 1 in missed, back - 1 in over, Decimal(target), limit
             )
             rows.append(MetricInput(service, start, _month_end(start), figures))
-    upsert_metrics(rows)
+    upsert_metrics(rows, actor=None)  # demo data: the system writes
     for name, lifecycle, codes in EXTRA:
         service, _ = Service.objects.get_or_create(
             name=name, defaults={"lifecycle": lifecycle, "owner": owner}

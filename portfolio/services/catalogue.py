@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from brm.core.roles import require
 from portfolio.models.catalogue import Service, ServiceMetric
+from portfolio.permissions import may_edit_catalogue
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
 
 METRIC_FIELDS = (
     "availability",
@@ -30,14 +35,18 @@ class MetricInput:
 
 
 @transaction.atomic
-def upsert_metrics(rows: Sequence[MetricInput]) -> list[tuple[ServiceMetric, bool]]:
+def upsert_metrics(
+    rows: Sequence[MetricInput], *, actor: AnyUser | None
+) -> list[tuple[ServiceMetric, bool]]:
     """Create or update the figures of each (service, period), all or nothing.
 
     Pushing the same period again updates it. A period that overlaps a different stored (or
     pushed) period of the same service is refused: counting those days twice would distort the
     pack. The services are locked so two pushes for one service cannot interleave.
-    Returns (metric, created) pairs in input order.
+    Returns (metric, created) pairs in input order. Raises `ForbiddenAction` (nothing written)
+    unless `may_edit_catalogue(actor)`; `actor` None is the system (demo data, imports).
     """
+    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
     service_ids = sorted({r.service.pk for r in rows})
     # Lock in id order so concurrent bulk pushes never deadlock on each other.
     services = {s.pk: s for s in Service.objects.select_for_update().filter(pk__in=service_ids)}

@@ -28,6 +28,7 @@ from portfolio.models.demand import (
     StrategicObjective,
     Urgency,
 )
+from portfolio.permissions import may_submit_demand
 from portfolio.services.scoring import Weights, score_demand
 from portfolio.services.workflow import (
     ForbiddenTransition,
@@ -35,7 +36,7 @@ from portfolio.services.workflow import (
     Party,
     TransitionError,
     clean_reason,
-    may_confirm_benefits,
+    may_attest_benefits,
     may_edit_case,
     may_override_rank,
     may_record_benefits,
@@ -116,8 +117,11 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
     """Record an idea or need in business language; it starts as an idea for the unit's BRM.
 
     A leader submits for their own unit and is the sponsor; a BRM submits for a unit they
-    manage on someone's behalf.
+    manage on someone's behalf. Raises `ForbiddenAction` (nothing written) unless
+    `may_submit_demand(actor, unit)`; a leader naming another unit is told so on the field (400).
     """
+    if not may_submit_demand(actor):
+        raise ForbiddenTransition("Your role does not submit demands.")
     role = role_of(actor)
     if role == Role.LEADER:
         unit_id = leader_unit_id(actor)
@@ -130,13 +134,11 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
     elif role in {Role.BRM, Role.ADMIN}:
         if data.unit is None:
             raise InputError("unit", "Choose the business unit.")
-        if not data.unit.is_editable_by(actor):
+        if not may_submit_demand(actor, data.unit):
             raise ForbiddenTransition("You may submit demands only for units you manage.")
         unit, sponsor = data.unit, data.sponsor
         if sponsor is not None and sponsor.unit_id != unit.pk:
             raise InputError("sponsor", "The sponsor must belong to the demand's unit.")
-    else:
-        raise ForbiddenTransition("Your role does not submit demands.")
     if data.urgency not in Urgency.values:
         raise InputError("urgency", "Choose how urgent it is.")
     demand = Demand.objects.create(
@@ -317,9 +319,15 @@ def record_benefit(
 
 @transaction.atomic
 def confirm_benefits(demand: Demand, record_ids: list[int], *, actor: AnyUser) -> int:
-    """The sponsor (a leader of the unit) confirms realised figures: business attestation."""
-    if not may_confirm_benefits(demand, actor):
+    """The sponsor (a leader of the unit) confirms realised figures: business attestation.
+
+    Raises `ForbiddenAction` (403) for anyone but a leader of the unit, `StateConflict` (409)
+    before the demand is delivered.
+    """
+    if not may_attest_benefits(demand, actor):
         raise ForbiddenTransition("Only a business leader of the unit confirms realised benefits.")
+    if demand.status not in {DemandStatus.DELIVERED, DemandStatus.BENEFITS_REALISED}:
+        raise TransitionError("Benefits are confirmed once the demand is delivered.")
     ids = {int(i) for i in record_ids}
     if not ids:
         raise InputError("records", "Tick the figures you confirm.")

@@ -87,6 +87,24 @@ def party_of(demand: Demand, user: AnyUser) -> Party:
     return Party.NONE
 
 
+def may_transition(actor: AnyUser, demand: Demand, to: str) -> bool:
+    """Whether the actor's standing lets them move this demand to `to` at all.
+
+    Judged on the moves from the demand's current status when there are any, otherwise on every
+    move into `to` (a sponsor may never approve, whatever the status). Whether the move is
+    possible now is the separate answer of `allowed_transitions`.
+    """
+    party = party_of(demand, actor)
+    into = [t for t in TRANSITIONS if t.target == to]
+    now = [t for t in into if t.source == demand.status]
+    return any(party in t.parties for t in (now or into))
+
+
+def may_approve_demand(actor: AnyUser, demand: Demand) -> bool:
+    """Approve a demand: the unit's BRM (or an administrator) and IT leadership."""
+    return may_transition(actor, demand, S.APPROVED)
+
+
 def allowed_transitions(demand: Demand, user: AnyUser) -> list[Transition]:
     """What to offer this actor now: exactly what `transition_demand` would accept."""
     party = party_of(demand, user)
@@ -113,9 +131,14 @@ def may_record_benefits(demand: Demand, user: AnyUser) -> bool:
     }
 
 
+def may_attest_benefits(demand: Demand, user: AnyUser) -> bool:
+    """The role part of confirming benefits: only the business, a leader of the demand's unit."""
+    return party_of(demand, user) == Party.SPONSOR
+
+
 def may_confirm_benefits(demand: Demand, user: AnyUser) -> bool:
-    """Only the business confirms: a leader of the demand's unit (the sponsor side)."""
-    return party_of(demand, user) == Party.SPONSOR and demand.status in {
+    """What to offer: the sponsor side, once the demand is delivered."""
+    return may_attest_benefits(demand, user) and demand.status in {
         S.DELIVERED,
         S.BENEFITS_REALISED,
     }
@@ -135,15 +158,17 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
     """Move a demand to `to`, record the step with its reason, and return the fresh demand.
 
     The row is locked first so two people acting at once cannot both move it from the same
-    state; the check runs against the locked, current state.
+    state; the check runs against the locked, current state. Raises `ForbiddenAction` (403,
+    nothing written) when `may_transition` says no, `StateConflict` (409) when the current
+    status does not allow the move, `InputError` (400) for an unknown status or a missing reason.
     """
     if to not in DemandStatus.values:
         raise InputError("to", f"Unknown status “{to}”.")
     locked = Demand.objects.select_for_update().get(pk=demand.pk)
+    if not may_transition(actor, locked, to):
+        raise ForbiddenTransition("Your role may not make this change.")
     match = [t for t in allowed_transitions(locked, actor) if t.target == to]
     if not match:
-        if any(t.source == locked.status and t.target == to for t in TRANSITIONS):
-            raise ForbiddenTransition("Your role may not make this change.")
         raise TransitionError(
             f"A demand that is {locked.get_status_display().lower()} cannot become "
             f"{DemandStatus(to).label.lower()}."

@@ -3,41 +3,46 @@ writes are for administrators and integrations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from brm.core.roles import writes_all_units
 from portfolio.api.serializers.catalogue import (
     ServiceMetricBulkSerializer,
     ServiceMetricSerializer,
     ServiceSerializer,
 )
 from portfolio.filters.catalogue import ServiceFilterSet, ServiceMetricFilterSet
-from portfolio.models.catalogue import ServiceMetric
+from portfolio.models import Service, ServiceMetric
+from portfolio.permissions import may_edit_catalogue
 from portfolio.selectors import catalogue as selectors
 from portfolio.services.catalogue import MetricInput, upsert_metrics
 
 
 def _writers_only(request: Request) -> None:
-    if not writes_all_units(request.user):
+    # Answered before the body is read; the services apply the same rule (may_edit_catalogue).
+    if not may_edit_catalogue(request.user):
         raise PermissionDenied("Only administrators and integrations change the catalogue.")
 
 
-class ServiceViewSet(viewsets.ModelViewSet):
+class ServiceViewSet(viewsets.ModelViewSet[Service]):
     """The service catalogue with SLA targets and workload limits."""
 
     serializer_class = ServiceSerializer
     filterset_class = ServiceFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Service]:
         return selectors.service_list(self.request.user).prefetch_related("consumers")
 
-    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_create(self, serializer: BaseSerializer[Service]) -> None:
         _writers_only(self.request)
         serializer.save()
 
@@ -47,21 +52,23 @@ def _to_input(data: dict) -> MetricInput:  # type: ignore[type-arg]
     return MetricInput(data["service"], data["period_start"], data["period_end"], figures)
 
 
-class ServiceMetricViewSet(viewsets.ModelViewSet):
+class ServiceMetricViewSet(viewsets.ModelViewSet[ServiceMetric]):
     """Per-period figures. POST upserts by (service, period); `bulk/` upserts many at once."""
 
     serializer_class = ServiceMetricSerializer
     filterset_class = ServiceMetricFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ServiceMetric]:
         return ServiceMetric.objects.visible_to(self.request.user).select_related("service")
 
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _writers_only(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            [(metric, created)] = upsert_metrics([_to_input(serializer.validated_data)])
+            [(metric, created)] = upsert_metrics(
+                [_to_input(serializer.validated_data)], actor=request.user
+            )
         except DjangoValidationError as exc:
             raise ValidationError({"period_start": exc.messages}) from exc
         return Response(
@@ -69,8 +76,9 @@ class ServiceMetricViewSet(viewsets.ModelViewSet):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+    def perform_update(self, serializer: BaseSerializer[ServiceMetric]) -> None:
         instance = serializer.instance
+        assert instance is not None  # an update always has its instance
         data = {
             "service": instance.service,
             "period_start": instance.period_start,
@@ -89,7 +97,7 @@ class ServiceMetricViewSet(viewsets.ModelViewSet):
                 {"period_start": ["A period's service and dates are its identity; push a new one."]}
             )
         try:
-            [(metric, _)] = upsert_metrics([_to_input(data)])
+            [(metric, _)] = upsert_metrics([_to_input(data)], actor=self.request.user)
         except DjangoValidationError as exc:
             raise ValidationError({"period_start": exc.messages}) from exc
         serializer.instance = metric
@@ -106,7 +114,9 @@ class ServiceMetricViewSet(viewsets.ModelViewSet):
         )
         params.is_valid(raise_exception=True)
         try:
-            results = upsert_metrics([_to_input(r) for r in params.validated_data["metrics"]])
+            results = upsert_metrics(
+                [_to_input(r) for r in params.validated_data["metrics"]], actor=request.user
+            )
         except DjangoValidationError as exc:
             raise ValidationError({"metrics": exc.message_dict}) from exc
         created = sum(1 for _, c in results if c)

@@ -1,0 +1,167 @@
+"""Who may change the catalogue and move demand is decided in the portfolio services.
+
+Every test but the API one calls a service directly, so the rule holds for any entry point. A
+role refusal is `ForbiddenAction` (403) and writes nothing; `StateConflict` (409) stays for what
+the demand's state does not allow now.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from brm.core.errors import ForbiddenAction, StateConflict
+from portfolio import permissions
+from portfolio.models import Demand, DemandStatus, DemandStatusChange, ServiceMetric
+from portfolio.services import demand as services
+from portfolio.services import workflow
+from portfolio.services.catalogue import MetricInput, upsert_metrics
+from tests.factories import BenefitRecordFactory, ServiceFactory
+from tests.portfolio import demand_fixtures
+from tests.portfolio.demand_fixtures import with_case
+
+demand_a = demand_fixtures.demand_a
+pytestmark = pytest.mark.django_db
+
+
+def _idea(unit=None) -> services.DemandInput:  # type: ignore[no-untyped-def]
+    return services.DemandInput(
+        title="Self-service expense claims",
+        problem="Paper claims take three weeks.",
+        outcome="Claims paid within a week.",
+        unit=unit,
+    )
+
+
+def _metric(service) -> MetricInput:  # type: ignore[no-untyped-def]
+    return MetricInput(
+        service, date(2026, 10, 1), date(2026, 10, 31), {"availability": Decimal("99.9")}
+    )
+
+
+# --- Submitting demand ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "unit"), [("leader", None), ("brm", "unit_a")])
+def test_it_lets_leaders_and_brms_submit(request, persona, unit, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+    target = request.getfixturevalue(unit) if unit else None
+
+    demand = services.submit_demand(_idea(target), actor=actor)
+
+    assert demand.unit == unit_a
+    assert permissions.may_submit_demand(actor, unit_a)
+
+
+@pytest.mark.parametrize(
+    ("persona", "unit"),
+    [("executive", "unit_a"), ("integration", "unit_a"), ("other_brm", "unit_a")],
+)
+def test_it_refuses_submissions_from_other_roles_and_units(request, persona, unit) -> None:  # type: ignore[no-untyped-def]
+    actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
+
+    with pytest.raises(ForbiddenAction):
+        services.submit_demand(_idea(target), actor=actor)
+
+    assert not Demand.objects.exists()
+    assert not permissions.may_submit_demand(actor, target)
+
+
+# --- Moving demand ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive"])
+def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+    with_case(demand_a)
+
+    workflow.transition_demand(demand_a, DemandStatus.APPROVED, actor=actor)
+
+    assert Demand.objects.get(pk=demand_a.pk).status == DemandStatus.APPROVED
+    assert workflow.may_approve_demand(actor, demand_a)
+
+
+@pytest.mark.parametrize("persona", ["leader", "other_brm", "integration"])
+def test_it_refuses_approval_to_other_roles(request, persona, demand_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+    with_case(demand_a)
+
+    with pytest.raises(ForbiddenAction):
+        workflow.transition_demand(demand_a, DemandStatus.APPROVED, actor=actor)
+
+    assert Demand.objects.get(pk=demand_a.pk).status == DemandStatus.ASSESSING
+    assert not DemandStatusChange.objects.filter(demand=demand_a).exists()
+    assert not workflow.may_approve_demand(actor, demand_a)
+
+
+def test_a_sponsor_approving_an_idea_is_a_refusal_not_a_conflict(leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+    # No move leads from "idea" to "approved"; the sponsor may never approve: a 403, not a 409.
+    with pytest.raises(ForbiddenAction):
+        workflow.transition_demand(demand_a, DemandStatus.APPROVED, actor=leader)
+
+
+def test_a_move_out_of_order_stays_a_conflict_for_the_brm(brm, demand_a) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StateConflict) as exc:
+        workflow.transition_demand(demand_a, DemandStatus.DELIVERED, actor=brm)
+
+    assert not isinstance(exc.value, ForbiddenAction)
+
+
+# --- Benefits -----------------------------------------------------------------------------------
+
+
+def test_confirming_before_delivery_is_a_conflict_for_the_sponsor(leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+    with_case(demand_a, DemandStatus.IN_DELIVERY)
+    record = BenefitRecordFactory(demand=demand_a)
+
+    with pytest.raises(StateConflict) as exc:
+        services.confirm_benefits(demand_a, [record.pk], actor=leader)
+
+    assert not isinstance(exc.value, ForbiddenAction)
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive", "leader_b"])
+def test_it_refuses_confirming_benefits_to_anyone_but_the_sponsor(
+    request, persona, demand_a
+) -> None:  # type: ignore[no-untyped-def]
+    with_case(demand_a, DemandStatus.DELIVERED)
+    record = BenefitRecordFactory(demand=demand_a)
+
+    with pytest.raises(ForbiddenAction):
+        services.confirm_benefits(demand_a, [record.pk], actor=request.getfixturevalue(persona))
+
+    record.refresh_from_db()
+    assert record.confirmed_at is None
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["integration", "admin_user"])
+def test_it_lets_integrations_and_admins_push_metrics(request, persona) -> None:  # type: ignore[no-untyped-def]
+    service = ServiceFactory()
+
+    upsert_metrics([_metric(service)], actor=request.getfixturevalue(persona))
+
+    assert ServiceMetric.objects.filter(service=service).count() == 1
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive", "leader"])
+def test_it_refuses_metrics_from_other_roles(request, persona) -> None:  # type: ignore[no-untyped-def]
+    service = ServiceFactory()
+
+    with pytest.raises(ForbiddenAction):
+        upsert_metrics([_metric(service)], actor=request.getfixturevalue(persona))
+
+    assert not ServiceMetric.objects.exists()
+
+
+def test_the_api_answers_403_when_a_sponsor_approves(as_user, leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+    response = as_user(leader).post(
+        f"/api/v1/demands/{demand_a.pk}/transition/", {"to": "approved"}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert Demand.objects.get(pk=demand_a.pk).status == DemandStatus.IDEA
