@@ -286,18 +286,38 @@ class Complaint(UnitScopedModel):
             return self.follow_up_action
         return None
 
+    def ack_breached(self, now: datetime) -> bool:
+        """Still not acknowledged after its acknowledge-by time."""
+        return self.status == Status.RECEIVED and self.acknowledge_by < now
+
+    def resolve_breached(self, now: datetime) -> bool:
+        """Still open after its resolve-by time."""
+        return self.is_open and self.resolve_by < now
+
+    def breached_deadlines(self, now: datetime) -> list[datetime]:
+        """The deadlines this loaded complaint has passed as of `now`: `overdue_condition` for
+        one row. Escalation measures lateness from the earliest of them."""
+        return [
+            deadline
+            for deadline, breached in (
+                (self.acknowledge_by, self.ack_breached(now)),
+                (self.resolve_by, self.resolve_breached(now)),
+            )
+            if breached
+        ]
+
     @property
     def ack_overdue(self) -> bool:
-        return self.status == Status.RECEIVED and self.acknowledge_by < timezone.now()
+        return self.ack_breached(timezone.now())
 
     @property
     def resolve_overdue(self) -> bool:
-        return self.is_open and self.resolve_by < timezone.now()
+        return self.resolve_breached(timezone.now())
 
     @property
     def is_overdue(self) -> bool:
         """`overdue_condition` for a complaint already loaded."""
-        return self.ack_overdue or self.resolve_overdue
+        return bool(self.breached_deadlines(timezone.now()))
 
     @property
     def next_deadline(self) -> datetime | None:

@@ -25,7 +25,6 @@ from complaints.follow_up import (
     link_follow_up,
 )
 from complaints.models import (
-    OPEN_STATUSES,
     Complaint,
     ComplaintEvent,
     ComplaintSettings,
@@ -182,11 +181,7 @@ def rate_resolution(
 
 def wanted_level(complaint: Complaint, now: datetime, targets: ComplaintSettings) -> int:
     """0 if on time; 1 once a deadline is breached; 2 and 3 after the configured delays."""
-    breaches = []
-    if complaint.status == Status.RECEIVED and complaint.acknowledge_by < now:
-        breaches.append(complaint.acknowledge_by)
-    if complaint.status in OPEN_STATUSES and complaint.resolve_by < now:
-        breaches.append(complaint.resolve_by)
+    breaches = complaint.breached_deadlines(now)
     if not breaches:
         return 0
     late = now - min(breaches)
@@ -243,11 +238,7 @@ ESCALATION_TO = {1: "the unit's relationship managers", 2: "the head of BRM", 3:
 
 
 def _escalation_reason(complaint: Complaint, level: int, now: datetime) -> str:
-    which = (
-        "acknowledged"
-        if complaint.status == Status.RECEIVED and complaint.acknowledge_by < now
-        else "resolved"
-    )
+    which = "acknowledged" if complaint.ack_breached(now) else "resolved"
     return f"Not {which} in time; escalated to {ESCALATION_TO[level]} (level {level})."
 
 
