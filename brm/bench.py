@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db.models import Case, DateTimeField, F, Value, When
 
 from brm.core.roles import GROUP_NAMES, Role
@@ -43,8 +43,8 @@ SEVERITY_HOURS = {"low": (24, 240), "medium": (8, 120), "high": (4, 48), "critic
 class BenchData:
     """What one size created: the people the measurements act as and the row counts."""
 
-    executive: object
-    integration: object
+    executive: User
+    integration: User
     units: int
     rows: dict[str, int] = field(default_factory=dict)
 
@@ -53,7 +53,7 @@ class BenchData:
         return sum(self.rows.values())
 
 
-def _users(tag: str, n_units: int) -> tuple[list, object, object]:  # type: ignore[type-arg]
+def _users(tag: str, n_units: int) -> tuple[list[User], User, User]:
     User = get_user_model()
     brms = [
         User(username=f"bench{tag}-brm{i}", first_name="Bench", last_name=f"BRM {i}", password="!")
@@ -282,7 +282,7 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
     return BenchData(executive=executive, integration=integration, units=n_units, rows=rows)
 
 
-def _filed_expression():  # type: ignore[no-untyped-def]
+def _filed_expression() -> Case:
     """created_at = when the complaint was filed, recovered from its resolve-by deadline.
 
     The deadline was set from the filing time plus the severity's target, so one UPDATE with a

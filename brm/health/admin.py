@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from brm.health.models import (
     DigestLog,
@@ -14,7 +15,7 @@ from brm.health.models import (
 
 
 @admin.register(HealthSettings)
-class HealthSettingsAdmin(admin.ModelAdmin):
+class HealthSettingsAdmin(admin.ModelAdmin[HealthSettings]):
     """Weights and thresholds of the relationship-health score (one row)."""
 
     fieldsets = [
@@ -52,39 +53,41 @@ class HealthSettingsAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not HealthSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(
+        self, request: HttpRequest, obj: HealthSettings | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(HealthSnapshot)
-class HealthSnapshotAdmin(admin.ModelAdmin):
+class HealthSnapshotAdmin(admin.ModelAdmin[HealthSnapshot]):
     list_display = ["unit", "as_of", "score", "band", "watermelon", "trend"]
     list_filter = ["band", "watermelon", "as_of"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
     readonly_fields = [f.name for f in HealthSnapshot._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # computed by the engine, never typed in
 
 
 @admin.register(ImprovementPlan)
-class ImprovementPlanAdmin(admin.ModelAdmin):
+class ImprovementPlanAdmin(admin.ModelAdmin[ImprovementPlan]):
     list_display = ["unit", "status", "score_at_start", "created_at", "closed_at"]
     list_filter = ["status"]
     list_select_related = ["unit"]
 
 
 @admin.register(MaturityAssessment)
-class MaturityAssessmentAdmin(admin.ModelAdmin):
+class MaturityAssessmentAdmin(admin.ModelAdmin[MaturityAssessment]):
     list_display = ["unit", "side", "level", "rated_by", "created_at"]
     list_filter = ["side", "level"]
     list_select_related = ["unit", "rated_by"]
 
 
 @admin.register(DigestLog)
-class DigestLogAdmin(admin.ModelAdmin):
+class DigestLogAdmin(admin.ModelAdmin[DigestLog]):
     list_display = ["week_start", "sent_at", "recipients"]

@@ -39,7 +39,7 @@ def _pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
+def _plural(n: float, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 

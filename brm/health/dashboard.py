@@ -104,7 +104,7 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         (s for s in snapshots if s.watermelon), key=lambda s: (s.perception or 0, s.unit.name)
     )
     drops = sorted(
-        (s for s in snapshots if s.trend is not None and s.trend < 0), key=lambda s: s.trend
+        (s for s in snapshots if s.trend is not None and s.trend < 0), key=lambda s: s.trend or 0
     )[:8]
     heat = [
         s

@@ -8,7 +8,7 @@ it, so the job is idempotent) and proposes an improvement plan for units that en
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -75,7 +75,7 @@ def is_watermelon(
     return perception < cfg.watermelon_perception_below or falling
 
 
-def _previous(as_of_date) -> dict[int, dict[str, float | None]]:  # type: ignore[no-untyped-def]
+def _previous(as_of_date: date) -> dict[int, dict[str, float | None]]:
     """Each unit's last snapshot at least 30 days old (one query)."""
     cut = as_of_date - timedelta(days=TREND_DAYS)
     older = HealthSnapshot.objects.filter(unit=OuterRef("pk"), as_of__lte=cut).order_by("-as_of")
@@ -87,7 +87,10 @@ def _previous(as_of_date) -> dict[int, dict[str, float | None]]:  # type: ignore
         )
         .values("pk", "prev_score", "prev_perception")
     )
-    return {r["pk"]: r for r in rows}
+    return {
+        r["pk"]: {"prev_score": r["prev_score"], "prev_perception": r["prev_perception"]}
+        for r in rows
+    }
 
 
 def compute_health(now: datetime | None = None) -> list[UnitHealth]:
@@ -103,14 +106,13 @@ def compute_health(now: datetime | None = None) -> list[UnitHealth]:
         values = {name: (c.value if c else None) for name, c in comps.items()}
         score = weighted_score(values, weights)
         prev = previous.get(unit_id, {})
+        prev_score, prev_perception = prev.get("prev_score"), prev.get("prev_perception")
         trend = (
-            round(score - prev["prev_score"], 1)
-            if score is not None and prev.get("prev_score") is not None
-            else None
+            round(score - prev_score, 1) if score is not None and prev_score is not None else None
         )
         p_change = (
-            round(values["perception"] - prev["prev_perception"], 1)
-            if values["perception"] is not None and prev.get("prev_perception") is not None
+            round(values["perception"] - prev_perception, 1)
+            if values["perception"] is not None and prev_perception is not None
             else None
         )
         out.append(

@@ -6,7 +6,7 @@ from brm.core.forms import StyledFormMixin
 from brm.health.models import MaturityAssessment, MaturityLevel
 
 
-class MaturityForm(StyledFormMixin, forms.ModelForm):
+class MaturityForm(StyledFormMixin, forms.ModelForm[MaturityAssessment]):
     level = forms.TypedChoiceField(
         choices=MaturityLevel.choices,
         coerce=int,

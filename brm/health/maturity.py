@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from brm.core.roles import require
+from brm.core.errors import ForbiddenAction
+from brm.core.roles import require, stored_user
 from brm.health.models import MaturityAssessment, Side
 from brm.health.permissions import may_rate_maturity, rating_side
 
 if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
 
@@ -62,8 +64,8 @@ def gap_trend(ratings: list[MaturityAssessment]) -> list[GapPoint]:
 
 
 def rate_maturity(
-    unit: BusinessUnit, *, actor, level: int, comment: str = ""
-) -> MaturityAssessment:  # type: ignore[no-untyped-def]
+    unit: BusinessUnit, *, actor: AnyUser, level: int, comment: str = ""
+) -> MaturityAssessment:
     """Record the actor's side's view; anyone else has no side to speak for.
 
     Raises `ForbiddenAction` (nothing written) unless `may_rate_maturity(actor, unit)`.
@@ -73,6 +75,8 @@ def rate_maturity(
         "Only the unit's BRM and its business leaders rate the relationship.",
     )
     side = rating_side(actor, unit)
+    if side is None:  # may_rate_maturity already refused anyone without a side
+        raise ForbiddenAction("Only the unit's BRM and its business leaders rate the relationship.")
     return MaturityAssessment.objects.create(
-        unit=unit, side=side, level=level, comment=comment, rated_by=actor
+        unit=unit, side=side, level=level, comment=comment, rated_by=stored_user(actor)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -89,8 +91,8 @@ class Band(models.TextChoices):
     NONE = "none", "No data"
 
 
-class HealthSnapshotQuerySet(UnitScopedQuerySet):
-    def latest_per_unit(self, on_or_before=None) -> HealthSnapshotQuerySet:  # type: ignore[no-untyped-def]
+class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
+    def latest_per_unit(self, on_or_before: date | None = None) -> HealthSnapshotQuerySet:
         """The newest snapshot of each unit, optionally as it stood on a past date.
 
         A correlated subquery rather than DISTINCT ON, so it runs on PostgreSQL and SQLite alike;

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from brm.core.errors import StateConflict
-from brm.core.roles import require
+from brm.core.roles import require, stored_user
 from brm.health.models import (
     COMPONENT_LABELS,
     HealthSettings,
@@ -24,6 +24,7 @@ from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
 from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
     from brm.health.engine import UnitHealth
 
 # What a BRM would do first about each weak component, and how many days to give it.
@@ -115,7 +116,7 @@ def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
 
 
 @transaction.atomic
-def start_plan(unit: BusinessUnit, *, actor, reason: str = "") -> ImprovementPlan:  # type: ignore[no-untyped-def]
+def start_plan(unit: BusinessUnit, *, actor: AnyUser, reason: str = "") -> ImprovementPlan:
     """Open a plan by hand (a BRM need not wait for red); returns the active one if it exists.
 
     Raises `ForbiddenAction` (nothing written) unless `may_start_plan(actor, unit)`.
@@ -131,13 +132,15 @@ def start_plan(unit: BusinessUnit, *, actor, reason: str = "") -> ImprovementPla
                 unit=unit,
                 reason=reason[:2000] or "Started by the BRM.",
                 score_at_start=snapshot.score if snapshot else None,
-                created_by=actor,
+                created_by=stored_user(actor),
             )
     except IntegrityError:  # opened a moment ago by the nightly job or another click
         return ImprovementPlan.objects.get(unit=unit, status=PlanStatus.ACTIVE)
 
 
-def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> ActionItem:  # type: ignore[no-untyped-def]
+def add_plan_action(
+    plan: ImprovementPlan, *, actor: AnyUser, title: str, due_date: date
+) -> ActionItem:
     """An action of the plan is an IT promise like any other, owned by whoever adds it.
 
     Raises `ForbiddenAction` unless `may_change_plan`, `StateConflict` for a closed plan.
@@ -147,14 +150,16 @@ def add_plan_action(plan: ImprovementPlan, *, actor, title: str, due_date) -> Ac
         raise StateConflict("This improvement plan is closed; start a new one.")
     item = make_commitment(
         plan.unit,
-        CommitmentInput(title=title, due_date=due_date, owner_side=OwnerSide.IT, owner=actor),
+        CommitmentInput(
+            title=title, due_date=due_date, owner_side=OwnerSide.IT, owner=stored_user(actor)
+        ),
         actor=actor,
     )
     PlanCommitment.objects.create(plan=plan, commitment=item)
     return item
 
 
-def close_plan(plan: ImprovementPlan, *, actor, completed: bool) -> bool:  # type: ignore[no-untyped-def]
+def close_plan(plan: ImprovementPlan, *, actor: AnyUser, completed: bool) -> bool:
     """Mark an active plan completed or abandoned; False if it was already closed.
 
     Raises `ForbiddenAction` (nothing written) unless `may_change_plan(actor, plan)`.

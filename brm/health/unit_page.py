@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -55,7 +56,7 @@ def unit_timeline(
     return page, next_before
 
 
-def _before(request) -> datetime | None:  # type: ignore[no-untyped-def]
+def _before(request: HttpRequest) -> datetime | None:
     """The timeline cursor; a malformed value is ignored rather than an error."""
     try:
         value = parse_datetime(request.GET.get("before", ""))
@@ -67,7 +68,7 @@ def _before(request) -> datetime | None:  # type: ignore[no-untyped-def]
 
 
 @login_required
-def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page: figures (each linking to the list of its rows), people, open promises,
     the timeline and the latest health score."""
     unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
@@ -94,7 +95,7 @@ def unit_detail(request, pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def unit_timeline_region(request, pk: int):  # type: ignore[no-untyped-def]
+def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
     unit = get_object_or_404(register_selectors.units_visible_to(request.user), pk=pk)
     before = _before(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -28,7 +29,7 @@ class HealthFilterSet(filters.FilterSet):
         fields = ["band", "watermelon", "unit"]
 
 
-class HealthViewSet(viewsets.ReadOnlyModelViewSet):
+class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     """Relationship health per business unit (read-only; recomputed by a background job).
 
     The detail path takes the unit id: `/api/v1/health/{unit}/` is that unit's current health
@@ -40,7 +41,7 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "unit"
     lookup_value_regex = r"\d+"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[HealthSnapshot]:
         return latest_snapshots(self.request.user).order_by("unit__name")
 
     @extend_schema(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from brm.health.engine import recompute_health
@@ -8,7 +10,7 @@ from brm.health.engine import recompute_health
 class Command(BaseCommand):
     help = "Recompute every business unit's relationship health now (idempotent per day)."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         stored = recompute_health()
         bands: dict[str, int] = {}
         for snap in stored:
