@@ -12,6 +12,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from satisfaction import mailing, pulses, services
 from satisfaction.audience import allocate, plan_audience
 from satisfaction.models import (
@@ -31,12 +33,13 @@ from tests.factories import (
     StakeholderFactory,
     UserFactory,
 )
+from tests.mail import refusing_mail
 
 pytestmark = pytest.mark.django_db
 
 
-def _people(unit, n, role="customer"):  # type: ignore[no-untyped-def]
-    return [StakeholderFactory(unit=unit, role_type=role) for _ in range(n)]
+def _people(unit, n, role="customer"):
+    return [StakeholderFactory.create(unit=unit, role_type=role) for _ in range(n)]
 
 
 def test_it_allocates_a_sample_proportionally_with_largest_remainders():
@@ -84,9 +87,9 @@ def test_it_asks_again_after_the_fatigue_window(make_campaign, sent_link, unit_a
 
 
 def test_it_skips_people_without_email_and_filters_role_types(make_campaign, unit_a):
-    StakeholderFactory(unit=unit_a, email="")
-    sponsor = StakeholderFactory(unit=unit_a, role_type="sponsor")
-    StakeholderFactory(unit=unit_a, role_type="user")
+    StakeholderFactory.create(unit=unit_a, email="")
+    sponsor = StakeholderFactory.create(unit=unit_a, role_type="sponsor")
+    StakeholderFactory.create(unit=unit_a, role_type="user")
     plan = plan_audience(make_campaign([unit_a], role_types=["sponsor", "customer"]))
     assert plan.selected == [sponsor]
     assert plan.counts() == {"no_email": 1}
@@ -140,7 +143,7 @@ LONDON = ZoneInfo("Europe/London")
 )
 def test_it_runs_a_quarterly_campaign_as_child_runs(
     make_campaign, unit_a, settings, start, following
-):  # type: ignore[no-untyped-def]
+):
     settings.TIME_ZONE = "Europe/London"
     _people(unit_a, 2)
     with time_machine.travel(start, tick=False):
@@ -170,7 +173,7 @@ def test_it_refuses_units_the_brm_does_not_manage(brm, unit_b, template):
     assert "units" in exc.value.message_dict
 
 
-def _sent(make_campaign, sent_link, unit, days_ago, **fields):  # type: ignore[no-untyped-def]
+def _sent(make_campaign, sent_link, unit, days_ago, **fields):
     campaign = make_campaign([unit], status=CampaignStatus.OPEN, max_reminders=2, reminder_days=5)
     (p,) = _people(unit, 1)
     inv, raw = sent_link(campaign, p, sent_at=timezone.now() - timedelta(days=days_ago), **fields)
@@ -203,8 +206,8 @@ def test_it_does_not_remind_people_who_answered_or_too_early(make_campaign, sent
 
 
 def test_it_sends_a_pulse_after_a_held_review_once(unit_a):
-    attendee = StakeholderFactory(unit=unit_a)
-    review = ServiceReviewFactory(
+    attendee = StakeholderFactory.create(unit=unit_a)
+    review = ServiceReviewFactory.create(
         unit=unit_a,
         status="held",
         held_at=timezone.now() - timedelta(hours=2),
@@ -219,9 +222,11 @@ def test_it_sends_a_pulse_after_a_held_review_once(unit_a):
 
 
 def test_it_sends_a_pulse_to_the_complainant_after_resolution(unit_a):
-    user = UserFactory()
-    complainant = StakeholderFactory(unit=unit_a, user=user)
-    ComplaintFactory(unit=unit_a, complainant=user, status="resolved", resolved_at=timezone.now())
+    user = UserFactory.create()
+    complainant = StakeholderFactory.create(unit=unit_a, user=user)
+    ComplaintFactory.create(
+        unit=unit_a, complainant=user, status="resolved", resolved_at=timezone.now()
+    )
     (pulse,) = pulses.find_pulse_sources()
     assert list(pulse.campaign.recipients.all()) == [complainant]
     assert Pulse.objects.count() == 1
@@ -229,7 +234,7 @@ def test_it_sends_a_pulse_to_the_complainant_after_resolution(unit_a):
 
 def test_it_ignores_old_reviews_for_pulses(unit_a):
     old = timezone.now() - timedelta(days=30)
-    ServiceReviewFactory(unit=unit_a, status="held", held_at=old, scheduled_at=old)
+    ServiceReviewFactory.create(unit=unit_a, status="held", held_at=old, scheduled_at=old)
     assert pulses.find_pulse_sources() == []
 
 
@@ -243,8 +248,80 @@ def test_it_runs_the_beat_job_end_to_end(make_campaign, unit_a):
     from satisfaction import tasks
 
     _people(unit_a, 3)
-    BusinessUnitFactory()
+    BusinessUnitFactory.create()
     make_campaign([unit_a], status=CampaignStatus.SCHEDULED, next_run_at=timezone.now())
     result = tasks.dispatch_due_campaigns()
     assert result["opened"] == 1 and result["sent"] == 3
     assert tasks.dispatch_due_campaigns()["sent"] == 0
+
+
+# --- Through the kernel's delivery path ---------------------------------------------------------
+
+
+def _unsent(make_campaign, unit):  # type: ignore[no-untyped-def]
+    """An open campaign's invitation whose email is recorded but not yet sent."""
+    campaign = make_campaign([unit], status=CampaignStatus.OPEN)
+    (person,) = _people(unit, 1)
+    invitation = Invitation.objects.create(
+        campaign=campaign,
+        stakeholder=person,
+        token_hash=hash_token("placeholder"),
+        expires_at=timezone.now() + timedelta(days=21),
+    )
+    mailing.queue_invitations(campaign)
+    return invitation, OutboundEmail.objects.get(key=f"{mailing.INVITATION_EMAIL}:{invitation.pk}")
+
+
+def _link(message) -> str:  # type: ignore[no-untyped-def]
+    return message.body.split("/s/")[1].split("/")[0]
+
+
+def test_a_resent_invitation_carries_the_same_working_link(make_campaign, unit_a):  # type: ignore[no-untyped-def]
+    invitation, email = _unsent(make_campaign, unit_a)
+    # A worker claimed it, the mail server accepted it, and the worker died before the sent mark.
+    assert delivery.claim(email.pk, now=timezone.now() - timedelta(minutes=10))
+    outgoing = mailing.compose_invitation(email)
+    assert outgoing is not None
+    outgoing.email.extra_headers["Message-ID"] = email.message_id
+    outgoing.email.send()
+    invitation.refresh_from_db()
+    assert invitation.sent_at is None  # not marked: the sweep must send it again
+    assert delivery.sweep() == 1
+    assert delivery.sweep() == 0
+    first, again = mail.outbox
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"]
+    assert _link(first) == _link(again)
+    assert Invitation.objects.by_token(_link(first)) == invitation  # the link works
+    invitation.refresh_from_db()
+    assert invitation.sent_at is not None
+
+
+def test_an_invitation_is_never_marked_sent_when_the_server_refused(  # type: ignore[no-untyped-def]
+    make_campaign, unit_a, settings
+):
+    invitation, email = _unsent(make_campaign, unit_a)
+    refusing_mail(settings)
+    assert mailing.send_invitations(invitation.campaign_id).failed == [invitation.pk]
+    invitation.refresh_from_db()
+    assert invitation.sent_at is None and invitation.token_hash == hash_token("placeholder")
+
+
+def test_it_thanks_once_however_often_it_runs(make_campaign, sent_link, unit_a):  # type: ignore[no-untyped-def]
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    (person,) = _people(unit_a, 1)
+    invitation, _ = sent_link(campaign, person, answered_at=timezone.now())
+    assert mailing.send_thank_you(invitation.pk) is True
+    assert mailing.send_thank_you(invitation.pk) is False
+    assert delivery.sweep() == 0
+    [message] = mail.outbox
+    assert message.subject == "Thank you for your feedback"
+    invitation.refresh_from_db()
+    assert invitation.thanked_at is not None
+
+
+def test_an_unanswered_invitation_gets_no_thank_you(make_campaign, sent_link, unit_a):  # type: ignore[no-untyped-def]
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    (person,) = _people(unit_a, 1)
+    invitation, _ = sent_link(campaign, person)
+    assert mailing.send_thank_you(invitation.pk) is False
+    assert mail.outbox == []
