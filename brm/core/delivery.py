@@ -166,14 +166,15 @@ def deliver(pk: int) -> bool:
         release(row, exc)
         return False
     to = ", ".join([*email.to, *email.cc, *email.bcc])
-    with transaction.atomic():
-        if _finish(row, DeliveryState.SENT, to) and outgoing.on_sent is not None:
-            outgoing.on_sent(timezone.now())
+    sent_at = timezone.now()
+    with transaction.atomic():  # the sent mark and the business fact, together or not at all
+        if _finish(row, DeliveryState.SENT, to, sent_at) and outgoing.on_sent is not None:
+            outgoing.on_sent(sent_at)
     return True
 
 
-def _finish(row: OutboundEmail, state: str, recipients: str) -> bool:
-    now = timezone.now()
+def _finish(row: OutboundEmail, state: str, recipients: str, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
     return bool(
         OutboundEmail.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
             state=state,
