@@ -7,6 +7,7 @@ from typing import Any
 from unittest import mock
 
 from django.core.mail.backends.base import BaseEmailBackend
+from kombu.exceptions import OperationalError
 
 from brm.core import delivery
 
@@ -30,8 +31,6 @@ def send_queued() -> Any:
 
 def broker_down() -> Any:
     """Patch the queueing of `deliver_email` to fail as it does when Redis is unreachable."""
-    from kombu.exceptions import OperationalError
-
     return mock.patch.object(
         delivery.deliver_email,
         "delay",
