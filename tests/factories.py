@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.models import User as AuthUser
 from django.utils import timezone
 
 from brm.core.roles import GROUP_NAMES, Role
+from complaints.models import Complaint, Feedback
+from portfolio.models import BenefitRecord, Demand, StrategicObjective
+from satisfaction.models import SurveyTemplate
 from stakeholders.models import (
     ActionItem,
     BusinessUnit,
@@ -22,7 +27,7 @@ from stakeholders.models import (
 User = get_user_model()
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[AuthUser]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -35,12 +40,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pass-1234")
 
     @factory.post_generation
-    def role(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def role(self, create, extracted, **kwargs):
         if create and extracted:
             add_role(self, extracted)
 
 
-def add_role(user, role: Role):  # type: ignore[no-untyped-def]
+def add_role(user, role: Role):
     if role == Role.ADMIN:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
@@ -49,7 +54,7 @@ def add_role(user, role: Role):  # type: ignore[no-untyped-def]
     return user
 
 
-class BusinessUnitFactory(factory.django.DjangoModelFactory):
+class BusinessUnitFactory(factory.django.DjangoModelFactory[BusinessUnit]):
     class Meta:
         model = BusinessUnit
 
@@ -58,7 +63,7 @@ class BusinessUnitFactory(factory.django.DjangoModelFactory):
     review_cadence_days = 90
 
 
-class StakeholderFactory(factory.django.DjangoModelFactory):
+class StakeholderFactory(factory.django.DjangoModelFactory[Stakeholder]):
     class Meta:
         model = Stakeholder
 
@@ -70,7 +75,7 @@ class StakeholderFactory(factory.django.DjangoModelFactory):
     interest = 3
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     class Meta:
         model = Interaction
 
@@ -81,7 +86,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     sentiment = 0
 
 
-class ActionItemFactory(factory.django.DjangoModelFactory):
+class ActionItemFactory(factory.django.DjangoModelFactory[ActionItem]):
     class Meta:
         model = ActionItem
 
@@ -99,7 +104,7 @@ from portfolio.models import Service, ServiceMetric  # noqa: E402
 from reviews.models import ServiceReview  # noqa: E402
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Meta:
         model = Service
         skip_postgeneration_save = True
@@ -108,12 +113,12 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     availability_target = Decimal("99.5")
 
     @factory.post_generation
-    def consumers(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def consumers(self, create, extracted, **kwargs):
         if create and extracted:
             self.consumers.set(extracted)
 
 
-class ServiceMetricFactory(factory.django.DjangoModelFactory):
+class ServiceMetricFactory(factory.django.DjangoModelFactory[ServiceMetric]):
     class Meta:
         model = ServiceMetric
 
@@ -127,7 +132,7 @@ class ServiceMetricFactory(factory.django.DjangoModelFactory):
     major_incidents = 0
 
 
-class ServiceReviewFactory(factory.django.DjangoModelFactory):
+class ServiceReviewFactory(factory.django.DjangoModelFactory[ServiceReview]):
     class Meta:
         model = ServiceReview
 
@@ -149,7 +154,7 @@ _ACK_HOURS = {"low": 24, "medium": 8, "high": 4, "critical": 1}
 _RESOLVE_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 8}
 
 
-class ComplaintFactory(factory.django.DjangoModelFactory):
+class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
     """A complaint as `file_complaint` leaves it, without its timeline or notifications.
 
     Tests about filing use the service; this is for lists, reports and scope.
@@ -171,13 +176,14 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     )
 
     @factory.post_generation
-    def reference(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def reference(self: Any, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        # factory_boy calls this with the created Complaint as `self`.
         if create:
             self.reference = extracted or f"C-{timezone.now().year}-{self.pk:05d}"
             type(self).objects.filter(pk=self.pk).update(reference=self.reference)
 
 
-class FeedbackFactory(factory.django.DjangoModelFactory):
+class FeedbackFactory(factory.django.DjangoModelFactory[Feedback]):
     class Meta:
         model = "complaints.Feedback"
 
@@ -189,7 +195,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
 # --- Satisfaction surveys ---------------------------------------------------------------------
 
 
-class SurveyTemplateFactory(factory.django.DjangoModelFactory):
+class SurveyTemplateFactory(factory.django.DjangoModelFactory[SurveyTemplate]):
     """A template with the four kinds of question (CSAT, NPS, per-service rating, free text)."""
 
     class Meta:
@@ -199,7 +205,7 @@ class SurveyTemplateFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Quarterly satisfaction {n}")
 
     @factory.post_generation
-    def questions(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def questions(self, create, extracted, **kwargs):
         if not create:
             return
         default = ["csat", "nps", "service_rating", "free_text"]
@@ -219,7 +225,7 @@ class SurveyTemplateFactory(factory.django.DjangoModelFactory):
 # --- Demand portfolio -------------------------------------------------------------------------
 
 
-class StrategicObjectiveFactory(factory.django.DjangoModelFactory):
+class StrategicObjectiveFactory(factory.django.DjangoModelFactory[StrategicObjective]):
     class Meta:
         model = "portfolio.StrategicObjective"
         django_get_or_create = ("name",)
@@ -227,7 +233,7 @@ class StrategicObjectiveFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Objective {n}")
 
 
-class DemandFactory(factory.django.DjangoModelFactory):
+class DemandFactory(factory.django.DjangoModelFactory[Demand]):
     """A demand written directly (status and score set as given; the workflow is not run)."""
 
     class Meta:
@@ -240,7 +246,7 @@ class DemandFactory(factory.django.DjangoModelFactory):
     outcome = "Close the books in two days."
 
 
-class BenefitRecordFactory(factory.django.DjangoModelFactory):
+class BenefitRecordFactory(factory.django.DjangoModelFactory[BenefitRecord]):
     class Meta:
         model = "portfolio.BenefitRecord"
 

@@ -38,15 +38,15 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():  # type: ignore[no-untyped-def]
+def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def _promise(unit, due_days_ago: int, status: str = ActionStatus.OPEN, **kwargs):  # type: ignore[no-untyped-def]
+def _promise(unit, due_days_ago: int, status: str = ActionStatus.OPEN, **kwargs):
     due = TODAY - timedelta(days=due_days_ago)
     completed = kwargs.pop("completed_days_ago", None)
-    return ActionItemFactory(
+    return ActionItemFactory.create(
         unit=unit,
         due_date=due,
         status=status,
@@ -55,9 +55,9 @@ def _promise(unit, due_days_ago: int, status: str = ActionStatus.OPEN, **kwargs)
     )
 
 
-def _complaint(unit, *, status: str, ack_hours: int, resolve_hours: int, **kwargs):  # type: ignore[no-untyped-def]
+def _complaint(unit, *, status: str, ack_hours: int, resolve_hours: int, **kwargs):
     """A complaint whose deadlines are `ack_hours`/`resolve_hours` from now (negative: passed)."""
-    complaint = ComplaintFactory(unit=unit, status=status, **kwargs)
+    complaint = ComplaintFactory.create(unit=unit, status=status, **kwargs)
     Complaint.objects.filter(pk=complaint.pk).update(
         acknowledge_by=NOW + timedelta(hours=ack_hours),
         resolve_by=NOW + timedelta(hours=resolve_hours),
@@ -67,7 +67,7 @@ def _complaint(unit, *, status: str, ack_hours: int, resolve_hours: int, **kwarg
 
 
 @pytest.fixture
-def estate(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def estate(unit_a, unit_b):
     """Unit A (the BRM's) and unit B (another BRM's) with every edge case."""
     for unit in (unit_a, unit_b):
         _promise(unit, 0)  # due today: open, not overdue yet
@@ -90,10 +90,12 @@ def estate(unit_a, unit_b):  # type: ignore[no-untyped-def]
         )
         _complaint(unit, status="investigating", ack_hours=-50, resolve_hours=-1)  # overdue
         _complaint(unit, status="closed", ack_hours=-90, resolve_hours=-80, severity="low")
-        ServiceReviewFactory(unit=unit, scheduled_at=NOW - timedelta(hours=12))  # within grace
-        ServiceReviewFactory(unit=unit, scheduled_at=NOW - timedelta(days=3))  # overdue
-        StakeholderFactory(unit=unit)
-        StakeholderFactory(unit=unit, active=False)
+        ServiceReviewFactory.create(
+            unit=unit, scheduled_at=NOW - timedelta(hours=12)
+        )  # within grace
+        ServiceReviewFactory.create(unit=unit, scheduled_at=NOW - timedelta(days=3))  # overdue
+        StakeholderFactory.create(unit=unit)
+        StakeholderFactory.create(unit=unit, active=False)
     recompute_health(NOW, propose=False)
     return unit_a, unit_b
 
@@ -108,7 +110,8 @@ def _rows(client: Client, url: str) -> int:
     """The number of rows of the list at `url` (all pages)."""
     response = client.get(html.unescape(url))
     assert response.status_code == 200, url
-    return response.context["page"].paginator.count
+    count: int = response.context["page"].paginator.count
+    return count
 
 
 def _figure_link(page: str, label: str) -> tuple[str, int]:
@@ -121,7 +124,7 @@ def _figure_link(page: str, label: str) -> tuple[str, int]:
 # --- The CIO dashboard ------------------------------------------------------------------------
 
 
-def test_it_links_the_reviews_overdue_tile_to_a_list_of_as_many_reviews(client, executive, estate):  # type: ignore[no-untyped-def]
+def test_it_links_the_reviews_overdue_tile_to_a_list_of_as_many_reviews(client, executive, estate):
     client.force_login(executive)
     page = _page(client, "/dashboard/")
     match = re.search(
@@ -134,7 +137,7 @@ def test_it_links_the_reviews_overdue_tile_to_a_list_of_as_many_reviews(client, 
     assert _rows(client, url) == figure
 
 
-def test_it_names_the_same_units_as_the_overdue_review_list(client, executive, estate):  # type: ignore[no-untyped-def]
+def test_it_names_the_same_units_as_the_overdue_review_list(client, executive, estate):
     client.force_login(executive)
     page = _page(client, "/dashboard/")
     section = page[page.index('id="overdue-reviews"') :]
@@ -156,7 +159,7 @@ def test_it_names_the_same_units_as_the_overdue_review_list(client, executive, e
         ("Due today, still open", 1),
     ],
 )
-def test_it_links_each_promise_figure_to_a_list_of_as_many_promises(  # type: ignore[no-untyped-def]
+def test_it_links_each_promise_figure_to_a_list_of_as_many_promises(
     client, executive, estate, label, expected
 ):
     client.force_login(executive)
@@ -168,7 +171,7 @@ def test_it_links_each_promise_figure_to_a_list_of_as_many_promises(  # type: ig
     assert _rows(client, url) == figure
 
 
-def test_it_links_the_promises_due_to_a_list_of_as_many_promises(client, executive, estate):  # type: ignore[no-untyped-def]
+def test_it_links_the_promises_due_to_a_list_of_as_many_promises(client, executive, estate):
     client.force_login(executive)
     page = _page(client, "/dashboard/")
     match = re.search(r'<a class="small" href="([^"]+)">All (\d+)</a>', page)
@@ -178,7 +181,7 @@ def test_it_links_the_promises_due_to_a_list_of_as_many_promises(client, executi
     assert _rows(client, match.group(1)) == int(match.group(2))
 
 
-def test_it_links_each_complaint_ageing_row_to_a_list_of_as_many_complaints(  # type: ignore[no-untyped-def]
+def test_it_links_each_complaint_ageing_row_to_a_list_of_as_many_complaints(
     client, executive, estate
 ):
     client.force_login(executive)
@@ -192,7 +195,7 @@ def test_it_links_each_complaint_ageing_row_to_a_list_of_as_many_complaints(  # 
         assert _rows(client, url) == figure, url
 
 
-def test_it_links_each_band_tile_to_a_heat_map_of_as_many_units(client, executive, estate):  # type: ignore[no-untyped-def]
+def test_it_links_each_band_tile_to_a_heat_map_of_as_many_units(client, executive, estate):
     client.force_login(executive)
     page = _page(client, "/dashboard/")
     for band in ("red", "amber", "green"):
@@ -207,7 +210,7 @@ def test_it_links_each_band_tile_to_a_heat_map_of_as_many_units(client, executiv
 # --- My relationships -------------------------------------------------------------------------
 
 
-def test_it_links_each_counted_next_action_to_a_list_of_as_many_rows(client, brm, estate):  # type: ignore[no-untyped-def]
+def test_it_links_each_counted_next_action_to_a_list_of_as_many_rows(client, brm, estate):
     client.force_login(brm)
     page = _page(client, "/relationships/")
     actions = re.findall(r'<a href="([^"]+)">(\d+) ([^<]+)</a>', page)
@@ -217,11 +220,11 @@ def test_it_links_each_counted_next_action_to_a_list_of_as_many_rows(client, brm
         assert _rows(client, url) == int(n), url
 
 
-def test_it_counts_the_same_overdue_promises_as_the_unit_page_for_it(client, brm, estate):  # type: ignore[no-untyped-def]
+def test_it_counts_the_same_overdue_promises_as_the_unit_page_for_it(client, brm, estate):
     unit_a, _ = estate
     client.force_login(brm)
     page = _page(client, "/relationships/")
-    n = int(re.search(r">(\d+) IT promises overdue<", page).group(1))  # type: ignore[union-attr]
+    n = int(re.search(r">(\d+) IT promises overdue<", page).group(1))
 
     # Due yesterday and due 100 days ago; the business's own overdue promise is not IT's.
     assert n == 2
@@ -236,7 +239,7 @@ def test_it_counts_the_same_overdue_promises_as_the_unit_page_for_it(client, brm
     ("figure", "expected"),
     [("stakeholders", 1), ("open-promises", 5), ("overdue-promises", 3)],
 )
-def test_it_links_each_unit_page_figure_to_a_list_of_as_many_rows(  # type: ignore[no-untyped-def]
+def test_it_links_each_unit_page_figure_to_a_list_of_as_many_rows(
     client, brm, estate, figure, expected
 ):
     unit_a, _ = estate
@@ -252,7 +255,7 @@ def test_it_links_each_unit_page_figure_to_a_list_of_as_many_rows(  # type: igno
 
 
 @pytest.mark.parametrize("figure", ["open-promises", "overdue-promises"])
-def test_it_shows_a_leader_the_same_figures_as_their_lists(client, leader, estate, figure):  # type: ignore[no-untyped-def]
+def test_it_shows_a_leader_the_same_figures_as_their_lists(client, leader, estate, figure):
     unit_a, _ = estate
     client.force_login(leader)
     page = _page(client, f"/units/{unit_a.pk}/")
@@ -267,13 +270,11 @@ def test_it_shows_a_leader_the_same_figures_as_their_lists(client, leader, estat
 # --- The unit health page ---------------------------------------------------------------------
 
 
-def test_it_links_the_commitments_figure_to_a_list_of_the_promises_it_judged(  # type: ignore[no-untyped-def]
-    client, brm, estate
-):
+def test_it_links_the_commitments_figure_to_a_list_of_the_promises_it_judged(client, brm, estate):
     unit_a, _ = estate
     client.force_login(brm)
     page = _page(client, reverse("health:unit_health", args=[unit_a.pk]))
-    url = re.search(r'<a href="([^"]+)">Promises</a>', page).group(1)  # type: ignore[union-attr]
+    url = re.search(r'<a href="([^"]+)">Promises</a>', page).group(1)
     snapshot = HealthSnapshot.objects.get(unit=unit_a, as_of=TODAY)
     judged = next(c for c in snapshot.components if c["key"] == "commitments")["data"]
 

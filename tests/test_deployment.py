@@ -24,7 +24,7 @@ MANAGE = str(REPO_ROOT / "manage.py")
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/brm"
 
 
-def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, MANAGE, *args],
         cwd=REPO_ROOT,
@@ -94,7 +94,8 @@ def test_offline_commands_work_without_a_secret_key() -> None:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_for_page(url: str, timeout: float) -> str | None:
@@ -104,7 +105,8 @@ def wait_for_page(url: str, timeout: float) -> str | None:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
-                    return response.read().decode()
+                    body: str = response.read().decode()
+                    return body
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)

@@ -36,7 +36,7 @@ def test_it_upgrades_from_before_the_relayering_without_losing_a_row() -> None:
     latest = executor.loader.graph.leaf_nodes()
     try:
         executor.migrate(BEFORE)
-        old = _executor().loader.project_state([t for t in BEFORE if t[1]]).apps
+        old = _executor().loader.project_state([(a, n) for a, n in BEFORE if n]).apps
         User = old.get_model("auth", "User")
         ContentType = old.get_model("contenttypes", "ContentType")
         Permission = old.get_model("auth", "Permission")

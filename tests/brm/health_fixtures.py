@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.utils import timezone
 
 from tests.factories import ServiceFactory, ServiceMetricFactory, SurveyTemplateFactory
 
-NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.UTC)
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
-def metrics(unit, *, met: int, missed: int, name: str = "Payroll service", now=None):  # type: ignore[no-untyped-def]
+def metrics(unit, *, met: int, missed: int, name: str = "Payroll service", now=None):
     """`met` + `missed` two-week periods ending inside the 90-day window before `now`."""
-    service = ServiceFactory(name=name, availability_target="99.00")
+    service = ServiceFactory.create(name=name, availability_target="99.00")
     service.consumers.add(unit)
     end = (now or NOW).date() - timedelta(days=1)
     for i in range(met + missed):
         start = end - timedelta(days=14)
-        ServiceMetricFactory(
+        ServiceMetricFactory.create(
             service=service,
             period_start=start,
             period_end=end,
@@ -30,11 +29,11 @@ def metrics(unit, *, met: int, missed: int, name: str = "Payroll service", now=N
     return service
 
 
-def survey(unit, scores: list[tuple[int | None, int | None]], *, at: datetime | None = None):  # type: ignore[no-untyped-def]
+def survey(unit, scores: list[tuple[int | None, int | None]], *, at: datetime | None = None):
     """One response per (csat, nps) pair, submitted at `at` (default 10 days before NOW)."""
     from satisfaction.models import Answer, Campaign, Response
 
-    template = SurveyTemplateFactory(questions=["csat", "nps"])
+    template = SurveyTemplateFactory.create(questions=["csat", "nps"])
     csat_q, nps_q = (template.questions.get(kind=k) for k in ("csat", "nps"))
     campaign = Campaign.objects.create(template=template, name=f"Survey {template.pk}")
     when = at or NOW - timedelta(days=10)

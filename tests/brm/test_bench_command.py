@@ -12,7 +12,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def test_it_writes_one_row_per_size_with_equal_query_counts(tmp_path):  # type: ignore[no-untyped-def]
+def test_it_writes_one_row_per_size_with_equal_query_counts(tmp_path):
     out = tmp_path / "health.json"
 
     # Whether a generated unit is red depends on the day; the plan step runs the same queries
@@ -28,7 +28,7 @@ def test_it_writes_one_row_per_size_with_equal_query_counts(tmp_path):  # type: 
 
 
 @pytest.mark.parametrize("day", ["2026-02-28", "2026-03-29", "2028-02-29", "2026-11-30"])
-def test_it_counts_the_same_queries_whatever_the_day(tmp_path, day):  # type: ignore[no-untyped-def]
+def test_it_counts_the_same_queries_whatever_the_day(tmp_path, day):
     out = tmp_path / "health.json"
 
     with time_machine.travel(datetime.fromisoformat(f"{day}T12:00:00+00:00"), tick=True):

@@ -10,7 +10,6 @@ import time_machine
 from brm.health.components import Component
 from brm.health.engine import compute_health, is_watermelon, recompute_health, weighted_score
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan
-from stakeholders.models import ActionItem
 from tests.brm.health_fixtures import NOW, metrics, survey
 from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory
 
@@ -45,7 +44,7 @@ def test_it_has_no_score_without_any_data():
         (None, 30.0, None, False),  # no SLA data: nothing to be fooled by
     ],
 )
-def test_it_detects_watermelons(delivery, perception, change, expected):  # type: ignore[no-untyped-def]
+def test_it_detects_watermelons(delivery, perception, change, expected):
     assert is_watermelon(delivery, perception, change, HealthSettings.get()) is expected
 
 
@@ -65,7 +64,7 @@ def test_it_uses_the_admin_thresholds_for_bands():
 
 @pytest.mark.django_db
 def test_it_flags_a_unit_with_green_slas_and_unhappy_business_as_a_watermelon():
-    unit = BusinessUnitFactory(name="Sales")
+    unit = BusinessUnitFactory.create(name="Sales")
     with time_machine.travel(NOW, tick=False):
         metrics(unit, met=4, missed=0)
         survey(unit, [(1, 2), (2, 3)])
@@ -77,10 +76,10 @@ def test_it_flags_a_unit_with_green_slas_and_unhappy_business_as_a_watermelon():
 
 @pytest.mark.django_db
 def test_it_stores_one_snapshot_per_unit_and_day_and_replaces_it_when_rerun():
-    unit = BusinessUnitFactory()
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=2)
+    unit = BusinessUnitFactory.create()
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=2)
     recompute_health(NOW)
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(hours=1), sentiment=-2)
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(hours=1), sentiment=-2)
     recompute_health(NOW)
     snapshots = HealthSnapshot.objects.filter(unit=unit)
     assert snapshots.count() == 1
@@ -89,10 +88,10 @@ def test_it_stores_one_snapshot_per_unit_and_day_and_replaces_it_when_rerun():
 
 @pytest.mark.django_db
 def test_it_computes_the_trend_against_the_snapshot_30_days_earlier():
-    unit = BusinessUnitFactory()
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=35), sentiment=2)
+    unit = BusinessUnitFactory.create()
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=35), sentiment=2)
     recompute_health(NOW - timedelta(days=31))
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=-2)
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=-2)
     recompute_health(NOW)
     today = HealthSnapshot.objects.get(unit=unit, as_of=NOW.date())
     then = HealthSnapshot.objects.get(unit=unit, as_of=(NOW - timedelta(days=31)).date())
@@ -103,10 +102,10 @@ def test_it_computes_the_trend_against_the_snapshot_30_days_earlier():
 
 @pytest.mark.django_db
 def test_it_proposes_an_improvement_plan_from_the_weakest_components_once():
-    brm = UserFactory(username="owner")
-    unit = BusinessUnitFactory(brm=brm)
+    brm = UserFactory.create(username="owner")
+    unit = BusinessUnitFactory.create(brm=brm)
     with time_machine.travel(NOW, tick=False):
-        InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=-2)
+        InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=-2)
         recompute_health(NOW)
         recompute_health(NOW)  # running twice opens no second plan
     plan = ImprovementPlan.objects.get(unit=unit)
@@ -120,16 +119,16 @@ def test_it_proposes_an_improvement_plan_from_the_weakest_components_once():
 
 @pytest.mark.django_db
 def test_it_does_not_propose_plans_when_back_filling_history():
-    unit = BusinessUnitFactory()
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=-2)
+    unit = BusinessUnitFactory.create()
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=-2)
     recompute_health(NOW, propose=False)
     assert not ImprovementPlan.objects.filter(unit=unit).exists()
 
 
 @pytest.mark.django_db
 def test_it_explains_every_component_and_marks_missing_ones_as_no_data():
-    unit = BusinessUnitFactory()
-    InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=1)
+    unit = BusinessUnitFactory.create()
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=3), sentiment=1)
     recompute_health(NOW, propose=False)
     rows = {r["key"]: r for r in HealthSnapshot.objects.get(unit=unit).components}
     assert rows["delivery"]["value"] is None
@@ -140,13 +139,15 @@ def test_it_explains_every_component_and_marks_missing_ones_as_no_data():
 
 def _units_with_data(n: int) -> None:
     for i in range(n):
-        unit = BusinessUnitFactory()
-        InteractionFactory(unit=unit, occurred_at=NOW - timedelta(days=2), sentiment=i % 3 - 1)
+        unit = BusinessUnitFactory.create()
+        InteractionFactory.create(
+            unit=unit, occurred_at=NOW - timedelta(days=2), sentiment=i % 3 - 1
+        )
         metrics(unit, met=2, missed=1, name=f"Service {unit.pk}")
 
 
 @pytest.mark.django_db
-def test_it_recomputes_with_the_same_number_of_queries_at_any_size(django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_it_recomputes_with_the_same_number_of_queries_at_any_size(django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

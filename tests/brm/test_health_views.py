@@ -27,18 +27,20 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def watermelon(unit):  # type: ignore[no-untyped-def]
+def watermelon(unit):
     """SLAs all green, survey answers poor."""
     metrics(unit, met=4, missed=0, name=f"Service of {unit.name}", now=timezone.now())
     survey(unit, [(1, 2), (2, 3)], at=timezone.now() - timedelta(days=5))
 
 
-def happy(unit):  # type: ignore[no-untyped-def]
-    InteractionFactory(unit=unit, occurred_at=timezone.now() - timedelta(days=2), sentiment=2)
+def happy(unit):
+    InteractionFactory.create(
+        unit=unit, occurred_at=timezone.now() - timedelta(days=2), sentiment=2
+    )
 
 
 @pytest.fixture
-def scored(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def scored(unit_a, unit_b):
     watermelon(unit_a)
     happy(unit_b)
     recompute_health(propose=False)
@@ -48,7 +50,7 @@ def scored(unit_a, unit_b):  # type: ignore[no-untyped-def]
 # --- Dashboard --------------------------------------------------------------------------------
 
 
-def test_it_calls_out_watermelons_first_on_the_dashboard(client, executive, scored):  # type: ignore[no-untyped-def]
+def test_it_calls_out_watermelons_first_on_the_dashboard(client, executive, scored):
     client.force_login(executive)
     html = client.get("/dashboard/").content.decode()
     section = html.split('id="watermelons"')[1].split("</section>")[0]
@@ -56,7 +58,7 @@ def test_it_calls_out_watermelons_first_on_the_dashboard(client, executive, scor
     assert html.index('id="watermelons"') < html.index('id="heatmap"')
 
 
-def test_it_filters_the_heat_map_as_a_fragment(client, executive, scored):  # type: ignore[no-untyped-def]
+def test_it_filters_the_heat_map_as_a_fragment(client, executive, scored):
     client.force_login(executive)
     response = client.get("/dashboard/?band=green", HTTP_HX_TARGET="heatmap", **HX)
     html = response.content.decode()
@@ -64,26 +66,26 @@ def test_it_filters_the_heat_map_as_a_fragment(client, executive, scored):  # ty
     assert "Operations" in html and "Finance" not in html
 
 
-def test_it_sends_a_leader_from_the_dashboard_to_their_own_health(client, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_it_sends_a_leader_from_the_dashboard_to_their_own_health(client, leader, unit_a):
     client.force_login(leader)
     response = client.get("/dashboard/")
     assert response.status_code == 302 and response.url == f"/units/{unit_a.pk}/health/"
 
 
-def test_it_shows_an_empty_state_before_the_first_recompute(client, executive, unit_a):  # type: ignore[no-untyped-def]
+def test_it_shows_an_empty_state_before_the_first_recompute(client, executive, unit_a):
     client.force_login(executive)
     assert "No health scores yet" in client.get("/dashboard/").content.decode()
 
 
 def _snapshots(n: int) -> None:
     for _ in range(n):
-        unit = BusinessUnitFactory()
+        unit = BusinessUnitFactory.create()
         watermelon(unit)
-        ComplaintFactory(unit=unit, severity="high")
+        ComplaintFactory.create(unit=unit, severity="high")
     recompute_health(propose=False)
 
 
-def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(  # type: ignore[no-untyped-def]
+def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(
     client, executive, django_assert_num_queries
 ):
     from django.db import connection
@@ -104,7 +106,7 @@ def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(  # type: ig
     assert len(small.captured_queries) <= 17
 
 
-def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(  # type: ignore[no-untyped-def]
+def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(
     client, executive, leader, django_capture_on_commit_callbacks
 ):
     client.force_login(leader)
@@ -115,7 +117,7 @@ def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(  # type: ignor
     assert response.status_code == 302 and len(callbacks) == 1
 
 
-def test_it_requires_login_for_health_pages(client, unit_a):  # type: ignore[no-untyped-def]
+def test_it_requires_login_for_health_pages(client, unit_a):
     for url in (
         "/dashboard/",
         f"/units/{unit_a.pk}/health/",
@@ -129,7 +131,7 @@ def test_it_requires_login_for_health_pages(client, unit_a):  # type: ignore[no-
 # --- Unit health --------------------------------------------------------------------------------
 
 
-def test_it_explains_the_score_with_facts_and_no_data(client, brm, scored):  # type: ignore[no-untyped-def]
+def test_it_explains_the_score_with_facts_and_no_data(client, brm, scored):
     unit_a, _ = scored
     client.force_login(brm)
     html = client.get(f"/units/{unit_a.pk}/health/").content.decode()
@@ -139,19 +141,19 @@ def test_it_explains_the_score_with_facts_and_no_data(client, brm, scored):  # t
     assert "No data — left out of the score" in html  # commitments and complaints: none
 
 
-def test_it_shows_a_leader_their_own_health_only(client, leader, scored):  # type: ignore[no-untyped-def]
+def test_it_shows_a_leader_their_own_health_only(client, leader, scored):
     unit_a, unit_b = scored
     client.force_login(leader)
     assert "Your relationship with IT" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
     assert client.get(f"/units/{unit_b.pk}/health/").status_code == 404
 
 
-def test_it_ranks_a_brms_relationships_with_next_actions(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    calm = BusinessUnitFactory(name="Calm", brm=brm)
+def test_it_ranks_a_brms_relationships_with_next_actions(client, brm, unit_a):
+    calm = BusinessUnitFactory.create(name="Calm", brm=brm)
     happy(calm)
     watermelon(unit_a)
     with_overdue = timezone.now() - timedelta(days=200)
-    ServiceReviewFactory(
+    ServiceReviewFactory.create(
         unit=unit_a, status="held", scheduled_at=with_overdue, held_at=with_overdue
     )
     recompute_health(propose=False)
@@ -161,7 +163,7 @@ def test_it_ranks_a_brms_relationships_with_next_actions(client, brm, unit_a):  
     assert "Service review" in html and "overdue: hold it" in html
 
 
-def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_brm, unit_a):
     client.force_login(brm)
     client.post(f"/units/{unit_a.pk}/maturity/", {"level": 4, "comment": "We are close"})
     client.force_login(leader)
@@ -178,13 +180,13 @@ def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_b
     )
 
 
-def test_it_rejects_a_maturity_level_outside_the_model(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_maturity_level_outside_the_model(client, brm, unit_a):
     client.force_login(brm)
     client.post(f"/units/{unit_a.pk}/maturity/", {"level": 7})
     assert not MaturityAssessment.objects.exists()
 
 
-def test_it_lets_the_brm_run_an_improvement_plan(client, brm, executive, unit_a):  # type: ignore[no-untyped-def]
+def test_it_lets_the_brm_run_an_improvement_plan(client, brm, executive, unit_a):
     client.force_login(executive)
     assert client.post(f"/units/{unit_a.pk}/plan/").status_code == 403
     client.force_login(brm)
@@ -203,12 +205,12 @@ def test_it_lets_the_brm_run_an_improvement_plan(client, brm, executive, unit_a)
 # --- Evidence report ----------------------------------------------------------------------------
 
 
-def test_it_reports_iso_evidence_per_unit_as_html_and_csv(client, executive, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_it_reports_iso_evidence_per_unit_as_html_and_csv(client, executive, leader, unit_a):
     held = timezone.now() - timedelta(days=20)
-    ServiceReviewFactory(unit=unit_a, status="held", scheduled_at=held, held_at=held)
-    ServiceReviewFactory(unit=unit_a)  # planned, in 10 days: outside the period
-    ComplaintFactory(unit=unit_a, escalation_level=1)
-    ComplaintFactory(unit=unit_a, status="closed", closed_at=timezone.now())
+    ServiceReviewFactory.create(unit=unit_a, status="held", scheduled_at=held, held_at=held)
+    ServiceReviewFactory.create(unit=unit_a)  # planned, in 10 days: outside the period
+    ComplaintFactory.create(unit=unit_a, escalation_level=1)
+    ComplaintFactory.create(unit=unit_a, status="closed", closed_at=timezone.now())
     start = (timezone.localdate() - timedelta(days=90)).isoformat()
     end = timezone.localdate().isoformat()
     client.force_login(executive)
@@ -230,14 +232,14 @@ def test_it_reports_iso_evidence_per_unit_as_html_and_csv(client, executive, lea
 # --- API --------------------------------------------------------------------------------------
 
 
-def test_it_lists_current_health_filtered_by_watermelon(as_user, executive, scored):  # type: ignore[no-untyped-def]
+def test_it_lists_current_health_filtered_by_watermelon(as_user, executive, scored):
     unit_a, _ = scored
     body = as_user(executive).get("/api/v1/health/?watermelon=true").json()
     assert [r["unit"] for r in body["results"]] == [unit_a.pk]
     assert body["results"][0]["components"][0]["key"] == "perception"
 
 
-def test_it_scopes_the_health_api_to_the_leaders_unit(as_user, leader, scored):  # type: ignore[no-untyped-def]
+def test_it_scopes_the_health_api_to_the_leaders_unit(as_user, leader, scored):
     unit_a, unit_b = scored
     client = as_user(leader)
     assert [r["unit"] for r in client.get("/api/v1/health/").json()["results"]] == [unit_a.pk]
@@ -245,7 +247,7 @@ def test_it_scopes_the_health_api_to_the_leaders_unit(as_user, leader, scored): 
     assert client.get(f"/api/v1/health/{unit_b.pk}/history/").status_code == 404
 
 
-def test_it_returns_a_units_history(as_user, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_it_returns_a_units_history(as_user, brm, unit_a):
     happy(unit_a)
     recompute_health(timezone.now() - timedelta(days=7), propose=False)
     recompute_health(propose=False)
@@ -256,15 +258,15 @@ def test_it_returns_a_units_history(as_user, brm, unit_a):  # type: ignore[no-un
     )
 
 
-def test_it_refuses_the_health_api_without_credentials(api):  # type: ignore[no-untyped-def]
+def test_it_refuses_the_health_api_without_credentials(api):
     assert api.get("/api/v1/health/").status_code == 401
 
 
-def test_it_rejects_a_bad_band_filter(as_user, brm):  # type: ignore[no-untyped-def]
+def test_it_rejects_a_bad_band_filter(as_user, brm):
     assert as_user(brm).get("/api/v1/health/?band=purple").status_code == 400
 
 
-def test_it_lists_health_with_the_same_queries_at_any_size(as_user, brm, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_it_lists_health_with_the_same_queries_at_any_size(as_user, brm, django_assert_num_queries):
     client = as_user(brm)
     _snapshots(2)
     client.get("/api/v1/health/")
@@ -279,8 +281,8 @@ def test_it_lists_health_with_the_same_queries_at_any_size(as_user, brm, django_
 # --- Jobs -------------------------------------------------------------------------------------
 
 
-def test_it_sends_the_weekly_digest_once(scored):  # type: ignore[no-untyped-def]
-    UserFactory(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
+def test_it_sends_the_weekly_digest_once(scored):
+    UserFactory.create(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
     assert send_weekly_digest() is True
     assert send_weekly_digest() is False
     assert len(mail.outbox) == 1
@@ -290,8 +292,8 @@ def test_it_sends_the_weekly_digest_once(scored):  # type: ignore[no-untyped-def
     assert DigestLog.objects.get().recipients == 1
 
 
-def test_it_retries_the_digest_when_sending_failed(scored, settings):  # type: ignore[no-untyped-def]
-    UserFactory(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
+def test_it_retries_the_digest_when_sending_failed(scored, settings):
+    UserFactory.create(username="cio2", email="cio@example.org", role=Role.EXECUTIVE)
     saved = settings.MAILERS
     refusing_mail(settings)
     assert send_weekly_digest() is False
@@ -309,7 +311,7 @@ def test_it_retries_the_digest_when_sending_failed(scored, settings):  # type: i
     assert log.sent_at is not None and log.recipients == 1
 
 
-def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]
+def test_it_recomputes_through_the_task(unit_a):
     from brm.health.tasks import recompute_health_task
 
     happy(unit_a)
@@ -317,18 +319,18 @@ def test_it_recomputes_through_the_task(unit_a):  # type: ignore[no-untyped-def]
     assert HealthSnapshot.objects.filter(unit=unit_a).exists()
 
 
-def test_it_shows_demand_value_in_flight_on_the_dashboard(client, executive, unit_a, scored):  # type: ignore[no-untyped-def]
+def test_it_shows_demand_value_in_flight_on_the_dashboard(client, executive, unit_a, scored):
     from tests.factories import DemandFactory
 
-    DemandFactory(unit=unit_a, status="in_delivery", expected_benefit=125000)
-    DemandFactory(unit=unit_a, status="idea", expected_benefit=999)
+    DemandFactory.create(unit=unit_a, status="in_delivery", expected_benefit=125000)
+    DemandFactory.create(unit=unit_a, status="idea", expected_benefit=999)
     client.force_login(executive)
     html = client.get("/dashboard/").content.decode()
     section = html.split('id="dem-h"')[1].split("</section>")[0]
     assert "125000" in section and "999" not in section
 
 
-def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):
     from brm.health.maturity import gap_trend
 
     client.force_login(brm)
@@ -342,7 +344,7 @@ def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):  # 
     assert "Gap over time" in client.get(f"/units/{unit_a.pk}/health/").content.decode()
 
 
-def test_it_keeps_the_average_over_every_unit_when_the_heat_map_is_filtered(  # type: ignore[no-untyped-def]
+def test_it_keeps_the_average_over_every_unit_when_the_heat_map_is_filtered(
     client, executive, scored
 ):
     client.force_login(executive)
@@ -350,7 +352,7 @@ def test_it_keeps_the_average_over_every_unit_when_the_heat_map_is_filtered(  # 
     assert client.get("/dashboard/?band=green").context["d"].average == everything
 
 
-def test_it_filters_the_heat_map_to_watermelons(client, executive, scored):  # type: ignore[no-untyped-def]
+def test_it_filters_the_heat_map_to_watermelons(client, executive, scored):
     client.force_login(executive)
     html = client.get(
         "/dashboard/?band=watermelon", HTTP_HX_TARGET="heatmap", **HX

@@ -23,12 +23,12 @@ def bearer(raw: str) -> APIClient:
     return client
 
 
-def assert_unauthorized(response) -> None:  # type: ignore[no-untyped-def]
+def assert_unauthorized(response) -> None:
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
-def test_it_issues_a_token_of_the_documented_shape(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_issues_a_token_of_the_documented_shape(integration) -> None:
     token, raw = ApiToken.issue(integration, "HR sync")
 
     prefix, key_id, secret = raw.split("_", 2)
@@ -37,7 +37,7 @@ def test_it_issues_a_token_of_the_documented_shape(integration) -> None:  # type
     assert token.expires_at is None
 
 
-def test_it_stores_only_a_hash_of_the_secret(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_stores_only_a_hash_of_the_secret(integration) -> None:
     token, raw = ApiToken.issue(integration, "HR sync")
     secret = raw.split("_", 2)[2]
 
@@ -49,7 +49,7 @@ def test_it_stores_only_a_hash_of_the_secret(integration) -> None:  # type: igno
     assert token.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
 
 
-def test_it_authenticates_with_a_valid_token(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_authenticates_with_a_valid_token(integration) -> None:
     _, raw = ApiToken.issue(integration, "HR sync")
 
     response = bearer(raw).get(URL)
@@ -57,7 +57,7 @@ def test_it_authenticates_with_a_valid_token(integration) -> None:  # type: igno
     assert response.status_code == 200
 
 
-def test_it_acts_with_the_role_of_the_tokens_user(no_role_user) -> None:  # type: ignore[no-untyped-def]
+def test_it_acts_with_the_role_of_the_tokens_user(no_role_user) -> None:
     _, raw = ApiToken.issue(no_role_user, "Unassigned")
 
     response = bearer(raw).get(URL)
@@ -65,28 +65,28 @@ def test_it_acts_with_the_role_of_the_tokens_user(no_role_user) -> None:  # type
     assert response.status_code == 403
 
 
-def test_it_expires_tokens_after_the_given_days(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_expires_tokens_after_the_given_days(integration) -> None:
     before = timezone.now()
     token, _ = ApiToken.issue(integration, "Pilot", days=30)
 
     assert before + timedelta(days=30) <= token.expires_at <= timezone.now() + timedelta(days=30)
 
 
-def test_it_refuses_an_expired_token(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_an_expired_token(integration) -> None:
     token, raw = ApiToken.issue(integration, "Pilot", days=1)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert_unauthorized(bearer(raw).get(URL))
 
 
-def test_it_refuses_a_revoked_token(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_revoked_token(integration) -> None:
     token, raw = ApiToken.issue(integration, "Old sync")
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
 
     assert_unauthorized(bearer(raw).get(URL))
 
 
-def test_it_refuses_a_token_whose_user_is_inactive(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_token_whose_user_is_inactive(integration) -> None:
     _, raw = ApiToken.issue(integration, "HR sync")
     integration.is_active = False
     integration.save(update_fields=["is_active"])
@@ -94,7 +94,7 @@ def test_it_refuses_a_token_whose_user_is_inactive(integration) -> None:  # type
     assert_unauthorized(bearer(raw).get(URL))
 
 
-def test_it_refuses_a_wrong_secret_for_a_known_key_id(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_wrong_secret_for_a_known_key_id(integration) -> None:
     token, _ = ApiToken.issue(integration, "HR sync")
 
     assert_unauthorized(bearer(f"brm_{token.key_id}_not-the-secret").get(URL))
@@ -114,18 +114,18 @@ def test_it_refuses_a_wrong_secret_for_a_known_key_id(integration) -> None:  # t
         "Bearer brm_" + "a" * 5000 + "_secret",  # longer than any key id
     ],
 )
-def test_it_refuses_a_malformed_authorization_header(db, header: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_malformed_authorization_header(db, header: str) -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
 
     assert_unauthorized(client.get(URL))
 
 
-def test_it_asks_for_credentials_without_an_authorization_header(db) -> None:  # type: ignore[no-untyped-def]
+def test_it_asks_for_credentials_without_an_authorization_header(db) -> None:
     assert_unauthorized(APIClient().get(URL))
 
 
-def test_it_records_when_a_token_was_last_used(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_when_a_token_was_last_used(integration) -> None:
     token, raw = ApiToken.issue(integration, "HR sync")
     assert token.last_used_at is None
 
@@ -136,7 +136,7 @@ def test_it_records_when_a_token_was_last_used(integration) -> None:  # type: ig
     assert timezone.now() - token.last_used_at < timedelta(minutes=1)
 
 
-def test_it_writes_last_used_at_at_most_once_a_minute(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_writes_last_used_at_at_most_once_a_minute(integration) -> None:
     token, raw = ApiToken.issue(integration, "HR sync")
     client = bearer(raw)
     client.get(URL)
@@ -149,7 +149,7 @@ def test_it_writes_last_used_at_at_most_once_a_minute(integration) -> None:  # t
     assert token.last_used_at == first_use
 
 
-def test_it_prints_a_working_token_from_the_management_command(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_prints_a_working_token_from_the_management_command(integration) -> None:
     out, err = StringIO(), StringIO()
 
     call_command("create_api_token", user="integration", name="CRM", stdout=out, stderr=err)
@@ -161,7 +161,7 @@ def test_it_prints_a_working_token_from_the_management_command(integration) -> N
     assert bearer(raw).get(URL).status_code == 200
 
 
-def test_it_sets_the_expiry_from_the_management_command(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_sets_the_expiry_from_the_management_command(integration) -> None:
     call_command(
         "create_api_token", user="integration", days=7, stdout=StringIO(), stderr=StringIO()
     )
@@ -172,14 +172,14 @@ def test_it_sets_the_expiry_from_the_management_command(integration) -> None:  #
     )
 
 
-def test_it_refuses_a_token_for_an_unknown_user_in_the_management_command(db) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_token_for_an_unknown_user_in_the_management_command(db) -> None:
     with pytest.raises(CommandError):
         call_command("create_api_token", user="nobody", stdout=StringIO(), stderr=StringIO())
 
     assert not ApiToken.objects.exists()
 
 
-def test_it_refuses_non_positive_days_in_the_management_command(integration) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_non_positive_days_in_the_management_command(integration) -> None:
     with pytest.raises(CommandError):
         call_command(
             "create_api_token", user="integration", days=0, stdout=StringIO(), stderr=StringIO()

@@ -10,7 +10,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+def browser_type_launch_args(browser_type_launch_args):
     # Playwright's own browser download is impossible here; use the system Chromium.
     return {
         **browser_type_launch_args,
@@ -28,10 +28,10 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def login(live_server):  # type: ignore[no-untyped-def]
+def login(live_server):
     """`login(page, username)` signs in through the real login form."""
 
-    def _login(page, username: str, password: str = "pass-1234"):  # type: ignore[no-untyped-def]
+    def _login(page, username: str, password: str = "pass-1234"):
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)

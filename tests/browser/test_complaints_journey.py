@@ -15,23 +15,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def send_in_process(monkeypatch):  # type: ignore[no-untyped-def]
+def send_in_process(monkeypatch):
     # No worker here: queued emails are sent in the server thread, into the test outbox.
     monkeypatch.setattr(delivery.deliver_email, "delay", lambda pk: delivery.deliver(pk))
 
 
 @pytest.fixture
-def finance():  # type: ignore[no-untyped-def]
-    brm = UserFactory(username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM)
-    unit = BusinessUnitFactory(name="Finance", code="fin", brm=brm)
-    leader = UserFactory(username="laura", first_name="Laura", last_name="Finch", role=Role.LEADER)
-    StakeholderFactory(unit=unit, user=leader, name="Laura Finch")
+def finance():
+    brm = UserFactory.create(
+        username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM
+    )
+    unit = BusinessUnitFactory.create(name="Finance", code="fin", brm=brm)
+    leader = UserFactory.create(
+        username="laura", first_name="Laura", last_name="Finch", role=Role.LEADER
+    )
+    StakeholderFactory.create(unit=unit, user=leader, name="Laura Finch")
     return unit, brm, leader
 
 
 def test_it_lets_a_leader_file_a_complaint_and_follow_it(
     page, live_server, login, finance, mailoutbox
-):  # type: ignore[no-untyped-def]
+):
     login(page, "laura")
     page.get_by_role("link", name="Your complaints").click()
     expect(page.get_by_text("No complaints from your unit")).to_be_visible()
@@ -62,7 +66,7 @@ def test_it_lets_a_leader_file_a_complaint_and_follow_it(
 
 def test_it_lets_a_brm_work_a_complaint_to_resolution(
     page, live_server, login, finance, mailoutbox
-):  # type: ignore[no-untyped-def]
+):
     unit, _, leader = finance
     complaint = services.file_complaint(
         services.ComplaintInput(

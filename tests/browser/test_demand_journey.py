@@ -18,16 +18,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def finance():  # type: ignore[no-untyped-def]
-    brm = UserFactory(username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM)
-    unit = BusinessUnitFactory(name="Finance", code="fin", brm=brm)
-    leader = UserFactory(username="laura", first_name="Laura", last_name="Finch", role=Role.LEADER)
-    StakeholderFactory(unit=unit, user=leader, name="Laura Finch")
-    StrategicObjectiveFactory(name="Operational efficiency")
+def finance():
+    brm = UserFactory.create(
+        username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM
+    )
+    unit = BusinessUnitFactory.create(name="Finance", code="fin", brm=brm)
+    leader = UserFactory.create(
+        username="laura", first_name="Laura", last_name="Finch", role=Role.LEADER
+    )
+    StakeholderFactory.create(unit=unit, user=leader, name="Laura Finch")
+    StrategicObjectiveFactory.create(name="Operational efficiency")
     return unit, brm, leader
 
 
-def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, finance):  # type: ignore[no-untyped-def]
+def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, finance):
     # The leader submits an idea in business language.
     login(page, "laura")
     page.get_by_role("link", name="Your ideas").click()

@@ -18,11 +18,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_lets_the_cio_drill_from_a_watermelon_to_the_survey_comments(page, live_server, login):
-    UserFactory(username="cio", first_name="Catherine", role=Role.EXECUTIVE)
-    sales = BusinessUnitFactory(name="Sales")
-    BusinessUnitFactory(name="Quiet Unit")
+    UserFactory.create(username="cio", first_name="Catherine", role=Role.EXECUTIVE)
+    sales = BusinessUnitFactory.create(name="Sales")
+    BusinessUnitFactory.create(name="Quiet Unit")
     metrics(sales, met=5, missed=0, name="CRM", now=timezone.now())
-    template = SurveyTemplateFactory(questions=["csat", "free_text"])
+    template = SurveyTemplateFactory.create(questions=["csat", "free_text"])
     campaign = Campaign.objects.create(template=template, name="Q3 relationship survey")
     csat, text = template.questions.get(kind="csat"), template.questions.get(kind="free_text")
     for score, comment in ((1, "Nobody tells us when the CRM will be fixed"), (2, "")):

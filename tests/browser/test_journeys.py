@@ -22,12 +22,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_lets_a_brm_find_a_stakeholder_and_log_a_meeting(page, live_server, login):
-    brm = UserFactory(username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM)
-    unit = BusinessUnitFactory(name="Finance", code="fin", brm=brm)
-    StakeholderFactory(unit=unit, name="Laura Finch", influence=5, interest=5)
-    StakeholderFactory(unit=unit, name="Omar Quist")
+    brm = UserFactory.create(
+        username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM
+    )
+    unit = BusinessUnitFactory.create(name="Finance", code="fin", brm=brm)
+    StakeholderFactory.create(unit=unit, name="Laura Finch", influence=5, interest=5)
+    StakeholderFactory.create(unit=unit, name="Omar Quist")
     for n in range(30):
-        StakeholderFactory(unit=BusinessUnitFactory(), name=f"Other Person {n}")
+        StakeholderFactory.create(unit=BusinessUnitFactory.create(), name=f"Other Person {n}")
 
     login(page, "bianca")
     page.get_by_role("link", name="Stakeholders", exact=True).click()
@@ -65,8 +67,8 @@ def test_it_lets_a_brm_find_a_stakeholder_and_log_a_meeting(page, live_server, l
 
 
 def test_it_keeps_input_and_shows_errors_in_place(page, live_server, login):
-    brm = UserFactory(username="bianca", role=Role.BRM)
-    unit = BusinessUnitFactory(brm=brm)
+    brm = UserFactory.create(username="bianca", role=Role.BRM)
+    unit = BusinessUnitFactory.create(brm=brm)
     login(page, "bianca")
     page.goto(f"{live_server.url}/units/{unit.pk}/")
     form = page.locator("#log-form")
@@ -82,13 +84,13 @@ def test_it_keeps_input_and_shows_errors_in_place(page, live_server, login):
 
 
 def test_it_shows_a_leader_their_unit_and_the_promises_it_made(page, live_server, login):
-    unit = BusinessUnitFactory(name="Sales")
-    other = BusinessUnitFactory(name="Secret Unit")
-    leader = UserFactory(username="lena", role=Role.LEADER)
-    StakeholderFactory(unit=unit, user=leader, name="Lena Leader")
-    InteractionFactory(unit=unit, summary="Pipeline review", notes="PRIVATE BRM NOTE")
-    ActionItemFactory(unit=unit, title="Fix the CRM sync", due_date=timezone.localdate())
-    ActionItemFactory(unit=other, title="Other unit promise")
+    unit = BusinessUnitFactory.create(name="Sales")
+    other = BusinessUnitFactory.create(name="Secret Unit")
+    leader = UserFactory.create(username="lena", role=Role.LEADER)
+    StakeholderFactory.create(unit=unit, user=leader, name="Lena Leader")
+    InteractionFactory.create(unit=unit, summary="Pipeline review", notes="PRIVATE BRM NOTE")
+    ActionItemFactory.create(unit=unit, title="Fix the CRM sync", due_date=timezone.localdate())
+    ActionItemFactory.create(unit=other, title="Other unit promise")
 
     login(page, "lena")
     expect(page.get_by_role("heading", name="Sales")).to_be_visible()
@@ -102,9 +104,9 @@ def test_it_shows_a_leader_their_unit_and_the_promises_it_made(page, live_server
 
 
 def test_it_lets_an_executive_read_the_map_but_not_log_meetings(page, live_server, login):
-    UserFactory(username="cio", role=Role.EXECUTIVE)
-    unit = BusinessUnitFactory(name="Operations")
-    StakeholderFactory(unit=unit, name="Pat Power", influence=5, interest=5)
+    UserFactory.create(username="cio", role=Role.EXECUTIVE)
+    unit = BusinessUnitFactory.create(name="Operations")
+    StakeholderFactory.create(unit=unit, name="Pat Power", influence=5, interest=5)
     login(page, "cio")
     page.get_by_role("link", name="Stakeholder map").click()
     cell = page.locator("#stakeholder-grid")

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from brm.core.roles import Role
 from reviews.models import ReviewStatus, ServiceReview
-from stakeholders.models import ActionItem
 from tests.factories import (
     BusinessUnitFactory,
     ServiceFactory,
@@ -24,12 +23,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_lets_a_brm_plan_and_hold_a_review(page, live_server, login):
-    brm = UserFactory(username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM)
-    unit = BusinessUnitFactory(name="Finance", code="fin", brm=brm, review_cadence_days=90)
-    StakeholderFactory(unit=unit, name="Laura Finch", influence=5, interest=5)
-    service = ServiceFactory(name="ERP", consumers=[unit], availability_target=Decimal("99.5"))
+    brm = UserFactory.create(
+        username="bianca", first_name="Bianca", last_name="Reyes", role=Role.BRM
+    )
+    unit = BusinessUnitFactory.create(name="Finance", code="fin", brm=brm, review_cadence_days=90)
+    StakeholderFactory.create(unit=unit, name="Laura Finch", influence=5, interest=5)
+    service = ServiceFactory.create(
+        name="ERP", consumers=[unit], availability_target=Decimal("99.5")
+    )
     first = timezone.localdate().replace(day=1) - timedelta(days=1)
-    ServiceMetricFactory(
+    ServiceMetricFactory.create(
         service=service,
         period_start=first.replace(day=1),
         period_end=first,
@@ -75,7 +78,7 @@ def test_it_lets_a_brm_plan_and_hold_a_review(page, live_server, login):
 
     review = ServiceReview.objects.get(status=ReviewStatus.HELD)
     assert review.minutes.startswith("Month-end slowdowns")
-    assert review.performance_pack["services"][0]["availability_avg"] == 99.1
+    assert review.performance_pack["services"][0]["availability_avg"] == 99.1  # type: ignore[index]
     assert review.action_items.get().title == "Send the ERP capacity plan"
     following = ServiceReview.objects.get(status=ReviewStatus.PLANNED)
     assert following.scheduled_at == review.scheduled_at + timedelta(days=90)

@@ -11,31 +11,31 @@ from tests.factories import StakeholderFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings):  # type: ignore[no-untyped-def]
+def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def deputy(unit_a):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="deputy", role=Role.BRM)
+def deputy(unit_a):
+    user = UserFactory.create(username="deputy", role=Role.BRM)
     unit_a.deputy = user
     unit_a.save()
     return user
 
 
 @pytest.fixture
-def colleague(unit_a):  # type: ignore[no-untyped-def]
+def colleague(unit_a):
     """Another leader of unit A: sees the unit's complaints but did not raise this one."""
-    user = UserFactory(username="colleague", role=Role.LEADER)
-    StakeholderFactory(unit=unit_a, user=user, name="Cole League")
+    user = UserFactory.create(username="colleague", role=Role.LEADER)
+    StakeholderFactory.create(unit=unit_a, user=user, name="Cole League")
     return user
 
 
 @pytest.fixture
-def file(leader, unit_a):  # type: ignore[no-untyped-def]
+def file(leader, unit_a):
     """`file(severity=..., **fields)` -> a complaint raised by `leader` through the service."""
 
-    def _file(severity: str = "medium", actor=None, unit=None, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+    def _file(severity: str = "medium", actor=None, unit=None, **fields) -> Complaint:
         data = services.ComplaintInput(
             unit=unit or unit_a,
             title=fields.pop("title", "Month-end reports are late"),
@@ -49,5 +49,5 @@ def file(leader, unit_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def complaint(file):  # type: ignore[no-untyped-def]
+def complaint(file):
     return file()

@@ -10,11 +10,11 @@ from tests.factories import ComplaintFactory, ServiceFactory
 URL = "/api/v1/complaints/"
 
 
-def _body(**extra):  # type: ignore[no-untyped-def]
+def _body(**extra):
     return {"title": "VPN drops", "description": "Every hour.", "severity": "high", **extra}
 
 
-def test_a_leader_files_for_their_own_unit(as_user, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_a_leader_files_for_their_own_unit(as_user, leader, unit_a):
     response = as_user(leader).post(URL, _body())
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -22,7 +22,7 @@ def test_a_leader_files_for_their_own_unit(as_user, leader, unit_a):  # type: ig
     assert data["reference"].startswith("C-") and data["acknowledge_by"]
 
 
-def test_a_brm_files_for_a_unit_they_manage_only(as_user, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_a_brm_files_for_a_unit_they_manage_only(as_user, brm, unit_a, unit_b):
     api = as_user(brm)
     assert api.post(URL, _body(unit=unit_a.pk)).status_code == 201
     assert api.post(URL, _body(unit=unit_b.pk)).status_code == 403
@@ -41,14 +41,14 @@ def test_a_brm_files_for_a_unit_they_manage_only(as_user, brm, unit_a, unit_b): 
         ({"unit": 999999}, "unit"),
     ],
 )
-def test_bad_input_is_a_400_naming_the_field(as_user, leader, unit_a, extra, field):  # type: ignore[no-untyped-def]
+def test_bad_input_is_a_400_naming_the_field(as_user, leader, unit_a, extra, field):
     response = as_user(leader).post(URL, _body(**extra))
     assert response.status_code == 400
     assert field in response.json()
     assert not Complaint.objects.exists()
 
 
-def test_another_units_id_is_refused_without_confirming_it(as_user, leader, unit_b):  # type: ignore[no-untyped-def]
+def test_another_units_id_is_refused_without_confirming_it(as_user, leader, unit_b):
     response = as_user(leader).post(URL, _body(unit=unit_b.pk))
     assert response.status_code == 400
     unknown = as_user(leader).post(URL, _body(unit=99999)).json()["unit"]
@@ -57,13 +57,13 @@ def test_another_units_id_is_refused_without_confirming_it(as_user, leader, unit
     )
 
 
-def test_a_service_the_leader_cannot_see_is_unknown(as_user, leader, unit_b):  # type: ignore[no-untyped-def]
-    hidden = ServiceFactory(consumers=[unit_b])
+def test_a_service_the_leader_cannot_see_is_unknown(as_user, leader, unit_b):
+    hidden = ServiceFactory.create(consumers=[unit_b])
     assert as_user(leader).post(URL, _body(service=hidden.pk)).status_code == 400
 
 
-def test_a_leader_cannot_see_another_units_complaint_by_id(as_user, leader, unit_b):  # type: ignore[no-untyped-def]
-    other = ComplaintFactory(unit=unit_b)
+def test_a_leader_cannot_see_another_units_complaint_by_id(as_user, leader, unit_b):
+    other = ComplaintFactory.create(unit=unit_b)
     api = as_user(leader)
     assert api.get(f"{URL}{other.pk}/").status_code == 404
     assert api.get(f"{URL}{other.pk}/events/").status_code == 404
@@ -72,7 +72,7 @@ def test_a_leader_cannot_see_another_units_complaint_by_id(as_user, leader, unit
     assert api.get(URL).json()["count"] == 0
 
 
-def test_transitions_follow_the_workflow(as_user, complaint, brm, leader):  # type: ignore[no-untyped-def]
+def test_transitions_follow_the_workflow(as_user, complaint, brm, leader):
     url = f"{URL}{complaint.pk}/transition/"
     response = as_user(brm).post(url, {"to": "acknowledged", "comment": "Seen."})
     assert response.status_code == 200 and response.json()["status"] == "acknowledged"
@@ -83,7 +83,7 @@ def test_transitions_follow_the_workflow(as_user, complaint, brm, leader):  # ty
     assert as_user(brm).post(url, {"to": "nowhere", "comment": "x"}).status_code == 400
 
 
-def test_comments_and_the_timeline(as_user, complaint, executive):  # type: ignore[no-untyped-def]
+def test_comments_and_the_timeline(as_user, complaint, executive):
     api = as_user(executive)
     response = api.post(f"{URL}{complaint.pk}/comments/", {"comment": "Keep me posted."})
     assert response.status_code == 201
@@ -92,7 +92,7 @@ def test_comments_and_the_timeline(as_user, complaint, executive):  # type: igno
     assert api.post(f"{URL}{complaint.pk}/comments/", {"comment": ""}).status_code == 400
 
 
-def test_rating_once_in_range(as_user, complaint, brm, leader):  # type: ignore[no-untyped-def]
+def test_rating_once_in_range(as_user, complaint, brm, leader):
     api = as_user(brm)
     api.post(f"{URL}{complaint.pk}/transition/", {"to": "acknowledged", "comment": "a"})
     api.post(f"{URL}{complaint.pk}/transition/", {"to": "resolved", "comment": "b"})
@@ -104,7 +104,7 @@ def test_rating_once_in_range(as_user, complaint, brm, leader):  # type: ignore[
     assert as_user(brm).post(rate, {"rating": 4}).status_code == 403  # only the complainant
 
 
-def test_follow_up_through_the_api(as_user, complaint, brm):  # type: ignore[no-untyped-def]
+def test_follow_up_through_the_api(as_user, complaint, brm):
     api = as_user(brm)
     body = {"kind": "demand", "reference": "D-7"}
     assert api.post(f"{URL}{complaint.pk}/follow-up/", body).json()["follow_up_reference"] == "D-7"
@@ -112,18 +112,18 @@ def test_follow_up_through_the_api(as_user, complaint, brm):  # type: ignore[no-
     assert done.json()["follow_up_done_at"]
 
 
-def test_roles_without_filing_rights(as_user, executive, no_role_user, api):  # type: ignore[no-untyped-def]
+def test_roles_without_filing_rights(as_user, executive, no_role_user, api):
     assert as_user(executive).post(URL, _body()).status_code == 403
     assert as_user(no_role_user).get(URL).status_code == 403
     assert api.get(URL).status_code == 401
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_runs_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+def test_the_list_runs_a_fixed_number_of_queries(
     as_user, brm, unit_a, rows, django_assert_num_queries
 ):
     for _ in range(rows):
-        ComplaintFactory(unit=unit_a)
+        ComplaintFactory.create(unit=unit_a)
     api = as_user(brm)
     # 1 token with its user, 2 the user's groups (role), 3 COUNT, 4 the page of complaints.
     # (The token's last-used stamp is written at most once a minute, so not on this call.)
@@ -133,7 +133,7 @@ def test_the_list_runs_a_fixed_number_of_queries(  # type: ignore[no-untyped-def
     assert response.json()["count"] == rows
 
 
-def test_feedback_through_the_api(as_user, leader, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_feedback_through_the_api(as_user, leader, brm, unit_a, unit_b):
     api = as_user(leader)
     response = api.post("/api/v1/feedback/", {"about_person": brm.pk, "message": "Thanks!"})
     assert response.status_code == 201, response.json()

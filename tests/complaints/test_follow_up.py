@@ -33,34 +33,34 @@ FIELD = {
 DERIVED_KIND = {"change_request": "change", "demand": "demand", "action_item": "improvement"}
 
 
-def make_work(param: str, unit, **fields):  # type: ignore[no-untyped-def]
+def make_work(param: str, unit, **fields):
     """An open record of `unit` of the given kind."""
     if param == "change_request":
-        review = ServiceReviewFactory(unit=unit)
+        review = ServiceReviewFactory.create(unit=unit)
         return ChangeRequest.objects.create(
             review=review, title=fields.pop("title", "Move the batch window"), **fields
         )
     if param == "demand":
-        return DemandFactory(unit=unit, status=fields.pop("status", "approved"), **fields)
-    return ActionItemFactory(unit=unit, **fields)
+        return DemandFactory.create(unit=unit, status=fields.pop("status", "approved"), **fields)
+    return ActionItemFactory.create(unit=unit, **fields)
 
 
 @pytest.fixture
-def work(request, unit_a):  # type: ignore[no-untyped-def]
+def work(request, unit_a):
     return make_work(request.param, unit_a)
 
 
-def _send_now():  # type: ignore[no-untyped-def]
+def _send_now():
     """Queued sends run in-process (the broker is mocked away)."""
     return send_queued()
 
 
-def _run_job(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def _run_job(django_capture_on_commit_callbacks):
     with _send_now(), django_capture_on_commit_callbacks(execute=True):
         return tasks.close_follow_up_loops()
 
 
-def _outcome_mail(mailoutbox):  # type: ignore[no-untyped-def]
+def _outcome_mail(mailoutbox):
     return [m for m in mailoutbox if "outcome of the work" in m.subject]
 
 
@@ -68,7 +68,7 @@ def _outcome_mail(mailoutbox):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_it_links_each_kind_of_work(complaint, brm, unit_a, param):  # type: ignore[no-untyped-def]
+def test_it_links_each_kind_of_work(complaint, brm, unit_a, param):
     record = make_work(param, unit_a)
     services.link_follow_up(complaint, actor=brm, work=record, reference="asked by the CFO")
     complaint.refresh_from_db()
@@ -79,7 +79,7 @@ def test_it_links_each_kind_of_work(complaint, brm, unit_a, param):  # type: ign
     assert str(record.title) in complaint.events.last().comment
 
 
-def test_relinking_replaces_the_previous_link(complaint, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_relinking_replaces_the_previous_link(complaint, brm, unit_a):
     services.link_follow_up(complaint, actor=brm, work=make_work("demand", unit_a))
     item = make_work("action_item", unit_a)
     services.link_follow_up(complaint, actor=brm, work=item)
@@ -90,7 +90,7 @@ def test_relinking_replaces_the_previous_link(complaint, brm, unit_a):  # type: 
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_the_service_refuses_another_units_record(complaint, brm, unit_b, param):  # type: ignore[no-untyped-def]
+def test_the_service_refuses_another_units_record(complaint, brm, unit_b, param):
     with pytest.raises(workflow.InputError) as refused:
         services.link_follow_up(complaint, actor=brm, work=make_work(param, unit_b))
     assert refused.value.field == param
@@ -98,14 +98,14 @@ def test_the_service_refuses_another_units_record(complaint, brm, unit_b, param)
     assert complaint.follow_up_kind == ""
 
 
-def test_outside_work_still_needs_a_reference(complaint, brm):  # type: ignore[no-untyped-def]
+def test_outside_work_still_needs_a_reference(complaint, brm):
     with pytest.raises(workflow.InputError):
         services.link_follow_up(complaint, actor=brm, kind="change", reference=" ")
     services.link_follow_up(complaint, actor=brm, kind="change", reference="EXT-1")
     assert complaint.follow_up_work is None
 
 
-def test_only_a_handler_links_a_record(complaint, leader, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def test_only_a_handler_links_a_record(complaint, leader, other_brm, unit_a):
     record = make_work("demand", unit_a)
     for someone in (leader, other_brm):
         with pytest.raises(workflow.TransitionError):
@@ -115,11 +115,11 @@ def test_only_a_handler_links_a_record(complaint, leader, other_brm, unit_a):  #
 # --- The page ---------------------------------------------------------------------------------
 
 
-def _link_url(complaint):  # type: ignore[no-untyped-def]
+def _link_url(complaint):
     return reverse("complaints:complaint_follow_up", args=[complaint.pk, "link"])
 
 
-def test_the_form_offers_the_units_open_work_only(client, complaint, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_the_form_offers_the_units_open_work_only(client, complaint, brm, unit_a, unit_b):
     mine = make_work("change_request", unit_a, title="Ours, open")
     decided = make_work("change_request", unit_a, title="Ours, rejected", status="rejected")
     theirs = make_work("demand", unit_b, title="Theirs")
@@ -132,7 +132,7 @@ def test_the_form_offers_the_units_open_work_only(client, complaint, brm, unit_a
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_the_form_links_a_record(client, complaint, brm, unit_a, param):  # type: ignore[no-untyped-def]
+def test_the_form_links_a_record(client, complaint, brm, unit_a, param):
     record = make_work(param, unit_a)
     client.force_login(brm)
     response = client.post(_link_url(complaint), {"work": f"{param}:{record.pk}"})
@@ -142,7 +142,7 @@ def test_the_form_links_a_record(client, complaint, brm, unit_a, param):  # type
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_the_form_refuses_another_units_record(client, complaint, brm, unit_b, param):  # type: ignore[no-untyped-def]
+def test_the_form_refuses_another_units_record(client, complaint, brm, unit_b, param):
     record = make_work(param, unit_b)
     client.force_login(brm)
     response = client.post(
@@ -153,7 +153,7 @@ def test_the_form_refuses_another_units_record(client, complaint, brm, unit_b, p
     assert complaint.follow_up_kind == ""
 
 
-def test_the_form_creates_a_commitment_and_links_it(client, complaint, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_form_creates_a_commitment_and_links_it(client, complaint, brm, unit_a):
     client.force_login(brm)
     due = timezone.localdate() + timedelta(days=14)
     body = {"work": "new", "title": "Run reports before 8am", "due_date": due.isoformat()}
@@ -165,7 +165,7 @@ def test_the_form_creates_a_commitment_and_links_it(client, complaint, brm, unit
     assert complaint.follow_up_kind == "improvement"
 
 
-def test_a_new_commitment_needs_a_title_and_a_due_date(client, complaint, brm):  # type: ignore[no-untyped-def]
+def test_a_new_commitment_needs_a_title_and_a_due_date(client, complaint, brm):
     client.force_login(brm)
     response = client.post(_link_url(complaint), {"work": "new"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
@@ -173,7 +173,7 @@ def test_a_new_commitment_needs_a_title_and_a_due_date(client, complaint, brm): 
 
 
 @pytest.mark.parametrize("viewer", ["brm", "leader"])
-def test_the_page_shows_the_linked_work_with_its_live_status(  # type: ignore[no-untyped-def]
+def test_the_page_shows_the_linked_work_with_its_live_status(
     client, complaint, brm, leader, unit_a, viewer
 ):
     item = make_work("action_item", unit_a, title="Add a second batch run")
@@ -186,7 +186,7 @@ def test_the_page_shows_the_linked_work_with_its_live_status(  # type: ignore[no
     assert ">Done</span>" in page
 
 
-def test_a_linked_change_links_to_its_review(client, complaint, brm, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_a_linked_change_links_to_its_review(client, complaint, brm, leader, unit_a):
     change = make_work("change_request", unit_a)
     services.link_follow_up(complaint, actor=brm, work=change)
     client.force_login(leader)
@@ -199,7 +199,7 @@ def test_a_linked_change_links_to_its_review(client, complaint, brm, leader, uni
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_the_api_links_a_record_by_id(as_user, complaint, brm, unit_a, param):  # type: ignore[no-untyped-def]
+def test_the_api_links_a_record_by_id(as_user, complaint, brm, unit_a, param):
     record = make_work(param, unit_a)
     response = as_user(brm).post(f"{URL}{complaint.pk}/follow-up/", {param: record.pk})
     assert response.status_code == 200, response.json()
@@ -211,7 +211,7 @@ def test_the_api_links_a_record_by_id(as_user, complaint, brm, unit_a, param):  
 
 
 @pytest.mark.parametrize("param", KINDS)
-def test_the_api_answers_another_units_id_like_an_unknown_one(  # type: ignore[no-untyped-def]
+def test_the_api_answers_another_units_id_like_an_unknown_one(
     as_user, complaint, brm, unit_b, param
 ):
     record = make_work(param, unit_b)
@@ -226,7 +226,7 @@ def test_the_api_answers_another_units_id_like_an_unknown_one(  # type: ignore[n
     assert complaint.follow_up_kind == ""
 
 
-def test_the_api_refuses_two_links_at_once(as_user, complaint, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_api_refuses_two_links_at_once(as_user, complaint, brm, unit_a):
     body = {
         "demand": make_work("demand", unit_a).pk,
         "action_item": make_work("action_item", unit_a).pk,
@@ -236,7 +236,7 @@ def test_the_api_refuses_two_links_at_once(as_user, complaint, brm, unit_a):  # 
     assert set(response.json()) == {"demand", "action_item"}
 
 
-def test_the_api_refuses_a_leader(as_user, complaint, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_the_api_refuses_a_leader(as_user, complaint, leader, unit_a):
     record = make_work("demand", unit_a)
     response = as_user(leader).post(f"{URL}{complaint.pk}/follow-up/", {"demand": record.pk})
     assert response.status_code == 403  # a role refusal, never a 409
@@ -245,7 +245,7 @@ def test_the_api_refuses_a_leader(as_user, complaint, leader, unit_a):  # type: 
 # --- Closing the loop -------------------------------------------------------------------------
 
 
-def _finish(record, brm, how: str) -> None:  # type: ignore[no-untyped-def]
+def _finish(record, brm, how: str) -> None:
     if isinstance(record, ChangeRequest):
         if how == "implemented":
             decide_change_request(record, actor=brm, status="accepted")
@@ -272,7 +272,7 @@ FINISHES = [
 
 
 @pytest.mark.parametrize(("param", "how", "says"), FINISHES)
-def test_the_job_closes_the_loop_once(  # type: ignore[no-untyped-def]
+def test_the_job_closes_the_loop_once(
     complaint, brm, leader, unit_a, mailoutbox, django_capture_on_commit_callbacks, param, how, says
 ):
     record = make_work(param, unit_a)
@@ -302,7 +302,7 @@ def test_the_job_closes_the_loop_once(  # type: ignore[no-untyped-def]
         ("action_item", "open"),
     ],
 )
-def test_nothing_happens_while_the_work_is_open(  # type: ignore[no-untyped-def]
+def test_nothing_happens_while_the_work_is_open(
     complaint, brm, unit_a, mailoutbox, django_capture_on_commit_callbacks, param, status
 ):
     record = make_work(param, unit_a)
@@ -315,7 +315,7 @@ def test_nothing_happens_while_the_work_is_open(  # type: ignore[no-untyped-def]
     assert _outcome_mail(mailoutbox) == []
 
 
-def test_the_job_leaves_an_outcome_recorded_by_hand_alone(  # type: ignore[no-untyped-def]
+def test_the_job_leaves_an_outcome_recorded_by_hand_alone(
     complaint, brm, unit_a, django_capture_on_commit_callbacks
 ):
     item = make_work("action_item", unit_a)
@@ -328,7 +328,7 @@ def test_the_job_leaves_an_outcome_recorded_by_hand_alone(  # type: ignore[no-un
     assert ComplaintNotification.objects.filter(complaint=complaint, kind="follow_up").count() == 1
 
 
-def test_the_claim_refuses_work_that_was_relinked_meanwhile(complaint, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_claim_refuses_work_that_was_relinked_meanwhile(complaint, brm, unit_a):
     old = make_work("action_item", unit_a)
     services.link_follow_up(complaint, actor=brm, work=old)
     services.link_follow_up(complaint, actor=brm, work=make_work("demand", unit_a))
@@ -338,17 +338,15 @@ def test_the_claim_refuses_work_that_was_relinked_meanwhile(complaint, brm, unit
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_job_finds_its_candidates_in_one_query(  # type: ignore[no-untyped-def]
-    unit_a, rows, django_assert_num_queries
-):
+def test_the_job_finds_its_candidates_in_one_query(unit_a, rows, django_assert_num_queries):
     for i in range(rows):
         param = KINDS[i % 3]
-        ComplaintFactory(unit=unit_a, **{FIELD[param]: make_work(param, unit_a)})
+        ComplaintFactory.create(unit=unit_a, **{FIELD[param]: make_work(param, unit_a)})
     # 1 the complaints whose linked work is finished (none: all still open), with that work.
     with django_assert_num_queries(1):
         assert services.close_follow_up_loops() == 0
 
 
-def test_close_follow_up_loops_runs_every_ten_minutes(settings):  # type: ignore[no-untyped-def]
+def test_close_follow_up_loops_runs_every_ten_minutes(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["close-complaint-follow-up-loops"]
     assert entry == {"task": "complaints.tasks.close_follow_up_loops", "schedule": 600.0}

@@ -20,7 +20,7 @@ from complaints.models import Complaint, ComplaintEvent, Feedback, Status
 URL = "/api/v1/complaints/"
 
 
-def _input(unit) -> services.ComplaintInput:  # type: ignore[no-untyped-def]
+def _input(unit) -> services.ComplaintInput:
     return services.ComplaintInput(
         unit=unit, title="Reports late", description="Again this month.", severity="medium"
     )
@@ -37,7 +37,7 @@ def _events(complaint: Complaint) -> int:
     ("persona", "unit"),
     [("leader", "unit_a"), ("brm", "unit_a"), ("admin_user", "unit_b")],
 )
-def test_it_lets_leaders_brms_and_admins_file(request, persona, unit) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_leaders_brms_and_admins_file(request, persona, unit) -> None:
     actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
 
     complaint = services.file_complaint(_input(target), actor=actor)
@@ -56,7 +56,7 @@ def test_it_lets_leaders_brms_and_admins_file(request, persona, unit) -> None:  
         ("leader", "unit_b"),  # a leader files only for their own unit
     ],
 )
-def test_it_refuses_filing_to_other_roles_and_units(request, persona, unit) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_filing_to_other_roles_and_units(request, persona, unit) -> None:
     actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
 
     with pytest.raises(ForbiddenAction):
@@ -71,7 +71,7 @@ def test_it_refuses_filing_to_other_roles_and_units(request, persona, unit) -> N
 
 
 @pytest.mark.parametrize("persona", ["brm", "admin_user", "integration"])
-def test_it_lets_the_handlers_acknowledge(request, persona, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_handlers_acknowledge(request, persona, complaint) -> None:
     actor = request.getfixturevalue(persona)
 
     workflow.transition_complaint(complaint, Status.ACKNOWLEDGED, actor=actor, comment="Seen.")
@@ -81,7 +81,7 @@ def test_it_lets_the_handlers_acknowledge(request, persona, complaint) -> None: 
 
 
 @pytest.mark.parametrize("persona", ["leader", "colleague", "executive", "other_brm"])
-def test_it_refuses_acknowledging_to_everyone_else(request, persona, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_acknowledging_to_everyone_else(request, persona, complaint) -> None:
     actor = request.getfixturevalue(persona)
     before = _events(complaint)
 
@@ -93,7 +93,7 @@ def test_it_refuses_acknowledging_to_everyone_else(request, persona, complaint) 
     assert not workflow.may_acknowledge(actor, complaint)
 
 
-def test_it_refuses_a_handler_withdrawing_the_complaint(brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_handler_withdrawing_the_complaint(brm, complaint) -> None:
     # Only the person who raised it withdraws it: a role refusal (it used to be a 409).
     with pytest.raises(ForbiddenAction):
         workflow.transition_complaint(complaint, Status.WITHDRAWN, actor=brm, comment="No.")
@@ -101,7 +101,7 @@ def test_it_refuses_a_handler_withdrawing_the_complaint(brm, complaint) -> None:
     assert Complaint.objects.get(pk=complaint.pk).status == Status.RECEIVED
 
 
-def test_it_refuses_the_complainant_resolving_their_own_complaint(brm, leader, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_the_complainant_resolving_their_own_complaint(brm, leader, complaint) -> None:
     workflow.transition_complaint(complaint, Status.ACKNOWLEDGED, actor=brm, comment="Seen.")
 
     with pytest.raises(ForbiddenAction):
@@ -112,7 +112,7 @@ def test_it_refuses_the_complainant_resolving_their_own_complaint(brm, leader, c
 
 def test_a_passed_reopening_window_is_a_state_conflict_not_a_refusal(
     brm, leader, complaint
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workflow.transition_complaint(complaint, Status.ACKNOWLEDGED, actor=brm, comment="a")
     workflow.transition_complaint(complaint, Status.RESOLVED, actor=brm, comment="b")
     complaint.refresh_from_db()
@@ -127,7 +127,7 @@ def test_a_passed_reopening_window_is_a_state_conflict_not_a_refusal(
     assert Complaint.objects.get(pk=complaint.pk).status == Status.RESOLVED
 
 
-def test_a_move_the_state_does_not_allow_stays_a_conflict_for_a_handler(brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_the_state_does_not_allow_stays_a_conflict_for_a_handler(brm, complaint) -> None:
     with pytest.raises(StateConflict) as exc:
         workflow.transition_complaint(complaint, Status.CLOSED, actor=brm, comment="x")
 
@@ -138,13 +138,13 @@ def test_a_move_the_state_does_not_allow_stays_a_conflict_for_a_handler(brm, com
 
 
 @pytest.mark.parametrize("persona", ["leader", "colleague", "executive", "other_brm", "brm"])
-def test_it_lets_everyone_who_sees_it_comment(request, persona, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_everyone_who_sees_it_comment(request, persona, complaint) -> None:
     services.add_comment(complaint, actor=request.getfixturevalue(persona), comment="Noted.")
 
     assert ComplaintEvent.objects.filter(complaint=complaint, kind="comment").count() == 1
 
 
-def test_it_refuses_comments_from_a_user_without_a_role(no_role_user, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_comments_from_a_user_without_a_role(no_role_user, complaint) -> None:
     with pytest.raises(ForbiddenAction):
         services.add_comment(complaint, actor=no_role_user, comment="Hello?")
 
@@ -152,7 +152,7 @@ def test_it_refuses_comments_from_a_user_without_a_role(no_role_user, complaint)
 
 
 @pytest.mark.parametrize("persona", ["brm", "colleague", "executive", "admin_user"])
-def test_it_refuses_rating_to_anyone_but_the_complainant(request, persona, brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_rating_to_anyone_but_the_complainant(request, persona, brm, complaint) -> None:
     workflow.transition_complaint(complaint, Status.ACKNOWLEDGED, actor=brm, comment="a")
     workflow.transition_complaint(complaint, Status.RESOLVED, actor=brm, comment="b")
 
@@ -162,7 +162,7 @@ def test_it_refuses_rating_to_anyone_but_the_complainant(request, persona, brm, 
     assert Complaint.objects.get(pk=complaint.pk).resolution_rating is None
 
 
-def test_it_lets_the_complainant_rate(brm, leader, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_complainant_rate(brm, leader, complaint) -> None:
     workflow.transition_complaint(complaint, Status.ACKNOWLEDGED, actor=brm, comment="a")
     workflow.transition_complaint(complaint, Status.RESOLVED, actor=brm, comment="b")
 
@@ -175,7 +175,7 @@ def test_it_lets_the_complainant_rate(brm, leader, complaint) -> None:  # type: 
 
 
 @pytest.mark.parametrize("persona", ["leader", "executive", "other_brm"])
-def test_it_refuses_follow_up_work_to_non_handlers(request, persona, brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_follow_up_work_to_non_handlers(request, persona, brm, complaint) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -193,7 +193,7 @@ def test_it_refuses_follow_up_work_to_non_handlers(request, persona, brm, compla
     assert fresh.follow_up_action is None
 
 
-def test_it_lets_the_handler_link_and_finish_follow_up_work(brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_handler_link_and_finish_follow_up_work(brm, complaint) -> None:
     services.link_follow_up(complaint, actor=brm, kind="demand", reference="D-7")
     services.complete_follow_up(complaint, actor=brm, outcome="Delivered.")
 
@@ -203,7 +203,7 @@ def test_it_lets_the_handler_link_and_finish_follow_up_work(brm, complaint) -> N
 # --- Feedback ------------------------------------------------------------------------------------
 
 
-def test_it_files_a_leaders_feedback_under_their_own_unit(leader, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_files_a_leaders_feedback_under_their_own_unit(leader, unit_a) -> None:
     feedback = services.leave_feedback(
         actor=leader, kind="compliment", message="Great fix.", about_team="Service desk"
     )
@@ -211,7 +211,7 @@ def test_it_files_a_leaders_feedback_under_their_own_unit(leader, unit_a) -> Non
     assert feedback.unit == unit_a
 
 
-def test_it_refuses_a_leaders_feedback_for_another_unit(leader, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_leaders_feedback_for_another_unit(leader, unit_b) -> None:
     with pytest.raises(ForbiddenAction):
         services.leave_feedback(
             actor=leader, kind="compliment", message="Hi", about_team="Desk", unit=unit_b
@@ -220,7 +220,7 @@ def test_it_refuses_a_leaders_feedback_for_another_unit(leader, unit_b) -> None:
     assert not Feedback.objects.exists()
 
 
-def test_it_refuses_feedback_from_a_user_without_a_role(no_role_user) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_feedback_from_a_user_without_a_role(no_role_user) -> None:
     with pytest.raises(ForbiddenAction):
         services.leave_feedback(
             actor=no_role_user, kind="compliment", message="Hi", about_team="Desk"
@@ -234,7 +234,7 @@ def test_it_refuses_feedback_from_a_user_without_a_role(no_role_user) -> None:  
 
 def test_the_api_answers_403_when_the_complainant_tries_to_resolve(
     as_user, brm, leader, complaint
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     url = f"{URL}{complaint.pk}/transition/"
     as_user(brm).post(url, {"to": "acknowledged", "comment": "Seen."})
 
@@ -244,7 +244,7 @@ def test_the_api_answers_403_when_the_complainant_tries_to_resolve(
     assert Complaint.objects.get(pk=complaint.pk).status == Status.ACKNOWLEDGED
 
 
-def test_the_api_answers_403_when_a_handler_rates(as_user, brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_403_when_a_handler_rates(as_user, brm, complaint) -> None:
     url = f"{URL}{complaint.pk}/"
     as_user(brm).post(f"{url}transition/", {"to": "acknowledged", "comment": "a"})
     as_user(brm).post(f"{url}transition/", {"to": "resolved", "comment": "b"})
@@ -255,7 +255,7 @@ def test_the_api_answers_403_when_a_handler_rates(as_user, brm, complaint) -> No
     assert Complaint.objects.get(pk=complaint.pk).resolution_rating is None
 
 
-def test_the_api_still_answers_409_for_a_state_conflict(as_user, brm, complaint) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_still_answers_409_for_a_state_conflict(as_user, brm, complaint) -> None:
     response = as_user(brm).post(
         f"{URL}{complaint.pk}/transition/", {"to": "closed", "comment": "x"}
     )

@@ -17,13 +17,13 @@ NOW = datetime(2028, 2, 29, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():  # type: ignore[no-untyped-def]
+def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def _complaint(unit, status: str, ack_hours: int, resolve_hours: int, **kw):  # type: ignore[no-untyped-def]
-    c = ComplaintFactory(unit=unit, status=status, **kw)
+def _complaint(unit, status: str, ack_hours: int, resolve_hours: int, **kw):
+    c = ComplaintFactory.create(unit=unit, status=status, **kw)
     Complaint.objects.filter(pk=c.pk).update(
         acknowledge_by=NOW + timedelta(hours=ack_hours),
         resolve_by=NOW + timedelta(hours=resolve_hours),
@@ -43,20 +43,20 @@ def _complaint(unit, status: str, ack_hours: int, resolve_hours: int, **kw):  # 
         ("closed", -20, -1, False),
     ],
 )
-def test_it_applies_one_overdue_rule_to_lists_badges_and_health(  # type: ignore[no-untyped-def]
+def test_it_applies_one_overdue_rule_to_lists_badges_and_health(
     unit_a, status, ack_hours, resolve_hours, overdue
 ):
     c = _complaint(unit_a, status, ack_hours, resolve_hours)
 
     assert Complaint.objects.overdue(NOW).filter(pk=c.pk).exists() is overdue
-    assert Complaint.objects.with_overdue(NOW).get(pk=c.pk).overdue_now is overdue
+    assert Complaint.objects.with_overdue(NOW).get(pk=c.pk).overdue_now is overdue  # type: ignore[attr-defined]  # annotated
     assert c.is_overdue is overdue
     assert selectors.overdue_by_unit([unit_a.pk], NOW).get(unit_a.pk, 0) == int(overdue)
     open_rows = selectors.open_by_unit(NOW).get(unit_a.pk, [])
     assert [r.overdue for r in open_rows] == ([overdue] if c.is_open else [])
 
 
-def test_it_counts_open_complaints_by_age_for_the_units_a_user_sees(unit_a, unit_b, leader):  # type: ignore[no-untyped-def]
+def test_it_counts_open_complaints_by_age_for_the_units_a_user_sees(unit_a, unit_b, leader):
     mine = _complaint(unit_a, "received", 5, 50, severity="high")
     _complaint(unit_b, "received", 5, 50, severity="high")
     Complaint.objects.filter(pk=mine.pk).update(created_at=NOW - timedelta(days=10))
@@ -67,7 +67,7 @@ def test_it_counts_open_complaints_by_age_for_the_units_a_user_sees(unit_a, unit
     assert list(ageing) == ["critical", "high", "medium", "low"]
 
 
-def test_it_lists_filed_complaints_and_compliments_for_the_timeline(unit_a, brm):  # type: ignore[no-untyped-def]
+def test_it_lists_filed_complaints_and_compliments_for_the_timeline(unit_a, brm):
     _complaint(unit_a, "received", 5, 50)
 
     entries = selectors.timeline_entries(unit_a, brm, before=NOW + timedelta(days=1), limit=5)

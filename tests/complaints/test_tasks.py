@@ -20,27 +20,27 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def head_of_brm(db):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="head", email="head@example.org")
+def head_of_brm(db):
+    user = UserFactory.create(username="head", email="head@example.org")
     user.groups.add(Group.objects.get_or_create(name="Head of BRM")[0])
     return user
 
 
 @pytest.fixture
-def people(brm, deputy, executive, head_of_brm):  # type: ignore[no-untyped-def]
+def people(brm, deputy, executive, head_of_brm):
     return {"brm": brm, "deputy": deputy, "executive": executive, "head": head_of_brm}
 
 
-def _send_now():  # type: ignore[no-untyped-def]
+def _send_now():
     """Patch `.delay` so queued sends run in-process (the broker is mocked away)."""
     return send_queued()
 
 
-def _email_of(note):  # type: ignore[no-untyped-def]
+def _email_of(note):
     return OutboundEmail.objects.get(key=f"complaints.notification:{note.pk}")
 
 
-def _check_at(when, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def _check_at(when, django_capture_on_commit_callbacks):
     with (
         time_machine.travel(when, tick=False),
         _send_now(),
@@ -49,11 +49,11 @@ def _check_at(when, django_capture_on_commit_callbacks):  # type: ignore[no-unty
         return tasks.check_complaint_deadlines()
 
 
-def _escalation_mail(mailoutbox):  # type: ignore[no-untyped-def]
+def _escalation_mail(mailoutbox):
     return [m for m in mailoutbox if "Escalation" in m.subject]
 
 
-def test_it_escalates_each_level_once_to_the_right_people(  # type: ignore[no-untyped-def]
+def test_it_escalates_each_level_once_to_the_right_people(
     file, people, mailoutbox, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(T0, tick=False):
@@ -92,10 +92,10 @@ def test_it_escalates_each_level_once_to_the_right_people(  # type: ignore[no-un
     assert levels == [1, 2, 3]
 
 
-def test_it_uses_the_head_of_brm_from_the_settings(  # type: ignore[no-untyped-def]
+def test_it_uses_the_head_of_brm_from_the_settings(
     file, people, mailoutbox, django_capture_on_commit_callbacks
 ):
-    chosen = UserFactory(username="chosen", email="chosen@example.org")
+    chosen = UserFactory.create(username="chosen", email="chosen@example.org")
     targets = ComplaintSettings.get()
     targets.head_of_brm = chosen
     targets.save()
@@ -106,7 +106,7 @@ def test_it_uses_the_head_of_brm_from_the_settings(  # type: ignore[no-untyped-d
     assert level2[0].to == ["chosen@example.org"]
 
 
-def test_a_late_first_run_raises_every_missing_level_once(  # type: ignore[no-untyped-def]
+def test_a_late_first_run_raises_every_missing_level_once(
     file, people, mailoutbox, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(T0, tick=False):
@@ -116,7 +116,7 @@ def test_a_late_first_run_raises_every_missing_level_once(  # type: ignore[no-un
     assert len(_escalation_mail(mailoutbox)) == 3
 
 
-def test_it_does_not_escalate_an_acknowledged_complaint_on_time(  # type: ignore[no-untyped-def]
+def test_it_does_not_escalate_an_acknowledged_complaint_on_time(
     file, brm, mailoutbox, django_capture_on_commit_callbacks
 ):
     from complaints import workflow
@@ -132,7 +132,7 @@ def test_it_does_not_escalate_an_acknowledged_complaint_on_time(  # type: ignore
 # --- The outbox -------------------------------------------------------------------------------
 
 
-def test_it_sends_the_acknowledgement_once(complaint, leader, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_sends_the_acknowledgement_once(complaint, leader, mailoutbox):
     note = ComplaintNotification.objects.get(complaint=complaint, kind="acknowledgement")
     email = _email_of(note)
     assert delivery.deliver_email(email.pk) is True
@@ -146,7 +146,7 @@ def test_it_sends_the_acknowledgement_once(complaint, leader, mailoutbox):  # ty
     assert note.sent_at is not None and note.recipients == leader.email
 
 
-def test_a_failed_send_releases_the_claim_for_the_sweep(complaint, mailoutbox, settings):  # type: ignore[no-untyped-def]
+def test_a_failed_send_releases_the_claim_for_the_sweep(complaint, mailoutbox, settings):
     note = ComplaintNotification.objects.get(complaint=complaint)
     saved = settings.MAILERS
     refusing_mail(settings)
@@ -162,17 +162,17 @@ def test_a_failed_send_releases_the_claim_for_the_sweep(complaint, mailoutbox, s
     assert len(mailoutbox) == 1
 
 
-def _broker_down():  # type: ignore[no-untyped-def]
+def _broker_down():
     return broker_down()
 
 
-def _sweep_later(mailoutbox):  # type: ignore[no-untyped-def]
+def _sweep_later(mailoutbox):
     """The broker is back; three minutes later the sweep re-queues what never went out."""
     with time_machine.travel(datetime.now(tz=UTC) + timedelta(minutes=3)):
         return delivery.sweep()
 
 
-def test_filing_through_the_page_survives_a_broker_outage(  # type: ignore[no-untyped-def]
+def test_filing_through_the_page_survives_a_broker_outage(
     client, leader, unit_a, mailoutbox, django_capture_on_commit_callbacks
 ):
     client.force_login(leader)
@@ -193,7 +193,7 @@ def test_filing_through_the_page_survives_a_broker_outage(  # type: ignore[no-un
     assert message.to == [leader.email] and complaint.reference in message.subject
 
 
-def test_filing_through_the_api_survives_a_broker_outage(  # type: ignore[no-untyped-def]
+def test_filing_through_the_api_survives_a_broker_outage(
     as_user, leader, unit_a, mailoutbox, django_capture_on_commit_callbacks
 ):
     api = as_user(leader)
@@ -209,12 +209,12 @@ def test_filing_through_the_api_survives_a_broker_outage(  # type: ignore[no-unt
     assert len(mailoutbox) == 1
 
 
-def test_the_sweep_leaves_fresh_rows_to_their_first_attempt(complaint, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_sweep_leaves_fresh_rows_to_their_first_attempt(complaint, mailoutbox):
     assert delivery.sweep() == 0
     assert mailoutbox == []
 
 
-def test_a_level_claimed_by_a_concurrent_run_is_not_repeated(  # type: ignore[no-untyped-def]
+def test_a_level_claimed_by_a_concurrent_run_is_not_repeated(
     file, people, mailoutbox, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(T0, tick=False):

@@ -9,11 +9,11 @@ from complaints.models import AppendOnlyError, Complaint, ComplaintEvent
 
 
 @pytest.fixture
-def event(complaint):  # type: ignore[no-untyped-def]
+def event(complaint):
     return complaint.events.get()
 
 
-def test_it_refuses_to_change_an_event(event):  # type: ignore[no-untyped-def]
+def test_it_refuses_to_change_an_event(event):
     event.comment = "Rewritten history"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -23,7 +23,7 @@ def test_it_refuses_to_change_an_event(event):  # type: ignore[no-untyped-def]
     assert event.comment != "Rewritten history"
 
 
-def test_it_refuses_to_delete_an_event(event):  # type: ignore[no-untyped-def]
+def test_it_refuses_to_delete_an_event(event):
     with pytest.raises(AppendOnlyError):
         event.delete()
     with pytest.raises(AppendOnlyError):
@@ -31,7 +31,7 @@ def test_it_refuses_to_delete_an_event(event):  # type: ignore[no-untyped-def]
     assert ComplaintEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_the_admin_shows_events_read_only(client, admin_user, event):  # type: ignore[no-untyped-def]
+def test_the_admin_shows_events_read_only(client, admin_user, event):
     client.force_login(admin_user)
     change = reverse("admin:complaints_complaintevent_change", args=[event.pk])
     page = client.get(change)
@@ -45,14 +45,14 @@ def test_the_admin_shows_events_read_only(client, admin_user, event):  # type: i
     assert event.comment != "Rewritten"
 
 
-def test_the_admin_cannot_delete_a_complaint(client, admin_user, complaint):  # type: ignore[no-untyped-def]
+def test_the_admin_cannot_delete_a_complaint(client, admin_user, complaint):
     client.force_login(admin_user)
     url = reverse("admin:complaints_complaint_delete", args=[complaint.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Complaint.objects.filter(pk=complaint.pk).exists()
 
 
-def test_the_admin_moves_a_complaint_only_through_the_workflow(client, admin_user, complaint):  # type: ignore[no-untyped-def]
+def test_the_admin_moves_a_complaint_only_through_the_workflow(client, admin_user, complaint):
     client.force_login(admin_user)
     url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
     form = {
@@ -80,7 +80,7 @@ def test_the_admin_moves_a_complaint_only_through_the_workflow(client, admin_use
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_the_api_offers_no_way_to_change_the_timeline(as_user, admin_user, event, method):  # type: ignore[no-untyped-def]
+def test_the_api_offers_no_way_to_change_the_timeline(as_user, admin_user, event, method):
     api = as_user(admin_user)
     base = f"/api/v1/complaints/{event.complaint_id}/"
     for url in (f"{base}events/", base):

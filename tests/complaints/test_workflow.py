@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import permutations
+from typing import Any
 
 import pytest
 import time_machine
@@ -34,7 +35,7 @@ PAIRS = list(permutations(Status.values, 2))
 def _at(complaint: Complaint, status: str) -> Complaint:
     """Put a complaint straight into `status` (test setup only), resolved an hour ago if needed."""
     now = timezone.now()
-    fields = {"status": status}
+    fields: dict[str, Any] = {"status": status}
     if status in {"resolved", "closed"}:
         fields["resolved_at"] = now - timedelta(hours=1)
         fields["acknowledged_at"] = now - timedelta(hours=2)
@@ -44,7 +45,7 @@ def _at(complaint: Complaint, status: str) -> Complaint:
 
 
 @pytest.fixture
-def actors(request, brm, deputy, admin_user, leader, colleague, other_brm, executive):  # type: ignore[no-untyped-def]
+def actors(request, brm, deputy, admin_user, leader, colleague, other_brm, executive):
     return {
         "brm": brm,
         "deputy": deputy,
@@ -57,7 +58,7 @@ def actors(request, brm, deputy, admin_user, leader, colleague, other_brm, execu
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])
-def test_it_allows_exactly_the_table_for_each_actor(file, actors, source, target):  # type: ignore[no-untyped-def]
+def test_it_allows_exactly_the_table_for_each_actor(file, actors, source, target):
     expected = ALLOWED.get((source, target), set())
     for name in ACTORS:
         complaint = _at(file(), source)
@@ -80,7 +81,7 @@ def test_it_allows_exactly_the_table_for_each_actor(file, actors, source, target
             assert complaint.events.count() == before
 
 
-def test_it_requires_a_comment_and_saves_nothing_without_one(complaint, brm):  # type: ignore[no-untyped-def]
+def test_it_requires_a_comment_and_saves_nothing_without_one(complaint, brm):
     with pytest.raises(workflow.InputError) as exc:
         workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="   ")
     assert exc.value.field == "comment"
@@ -89,18 +90,18 @@ def test_it_requires_a_comment_and_saves_nothing_without_one(complaint, brm):  #
     assert complaint.events.count() == 1
 
 
-def test_it_refuses_an_oversized_comment(complaint, brm):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_oversized_comment(complaint, brm):
     with pytest.raises(workflow.InputError):
         workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="x" * 5001)
     assert complaint.events.count() == 1
 
 
-def test_it_refuses_an_unknown_status(complaint, brm):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_unknown_status(complaint, brm):
     with pytest.raises(workflow.InputError):
         workflow.transition_complaint(complaint, "vanished", actor=brm, comment="Hm.")
 
 
-def test_it_records_the_resolution_and_times(complaint, brm):  # type: ignore[no-untyped-def]
+def test_it_records_the_resolution_and_times(complaint, brm):
     workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="On it.")
     workflow.transition_complaint(complaint, "investigating", actor=brm, comment="Looking.")
     done = workflow.transition_complaint(
@@ -110,7 +111,7 @@ def test_it_records_the_resolution_and_times(complaint, brm):  # type: ignore[no
     assert done.acknowledged_at is not None and done.resolved_at is not None
 
 
-def test_it_tells_the_other_side_about_each_step(complaint, brm, deputy, leader, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_tells_the_other_side_about_each_step(complaint, brm, deputy, leader, mailoutbox):
     workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="On it.")
     workflow.transition_complaint(complaint, "withdrawn", actor=leader, comment="Sorted itself.")
     notes = ComplaintNotification.objects.filter(complaint=complaint).order_by("pk")
@@ -124,7 +125,7 @@ def test_it_tells_the_other_side_about_each_step(complaint, brm, deputy, leader,
     assert "Sorted itself." in withdrawal.body and "withdrawn" in withdrawal.body
 
 
-def test_it_lets_the_complainant_reopen_within_the_window(complaint, brm, leader):  # type: ignore[no-untyped-def]
+def test_it_lets_the_complainant_reopen_within_the_window(complaint, brm, leader):
     workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="On it.")
     workflow.transition_complaint(complaint, "resolved", actor=brm, comment="Fixed.")
     with time_machine.travel(timezone.now() + timedelta(days=13)):
@@ -136,7 +137,7 @@ def test_it_lets_the_complainant_reopen_within_the_window(complaint, brm, leader
         assert reopened.resolve_by > timezone.now()  # a fresh target
 
 
-def test_it_refuses_a_reopen_after_the_window(complaint, brm, leader):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_reopen_after_the_window(complaint, brm, leader):
     workflow.transition_complaint(complaint, "acknowledged", actor=brm, comment="On it.")
     workflow.transition_complaint(complaint, "resolved", actor=brm, comment="Fixed.")
     with time_machine.travel(timezone.now() + timedelta(days=15)):

@@ -22,24 +22,28 @@ CASE = {
 
 
 @pytest.fixture
-def objectives(db):  # type: ignore[no-untyped-def]
+def objectives(db):
     return [
-        StrategicObjectiveFactory(name="Grow revenue"),
-        StrategicObjectiveFactory(name="Reduce risk"),
+        StrategicObjectiveFactory.create(name="Grow revenue"),
+        StrategicObjectiveFactory.create(name="Reduce risk"),
     ]
 
 
 @pytest.fixture
-def demand_a(unit_a, leader) -> Demand:  # type: ignore[no-untyped-def]
+def demand_a(unit_a, leader) -> Demand:
     """An idea of unit A, sponsored by `leader`."""
-    return DemandFactory(
+    demand: Demand = DemandFactory.create(
         unit=unit_a, sponsor=Stakeholder.objects.get(user=leader), submitted_by=leader
     )
+    return demand
 
 
 @pytest.fixture
-def demand_b(unit_b, leader_b) -> Demand:  # type: ignore[no-untyped-def]
-    return DemandFactory(unit=unit_b, sponsor=Stakeholder.objects.get(user=leader_b))
+def demand_b(unit_b, leader_b) -> Demand:
+    demand: Demand = DemandFactory.create(
+        unit=unit_b, sponsor=Stakeholder.objects.get(user=leader_b)
+    )
+    return demand
 
 
 def with_case(demand: Demand, status: str = DemandStatus.ASSESSING) -> Demand:

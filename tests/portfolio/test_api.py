@@ -14,7 +14,7 @@ URL = "/api/v1/service-metrics/"
 BULK = "/api/v1/service-metrics/bulk/"
 
 
-def _row(service, start="2026-01-01", end="2026-01-31", **figures):  # type: ignore[no-untyped-def]
+def _row(service, start="2026-01-01", end="2026-01-31", **figures):
     return {
         "service": service.pk,
         "period_start": start,
@@ -28,8 +28,10 @@ def _row(service, start="2026-01-01", end="2026-01-31", **figures):  # type: ign
 
 
 @pytest.fixture
-def service(unit_a):  # type: ignore[no-untyped-def]
-    return ServiceFactory(name="Payroll", consumers=[unit_a], availability_target=Decimal("99.9"))
+def service(unit_a):
+    return ServiceFactory.create(
+        name="Payroll", consumers=[unit_a], availability_target=Decimal("99.9")
+    )
 
 
 def test_it_creates_a_metric_and_updates_it_when_the_same_period_is_pushed_again(
@@ -78,7 +80,7 @@ def test_it_rejects_a_period_that_does_not_end_after_it_starts(as_user, integrat
 
 
 def test_it_rejects_a_period_overlapping_a_stored_one(as_user, integration, service):
-    ServiceMetricFactory(
+    ServiceMetricFactory.create(
         service=service, period_start=date(2026, 1, 1), period_end=date(2026, 1, 31)
     )
     response = as_user(integration).post(
@@ -120,7 +122,7 @@ def test_it_saves_nothing_when_bulk_rows_overlap_each_other(as_user, integration
 
 
 def test_it_shows_workload_over_the_agreed_limit(as_user, integration, unit_a):
-    service = ServiceFactory(consumers=[unit_a], workload_limit=1000)
+    service = ServiceFactory.create(consumers=[unit_a], workload_limit=1000)
     response = as_user(integration).post(URL, _row(service, workload=1500), format="json")
     assert response.json()["over_workload_limit"] is True
 
@@ -149,8 +151,8 @@ def test_it_requires_credentials(api, service):
 
 
 def test_it_shows_a_leader_only_the_services_their_unit_uses(as_user, leader, unit_a, unit_b):
-    mine = ServiceFactory(name="Mine", consumers=[unit_a])
-    theirs = ServiceFactory(name="Theirs", consumers=[unit_b])
+    mine = ServiceFactory.create(name="Mine", consumers=[unit_a])
+    theirs = ServiceFactory.create(name="Theirs", consumers=[unit_b])
     client = as_user(leader)
     names = [s["name"] for s in client.get("/api/v1/services/").json()["results"]]
     assert names == ["Mine"]
@@ -178,7 +180,7 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
     as_user, integration, unit_a, django_assert_num_queries
 ):
     for n in range(5):
-        ServiceFactory(consumers=[unit_a], name=f"S{n}")
+        ServiceFactory.create(consumers=[unit_a], name=f"S{n}")
     client = as_user(integration)
     client.get("/api/v1/services/")  # warm the token's last-used stamp
     # token lookup, role groups, count, page of services with annotations, consumers prefetch
@@ -187,14 +189,14 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
 
 
 def test_it_filters_services_by_the_unit_that_consumes_them(as_user, brm, unit_a, unit_b):
-    ServiceFactory(name="Mine", consumers=[unit_a])
-    ServiceFactory(name="Theirs", consumers=[unit_b])
+    ServiceFactory.create(name="Mine", consumers=[unit_a])
+    ServiceFactory.create(name="Theirs", consumers=[unit_b])
     response = as_user(brm).get("/api/v1/services/", {"unit": unit_a.pk})
     assert [s["name"] for s in response.json()["results"]] == ["Mine"]
 
 
 def test_it_refuses_a_leader_filtering_services_by_another_unit(as_user, leader, unit_a, unit_b):
-    ServiceFactory(name="Theirs", consumers=[unit_b])
+    ServiceFactory.create(name="Theirs", consumers=[unit_b])
     response = as_user(leader).get("/api/v1/services/", {"unit": unit_b.pk})
     assert response.status_code == 400
     assert "unit" in response.json()

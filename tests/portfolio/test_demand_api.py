@@ -19,20 +19,20 @@ pytestmark = pytest.mark.django_db
 DEMANDS = "/api/v1/demands/"
 
 
-def test_it_needs_credentials(api):  # type: ignore[no-untyped-def]
+def test_it_needs_credentials(api):
     assert api.get(DEMANDS).status_code == 401
 
 
-def test_it_lists_only_the_leaders_unit(as_user, leader, demand_a, demand_b):  # type: ignore[no-untyped-def]
+def test_it_lists_only_the_leaders_unit(as_user, leader, demand_a, demand_b):
     body = as_user(leader).get(DEMANDS).json()
     assert [d["id"] for d in body["results"]] == [demand_a.pk]
 
 
-def test_it_answers_404_for_another_units_demand(as_user, leader, demand_b):  # type: ignore[no-untyped-def]
+def test_it_answers_404_for_another_units_demand(as_user, leader, demand_b):
     assert as_user(leader).get(f"{DEMANDS}{demand_b.pk}/").status_code == 404
 
 
-def test_it_lets_a_leader_submit_for_their_unit(as_user, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_it_lets_a_leader_submit_for_their_unit(as_user, leader, unit_a):
     response = as_user(leader).post(
         DEMANDS, {"title": "Mobile timesheets", "problem": "Paper.", "outcome": "App."}
     )
@@ -40,14 +40,14 @@ def test_it_lets_a_leader_submit_for_their_unit(as_user, leader, unit_a):  # typ
     assert response.json()["unit"] == unit_a.pk and response.json()["status"] == "idea"
 
 
-def test_it_forbids_integration_to_submit(as_user, integration, unit_a):  # type: ignore[no-untyped-def]
+def test_it_forbids_integration_to_submit(as_user, integration, unit_a):
     response = as_user(integration).post(
         DEMANDS, {"unit": unit_a.pk, "title": "x", "problem": "y", "outcome": "z"}
     )
     assert response.status_code == 403
 
 
-def test_it_patches_the_business_case_and_scores_it(as_user, brm, demand_a, objectives):  # type: ignore[no-untyped-def]
+def test_it_patches_the_business_case_and_scores_it(as_user, brm, demand_a, objectives):
     response = as_user(brm).patch(
         f"{DEMANDS}{demand_a.pk}/",
         {
@@ -74,37 +74,37 @@ def test_it_patches_the_business_case_and_scores_it(as_user, brm, demand_a, obje
         ({"risk": 0}, "risk"),
     ],
 )
-def test_it_rejects_bad_business_case_input_per_field(as_user, brm, demand_a, body, field):  # type: ignore[no-untyped-def]
+def test_it_rejects_bad_business_case_input_per_field(as_user, brm, demand_a, body, field):
     response = as_user(brm).patch(f"{DEMANDS}{demand_a.pk}/", body, format="json")
     assert response.status_code == 400 and field in response.json()
 
 
-def test_it_forbids_the_executive_to_edit_the_case(as_user, executive, demand_a):  # type: ignore[no-untyped-def]
+def test_it_forbids_the_executive_to_edit_the_case(as_user, executive, demand_a):
     response = as_user(executive).patch(f"{DEMANDS}{demand_a.pk}/", {"risk": 2}, format="json")
     assert response.status_code == 403
 
 
-def test_it_transitions_through_the_api(as_user, brm, demand_a):  # type: ignore[no-untyped-def]
+def test_it_transitions_through_the_api(as_user, brm, demand_a):
     response = as_user(brm).post(f"{DEMANDS}{demand_a.pk}/transition/", {"to": "assessing"})
     assert response.status_code == 200 and response.json()["status"] == "assessing"
 
 
-def test_it_answers_409_for_a_transition_out_of_order(as_user, brm, demand_a):  # type: ignore[no-untyped-def]
+def test_it_answers_409_for_a_transition_out_of_order(as_user, brm, demand_a):
     response = as_user(brm).post(f"{DEMANDS}{demand_a.pk}/transition/", {"to": "delivered"})
     assert response.status_code == 409
 
 
-def test_it_answers_403_when_the_role_may_not_move_it(as_user, leader, demand_a):  # type: ignore[no-untyped-def]
+def test_it_answers_403_when_the_role_may_not_move_it(as_user, leader, demand_a):
     response = as_user(leader).post(f"{DEMANDS}{demand_a.pk}/transition/", {"to": "assessing"})
     assert response.status_code == 403
 
 
-def test_it_answers_400_for_a_rejection_without_reason(as_user, executive, demand_a):  # type: ignore[no-untyped-def]
+def test_it_answers_400_for_a_rejection_without_reason(as_user, executive, demand_a):
     response = as_user(executive).post(f"{DEMANDS}{demand_a.pk}/transition/", {"to": "rejected"})
     assert response.status_code == 400 and "reason" in response.json()
 
 
-def test_it_records_an_override_with_its_reason(as_user, executive, demand_a):  # type: ignore[no-untyped-def]
+def test_it_records_an_override_with_its_reason(as_user, executive, demand_a):
     response = as_user(executive).post(
         f"{DEMANDS}{demand_a.pk}/override/", {"rank": 2, "reason": "Board decision"}, format="json"
     )
@@ -113,20 +113,20 @@ def test_it_records_an_override_with_its_reason(as_user, executive, demand_a):  
     assert response.json()["override_by"] == executive.pk
 
 
-def test_it_refuses_an_override_without_reason(as_user, executive, demand_a):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_override_without_reason(as_user, executive, demand_a):
     response = as_user(executive).post(
         f"{DEMANDS}{demand_a.pk}/override/", {"rank": 2}, format="json"
     )
     assert response.status_code == 400 and "reason" in response.json()
 
 
-def test_it_lets_only_admins_write_objectives(as_user, admin_user, brm):  # type: ignore[no-untyped-def]
+def test_it_lets_only_admins_write_objectives(as_user, admin_user, brm):
     assert as_user(brm).post("/api/v1/objectives/", {"name": "Grow"}).status_code == 403
     assert as_user(admin_user).post("/api/v1/objectives/", {"name": "Grow"}).status_code == 201
     assert StrategicObjective.objects.filter(name="Grow").exists()
 
 
-def test_it_records_and_confirms_benefits(as_user, brm, leader, demand_a):  # type: ignore[no-untyped-def]
+def test_it_records_and_confirms_benefits(as_user, brm, leader, demand_a):
     with_case(demand_a, DemandStatus.DELIVERED)
     response = as_user(brm).post(
         "/api/v1/benefit-records/",
@@ -146,7 +146,7 @@ def test_it_records_and_confirms_benefits(as_user, brm, leader, demand_a):  # ty
     assert as_user(brm).get(f"{DEMANDS}{demand_a.pk}/").json()["leakage"] == "400.00"
 
 
-def test_it_rejects_negative_and_inverted_benefit_periods(as_user, brm, demand_a):  # type: ignore[no-untyped-def]
+def test_it_rejects_negative_and_inverted_benefit_periods(as_user, brm, demand_a):
     with_case(demand_a, DemandStatus.DELIVERED)
     base = {
         "demand": demand_a.pk,
@@ -161,17 +161,17 @@ def test_it_rejects_negative_and_inverted_benefit_periods(as_user, brm, demand_a
     assert response.status_code == 400 and "period_end" in response.json()
 
 
-def test_it_hides_benefit_records_of_other_units(as_user, leader, demand_b):  # type: ignore[no-untyped-def]
-    BenefitRecordFactory(demand=demand_b)
+def test_it_hides_benefit_records_of_other_units(as_user, leader, demand_b):
+    BenefitRecordFactory.create(demand=demand_b)
     assert as_user(leader).get("/api/v1/benefit-records/").json()["count"] == 0
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_ranked_list_runs_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+def test_the_ranked_list_runs_a_fixed_number_of_queries(
     as_user, executive, unit_a, objectives, rows, django_assert_num_queries
 ):
     for i in range(rows):
-        DemandFactory(unit=unit_a, priority_score=Decimal(i)).objectives.set(objectives)
+        DemandFactory.create(unit=unit_a, priority_score=Decimal(i)).objectives.set(objectives)
     client = as_user(executive)
     # 1 token (with user), 2 groups (role), 3 COUNT, 4 the ranked page with sums, 5 objectives
     # prefetched; the token's last-use update is skipped within a minute of the first call.

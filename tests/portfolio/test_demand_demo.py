@@ -11,9 +11,9 @@ from tests.factories import BusinessUnitFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_it_seeds_every_state_once(brm, leader):  # type: ignore[no-untyped-def]
+def test_it_seeds_every_state_once(brm, leader):
     for i in range(3):
-        BusinessUnitFactory(brm=brm, code=f"d{i}")
+        BusinessUnitFactory.create(brm=brm, code=f"d{i}")
     assert seed_demands_demo() == 40
     assert seed_demands_demo() == 0
     assert set(Demand.objects.values_list("status", flat=True)) == set(DemandStatus.values)

@@ -50,7 +50,7 @@ def test_it_does_not_score_an_incomplete_case():
         (D("1"), D("10"), 1, 1, 6),
     ],
 )
-def test_it_refuses_out_of_range_inputs(args):  # type: ignore[no-untyped-def]
+def test_it_refuses_out_of_range_inputs(args):
     with pytest.raises(ValueError):
         priority_score(*args)
 

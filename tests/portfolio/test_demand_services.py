@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def _idea(**kw):  # type: ignore[no-untyped-def]
+def _idea(**kw):
     return services.DemandInput(
         title=kw.get("title", "Self-service expense claims"),
         problem="Paper claims take three weeks.",
@@ -31,25 +32,25 @@ def _idea(**kw):  # type: ignore[no-untyped-def]
     )
 
 
-def test_it_files_a_leaders_idea_for_their_own_unit(leader, unit_a):  # type: ignore[no-untyped-def]
+def test_it_files_a_leaders_idea_for_their_own_unit(leader, unit_a):
     demand = services.submit_demand(_idea(), actor=leader)
     assert demand.unit == unit_a and demand.status == DemandStatus.IDEA
     assert demand.sponsor.user == leader and demand.brm == unit_a.brm
     assert demand.status_changes.get().to_status == DemandStatus.IDEA
 
 
-def test_it_refuses_a_leaders_idea_for_another_unit(leader, unit_b):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_leaders_idea_for_another_unit(leader, unit_b):
     with pytest.raises(services.InputError):
         services.submit_demand(_idea(unit=unit_b), actor=leader)
     assert not Demand.objects.exists()
 
 
-def test_it_refuses_an_executive_submission(executive, unit_a):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_executive_submission(executive, unit_a):
     with pytest.raises(services.ForbiddenTransition):
         services.submit_demand(_idea(unit=unit_a), actor=executive)
 
 
-def test_it_scores_the_business_case(demand_a, brm, objectives):  # type: ignore[no-untyped-def]
+def test_it_scores_the_business_case(demand_a, brm, objectives):
     services.update_business_case(
         demand_a,
         services.BusinessCase(
@@ -77,8 +78,13 @@ def test_it_scores_the_business_case(demand_a, brm, objectives):  # type: ignore
         ({"risk": 9}, "risk"),
     ],
 )
-def test_it_saves_nothing_of_a_bad_business_case(demand_a, brm, objectives, change, field):  # type: ignore[no-untyped-def]
-    case = {"expected_benefit": "100", "estimated_cost": "100", "alignment": 1, "risk": 1}
+def test_it_saves_nothing_of_a_bad_business_case(demand_a, brm, objectives, change, field):
+    case: dict[str, Any] = {
+        "expected_benefit": "100",
+        "estimated_cost": "100",
+        "alignment": 1,
+        "risk": 1,
+    }
     case.update(change)
     with pytest.raises(services.InputError) as err:
         services.update_business_case(demand_a, services.BusinessCase(**case), actor=brm)
@@ -87,12 +93,12 @@ def test_it_saves_nothing_of_a_bad_business_case(demand_a, brm, objectives, chan
     assert demand_a.expected_benefit is None and demand_a.priority_score is None
 
 
-def test_it_forbids_the_executive_to_edit_the_case(demand_a, executive):  # type: ignore[no-untyped-def]
+def test_it_forbids_the_executive_to_edit_the_case(demand_a, executive):
     with pytest.raises(services.ForbiddenTransition):
         services.update_business_case(demand_a, services.BusinessCase(risk=1), actor=executive)
 
 
-def test_it_rescores_every_demand_when_the_weights_change(demand_a):  # type: ignore[no-untyped-def]
+def test_it_rescores_every_demand_when_the_weights_change(demand_a):
     with_case(demand_a)
     settings = DemandSettings.get()
     settings.alignment_weight, settings.risk_weight, settings.effort_weight = D(0), D(0), D(0)
@@ -102,7 +108,7 @@ def test_it_rescores_every_demand_when_the_weights_change(demand_a):  # type: ig
     assert demand_a.priority_score == D("1.50")
 
 
-def test_it_records_who_why_and_when_of_an_override(demand_a, executive):  # type: ignore[no-untyped-def]
+def test_it_records_who_why_and_when_of_an_override(demand_a, executive):
     services.override_rank(demand_a, 1, actor=executive, reason="Regulator deadline in March.")
     demand_a.refresh_from_db()
     assert demand_a.rank_override == 1 and demand_a.override_by == executive
@@ -110,30 +116,30 @@ def test_it_records_who_why_and_when_of_an_override(demand_a, executive):  # typ
     assert demand_a.history.first().history_change_reason.startswith("Rank set to 1")
 
 
-def test_it_refuses_an_override_without_a_reason(demand_a, brm):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_override_without_a_reason(demand_a, brm):
     with pytest.raises(services.InputError):
         services.override_rank(demand_a, 1, actor=brm, reason="")
     demand_a.refresh_from_db()
     assert demand_a.rank_override is None
 
 
-def test_it_forbids_another_units_brm_to_override(demand_a, other_brm):  # type: ignore[no-untyped-def]
+def test_it_forbids_another_units_brm_to_override(demand_a, other_brm):
     with pytest.raises(services.ForbiddenTransition):
         services.override_rank(demand_a, 1, actor=other_brm, reason="Mine first")
 
 
-def test_it_ranks_by_score_and_puts_an_override_where_asked(unit_a, brm):  # type: ignore[no-untyped-def]
-    high = DemandFactory(unit=unit_a, priority_score=D("9"))
-    mid = DemandFactory(unit=unit_a, priority_score=D("5"))
-    low = DemandFactory(unit=unit_a, priority_score=D("1"))
-    unscored = DemandFactory(unit=unit_a)
+def test_it_ranks_by_score_and_puts_an_override_where_asked(unit_a, brm):
+    high = DemandFactory.create(unit=unit_a, priority_score=D("9"))
+    mid = DemandFactory.create(unit=unit_a, priority_score=D("5"))
+    low = DemandFactory.create(unit=unit_a, priority_score=D("1"))
+    unscored = DemandFactory.create(unit=unit_a)
     services.override_rank(low, 1, actor=brm, reason="Legal obligation.")
     rows = list(selectors.ranked(Demand.objects.all()))
     assert rows == [low, high, mid, unscored]
-    assert [r.score_rank for r in rows] == [3, 1, 2, 4]
+    assert [r.score_rank for r in rows] == [3, 1, 2, 4]  # type: ignore[attr-defined]  # annotated
 
 
-def test_it_records_benefits_only_after_delivery(demand_a, brm):  # type: ignore[no-untyped-def]
+def test_it_records_benefits_only_after_delivery(demand_a, brm):
     with pytest.raises(services.TransitionError):
         services.record_benefit(
             demand_a,
@@ -145,9 +151,13 @@ def test_it_records_benefits_only_after_delivery(demand_a, brm):  # type: ignore
         )
 
 
-def test_it_clears_the_confirmation_when_the_realised_figure_changes(demand_a, brm, leader):  # type: ignore[no-untyped-def]
+def test_it_clears_the_confirmation_when_the_realised_figure_changes(demand_a, brm, leader):
     with_case(demand_a, DemandStatus.DELIVERED)
-    kwargs = {"period_start": date(2026, 1, 1), "period_end": date(2026, 3, 31), "planned": 100}
+    kwargs: dict[str, Any] = {
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 3, 31),
+        "planned": 100,
+    }
     record = services.record_benefit(demand_a, actor=brm, realised=50, **kwargs)
     assert services.confirm_benefits(demand_a, [record.pk], actor=leader) == 1
     record.refresh_from_db()
@@ -157,7 +167,7 @@ def test_it_clears_the_confirmation_when_the_realised_figure_changes(demand_a, b
     assert record.confirmed_at is None and record.realised_amount == 60
 
 
-def test_it_refuses_negative_benefits(demand_a, brm):  # type: ignore[no-untyped-def]
+def test_it_refuses_negative_benefits(demand_a, brm):
     with_case(demand_a, DemandStatus.DELIVERED)
     with pytest.raises(services.InputError):
         services.record_benefit(
@@ -171,35 +181,35 @@ def test_it_refuses_negative_benefits(demand_a, brm):  # type: ignore[no-untyped
     assert not demand_a.benefit_records.exists()
 
 
-def test_it_lets_only_the_units_leader_confirm(demand_a, brm, leader_b):  # type: ignore[no-untyped-def]
+def test_it_lets_only_the_units_leader_confirm(demand_a, brm, leader_b):
     with_case(demand_a, DemandStatus.DELIVERED)
-    record = BenefitRecordFactory(demand=demand_a)
+    record = BenefitRecordFactory.create(demand=demand_a)
     for actor in (brm, leader_b):
         with pytest.raises(services.ForbiddenTransition):
             services.confirm_benefits(demand_a, [record.pk], actor=actor)
 
 
-def test_it_computes_value_leakage_per_demand_unit_and_objective(  # type: ignore[no-untyped-def]
+def test_it_computes_value_leakage_per_demand_unit_and_objective(
     unit_a, unit_b, objectives, leader
 ):
     grow, risk = objectives
-    a1 = DemandFactory(unit=unit_a, status="delivered")
+    a1 = DemandFactory.create(unit=unit_a, status="delivered")
     a1.objectives.set([grow])
-    a2 = DemandFactory(unit=unit_a, status="delivered")
+    a2 = DemandFactory.create(unit=unit_a, status="delivered")
     a2.objectives.set([grow, risk])
-    b1 = DemandFactory(unit=unit_b, status="delivered")
-    BenefitRecordFactory(demand=a1, planned_amount=1000, realised_amount=700)
-    BenefitRecordFactory(
+    b1 = DemandFactory.create(unit=unit_b, status="delivered")
+    BenefitRecordFactory.create(demand=a1, planned_amount=1000, realised_amount=700)
+    BenefitRecordFactory.create(
         demand=a1,
         planned_amount=1000,
         realised_amount=1000,
         confirmed_by=leader,
         confirmed_at="2026-01-01T00:00Z",
     )
-    BenefitRecordFactory(demand=a2, planned_amount=500, realised_amount=100)
-    BenefitRecordFactory(demand=b1, planned_amount=300, realised_amount=300)
+    BenefitRecordFactory.create(demand=a2, planned_amount=500, realised_amount=100)
+    BenefitRecordFactory.create(demand=b1, planned_amount=300, realised_amount=300)
 
-    per_demand = {d.pk: d for d in Demand.objects.with_benefits()}
+    per_demand: dict[int, Any] = {d.pk: d for d in Demand.objects.with_benefits()}  # annotated rows
     assert per_demand[a1.pk].planned_total == D("2000") and per_demand[a1.pk].leakage == D("300")
     assert per_demand[a1.pk].confirmed_total == D("1000")
     assert per_demand[a2.pk].leakage == D("400") and per_demand[b1.pk].leakage == D("0")
@@ -215,12 +225,12 @@ def test_it_computes_value_leakage_per_demand_unit_and_objective(  # type: ignor
     assert by_obj == {"Grow revenue": D(700), "Reduce risk": D(400), "No objective": D(0)}
 
 
-def test_it_splits_the_portfolio_share_between_objectives(unit_a, objectives):  # type: ignore[no-untyped-def]
+def test_it_splits_the_portfolio_share_between_objectives(unit_a, objectives):
     grow, risk = objectives
-    DemandFactory(unit=unit_a, estimated_cost=600).objectives.set([grow])
-    DemandFactory(unit=unit_a, estimated_cost=200).objectives.set([grow, risk])
-    DemandFactory(unit=unit_a, estimated_cost=200)
-    DemandFactory(unit=unit_a, estimated_cost=5000, status="rejected").objectives.set([risk])
+    DemandFactory.create(unit=unit_a, estimated_cost=600).objectives.set([grow])
+    DemandFactory.create(unit=unit_a, estimated_cost=200).objectives.set([grow, risk])
+    DemandFactory.create(unit=unit_a, estimated_cost=200)
+    DemandFactory.create(unit=unit_a, estimated_cost=5000, status="rejected").objectives.set([risk])
     share = {
         s.name: (s.demands, s.investment, s.share_pct)
         for s in selectors.portfolio_share(Demand.objects.all())

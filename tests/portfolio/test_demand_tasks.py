@@ -27,19 +27,19 @@ DELIVERED = timezone.make_aware(datetime(2026, 1, 10, 12))
 
 
 @pytest.fixture
-def delivered(demand_a):  # type: ignore[no-untyped-def]
+def delivered(demand_a):
     with_case(demand_a, DemandStatus.DELIVERED)
     demand_a.delivered_at = DELIVERED
     demand_a.save()
     return demand_a
 
 
-def test_it_asks_nothing_before_the_first_period_ends(delivered):  # type: ignore[no-untyped-def]
+def test_it_asks_nothing_before_the_first_period_ends(delivered):
     with time_machine.travel(DELIVERED + timedelta(days=89)):
         assert attestation.open_due_attestations() == []
 
 
-def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignore[no-untyped-def]
+def test_it_creates_one_request_per_period_however_often_it_runs(
     delivered, django_capture_on_commit_callbacks
 ):
     with (
@@ -54,7 +54,7 @@ def test_it_creates_one_request_per_period_however_often_it_runs(  # type: ignor
     delay.assert_called_once_with(_email_of(att).pk)
 
 
-def test_it_queues_the_email_only_after_the_request_is_committed(  # type: ignore[no-untyped-def]
+def test_it_queues_the_email_only_after_the_request_is_committed(
     delivered, django_capture_on_commit_callbacks
 ):
     with (
@@ -68,7 +68,7 @@ def test_it_queues_the_email_only_after_the_request_is_committed(  # type: ignor
     assert len(callbacks) == 1
 
 
-def test_it_asks_again_in_the_next_period(delivered):  # type: ignore[no-untyped-def]
+def test_it_asks_again_in_the_next_period(delivered):
     with time_machine.travel(DELIVERED + timedelta(days=91)):
         attestation.open_due_attestations()
     with time_machine.travel(DELIVERED + timedelta(days=181)):
@@ -86,14 +86,14 @@ def _email_of(att: BenefitAttestation) -> OutboundEmail:
     return OutboundEmail.objects.get(key=f"{attestation.ATTESTATION_EMAIL}:{att.pk}")
 
 
-def _request(demand) -> BenefitAttestation:  # type: ignore[no-untyped-def]
+def _request(demand) -> BenefitAttestation:
     """A request and its email, as `open_due_attestations` records them (not yet sent)."""
     att = BenefitAttestation.objects.create(demand=demand, due_on=DELIVERED.date(), round=1)
     delivery.enqueue(attestation.ATTESTATION_EMAIL, att.pk, queue=False)
     return att
 
 
-def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):
     att = _request(delivered)
     assert delivery.deliver_email(_email_of(att).pk) is True
     assert delivery.deliver_email(_email_of(att).pk) is False
@@ -104,7 +104,7 @@ def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox): 
     assert att.sent_at is not None and att.recipients == delivered.sponsor.email
 
 
-def test_a_failed_send_is_never_marked_sent_and_goes_later(delivered, mailoutbox, settings):  # type: ignore[no-untyped-def]
+def test_a_failed_send_is_never_marked_sent_and_goes_later(delivered, mailoutbox, settings):
     att = _request(delivered)
     saved = settings.MAILERS
     refusing_mail(settings)
@@ -119,7 +119,7 @@ def test_a_failed_send_is_never_marked_sent_and_goes_later(delivered, mailoutbox
     assert att.sent_at is not None and len(mailoutbox) == 1
 
 
-def test_a_sponsor_without_email_is_skipped(delivered, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_sponsor_without_email_is_skipped(delivered, mailoutbox):
     delivered.sponsor.email = ""
     delivered.sponsor.save()
     att = _request(delivered)
@@ -133,7 +133,7 @@ def test_celery_registers_every_portfolio_job_under_its_scheduled_name():
     scheduled = {
         entry["task"]
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"].startswith("portfolio.")
+        if str(entry["task"]).startswith("portfolio.")
     }
     assert scheduled == {"portfolio.tasks.attestation.request_benefit_attestations"}
     assert scheduled | {"brm.core.deliver_email", "brm.core.sweep_outbound_emails"} <= set(

@@ -26,7 +26,7 @@ demand_a = demand_fixtures.demand_a
 pytestmark = pytest.mark.django_db
 
 
-def _idea(unit=None) -> services.DemandInput:  # type: ignore[no-untyped-def]
+def _idea(unit=None) -> services.DemandInput:
     return services.DemandInput(
         title="Self-service expense claims",
         problem="Paper claims take three weeks.",
@@ -35,7 +35,7 @@ def _idea(unit=None) -> services.DemandInput:  # type: ignore[no-untyped-def]
     )
 
 
-def _metric(service) -> MetricInput:  # type: ignore[no-untyped-def]
+def _metric(service) -> MetricInput:
     return MetricInput(
         service, date(2026, 10, 1), date(2026, 10, 31), {"availability": Decimal("99.9")}
     )
@@ -45,7 +45,7 @@ def _metric(service) -> MetricInput:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("persona", "unit"), [("leader", None), ("brm", "unit_a")])
-def test_it_lets_leaders_and_brms_submit(request, persona, unit, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_leaders_and_brms_submit(request, persona, unit, unit_a) -> None:
     actor = request.getfixturevalue(persona)
     target = request.getfixturevalue(unit) if unit else None
 
@@ -59,7 +59,7 @@ def test_it_lets_leaders_and_brms_submit(request, persona, unit, unit_a) -> None
     ("persona", "unit"),
     [("executive", "unit_a"), ("integration", "unit_a"), ("other_brm", "unit_a")],
 )
-def test_it_refuses_submissions_from_other_roles_and_units(request, persona, unit) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_submissions_from_other_roles_and_units(request, persona, unit) -> None:
     actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
 
     with pytest.raises(ForbiddenAction):
@@ -73,7 +73,7 @@ def test_it_refuses_submissions_from_other_roles_and_units(request, persona, uni
 
 
 @pytest.mark.parametrize("persona", ["brm", "executive"])
-def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -> None:
     actor = request.getfixturevalue(persona)
     with_case(demand_a)
 
@@ -84,7 +84,7 @@ def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -
 
 
 @pytest.mark.parametrize("persona", ["leader", "other_brm", "integration"])
-def test_it_refuses_approval_to_other_roles(request, persona, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_approval_to_other_roles(request, persona, demand_a) -> None:
     actor = request.getfixturevalue(persona)
     with_case(demand_a)
 
@@ -96,13 +96,13 @@ def test_it_refuses_approval_to_other_roles(request, persona, demand_a) -> None:
     assert not workflow.may_approve_demand(actor, demand_a)
 
 
-def test_a_sponsor_approving_an_idea_is_a_refusal_not_a_conflict(leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_sponsor_approving_an_idea_is_a_refusal_not_a_conflict(leader, demand_a) -> None:
     # No move leads from "idea" to "approved"; the sponsor may never approve: a 403, not a 409.
     with pytest.raises(ForbiddenAction):
         workflow.transition_demand(demand_a, DemandStatus.APPROVED, actor=leader)
 
 
-def test_a_move_out_of_order_stays_a_conflict_for_the_brm(brm, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_out_of_order_stays_a_conflict_for_the_brm(brm, demand_a) -> None:
     with pytest.raises(StateConflict) as exc:
         workflow.transition_demand(demand_a, DemandStatus.DELIVERED, actor=brm)
 
@@ -112,9 +112,9 @@ def test_a_move_out_of_order_stays_a_conflict_for_the_brm(brm, demand_a) -> None
 # --- Benefits -----------------------------------------------------------------------------------
 
 
-def test_confirming_before_delivery_is_a_conflict_for_the_sponsor(leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_before_delivery_is_a_conflict_for_the_sponsor(leader, demand_a) -> None:
     with_case(demand_a, DemandStatus.IN_DELIVERY)
-    record = BenefitRecordFactory(demand=demand_a)
+    record = BenefitRecordFactory.create(demand=demand_a)
 
     with pytest.raises(StateConflict) as exc:
         services.confirm_benefits(demand_a, [record.pk], actor=leader)
@@ -125,9 +125,9 @@ def test_confirming_before_delivery_is_a_conflict_for_the_sponsor(leader, demand
 @pytest.mark.parametrize("persona", ["brm", "executive", "leader_b"])
 def test_it_refuses_confirming_benefits_to_anyone_but_the_sponsor(
     request, persona, demand_a
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with_case(demand_a, DemandStatus.DELIVERED)
-    record = BenefitRecordFactory(demand=demand_a)
+    record = BenefitRecordFactory.create(demand=demand_a)
 
     with pytest.raises(ForbiddenAction):
         services.confirm_benefits(demand_a, [record.pk], actor=request.getfixturevalue(persona))
@@ -140,8 +140,8 @@ def test_it_refuses_confirming_benefits_to_anyone_but_the_sponsor(
 
 
 @pytest.mark.parametrize("persona", ["integration", "admin_user"])
-def test_it_lets_integrations_and_admins_push_metrics(request, persona) -> None:  # type: ignore[no-untyped-def]
-    service = ServiceFactory()
+def test_it_lets_integrations_and_admins_push_metrics(request, persona) -> None:
+    service = ServiceFactory.create()
 
     upsert_metrics([_metric(service)], actor=request.getfixturevalue(persona))
 
@@ -149,8 +149,8 @@ def test_it_lets_integrations_and_admins_push_metrics(request, persona) -> None:
 
 
 @pytest.mark.parametrize("persona", ["brm", "executive", "leader"])
-def test_it_refuses_metrics_from_other_roles(request, persona) -> None:  # type: ignore[no-untyped-def]
-    service = ServiceFactory()
+def test_it_refuses_metrics_from_other_roles(request, persona) -> None:
+    service = ServiceFactory.create()
 
     with pytest.raises(ForbiddenAction):
         upsert_metrics([_metric(service)], actor=request.getfixturevalue(persona))
@@ -158,7 +158,7 @@ def test_it_refuses_metrics_from_other_roles(request, persona) -> None:  # type:
     assert not ServiceMetric.objects.exists()
 
 
-def test_the_api_answers_403_when_a_sponsor_approves(as_user, leader, demand_a) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_403_when_a_sponsor_approves(as_user, leader, demand_a) -> None:
     response = as_user(leader).post(
         f"/api/v1/demands/{demand_a.pk}/transition/", {"to": "approved"}, format="json"
     )

@@ -12,9 +12,9 @@ from tests.factories import ServiceFactory, ServiceMetricFactory
 pytestmark = pytest.mark.django_db
 
 
-def _month(service, month, availability, incidents=0, major=0, workload=None, response=None):  # type: ignore[no-untyped-def]
+def _month(service, month, availability, incidents=0, major=0, workload=None, response=None):
     end = date(2026, month + 1, 1) if month < 12 else date(2027, 1, 1)
-    return ServiceMetricFactory(
+    return ServiceMetricFactory.create(
         service=service,
         period_start=date(2026, month, 1),
         period_end=end.fromordinal(end.toordinal() - 1),
@@ -27,8 +27,8 @@ def _month(service, month, availability, incidents=0, major=0, workload=None, re
 
 
 @pytest.fixture
-def email(unit_a):  # type: ignore[no-untyped-def]
-    service = ServiceFactory(
+def email(unit_a):
+    service = ServiceFactory.create(
         name="Email",
         consumers=[unit_a],
         availability_target=Decimal("99.5"),
@@ -72,7 +72,7 @@ def test_it_reports_all_green_when_every_period_met_its_sla(unit_a, email):
 
 
 def test_it_shows_no_data_rather_than_green_for_a_service_without_figures(unit_a):
-    ServiceFactory(name="Quiet", consumers=[unit_a])
+    ServiceFactory.create(name="Quiet", consumers=[unit_a])
     pack = performance_pack(unit_a, date(2026, 1, 1), date(2026, 3, 31))
     assert pack["services"][0]["sla_met"] is None
     assert pack["services"][0]["availability_avg"] is None
@@ -80,15 +80,15 @@ def test_it_shows_no_data_rather_than_green_for_a_service_without_figures(unit_a
 
 
 def test_it_leaves_out_pipeline_services_and_other_units_services(unit_a, unit_b, email):
-    ServiceFactory(name="Coming", consumers=[unit_a], lifecycle=Lifecycle.PIPELINE)
-    ServiceFactory(name="Elsewhere", consumers=[unit_b])
+    ServiceFactory.create(name="Coming", consumers=[unit_a], lifecycle=Lifecycle.PIPELINE)
+    ServiceFactory.create(name="Elsewhere", consumers=[unit_b])
     pack = performance_pack(unit_a, date(2026, 1, 1), date(2026, 3, 31))
     assert [s["name"] for s in pack["services"]] == ["Email"]
 
 
 def test_it_builds_the_pack_in_three_queries_whatever_the_size(unit_a, django_assert_num_queries):
     for n in range(6):
-        service = ServiceFactory(consumers=[unit_a])
+        service = ServiceFactory.create(consumers=[unit_a])
         for month in range(1, 7 if n % 2 else 3):
             _month(service, month, "99.7")
     # services, aggregates per service, trend rows

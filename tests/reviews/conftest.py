@@ -9,16 +9,18 @@ from tests.factories import ServiceFactory, ServiceMetricFactory, StakeholderFac
 
 
 @pytest.fixture
-def email_service(unit_a):  # type: ignore[no-untyped-def]
-    service = ServiceFactory(name="Email", consumers=[unit_a], availability_target=Decimal("99.5"))
-    ServiceMetricFactory(
+def email_service(unit_a):
+    service = ServiceFactory.create(
+        name="Email", consumers=[unit_a], availability_target=Decimal("99.5")
+    )
+    ServiceMetricFactory.create(
         service=service,
         period_start=date(2026, 9, 1),
         period_end=date(2026, 9, 30),
         availability=Decimal("99.9"),
         incidents=2,
     )
-    ServiceMetricFactory(
+    ServiceMetricFactory.create(
         service=service,
         period_start=date(2026, 10, 1),
         period_end=date(2026, 10, 31),
@@ -30,8 +32,8 @@ def email_service(unit_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cfo(unit_a):  # type: ignore[no-untyped-def]
-    return StakeholderFactory(unit=unit_a, name="Carla Ortiz", email="carla@example.org")
+def cfo(unit_a):
+    return StakeholderFactory.create(unit=unit_a, name="Carla Ortiz", email="carla@example.org")
 
 
 # Every time-dependent test runs at this moment (a Tuesday morning).
@@ -39,7 +41,7 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen(time_machine):  # type: ignore[no-untyped-def]
+def frozen(time_machine):
     """Freeze the clock at NOW for the whole test."""
     time_machine.move_to(NOW, tick=False)
     return NOW

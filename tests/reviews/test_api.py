@@ -16,12 +16,12 @@ URL = "/api/v1/reviews/"
 
 
 @pytest.fixture
-def review(unit_a, brm):  # type: ignore[no-untyped-def]
+def review(unit_a, brm):
     return services.plan_review(unit_a, actor=brm, scheduled_at=NOW + timedelta(days=7))
 
 
 @pytest.fixture
-def held(unit_a, brm):  # type: ignore[no-untyped-def]
+def held(unit_a, brm):
     with time_machine.travel(NOW - timedelta(days=30), tick=False):
         review = services.plan_review(unit_a, actor=brm, scheduled_at=NOW - timedelta(hours=2))
     return services.hold_review(review, actor=brm, minutes="Agreed next steps")[0]
@@ -114,7 +114,7 @@ def test_it_answers_409_when_rescheduling_a_held_review(as_user, brm, held):
 
 
 def test_it_holds_a_review_and_answers_409_the_second_time(as_user, brm, unit_a):
-    review = ServiceReviewFactory(unit=unit_a, scheduled_at=NOW - timedelta(hours=1))
+    review = ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW - timedelta(hours=1))
     client = as_user(brm)
     first = client.post(f"{URL}{review.pk}/hold/", {"minutes": "Done"}, format="json")
     assert first.status_code == 200, first.json()
@@ -172,9 +172,9 @@ def test_it_lists_reviews_in_a_fixed_number_of_queries(
     client = as_user(brm)
     client.get(URL)
 
-    def make(n):  # type: ignore[no-untyped-def]
+    def make(n):
         for i in range(n):
-            ServiceReviewFactory(unit=unit_a, scheduled_at=NOW + timedelta(days=i + 1))
+            ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW + timedelta(days=i + 1))
 
     # token, role groups, count, page of reviews, services, attendees, IT attendees, commitments
     make(5)

@@ -14,7 +14,7 @@ def test_it_escapes_text_values():
 
 @pytest.mark.django_db
 def test_it_writes_a_valid_event_with_crlf_lines_and_folding(unit_a):
-    review = ServiceReviewFactory(
+    review = ServiceReviewFactory.create(
         unit=unit_a,
         scheduled_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
         duration_minutes=90,

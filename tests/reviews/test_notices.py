@@ -25,13 +25,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture
-def soon(unit_a, brm, cfo):  # type: ignore[no-untyped-def]
+def soon(unit_a, brm, cfo):
     return services.plan_review(
         unit_a, actor=brm, scheduled_at=NOW + timedelta(days=2), attendees=[cfo], it_attendees=[brm]
     )
 
 
-def _claim_at(when, review, recipient):  # type: ignore[no-untyped-def]
+def _claim_at(when, review, recipient):
     """A claim a worker took at `when` and then died before marking it sent (maybe after the
     mail server accepted it)."""
     with time_machine.travel(when, tick=False):
@@ -48,10 +48,10 @@ def _claim_timeout() -> timedelta:
 
 
 @pytest.fixture
-def due_unit(unit_a, brm):  # type: ignore[no-untyped-def]
+def due_unit(unit_a, brm):
     """Finance, reviewed every 90 days, created 100 days ago and never reviewed: due 10 days
     ago, nothing planned. Its deputy hears about it too."""
-    deputy = UserFactory(username="deputy", email="deputy@example.org")
+    deputy = UserFactory.create(username="deputy", email="deputy@example.org")
     BusinessUnit.objects.filter(pk=unit_a.pk).update(
         created_at=NOW - timedelta(days=100), review_cadence_days=90, deputy=deputy
     )
@@ -137,7 +137,7 @@ def test_it_tells_the_brm_and_deputy_once_that_a_review_is_due_and_none_planned(
     message = mail.outbox[0]
     assert "Finance" in message.subject and "none is planned" in message.subject
     assert f"/reviews/new/?unit={due_unit.pk}" in message.body
-    assert message.alternatives[0].mimetype == "text/html"
+    assert message.alternatives[0].mimetype == "text/html"  # type: ignore[attr-defined]  # EmailMultiAlternatives
     assert set(UnplannedReviewNotice.objects.values_list("due_on", flat=True)) == {
         (NOW - timedelta(days=10)).date()
     }
@@ -160,6 +160,7 @@ def test_it_tells_again_when_the_next_due_date_passes_with_nothing_planned(due_u
         review = services.plan_review(due_unit, actor=brm, scheduled_at=NOW + timedelta(hours=1))
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         _, following = services.hold_review(review, actor=brm)
+        assert following is not None
         services.cancel_review(following, actor=brm)
     with time_machine.travel(NOW + timedelta(days=95), tick=False):
         assert send_review_reminders()["unplanned"] == 2
@@ -167,7 +168,7 @@ def test_it_tells_again_when_the_next_due_date_passes_with_nothing_planned(due_u
     assert len(mail.outbox) == 4
 
 
-def test_it_retries_a_failed_unplanned_notice(due_unit, settings):  # type: ignore[no-untyped-def]
+def test_it_retries_a_failed_unplanned_notice(due_unit, settings):
     saved = settings.MAILERS
     refusing_mail(settings)
     result = send_review_reminders()

@@ -24,16 +24,16 @@ READERS = ["other_brm", "executive", "leader", "no_role_user"]
 
 
 @pytest.fixture
-def review(unit_a):  # type: ignore[no-untyped-def]
-    return ServiceReviewFactory(unit=unit_a, scheduled_at=NOW + timedelta(hours=1))
+def review(unit_a):
+    return ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW + timedelta(hours=1))
 
 
-def _actor(request, persona):  # type: ignore[no-untyped-def]
+def _actor(request, persona):
     return request.getfixturevalue(persona)
 
 
 @pytest.mark.parametrize("persona", WRITERS)
-def test_it_lets_the_units_writers_plan_a_review(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_plan_a_review(request, persona, unit_a) -> None:
     actor = _actor(request, persona)
 
     services.plan_review(unit_a, actor=actor, scheduled_at=NOW + timedelta(days=5))
@@ -43,7 +43,7 @@ def test_it_lets_the_units_writers_plan_a_review(request, persona, unit_a) -> No
 
 
 @pytest.mark.parametrize("persona", READERS)
-def test_it_refuses_planning_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_planning_to_read_only_roles(request, persona, unit_a) -> None:
     actor = _actor(request, persona)
 
     with pytest.raises(ForbiddenAction):
@@ -54,7 +54,7 @@ def test_it_refuses_planning_to_read_only_roles(request, persona, unit_a) -> Non
 
 
 @pytest.mark.parametrize("persona", READERS)
-def test_it_refuses_rescheduling_to_read_only_roles(request, persona, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_rescheduling_to_read_only_roles(request, persona, review) -> None:
     actor = _actor(request, persona)
     before = review.scheduled_at
 
@@ -67,7 +67,7 @@ def test_it_refuses_rescheduling_to_read_only_roles(request, persona, review) ->
 
 
 @pytest.mark.parametrize("persona", READERS)
-def test_it_refuses_holding_or_cancelling_to_read_only_roles(request, persona, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_holding_or_cancelling_to_read_only_roles(request, persona, review) -> None:
     actor = _actor(request, persona)
 
     with pytest.raises(ForbiddenAction):
@@ -81,13 +81,13 @@ def test_it_refuses_holding_or_cancelling_to_read_only_roles(request, persona, r
 
 
 @pytest.mark.parametrize("persona", WRITERS)
-def test_it_lets_the_units_writers_hold_a_review(request, persona, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_hold_a_review(request, persona, review) -> None:
     held, _ = services.hold_review(review, actor=_actor(request, persona))
 
     assert held.status == ReviewStatus.HELD
 
 
-def test_a_role_refusal_comes_before_the_state_check(other_brm, review) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_refusal_comes_before_the_state_check(other_brm, review) -> None:
     # A cancelled review would be a 409 for its BRM; for someone who may not act it is a 403.
     services.cancel_review(review, actor=None)
 
@@ -96,7 +96,7 @@ def test_a_role_refusal_comes_before_the_state_check(other_brm, review) -> None:
 
 
 @pytest.mark.parametrize("persona", READERS)
-def test_it_refuses_change_requests_to_read_only_roles(request, persona, brm, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_change_requests_to_read_only_roles(request, persona, brm, review) -> None:
     actor = _actor(request, persona)
     existing = services.raise_change_request(review, actor=brm, title="More storage")
 
@@ -112,7 +112,7 @@ def test_it_refuses_change_requests_to_read_only_roles(request, persona, brm, re
     ]
 
 
-def test_it_lets_the_units_brm_decide_a_change(brm, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_brm_decide_a_change(brm, review) -> None:
     change = services.raise_change_request(review, actor=brm, title="More storage")
 
     services.decide_change_request(change, actor=brm, status=ChangeStatus.ACCEPTED)
@@ -121,7 +121,7 @@ def test_it_lets_the_units_brm_decide_a_change(brm, review) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("persona", READERS)
-def test_it_refuses_review_commitments_to_read_only_roles(request, persona, review) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_review_commitments_to_read_only_roles(request, persona, review) -> None:
     actor = _actor(request, persona)
     spec = services.CommitmentSpec(title="Send the SLA report", due_date=date(2026, 12, 15))
 
@@ -132,7 +132,7 @@ def test_it_refuses_review_commitments_to_read_only_roles(request, persona, revi
     assert not review.action_items.exists()
 
 
-def test_the_api_answers_403_to_another_brm_cancelling(as_user, other_brm, review) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_403_to_another_brm_cancelling(as_user, other_brm, review) -> None:
     response = as_user(other_brm).post(f"/api/v1/reviews/{review.pk}/cancel/")
 
     assert response.status_code == 403

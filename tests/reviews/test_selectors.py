@@ -17,16 +17,16 @@ NOW = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # the night clocks go back in E
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():  # type: ignore[no-untyped-def]
+def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def _created(unit, days_ago: int) -> None:  # type: ignore[no-untyped-def]
+def _created(unit, days_ago: int) -> None:
     BusinessUnit.objects.filter(pk=unit.pk).update(created_at=NOW - timedelta(days=days_ago))
 
 
-def test_it_calls_a_review_late_one_cadence_after_the_last_held_one(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_it_calls_a_review_late_one_cadence_after_the_last_held_one(unit_a, unit_b):
     _created(unit_a, 91)  # never held: due 90 days after creation, a day ago
     _created(unit_b, 89)
 
@@ -36,25 +36,25 @@ def test_it_calls_a_review_late_one_cadence_after_the_last_held_one(unit_a, unit
     assert not schedule[unit_b.pk].late and schedule[unit_b.pk].days_late(NOW) == 0
 
 
-def test_it_lists_units_due_with_none_planned_by_the_same_rule(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_it_lists_units_due_with_none_planned_by_the_same_rule(unit_a, unit_b):
     _created(unit_a, 120)
     _created(unit_b, 120)
-    ServiceReviewFactory(unit=unit_b, scheduled_at=NOW + timedelta(days=3))
+    ServiceReviewFactory.create(unit=unit_b, scheduled_at=NOW + timedelta(days=3))
 
     due = selectors.units_due_without_a_plan(BusinessUnit.objects.all(), NOW)
 
     assert list(due) == [unit_a]
 
 
-def test_it_calls_a_planned_review_overdue_only_after_the_grace_days(brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
-    ServiceReviewFactory(unit=unit_a, scheduled_at=NOW - timedelta(hours=20))  # within a day
-    late = ServiceReviewFactory(unit=unit_b, scheduled_at=NOW - timedelta(days=2))
+def test_it_calls_a_planned_review_overdue_only_after_the_grace_days(brm, unit_a, unit_b):
+    ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW - timedelta(hours=20))  # within a day
+    late = ServiceReviewFactory.create(unit=unit_b, scheduled_at=NOW - timedelta(days=2))
 
     assert list(selectors.overdue_reviews(brm, NOW)) == [late]
 
 
-def test_it_shows_a_leader_only_their_units_overdue_reviews(leader, unit_a, unit_b):  # type: ignore[no-untyped-def]
-    mine = ServiceReviewFactory(unit=unit_a, scheduled_at=NOW - timedelta(days=2))
-    ServiceReviewFactory(unit=unit_b, scheduled_at=NOW - timedelta(days=2))
+def test_it_shows_a_leader_only_their_units_overdue_reviews(leader, unit_a, unit_b):
+    mine = ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW - timedelta(days=2))
+    ServiceReviewFactory.create(unit=unit_b, scheduled_at=NOW - timedelta(days=2))
 
     assert list(selectors.overdue_reviews(leader, NOW)) == [mine]

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture
-def soon(unit_a, brm, cfo, other_brm):  # type: ignore[no-untyped-def]
+def soon(unit_a, brm, cfo, other_brm):
     return services.plan_review(
         unit_a,
         actor=brm,
@@ -46,7 +46,7 @@ def test_it_attaches_an_ics_invitation_and_an_html_part(soon):
     send_review_reminders()
     message = mail.outbox[0]
     assert "Finance" in message.subject
-    assert message.alternatives[0].mimetype == "text/html"
+    assert message.alternatives[0].mimetype == "text/html"  # type: ignore[attr-defined]  # EmailMultiAlternatives
     [(name, content, mimetype)] = message.attachments
     assert name == "service-review.ics"
     assert mimetype.startswith("text/calendar")
@@ -88,7 +88,7 @@ def test_it_sends_the_overdue_notice_once_to_the_brm(unit_a, brm):
     assert ReviewNotice.objects.get().kind == NoticeKind.OVERDUE
 
 
-def test_it_tries_again_when_sending_failed(soon, settings):  # type: ignore[no-untyped-def]
+def test_it_tries_again_when_sending_failed(soon, settings):
     saved = settings.MAILERS
     refusing_mail(settings)
     assert send_review_reminders() == {

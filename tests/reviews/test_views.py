@@ -9,7 +9,6 @@ import time_machine
 
 from reviews import services
 from reviews.models import ReviewSettings, ReviewStatus, ServiceReview
-from stakeholders.models import ActionItem
 from tests.factories import ServiceFactory, ServiceMetricFactory, ServiceReviewFactory
 from tests.reviews.conftest import NOW
 
@@ -17,14 +16,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture
-def review(unit_a, brm, cfo, email_service):  # type: ignore[no-untyped-def]
+def review(unit_a, brm, cfo, email_service):
     return services.plan_review(
         unit_a, actor=brm, scheduled_at=NOW + timedelta(days=7), attendees=[cfo]
     )
 
 
 @pytest.fixture
-def held(unit_a, brm, email_service):  # type: ignore[no-untyped-def]
+def held(unit_a, brm, email_service):
     with time_machine.travel(NOW - timedelta(days=30), tick=False):
         review = services.plan_review(
             unit_a,
@@ -118,7 +117,7 @@ def test_it_keeps_input_and_shows_an_error_for_a_review_in_the_past(client, brm,
 
 
 def test_it_marks_a_review_held_and_plans_the_next(client, brm, unit_a):
-    review = ServiceReviewFactory(unit=unit_a, scheduled_at=NOW - timedelta(hours=1))
+    review = ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW - timedelta(hours=1))
     client.force_login(brm)
     response = client.post(
         f"/reviews/{review.pk}/hold/", {"minutes": "Good review", "outcome": "On track"}
@@ -214,9 +213,9 @@ def test_it_renders_the_list_fragment_for_htmx(client, brm, review):
     assert 'id="review-results"' in page
 
 
-def _reviews(unit, n):  # type: ignore[no-untyped-def]
+def _reviews(unit, n):
     for i in range(n):
-        r = ServiceReviewFactory(unit=unit, scheduled_at=NOW + timedelta(days=i + 1))
+        r = ServiceReviewFactory.create(unit=unit, scheduled_at=NOW + timedelta(days=i + 1))
         r.services.set(unit.services.all())
 
 
@@ -239,16 +238,16 @@ def test_it_lists_reviews_in_a_fixed_number_of_queries(
 def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
     client, brm, unit_a, django_assert_num_queries
 ):
-    def build(n):  # type: ignore[no-untyped-def]
-        services_ = [ServiceFactory(consumers=[unit_a]) for _ in range(n)]
+    def build(n):
+        services_ = [ServiceFactory.create(consumers=[unit_a]) for _ in range(n)]
         for s in services_:
             for month in (9, 10):
-                ServiceMetricFactory(
+                ServiceMetricFactory.create(
                     service=s,
                     period_start=date(2026, month, 1),
                     period_end=date(2026, month, 28),
                 )
-        return ServiceReviewFactory(
+        return ServiceReviewFactory.create(
             unit=unit_a, period_start=date(2026, 8, 1), period_end=date(2026, 10, 31)
         )
 
@@ -271,7 +270,7 @@ def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
 # --- Overdue: one rule for the badge, the banner and the tab ----------------------------------
 
 
-def _slipped(unit, brm, hours_ago):  # type: ignore[no-untyped-def]
+def _slipped(unit, brm, hours_ago):
     with time_machine.travel(NOW - timedelta(days=20), tick=False):
         return services.plan_review(
             unit, actor=brm, scheduled_at=NOW - timedelta(hours=hours_ago), location="Room 4"
@@ -309,7 +308,7 @@ def test_it_agrees_on_overdue_in_the_badge_the_banner_and_the_tab(client, brm, u
 # --- CSV export -------------------------------------------------------------------------------
 
 
-def _csv(response):  # type: ignore[no-untyped-def]
+def _csv(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode().lstrip("\ufeff")
@@ -378,7 +377,7 @@ def test_it_exports_in_a_fixed_number_of_queries(
         assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 51
 
 
-def test_it_sends_a_plan_request_without_a_valid_unit_to_the_schedule(client, brm):  # type: ignore[no-untyped-def]
+def test_it_sends_a_plan_request_without_a_valid_unit_to_the_schedule(client, brm):
     client.force_login(brm)
     for query in ("", "?unit=abc", "?unit=-1"):
         response = client.get(f"/reviews/new/{query}")

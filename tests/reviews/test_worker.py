@@ -22,7 +22,7 @@ from reviews.tasks import send_review_reminders
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
-def _wait_for(condition, seconds: float = 20) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition, seconds: float = 20) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

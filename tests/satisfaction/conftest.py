@@ -12,13 +12,13 @@ from tests.factories import StakeholderFactory, SurveyTemplateFactory
 
 
 @pytest.fixture
-def template(db):  # type: ignore[no-untyped-def]
-    return SurveyTemplateFactory(name="Quarterly satisfaction")
+def template(db):
+    return SurveyTemplateFactory.create(name="Quarterly satisfaction")
 
 
 @pytest.fixture
-def make_campaign(template, brm):  # type: ignore[no-untyped-def]
-    def _make(units, **fields):  # type: ignore[no-untyped-def]
+def make_campaign(template, brm):
+    def _make(units, **fields):
         campaign = Campaign.objects.create(
             template=fields.pop("template", template),
             name=fields.pop("name", "Q1 survey"),
@@ -32,10 +32,10 @@ def make_campaign(template, brm):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sent_link():  # type: ignore[no-untyped-def]
+def sent_link():
     """`sent_link(campaign, stakeholder)` -> (invitation, raw token) as if its email went out."""
 
-    def _make(campaign, stakeholder, **fields):  # type: ignore[no-untyped-def]
+    def _make(campaign, stakeholder, **fields):
         raw, digest = new_token()
         now = timezone.now()
         invitation = Invitation.objects.create(
@@ -52,10 +52,10 @@ def sent_link():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def add_response():  # type: ignore[no-untyped-def]
+def add_response():
     """`add_response(campaign, unit, csat=4, nps=9, text="...", services={svc: 3})`."""
 
-    def _make(campaign, unit, *, csat=None, nps=None, text="", services=None, at=None):  # type: ignore[no-untyped-def]
+    def _make(campaign, unit, *, csat=None, nps=None, text="", services=None, at=None):
         questions = {q.kind: q for q in Question.objects.filter(template=campaign.template_id)}
         response = Response.objects.create(
             campaign=campaign, unit=unit, submitted_at=at or timezone.now()
@@ -83,5 +83,5 @@ def add_response():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def person(unit_a):  # type: ignore[no-untyped-def]
-    return StakeholderFactory(unit=unit_a, name="Rita Respondent", email="rita@example.org")
+def person(unit_a):
+    return StakeholderFactory.create(unit=unit_a, name="Rita Respondent", email="rita@example.org")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def link(make_campaign, sent_link, unit_a, person):  # type: ignore[no-untyped-def]
+def link(make_campaign, sent_link, unit_a, person):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
     return sent_link(campaign, person)
 
@@ -27,7 +27,7 @@ def _url(raw: str) -> str:
     return reverse("satisfaction:answer", args=[raw])
 
 
-def _valid(campaign) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _valid(campaign) -> dict[str, str]:
     q = {x.kind: x for x in Question.objects.filter(template=campaign.template)}
     return {f"q{q['csat'].pk}": "4", f"q{q['nps'].pk}": "9", f"q{q['free_text'].pk}": "Great"}
 
@@ -110,7 +110,7 @@ def test_it_records_answers_against_the_token_owner_only(
 ):
     campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
     mine, my_raw = sent_link(campaign, person)
-    other = StakeholderFactory(unit=unit_a, email="other@example.org")
+    other = StakeholderFactory.create(unit=unit_a, email="other@example.org")
     theirs, _ = sent_link(campaign, other)
     client.post(_url(my_raw), _valid(campaign))
     mine.refresh_from_db()
@@ -146,8 +146,8 @@ def test_it_rejects_a_rating_out_of_range(client, link):
 
 def test_it_asks_per_service_ratings_for_the_units_services(client, link, unit_a):
     invitation, raw = link
-    erp = ServiceFactory(name="ERP", consumers=[unit_a])
-    ServiceFactory(name="Not ours")
+    erp = ServiceFactory.create(name="ERP", consumers=[unit_a])
+    ServiceFactory.create(name="Not ours")
     page = client.get(_url(raw)).content.decode()
     assert "ERP" in page and "Not ours" not in page
     q = Question.objects.get(template=invitation.campaign.template, kind="service_rating")

@@ -54,7 +54,7 @@ def test_it_answers_409_when_scheduling_with_nobody_to_ask(as_user, brm, make_ca
 
 
 def test_it_schedules_and_previews_the_audience(as_user, brm, make_campaign, unit_a):
-    StakeholderFactory(unit=unit_a)
+    StakeholderFactory.create(unit=unit_a)
     campaign = make_campaign([unit_a])
     client = as_user(brm)
     assert len(client.get(f"/api/v1/campaigns/{campaign.pk}/audience/").json()["selected"]) == 1
@@ -99,7 +99,7 @@ def test_it_needs_credentials(api):
 
 
 def test_it_lets_a_brm_build_a_draft_and_preview_the_audience(client, brm, unit_a, template):
-    StakeholderFactory(unit=unit_a, name="Pat Person")
+    StakeholderFactory.create(unit=unit_a, name="Pat Person")
     client.force_login(brm)
     response = client.post(
         "/surveys/new/",
@@ -165,6 +165,6 @@ def test_it_lists_campaigns_with_an_empty_state(client, brm):
     assert "No surveys here" in page
 
 
-def test_it_ignores_nul_bytes_in_the_campaign_search(client, brm):  # type: ignore[no-untyped-def]
+def test_it_ignores_nul_bytes_in_the_campaign_search(client, brm):
     client.force_login(brm)
     assert client.get("/surveys/?search=%00").status_code == 200

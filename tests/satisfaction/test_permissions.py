@@ -19,7 +19,7 @@ NON_BUILDERS = ["executive", "leader", "integration", "no_role_user"]
 
 
 @pytest.mark.parametrize("persona", BUILDERS)
-def test_it_lets_brms_and_admins_start_a_campaign(request, persona, unit_a, template) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_brms_and_admins_start_a_campaign(request, persona, unit_a, template) -> None:
     actor = request.getfixturevalue(persona)
 
     services.create_campaign(actor=actor, units=[unit_a], template=template, name="Q3")
@@ -29,7 +29,7 @@ def test_it_lets_brms_and_admins_start_a_campaign(request, persona, unit_a, temp
 
 
 @pytest.mark.parametrize("persona", NON_BUILDERS)
-def test_it_refuses_a_campaign_to_other_roles(request, persona, unit_a, template) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_campaign_to_other_roles(request, persona, unit_a, template) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -39,7 +39,7 @@ def test_it_refuses_a_campaign_to_other_roles(request, persona, unit_a, template
     assert not permissions.may_run_campaign(actor)
 
 
-def test_a_unit_out_of_reach_is_reported_on_the_units_field(brm, unit_b, template) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_out_of_reach_is_reported_on_the_units_field(brm, unit_b, template) -> None:
     # The role may run campaigns; the chosen audience is wrong: a 400 naming the field.
     with pytest.raises(ValidationError) as exc:
         services.create_campaign(actor=brm, units=[unit_b], template=template, name="Q3")
@@ -51,7 +51,7 @@ def test_a_unit_out_of_reach_is_reported_on_the_units_field(brm, unit_b, templat
 @pytest.mark.parametrize("persona", ["other_brm", "executive", "leader", "integration"])
 def test_it_refuses_changing_someone_elses_campaign(
     request, persona, make_campaign, unit_a
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     actor = request.getfixturevalue(persona)
     campaign = make_campaign([unit_a])
 
@@ -72,7 +72,7 @@ def test_it_refuses_changing_someone_elses_campaign(
 @pytest.mark.parametrize("persona", ["brm", "admin_user"])
 def test_it_lets_the_owner_and_admins_close_a_campaign(
     request, persona, make_campaign, unit_a
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     campaign = make_campaign([unit_a])
 
     services.close_campaign(campaign, actor=request.getfixturevalue(persona))
@@ -81,7 +81,7 @@ def test_it_lets_the_owner_and_admins_close_a_campaign(
 
 
 @pytest.mark.parametrize("persona", BUILDERS)
-def test_it_lets_builders_write_a_questionnaire(request, persona) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_builders_write_a_questionnaire(request, persona) -> None:
     actor = request.getfixturevalue(persona)
 
     template = services.save_template(
@@ -94,7 +94,7 @@ def test_it_lets_builders_write_a_questionnaire(request, persona) -> None:  # ty
 
 
 @pytest.mark.parametrize("persona", NON_BUILDERS)
-def test_it_refuses_questionnaires_to_other_roles(request, persona, template) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_questionnaires_to_other_roles(request, persona, template) -> None:
     actor = request.getfixturevalue(persona)
     template.name = "Renamed"
 
@@ -108,7 +108,7 @@ def test_it_refuses_questionnaires_to_other_roles(request, persona, template) ->
     assert list(SurveyTemplate.objects.values_list("name", flat=True)) == ["Quarterly satisfaction"]
 
 
-def test_the_api_answers_403_when_an_integration_writes_a_template(as_user, integration) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_403_when_an_integration_writes_a_template(as_user, integration) -> None:
     body = {"name": "Pulse", "questions": [{"kind": "csat", "text": "Happy?", "position": 1}]}
 
     response = as_user(integration).post("/api/v1/survey-templates/", body, format="json")

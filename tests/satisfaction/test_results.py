@@ -36,7 +36,7 @@ def test_it_computes_a_negative_nps(make_campaign, add_response, unit_a):
 
 
 def test_it_groups_by_unit_and_service(make_campaign, add_response, unit_a, unit_b):
-    erp = ServiceFactory(name="ERP")
+    erp = ServiceFactory.create(name="ERP")
     campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
     add_response(campaign, unit_a, csat=5, services={erp: 4})
     add_response(campaign, unit_a, csat=3, services={erp: 2})
@@ -79,9 +79,9 @@ def test_it_shows_small_groups_of_named_campaigns_with_comments(
     assert [c["text"] for c in res.comments] == ["Slow tickets"]
 
 
-def _fill(make_campaign, add_response, n: int):  # type: ignore[no-untyped-def]
-    units = [BusinessUnitFactory() for _ in range(max(1, n // 5))]
-    services = [ServiceFactory() for _ in range(3)]
+def _fill(make_campaign, add_response, n: int):
+    units = [BusinessUnitFactory.create() for _ in range(max(1, n // 5))]
+    services = [ServiceFactory.create() for _ in range(3)]
     campaign = make_campaign(units, status=CampaignStatus.OPEN)
     for i in range(n):
         add_response(

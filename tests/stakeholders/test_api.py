@@ -38,7 +38,7 @@ from tests.factories import (
 
 API = "/api/v1"
 ENDPOINTS = ["units", "stakeholders", "interactions", "action-items"]
-MODELS: dict[str, type[Model]] = {
+MODELS: dict[str, Any] = {  # model classes, each with its own manager
     "units": BusinessUnit,
     "stakeholders": Stakeholder,
     "interactions": Interaction,
@@ -70,22 +70,22 @@ def url(endpoint: str, pk: int | None = None, action: str = "") -> str:
     return path + (f"{action}/" if action else "")
 
 
-def record_in(endpoint: str, unit: BusinessUnit) -> Model:
+def record_in(endpoint: str, unit: BusinessUnit) -> Any:
     """A record of `endpoint` belonging to `unit` (for `units`, the unit itself)."""
     if endpoint == "units":
         return unit
-    factory = {
+    factory: Any = {
         "stakeholders": StakeholderFactory,
         "interactions": InteractionFactory,
         "action-items": ActionItemFactory,
     }[endpoint]
-    return factory(unit=unit)
+    return factory.create(unit=unit)
 
 
-def target_for(endpoint: str, method: str, unit: BusinessUnit) -> Model:
+def target_for(endpoint: str, method: str, unit: BusinessUnit) -> Any:
     """What a request acts on. Deleting a unit needs one nothing else refers to (PROTECT)."""
     if endpoint == "units" and method == "delete":
-        return BusinessUnitFactory(brm=unit.brm, deputy=unit.deputy)
+        return BusinessUnitFactory.create(brm=unit.brm, deputy=unit.deputy)
     return record_in(endpoint, unit)
 
 
@@ -118,7 +118,7 @@ UPDATES: dict[str, tuple[str, Any]] = {
 }
 
 
-def call(client: APIClient, endpoint: str, method: str, record: Model, unit: BusinessUnit):  # type: ignore[no-untyped-def]
+def call(client: APIClient, endpoint: str, method: str, record: Model, unit: BusinessUnit):
     if method == "list":
         return client.get(url(endpoint))
     if method == "retrieve":
@@ -145,7 +145,7 @@ def register_state() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def assert_applied(endpoint: str, method: str, response, record: Model, unit: BusinessUnit):  # type: ignore[no-untyped-def]
+def assert_applied(endpoint: str, method: str, response, record: Any, unit: BusinessUnit):
     """The 2xx status of a successful write and the data it stored."""
     model = MODELS[endpoint]
     if method == "create":
@@ -170,21 +170,21 @@ def assert_applied(endpoint: str, method: str, response, record: Model, unit: Bu
 
 
 @pytest.fixture
-def brm_api(as_user, brm):  # type: ignore[no-untyped-def]
+def brm_api(as_user, brm):
     return as_user(brm)
 
 
 @pytest.fixture
-def admin_api(as_user, admin_user):  # type: ignore[no-untyped-def]
+def admin_api(as_user, admin_user):
     return as_user(admin_user)
 
 
 @pytest.fixture
-def leader_api(as_user, leader):  # type: ignore[no-untyped-def]
+def leader_api(as_user, leader):
     return as_user(leader)
 
 
-def ids(response) -> set[int]:  # type: ignore[no-untyped-def]
+def ids(response) -> set[int]:
     assert response.status_code == 200, response.content
     return {row["id"] for row in response.data["results"]}
 
@@ -193,7 +193,7 @@ def ids(response) -> set[int]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ALL_CASES)
-def test_it_requires_credentials(api, unit_a, endpoint: str, method: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_requires_credentials(api, unit_a, endpoint: str, method: str) -> None:
     record = target_for(endpoint, method, unit_a)
     before = register_state()
 
@@ -205,7 +205,7 @@ def test_it_requires_credentials(api, unit_a, endpoint: str, method: str) -> Non
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ALL_CASES)
-def test_it_forbids_users_without_a_role(as_user, no_role_user, unit_a, endpoint, method) -> None:  # type: ignore[no-untyped-def]
+def test_it_forbids_users_without_a_role(as_user, no_role_user, unit_a, endpoint, method) -> None:
     record = target_for(endpoint, method, unit_a)
     before = register_state()
 
@@ -216,7 +216,7 @@ def test_it_forbids_users_without_a_role(as_user, no_role_user, unit_a, endpoint
 
 
 @pytest.mark.parametrize(("endpoint", "method"), READ_CASES)
-def test_it_lets_leaders_read_their_own_unit(leader_api, unit_a, endpoint, method) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_leaders_read_their_own_unit(leader_api, unit_a, endpoint, method) -> None:
     record = record_in(endpoint, unit_a)
 
     response = call(leader_api, endpoint, method, record, unit_a)
@@ -231,7 +231,7 @@ def test_it_lets_leaders_read_their_own_unit(leader_api, unit_a, endpoint, metho
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_it_answers_404_to_leaders_asking_for_another_units_record(
     leader_api, unit_b, endpoint: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     record = record_in(endpoint, unit_b)
 
     response = leader_api.get(url(endpoint, record.pk))
@@ -243,7 +243,7 @@ def test_it_answers_404_to_leaders_asking_for_another_units_record(
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_it_leaves_other_units_out_of_a_leaders_lists(
     leader_api, unit_a, unit_b, endpoint: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     record_in(endpoint, unit_a)
     hidden = record_in(endpoint, unit_b)
     model = MODELS[endpoint]
@@ -257,7 +257,7 @@ def test_it_leaves_other_units_out_of_a_leaders_lists(
 
 
 @pytest.mark.parametrize(("endpoint", "method"), WRITE_CASES)
-def test_it_forbids_leaders_to_write(leader_api, unit_a, endpoint: str, method: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_forbids_leaders_to_write(leader_api, unit_a, endpoint: str, method: str) -> None:
     record = target_for(endpoint, method, unit_a)
     before = register_state()
 
@@ -270,7 +270,7 @@ def test_it_forbids_leaders_to_write(leader_api, unit_a, endpoint: str, method: 
 @pytest.mark.parametrize(("endpoint", "method"), cases(["update", "delete"], transition=True))
 def test_it_answers_leaders_writes_to_other_units_as_to_unknown_ids(
     leader_api, unit_b, endpoint: str, method: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     record = target_for(endpoint, method, unit_b)
     missing = MODELS[endpoint](pk=10**9)
 
@@ -281,7 +281,7 @@ def test_it_answers_leaders_writes_to_other_units_as_to_unknown_ids(
 
 
 @pytest.mark.parametrize(("endpoint", "method"), READ_CASES)
-def test_it_lets_executives_read_every_unit(as_user, executive, unit_b, endpoint, method) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_executives_read_every_unit(as_user, executive, unit_b, endpoint, method) -> None:
     record = record_in(endpoint, unit_b)
 
     response = call(as_user(executive), endpoint, method, record, unit_b)
@@ -292,7 +292,7 @@ def test_it_lets_executives_read_every_unit(as_user, executive, unit_b, endpoint
 
 
 @pytest.mark.parametrize(("endpoint", "method"), WRITE_CASES)
-def test_it_forbids_executives_to_write(as_user, executive, unit_a, endpoint, method) -> None:  # type: ignore[no-untyped-def]
+def test_it_forbids_executives_to_write(as_user, executive, unit_a, endpoint, method) -> None:
     record = target_for(endpoint, method, unit_a)
     before = register_state()
 
@@ -303,7 +303,7 @@ def test_it_forbids_executives_to_write(as_user, executive, unit_a, endpoint, me
 
 
 @pytest.mark.parametrize(("endpoint", "method"), READ_CASES)
-def test_it_lets_brms_read_units_they_do_not_manage(brm_api, unit_b, endpoint, method) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_brms_read_units_they_do_not_manage(brm_api, unit_b, endpoint, method) -> None:
     record = record_in(endpoint, unit_b)
 
     response = call(brm_api, endpoint, method, record, unit_b)
@@ -314,7 +314,7 @@ def test_it_lets_brms_read_units_they_do_not_manage(brm_api, unit_b, endpoint, m
 @pytest.mark.parametrize(("endpoint", "method"), WRITE_CASES)
 def test_it_forbids_brms_to_write_units_they_do_not_manage(
     as_user, other_brm, unit_a, endpoint: str, method: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     record = target_for(endpoint, method, unit_a)
     before = register_state()
 
@@ -325,7 +325,7 @@ def test_it_forbids_brms_to_write_units_they_do_not_manage(
 
 
 @pytest.mark.parametrize(("endpoint", "method"), BRM_WRITE_CASES)
-def test_it_lets_brms_write_their_own_units(brm_api, unit_a, endpoint: str, method: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_brms_write_their_own_units(brm_api, unit_a, endpoint: str, method: str) -> None:
     record = target_for(endpoint, method, unit_a)
 
     response = call(brm_api, endpoint, method, record, unit_a)
@@ -334,8 +334,8 @@ def test_it_lets_brms_write_their_own_units(brm_api, unit_a, endpoint: str, meth
 
 
 @pytest.mark.parametrize(("endpoint", "method"), BRM_WRITE_CASES)
-def test_it_lets_deputies_write_their_units(as_user, unit_a, endpoint: str, method: str) -> None:  # type: ignore[no-untyped-def]
-    deputy = UserFactory(username="deputy", role=Role.BRM)
+def test_it_lets_deputies_write_their_units(as_user, unit_a, endpoint: str, method: str) -> None:
+    deputy = UserFactory.create(username="deputy", role=Role.BRM)
     unit_a.deputy = deputy
     unit_a.save()
     record = target_for(endpoint, method, unit_a)
@@ -346,7 +346,7 @@ def test_it_lets_deputies_write_their_units(as_user, unit_a, endpoint: str, meth
 
 
 @pytest.mark.parametrize("method", ["create", "delete"])
-def test_it_forbids_brms_to_create_or_delete_units(brm_api, unit_a, method: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_forbids_brms_to_create_or_delete_units(brm_api, unit_a, method: str) -> None:
     record = target_for("units", method, unit_a)
     before = register_state()
 
@@ -360,7 +360,7 @@ def test_it_forbids_brms_to_create_or_delete_units(brm_api, unit_a, method: str)
 @pytest.mark.parametrize(("endpoint", "method"), WRITE_CASES)
 def test_it_lets_integrations_and_admins_write_everywhere(
     request, as_user, unit_b, persona: str, endpoint: str, method: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     record = target_for(endpoint, method, unit_b)
 
     response = call(as_user(request.getfixturevalue(persona)), endpoint, method, record, unit_b)
@@ -371,7 +371,7 @@ def test_it_lets_integrations_and_admins_write_everywhere(
 # --- CRUD details -----------------------------------------------------------------------------
 
 
-def test_it_creates_a_unit_with_its_relationship_managers(admin_api, brm, other_brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_creates_a_unit_with_its_relationship_managers(admin_api, brm, other_brm) -> None:
     response = admin_api.post(
         url("units"),
         {"name": "Legal", "code": "legal", "brm": brm.pk, "deputy": other_brm.pk},
@@ -385,7 +385,7 @@ def test_it_creates_a_unit_with_its_relationship_managers(admin_api, brm, other_
     assert response.data["brm"] == brm.pk
 
 
-def test_it_nests_a_unit_below_a_parent(admin_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_nests_a_unit_below_a_parent(admin_api, unit_a) -> None:
     response = admin_api.post(
         url("units"), {"name": "Payroll", "code": "pay", "parent": unit_a.pk}, format="json"
     )
@@ -394,8 +394,8 @@ def test_it_nests_a_unit_below_a_parent(admin_api, unit_a) -> None:  # type: ign
     assert BusinessUnit.objects.get(code="pay").parent == unit_a
 
 
-def test_it_refuses_to_delete_a_unit_that_still_has_stakeholders(admin_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a)
+def test_it_refuses_to_delete_a_unit_that_still_has_stakeholders(admin_api, unit_a) -> None:
+    StakeholderFactory.create(unit=unit_a)
 
     response = admin_api.delete(url("units", unit_a.pk))
 
@@ -403,8 +403,8 @@ def test_it_refuses_to_delete_a_unit_that_still_has_stakeholders(admin_api, unit
     assert BusinessUnit.objects.filter(pk=unit_a.pk).exists()
 
 
-def test_it_shows_a_stakeholder_with_ids_and_lower_case_enums(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(
+def test_it_shows_a_stakeholder_with_ids_and_lower_case_enums(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(
         unit=unit_a, name="Dana Cruz", role_type="sponsor", preferred_channel="in_person"
     )
 
@@ -419,11 +419,11 @@ def test_it_shows_a_stakeholder_with_ids_and_lower_case_enums(brm_api, unit_a) -
     assert response.data["last_met_at"] is None
 
 
-def test_it_shows_when_a_stakeholder_was_last_met(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
-    met = InteractionFactory(unit=unit_a, occurred_at=timezone.now() - timedelta(days=3))
+def test_it_shows_when_a_stakeholder_was_last_met(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a)
+    met = InteractionFactory.create(unit=unit_a, occurred_at=timezone.now() - timedelta(days=3))
     met.attendees.add(person)
-    older = InteractionFactory(unit=unit_a, occurred_at=timezone.now() - timedelta(days=30))
+    older = InteractionFactory.create(unit=unit_a, occurred_at=timezone.now() - timedelta(days=30))
     older.attendees.add(person)
 
     response = brm_api.get(url("stakeholders", person.pk))
@@ -432,8 +432,8 @@ def test_it_shows_when_a_stakeholder_was_last_met(brm_api, unit_a) -> None:  # t
     assert datetime.fromisoformat(response.data["last_met_at"]) == met.occurred_at
 
 
-def test_it_replaces_a_stakeholder_with_put(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Old Name", influence=2)
+def test_it_replaces_a_stakeholder_with_put(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a, name="Old Name", influence=2)
 
     response = brm_api.put(
         url("stakeholders", person.pk),
@@ -446,7 +446,7 @@ def test_it_replaces_a_stakeholder_with_put(brm_api, unit_a) -> None:  # type: i
     assert (person.name, person.influence, person.interest) == ("New Name", 5, 1)
 
 
-def test_it_syncs_an_external_id(as_user, integration, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_syncs_an_external_id(as_user, integration, unit_a) -> None:
     response = as_user(integration).post(
         url("stakeholders"),
         {"unit": unit_a.pk, "name": "From HR", "external_id": "HR-0042"},
@@ -459,8 +459,8 @@ def test_it_syncs_an_external_id(as_user, integration, unit_a) -> None:  # type:
 
 def test_it_forbids_a_brm_to_move_a_stakeholder_to_a_unit_they_do_not_manage(
     brm_api, unit_a, unit_b
-) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+) -> None:
+    person = StakeholderFactory.create(unit=unit_a)
 
     response = brm_api.patch(url("stakeholders", person.pk), {"unit": unit_b.pk}, format="json")
 
@@ -469,7 +469,7 @@ def test_it_forbids_a_brm_to_move_a_stakeholder_to_a_unit_they_do_not_manage(
     assert person.unit == unit_a
 
 
-def test_it_logs_an_interaction_with_its_attendees_and_the_caller(brm_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_logs_an_interaction_with_its_attendees_and_the_caller(brm_api, brm, unit_a) -> None:
     people = StakeholderFactory.create_batch(2, unit=unit_a)
 
     response = brm_api.post(
@@ -494,7 +494,7 @@ def test_it_logs_an_interaction_with_its_attendees_and_the_caller(brm_api, brm, 
     assert response.data["logged_by"] == brm.pk
 
 
-def test_it_records_the_named_it_participants(brm_api, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_the_named_it_participants(brm_api, other_brm, unit_a) -> None:
     response = brm_api.post(
         url("interactions"),
         {"unit": unit_a.pk, "kind": "call", "summary": "Call", "it_participants": [other_brm.pk]},
@@ -505,10 +505,10 @@ def test_it_records_the_named_it_participants(brm_api, other_brm, unit_a) -> Non
     assert list(Interaction.objects.get().it_participants.all()) == [other_brm]
 
 
-def test_it_updates_the_attendees_of_an_interaction(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_a)
-    meeting.attendees.add(StakeholderFactory(unit=unit_a))
-    newcomer = StakeholderFactory(unit=unit_a)
+def test_it_updates_the_attendees_of_an_interaction(brm_api, unit_a) -> None:
+    meeting = InteractionFactory.create(unit=unit_a)
+    meeting.attendees.add(StakeholderFactory.create(unit=unit_a))
+    newcomer = StakeholderFactory.create(unit=unit_a)
 
     response = brm_api.patch(
         url("interactions", meeting.pk), {"attendees": [newcomer.pk]}, format="json"
@@ -518,8 +518,8 @@ def test_it_updates_the_attendees_of_an_interaction(brm_api, unit_a) -> None:  #
     assert list(meeting.attendees.all()) == [newcomer]
 
 
-def test_it_records_who_created_an_action_item(brm_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_a)
+def test_it_records_who_created_an_action_item(brm_api, brm, unit_a) -> None:
+    meeting = InteractionFactory.create(unit=unit_a)
 
     response = brm_api.post(
         url("action-items"),
@@ -539,8 +539,8 @@ def test_it_records_who_created_an_action_item(brm_api, brm, unit_a) -> None:  #
     assert (item.status, response.data["outcome"]) == (ActionStatus.OPEN, "open")
 
 
-def test_it_creates_a_business_side_commitment(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_it_creates_a_business_side_commitment(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a)
 
     response = brm_api.post(
         url("action-items"),
@@ -564,8 +564,8 @@ def test_it_creates_a_business_side_commitment(brm_api, unit_a) -> None:  # type
 
 
 @pytest.mark.parametrize("method", ["post", "patch"])
-def test_it_ignores_status_outside_the_transition_endpoint(brm_api, unit_a, method: str) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_ignores_status_outside_the_transition_endpoint(brm_api, unit_a, method: str) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     body = {"status": "done", "completed_at": "2026-01-01T00:00:00Z"}
     if method == "post":
         body |= {"unit": unit_a.pk, "title": "New", "due_date": "2030-01-01"}
@@ -582,55 +582,55 @@ def test_it_ignores_status_outside_the_transition_endpoint(brm_api, unit_a, meth
 # --- Filters, ordering, pagination ------------------------------------------------------------
 
 
-def test_it_filters_stakeholders_by_unit(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    mine = StakeholderFactory(unit=unit_a)
-    StakeholderFactory(unit=unit_b)
+def test_it_filters_stakeholders_by_unit(brm_api, unit_a, unit_b) -> None:
+    mine = StakeholderFactory.create(unit=unit_a)
+    StakeholderFactory.create(unit=unit_b)
 
     assert ids(brm_api.get(url("stakeholders"), {"unit": unit_a.pk})) == {mine.pk}
 
 
-def test_it_filters_stakeholders_by_role_type(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    sponsor = StakeholderFactory(unit=unit_a, role_type="sponsor")
-    StakeholderFactory(unit=unit_a, role_type="user")
+def test_it_filters_stakeholders_by_role_type(brm_api, unit_a) -> None:
+    sponsor = StakeholderFactory.create(unit=unit_a, role_type="sponsor")
+    StakeholderFactory.create(unit=unit_a, role_type="user")
 
     assert ids(brm_api.get(url("stakeholders"), {"role_type": "sponsor"})) == {sponsor.pk}
 
 
-def test_it_filters_stakeholders_by_influence(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    strong = StakeholderFactory(unit=unit_a, influence=5)
-    StakeholderFactory(unit=unit_a, influence=4)
+def test_it_filters_stakeholders_by_influence(brm_api, unit_a) -> None:
+    strong = StakeholderFactory.create(unit=unit_a, influence=5)
+    StakeholderFactory.create(unit=unit_a, influence=4)
 
     assert ids(brm_api.get(url("stakeholders"), {"influence": 5})) == {strong.pk}
 
 
-def test_it_searches_stakeholders_word_by_word(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    found = StakeholderFactory(unit=unit_a, name="Maria Lopez", job_title="Head of Treasury")
-    StakeholderFactory(unit=unit_a, name="Maria Chen", job_title="Analyst")
+def test_it_searches_stakeholders_word_by_word(brm_api, unit_a) -> None:
+    found = StakeholderFactory.create(unit=unit_a, name="Maria Lopez", job_title="Head of Treasury")
+    StakeholderFactory.create(unit=unit_a, name="Maria Chen", job_title="Analyst")
 
     assert ids(brm_api.get(url("stakeholders"), {"search": "maria treasury"})) == {found.pk}
 
 
-def test_it_searches_stakeholders_by_unit_name(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    found = StakeholderFactory(unit=unit_a)
-    StakeholderFactory(unit=unit_b)
+def test_it_searches_stakeholders_by_unit_name(brm_api, unit_a, unit_b) -> None:
+    found = StakeholderFactory.create(unit=unit_a)
+    StakeholderFactory.create(unit=unit_b)
 
     assert ids(brm_api.get(url("stakeholders"), {"search": "financ"})) == {found.pk}
 
 
-def test_it_orders_stakeholders_by_descending_influence(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_orders_stakeholders_by_descending_influence(brm_api, unit_a) -> None:
     for influence in (2, 5, 1, 4):
-        StakeholderFactory(unit=unit_a, influence=influence)
+        StakeholderFactory.create(unit=unit_a, influence=influence)
 
     response = brm_api.get(url("stakeholders"), {"ordering": "-influence"})
 
     assert [row["influence"] for row in response.data["results"]] == [5, 4, 2, 1]
 
 
-def test_it_filters_overdue_action_items(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_filters_overdue_action_items(brm_api, unit_a) -> None:
     today = timezone.localdate()
-    late = ActionItemFactory(unit=unit_a, due_date=today - timedelta(days=1))
-    ActionItemFactory(unit=unit_a, due_date=today)
-    ActionItemFactory(
+    late = ActionItemFactory.create(unit=unit_a, due_date=today - timedelta(days=1))
+    ActionItemFactory.create(unit=unit_a, due_date=today)
+    ActionItemFactory.create(
         unit=unit_a,
         due_date=today - timedelta(days=5),
         status=ActionStatus.DONE,
@@ -643,23 +643,23 @@ def test_it_filters_overdue_action_items(brm_api, unit_a) -> None:  # type: igno
     assert response.data["results"][0]["outcome"] == "overdue"
 
 
-def test_it_filters_action_items_by_status(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    dropped = ActionItemFactory(unit=unit_a, status=ActionStatus.DROPPED)
-    ActionItemFactory(unit=unit_a)
+def test_it_filters_action_items_by_status(brm_api, unit_a) -> None:
+    dropped = ActionItemFactory.create(unit=unit_a, status=ActionStatus.DROPPED)
+    ActionItemFactory.create(unit=unit_a)
 
     assert ids(brm_api.get(url("action-items"), {"status": "dropped"})) == {dropped.pk}
 
 
-def test_it_filters_interactions_by_attending_stakeholder(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
-    met = InteractionFactory(unit=unit_a)
-    met.attendees.add(person, StakeholderFactory(unit=unit_a))
-    InteractionFactory(unit=unit_a)
+def test_it_filters_interactions_by_attending_stakeholder(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a)
+    met = InteractionFactory.create(unit=unit_a)
+    met.attendees.add(person, StakeholderFactory.create(unit=unit_a))
+    InteractionFactory.create(unit=unit_a)
 
     assert ids(brm_api.get(url("interactions"), {"stakeholder": person.pk})) == {met.pk}
 
 
-def test_it_refuses_a_leader_filtering_by_another_unit(leader_api, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_leader_filtering_by_another_unit(leader_api, unit_b) -> None:
     response = leader_api.get(url("stakeholders"), {"unit": unit_b.pk})
 
     assert response.status_code == 400
@@ -669,14 +669,14 @@ def test_it_refuses_a_leader_filtering_by_another_unit(leader_api, unit_b) -> No
 @pytest.mark.parametrize(
     ("field", "make"),
     [
-        ("owner_stakeholder", lambda unit: StakeholderFactory(unit=unit)),
-        ("interaction", lambda unit: InteractionFactory(unit=unit)),
+        ("owner_stakeholder", lambda unit: StakeholderFactory.create(unit=unit)),
+        ("interaction", lambda unit: InteractionFactory.create(unit=unit)),
         ("unit", lambda unit: unit),
     ],
 )
 def test_it_answers_a_leaders_filter_on_another_units_record_as_on_an_unknown_id(
     leader_api, unit_b, field: str, make: Callable[[BusinessUnit], Model]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hidden = make(unit_b)
 
     on_hidden = leader_api.get(url("action-items"), {field: hidden.pk})
@@ -686,7 +686,7 @@ def test_it_answers_a_leaders_filter_on_another_units_record_as_on_an_unknown_id
     assert on_hidden.data == on_unknown.data
 
 
-def test_it_paginates_50_rows_by_default(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_paginates_50_rows_by_default(brm_api, unit_a) -> None:
     Stakeholder.objects.bulk_create(
         Stakeholder(unit=unit_a, name=f"Person {i:03}") for i in range(51)
     )
@@ -698,7 +698,7 @@ def test_it_paginates_50_rows_by_default(brm_api, unit_a) -> None:  # type: igno
     assert "page=2" in response.data["next"]
 
 
-def test_it_serves_the_next_page(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_serves_the_next_page(brm_api, unit_a) -> None:
     Stakeholder.objects.bulk_create(
         Stakeholder(unit=unit_a, name=f"Person {i:03}") for i in range(25)
     )
@@ -712,7 +712,7 @@ def test_it_serves_the_next_page(brm_api, unit_a) -> None:  # type: ignore[no-un
     assert response.data["next"] is None
 
 
-def test_it_caps_the_page_size_at_200(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_caps_the_page_size_at_200(brm_api, unit_a) -> None:
     Stakeholder.objects.bulk_create(
         Stakeholder(unit=unit_a, name=f"Person {i:03}") for i in range(201)
     )
@@ -726,7 +726,7 @@ def test_it_caps_the_page_size_at_200(brm_api, unit_a) -> None:  # type: ignore[
 # --- Validation -------------------------------------------------------------------------------
 
 
-def assert_rejected(response, *fields: str) -> None:  # type: ignore[no-untyped-def]
+def assert_rejected(response, *fields: str) -> None:
     """400 with a list of messages for exactly these fields."""
     assert response.status_code == 400, response.content
     assert set(response.data) == set(fields), response.data
@@ -746,7 +746,7 @@ def assert_rejected(response, *fields: str) -> None:  # type: ignore[no-untyped-
         ("action-items", "owner_side", "vendor"),
     ],
 )
-def test_it_rejects_a_value_outside_an_enum(brm_api, unit_a, endpoint, field, value) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_value_outside_an_enum(brm_api, unit_a, endpoint, field, value) -> None:
     before = register_state()
 
     response = brm_api.post(
@@ -758,7 +758,7 @@ def test_it_rejects_a_value_outside_an_enum(brm_api, unit_a, endpoint, field, va
 
 
 @pytest.mark.parametrize("influence", [0, 6])
-def test_it_rejects_influence_outside_1_to_5(brm_api, unit_a, influence: int) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_influence_outside_1_to_5(brm_api, unit_a, influence: int) -> None:
     before = register_state()
 
     response = brm_api.post(
@@ -769,8 +769,8 @@ def test_it_rejects_influence_outside_1_to_5(brm_api, unit_a, influence: int) ->
     assert register_state() == before
 
 
-def test_it_rejects_an_out_of_range_score_on_update(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, interest=3)
+def test_it_rejects_an_out_of_range_score_on_update(brm_api, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a, interest=3)
 
     response = brm_api.patch(url("stakeholders", person.pk), {"interest": 6}, format="json")
 
@@ -790,7 +790,7 @@ def test_it_rejects_an_out_of_range_score_on_update(brm_api, unit_a) -> None:  #
 )
 def test_it_reports_every_missing_required_field(
     admin_api, endpoint: str, required: set[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = register_state()
 
     response = admin_api.post(url(endpoint), {}, format="json")
@@ -800,7 +800,7 @@ def test_it_reports_every_missing_required_field(
 
 
 @pytest.mark.parametrize("endpoint", ["units", "stakeholders"])
-def test_it_rejects_a_name_over_120_characters(admin_api, unit_a, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_name_over_120_characters(admin_api, unit_a, endpoint: str) -> None:
     before = register_state()
 
     response = admin_api.post(
@@ -811,7 +811,7 @@ def test_it_rejects_a_name_over_120_characters(admin_api, unit_a, endpoint: str)
     assert register_state() == before
 
 
-def test_it_accepts_a_name_of_exactly_120_characters(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_accepts_a_name_of_exactly_120_characters(brm_api, unit_a) -> None:
     response = brm_api.post(
         url("stakeholders"), {"unit": unit_a.pk, "name": "x" * 120}, format="json"
     )
@@ -834,7 +834,7 @@ def test_it_accepts_a_name_of_exactly_120_characters(brm_api, unit_a) -> None:  
         ("units", "brm", 10**9),
     ],
 )
-def test_it_rejects_an_unknown_related_id(admin_api, unit_a, endpoint, field, value) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_an_unknown_related_id(admin_api, unit_a, endpoint, field, value) -> None:
     before = register_state()
     payload = create_payload(endpoint, unit_a) | {field: value}
     if field == "owner_stakeholder":
@@ -846,8 +846,11 @@ def test_it_rejects_an_unknown_related_id(admin_api, unit_a, endpoint, field, va
     assert register_state() == before
 
 
-def test_it_rejects_an_attendee_from_another_unit(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    member, stranger = StakeholderFactory(unit=unit_a), StakeholderFactory(unit=unit_b)
+def test_it_rejects_an_attendee_from_another_unit(brm_api, unit_a, unit_b) -> None:
+    member, stranger = (
+        StakeholderFactory.create(unit=unit_a),
+        StakeholderFactory.create(unit=unit_b),
+    )
     before = register_state()
 
     response = brm_api.post(
@@ -860,9 +863,9 @@ def test_it_rejects_an_attendee_from_another_unit(brm_api, unit_a, unit_b) -> No
     assert register_state() == before
 
 
-def test_it_rejects_adding_an_attendee_from_another_unit_on_update(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_a)
-    stranger = StakeholderFactory(unit=unit_b)
+def test_it_rejects_adding_an_attendee_from_another_unit_on_update(brm_api, unit_a, unit_b) -> None:
+    meeting = InteractionFactory.create(unit=unit_a)
+    stranger = StakeholderFactory.create(unit=unit_b)
 
     response = brm_api.patch(
         url("interactions", meeting.pk), {"attendees": [stranger.pk]}, format="json"
@@ -874,10 +877,10 @@ def test_it_rejects_adding_an_attendee_from_another_unit_on_update(brm_api, unit
 
 def test_it_rejects_moving_an_interaction_away_from_its_attendees_unit(
     brm_api, brm, unit_a
-) -> None:  # type: ignore[no-untyped-def]
-    second_unit = BusinessUnitFactory(deputy=brm)  # brm may write both units
-    meeting = InteractionFactory(unit=unit_a)
-    meeting.attendees.add(StakeholderFactory(unit=unit_a))
+) -> None:
+    second_unit = BusinessUnitFactory.create(deputy=brm)  # brm may write both units
+    meeting = InteractionFactory.create(unit=unit_a)
+    meeting.attendees.add(StakeholderFactory.create(unit=unit_a))
 
     response = brm_api.patch(
         url("interactions", meeting.pk), {"unit": second_unit.pk}, format="json"
@@ -888,11 +891,11 @@ def test_it_rejects_moving_an_interaction_away_from_its_attendees_unit(
     assert meeting.unit == unit_a
 
 
-def test_it_moves_an_interaction_with_attendees_of_the_new_unit(brm_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
-    second_unit = BusinessUnitFactory(deputy=brm)
-    meeting = InteractionFactory(unit=unit_a)
-    meeting.attendees.add(StakeholderFactory(unit=unit_a))
-    newcomer = StakeholderFactory(unit=second_unit)
+def test_it_moves_an_interaction_with_attendees_of_the_new_unit(brm_api, brm, unit_a) -> None:
+    second_unit = BusinessUnitFactory.create(deputy=brm)
+    meeting = InteractionFactory.create(unit=unit_a)
+    meeting.attendees.add(StakeholderFactory.create(unit=unit_a))
+    newcomer = StakeholderFactory.create(unit=second_unit)
 
     response = brm_api.patch(
         url("interactions", meeting.pk),
@@ -905,8 +908,8 @@ def test_it_moves_an_interaction_with_attendees_of_the_new_unit(brm_api, brm, un
     assert (meeting.unit, list(meeting.attendees.all())) == (second_unit, [newcomer])
 
 
-def test_it_rejects_a_commitment_owner_from_another_unit(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    stranger = StakeholderFactory(unit=unit_b)
+def test_it_rejects_a_commitment_owner_from_another_unit(brm_api, unit_a, unit_b) -> None:
+    stranger = StakeholderFactory.create(unit=unit_b)
     before = register_state()
 
     response = brm_api.post(
@@ -920,8 +923,8 @@ def test_it_rejects_a_commitment_owner_from_another_unit(brm_api, unit_a, unit_b
     assert register_state() == before
 
 
-def test_it_rejects_a_commitment_from_another_units_meeting(brm_api, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_b)
+def test_it_rejects_a_commitment_from_another_units_meeting(brm_api, unit_a, unit_b) -> None:
+    meeting = InteractionFactory.create(unit=unit_b)
     before = register_state()
 
     response = brm_api.post(
@@ -934,7 +937,7 @@ def test_it_rejects_a_commitment_from_another_units_meeting(brm_api, unit_a, uni
     assert register_state() == before
 
 
-def test_it_rejects_an_it_owner_on_a_business_commitment(brm_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_an_it_owner_on_a_business_commitment(brm_api, brm, unit_a) -> None:
     before = register_state()
 
     response = brm_api.post(
@@ -947,7 +950,7 @@ def test_it_rejects_an_it_owner_on_a_business_commitment(brm_api, brm, unit_a) -
     assert register_state() == before
 
 
-def test_it_rejects_an_impossible_due_date(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_an_impossible_due_date(brm_api, unit_a) -> None:
     response = brm_api.post(
         url("action-items"),
         create_payload("action-items", unit_a) | {"due_date": "2030-02-30"},
@@ -957,8 +960,8 @@ def test_it_rejects_an_impossible_due_date(brm_api, unit_a) -> None:  # type: ig
     assert_rejected(response, "due_date")
 
 
-def test_it_rejects_a_duplicate_external_id(as_user, integration, unit_a) -> None:  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a, external_id="HR-1")
+def test_it_rejects_a_duplicate_external_id(as_user, integration, unit_a) -> None:
+    StakeholderFactory.create(unit=unit_a, external_id="HR-1")
     before = register_state()
 
     response = as_user(integration).post(
@@ -971,7 +974,7 @@ def test_it_rejects_a_duplicate_external_id(as_user, integration, unit_a) -> Non
     assert register_state() == before
 
 
-def test_it_rejects_a_duplicate_unit_code(admin_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_duplicate_unit_code(admin_api, unit_a) -> None:
     before = register_state()
 
     response = admin_api.post(url("units"), {"name": "Finance 2", "code": "fin"}, format="json")
@@ -980,7 +983,7 @@ def test_it_rejects_a_duplicate_unit_code(admin_api, unit_a) -> None:  # type: i
     assert register_state() == before
 
 
-def test_it_rejects_a_deputy_who_is_the_brm(admin_api, brm) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_deputy_who_is_the_brm(admin_api, brm) -> None:
     response = admin_api.post(
         url("units"),
         {"name": "Legal", "code": "legal", "brm": brm.pk, "deputy": brm.pk},
@@ -991,8 +994,8 @@ def test_it_rejects_a_deputy_who_is_the_brm(admin_api, brm) -> None:  # type: ig
     assert not BusinessUnit.objects.exists()
 
 
-def test_it_rejects_a_unit_below_itself(admin_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    child = BusinessUnitFactory(parent=unit_a)
+def test_it_rejects_a_unit_below_itself(admin_api, unit_a) -> None:
+    child = BusinessUnitFactory.create(parent=unit_a)
 
     response = admin_api.patch(url("units", unit_a.pk), {"parent": child.pk}, format="json")
 
@@ -1002,7 +1005,7 @@ def test_it_rejects_a_unit_below_itself(admin_api, unit_a) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("days", [6, 367])
-def test_it_rejects_a_review_cadence_outside_7_to_366_days(admin_api, unit_a, days: int) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_review_cadence_outside_7_to_366_days(admin_api, unit_a, days: int) -> None:
     response = admin_api.patch(
         url("units", unit_a.pk), {"review_cadence_days": days}, format="json"
     )
@@ -1016,8 +1019,8 @@ def test_it_rejects_a_review_cadence_outside_7_to_366_days(admin_api, unit_a, da
     ("method", "target"),
     [("post", "list"), ("patch", "detail"), ("post", "transition")],
 )
-def test_it_rejects_a_malformed_json_body(brm_api, unit_a, method: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_rejects_a_malformed_json_body(brm_api, unit_a, method: str, target: str) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     path = {
         "list": url("action-items"),
         "detail": url("action-items", item.pk),
@@ -1032,7 +1035,7 @@ def test_it_rejects_a_malformed_json_body(brm_api, unit_a, method: str, target: 
     assert register_state() == before
 
 
-def test_it_answers_415_to_an_unsupported_content_type(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_415_to_an_unsupported_content_type(brm_api, unit_a) -> None:
     before = register_state()
 
     response = brm_api.post(
@@ -1045,7 +1048,7 @@ def test_it_answers_415_to_an_unsupported_content_type(brm_api, unit_a) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["stakeholders", "interactions", "action-items"])
-def test_it_refuses_a_leader_posting_for_another_unit(leader_api, unit_b, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_leader_posting_for_another_unit(leader_api, unit_b, endpoint: str) -> None:
     before = register_state()
 
     response = leader_api.post(url(endpoint), create_payload(endpoint, unit_b), format="json")
@@ -1090,8 +1093,8 @@ def test_it_refuses_a_leader_posting_for_another_unit(leader_api, unit_b, endpoi
 )
 def test_it_answers_bad_query_strings_without_a_server_error(
     brm_api, unit_a, query: str, status: int
-) -> None:  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a)
+) -> None:
+    StakeholderFactory.create(unit=unit_a)
 
     response = brm_api.get(f"{API}/{query}")
 
@@ -1124,7 +1127,7 @@ def test_it_answers_bad_query_strings_without_a_server_error(
         ("units", {"review_cadence_days": -1}),
     ],
 )
-def test_it_answers_bad_bodies_without_a_server_error(admin_api, unit_a, endpoint, body) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_bad_bodies_without_a_server_error(admin_api, unit_a, endpoint, body) -> None:
     payload = create_payload(endpoint, unit_a) | body if isinstance(body, dict) else body
     before = register_state()
 
@@ -1138,8 +1141,8 @@ def test_it_answers_bad_bodies_without_a_server_error(admin_api, unit_a, endpoin
 
 
 @pytest.mark.parametrize("view", ["list", "retrieve"])
-def test_it_never_shows_interaction_notes_to_leaders(leader_api, unit_a, view: str) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_a, notes="Sponsor is about to leave")
+def test_it_never_shows_interaction_notes_to_leaders(leader_api, unit_a, view: str) -> None:
+    meeting = InteractionFactory.create(unit=unit_a, notes="Sponsor is about to leave")
 
     response = call(leader_api, "interactions", view, meeting, unit_a)
 
@@ -1151,16 +1154,18 @@ def test_it_never_shows_interaction_notes_to_leaders(leader_api, unit_a, view: s
 
 
 @pytest.mark.parametrize("persona", ["brm", "other_brm", "executive", "integration"])
-def test_it_shows_interaction_notes_to_the_it_side(request, as_user, unit_a, persona: str) -> None:  # type: ignore[no-untyped-def]
-    meeting = InteractionFactory(unit=unit_a, notes="Sponsor is about to leave")
+def test_it_shows_interaction_notes_to_the_it_side(request, as_user, unit_a, persona: str) -> None:
+    meeting = InteractionFactory.create(unit=unit_a, notes="Sponsor is about to leave")
 
     response = as_user(request.getfixturevalue(persona)).get(url("interactions", meeting.pk))
 
     assert response.data["notes"] == "Sponsor is about to leave"
 
 
-def test_it_does_not_let_leaders_search_interaction_notes(leader_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    InteractionFactory(unit=unit_a, summary="Quarterly review", notes="Sponsor is about to leave")
+def test_it_does_not_let_leaders_search_interaction_notes(leader_api, unit_a) -> None:
+    InteractionFactory.create(
+        unit=unit_a, summary="Quarterly review", notes="Sponsor is about to leave"
+    )
 
     response = leader_api.get(url("interactions"), {"search": "leave"})
 
@@ -1174,22 +1179,26 @@ def add_row(endpoint: str, unit: BusinessUnit) -> None:
     """One more row of `endpoint`, with every relation the list shows filled in (N+1 bait)."""
     brm = unit.brm
     if endpoint == "units":
-        BusinessUnitFactory(brm=brm, deputy=UserFactory(), parent=unit)
+        BusinessUnitFactory.create(brm=brm, deputy=UserFactory.create(), parent=unit)
     elif endpoint == "stakeholders":
-        person = StakeholderFactory(unit=unit)
-        InteractionFactory(unit=unit).attendees.add(person)
+        person = StakeholderFactory.create(unit=unit)
+        InteractionFactory.create(unit=unit).attendees.add(person)
     elif endpoint == "interactions":
-        meeting = InteractionFactory(unit=unit, logged_by=brm)
-        meeting.attendees.add(StakeholderFactory(unit=unit), StakeholderFactory(unit=unit))
-        meeting.it_participants.add(brm)
+        meeting = InteractionFactory.create(unit=unit, logged_by=brm)
+        meeting.attendees.add(
+            StakeholderFactory.create(unit=unit), StakeholderFactory.create(unit=unit)
+        )
+        meeting.it_participants.add(brm)  # type: ignore[arg-type]  # the unit has a BRM
     elif ActionItem.objects.count() % 2:
-        ActionItemFactory(
+        ActionItemFactory.create(
             unit=unit,
             owner_side=OwnerSide.BUSINESS,
-            owner_stakeholder=StakeholderFactory(unit=unit),
+            owner_stakeholder=StakeholderFactory.create(unit=unit),
         )
     else:
-        ActionItemFactory(unit=unit, owner=brm, interaction=InteractionFactory(unit=unit))
+        ActionItemFactory.create(
+            unit=unit, owner=brm, interaction=InteractionFactory.create(unit=unit)
+        )
 
 
 def fill(endpoint: str, unit: BusinessUnit, total: int) -> None:
@@ -1215,7 +1224,7 @@ LIST_QUERIES = {"units": 5, "stakeholders": 5, "interactions": 7, "action-items"
 @pytest.mark.parametrize("endpoint", list(LIST_QUERIES))
 def test_it_lists_in_the_same_number_of_queries_for_5_and_50_rows(
     as_user, brm, unit_a, django_assert_num_queries, endpoint: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     fill(endpoint, unit_a, 5)
     client = as_user(brm)  # a fresh token each time: its first use writes last_used_at
 
@@ -1233,7 +1242,7 @@ def test_it_lists_in_the_same_number_of_queries_for_5_and_50_rows(
 
 def test_it_lists_for_a_leader_with_one_more_query_for_their_unit(
     as_user, leader, unit_a, unit_b, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     fill("interactions", unit_b, 3)
     fill("interactions", unit_a, 6)
     client = as_user(leader)
@@ -1248,13 +1257,13 @@ def test_it_lists_for_a_leader_with_one_more_query_for_their_unit(
 # --- Commitment transitions -------------------------------------------------------------------
 
 
-def transition(client: APIClient, item: ActionItem, action: str, reason: str | None = None):  # type: ignore[no-untyped-def]
+def transition(client: APIClient, item: ActionItem, action: str, reason: str | None = None):
     body = {"action": action} | ({"reason": reason} if reason is not None else {})
     return client.post(url("action-items", item.pk, "transition"), body, format="json")
 
 
-def test_it_completes_an_action_item(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_completes_an_action_item(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     before = timezone.now()
 
     response = transition(brm_api, item, "complete")
@@ -1267,16 +1276,16 @@ def test_it_completes_an_action_item(brm_api, unit_a) -> None:  # type: ignore[n
     assert response.data["completed_at"] is not None
 
 
-def test_it_marks_a_late_completion(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
+def test_it_marks_a_late_completion(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
 
     response = transition(brm_api, item, "complete")
 
     assert response.data["outcome"] == "late"
 
 
-def test_it_answers_409_to_completing_twice(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_answers_409_to_completing_twice(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     transition(brm_api, item, "complete")
     item.refresh_from_db()
     first_completion = item.completed_at
@@ -1289,8 +1298,8 @@ def test_it_answers_409_to_completing_twice(brm_api, unit_a) -> None:  # type: i
     assert item.completed_at == first_completion
 
 
-def test_it_requires_a_reason_to_drop(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_requires_a_reason_to_drop(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
 
     for reason in (None, "", "   "):
         response = transition(brm_api, item, "drop", reason)
@@ -1300,8 +1309,8 @@ def test_it_requires_a_reason_to_drop(brm_api, unit_a) -> None:  # type: ignore[
     assert item.status == ActionStatus.OPEN
 
 
-def test_it_drops_an_action_item_keeping_the_reason_in_its_history(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_drops_an_action_item_keeping_the_reason_in_its_history(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
 
     response = transition(brm_api, item, "drop", "Superseded by the new contract")
 
@@ -1311,8 +1320,8 @@ def test_it_drops_an_action_item_keeping_the_reason_in_its_history(brm_api, unit
     assert item.history.first().history_change_reason == "Superseded by the new contract"
 
 
-def test_it_answers_409_to_dropping_a_done_item(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_answers_409_to_dropping_a_done_item(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     transition(brm_api, item, "complete")
 
     response = transition(brm_api, item, "drop", "Changed our minds")
@@ -1323,8 +1332,8 @@ def test_it_answers_409_to_dropping_a_done_item(brm_api, unit_a) -> None:  # typ
 
 
 @pytest.mark.parametrize("first", ["complete", "drop"])
-def test_it_reopens_a_closed_action_item(brm_api, unit_a, first: str) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_reopens_a_closed_action_item(brm_api, unit_a, first: str) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     transition(brm_api, item, first, "No longer needed")
 
     response = transition(brm_api, item, "reopen")
@@ -1335,8 +1344,8 @@ def test_it_reopens_a_closed_action_item(brm_api, unit_a, first: str) -> None:  
     assert response.data["status"] == "open"
 
 
-def test_it_answers_409_to_reopening_an_open_item(brm_api, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_answers_409_to_reopening_an_open_item(brm_api, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
 
     response = transition(brm_api, item, "reopen")
 
@@ -1344,8 +1353,8 @@ def test_it_answers_409_to_reopening_an_open_item(brm_api, unit_a) -> None:  # t
 
 
 @pytest.mark.parametrize("action", ["finish", "", None])
-def test_it_rejects_an_unknown_transition(brm_api, unit_a, action: str | None) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_rejects_an_unknown_transition(brm_api, unit_a, action: str | None) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
 
     response = brm_api.post(
         url("action-items", item.pk, "transition"), {"action": action}, format="json"
@@ -1356,8 +1365,8 @@ def test_it_rejects_an_unknown_transition(brm_api, unit_a, action: str | None) -
     assert item.status == ActionStatus.OPEN
 
 
-def test_it_forbids_a_leader_to_transition_another_units_item(as_user, leader_b, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_forbids_a_leader_to_transition_another_units_item(as_user, leader_b, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
 
     response = transition(as_user(leader_b), item, "complete")
 
@@ -1372,7 +1381,7 @@ def test_it_forbids_a_leader_to_transition_another_units_item(as_user, leader_b,
 @pytest.mark.parametrize("persona", ["admin_user", "integration"])
 def test_it_records_a_handover_when_the_brm_is_reassigned(
     request, as_user, brm, other_brm, unit_a, django_capture_on_commit_callbacks, persona: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     actor = request.getfixturevalue(persona)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -1396,7 +1405,7 @@ def test_it_records_a_handover_when_the_brm_is_reassigned(
 
 def test_it_queues_the_handover_pack_for_the_new_brm_after_commit(
     admin_api, other_brm, unit_a, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with mock.patch.object(delivery.deliver_email, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             admin_api.patch(url("units", unit_a.pk), {"brm": other_brm.pk}, format="json")
@@ -1411,7 +1420,7 @@ def test_it_queues_the_handover_pack_for_the_new_brm_after_commit(
     )
 
 
-def test_it_keeps_other_changes_made_with_a_reassignment(admin_api, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_keeps_other_changes_made_with_a_reassignment(admin_api, other_brm, unit_a) -> None:
     response = admin_api.patch(
         url("units", unit_a.pk), {"brm": other_brm.pk, "description": "Moved"}, format="json"
     )
@@ -1421,7 +1430,7 @@ def test_it_keeps_other_changes_made_with_a_reassignment(admin_api, other_brm, u
     assert (unit_a.brm, unit_a.description) == (other_brm, "Moved")
 
 
-def test_it_promotes_the_deputy_who_becomes_brm(admin_api, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_promotes_the_deputy_who_becomes_brm(admin_api, other_brm, unit_a) -> None:
     unit_a.deputy = other_brm
     unit_a.save()
 
@@ -1434,7 +1443,7 @@ def test_it_promotes_the_deputy_who_becomes_brm(admin_api, other_brm, unit_a) ->
 
 def test_it_queues_no_pack_when_a_unit_is_left_without_brm(
     admin_api, brm, unit_a, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = admin_api.patch(url("units", unit_a.pk), {"brm": None}, format="json")
 
@@ -1444,7 +1453,7 @@ def test_it_queues_no_pack_when_a_unit_is_left_without_brm(
     assert callbacks == []
 
 
-def test_it_records_no_handover_when_the_brm_is_unchanged(admin_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_no_handover_when_the_brm_is_unchanged(admin_api, brm, unit_a) -> None:
     response = admin_api.patch(
         url("units", unit_a.pk), {"brm": brm.pk, "description": "Same BRM"}, format="json"
     )
@@ -1455,7 +1464,7 @@ def test_it_records_no_handover_when_the_brm_is_unchanged(admin_api, brm, unit_a
 
 def test_it_forbids_a_brm_to_hand_their_unit_over(
     brm_api, brm, other_brm, unit_a, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = brm_api.patch(url("units", unit_a.pk), {"brm": other_brm.pk}, format="json")
 
@@ -1466,7 +1475,7 @@ def test_it_forbids_a_brm_to_hand_their_unit_over(
     assert callbacks == []
 
 
-def test_it_lets_a_brm_resend_their_own_id_when_editing_their_unit(brm_api, brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_a_brm_resend_their_own_id_when_editing_their_unit(brm_api, brm, unit_a) -> None:
     response = brm_api.patch(
         url("units", unit_a.pk), {"brm": brm.pk, "description": "Updated"}, format="json"
     )

@@ -43,7 +43,7 @@ def _promise() -> services.CommitmentInput:
 
 
 @pytest.mark.parametrize("persona", UNIT_WRITERS)
-def test_it_lets_the_units_writers_log_a_meeting(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_log_a_meeting(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     services.log_interaction(unit_a, actor=actor, fields=_meeting_fields())
@@ -53,7 +53,7 @@ def test_it_lets_the_units_writers_log_a_meeting(request, persona, unit_a) -> No
 
 
 @pytest.mark.parametrize("persona", UNIT_READERS)
-def test_it_refuses_a_meeting_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_meeting_to_read_only_roles(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -70,7 +70,7 @@ def test_it_refuses_a_meeting_to_read_only_roles(request, persona, unit_a) -> No
 
 
 @pytest.mark.parametrize("persona", UNIT_WRITERS)
-def test_it_lets_the_units_writers_record_a_promise(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_record_a_promise(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     item = services.make_commitment(unit_a, _promise(), actor=actor)
@@ -78,14 +78,14 @@ def test_it_lets_the_units_writers_record_a_promise(request, persona, unit_a) ->
     assert item.pk is not None and item.unit == unit_a
 
 
-def test_it_lets_the_system_record_a_promise(unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_system_record_a_promise(unit_a) -> None:
     item = services.make_commitment(unit_a, _promise(), actor=None)
 
     assert item.pk is not None
 
 
 @pytest.mark.parametrize("persona", UNIT_READERS)
-def test_it_refuses_a_promise_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_promise_to_read_only_roles(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -96,13 +96,13 @@ def test_it_refuses_a_promise_to_read_only_roles(request, persona, unit_a) -> No
 
 @pytest.mark.parametrize("operation", ["complete", "drop", "reopen"])
 @pytest.mark.parametrize("persona", UNIT_READERS)
-def test_it_refuses_status_changes_of_a_promise_to_read_only_roles(  # type: ignore[no-untyped-def]
+def test_it_refuses_status_changes_of_a_promise_to_read_only_roles(
     request, persona, operation, unit_a
 ) -> None:
     actor = request.getfixturevalue(persona)
     status = ActionStatus.DONE if operation == "reopen" else ActionStatus.OPEN
     done_at = timezone.now() if status == ActionStatus.DONE else None
-    item = ActionItemFactory(unit=unit_a, status=status, completed_at=done_at)
+    item = ActionItemFactory.create(unit=unit_a, status=status, completed_at=done_at)
     calls = {
         "complete": lambda: services.complete_action_item(item, actor=actor),
         "drop": lambda: services.drop_action_item(item, actor=actor, reason="No budget"),
@@ -118,9 +118,9 @@ def test_it_refuses_status_changes_of_a_promise_to_read_only_roles(  # type: ign
 
 
 @pytest.mark.parametrize("persona", UNIT_WRITERS)
-def test_it_lets_the_units_writers_complete_a_promise(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_complete_a_promise(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
-    item = ActionItemFactory(unit=unit_a)
+    item = ActionItemFactory.create(unit=unit_a)
 
     services.complete_action_item(item, actor=actor)
 
@@ -128,8 +128,8 @@ def test_it_lets_the_units_writers_complete_a_promise(request, persona, unit_a) 
     assert item.status == ActionStatus.DONE
 
 
-def test_it_refuses_edits_to_another_units_promise(other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, title="Before")
+def test_it_refuses_edits_to_another_units_promise(other_brm, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a, title="Before")
     item.title = "After"
 
     with pytest.raises(ForbiddenAction):
@@ -138,10 +138,8 @@ def test_it_refuses_edits_to_another_units_promise(other_brm, unit_a) -> None:  
     assert ActionItem.objects.get(pk=item.pk).title == "Before"
 
 
-def test_it_refuses_moving_a_promise_to_a_unit_the_brm_does_not_manage(  # type: ignore[no-untyped-def]
-    brm, unit_a, unit_b
-) -> None:
-    item = ActionItemFactory(unit=unit_a)
+def test_it_refuses_moving_a_promise_to_a_unit_the_brm_does_not_manage(brm, unit_a, unit_b) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
     item.unit = unit_b
 
     with pytest.raises(ForbiddenAction):
@@ -154,7 +152,7 @@ def test_it_refuses_moving_a_promise_to_a_unit_the_brm_does_not_manage(  # type:
 
 
 @pytest.mark.parametrize("persona", UNIT_WRITERS)
-def test_it_lets_the_units_writers_add_a_person(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_the_units_writers_add_a_person(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     services.save_stakeholder(Stakeholder(unit=unit_a, name="Nia New"), actor=actor)
@@ -163,7 +161,7 @@ def test_it_lets_the_units_writers_add_a_person(request, persona, unit_a) -> Non
 
 
 @pytest.mark.parametrize("persona", UNIT_READERS)
-def test_it_refuses_a_new_person_to_read_only_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_new_person_to_read_only_roles(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -172,8 +170,8 @@ def test_it_refuses_a_new_person_to_read_only_roles(request, persona, unit_a) ->
     assert not Stakeholder.objects.filter(name="Nia New").exists()
 
 
-def test_it_refuses_moving_a_person_out_of_reach(brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_it_refuses_moving_a_person_out_of_reach(brm, unit_a, unit_b) -> None:
+    person = StakeholderFactory.create(unit=unit_a)
     person.unit = unit_b
 
     with pytest.raises(ForbiddenAction):
@@ -182,8 +180,8 @@ def test_it_refuses_moving_a_person_out_of_reach(brm, unit_a, unit_b) -> None:  
     assert Stakeholder.objects.get(pk=person.pk).unit == unit_a
 
 
-def test_it_refuses_editing_another_brms_person(other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Before")
+def test_it_refuses_editing_another_brms_person(other_brm, unit_a) -> None:
+    person = StakeholderFactory.create(unit=unit_a, name="Before")
     person.name = "After"
 
     with pytest.raises(ForbiddenAction):
@@ -193,7 +191,7 @@ def test_it_refuses_editing_another_brms_person(other_brm, unit_a) -> None:  # t
 
 
 @pytest.mark.parametrize("persona", ["admin_user", "integration"])
-def test_it_lets_administrators_and_integrations_create_units(request, persona) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_administrators_and_integrations_create_units(request, persona) -> None:
     actor = request.getfixturevalue(persona)
 
     services.save_unit(BusinessUnit(name="Legal", code="leg"), actor=actor)
@@ -202,7 +200,7 @@ def test_it_lets_administrators_and_integrations_create_units(request, persona) 
 
 
 @pytest.mark.parametrize("persona", ["brm", "executive", "leader"])
-def test_it_refuses_creating_or_deleting_units_to_other_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_creating_or_deleting_units_to_other_roles(request, persona, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -214,7 +212,7 @@ def test_it_refuses_creating_or_deleting_units_to_other_roles(request, persona, 
     assert BusinessUnit.objects.filter(pk=unit_a.pk).exists()
 
 
-def test_it_lets_a_brm_change_their_own_unit_but_not_anothers(brm, unit_a, unit_b) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_a_brm_change_their_own_unit_but_not_anothers(brm, unit_a, unit_b) -> None:
     unit_a.description = "Mine"
     services.save_unit(unit_a, actor=brm)
     unit_b.description = "Not mine"
@@ -229,7 +227,7 @@ def test_it_lets_a_brm_change_their_own_unit_but_not_anothers(brm, unit_a, unit_
 # --- Handovers ---------------------------------------------------------------------------------
 
 
-def test_it_lets_an_administrator_hand_a_unit_over(admin_user, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_an_administrator_hand_a_unit_over(admin_user, other_brm, unit_a) -> None:
     handover = services.reassign_brm(unit_a, new_brm=other_brm, actor=admin_user)
 
     assert handover is not None
@@ -237,7 +235,7 @@ def test_it_lets_an_administrator_hand_a_unit_over(admin_user, other_brm, unit_a
 
 
 @pytest.mark.parametrize("persona", ["brm", "other_brm", "executive", "leader"])
-def test_it_refuses_a_handover_to_other_roles(request, persona, brm, other_brm, unit_a) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_handover_to_other_roles(request, persona, brm, other_brm, unit_a) -> None:
     actor = request.getfixturevalue(persona)
 
     with pytest.raises(ForbiddenAction):
@@ -253,7 +251,7 @@ def test_it_refuses_a_handover_to_other_roles(request, persona, brm, other_brm, 
 
 def test_the_api_answers_403_when_a_brm_hands_their_unit_away(
     as_user, brm, other_brm, unit_a
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = as_user(brm).patch(
         f"/api/v1/units/{unit_a.pk}/", {"brm": other_brm.pk}, format="json"
     )

@@ -18,13 +18,13 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():  # type: ignore[no-untyped-def]
+def frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
-def _promise(unit, due_days_ago: int, status=ActionStatus.OPEN, completed_days_ago=None, **kw):  # type: ignore[no-untyped-def]
-    return ActionItemFactory(
+def _promise(unit, due_days_ago: int, status=ActionStatus.OPEN, completed_days_ago=None, **kw):
+    return ActionItemFactory.create(
         unit=unit,
         due_date=TODAY - timedelta(days=due_days_ago),
         status=status,
@@ -35,7 +35,7 @@ def _promise(unit, due_days_ago: int, status=ActionStatus.OPEN, completed_days_a
     )
 
 
-def test_it_does_not_count_a_promise_due_today_as_overdue(unit_a):  # type: ignore[no-untyped-def]
+def test_it_does_not_count_a_promise_due_today_as_overdue(unit_a):
     today = _promise(unit_a, 0)
     yesterday = _promise(unit_a, 1)
 
@@ -43,7 +43,7 @@ def test_it_does_not_count_a_promise_due_today_as_overdue(unit_a):  # type: igno
     assert not today.is_overdue and yesterday.is_overdue
 
 
-def test_it_counts_each_promise_in_exactly_one_outcome(unit_a):  # type: ignore[no-untyped-def]
+def test_it_counts_each_promise_in_exactly_one_outcome(unit_a):
     _promise(unit_a, 0)  # open
     _promise(unit_a, 1)  # overdue
     _promise(unit_a, 5, ActionStatus.DONE, completed_days_ago=6)  # on time
@@ -58,9 +58,7 @@ def test_it_counts_each_promise_in_exactly_one_outcome(unit_a):  # type: ignore[
         assert ActionItem.objects.with_outcome(item.outcome, TODAY).filter(pk=item.pk).exists()
 
 
-def test_it_counts_only_it_promises_in_the_window_of_units_the_user_sees(  # type: ignore[no-untyped-def]
-    brm, unit_a, unit_b
-):
+def test_it_counts_only_it_promises_in_the_window_of_units_the_user_sees(brm, unit_a, unit_b):
     _promise(unit_a, 1)
     _promise(unit_a, 1, owner_side=OwnerSide.BUSINESS)
     _promise(unit_a, 40)  # before the window
@@ -73,7 +71,7 @@ def test_it_counts_only_it_promises_in_the_window_of_units_the_user_sees(  # typ
     assert by_unit[unit_a.pk]["overdue"] == by_unit[unit_b.pk]["overdue"] == 1
 
 
-def test_it_counts_overdue_promises_per_unit_with_or_without_the_business_side(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_it_counts_overdue_promises_per_unit_with_or_without_the_business_side(unit_a, unit_b):
     _promise(unit_a, 1)
     _promise(unit_a, 2, owner_side=OwnerSide.BUSINESS)
     _promise(unit_b, 0)
@@ -84,18 +82,20 @@ def test_it_counts_overdue_promises_per_unit_with_or_without_the_business_side(u
     }
 
 
-def test_it_gives_the_unit_list_the_same_overdue_count(brm, unit_a):  # type: ignore[no-untyped-def]
+def test_it_gives_the_unit_list_the_same_overdue_count(brm, unit_a):
     _promise(unit_a, 0)
     _promise(unit_a, 1)
     _promise(unit_a, 9, owner_side=OwnerSide.BUSINESS)
 
     row = selectors.unit_list(brm).get(pk=unit_a.pk)
 
-    assert (row.open_commitments, row.overdue_commitments) == (3, 2)
+    assert (row.open_commitments, row.overdue_commitments) == (3, 2)  # type: ignore[attr-defined]  # annotated by unit_list
 
 
-def test_it_hides_private_notes_from_the_business_in_timeline_entries(unit_a, leader, brm):  # type: ignore[no-untyped-def]
-    InteractionFactory(unit=unit_a, notes="Budget is tight", occurred_at=NOW - timedelta(days=1))
+def test_it_hides_private_notes_from_the_business_in_timeline_entries(unit_a, leader, brm):
+    InteractionFactory.create(
+        unit=unit_a, notes="Budget is tight", occurred_at=NOW - timedelta(days=1)
+    )
     before = NOW + timedelta(days=1)
 
     for_leader = selectors.timeline_entries(unit_a, leader, before=before, limit=5)

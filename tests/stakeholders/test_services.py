@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from brm.core.errors import StateConflict
 from brm.core.models import OutboundEmail
 from stakeholders.models import (
     ActionItem,
@@ -21,7 +22,6 @@ from stakeholders.models import (
 )
 from stakeholders.services import (
     CommitmentInput,
-    StateConflict,
     complete_action_item,
     drop_action_item,
     log_interaction,
@@ -37,7 +37,7 @@ def _pack_email_id(handover: Handover) -> int:
     return OutboundEmail.objects.get(key=f"stakeholders.handover_pack:{handover.pk}").pk
 
 
-def _fields(**overrides):  # type: ignore[no-untyped-def]
+def _fields(**overrides):
     fields = {
         "kind": InteractionKind.FORMAL_MEETING,
         "occurred_at": timezone.now() - timedelta(hours=2),
@@ -61,7 +61,7 @@ def _counts() -> tuple[int, int, int, int]:
 # --- log_interaction --------------------------------------------------------------------------
 
 
-def test_it_logs_an_interaction(unit_a, brm):  # type: ignore[no-untyped-def]
+def test_it_logs_an_interaction(unit_a, brm):
     interaction = log_interaction(unit_a, actor=brm, fields=_fields())
     interaction.refresh_from_db()
     assert interaction.unit == unit_a
@@ -70,26 +70,26 @@ def test_it_logs_an_interaction(unit_a, brm):  # type: ignore[no-untyped-def]
     assert interaction.logged_by == brm
 
 
-def test_it_records_the_attendees(unit_a, brm):  # type: ignore[no-untyped-def]
-    alice, bob = StakeholderFactory(unit=unit_a), StakeholderFactory(unit=unit_a)
+def test_it_records_the_attendees(unit_a, brm):
+    alice, bob = StakeholderFactory.create(unit=unit_a), StakeholderFactory.create(unit=unit_a)
     interaction = log_interaction(unit_a, actor=brm, fields=_fields(), attendees=[alice, bob])
     assert set(interaction.attendees.all()) == {alice, bob}
 
 
-def test_the_actor_is_the_it_participant_by_default(unit_a, brm):  # type: ignore[no-untyped-def]
+def test_the_actor_is_the_it_participant_by_default(unit_a, brm):
     interaction = log_interaction(unit_a, actor=brm, fields=_fields())
     assert list(interaction.it_participants.all()) == [brm]
 
 
-def test_named_it_participants_replace_the_default(unit_a, brm, other_brm, executive):  # type: ignore[no-untyped-def]
+def test_named_it_participants_replace_the_default(unit_a, brm, other_brm, executive):
     interaction = log_interaction(
         unit_a, actor=brm, fields=_fields(), it_participants=[other_brm, executive]
     )
     assert set(interaction.it_participants.all()) == {other_brm, executive}
 
 
-def test_it_records_the_commitments_made(unit_a, brm):  # type: ignore[no-untyped-def]
-    owner = StakeholderFactory(unit=unit_a)
+def test_it_records_the_commitments_made(unit_a, brm):
+    owner = StakeholderFactory.create(unit=unit_a)
     due = timezone.localdate() + timedelta(days=14)
     interaction = log_interaction(
         unit_a,
@@ -117,9 +117,9 @@ def test_it_records_the_commitments_made(unit_a, brm):  # type: ignore[no-untype
         assert item.created_by == brm
 
 
-def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm):  # type: ignore[no-untyped-def]
+def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm):
     # A stray IT owner on a business commitment (or the reverse) is not stored.
-    person = StakeholderFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a)
     due = timezone.localdate() + timedelta(days=3)
     interaction = log_interaction(
         unit_a,
@@ -141,8 +141,8 @@ def test_it_keeps_each_commitment_owner_on_its_own_side(unit_a, brm):  # type: i
     assert items["IT"].owner_stakeholder is None
 
 
-def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):
+    person = StakeholderFactory.create(unit=unit_a)
     before = _counts()
     # make_commitment validates each promise before saving it, so the bad one is refused by field.
     with pytest.raises(ValidationError) as refused:
@@ -165,8 +165,8 @@ def test_it_saves_nothing_when_a_commitment_fails(unit_a, brm):  # type: ignore[
 # --- Commitment transitions -------------------------------------------------------------------
 
 
-def test_it_completes_a_commitment(unit_a, brm):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_completes_a_commitment(unit_a, brm):
+    item = ActionItemFactory.create(unit=unit_a)
     complete_action_item(item, actor=brm)
     item.refresh_from_db()
     assert item.status == ActionStatus.DONE
@@ -176,21 +176,21 @@ def test_it_completes_a_commitment(unit_a, brm):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
-def test_it_refuses_to_complete_a_closed_commitment(unit_a, brm, status):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, status=status, completed_at=timezone.now())
+def test_it_refuses_to_complete_a_closed_commitment(unit_a, brm, status):
+    item = ActionItemFactory.create(unit=unit_a, status=status, completed_at=timezone.now())
     with pytest.raises(StateConflict, match="already"):
         complete_action_item(item, actor=brm)
 
 
-def test_completing_twice_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_completing_twice_is_a_conflict(unit_a, brm):
+    item = ActionItemFactory.create(unit=unit_a)
     complete_action_item(item, actor=brm)
     with pytest.raises(StateConflict, match="already done"):
         complete_action_item(item, actor=brm)
 
 
-def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm):
+    item = ActionItemFactory.create(unit=unit_a)
     drop_action_item(item, actor=brm, reason="The project was cancelled")
     item.refresh_from_db()
     assert item.status == ActionStatus.DROPPED
@@ -198,8 +198,8 @@ def test_it_drops_a_commitment_with_the_reason_in_its_history(unit_a, brm):  # t
     assert item.history.first().history_change_reason == "The project was cancelled"
 
 
-def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a)
+def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm):
+    item = ActionItemFactory.create(unit=unit_a)
     complete_action_item(item, actor=brm)
     with pytest.raises(StateConflict):
         drop_action_item(item, actor=brm, reason="Too late")
@@ -208,8 +208,8 @@ def test_dropping_a_done_commitment_is_a_conflict(unit_a, brm):  # type: ignore[
 
 
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
-def test_it_reopens_a_closed_commitment(unit_a, brm, status):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, status=status, completed_at=timezone.now())
+def test_it_reopens_a_closed_commitment(unit_a, brm, status):
+    item = ActionItemFactory.create(unit=unit_a, status=status, completed_at=timezone.now())
     reopen_action_item(item, actor=brm)
     item.refresh_from_db()
     assert item.status == ActionStatus.OPEN
@@ -217,15 +217,15 @@ def test_it_reopens_a_closed_commitment(unit_a, brm, status):  # type: ignore[no
     assert item.history.first().history_change_reason == "Reopened"
 
 
-def test_reopening_an_open_commitment_is_a_conflict(unit_a, brm):  # type: ignore[no-untyped-def]
+def test_reopening_an_open_commitment_is_a_conflict(unit_a, brm):
     with pytest.raises(StateConflict, match="already open"):
-        reopen_action_item(ActionItemFactory(unit=unit_a), actor=brm)
+        reopen_action_item(ActionItemFactory.create(unit=unit_a), actor=brm)
 
 
 # --- reassign_brm -----------------------------------------------------------------------------
 
 
-def test_it_records_a_handover(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def]
+def test_it_records_a_handover(unit_a, brm, other_brm, admin_user):
     with mock.patch(DELAY):
         handover = reassign_brm(unit_a, new_brm=other_brm, actor=admin_user, note="Over to you")
     unit_a.refresh_from_db()
@@ -239,10 +239,10 @@ def test_it_records_a_handover(unit_a, brm, other_brm, admin_user):  # type: ign
     assert unit_a.history.first().history_change_reason == "BRM handover"
 
 
-def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def]
-    interaction = InteractionFactory(unit=unit_a, logged_by=brm)
+def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admin_user):
+    interaction = InteractionFactory.create(unit=unit_a, logged_by=brm)
     interaction.it_participants.add(brm)
-    item = ActionItemFactory(unit=unit_a, owner=brm, interaction=interaction, created_by=brm)
+    item = ActionItemFactory.create(unit=unit_a, owner=brm, interaction=interaction, created_by=brm)
     before = (
         list(Interaction.objects.values()),
         list(ActionItem.objects.values()),
@@ -260,7 +260,7 @@ def test_a_handover_keeps_the_history_with_the_unit(unit_a, brm, other_brm, admi
     assert item.owner == brm  # still the person who promised it
 
 
-def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admin_user):  # type: ignore[no-untyped-def]
+def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admin_user):
     unit_a.deputy = other_brm
     unit_a.save()
     with mock.patch(DELAY):
@@ -270,7 +270,7 @@ def test_a_deputy_who_becomes_brm_leaves_the_deputy_slot(unit_a, other_brm, admi
     assert unit_a.deputy is None
 
 
-def test_the_deputy_stays_when_someone_else_takes_over(unit_a, other_brm, executive, admin_user):  # type: ignore[no-untyped-def]
+def test_the_deputy_stays_when_someone_else_takes_over(unit_a, other_brm, executive, admin_user):
     unit_a.deputy = executive
     unit_a.save()
     with mock.patch(DELAY):
@@ -279,7 +279,7 @@ def test_the_deputy_stays_when_someone_else_takes_over(unit_a, other_brm, execut
     assert unit_a.deputy == executive
 
 
-def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user):  # type: ignore[no-untyped-def]
+def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user):
     with mock.patch(DELAY) as delay:
         assert reassign_brm(unit_a, new_brm=brm, actor=admin_user) is None
     assert not Handover.objects.exists()
@@ -288,7 +288,7 @@ def test_reassigning_to_the_current_brm_changes_nothing(unit_a, brm, admin_user)
 
 def test_it_can_leave_a_unit_without_brm(
     unit_a, brm, admin_user, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with (
         mock.patch(DELAY) as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -302,19 +302,20 @@ def test_it_can_leave_a_unit_without_brm(
     delay.assert_not_called()
 
 
-def test_it_queues_the_handover_pack_after_commit(  # type: ignore[no-untyped-def]
+def test_it_queues_the_handover_pack_after_commit(
     unit_a, other_brm, admin_user, django_capture_on_commit_callbacks
 ):
     with mock.patch(DELAY) as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             handover = reassign_brm(unit_a, new_brm=other_brm, actor=admin_user)
+            assert handover is not None
             # Still inside the transaction: nothing is queued before the commit.
             delay.assert_not_called()
         assert len(callbacks) == 1
         delay.assert_called_once_with(_pack_email_id(handover))
 
 
-def test_a_broker_outage_neither_loses_the_handover_nor_fails_the_caller(  # type: ignore[no-untyped-def]
+def test_a_broker_outage_neither_loses_the_handover_nor_fails_the_caller(
     unit_a, other_brm, admin_user, django_capture_on_commit_callbacks, caplog
 ):
     with (
@@ -322,6 +323,7 @@ def test_a_broker_outage_neither_loses_the_handover_nor_fails_the_caller(  # typ
         django_capture_on_commit_callbacks(execute=True),
     ):
         handover = reassign_brm(unit_a, new_brm=other_brm, actor=admin_user)
+    assert handover is not None
     delay.assert_called_once_with(_pack_email_id(handover))
     handover.refresh_from_db()
     assert handover.pack_sent_at is None  # still pending: the periodic sweep sends it

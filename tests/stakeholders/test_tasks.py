@@ -24,7 +24,7 @@ from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFa
 
 
 @pytest.fixture
-def handover(unit_a, brm, other_brm, admin_user):  # type: ignore[no-untyped-def]
+def handover(unit_a, brm, other_brm, admin_user):
     """Finance handed from `brm` to `other_brm`, its pack not yet sent."""
     unit_a.brm = other_brm
     unit_a.save()
@@ -45,7 +45,7 @@ def _queue(handover: Handover) -> OutboundEmail:
 # --- The pack email ---------------------------------------------------------------------------
 
 
-def test_it_emails_the_new_brm(handover, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_emails_the_new_brm(handover, other_brm, mailoutbox):
     assert send_handover_pack(handover.pk) is True
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -53,7 +53,7 @@ def test_it_emails_the_new_brm(handover, other_brm, mailoutbox):  # type: ignore
     assert "Finance" in message.subject
 
 
-def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox):
     send_handover_pack(handover.pk)
     message = mailoutbox[0]
     assert "Finance" in message.body
@@ -65,10 +65,10 @@ def test_the_email_has_text_and_html_parts_naming_the_unit(handover, mailoutbox)
     assert "<html" not in message.body
 
 
-def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox):  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a, name="Nina Neverseen", influence=5)
-    ActionItemFactory(unit=unit_a, owner=brm)
-    InteractionFactory(unit=unit_a)
+def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox):
+    StakeholderFactory.create(unit=unit_a, name="Nina Neverseen", influence=5)
+    ActionItemFactory.create(unit=unit_a, owner=brm)
+    InteractionFactory.create(unit=unit_a)
     send_handover_pack(handover.pk)
     body = mailoutbox[0].body
     assert "Nina Neverseen" in body
@@ -76,33 +76,33 @@ def test_the_email_summarises_the_pack(handover, unit_a, brm, mailoutbox):  # ty
     assert "Contacts in the last 90 days: 1" in body
 
 
-def test_it_marks_the_pack_sent(handover, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_marks_the_pack_sent(handover, mailoutbox):
     send_handover_pack(handover.pk)
     handover.refresh_from_db()
     assert handover.pack_sent_at is not None
 
 
-def test_running_it_twice_sends_once(handover, mailoutbox):  # type: ignore[no-untyped-def]
+def test_running_it_twice_sends_once(handover, mailoutbox):
     assert send_handover_pack(handover.pk) is True
     assert send_handover_pack(handover.pk) is False
     assert len(mailoutbox) == 1
 
 
-def test_it_sends_nothing_when_the_new_brm_has_no_email(handover, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_sends_nothing_when_the_new_brm_has_no_email(handover, other_brm, mailoutbox):
     other_brm.email = ""
     other_brm.save()
     assert send_handover_pack(handover.pk) is False
     assert mailoutbox == []
 
 
-def test_it_ignores_an_unknown_handover(db, mailoutbox):  # type: ignore[no-untyped-def]
+def test_it_ignores_an_unknown_handover(db, mailoutbox):
     assert send_handover_pack(999_999) is False
     assert mailoutbox == []
 
 
-def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailoutbox):
     # The recipient is a BRM (IT side), but the email never carries notes anyway.
-    InteractionFactory(unit=unit_a, notes="Confidential: CFO is leaving")
+    InteractionFactory.create(unit=unit_a, notes="Confidential: CFO is leaving")
     send_handover_pack(handover.pk)
     message = mailoutbox[0]
     assert "CFO is leaving" not in message.body
@@ -112,7 +112,7 @@ def test_the_pack_does_not_leak_private_notes_beyond_it(handover, unit_a, mailou
 # --- The sweep --------------------------------------------------------------------------------
 
 
-def test_the_sweep_sends_only_old_pending_packs(unit_a, unit_b, brm, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_sweep_sends_only_old_pending_packs(unit_a, unit_b, brm, other_brm, mailoutbox):
     stuck = _queue(Handover.objects.create(unit=unit_a, from_brm=brm, to_brm=other_brm))
     OutboundEmail.objects.filter(pk=stuck.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
@@ -124,7 +124,7 @@ def test_the_sweep_sends_only_old_pending_packs(unit_a, unit_b, brm, other_brm, 
     assert stuck.state == "sent"
 
 
-def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox):
     email = _queue(handover)
     OutboundEmail.objects.filter(pk=email.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
@@ -136,7 +136,7 @@ def test_the_sweep_then_sends_each_pack_once(handover, mailoutbox):  # type: ign
     assert handover.pack_sent_at is not None
 
 
-def test_a_pack_with_nobody_to_send_to_is_skipped_not_retried(unit_b, other_brm, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_pack_with_nobody_to_send_to_is_skipped_not_retried(unit_b, other_brm, mailoutbox):
     nobody = Handover.objects.create(unit=unit_b, from_brm=other_brm, to_brm=None)
     assert send_handover_pack(nobody.pk) is False
     assert OutboundEmail.objects.get(ref=nobody.pk, kind=HANDOVER_PACK_EMAIL).state == "skipped"
@@ -149,7 +149,7 @@ def test_a_pack_with_nobody_to_send_to_is_skipped_not_retried(unit_b, other_brm,
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm):  # type: ignore[no-untyped-def]
+def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm):
     """`.delay()` publishes to Redis and a worker thread in this process consumes it.
 
     A queue of its own keeps this test from racing any other worker or test on the same Redis.

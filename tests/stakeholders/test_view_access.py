@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -32,19 +33,19 @@ from tests.stakeholders.test_views import HX, meeting_data, stakeholder_data
 
 
 @pytest.fixture(autouse=True)
-def _no_broker():  # type: ignore[no-untyped-def]
+def _no_broker():
     with mock.patch("brm.core.delivery.deliver_email.delay"):
         yield
 
 
 @pytest.fixture
-def target(unit_a, unit_b, brm, other_brm):  # type: ignore[no-untyped-def]
+def target(unit_a, unit_b, brm, other_brm):
     """Records in unit A (managed by `brm`) that every request in the matrix aims at."""
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer")
-    meeting = InteractionFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer")
+    meeting = InteractionFactory.create(unit=unit_a)
     meeting.attendees.add(person)
-    item = ActionItemFactory(unit=unit_a, owner=brm, interaction=meeting)
-    StakeholderFactory(unit=unit_b)
+    item = ActionItemFactory.create(unit=unit_a, owner=brm, interaction=meeting)
+    StakeholderFactory.create(unit=unit_b)
     return {"unit": unit_a, "person": person, "item": item, "other_brm": other_brm}
 
 
@@ -55,7 +56,7 @@ def _future() -> str:
 Request = tuple[str, str, dict[str, object] | None]
 
 # Each target: (method, url, POST data), built from the `target` fixture.
-TARGETS: dict[str, Callable[[dict], Request]] = {
+TARGETS: dict[str, Callable[[dict[str, Any]], Request]] = {
     "home": lambda t: ("get", "/", None),
     "unit_list": lambda t: ("get", "/units/", None),
     "unit_detail": lambda t: ("get", f"/units/{t['unit'].pk}/", None),
@@ -131,7 +132,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
 HTMX_200_ON_SUCCESS = {"meeting_post", "reassign", "commitment_done", "commitment_drop"}
 
 
-def snapshot() -> tuple[list, ...]:
+def snapshot() -> tuple[list[Any], ...]:
     """Everything a request in the matrix could change."""
     return (
         list(Interaction.objects.order_by("pk").values_list("pk", "summary")),
@@ -142,7 +143,7 @@ def snapshot() -> tuple[list, ...]:
     )
 
 
-def _cases(htmx: bool):  # type: ignore[no-untyped-def]
+def _cases(htmx: bool):
     for name, statuses in MATRIX.items():
         for persona, status in zip(PERSONAS, statuses, strict=True):
             if htmx and status == 302 and name in HTMX_200_ON_SUCCESS:
@@ -150,7 +151,7 @@ def _cases(htmx: bool):  # type: ignore[no-untyped-def]
             yield pytest.param(name, persona, status, id=f"{name}-{persona}")
 
 
-def _check(client, target, name, status, headers):  # type: ignore[no-untyped-def]
+def _check(client, target, name, status, headers):
     method, url, data = TARGETS[name](target)
     before = snapshot()
     response = getattr(client, method)(url, data or {}, **headers)
@@ -164,20 +165,20 @@ def _check(client, target, name, status, headers):  # type: ignore[no-untyped-de
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(_cases(htmx=False)))
-def test_permission_matrix(client, request, target, name, persona, status):  # type: ignore[no-untyped-def]
+def test_permission_matrix(client, request, target, name, persona, status):
     client.force_login(request.getfixturevalue(persona))
     _check(client, target, name, status, {})
 
 
 @pytest.mark.parametrize(("name", "persona", "status"), list(_cases(htmx=True)))
-def test_permission_matrix_with_htmx(client, request, target, name, persona, status):  # type: ignore[no-untyped-def]
+def test_permission_matrix_with_htmx(client, request, target, name, persona, status):
     # Permissions are decided in the view, whatever kind of request asks.
     client.force_login(request.getfixturevalue(persona))
     _check(client, target, name, status, HX)
 
 
 @pytest.mark.parametrize("name", list(TARGETS))
-def test_anonymous_is_sent_to_log_in(client, target, name):  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_log_in(client, target, name):
     method, url, data = TARGETS[name](target)
     before = snapshot()
     response = getattr(client, method)(url, data or {})
@@ -186,21 +187,21 @@ def test_anonymous_is_sent_to_log_in(client, target, name):  # type: ignore[no-u
     assert snapshot() == before
 
 
-def test_no_role_user_is_told_to_ask_for_a_role(client, no_role_user):  # type: ignore[no-untyped-def]
+def test_no_role_user_is_told_to_ask_for_a_role(client, no_role_user):
     client.force_login(no_role_user)
     response = client.get("/")
     assert response.status_code == 403
     assert "Your account has no role yet" in response.content.decode()
 
 
-def test_other_brm_may_change_their_own_unit(client, other_brm, unit_b):  # type: ignore[no-untyped-def]
+def test_other_brm_may_change_their_own_unit(client, other_brm, unit_b):
     client.force_login(other_brm)
     response = client.post(f"/units/{unit_b.pk}/meetings/new/", meeting_data())
     assert response.status_code == 302
     assert Interaction.objects.filter(unit=unit_b).count() == 1
 
 
-def test_a_deputy_may_log_meetings(client, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def test_a_deputy_may_log_meetings(client, other_brm, unit_a):
     unit_a.deputy = other_brm
     unit_a.save()
     client.force_login(other_brm)
@@ -212,15 +213,15 @@ def test_a_deputy_may_log_meetings(client, other_brm, unit_a):  # type: ignore[n
 # Each page runs the same number of queries with 5 rows as with 50: no query per row.
 
 
-def _people(unit_a, unit_b, rows: int):  # type: ignore[no-untyped-def]
+def _people(unit_a, unit_b, rows: int):
     for n in range(rows):
-        person = StakeholderFactory(unit=unit_a if n % 2 else unit_b)
-        meeting = InteractionFactory(unit=person.unit)
+        person = StakeholderFactory.create(unit=unit_a if n % 2 else unit_b)
+        meeting = InteractionFactory.create(unit=person.unit)
         meeting.attendees.add(person)
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 user's groups (role), 4 COUNT for the paginator,
@@ -231,7 +232,7 @@ def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_q
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_register_fragment_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_register_fragment_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 COUNT, 5 the page (the filter form is not in the fragment).
@@ -242,7 +243,7 @@ def test_register_fragment_queries(client, brm, unit_a, unit_b, rows, django_ass
 @pytest.mark.parametrize("rows", [5, 50])
 def test_register_queries_for_a_leader(
     client, leader, unit_a, unit_b, rows, django_assert_num_queries
-):  # type: ignore[no-untyped-def]
+):
     _people(unit_a, unit_b, rows)
     client.force_login(leader)
     # 1 session, 2 user, 3 groups, 4 the leader's unit (cached for the request), 5 COUNT,
@@ -252,7 +253,7 @@ def test_register_queries_for_a_leader(
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 every active person on the map, 5 unit choices.
@@ -261,12 +262,12 @@ def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_querie
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_unit_list_queries(client, brm, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_unit_list_queries(client, brm, rows, django_assert_num_queries):
     for _ in range(rows):
-        unit = BusinessUnitFactory(brm=brm)
-        StakeholderFactory(unit=unit)
-        InteractionFactory(unit=unit)
-        ActionItemFactory(unit=unit)
+        unit = BusinessUnitFactory.create(brm=brm)
+        StakeholderFactory.create(unit=unit)
+        InteractionFactory.create(unit=unit)
+        ActionItemFactory.create(unit=unit)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 COUNT,
     # 5 one page of units with BRM, deputy, parent, counts and last contact in one query.
@@ -276,14 +277,14 @@ def test_unit_list_queries(client, brm, rows, django_assert_num_queries):  # typ
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_queries):
+    person = StakeholderFactory.create(unit=unit_a)
     for n in range(rows):
-        meeting = InteractionFactory(unit=unit_a)
+        meeting = InteractionFactory.create(unit=unit_a)
         if n % 2:
-            ActionItemFactory(unit=unit_a, owner=brm, interaction=meeting)
+            ActionItemFactory.create(unit=unit_a, owner=brm, interaction=meeting)
         else:
-            ActionItemFactory(
+            ActionItemFactory.create(
                 unit=unit_a,
                 owner_side=OwnerSide.BUSINESS,
                 owner_stakeholder=person,
@@ -298,15 +299,15 @@ def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_qu
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert_num_queries):
     now = timezone.now()
     for n in range(rows):
-        person = StakeholderFactory(unit=unit_a)
-        meeting = InteractionFactory(unit=unit_a, occurred_at=now - timedelta(hours=n + 1))
+        person = StakeholderFactory.create(unit=unit_a)
+        meeting = InteractionFactory.create(unit=unit_a, occurred_at=now - timedelta(hours=n + 1))
         meeting.attendees.add(person)
         meeting.it_participants.add(brm, other_brm)
-        ActionItemFactory(unit=unit_a, owner=brm, interaction=meeting)
-        ActionItemFactory(
+        ActionItemFactory.create(unit=unit_a, owner=brm, interaction=meeting)
+        ActionItemFactory.create(
             unit=unit_a,
             owner_side=OwnerSide.BUSINESS,
             owner_stakeholder=person,
@@ -329,11 +330,11 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_num_queries):
     for _ in range(rows):
-        meeting = InteractionFactory(unit=unit_a, notes="private")
-        meeting.attendees.add(StakeholderFactory(unit=unit_a))
-        ActionItemFactory(unit=unit_a, interaction=meeting)
+        meeting = InteractionFactory.create(unit=unit_a, notes="private")
+        meeting.attendees.add(StakeholderFactory.create(unit=unit_a))
+        ActionItemFactory.create(unit=unit_a, interaction=meeting)
     client.force_login(leader)
     # 1 session, 2 user, 3 groups, 4 the leader's unit, 5 the unit,
     # 6 meetings, 7 attendees, 8 IT participants, 9 their commitments, 10 kept promises,
@@ -344,19 +345,21 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
 
 
 @pytest.fixture
-def busy_unit(brm, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def busy_unit(brm, other_brm, unit_a):
     """`busy_unit(rows)`: rows of high-influence people, meetings and promises on both sides."""
 
     def make(rows: int) -> Stakeholder:
         now = timezone.now()
-        first = StakeholderFactory(unit=unit_a, influence=5)
+        first = StakeholderFactory.create(unit=unit_a, influence=5)
         for n in range(rows):
-            person = StakeholderFactory(unit=unit_a, influence=5)
-            meeting = InteractionFactory(unit=unit_a, occurred_at=now - timedelta(days=n))
+            person = StakeholderFactory.create(unit=unit_a, influence=5)
+            meeting = InteractionFactory.create(unit=unit_a, occurred_at=now - timedelta(days=n))
             meeting.attendees.add(person, first)
             meeting.it_participants.add(brm, other_brm)
-            ActionItemFactory(unit=unit_a, owner=brm, interaction=meeting)
-            ActionItemFactory(unit=unit_a, owner_side=OwnerSide.BUSINESS, owner_stakeholder=first)
+            ActionItemFactory.create(unit=unit_a, owner=brm, interaction=meeting)
+            ActionItemFactory.create(
+                unit=unit_a, owner_side=OwnerSide.BUSINESS, owner_stakeholder=first
+            )
             Handover.objects.create(unit=unit_a, from_brm=other_brm, to_brm=brm)
         return first
 
@@ -364,7 +367,7 @@ def busy_unit(brm, other_brm, unit_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_assert_num_queries):
     busy_unit(rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the unit, 5 open promises (both sides, owners joined),
@@ -376,7 +379,7 @@ def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_asse
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_stakeholder_detail_queries(client, brm, busy_unit, rows, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_stakeholder_detail_queries(client, brm, busy_unit, rows, django_assert_num_queries):
     person = busy_unit(rows)
     client.force_login(brm)
     # 1 session, 2 user, 3 groups, 4 the person with unit and last-met date,

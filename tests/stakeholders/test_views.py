@@ -39,21 +39,22 @@ HX = {"HTTP_HX_REQUEST": "true"}
 DELAY = "brm.core.delivery.deliver_email.delay"
 
 
-def body(response) -> str:  # type: ignore[no-untyped-def]
-    return response.content.decode()
+def body(response) -> str:
+    text: str = response.content.decode()
+    return text
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     """The visible text, whitespace collapsed: for sentences that span tags."""
     return " ".join(html.unescape(strip_tags(body(response))).split())
 
 
-def assert_full_page(response):  # type: ignore[no-untyped-def]
+def assert_full_page(response):
     assert response.status_code == 200
     assert "<html" in body(response)
 
 
-def assert_fragment(response, region: str):  # type: ignore[no-untyped-def]
+def assert_fragment(response, region: str):
     assert response.status_code == 200
     content = body(response)
     assert "<html" not in content
@@ -62,13 +63,13 @@ def assert_fragment(response, region: str):  # type: ignore[no-untyped-def]
     assert "HX-Request" in response["Vary"]
 
 
-def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def csv_rows(response) -> list[list[str]]:
     content = b"".join(response.streaming_content).decode("utf-8")
     assert content.startswith("\ufeff")
     return list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
 
 
-def meeting_data(**overrides) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def meeting_data(**overrides) -> dict[str, object]:
     """A valid "log a meeting" POST: the interaction and one commitment (row 2 left blank)."""
     data: dict[str, object] = {
         "kind": "formal_meeting",
@@ -91,7 +92,7 @@ def meeting_data(**overrides) -> dict[str, object]:  # type: ignore[no-untyped-d
     return {k: v for k, v in data.items() if v is not None}
 
 
-def stakeholder_data(unit, **overrides) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def stakeholder_data(unit, **overrides) -> dict[str, object]:
     data: dict[str, object] = {
         "name": "Nora New",
         "job_title": "Head of Payroll",
@@ -112,15 +113,17 @@ def stakeholder_data(unit, **overrides) -> dict[str, object]:  # type: ignore[no
 
 
 @pytest.fixture
-def world(unit_a, unit_b, brm, other_brm):  # type: ignore[no-untyped-def]
+def world(unit_a, unit_b, brm, other_brm):
     """A little of everything in both units."""
-    ann = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=5, interest=5)
-    StakeholderFactory(unit=unit_b, name="Otto Ops")
-    meeting = InteractionFactory(unit=unit_a, summary="Budget talk", notes="Top secret note")
+    ann = StakeholderFactory.create(unit=unit_a, name="Ann Archer", influence=5, interest=5)
+    StakeholderFactory.create(unit=unit_b, name="Otto Ops")
+    meeting = InteractionFactory.create(unit=unit_a, summary="Budget talk", notes="Top secret note")
     meeting.attendees.add(ann)
     meeting.it_participants.add(brm)
-    item = ActionItemFactory(unit=unit_a, title="Send the roadmap", owner=brm, interaction=meeting)
-    ActionItemFactory(unit=unit_b, title="Fix the printers", owner=other_brm)
+    item = ActionItemFactory.create(
+        unit=unit_a, title="Send the roadmap", owner=brm, interaction=meeting
+    )
+    ActionItemFactory.create(unit=unit_b, title="Fix the printers", owner=other_brm)
     return {"person": ann, "meeting": meeting, "item": item}
 
 
@@ -133,7 +136,7 @@ LIST_PAGES = [
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_list_pages_are_full_pages(client, brm, world, url, region):  # type: ignore[no-untyped-def]
+def test_list_pages_are_full_pages(client, brm, world, url, region):
     client.force_login(brm)
     response = client.get(url)
     assert_full_page(response)
@@ -141,18 +144,18 @@ def test_list_pages_are_full_pages(client, brm, world, url, region):  # type: ig
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_list_pages_answer_htmx_with_their_region(client, brm, world, url, region):  # type: ignore[no-untyped-def]
+def test_list_pages_answer_htmx_with_their_region(client, brm, world, url, region):
     client.force_login(brm)
     assert_fragment(client.get(url, **HX), region)
 
 
 @pytest.mark.parametrize(("url", "region"), LIST_PAGES)
-def test_a_boosted_link_gets_the_full_page(client, brm, world, url, region):  # type: ignore[no-untyped-def]
+def test_a_boosted_link_gets_the_full_page(client, brm, world, url, region):
     client.force_login(brm)
     assert_full_page(client.get(url, HTTP_HX_BOOSTED="true", **HX))
 
 
-def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
+def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(client, brm, unit_a, world):
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/")
     assert_full_page(response)
@@ -160,21 +163,21 @@ def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(client, brm, un
     assert 'id="log-form"' in body(response)
 
 
-def test_the_timeline_answers_htmx_with_its_region(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
+def test_the_timeline_answers_htmx_with_its_region(client, brm, unit_a, world):
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert_fragment(response, "timeline")
     assert "Budget talk" in body(response)
 
 
-def test_the_meeting_form_is_a_page_of_its_own(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_meeting_form_is_a_page_of_its_own(client, brm, unit_a):
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/meetings/new/")
     assert_full_page(response)
     assert 'id="log-form"' in body(response)
 
 
-def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a):
     client.force_login(brm)
     assert_fragment(client.get(f"/units/{unit_a.pk}/meetings/new/", **HX), "log-form")
 
@@ -189,14 +192,14 @@ def test_the_meeting_form_answers_htmx_with_its_region(client, brm, unit_a):  # 
         "/commitments/{item}/",
     ],
 )
-def test_detail_and_form_pages_are_full_pages(client, brm, unit_a, world, url):  # type: ignore[no-untyped-def]
+def test_detail_and_form_pages_are_full_pages(client, brm, unit_a, world, url):
     client.force_login(brm)
     url = url.format(unit=unit_a.pk, person=world["person"].pk, item=world["item"].pk)
     assert_full_page(client.get(url))
 
 
-def test_pages_handle_a_unit_without_brm(client, admin_user, world):  # type: ignore[no-untyped-def]
-    orphan = BusinessUnitFactory(name="Orphans", brm=None)
+def test_pages_handle_a_unit_without_brm(client, admin_user, world):
+    orphan = BusinessUnitFactory.create(name="Orphans", brm=None)
     Handover.objects.create(unit=orphan, from_brm=None, to_brm=None)
     client.force_login(admin_user)
     assert "nobody assigned" in text(client.get("/units/"))
@@ -209,10 +212,10 @@ def test_pages_handle_a_unit_without_brm(client, admin_user, world):  # type: ig
 # --- The register -----------------------------------------------------------------------------
 
 
-def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a, name="Ann Archer")
-    StakeholderFactory(unit=unit_b, name="Anna Oakley")
-    StakeholderFactory(unit=unit_a, name="Bob Baker")
+def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b):
+    StakeholderFactory.create(unit=unit_a, name="Ann Archer")
+    StakeholderFactory.create(unit=unit_b, name="Anna Oakley")
+    StakeholderFactory.create(unit=unit_a, name="Bob Baker")
     client.force_login(brm)
     response = client.get("/stakeholders/?search=ann", **HX)
     assert_fragment(response, "stakeholder-results")
@@ -221,13 +224,13 @@ def test_live_search_filters_the_register_by_name(client, brm, unit_a, unit_b): 
     assert "Bob Baker" not in body(response)
 
 
-def test_live_search_says_when_nobody_matches(client, brm, world):  # type: ignore[no-untyped-def]
+def test_live_search_says_when_nobody_matches(client, brm, world):
     client.force_login(brm)
     response = client.get("/stakeholders/?search=zebra", **HX)
     assert "Nobody matches these filters" in body(response)
 
 
-def test_the_register_pages_within_its_region(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_register_pages_within_its_region(client, brm, unit_a):
     StakeholderFactory.create_batch(30, unit=unit_a)
     client.force_login(brm)
     response = client.get("/stakeholders/?search=example", **HX)
@@ -239,8 +242,8 @@ def test_the_register_pages_within_its_region(client, brm, unit_a):  # type: ign
     assert "26–30 of 30" in body(page2)
 
 
-def test_a_leader_filtering_by_another_unit_gets_an_error_not_data(client, leader, unit_b):  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_b, name="Otto Ops")
+def test_a_leader_filtering_by_another_unit_gets_an_error_not_data(client, leader, unit_b):
+    StakeholderFactory.create(unit=unit_b, name="Otto Ops")
     client.force_login(leader)
     response = client.get(f"/stakeholders/?unit={unit_b.pk}")
     assert response.status_code == 200
@@ -264,7 +267,7 @@ class _MapParser(HTMLParser):
         self._cell: list[str] | None = None
         self._header: list[str] | None = None
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table" and "stakeholder-map" in (attrs.get("class") or ""):
             self._in_map = True
@@ -281,7 +284,7 @@ class _MapParser(HTMLParser):
             influence = int(self.rows[-1][0].split()[-1])
             self.hrefs[(influence, len(self.rows[-1][1]) + 1)] = attrs["href"]
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         if tag == "th" and self._header is not None:
             self.rows[-1] = ("".join(self._header).strip(), self.rows[-1][1])
             self._header = None
@@ -291,7 +294,7 @@ class _MapParser(HTMLParser):
         elif tag == "tbody":
             self._in_body = self._in_map = False
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data):
         if self._header is not None:
             self._header.append(data)
         elif self._cell is not None and self._cell and self._cell[-1] == "count:":
@@ -307,7 +310,7 @@ class _MapParser(HTMLParser):
         return grid
 
 
-def read_map(response) -> _MapParser:  # type: ignore[no-untyped-def]
+def read_map(response) -> _MapParser:
     parser = _MapParser()
     parser.feed(body(response))
     assert [h for h, _ in parser.rows] == [f"Influence {n}" for n in (5, 4, 3, 2, 1)]
@@ -316,7 +319,7 @@ def read_map(response) -> _MapParser:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def mapped(unit_a, unit_b):  # type: ignore[no-untyped-def]
+def mapped(unit_a, unit_b):
     for name, influence, interest in [
         ("Ann", 5, 5),
         ("Abe", 5, 5),
@@ -326,16 +329,16 @@ def mapped(unit_a, unit_b):  # type: ignore[no-untyped-def]
         ("Ike", 1, 5),
         ("Mo", 2, 3),
     ]:
-        StakeholderFactory(
+        StakeholderFactory.create(
             unit=unit_a, name=name, job_title="Staff", influence=influence, interest=interest
         )
-    StakeholderFactory(
+    StakeholderFactory.create(
         unit=unit_a, name="Gone", job_title="Staff", influence=5, interest=5, active=False
     )
-    StakeholderFactory(unit=unit_b, name="Bea", job_title="Staff", influence=5, interest=5)
+    StakeholderFactory.create(unit=unit_b, name="Bea", job_title="Staff", influence=5, interest=5)
 
 
-def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
+def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped):
     client.force_login(brm)
     grid = read_map(client.get(f"/stakeholders/map/?unit={unit_a.pk}")).counts()
     expected = {(i, j): 0 for i in range(1, 6) for j in range(1, 6)}
@@ -343,33 +346,33 @@ def test_the_map_counts_people_in_their_cell(client, brm, unit_a, mapped):  # ty
     assert grid == expected
 
 
-def test_the_map_covers_every_visible_unit_without_a_filter(client, brm, mapped):  # type: ignore[no-untyped-def]
+def test_the_map_covers_every_visible_unit_without_a_filter(client, brm, mapped):
     client.force_login(brm)
     grid = read_map(client.get("/stakeholders/map/")).counts()
     assert grid[(5, 5)] == 3  # Ann, Abe and Bea; inactive Gone is not on the map
     assert sum(grid.values()) == 8
 
 
-def test_a_leaders_map_shows_only_their_unit(client, leader, mapped):  # type: ignore[no-untyped-def]
+def test_a_leaders_map_shows_only_their_unit(client, leader, mapped):
     client.force_login(leader)
     grid = read_map(client.get("/stakeholders/map/")).counts()
     assert grid[(5, 5)] == 3  # Ann, Abe and the leader themself; not Bea from Operations
 
 
-def test_the_map_answers_htmx_with_the_grid(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
+def test_the_map_answers_htmx_with_the_grid(client, brm, unit_a, mapped):
     client.force_login(brm)
     response = client.get(f"/stakeholders/map/?unit={unit_a.pk}", **HX)
     assert_fragment(response, "stakeholder-grid")
     assert read_map(response).counts()[(1, 5)] == 3
 
 
-def _register_names(client, href: str) -> set[str]:  # type: ignore[no-untyped-def]
+def _register_names(client, href: str) -> set[str]:
     response = client.get(html.unescape(href))
     assert response.status_code == 200
     return set(re.findall(r'class="fw-semibold">([^<]+)</a>', body(response)))
 
 
-def test_a_map_cell_links_to_exactly_its_people_in_the_register(client, brm, unit_a, mapped):  # type: ignore[no-untyped-def]
+def test_a_map_cell_links_to_exactly_its_people_in_the_register(client, brm, unit_a, mapped):
     client.force_login(brm)
     hrefs = read_map(client.get(f"/stakeholders/map/?unit={unit_a.pk}")).hrefs
     assert set(hrefs) == {(5, 5), (5, 1), (1, 5), (2, 3)}
@@ -378,7 +381,7 @@ def test_a_map_cell_links_to_exactly_its_people_in_the_register(client, brm, uni
     assert _register_names(client, hrefs[(5, 1)]) == {"Sal"}
 
 
-def test_a_map_cell_link_keeps_a_search_made_on_the_register(client, brm, mapped):  # type: ignore[no-untyped-def]
+def test_a_map_cell_link_keeps_a_search_made_on_the_register(client, brm, mapped):
     # The register's "Map" button carries its filters over; the way back must keep them too.
     client.force_login(brm)
     parser = read_map(client.get("/stakeholders/map/?search=ann"))
@@ -389,24 +392,22 @@ def test_a_map_cell_link_keeps_a_search_made_on_the_register(client, brm, mapped
 # --- The unit page and its timeline -----------------------------------------------------------
 
 
-def test_the_timeline_shows_meetings_kept_promises_and_handovers(  # type: ignore[no-untyped-def]
-    client, brm, other_brm, unit_a
-):
+def test_the_timeline_shows_meetings_kept_promises_and_handovers(client, brm, other_brm, unit_a):
     now = timezone.now()
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer")
-    meeting = InteractionFactory(
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer")
+    meeting = InteractionFactory.create(
         unit=unit_a, summary="Budget talk", occurred_at=now - timedelta(days=3)
     )
     meeting.attendees.add(person)
     meeting.it_participants.add(brm)
-    ActionItemFactory(
+    ActionItemFactory.create(
         unit=unit_a,
         title="Promised in the meeting",
         interaction=meeting,
         owner=brm,
         due_date=timezone.localdate() + timedelta(days=5),
     )
-    ActionItemFactory(
+    ActionItemFactory.create(
         unit=unit_a,
         title="Laptops delivered",
         owner=brm,
@@ -415,7 +416,7 @@ def test_the_timeline_shows_meetings_kept_promises_and_handovers(  # type: ignor
         due_date=timezone.localdate() - timedelta(days=4),
     )
     Handover.objects.create(unit=unit_a, from_brm=other_brm, to_brm=brm, note="Welcome aboard")
-    ActionItemFactory(unit=unit_a, title="Still open, not on the timeline", owner=brm)
+    ActionItemFactory.create(unit=unit_a, title="Still open, not on the timeline", owner=brm)
     client.force_login(brm)
     timeline = text(client.get(f"/units/{unit_a.pk}/timeline/", **HX))
     assert "Formal meeting: Budget talk" in timeline
@@ -435,29 +436,29 @@ def test_the_timeline_shows_meetings_kept_promises_and_handovers(  # type: ignor
     assert "Still open, not on the timeline" not in timeline
 
 
-def test_an_empty_timeline_invites_the_first_meeting(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_an_empty_timeline_invites_the_first_meeting(client, brm, unit_a):
     client.force_login(brm)
     assert "Nothing on the timeline yet" in body(client.get(f"/units/{unit_a.pk}/"))
 
 
-def _older_link(response) -> str:  # type: ignore[no-untyped-def]
+def _older_link(response) -> str:
     match = re.search(r'hx-get="([^"]*/timeline/\?before=[^"]*)"', body(response))
     assert match, "no 'Show older' link"
     return html.unescape(match.group(1))
 
 
 @pytest.fixture
-def long_history(unit_a):  # type: ignore[no-untyped-def]
+def long_history(unit_a):
     now = timezone.now()
     return [
-        InteractionFactory(
+        InteractionFactory.create(
             unit=unit_a, summary=f"Meeting #{n:02d}", occurred_at=now - timedelta(hours=n)
         )
         for n in range(1, 26)
     ]
 
 
-def test_the_unit_page_shows_the_newest_twenty_and_a_show_older_link(  # type: ignore[no-untyped-def]
+def test_the_unit_page_shows_the_newest_twenty_and_a_show_older_link(
     client, brm, unit_a, long_history
 ):
     client.force_login(brm)
@@ -469,7 +470,7 @@ def test_the_unit_page_shows_the_newest_twenty_and_a_show_older_link(  # type: i
     assert "Show older" in content
 
 
-def test_show_older_appends_the_next_page(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
+def test_show_older_appends_the_next_page(client, brm, unit_a, long_history):
     client.force_login(brm)
     older = client.get(_older_link(client.get(f"/units/{unit_a.pk}/")), **HX)
     assert older.status_code == 200
@@ -480,7 +481,7 @@ def test_show_older_appends_the_next_page(client, brm, unit_a, long_history):  #
     assert "Show older" not in content
 
 
-def test_show_older_works_without_javascript(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
+def test_show_older_works_without_javascript(client, brm, unit_a, long_history):
     client.force_login(brm)
     match = re.search(
         r'href="(/units/\d+/\?before=[^"#]*)#timeline"', body(client.get(f"/units/{unit_a.pk}/"))
@@ -492,13 +493,13 @@ def test_show_older_works_without_javascript(client, brm, unit_a, long_history):
     assert "Meeting #20" not in body(response)
 
 
-def test_a_malformed_cursor_shows_the_newest_page(client, brm, unit_a, long_history):  # type: ignore[no-untyped-def]
+def test_a_malformed_cursor_shows_the_newest_page(client, brm, unit_a, long_history):
     client.force_login(brm)
     response = client.get(f"/units/{unit_a.pk}/?before=yesterday")
     assert "Meeting #01" in body(response)
 
 
-def test_it_side_sees_private_notes_on_the_timeline(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
+def test_it_side_sees_private_notes_on_the_timeline(client, brm, unit_a, world):
     client.force_login(brm)
     assert "Top secret note" in body(client.get(f"/units/{unit_a.pk}/"))
 
@@ -516,7 +517,7 @@ def test_it_side_sees_private_notes_on_the_timeline(client, brm, unit_a, world):
         ("/units/", False),
     ],
 )
-def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url, shows_the_meeting):  # type: ignore[no-untyped-def]
+def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url, shows_the_meeting):
     client.force_login(leader)
     later = (timezone.now() + timedelta(hours=1)).isoformat().replace("+", "%2B")
     url = url.format(unit=unit_a.pk, person=world["person"].pk, item=world["item"].pk, later=later)
@@ -527,7 +528,7 @@ def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url, s
     assert "Top secret note" not in body(response)
 
 
-def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world):  # type: ignore[no-untyped-def]
+def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world):
     client.force_login(leader)
     response = client.get(f"/units/{unit_a.pk}/")
     assert 'id="log-form"' not in body(response)
@@ -535,7 +536,7 @@ def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world)
     assert "Handover pack" not in body(response)
 
 
-def test_an_executive_sees_no_log_form(client, executive, unit_a, world):  # type: ignore[no-untyped-def]
+def test_an_executive_sees_no_log_form(client, executive, unit_a, world):
     client.force_login(executive)
     assert 'id="log-form"' not in body(client.get(f"/units/{unit_a.pk}/"))
 
@@ -547,8 +548,8 @@ def _counts() -> tuple[int, int]:
     return Interaction.objects.count(), ActionItem.objects.count()
 
 
-def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer")
+def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, unit_a):
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer")
     client.force_login(brm)
     response = client.post(
         f"/units/{unit_a.pk}/meetings/new/", meeting_data(attendees=[person.pk]), **HX
@@ -569,7 +570,7 @@ def test_logging_a_meeting_with_htmx_saves_it_and_its_commitment(client, brm, un
     )
 
 
-def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, brm, unit_a):
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(), **HX)
     assert "interactionLogged" in response["HX-Trigger"]
@@ -579,7 +580,7 @@ def test_logging_a_meeting_with_htmx_returns_a_fresh_form_and_an_event(client, b
     assert "Send the cost breakdown" not in content
 
 
-def test_logging_with_htmx_leaves_no_stale_message_for_the_next_page(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_logging_with_htmx_leaves_no_stale_message_for_the_next_page(client, brm, unit_a):
     client.force_login(brm)
     client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(), **HX)
     # The fragment already said so; the next page must not say it again.
@@ -599,7 +600,7 @@ def test_logging_with_htmx_leaves_no_stale_message_for_the_next_page(client, brm
         ({"kind": "séance"}, "id_kind_error", "Select a valid choice."),
     ],
 )
-def test_an_invalid_meeting_shows_the_error_by_its_field_and_saves_nothing(  # type: ignore[no-untyped-def]
+def test_an_invalid_meeting_shows_the_error_by_its_field_and_saves_nothing(
     client, brm, unit_a, overrides, field_id, error
 ):
     client.force_login(brm)
@@ -613,7 +614,7 @@ def test_an_invalid_meeting_shows_the_error_by_its_field_and_saves_nothing(  # t
     assert _counts() == before
 
 
-def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, unit_a):
     client.force_login(brm)
     before = _counts()
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(sentiment="5"), **HX)
@@ -624,8 +625,8 @@ def test_an_invalid_sentiment_is_reported_in_the_sentiment_group(client, brm, un
     assert _counts() == before
 
 
-def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a):
+    person = StakeholderFactory.create(unit=unit_a)
     client.force_login(brm)
     response = client.post(
         f"/units/{unit_a.pk}/meetings/new/",
@@ -640,7 +641,7 @@ def test_an_invalid_meeting_keeps_what_the_user_typed(client, brm, unit_a):  # t
     assert re.search(r'<input[^>]*value="-2"[^>]*checked', content)
 
 
-def test_a_future_meeting_is_refused(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_a_future_meeting_is_refused(client, brm, unit_a):
     client.force_login(brm)
     later = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
@@ -650,7 +651,7 @@ def test_a_future_meeting_is_refused(client, brm, unit_a):  # type: ignore[no-un
     assert _counts() == (0, 0)
 
 
-def test_a_meeting_without_commitments_is_fine(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_a_meeting_without_commitments_is_fine(client, brm, unit_a):
     client.force_login(brm)
     response = client.post(
         f"/units/{unit_a.pk}/meetings/new/", meeting_data(**{"c-0-title": ""}), **HX
@@ -659,7 +660,7 @@ def test_a_meeting_without_commitments_is_fine(client, brm, unit_a):  # type: ig
     assert _counts() == (1, 0)
 
 
-def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a):
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data())
     assert response.status_code == 302
@@ -670,7 +671,7 @@ def test_logging_without_htmx_redirects_to_the_unit(client, brm, unit_a):  # typ
     assert "Quarterly review" in body(page)
 
 
-def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, brm, unit_a):
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/meetings/new/", meeting_data(summary=""))
     assert_full_page(response)
@@ -682,8 +683,8 @@ def test_an_invalid_meeting_without_htmx_is_the_full_page_with_errors(client, br
 # --- Commitment transitions -------------------------------------------------------------------
 
 
-def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm, title="Send the roadmap")
+def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm, title="Send the roadmap")
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", **HX)
     assert response.status_code == 200
@@ -697,8 +698,8 @@ def test_marking_done_with_htmx_returns_the_row(client, brm, unit_a):  # type: i
     assert item.status == ActionStatus.DONE
 
 
-def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/", **HX)
     response = client.post(f"/commitments/{item.pk}/done/", **HX)
@@ -706,38 +707,38 @@ def test_marking_done_twice_with_htmx_is_a_conflict(client, brm, unit_a):  # typ
     assert "already done" in body(response)
 
 
-def test_marking_done_twice_without_htmx_explains_on_the_page(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_marking_done_twice_without_htmx_explains_on_the_page(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/")
     response = client.post(f"/commitments/{item.pk}/done/", follow=True)
     assert "already done" in body(response)
 
 
-def test_marking_done_without_htmx_goes_back_to_the_list(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_marking_done_without_htmx_goes_back_to_the_list(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", {"next": "/commitments/?status=open"})
     assert response["Location"] == "/commitments/?status=open"
     assert f"“{item.title}” marked done." in body(client.get(response["Location"]))
 
 
-def test_marking_done_never_redirects_off_site(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_marking_done_never_redirects_off_site(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/done/", {"next": "https://evil.example/"})
     assert response["Location"] == f"/commitments/{item.pk}/"
 
 
-def test_marking_done_with_htmx_leaves_no_stale_message(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_marking_done_with_htmx_leaves_no_stale_message(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/", **HX)
     assert "marked done" not in body(client.get("/commitments/"))
 
 
-def test_dropping_requires_a_reason(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_dropping_requires_a_reason(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     response = client.post(f"/commitments/{item.pk}/drop/", {"reason": ""})
     assert response["Location"] == f"/commitments/{item.pk}/"
@@ -746,8 +747,8 @@ def test_dropping_requires_a_reason(client, brm, unit_a):  # type: ignore[no-unt
     assert "Say why the commitment is dropped." in body(client.get(response["Location"]))
 
 
-def test_dropping_with_a_reason_records_it(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_dropping_with_a_reason_records_it(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/drop/", {"reason": "Project cancelled"})
     item.refresh_from_db()
@@ -756,8 +757,8 @@ def test_dropping_with_a_reason_records_it(client, brm, unit_a):  # type: ignore
     assert "Project cancelled" in body(page)  # the reason shows in the change history
 
 
-def test_reopening_a_done_commitment(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(
+def test_reopening_a_done_commitment(client, brm, unit_a):
+    item = ActionItemFactory.create(
         unit=unit_a, owner=brm, status=ActionStatus.DONE, completed_at=timezone.now()
     )
     client.force_login(brm)
@@ -766,29 +767,29 @@ def test_reopening_a_done_commitment(client, brm, unit_a):  # type: ignore[no-un
     assert item.status == ActionStatus.OPEN
 
 
-def test_an_unknown_transition_is_not_found(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_an_unknown_transition_is_not_found(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     assert client.post(f"/commitments/{item.pk}/explode/").status_code == 404
 
 
-def test_transitions_need_post(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_transitions_need_post(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     assert client.get(f"/commitments/{item.pk}/done/").status_code == 405
 
 
-def test_the_list_offers_done_only_where_the_user_may_change(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
-    mine = ActionItemFactory(unit=unit_a, owner=brm)
-    theirs = ActionItemFactory(unit=unit_b)
+def test_the_list_offers_done_only_where_the_user_may_change(client, brm, unit_a, unit_b):
+    mine = ActionItemFactory.create(unit=unit_a, owner=brm)
+    theirs = ActionItemFactory.create(unit=unit_b)
     client.force_login(brm)
     content = body(client.get("/commitments/?mine=false"))
     assert f"/commitments/{mine.pk}/done/" in content
     assert f"/commitments/{theirs.pk}/done/" not in content
 
 
-def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm, title="Old title")
+def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm, title="Old title")
     client.force_login(brm)
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
     response = client.post(
@@ -803,7 +804,7 @@ def test_editing_a_commitment_moves_its_due_date(client, brm, unit_a):  # type: 
 # --- Stakeholder forms ------------------------------------------------------------------------
 
 
-def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a):
     client.force_login(brm)
     response = client.post("/stakeholders/new/", stakeholder_data(unit_a))
     person = Stakeholder.objects.get(name="Nora New")
@@ -811,20 +812,20 @@ def test_a_brm_adds_a_stakeholder_to_their_unit(client, brm, unit_a):  # type: i
     assert (person.unit, person.influence, person.interest) == (unit_a, 3, 4)
 
 
-def test_the_unit_choice_offers_only_units_the_user_may_change(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
+def test_the_unit_choice_offers_only_units_the_user_may_change(client, brm, unit_a, unit_b):
     client.force_login(brm)
     content = body(client.get("/stakeholders/new/"))
     assert f'<option value="{unit_a.pk}">Finance</option>' in content
     assert "Operations" not in content
 
 
-def test_the_unit_can_be_preselected(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_the_unit_can_be_preselected(client, brm, unit_a):
     client.force_login(brm)
     content = body(client.get(f"/stakeholders/new/?unit={unit_a.pk}"))
     assert f'<option value="{unit_a.pk}" selected>Finance</option>' in content
 
 
-def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b):  # type: ignore[no-untyped-def]
+def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b):
     client.force_login(brm)
     response = client.post("/stakeholders/new/", stakeholder_data(unit_b))
     assert response.status_code == 200
@@ -832,7 +833,7 @@ def test_a_brm_cannot_add_to_another_unit(client, brm, unit_b):  # type: ignore[
     assert not Stakeholder.objects.filter(name="Nora New").exists()
 
 
-def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, brm, unit_a):
     client.force_login(brm)
     response = client.post(
         "/stakeholders/new/", stakeholder_data(unit_a, influence="7", email="not-an-email")
@@ -850,8 +851,8 @@ def test_stakeholder_form_errors_stay_by_the_field_with_the_input_kept(client, b
     assert not Stakeholder.objects.filter(name="Nora New").exists()
 
 
-def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer")
+def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a):
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer")
     client.force_login(brm)
     response = client.post(
         f"/stakeholders/{person.pk}/edit/", stakeholder_data(unit_a, name="Ann Archer-Smith")
@@ -861,8 +862,8 @@ def test_a_brm_edits_a_stakeholder_of_their_unit(client, brm, unit_a):  # type: 
     assert person.name == "Ann Archer-Smith"
 
 
-def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, unit_b):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a)
+def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, unit_b):
+    person = StakeholderFactory.create(unit=unit_a)
     client.force_login(brm)
     response = client.post(f"/stakeholders/{person.pk}/edit/", stakeholder_data(unit_b))
     assert response.status_code == 200
@@ -871,8 +872,8 @@ def test_a_brm_cannot_move_a_stakeholder_to_another_unit(client, brm, unit_a, un
     assert person.unit == unit_a
 
 
-def test_the_edit_form_shows_the_current_values(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=4)
+def test_the_edit_form_shows_the_current_values(client, brm, unit_a):
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer", influence=4)
     client.force_login(brm)
     content = body(client.get(f"/stakeholders/{person.pk}/edit/"))
     assert 'value="Ann Archer"' in content
@@ -882,8 +883,8 @@ def test_the_edit_form_shows_the_current_values(client, brm, unit_a):  # type: i
 # --- Audit trail ------------------------------------------------------------------------------
 
 
-def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=3)
+def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a):
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer", influence=3)
     client.force_login(brm)
     client.post(
         f"/stakeholders/{person.pk}/edit/",
@@ -896,8 +897,8 @@ def test_the_detail_page_shows_who_changed_what(client, brm, executive, unit_a):
     assert "Influence: 3 → 5" in page
 
 
-def test_a_leader_sees_no_change_history(client, brm, leader, unit_a):  # type: ignore[no-untyped-def]
-    person = StakeholderFactory(unit=unit_a, name="Ann Archer", influence=3)
+def test_a_leader_sees_no_change_history(client, brm, leader, unit_a):
+    person = StakeholderFactory.create(unit=unit_a, name="Ann Archer", influence=3)
     client.force_login(brm)
     client.post(
         f"/stakeholders/{person.pk}/edit/",
@@ -911,8 +912,8 @@ def test_a_leader_sees_no_change_history(client, brm, leader, unit_a):  # type: 
     assert "Bianca Reyes changed" not in text(response)
 
 
-def test_commitment_history_shows_the_reason_for_a_change(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    item = ActionItemFactory(unit=unit_a, owner=brm)
+def test_commitment_history_shows_the_reason_for_a_change(client, brm, unit_a):
+    item = ActionItemFactory.create(unit=unit_a, owner=brm)
     client.force_login(brm)
     client.post(f"/commitments/{item.pk}/done/")
     page = text(client.get(f"/commitments/{item.pk}/"))
@@ -924,7 +925,7 @@ def test_commitment_history_shows_the_reason_for_a_change(client, brm, unit_a): 
 # --- Reassigning a unit -----------------------------------------------------------------------
 
 
-def test_an_admin_reassigns_a_unit(  # type: ignore[no-untyped-def]
+def test_an_admin_reassigns_a_unit(
     client, admin_user, brm, other_brm, unit_a, django_capture_on_commit_callbacks
 ):
     client.force_login(admin_user)
@@ -945,28 +946,28 @@ def test_an_admin_reassigns_a_unit(  # type: ignore[no-untyped-def]
     assert "the new BRM gets the handover pack" in page
 
 
-def test_reassigning_to_the_same_brm_records_nothing(client, admin_user, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_reassigning_to_the_same_brm_records_nothing(client, admin_user, brm, unit_a):
     client.force_login(admin_user)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": brm.pk}, follow=True)
     assert "already manages this relationship" in body(response)
     assert not Handover.objects.exists()
 
 
-def test_reassigning_to_a_non_brm_is_refused(client, admin_user, executive, unit_a):  # type: ignore[no-untyped-def]
+def test_reassigning_to_a_non_brm_is_refused(client, admin_user, executive, unit_a):
     client.force_login(admin_user)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": executive.pk}, follow=True)
     assert "Pick an active relationship manager." in body(response)
     assert not Handover.objects.exists()
 
 
-def test_reassigning_with_htmx_redirects_the_browser(client, admin_user, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def test_reassigning_with_htmx_redirects_the_browser(client, admin_user, other_brm, unit_a):
     client.force_login(admin_user)
     with mock.patch(DELAY):
         response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": other_brm.pk}, **HX)
     assert response["HX-Redirect"] == f"/units/{unit_a.pk}/"
 
 
-def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit_a):  # type: ignore[no-untyped-def]
+def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit_a):
     client.force_login(brm)
     response = client.post(f"/units/{unit_a.pk}/reassign/", {"new_brm": other_brm.pk})
     assert response.status_code == 403
@@ -975,7 +976,7 @@ def test_a_brm_may_not_reassign_even_their_own_unit(client, brm, other_brm, unit
     assert unit_a.brm == brm
 
 
-def test_only_an_admin_is_offered_the_reassign_form(client, admin_user, brm, unit_a):  # type: ignore[no-untyped-def]
+def test_only_an_admin_is_offered_the_reassign_form(client, admin_user, brm, unit_a):
     client.force_login(brm)
     assert "Hand over the relationship" not in body(client.get(f"/units/{unit_a.pk}/"))
     client.force_login(admin_user)
@@ -990,36 +991,40 @@ def _between(content: str, start: str, end: str) -> str:
 
 
 @pytest.fixture
-def pack_world(unit_a, unit_b, brm):  # type: ignore[no-untyped-def]
+def pack_world(unit_a, unit_b, brm):
     now = timezone.now()
-    hilda = StakeholderFactory(unit=unit_a, name="Hilda High", influence=5)
-    mona = StakeholderFactory(unit=unit_a, name="Mona Met", influence=4)
-    StakeholderFactory(unit=unit_a, name="Nick Never", influence=4)
-    StakeholderFactory(unit=unit_a, name="Lou Low", influence=2)
-    StakeholderFactory(unit=unit_a, name="Ina Inactive", influence=5, active=False)
-    StakeholderFactory(unit=unit_b, name="Otto Other", influence=5)
-    old = InteractionFactory(
+    hilda = StakeholderFactory.create(unit=unit_a, name="Hilda High", influence=5)
+    mona = StakeholderFactory.create(unit=unit_a, name="Mona Met", influence=4)
+    StakeholderFactory.create(unit=unit_a, name="Nick Never", influence=4)
+    StakeholderFactory.create(unit=unit_a, name="Lou Low", influence=2)
+    StakeholderFactory.create(unit=unit_a, name="Ina Inactive", influence=5, active=False)
+    StakeholderFactory.create(unit=unit_b, name="Otto Other", influence=5)
+    old = InteractionFactory.create(
         unit=unit_a, summary="Budget talk", occurred_at=now - timedelta(days=70)
     )
     old.attendees.add(hilda)
-    recent = InteractionFactory(unit=unit_a, summary="Coffee", occurred_at=now - timedelta(days=10))
+    recent = InteractionFactory.create(
+        unit=unit_a, summary="Coffee", occurred_at=now - timedelta(days=10)
+    )
     recent.attendees.add(mona)
-    InteractionFactory(
+    InteractionFactory.create(
         unit=unit_a, summary="Ancient history", occurred_at=now - timedelta(days=100)
     )
-    InteractionFactory(unit=unit_b, summary="Elsewhere", occurred_at=now - timedelta(days=5))
-    ActionItemFactory(unit=unit_a, title="Ship the laptops", owner=brm)
-    ActionItemFactory(
+    InteractionFactory.create(unit=unit_b, summary="Elsewhere", occurred_at=now - timedelta(days=5))
+    ActionItemFactory.create(unit=unit_a, title="Ship the laptops", owner=brm)
+    ActionItemFactory.create(
         unit=unit_a,
         title="Sign the SLA",
         owner_side=OwnerSide.BUSINESS,
         owner_stakeholder=mona,
     )
-    ActionItemFactory(unit=unit_a, title="Already done", status=ActionStatus.DONE, completed_at=now)
-    ActionItemFactory(unit=unit_b, title="Other unit's promise")
+    ActionItemFactory.create(
+        unit=unit_a, title="Already done", status=ActionStatus.DONE, completed_at=now
+    )
+    ActionItemFactory.create(unit=unit_b, title="Other unit's promise")
 
 
-def test_the_pack_lists_high_influence_people_not_met_for_60_days(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
+def test_the_pack_lists_high_influence_people_not_met_for_60_days(client, brm, unit_a, pack_world):
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     not_met = _between(page, "High-influence people not met", "Open promises — IT")
@@ -1031,7 +1036,7 @@ def test_the_pack_lists_high_influence_people_not_met_for_60_days(client, brm, u
     assert "Otto Other" not in not_met
 
 
-def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
+def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_world):
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     it_side = _between(page, "Open promises — IT", "Open promises — business")
@@ -1042,7 +1047,7 @@ def test_the_pack_lists_open_promises_on_both_sides(client, brm, unit_a, pack_wo
     assert "Other unit's promise" not in page
 
 
-def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
+def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_world):
     client.force_login(brm)
     page = text(client.get(f"/units/{unit_a.pk}/handover/"))
     contacts = page[page.index("Contacts in the last 90 days") :]
@@ -1053,7 +1058,7 @@ def test_the_pack_lists_the_last_90_days_of_contact(client, brm, unit_a, pack_wo
     assert "Elsewhere" not in contacts
 
 
-def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world):  # type: ignore[no-untyped-def]
+def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world):
     client.force_login(brm)
     parser = read_map(client.get(f"/units/{unit_a.pk}/handover/"))
     assert parser.counts()[(5, 3)] == 1  # Hilda; not Otto from Operations nor inactive Ina
@@ -1061,7 +1066,7 @@ def test_the_pack_map_links_stay_within_the_unit(client, brm, unit_a, pack_world
 
 
 @pytest.mark.parametrize("persona", ["leader", "leader_b"])
-def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world, persona):  # type: ignore[no-untyped-def]
+def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(f"/units/{unit_a.pk}/handover/").status_code == 404
 
@@ -1069,7 +1074,7 @@ def test_business_leaders_never_see_the_pack(client, request, unit_a, pack_world
 # --- CSV exports ------------------------------------------------------------------------------
 
 
-def test_the_register_export_is_a_csv_download(client, brm, world):  # type: ignore[no-untyped-def]
+def test_the_register_export_is_a_csv_download(client, brm, world):
     client.force_login(brm)
     response = client.get("/stakeholders/export.csv")
     assert response.status_code == 200
@@ -1101,15 +1106,15 @@ def test_the_register_export_is_a_csv_download(client, brm, world):  # type: ign
     strict=True,
     reason="stakeholders/views.py writes last_met_at.date(), the UTC date, not the local one (#11)",
 )
-def test_the_register_export_gives_the_local_date_of_the_last_meeting(  # type: ignore[no-untyped-def]
+def test_the_register_export_gives_the_local_date_of_the_last_meeting(
     client, brm, unit_a, settings
 ):
     # 00:30 on 30 April in London is still 29 April in UTC: the export must say the 30th.
     settings.TIME_ZONE = "Europe/London"
     london = ZoneInfo("Europe/London")
     with time_machine.travel(datetime(2027, 5, 3, 12, 0, tzinfo=london), tick=False):
-        person = StakeholderFactory(unit=unit_a, name="Nia Night")
-        meeting = InteractionFactory(
+        person = StakeholderFactory.create(unit=unit_a, name="Nia Night")
+        meeting = InteractionFactory.create(
             unit=unit_a, occurred_at=datetime(2027, 4, 30, 0, 30, tzinfo=london)
         )
         meeting.attendees.add(person)
@@ -1118,20 +1123,20 @@ def test_the_register_export_gives_the_local_date_of_the_last_meeting(  # type: 
     assert {row[0]: row[10] for row in rows[1:]}["Nia Night"] == "2027-04-30"
 
 
-def test_the_register_export_follows_the_filters(client, brm, unit_b, world):  # type: ignore[no-untyped-def]
+def test_the_register_export_follows_the_filters(client, brm, unit_b, world):
     client.force_login(brm)
     rows = csv_rows(client.get(f"/stakeholders/export.csv?unit={unit_b.pk}"))
     assert [row[0] for row in rows[1:]] == ["Otto Ops"]
 
 
-def test_a_leaders_register_export_has_only_their_unit(client, leader, world):  # type: ignore[no-untyped-def]
+def test_a_leaders_register_export_has_only_their_unit(client, leader, world):
     client.force_login(leader)
     rows = csv_rows(client.get("/stakeholders/export.csv"))
     assert {row[2] for row in rows[1:]} == {"Finance"}
     assert "Otto Ops" not in {row[0] for row in rows[1:]}
 
 
-def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, world):  # type: ignore[no-untyped-def]
+def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, world):
     client.force_login(leader)
     response = client.get(f"/stakeholders/export.csv?unit={unit_b.pk}")
     assert response.status_code == 400
@@ -1139,14 +1144,14 @@ def test_a_leaders_export_of_another_unit_is_refused(client, leader, unit_b, wor
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)"])
-def test_the_register_export_neutralises_formulas(client, brm, unit_a, name):  # type: ignore[no-untyped-def]
-    StakeholderFactory(unit=unit_a, name=name)
+def test_the_register_export_neutralises_formulas(client, brm, unit_a, name):
+    StakeholderFactory.create(unit=unit_a, name=name)
     client.force_login(brm)
     rows = csv_rows(client.get("/stakeholders/export.csv"))
     assert [row[0] for row in rows[1:]] == ["'" + name]
 
 
-def test_the_commitments_export_is_a_csv_download(client, brm, world):  # type: ignore[no-untyped-def]
+def test_the_commitments_export_is_a_csv_download(client, brm, world):
     client.force_login(brm)
     response = client.get("/commitments/export.csv?mine=false")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -1167,14 +1172,14 @@ def test_the_commitments_export_is_a_csv_download(client, brm, world):  # type: 
     assert by_title["Send the roadmap"][1:4] == ["Finance", "IT", "Bianca Reyes"]
 
 
-def test_a_leaders_commitments_export_has_only_their_unit(client, leader, world):  # type: ignore[no-untyped-def]
+def test_a_leaders_commitments_export_has_only_their_unit(client, leader, world):
     client.force_login(leader)
     rows = csv_rows(client.get("/commitments/export.csv"))
     assert [row[0] for row in rows[1:]] == ["Send the roadmap"]
 
 
-def test_the_commitments_export_neutralises_formulas(client, brm, unit_a):  # type: ignore[no-untyped-def]
-    ActionItemFactory(unit=unit_a, owner=brm, title="=cmd|' /C calc'!A0")
+def test_the_commitments_export_neutralises_formulas(client, brm, unit_a):
+    ActionItemFactory.create(unit=unit_a, owner=brm, title="=cmd|' /C calc'!A0")
     client.force_login(brm)
     rows = csv_rows(client.get("/commitments/export.csv"))
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
@@ -1183,7 +1188,7 @@ def test_the_commitments_export_neutralises_formulas(client, brm, unit_a):  # ty
 # --- Lists scoped to the user -----------------------------------------------------------------
 
 
-def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world):  # type: ignore[no-untyped-def]
+def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world):
     client.force_login(leader)
     assert "Operations" not in body(client.get("/units/"))
     assert "Otto Ops" not in body(client.get("/stakeholders/"))
@@ -1192,7 +1197,7 @@ def test_a_leader_sees_only_their_unit_in_every_list(client, leader, world):  # 
     assert "Fix the printers" not in commitments
 
 
-def test_a_brms_commitments_default_to_their_own(client, brm, world):  # type: ignore[no-untyped-def]
+def test_a_brms_commitments_default_to_their_own(client, brm, world):
     client.force_login(brm)
     content = body(client.get("/commitments/"))
     assert "Send the roadmap" in content
@@ -1200,21 +1205,21 @@ def test_a_brms_commitments_default_to_their_own(client, brm, world):  # type: i
     assert "Fix the printers" in body(client.get("/commitments/?mine=false"))
 
 
-def test_the_unit_list_filters_to_my_units(client, brm, world):  # type: ignore[no-untyped-def]
+def test_the_unit_list_filters_to_my_units(client, brm, world):
     client.force_login(brm)
     content = body(client.get("/units/?mine=true", **HX))
     assert "Finance" in content
     assert "Operations" not in content
 
 
-def test_the_unit_list_shows_the_figures(client, brm, unit_a, world):  # type: ignore[no-untyped-def]
-    ActionItemFactory(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
+def test_the_unit_list_shows_the_figures(client, brm, unit_a, world):
+    ActionItemFactory.create(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
     client.force_login(brm)
     page = text(client.get("/units/?search=finance"))
     assert "Finance fin Bianca Reyes 1 2 1 overdue" in page
 
 
-def test_home_sends_each_role_to_its_start_page(client, brm, leader, executive, unit_a):  # type: ignore[no-untyped-def]
+def test_home_sends_each_role_to_its_start_page(client, brm, leader, executive, unit_a):
     client.force_login(brm)
     assert client.get("/")["Location"] == "/relationships/"
     client.force_login(executive)
@@ -1223,14 +1228,14 @@ def test_home_sends_each_role_to_its_start_page(client, brm, leader, executive, 
     assert client.get("/")["Location"] == f"/units/{unit_a.pk}/"
 
 
-def test_the_timeline_shows_held_reviews_and_filed_complaints(client, leader, unit_a):  # type: ignore[no-untyped-def]
+def test_the_timeline_shows_held_reviews_and_filed_complaints(client, leader, unit_a):
     from tests.factories import ComplaintFactory, ServiceReviewFactory
 
     held = timezone.now() - timedelta(days=3)
-    ServiceReviewFactory(
+    ServiceReviewFactory.create(
         unit=unit_a, status="held", scheduled_at=held, held_at=held, outcome="Agreed a new SLA"
     )
-    ComplaintFactory(unit=unit_a, title="Invoices stuck in the queue", severity="high")
+    ComplaintFactory.create(unit=unit_a, title="Invoices stuck in the queue", severity="high")
     client.force_login(leader)
     html = client.get(f"/units/{unit_a.pk}/timeline/", HTTP_HX_REQUEST="true").content.decode()
     assert "Service review held" in html and "Agreed a new SLA" in html
