@@ -7,6 +7,7 @@ SHELL := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 RUFF   := $(VENV)/bin/ruff
+MYPY   := $(VENV)/bin/mypy
 CELERY := $(VENV)/bin/celery
 # Rebuilt when pyproject.toml is newer, so dependency changes install themselves.
 STAMP  := $(VENV)/.installed-stamp
@@ -41,7 +42,7 @@ help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test     lint, Django checks and the test suite (PostgreSQL, Redis, Chromium)"
 	@echo "make test-dates  the non-browser suite at month ends, DST changes, a leap day, a year end"
-	@echo "make lint     ruff check + ruff format --check"
+	@echo "make lint     ruff check + ruff format --check + mypy (strict, django-stubs)"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units"
 	@echo "make migrate | seed | worker | beat | venv | clean"
@@ -66,6 +67,7 @@ test: venv
 	scripts/ensure-services
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(MYPY) .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	@# Exit code 5 means "no tests collected": a suite that ran nothing must not look green.
@@ -87,6 +89,7 @@ test-dates: venv
 lint: venv
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(MYPY) .
 
 format: venv
 	$(RUFF) format .

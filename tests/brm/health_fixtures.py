@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-
 from tests.factories import ServiceFactory, ServiceMetricFactory, SurveyTemplateFactory
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
