@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
 from brm.core.roles import require, stored_user
 from portfolio.models import Service
@@ -180,7 +181,7 @@ def hold_review(
     )
     review.status = ReviewStatus.HELD
     review.held_at = now
-    review._change_reason = "Marked held"  # type: ignore[attr-defined]
+    set_change_reason(review, "Marked held")
     review.save()
     unit = review.unit
     following = None
@@ -214,7 +215,7 @@ def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceRev
     if review.status != ReviewStatus.PLANNED:
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
     review.status = ReviewStatus.CANCELLED
-    review._change_reason = "Cancelled"  # type: ignore[attr-defined]
+    set_change_reason(review, "Cancelled")
     review.save(update_fields=["status", "updated_at"])
     return review
 
@@ -280,7 +281,7 @@ def decide_change_request(
     if decision:
         change.decision = decision
     change.decided_at = timezone.now()
-    change._change_reason = f"Decision: {status}"  # type: ignore[attr-defined]
+    set_change_reason(change, f"Decision: {status}")
     change.save()
     return change
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
 from brm.core.roles import require, stored_user
 from satisfaction import mailing
@@ -175,7 +176,7 @@ def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
         raise StateConflict("Nobody would receive this survey: every candidate was skipped.")
     campaign.status = CampaignStatus.SCHEDULED
     campaign.next_run_at = campaign.next_run_at or timezone.now()
-    campaign._change_reason = "Scheduled"  # type: ignore[attr-defined]
+    set_change_reason(campaign, "Scheduled")
     campaign.save()
     return campaign
 
@@ -193,7 +194,7 @@ def close_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     campaign.status = CampaignStatus.CLOSED
     campaign.closed_at = timezone.now()
     campaign.next_run_at = None
-    campaign._change_reason = "Closed"  # type: ignore[attr-defined]
+    set_change_reason(campaign, "Closed")
     campaign.save()
     return campaign
 
@@ -278,7 +279,7 @@ def _open_run(
     campaign.opened_at = now
     campaign.closes_at = expires
     campaign.next_run_at = None
-    campaign._change_reason = "Sent"  # type: ignore[attr-defined]
+    set_change_reason(campaign, "Sent")
     campaign.save()
     return campaign, plan
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core import delivery
+from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
 from brm.core.roles import Role, require, role_of, stored_user
 from stakeholders.models import (
@@ -141,7 +142,7 @@ def complete_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
     item.status = ActionStatus.DONE
     item.completed_at = timezone.now()
-    item._change_reason = "Marked done"  # type: ignore[attr-defined]
+    set_change_reason(item, "Marked done")
     item.save(update_fields=["status", "completed_at", "updated_at"])
     return item
 
@@ -156,7 +157,7 @@ def drop_action_item(item: ActionItem, *, actor: AnyUser, reason: str) -> Action
     if item.status != ActionStatus.OPEN:
         raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
     item.status = ActionStatus.DROPPED
-    item._change_reason = reason[:100] or "Dropped"  # type: ignore[attr-defined]
+    set_change_reason(item, reason[:100] or "Dropped")
     item.save(update_fields=["status", "updated_at"])
     return item
 
@@ -172,7 +173,7 @@ def reopen_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
         raise StateConflict("This commitment is already open.")
     item.status = ActionStatus.OPEN
     item.completed_at = None
-    item._change_reason = "Reopened"  # type: ignore[attr-defined]
+    set_change_reason(item, "Reopened")
     item.save(update_fields=["status", "completed_at", "updated_at"])
     return item
 
@@ -200,7 +201,7 @@ def reassign_brm(
     if new_brm is not None and unit.deputy_id == new_brm.pk:
         # The deputy steps up; keeping them as their own deputy would leave no cover.
         unit.deputy = None
-    unit._change_reason = "BRM handover"  # type: ignore[attr-defined]
+    set_change_reason(unit, "BRM handover")
     unit.save()
     handover = Handover.objects.create(
         unit=unit, from_brm=previous, to_brm=new_brm, note=note, handed_over_by=stored_user(actor)

@@ -50,6 +50,14 @@ def _display(
     return value
 
 
+def set_change_reason(record: models.Model, reason: str) -> None:
+    """The reason django-simple-history stores with the next save of `record` in its history.
+
+    simple_history reads the instance attribute `_change_reason`, which no type knows about.
+    """
+    record.__dict__["_change_reason"] = reason
+
+
 def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
     """The latest changes of `obj`, newest first (one query, plus one per related model shown)."""
     # simple_history adds `history` to tracked models at run time and ships no type information.

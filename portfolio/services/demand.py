@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.audit import set_change_reason
 from brm.core.roles import Role, leader_unit_id, role_of, stored_user
 from portfolio.models.demand import (
     BenefitAttestation,
@@ -212,7 +213,7 @@ def update_business_case(demand: Demand, case: BusinessCase, *, actor: AnyUser) 
     if case.sponsor is not None:
         locked.sponsor = case.sponsor
     locked.priority_score = score_demand(locked, Weights.from_settings(DemandSettings.get()))
-    locked._change_reason = "Business case updated"  # type: ignore[attr-defined]
+    set_change_reason(locked, "Business case updated")
     locked.save()
     if objectives is not None:
         locked.objectives.set(objectives)
@@ -252,17 +253,17 @@ def override_rank(demand: Demand, rank: object, *, actor: AnyUser, reason: str) 
     position = None
     if rank not in (None, ""):
         try:
-            position = int(rank)  # type: ignore[call-overload]
+            position = int(rank) if isinstance(rank, (int, float, Decimal)) else int(str(rank))
         except (TypeError, ValueError):
             raise InputError("rank", "Give a position, 1 for the top.") from None
         if not 1 <= position <= 10000:
             raise InputError("rank", "Give a position, 1 for the top.")
     locked.rank_override = position
     locked.override_reason = text
-    locked.override_by = actor  # type: ignore[assignment]
+    locked.override_by = stored_user(actor)
     locked.override_at = timezone.now()
-    locked._change_reason = (  # type: ignore[attr-defined]
-        f"Rank set to {position}: {text}" if position else f"Rank back to score: {text}"
+    set_change_reason(
+        locked, f"Rank set to {position}: {text}" if position else f"Rank back to score: {text}"
     )
     locked.save()
     for f in Demand._meta.concrete_fields:
@@ -309,10 +310,11 @@ def record_benefit(
         record.confirmed_by = None
         record.confirmed_at = None
     record.period_end = period_end
+    # _money(..., required=True) raises rather than return None; its type says Decimal | None.
     record.planned_amount = planned_amount  # type: ignore[assignment]
     record.realised_amount = realised_amount  # type: ignore[assignment]
     record.note = text
-    record.recorded_by = actor  # type: ignore[assignment]
+    record.recorded_by = stored_user(actor)
     record.save()
     return record
 

@@ -19,6 +19,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+
+class WeightSettings(Protocol):
+    """What the weights are read from (the admin-tuned DemandSettings row)."""
+
+    @property
+    def alignment_weight(self) -> Decimal: ...
+    @property
+    def risk_weight(self) -> Decimal: ...
+    @property
+    def effort_weight(self) -> Decimal: ...
+
+
+class BusinessCaseFields(Protocol):
+    """The business-case fields a score is computed from (a Demand has them)."""
+
+    @property
+    def expected_benefit(self) -> Decimal | None: ...
+    @property
+    def estimated_cost(self) -> Decimal | None: ...
+    @property
+    def alignment(self) -> int | None: ...
+    @property
+    def risk(self) -> int | None: ...
+    @property
+    def effort(self) -> int | None: ...
+
 
 TWO_PLACES = Decimal("0.01")
 
@@ -30,11 +58,11 @@ class Weights:
     effort: Decimal = Decimal("0.25")
 
     @classmethod
-    def from_settings(cls, settings: object) -> Weights:
+    def from_settings(cls, settings: WeightSettings) -> Weights:
         return cls(
-            alignment=Decimal(settings.alignment_weight),  # type: ignore[attr-defined]
-            risk=Decimal(settings.risk_weight),  # type: ignore[attr-defined]
-            effort=Decimal(settings.effort_weight),  # type: ignore[attr-defined]
+            alignment=Decimal(settings.alignment_weight),
+            risk=Decimal(settings.risk_weight),
+            effort=Decimal(settings.effort_weight),
         )
 
 
@@ -76,15 +104,21 @@ def _terms(
     ]
 
 
-def _check(benefit: object, cost: object, alignment: object, risk: object, effort: object) -> None:
-    if benefit is not None and Decimal(benefit) < 0:  # type: ignore[arg-type]
+def _check(
+    benefit: Decimal | None,
+    cost: Decimal | None,
+    alignment: int | None,
+    risk: int | None,
+    effort: int | None,
+) -> None:
+    if benefit is not None and Decimal(benefit) < 0:
         raise ValueError("The expected benefit cannot be negative.")
-    if cost is not None and Decimal(cost) < 0:  # type: ignore[arg-type]
+    if cost is not None and Decimal(cost) < 0:
         raise ValueError("The estimated cost cannot be negative.")
-    if alignment is not None and not 0 <= int(alignment) <= 5:  # type: ignore[call-overload]
+    if alignment is not None and not 0 <= int(alignment) <= 5:
         raise ValueError("Alignment is 0-5.")
     for name, value in (("Risk", risk), ("Effort", effort)):
-        if value is not None and not 1 <= int(value) <= 5:  # type: ignore[call-overload]
+        if value is not None and not 1 <= int(value) <= 5:
             raise ValueError(f"{name} is 1-5.")
 
 
@@ -98,9 +132,9 @@ def priority_score(
 ) -> Decimal | None:
     """The priority score (see the module docstring), or None if an input is missing."""
     _check(benefit, cost, alignment, risk, effort)
-    if None in (benefit, cost, alignment, risk, effort):
+    if benefit is None or cost is None or alignment is None or risk is None or effort is None:
         return None
-    terms = _terms(benefit, cost, alignment, risk, effort, weights or Weights())  # type: ignore[arg-type]
+    terms = _terms(benefit, cost, alignment, risk, effort, weights or Weights())
     score = Decimal("1")
     for term in terms:
         score *= term.value
@@ -125,9 +159,9 @@ def explain(
         "effort": effort,
     }
     missing = [name for name, value in inputs.items() if value is None]
-    if missing:
+    if benefit is None or cost is None or alignment is None or risk is None or effort is None:
         return Explanation(FORMULA, [], None, missing)
-    terms = _terms(benefit, cost, alignment, risk, effort, weights)  # type: ignore[arg-type]
+    terms = _terms(benefit, cost, alignment, risk, effort, weights)
     return Explanation(
         FORMULA,
         [Term(t.name, t.value.quantize(Decimal("0.0001")), t.explanation) for t in terms],
@@ -136,13 +170,13 @@ def explain(
     )
 
 
-def score_demand(demand: object, weights: Weights) -> Decimal | None:
+def score_demand(demand: BusinessCaseFields, weights: Weights) -> Decimal | None:
     """The score of a Demand instance from its business-case fields."""
     return priority_score(
-        demand.expected_benefit,  # type: ignore[attr-defined]
-        demand.estimated_cost,  # type: ignore[attr-defined]
-        demand.alignment,  # type: ignore[attr-defined]
-        demand.risk,  # type: ignore[attr-defined]
-        demand.effort,  # type: ignore[attr-defined]
+        demand.expected_benefit,
+        demand.estimated_cost,
+        demand.alignment,
+        demand.risk,
+        demand.effort,
         weights,
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.audit import set_change_reason
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.errors import InputError as InputError  # re-exported for the app's callers
 from brm.core.roles import Role, leader_unit_id, role_of, stored_user
@@ -185,7 +186,7 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
     locked.status_reason = text
     if to == S.DELIVERED:
         locked.delivered_at = now
-    locked._change_reason = f"{source} -> {to}" + (f": {text}" if text else "")  # type: ignore[attr-defined]
+    set_change_reason(locked, f"{source} -> {to}" + (f": {text}" if text else ""))
     locked.save()
     DemandStatusChange.objects.create(
         demand=locked,
