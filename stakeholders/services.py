@@ -277,3 +277,51 @@ def update_commitment(item: ActionItem, *, actor: AnyUser | None) -> ActionItem:
     )
     item.save()
     return item
+
+
+@transaction.atomic
+def update_interaction(
+    interaction: Interaction,
+    *,
+    actor: AnyUser | None,
+    fields: dict[str, Any],
+    attendees: Iterable[Stakeholder] | None = None,
+    it_participants: Iterable[User] | None = None,
+) -> Interaction:
+    """Save edits to a logged meeting; with `attendees` or `it_participants`, replace them.
+
+    Moving it to another unit needs write access to both. Raises `ForbiddenAction` (nothing
+    saved) unless `may_log_interaction` on the stored meeting's unit and on the unit it is
+    saved under.
+    """
+    stored = Interaction.objects.select_related("unit").get(pk=interaction.pk)
+    require(
+        may_log_interaction(actor, stored.unit),
+        "Only the unit's relationship managers change its meetings.",
+    )
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    require(
+        may_log_interaction(actor, interaction.unit),
+        "Only the unit's relationship managers log meetings.",
+    )
+    interaction.save()
+    if attendees is not None:
+        interaction.attendees.set(attendees)
+    if it_participants is not None:
+        interaction.it_participants.set(it_participants)
+    return interaction
+
+
+@transaction.atomic
+def delete_record(record: Interaction | Stakeholder | ActionItem, *, actor: AnyUser | None) -> None:
+    """Delete a meeting, a person or a promise (`ProtectedError` while other records use it).
+
+    Raises `ForbiddenAction` unless the actor may change the unit's relationship records
+    (`may_edit_unit`); nothing is deleted then.
+    """
+    require(
+        may_edit_unit(actor, record.unit),
+        "Only the unit's relationship managers delete its records.",
+    )
+    record.delete()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from portfolio.permissions import may_edit_catalogue
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
+    from stakeholders.models import BusinessUnit
 
 METRIC_FIELDS = (
     "availability",
@@ -24,6 +25,31 @@ METRIC_FIELDS = (
     "response_time_minutes",
     "workload",
 )
+
+
+@transaction.atomic
+def save_service(
+    service: Service, *, actor: AnyUser | None, consumers: Iterable[BusinessUnit] | None = None
+) -> Service:
+    """Add a service to the catalogue or save changes to one; with `consumers`, replace them.
+
+    Raises `ForbiddenAction` (nothing saved) unless `may_edit_catalogue(actor)`.
+    """
+    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    service.save()
+    if consumers is not None:
+        service.consumers.set(consumers)
+    return service
+
+
+@transaction.atomic
+def delete_service(service: Service, *, actor: AnyUser | None) -> None:
+    """Remove a service from the catalogue (`ProtectedError` while records use it).
+
+    Raises `ForbiddenAction` unless `may_edit_catalogue(actor)`.
+    """
+    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    service.delete()
 
 
 @dataclass

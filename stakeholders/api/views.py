@@ -86,6 +86,9 @@ class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
             setattr(person, name, value)
         services.save_stakeholder(person, actor=self.request.user)
 
+    def perform_destroy(self, instance: Stakeholder) -> None:
+        services.delete_record(instance, actor=self.request.user)
+
 
 class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
     """Meetings and contacts. `notes` are private to IT and omitted for business users."""
@@ -108,6 +111,23 @@ class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
             attendees=attendees,
             it_participants=participants,
         )
+
+    def perform_update(self, serializer: BaseSerializer[Interaction]) -> None:
+        data = dict(serializer.validated_data)
+        attendees = data.pop("attendees", None)
+        participants = data.pop("it_participants", None)
+        meeting = serializer.instance
+        assert meeting is not None  # an update always has its instance
+        services.update_interaction(
+            meeting,
+            actor=self.request.user,
+            fields=data,
+            attendees=attendees,
+            it_participants=participants,
+        )
+
+    def perform_destroy(self, instance: Interaction) -> None:
+        services.delete_record(instance, actor=self.request.user)
 
 
 class ActionItemViewSet(viewsets.ModelViewSet[ActionItem]):
@@ -141,6 +161,9 @@ class ActionItemViewSet(viewsets.ModelViewSet[ActionItem]):
         for name, value in serializer.validated_data.items():
             setattr(item, name, value)
         services.update_commitment(item, actor=self.request.user)
+
+    def perform_destroy(self, instance: ActionItem) -> None:
+        services.delete_record(instance, actor=self.request.user)
 
     @extend_schema(request=ActionTransitionSerializer, responses=ActionItemSerializer)
     @action(detail=True, methods=["post"])

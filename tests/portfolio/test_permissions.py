@@ -14,10 +14,10 @@ import pytest
 
 from brm.core.errors import ForbiddenAction, StateConflict
 from portfolio import permissions
-from portfolio.models import Demand, DemandStatus, DemandStatusChange, ServiceMetric
+from portfolio.models import Demand, DemandStatus, DemandStatusChange, Service, ServiceMetric
 from portfolio.services import demand as services
 from portfolio.services import workflow
-from portfolio.services.catalogue import MetricInput, upsert_metrics
+from portfolio.services.catalogue import MetricInput, delete_service, save_service, upsert_metrics
 from tests.factories import BenefitRecordFactory, ServiceFactory
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case
@@ -165,3 +165,25 @@ def test_the_api_answers_403_when_a_sponsor_approves(as_user, leader, demand_a) 
 
     assert response.status_code == 403
     assert Demand.objects.get(pk=demand_a.pk).status == DemandStatus.IDEA
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive", "leader"])
+def test_it_refuses_catalogue_changes_to_other_roles(request, persona, unit_a) -> None:  # type: ignore[no-untyped-def]
+    actor = request.getfixturevalue(persona)
+    existing = ServiceFactory(name="Email")
+    existing.name = "Mail"
+
+    with pytest.raises(ForbiddenAction):
+        save_service(Service(name="Payroll"), actor=actor, consumers=[unit_a])
+    with pytest.raises(ForbiddenAction):
+        save_service(existing, actor=actor)
+    with pytest.raises(ForbiddenAction):
+        delete_service(existing, actor=actor)
+
+    assert list(Service.objects.values_list("name", flat=True)) == ["Email"]
+
+
+def test_it_lets_an_integration_add_a_service(integration, unit_a) -> None:  # type: ignore[no-untyped-def]
+    service = save_service(Service(name="Payroll"), actor=integration, consumers=[unit_a])
+
+    assert list(service.consumers.all()) == [unit_a]

@@ -22,7 +22,7 @@ from stakeholders.models import (
     Interaction,
     Stakeholder,
 )
-from tests.factories import ActionItemFactory, StakeholderFactory
+from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
 
 # Who may change unit A's relationship records: its BRM, administrators, integrations.
 UNIT_WRITERS = ["brm", "admin_user", "integration"]
@@ -64,6 +64,57 @@ def test_it_refuses_a_meeting_to_read_only_roles(request, persona, unit_a) -> No
     assert not Interaction.objects.exists()
     assert not ActionItem.objects.exists()
     assert not permissions.may_log_interaction(actor, unit_a)
+
+
+@pytest.mark.parametrize("persona", ["other_brm", "executive", "leader"])
+def test_it_refuses_editing_or_deleting_a_meeting_to_read_only_roles(
+    request, persona, unit_a
+) -> None:
+    actor = request.getfixturevalue(persona)
+    meeting = InteractionFactory.create(unit=unit_a, summary="Before")
+
+    with pytest.raises(ForbiddenAction):
+        services.update_interaction(meeting, actor=actor, fields={"summary": "After"})
+    with pytest.raises(ForbiddenAction):
+        services.delete_record(meeting, actor=actor)
+
+    assert Interaction.objects.get(pk=meeting.pk).summary == "Before"
+
+
+def test_it_lets_the_units_brm_edit_a_meeting_but_not_move_it_out_of_reach(
+    brm, unit_a, unit_b
+) -> None:
+    meeting = InteractionFactory.create(unit=unit_a, summary="Before")
+
+    services.update_interaction(meeting, actor=brm, fields={"summary": "After"})
+    with pytest.raises(ForbiddenAction):
+        services.update_interaction(meeting, actor=brm, fields={"unit": unit_b})
+
+    assert Interaction.objects.get(pk=meeting.pk).unit == unit_a
+    assert Interaction.objects.get(pk=meeting.pk).summary == "After"
+
+
+@pytest.mark.parametrize("persona", ["other_brm", "executive", "leader"])
+def test_it_refuses_deleting_people_and_promises_to_read_only_roles(
+    request, persona, unit_a
+) -> None:
+    actor = request.getfixturevalue(persona)
+    person, item = StakeholderFactory.create(unit=unit_a), ActionItemFactory.create(unit=unit_a)
+
+    for record in (person, item):
+        with pytest.raises(ForbiddenAction):
+            services.delete_record(record, actor=actor)
+
+    assert Stakeholder.objects.filter(pk=person.pk).exists()
+    assert ActionItem.objects.filter(pk=item.pk).exists()
+
+
+def test_it_lets_the_units_brm_delete_a_promise(brm, unit_a) -> None:
+    item = ActionItemFactory.create(unit=unit_a)
+
+    services.delete_record(item, actor=brm)
+
+    assert not ActionItem.objects.filter(pk=item.pk).exists()
 
 
 # --- Commitments -------------------------------------------------------------------------------

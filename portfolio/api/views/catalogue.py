@@ -24,7 +24,12 @@ from portfolio.filters.catalogue import ServiceFilterSet, ServiceMetricFilterSet
 from portfolio.models import Service, ServiceMetric
 from portfolio.permissions import may_edit_catalogue
 from portfolio.selectors import catalogue as selectors
-from portfolio.services.catalogue import MetricInput, upsert_metrics
+from portfolio.services.catalogue import (
+    MetricInput,
+    delete_service,
+    save_service,
+    upsert_metrics,
+)
 
 
 def _writers_only(request: Request) -> None:
@@ -43,8 +48,23 @@ class ServiceViewSet(viewsets.ModelViewSet[Service]):
         return selectors.service_list(self.request.user).prefetch_related("consumers")
 
     def perform_create(self, serializer: BaseSerializer[Service]) -> None:
-        _writers_only(self.request)
-        serializer.save()
+        data = dict(serializer.validated_data)
+        consumers = data.pop("consumers", [])
+        serializer.instance = save_service(
+            Service(**data), actor=self.request.user, consumers=consumers
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Service]) -> None:
+        data = dict(serializer.validated_data)
+        consumers = data.pop("consumers", None)
+        service = serializer.instance
+        assert service is not None  # an update always has its instance
+        for name, value in data.items():
+            setattr(service, name, value)
+        save_service(service, actor=self.request.user, consumers=consumers)
+
+    def perform_destroy(self, instance: Service) -> None:
+        delete_service(instance, actor=self.request.user)
 
 
 def _to_input(data: dict) -> MetricInput:  # type: ignore[type-arg]
