@@ -510,8 +510,8 @@ class Feedback(TimeStampedModel):
 
     @property
     def about_label(self) -> str:
-        if self.about_person_id:
-            person = self.about_person
-            name = person.get_full_name() or person.get_username()  # type: ignore[union-attr]
+        person = self.about_person
+        if person is not None:
+            name = person.get_full_name() or person.get_username()
             return f"{name} ({self.about_team})" if self.about_team else name
         return self.about_team

@@ -149,7 +149,7 @@ def rate_resolution(
         "Only the person who raised the complaint rates its resolution.",
     )
     try:
-        value = int(rating)  # type: ignore[call-overload]
+        value = int(rating) if isinstance(rating, (int, float)) else int(str(rating))
     except (TypeError, ValueError):
         raise InputError("rating", "Choose a rating from 1 to 5.") from None
     if not 1 <= value <= 5:

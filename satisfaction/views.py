@@ -8,6 +8,8 @@ The audience and skip lists are IT-only; a business leader sees their own unit's
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -85,7 +87,7 @@ def _apply_errors(form: BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _form_fields(data: dict) -> dict:  # type: ignore[type-arg]
+def _form_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "units"}
 
 

@@ -88,7 +88,9 @@ def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
     related: dict[tuple[str, Any], str] = {}
     for name, ids in wanted.items():
         target = model._meta.get_field(name).related_model
-        for rel in target._default_manager.filter(pk__in=ids):  # type: ignore[union-attr]
+        if not isinstance(target, type):  # a relation to "self" is resolved to a class by now
+            continue
+        for rel in target._default_manager.filter(pk__in=ids):
             label = rel.get_full_name() if hasattr(rel, "get_full_name") else ""
             related[(name, rel.pk)] = label or str(rel)
     entries = []

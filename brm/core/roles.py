@@ -8,7 +8,7 @@ through `visible_to`/`editable_by` on the model managers, which call the helpers
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from brm.core.errors import ForbiddenAction
 
@@ -103,14 +103,20 @@ def may_write(user: AnyUser) -> bool:
     return role_of(user) in {Role.ADMIN, Role.BRM, Role.INTEGRATION}
 
 
-def may_change(actor: AnyUser | None, record: object) -> bool:
+class Editable(Protocol):
+    """A unit-scoped record: it answers whether a user may change it."""
+
+    def is_editable_by(self, user: AnyUser) -> bool: ...
+
+
+def may_change(actor: AnyUser | None, record: Editable) -> bool:
     """Whether `actor` may change a unit-scoped `record` (anything with `is_editable_by`).
 
     `actor` None is the system itself (a scheduled job, a data migration): it acts on every unit.
     People follow the one object rule: administrators and integrations everywhere, a BRM on the
     units they manage or deputise for, everyone else nowhere.
     """
-    return actor is None or bool(record.is_editable_by(actor))  # type: ignore[attr-defined]
+    return actor is None or record.is_editable_by(actor)
 
 
 def require(allowed: bool, message: str) -> None:

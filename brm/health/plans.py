@@ -84,8 +84,9 @@ def _create_plan(
     reason = (
         f"Relationship health {health.score:.0f} is below {cfg.amber_from} (red). Weakest: "
         + ", ".join(
-            f"{COMPONENT_LABELS[n].lower()} {health.components[n].value:.0f}"  # type: ignore[union-attr]
+            f"{COMPONENT_LABELS[n].lower()} {component.value:.0f}"
             for n in weak
+            if (component := health.components[n]) is not None  # weak ones all have a value
         )
         + "."
     )

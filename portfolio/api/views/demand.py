@@ -125,14 +125,14 @@ class DemandViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
 
-        def pick(name: str) -> object:
+        def pick(name: str) -> Any:
             return data[name] if name in data else getattr(demand, name)
 
         extra = {k: data[k] for k in ("title", "problem", "outcome") if k in data}
         services.update_business_case(
             demand,
             services.BusinessCase(
-                benefit_kind=pick("benefit_kind"),  # type: ignore[arg-type]
+                benefit_kind=pick("benefit_kind"),
                 expected_benefit=pick("expected_benefit"),
                 estimated_cost=pick("estimated_cost"),
                 alignment=pick("alignment"),
