@@ -110,6 +110,9 @@ def link_of(work: models.Model) -> Link:
     raise TypeError(f"{type(work).__name__} cannot be linked to a complaint.")
 
 
+# `Link.model` is one of the linkable unit-scoped models (ChangeRequest, Demand, ActionItem):
+# their manager's `visible_to`, `get_absolute_url`, `title` and status display are not on the
+# `Model` base the link is typed with, hence the attr-defined ignores below.
 def linkable(link: Link, complaint: Complaint, user: AnyUser) -> QuerySet[Any]:
     """Records of this kind the user may see in the complaint's unit (open or finished)."""
     return link.model.objects.visible_to(user).filter(  # type: ignore[attr-defined,no-any-return]

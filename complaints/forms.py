@@ -83,6 +83,7 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
         return data
 
     def chosen_unit(self) -> BusinessUnit:
+        # clean() refuses a form that leaves no unit, so one of the two is set here.
         return self.cleaned_data.get("unit") or self.unit  # type: ignore[return-value]
 
 

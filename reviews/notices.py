@@ -126,7 +126,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     if notice is None:
         return None
     unit = units_due_without_a_plan().filter(pk=notice.unit_id).first()
-    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]
+    if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]  # annotated (with_review_schedule)
         return None
     name = _name_of(notice.recipient, _brm_and_deputy(unit))
     if name is None:
@@ -134,7 +134,7 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     context = {
         "unit": unit,
         "name": name,
-        "due_at": unit.next_due_at,  # type: ignore[attr-defined]
+        "due_at": unit.next_due_at,  # type: ignore[attr-defined]  # annotated (with_review_schedule)
         "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
     }
     subject = f"Service review with {unit.name} is due and none is planned"
@@ -184,7 +184,7 @@ def units_due_without_a_plan(now: datetime | None = None) -> QuerySet[BusinessUn
 
 
 def _notify_unplanned(unit: BusinessUnit, run: NoticeRun) -> None:
-    due_on = timezone.localdate(unit.next_due_at)  # type: ignore[attr-defined]
+    due_on = timezone.localdate(unit.next_due_at)  # type: ignore[attr-defined]  # annotated (with_review_schedule)
     for _name, email in _brm_and_deputy(unit):
         notice, _ = UnplannedReviewNotice.objects.get_or_create(
             unit=unit, due_on=due_on, recipient=email

@@ -345,8 +345,8 @@ def close_expired_campaigns(now: datetime | None = None) -> int:
 def pulse_template() -> SurveyTemplate:
     """The configured pulse template, or the built-in two-question one (created once)."""
     conf = SatisfactionSettings.get()
-    if conf.pulse_template_id:
-        return conf.pulse_template  # type: ignore[return-value]
+    if conf.pulse_template is not None:
+        return conf.pulse_template
     template, created = SurveyTemplate.objects.get_or_create(
         name="Pulse (built-in)",
         defaults={"intro": "Two quick questions about how things went. It takes 20 seconds."},

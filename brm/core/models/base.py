@@ -76,6 +76,7 @@ class UnitScopedModel(TimeStampedModel):
         abstract = True
 
     def get_unit(self) -> ManagedUnit:
+        # Each concrete subclass declares its `unit` foreign key; the abstract base cannot.
         return self.unit  # type: ignore[attr-defined,no-any-return]
 
     def is_editable_by(self, user: AnyUser) -> bool:
