@@ -7,6 +7,7 @@ anywhere: an SQLite file under `var/` and a Celery broker on the local filesyste
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -214,35 +215,97 @@ SECURE_CSP = {
 }
 
 # --- Email ---------------------------------------------------------------------------------
-# Django 6.1 configures mail through MAILERS. With no EMAIL_HOST, mail is printed to the console.
-_EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+# Django 6.1 configures mail through MAILERS: a backend and the keyword options its constructor
+# takes (an unknown option is an error, so each backend gets only its own). EMAIL_BACKEND names
+# any backend by dotted path, or by the short names below; without it, SMTP when EMAIL_HOST is
+# set, else the console. EMAIL_OPTIONS (a JSON object) adds options, e.g. for a third-party one.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+_email_backend = os.environ.get("EMAIL_BACKEND", "") or (
+    "smtp" if os.environ.get("EMAIL_HOST") else "console"
 )
-_EMAIL_OPTIONS: dict[str, object] = {}
-if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
-    _EMAIL_OPTIONS = {
-        "host": os.environ.get("EMAIL_HOST", "localhost"),
-        "port": env_int("EMAIL_PORT", 25),
-        "username": os.environ.get("EMAIL_HOST_USER", ""),
-        "password": env_str("EMAIL_HOST_PASSWORD", ""),
-        "use_tls": env_bool("EMAIL_USE_TLS", False),
-        "use_ssl": env_bool("EMAIL_USE_SSL", False),
-        "timeout": env_int("EMAIL_TIMEOUT", 20),
+_EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+
+
+def email_options(backend: str) -> dict[str, object]:
+    """The constructor options of Django's built-in mail `backend` (a dotted path), from the
+    environment; {} for the console, locmem and dummy backends or a backend Django does not
+    ship (give those EMAIL_OPTIONS). Raises ImproperlyConfigured on a malformed value."""
+    if backend == _EMAIL_BACKENDS["smtp"]:
+        options: dict[str, object] = {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+            "timeout": env_int("EMAIL_TIMEOUT", 20),
+        }
+        for name in ("ssl_keyfile", "ssl_certfile"):
+            if os.environ.get(f"EMAIL_{name.upper()}"):
+                options[name] = os.environ[f"EMAIL_{name.upper()}"]
+        return options
+    if backend == _EMAIL_BACKENDS["file"]:
+        return {"file_path": os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "sent-mail")}
+    return {}
+
+
+def _email_extra_options() -> dict[str, object]:
+    raw = os.environ.get("EMAIL_OPTIONS", "").strip()
+    if not raw:
+        return {}
+    try:
+        extra = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"EMAIL_OPTIONS is not JSON: {exc}") from exc
+    if not isinstance(extra, dict):
+        raise ImproperlyConfigured("EMAIL_OPTIONS must be a JSON object of backend options.")
+    return extra
+
+
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": {**email_options(_EMAIL_BACKEND), **_email_extra_options()},
     }
-MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BRM <brm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails (handover packs, reminders) need to know where the site lives.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Celery ---------------------------------------------------------------------------------
+# Two kinds of broker client, with opposite needs (see README "Background work under faults"):
+# - the worker and beat must ride out a broker outage of any length: they reconnect forever with
+#   back-off (BROKER_CONNECTION_MAX_RETRIES = None; 0 would make them exit at the first error);
+# - a web request publishes through `brm.celery.Task.delay`: one attempt, never retried inline,
+#   on a connection with the short socket timeouts of CELERY_PUBLISH_TIMEOUT, so a broker that is
+#   down, frozen or slow costs a request at most about that long. The outbox sweep sends the work
+#   later (every task claims its own work, so a late or repeated run is harmless).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a task may stay unacknowledged on Redis before it is given to another worker (a worker
+# killed outright, SIGKILL or power loss). Longer than the longest task (CELERY_TASK_TIME_LIMIT),
+# or a slow task would run twice; tasks are acknowledged after they finish (acks_late).
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 900)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A frozen or half-open broker must not hang the worker or beat forever: a command gets
+        # no answer within socket_timeout -> connection error -> reconnect with back-off.
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+        # How often a live worker looks for messages a dead worker left unacknowledged.
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": 1,
+    }
 else:
     # No server needed: kombu's filesystem transport, good for one machine (`make run`).
     _celery_dir = VAR_DIR / "celery"
@@ -256,26 +319,68 @@ else:
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
+# Worker and beat: retry the broker connection forever (None), at start-up too, also after a
+# channel error, waiting 2, 4, ... up to 30 s between attempts (kombu's defaults).
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must not hang a web request when the broker is down; the outbox retries later.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# The web's publish (brm.celery.Task.delay): at most this many seconds per attempt (connect
+# half of it, then the command), one attempt, then the broker is left alone for
+# CELERY_PUBLISH_PAUSE seconds in that process so the next requests do not wait again.
+CELERY_PUBLISH_TIMEOUT = float(os.environ.get("CELERY_PUBLISH_TIMEOUT", "1.0"))
+CELERY_PUBLISH_PAUSE = float(os.environ.get("CELERY_PUBLISH_PAUSE", "15"))
+# Beat and tasks that publish with apply_async (groups of chunks): retry with back-off until the
+# broker is back, so the nightly recompute or the weekly digest is queued late, not lost.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": None,
+    "interval_start": 0.5,
+    "interval_step": 1,
+    "interval_max": 30,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A task is acknowledged after it finished, and a task whose pool process died (killed, out of
+# memory) is put back on the queue and run again: every task is idempotent (it claims its work,
+# or stores one snapshot per unit and day), so running twice is harmless; losing it is not.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A warm shutdown (SIGTERM) lets running tasks finish; the soft shutdown gives a few seconds more
+# and then puts unfinished late-acknowledged tasks back on the queue instead of losing them.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# A failed publish gives up fast: the record is saved and the periodic sweeps retry the work.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 0.5,
+# The worker heartbeat (brm.tasks.heartbeat, every WORKER_HEARTBEAT_INTERVAL s): older than this,
+# /readyz says 503.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
+# --- Caches ---------------------------------------------------------------------------------
+# "default" stays per process. "shared" is seen by every process (web replicas, workers, beat):
+# Redis when there is one, else files under var/. Only small operational facts live there (the
+# worker heartbeat); its short timeouts keep a frozen Redis from hanging /readyz.
+CACHES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "brm",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    ),
 }
+
 # --- Notification emails: the kernel's one delivery path (brm/core/delivery.py) ---------------
 # Each kind of email names the function that composes it from its business record at send time.
 DELIVERY_COMPOSERS = {
@@ -286,9 +391,7 @@ DELIVERY_COMPOSERS = {
     "satisfaction.reminder": "satisfaction.mailing.compose_reminder",
     "satisfaction.thanks": "satisfaction.mailing.compose_thank_you",
     "stakeholders.handover_pack": "stakeholders.tasks.compose_handover_pack",
-    "portfolio.benefit_attestation": (
-        "portfolio.services.attestation.compose_benefit_attestation"
-    ),
+    "portfolio.benefit_attestation": ("portfolio.services.attestation.compose_benefit_attestation"),
     "health.digest": "brm.health.digest.compose_digest",
 }
 # A claim older than this (seconds) without a sent mark belongs to a dead worker and is retried;
@@ -298,11 +401,16 @@ DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)  # then the email is
 DELIVERY_RETRY_DELAY = env_int("DELIVERY_RETRY_DELAY", 60)  # seconds, doubled per failed attempt
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Proof that beat, the broker and a worker all work: /readyz reads the time it last ran.
+    "worker-heartbeat": {
+        "task": "brm.heartbeat",
+        "schedule": float(env_int("WORKER_HEARTBEAT_INTERVAL", 30)),
+    },
     # Every notification email: send what is pending (never queued, failed, or left by a dead
     # worker); each is claimed once, so running every minute is safe.
     "sweep-outbound-emails": {
         "task": "brm.core.sweep_outbound_emails",
-        "schedule": 60.0,
+        "schedule": float(env_int("DELIVERY_SWEEP_INTERVAL", 60)),
     },
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {
