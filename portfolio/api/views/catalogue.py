@@ -67,7 +67,7 @@ class ServiceViewSet(viewsets.ModelViewSet[Service]):
         delete_service(instance, actor=self.request.user)
 
 
-def _to_input(data: dict) -> MetricInput:  # type: ignore[type-arg]
+def _to_input(data: dict[str, Any]) -> MetricInput:
     figures = {k: v for k, v in data.items() if k not in {"service", "period_start", "period_end"}}
     return MetricInput(data["service"], data["period_start"], data["period_end"], figures)
 
