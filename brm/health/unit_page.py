@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from brm.core.audit import history_entries
-from brm.core.roles import is_it_side, writes_all_units
+from brm.core.roles import is_it_side
 from brm.health.models import HealthSnapshot
 from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
 from stakeholders.forms import CommitmentFormSet, InteractionForm, ReassignForm
+from stakeholders.permissions import may_log_interaction, may_reassign_brm
 from stakeholders.selectors import TimelineEntry
 
 if TYPE_CHECKING:
@@ -73,13 +74,15 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     the timeline and the latest health score."""
     unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=_before(request))
-    can_edit = unit.is_editable_by(request.user)
+    # The same questions the register's services ask before they write.
+    can_edit = may_log_interaction(request.user, unit)
+    can_reassign = may_reassign_brm(request.user, unit)
     context = {
         "unit": unit,
         "entries": entries,
         "next_before": next_before,
         "can_edit": can_edit,
-        "can_reassign": writes_all_units(request.user),
+        "can_reassign": can_reassign,
         "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
         "stats": register_selectors.unit_list(request.user).get(pk=unit.pk),
         "key_people": register_selectors.key_people(unit),
@@ -89,7 +92,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if can_edit:
         context["form"] = InteractionForm(unit=unit)
         context["formset"] = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
-    if can_edit or writes_all_units(request.user):
+    if can_reassign:
         context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
     return render(request, "stakeholders/unit_detail.html", context)
 
