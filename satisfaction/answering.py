@@ -1,8 +1,9 @@
 """The public answer page's logic: which link state, the questionnaire form, and saving it.
 
-A link is looked up by the hash of its token. Saving claims the invitation with a conditional
-UPDATE (`answered_at IS NULL`) in the same transaction that writes the answers, so a double
-submission saves once and a failure saves nothing.
+A link is looked up by the hash of its token. Saving claims the invitation with one conditional
+UPDATE on the invitation row itself (`answered_at IS NULL`, no join) in the same transaction that
+writes the answers, so simultaneous submissions save once (the others see "already answered",
+HTTP 410) and a failure saves nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from satisfaction import mailing
 from satisfaction.models import (
     Answer,
+    Campaign,
     CampaignStatus,
     Invitation,
     Question,
@@ -134,12 +136,19 @@ class AlreadyAnswered(Exception):
 def submit_response(invitation: Invitation, form: AnswerForm) -> Response:
     """Save a valid form's answers and use up the link, all or nothing."""
     now = timezone.now()
+    # The claim is one UPDATE whose WHERE names only the invitation row's own columns. A filter
+    # spanning a join (`campaign__status=...`) makes Django write `WHERE id IN (SELECT ... JOIN
+    # ...)`; PostgreSQL re-checks a concurrently updated row against the WHERE but not against
+    # the subquery's old snapshot, so six simultaneous submits each "claimed" the link. The
+    # campaign test is a subquery on the local `campaign_id` column: the row's own conditions
+    # (`answered_at IS NULL`) are then re-checked after the lock wait and only one wins.
+    open_campaigns = Campaign.objects.filter(status=CampaignStatus.OPEN).values("pk")
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
         answered_at__isnull=True,
         sent_at__isnull=False,
         expires_at__gt=now,
-        campaign__status=CampaignStatus.OPEN,
+        campaign_id__in=open_campaigns,
     ).update(answered_at=now, updated_at=now)
     if not claimed:
         raise AlreadyAnswered
