@@ -125,10 +125,10 @@ class OwnRedis:
 
 
 def _point_app_at(url: str) -> None:
-    celery_app.conf.broker_url = url
+    celery_app.conf.broker_url = url  # type: ignore[misc]  # celery-types: read-only, it is not
     # Drop every cached connection to the previous broker (the app's pools, the web publish's).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]  # Celery's private pool cache
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private, as above
     publish_channel.reset()
 
 
@@ -297,7 +297,7 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
             return False
         finally:
             self.connection.settimeout(None)
-        return peek != b""
+        return bool(peek != b"")
 
 
 @pytest.fixture
