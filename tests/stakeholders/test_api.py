@@ -7,11 +7,12 @@ Every request goes through a real bearer token (`as_user`). Personas come from `
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db.models import Model
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -518,6 +519,8 @@ def test_it_updates_the_attendees_of_an_interaction(brm_api, unit_a) -> None:
     assert list(meeting.attendees.all()) == [newcomer]
 
 
+# A due date of 1 March 2030 is "open" only while that day is ahead: freeze the clock before it.
+@time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=UTC), tick=False)
 def test_it_records_who_created_an_action_item(brm_api, brm, unit_a) -> None:
     meeting = InteractionFactory.create(unit=unit_a)
 
