@@ -92,7 +92,7 @@ class _PublishChannel:
 publish_channel = _PublishChannel()
 
 
-class Task(DjangoTask):
+class Task(DjangoTask[Any, Any]):
     """The project's task class: `delay` is the bounded, never-retried publish (see above)."""
 
     def delay(self, *args: Any, **kwargs: Any) -> Any:
@@ -102,13 +102,14 @@ class Task(DjangoTask):
         the broker's connection error (kombu's `OperationalError`). Eager mode (tests that set
         ``task_always_eager``) runs the task here, as Celery's own `delay` does.
         """
-        app = self._get_app()
+        app = self.app
         if app.conf.task_always_eager:
             return self.apply_async(args, kwargs)
         if publish_channel.paused():
             raise BrokerUnavailable(f"Broker failed recently; {self.name} left to the sweep.")
         try:
-            return self.apply_async(
+            # Celery passes `connection` on to the producer; celery-types' apply_async omits it.
+            return self.apply_async(  # type: ignore[call-arg]
                 args, kwargs, connection=publish_channel.connection(app), retry=False
             )
         except Exception:

@@ -51,7 +51,7 @@ def _fault(server: OwnRedis, fault: str):
 
 def _send_everything_pending(server: OwnRedis) -> None:
     """A real worker consumes what reached the queue; then the sweep sends what did not."""
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):  # type: ignore[arg-type]  # Celery is invariant in its task class
         wait_for(lambda: server.client().llen("celery") == 0, 15)
         time.sleep(0.5)  # let the last consumed task finish
     # The sweep leaves rows younger than a minute to their own task: run it a minute later.

@@ -52,7 +52,11 @@ def test_it_sends_reminders_once_through_a_real_worker(unit_a, brm, cfo):
         time.sleep(0.3)
         assert not ReviewNotice.objects.exists()  # nothing runs until a worker consumes it
         with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30
+            celery_app,  # type: ignore[arg-type]  # Celery is invariant in its task class
+            pool="solo",
+            perform_ping_check=False,
+            queues=[queue],
+            shutdown_timeout=30,
         ):
             sent = _wait_for(
                 lambda: (

@@ -29,7 +29,7 @@ UNIT_WRITERS = ["brm", "admin_user", "integration"]
 UNIT_READERS = ["other_brm", "executive", "leader", "no_role_user"]
 
 
-def _meeting_fields() -> dict:  # type: ignore[type-arg]
+def _meeting_fields() -> dict:
     return {"kind": "meeting", "occurred_at": timezone.now(), "summary": "Quarterly catch-up"}
 
 

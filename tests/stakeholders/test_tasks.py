@@ -169,7 +169,11 @@ def test_a_real_worker_sends_the_pack_through_redis(unit_a, brm, other_brm):
         handover.refresh_from_db()
         assert handover.pack_sent_at is None
         with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30
+            celery_app,  # type: ignore[arg-type]  # Celery is invariant in its task class
+            pool="solo",
+            perform_ping_check=False,
+            queues=[queue],
+            shutdown_timeout=30,
         ):
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
