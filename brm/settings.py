@@ -160,6 +160,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Complaint targets count working time (complaints.ComplaintSettings: days and hours, editable in
+# the admin) minus public holidays: this country's (ISO 3166 code and subdivision, from the
+# `holidays` package; empty for none) plus the admin's own PublicHoliday days.
+WORKING_CALENDAR_COUNTRY = os.environ.get("WORKING_CALENDAR_COUNTRY", "GB")
+WORKING_CALENDAR_SUBDIVISION = os.environ.get("WORKING_CALENDAR_SUBDIVISION", "ENG")
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
