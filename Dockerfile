@@ -25,4 +25,6 @@ USER brm
 
 EXPOSE 8000
 # docker-compose.yml overrides this per service; the default is the web server.
-CMD ["gunicorn", "brm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# (brm/gunicorn.conf.py: 3 draining sync workers, 30 s graceful timeout on SIGTERM.)
+STOPSIGNAL SIGTERM
+CMD ["gunicorn", "-c", "brm/gunicorn.conf.py", "brm.wsgi:application"]
