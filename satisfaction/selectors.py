@@ -2,7 +2,10 @@
 
 Everything is aggregated in the database (`values().annotate()`), so the number of queries does
 not grow with responses, units or services. Anonymous campaigns never expose single answers:
-comments are left out and groups smaller than the anonymity minimum are suppressed.
+every reader (results page, API, health facts, digest, unit page) gets its figures through
+`protect` (primary and complementary suppression): groups smaller than the anonymity minimum are
+hidden, a second group or the total is hidden so no hidden figure follows by subtraction, and no
+distribution or comment of a hidden group is returned.
 """
 
 from __future__ import annotations
@@ -12,18 +15,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from satisfaction.models import Answer, Campaign, Invitation, QuestionKind, SatisfactionSettings
+from satisfaction.models import (
+    Answer,
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    QuestionKind,
+    SatisfactionSettings,
+)
 
 CSAT = Q(question__kind=QuestionKind.CSAT)
 NPS = Q(question__kind=QuestionKind.NPS)
 
+# The two measures a group reports; each is hidden on its own when too few answered it.
+MEASURES = ("csat", "nps")
+
 
 def _score_aggregates() -> dict[str, Any]:
+    """Additive aggregates of a group of answers: they can be summed across groups (a series is
+    the sum of its runs, a campaign the sum of its units), so one GROUP BY (run, unit) query
+    gives every figure a results page shows."""
     return {
         "responses": Count("response", distinct=True),
-        "csat_mean": Avg("score", filter=CSAT),
+        "csat_sum": Sum("score", filter=CSAT),
         "csat_n": Count("id", filter=CSAT & Q(score__isnull=False)),
         "promoters": Count("id", filter=NPS & Q(score__gte=9)),
         "passives": Count("id", filter=NPS & Q(score__gte=7, score__lte=8)),
@@ -40,8 +56,54 @@ def nps(promoters: int, detractors: int, total: int) -> float | None:
 
 
 @dataclass
+class Tally:
+    """Sums of one group of answers (see `_score_aggregates`); `+` merges two groups."""
+
+    responses: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    nps_n: int = 0
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Tally:
+        return cls(
+            responses=int(row.get("responses") or 0),
+            csat_sum=float(row.get("csat_sum") or 0),
+            csat_n=int(row.get("csat_n") or 0),
+            promoters=int(row.get("promoters") or 0),
+            passives=int(row.get("passives") or 0),
+            detractors=int(row.get("detractors") or 0),
+            nps_n=int(row.get("nps_n") or 0),
+        )
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
+    def figures(self, key: Any = None, label: str = "") -> Figures:
+        return Figures(
+            key=key,
+            label=label,
+            responses=self.responses,
+            csat_mean=self.csat_sum / self.csat_n if self.csat_n else None,
+            csat_n=self.csat_n,
+            promoters=self.promoters,
+            passives=self.passives,
+            detractors=self.detractors,
+            nps_n=self.nps_n,
+        )
+
+
+@dataclass
 class Figures:
-    """CSAT/NPS of one group (a campaign, unit or service), or why it is hidden."""
+    """CSAT/NPS of one group (a campaign, run, unit or service), or why it is hidden.
+
+    `suppressed`: the whole group is hidden (fewer responses than the anonymity minimum, or every
+    measure hidden). `csat_hidden` / `nps_hidden`: that measure alone is hidden (too few answered
+    it, or it is hidden so that another hidden group cannot be derived by subtraction).
+    """
 
     key: Any = None
     label: str = ""
@@ -53,12 +115,16 @@ class Figures:
     detractors: int = 0
     nps_n: int = 0
     suppressed: bool = False
+    csat_hidden: bool = False
+    nps_hidden: bool = False
 
     @property
     def nps(self) -> float | None:
-        return nps(self.promoters, self.detractors, self.nps_n)
+        return None if self.nps_hidden else nps(self.promoters, self.detractors, self.nps_n)
 
     def pct(self, part: int) -> float | None:
+        if self.nps_hidden:
+            return None
         return round(100.0 * part / self.nps_n, 1) if self.nps_n else None
 
     @property
@@ -73,6 +139,30 @@ class Figures:
     def detractors_pct(self) -> float | None:
         return self.pct(self.detractors)
 
+    def count(self, measure: str) -> int:
+        """How many answers the measure ("csat" or "nps") rests on."""
+        return self.csat_n if measure == "csat" else self.nps_n
+
+    def hidden(self, measure: str) -> bool:
+        return self.suppressed or (self.csat_hidden if measure == "csat" else self.nps_hidden)
+
+    def hide(self, measure: str) -> None:
+        """Blank one measure's values (the answer counts stay: they reveal no score)."""
+        if measure == "csat":
+            self.csat_mean, self.csat_hidden = None, True
+        else:
+            self.promoters = self.passives = self.detractors = 0
+            self.nps_hidden = True
+        if all(self.hidden(m) or not self.count(m) for m in MEASURES) and any(
+            self.count(m) for m in MEASURES
+        ):
+            self.suppress()
+
+    def suppress(self) -> None:
+        self.suppressed = self.csat_hidden = self.nps_hidden = True
+        self.csat_mean = None
+        self.promoters = self.passives = self.detractors = 0
+
     def as_dict(self) -> dict[str, Any]:
         if self.suppressed:
             return {"key": self.key, "label": self.label, "suppressed": True}
@@ -85,26 +175,140 @@ class Figures:
             "csat_answers": self.csat_n,
             "nps": self.nps,
             "nps_answers": self.nps_n,
-            "promoters": self.promoters,
-            "passives": self.passives,
-            "detractors": self.detractors,
+            "promoters": None if self.nps_hidden else self.promoters,
+            "passives": None if self.nps_hidden else self.passives,
+            "detractors": None if self.nps_hidden else self.detractors,
         }
 
 
-def _figures(row: Mapping[str, Any], key: Any, label: str, hide_below: int) -> Figures:
-    scores: dict[str, Any] = {
-        k: row.get(k) or (None if k == "csat_mean" else 0) for k in _score_aggregates()
-    }
-    fig = Figures(
-        key=key,
-        label=label,
-        **scores,
+def protect(groups: list[Figures], total: Figures | None, min_group: int) -> None:
+    """The anonymity rule, in place: primary then complementary suppression.
+
+    Primary: a group (or the total) with fewer than `min_group` responses is suppressed; a
+    measure (CSAT, NPS) answered fewer than `min_group` times is hidden. Complementary: when
+    `groups` partition a shown `total` (units of a campaign, runs of a series), the hidden
+    groups of a measure must together hold at least `min_group` answers, otherwise "total minus
+    the shown groups" gives the hidden one away: the smallest shown group is hidden too, one at
+    a time, and if none is left the total's measure is hidden. `total` None: the groups share
+    no shown total (services), only the primary rule applies. `min_group` <= 1: nothing hidden
+    (named campaigns). Groups already hidden (by another partition) stay hidden.
+    """
+    if min_group <= 1:
+        return
+    for f in [*groups, *([total] if total is not None else [])]:
+        if f.responses < min_group:
+            f.suppress()
+        for m in MEASURES:
+            if 0 < f.count(m) < min_group and not f.hidden(m):
+                f.hide(m)
+    if total is None:
+        return
+    for m in MEASURES:
+        if total.hidden(m):
+            continue
+        hidden = [g for g in groups if g.count(m) and g.hidden(m)]
+        shown = sorted(
+            (g for g in groups if g.count(m) and not g.hidden(m)), key=lambda g: g.count(m)
+        )
+        while hidden and sum(g.count(m) for g in hidden) < min_group:
+            if not shown:
+                total.hide(m)
+                break
+            extra = shown.pop(0)
+            extra.hide(m)
+            hidden.append(extra)
+
+
+def _narrowed(figs: list[Figures], key: Any = None, label: str = "") -> Figures:
+    """The sum of some groups of a protected partition (a leader's own unit): a measure is
+    hidden when it is hidden in any of them, so no hidden group shows through the sum."""
+    tally = Tally()
+    for f in figs:
+        tally += Tally(
+            f.responses,
+            (f.csat_mean or 0.0) * f.csat_n,
+            f.csat_n,
+            f.promoters,
+            f.passives,
+            f.detractors,
+            f.nps_n,
+        )
+    out = tally.figures(key, label)
+    for m in MEASURES:
+        if any(f.hidden(m) and f.count(m) for f in figs):
+            out.hide(m)
+    if any(f.suppressed for f in figs):
+        out.suppress()
+    return out
+
+
+@dataclass
+class Series:
+    """The protected figures of one campaign or recurring series, for one reader."""
+
+    overall: Figures
+    by_unit: list[Figures]
+    runs: dict[int, Figures]
+
+
+def _cell_rows(answers: QuerySet[Any]) -> list[dict[str, Any]]:
+    return list(
+        answers.values("response__campaign", "response__unit", "response__unit__name")
+        .annotate(**_score_aggregates())
+        .order_by("response__unit__name", "response__unit", "response__campaign")
     )
-    if fig.csat_mean is not None:
-        fig.csat_mean = float(fig.csat_mean)
-    if fig.responses < hide_below:
-        return Figures(key=key, label=label, responses=fig.responses, suppressed=True)
-    return fig
+
+
+def _protect_series(
+    cells: list[dict[str, Any]], min_group: int, unit_ids: list[int] | None
+) -> Series:
+    """The one place every results reader gets its figures from.
+
+    `cells`: one row per (run, unit) with `_score_aggregates` sums, for every run of a campaign
+    or series and every unit (never pre-narrowed: suppression is decided on the whole). Units
+    are protected within each run and across the series, runs within the series; `unit_ids`
+    then narrows the overall and each run to those units (a leader), hiding a measure hidden in
+    any of them.
+    """
+    by_run_unit: dict[int, dict[int, tuple[str, Tally]]] = {}
+    for row in cells:
+        by_run_unit.setdefault(row["response__campaign"], {})[row["response__unit"]] = (
+            row["response__unit__name"],
+            Tally.of(row),
+        )
+    wanted = set(unit_ids) if unit_ids is not None else None
+    runs: dict[int, Figures] = {}
+    unit_totals: dict[int, tuple[str, Tally]] = {}
+    for run_id, units in by_run_unit.items():
+        unit_figs = {u: t.figures(u, name) for u, (name, t) in units.items()}
+        run_total = sum((t for _, t in units.values()), Tally()).figures(run_id)
+        protect(list(unit_figs.values()), run_total, min_group)
+        if wanted is None:
+            runs[run_id] = run_total
+        else:
+            runs[run_id] = _narrowed([f for u, f in unit_figs.items() if u in wanted], run_id)
+        for u, (name, t) in units.items():
+            prev = unit_totals.get(u, (name, Tally()))[1]
+            unit_totals[u] = (name, prev + t)
+    by_unit = [t.figures(u, name) for u, (name, t) in unit_totals.items()]
+    overall = sum((t for _, t in unit_totals.values()), Tally()).figures(None, "All")
+    protect(by_unit, overall, min_group)
+    if wanted is not None:
+        overall = _narrowed([f for f in by_unit if f.key in wanted], None, "All")
+        by_unit = [f for f in by_unit if f.key in wanted]
+    if len(runs) > 1:
+        protect(list(runs.values()), overall, min_group)
+    elif runs and min_group > 1:
+        # A single run is the overall: show them alike.
+        (only,) = runs.values()
+        for m in MEASURES:
+            if overall.hidden(m) and only.count(m):
+                only.hide(m)
+        if overall.suppressed:
+            only.suppress()
+    if min_group > 1 and overall.responses == 0:
+        overall.suppress()
+    return Series(overall, by_unit, runs)
 
 
 @dataclass
@@ -150,48 +354,60 @@ def results(
     conf: SatisfactionSettings | None = None,
     with_comments: bool = True,
 ) -> Results:
-    """Results of a campaign, in five queries whatever its size (plus one for comments):
-    overall, per unit, per service, the score distribution and (not anonymous) the comments.
-    `unit_ids` narrows everything to those units (a leader's own unit).
+    """Results of a campaign (or series), in four queries whatever its size: the (run, unit)
+    cells, per service, the score distribution and (not anonymous) the comments.
+
+    `unit_ids` narrows everything to those units (a leader's own unit). Anonymous campaigns go
+    through `protect` (primary and complementary suppression, decided on all units and runs
+    before narrowing): no figure, distribution or comment of a hidden group is returned, and
+    none can be derived by subtracting shown figures from a shown total.
     """
     conf = conf or SatisfactionSettings.get()
     hide = conf.anonymity_min_group if campaign.anonymous else 0
-    answers = campaign_answers(campaign, unit_ids)
-    overall = _figures(answers.aggregate(**_score_aggregates()), None, "All", hide)
-    by_unit = [
-        _figures(row, row["response__unit"], row["response__unit__name"], hide)
-        for row in answers.values("response__unit", "response__unit__name")
-        .annotate(**_score_aggregates())
-        .order_by("response__unit__name")
-    ]
-    by_service = []
-    for row in (
-        answers.filter(question__kind=QuestionKind.SERVICE_RATING, service__isnull=False)
-        .values("service", "service__name")
-        .annotate(
-            responses=Count("response", distinct=True), csat_mean=Avg("score"), csat_n=Count("id")
+    wanted = list(unit_ids) if unit_ids is not None else None
+    answers = campaign_answers(campaign)
+    series = _protect_series(_cell_rows(answers), hide, wanted)
+    overall = series.overall
+    by_unit = sorted(series.by_unit, key=lambda f: (f.label, f.key))
+    narrowed = campaign_answers(campaign, wanted)
+    by_service = [
+        _service_figures(row)
+        for row in (
+            narrowed.filter(question__kind=QuestionKind.SERVICE_RATING, service__isnull=False)
+            .values("service", "service__name")
+            .annotate(
+                responses=Count("response", distinct=True),
+                csat_sum=Sum("score"),
+                csat_n=Count("id"),
+            )
+            .order_by("service__name", "service")
         )
-        .order_by("service__name")
-    ):
-        by_service.append(_figures(row, row["service"], row["service__name"], hide))
+    ]
+    # Services share no shown total, so only the primary rule applies to them.
+    protect(by_service, None, hide)
     distribution: dict[str, list[dict[str, int]]] = {"csat": [], "nps": []}
-    if not overall.suppressed:
+    if not (overall.hidden("csat") and overall.hidden("nps")):
         counts = {
             (r["question__kind"], r["score"]): r["n"]
-            for r in answers.filter(
+            for r in narrowed.filter(
                 question__kind__in=[QuestionKind.CSAT, QuestionKind.NPS], score__isnull=False
             )
             .values("question__kind", "score")
             .annotate(n=Count("id"))
         }
-        distribution = {
-            "csat": [{"score": s, "count": counts.get(("csat", s), 0)} for s in range(1, 6)],
-            "nps": [{"score": s, "count": counts.get(("nps", s), 0)} for s in range(0, 11)],
-        }
+        # A distribution is shown only where the measure itself is shown.
+        if not overall.hidden("csat"):
+            distribution["csat"] = [
+                {"score": s, "count": counts.get(("csat", s), 0)} for s in range(1, 6)
+            ]
+        if not overall.hidden("nps"):
+            distribution["nps"] = [
+                {"score": s, "count": counts.get(("nps", s), 0)} for s in range(0, 11)
+            ]
     comments: list[dict[str, Any]] = []
     if with_comments and not campaign.anonymous:
         comments = list(
-            answers.filter(question__kind=QuestionKind.FREE_TEXT)
+            narrowed.filter(question__kind=QuestionKind.FREE_TEXT)
             .exclude(text="")
             .values("text", "response__unit__name", "response__submitted_at", "question__text")
             .order_by("-response__submitted_at", "-pk")[:100]
@@ -201,28 +417,58 @@ def results(
     )
 
 
+def _service_figures(row: Mapping[str, Any]) -> Figures:
+    return Tally(
+        responses=row["responses"], csat_sum=float(row["csat_sum"] or 0), csat_n=row["csat_n"]
+    ).figures(row["service"], row["service__name"])
+
+
 def trend(
     campaigns: QuerySet[Any], *, unit_ids: Iterable[int] | None = None, hide_below: int = 0
 ) -> list[dict[str, Any]]:
-    """CSAT and NPS per campaign run, oldest first, in one query (anonymous small groups hidden)."""
-    qs = Answer.objects.filter(response__campaign__in=campaigns)
-    if unit_ids is not None:
-        qs = qs.filter(response__unit_id__in=list(unit_ids))
-    rows = (
-        qs.values(
+    """CSAT and NPS per campaign run, oldest first, in one query.
+
+    Each row is protected as `results` protects it: the run's figure is decided with all its
+    units and, for runs of a recurring series, with all the series' runs (a hidden run cannot
+    be derived from the series total minus the others), then narrowed to `unit_ids`.
+    """
+    wanted = list(unit_ids) if unit_ids is not None else None
+    parents = campaigns.filter(parent__isnull=False).values("parent")
+    # Each row also has the aggregates passed as ** below, which the checker cannot name.
+    query = (
+        Answer.objects.filter(
+            Q(response__campaign__in=campaigns) | Q(response__campaign__parent__in=parents)
+        )
+        .values(
             "response__campaign",
+            "response__campaign__parent",
             "response__campaign__name",
             "response__campaign__opened_at",
             "response__campaign__anonymous",
+            "response__unit",
+            "response__unit__name",
         )
         .annotate(**_score_aggregates())
-        .order_by("response__campaign__opened_at", "response__campaign")
+        .order_by("response__campaign__opened_at", "response__campaign", "response__unit")
     )
+    rows = list(cast("Iterable[dict[str, Any]]", query))
+    wanted_ids = set(campaigns.values_list("pk", flat=True))
+    series_cells: dict[Any, list[dict[str, Any]]] = {}
+    meta: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        run = row["response__campaign"]
+        series_cells.setdefault(row["response__campaign__parent"] or ("own", run), []).append(row)
+        meta[run] = row
+    figures: dict[int, Figures] = {}
+    for cells in series_cells.values():
+        hide = hide_below if cells[0]["response__campaign__anonymous"] else 0
+        figures.update(_protect_series(cells, hide, wanted).runs)
     out = []
-    # Each row also has the aggregates passed as ** above, which the checker cannot name.
-    for row in cast("Iterable[dict[str, Any]]", rows):
-        hide = hide_below if row["response__campaign__anonymous"] else 0
-        fig = _figures(row, row["response__campaign"], row["response__campaign__name"], hide)
+    for run, row in meta.items():
+        if run not in wanted_ids:
+            continue
+        fig = figures[run]
+        fig.label = row["response__campaign__name"]
         d = fig.as_dict()
         opened = row["response__campaign__opened_at"]
         d["date"] = opened.date().isoformat() if opened else ""
@@ -254,33 +500,71 @@ def response_rate(campaign: Campaign) -> Rate:
 
 
 def perception_by_unit(since: datetime, until: datetime) -> dict[int, dict[str, Any]]:
-    """Per unit: CSAT mean, NPS and response count of answers submitted in [since, until).
+    """Per unit: CSAT mean, NPS and response count of the survey answers of [since, until).
 
-    One set-based query over every campaign and pulse, for the health engine. Each value is a
-    plain dict: unit_id, csat (mean 1-5 or None), nps (-100..100 or None), responses,
-    csat_answers, nps_answers.
+    For the health engine (unit page, digest, history), in one set-based query. Named answers
+    count by their submission time. Anonymous answers go through the same `protect` rule as the
+    results pages: they count only as a whole (run, unit) group that the run's results show, and
+    only once the run has closed, dated at its closing, so a unit's perception never rests on a
+    hidden group and no single anonymous answer shows as the difference between two days.
+    Each value is a plain dict: unit_id, csat (mean 1-5 or None), nps (-100..100 or None),
+    responses, csat_answers, nps_answers. A unit with nothing to show is left out.
     """
+    named = Q(
+        response__campaign__anonymous=False,
+        response__submitted_at__gte=since,
+        response__submitted_at__lt=until,
+    )
+    anonymous = Q(
+        response__campaign__anonymous=True,
+        response__campaign__status=CampaignStatus.CLOSED,
+        response__campaign__closed_at__gte=since,
+        response__campaign__closed_at__lt=until,
+    )
     rows = (
-        Answer.objects.filter(
-            response__submitted_at__gte=since,
-            response__submitted_at__lt=until,
-            question__kind__in=[QuestionKind.CSAT, QuestionKind.NPS],
-        )
-        .values("response__unit")
+        Answer.objects.filter(named | anonymous)
+        .filter(question__kind__in=[QuestionKind.CSAT, QuestionKind.NPS])
+        .values("response__campaign", "response__campaign__anonymous", "response__unit")
         .annotate(**_score_aggregates())
         .order_by()
     )
+    totals: dict[int, Tally] = {}
+    anonymous_runs: dict[int, dict[int, Tally]] = {}
+    # Each row also has the aggregates passed as ** above, which the checker cannot name.
+    for r in cast("Iterable[dict[str, Any]]", rows):
+        unit, tally = r["response__unit"], Tally.of(r)
+        if r["response__campaign__anonymous"]:
+            anonymous_runs.setdefault(r["response__campaign"], {})[unit] = tally
+        else:
+            totals[unit] = totals.get(unit, Tally()) + tally
+    # The settings are read only when there are anonymous answers to protect.
+    min_group = SatisfactionSettings.get().anonymity_min_group if anonymous_runs else 0
+    for units in anonymous_runs.values():
+        figs = {u: t.figures(u) for u, t in units.items()}
+        protect(list(figs.values()), sum(units.values(), Tally()).figures(), min_group)
+        for u, f in figs.items():
+            shown = Tally(
+                responses=0 if f.suppressed else f.responses,
+                csat_sum=0.0 if f.hidden("csat") else units[u].csat_sum,
+                csat_n=0 if f.hidden("csat") else f.csat_n,
+                promoters=0 if f.hidden("nps") else f.promoters,
+                passives=0 if f.hidden("nps") else f.passives,
+                detractors=0 if f.hidden("nps") else f.detractors,
+                nps_n=0 if f.hidden("nps") else f.nps_n,
+            )
+            if shown.responses:
+                totals[u] = totals.get(u, Tally()) + shown
     return {
-        r["response__unit"]: {
-            "unit_id": r["response__unit"],
-            "csat": round(float(r["csat_mean"]), 2) if r["csat_mean"] is not None else None,
-            "nps": nps(r["promoters"], r["detractors"], r["nps_n"]),
-            "responses": r["responses"],
-            "csat_answers": r["csat_n"],
-            "nps_answers": r["nps_n"],
+        unit: {
+            "unit_id": unit,
+            "csat": round(t.csat_sum / t.csat_n, 2) if t.csat_n else None,
+            "nps": nps(t.promoters, t.detractors, t.nps_n),
+            "responses": t.responses,
+            "csat_answers": t.csat_n,
+            "nps_answers": t.nps_n,
         }
-        # Each row also has the aggregates passed as ** above, which the checker cannot name.
-        for r in cast("Iterable[dict[str, Any]]", rows)
+        for unit, t in totals.items()
+        if t.responses
     }
 
 
