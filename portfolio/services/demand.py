@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,6 +70,10 @@ def _text(name: str, value: str | None, limit: int, *, required: bool = True) ->
     return text
 
 
+@overload
+def _money(name: str, value: object, *, required: Literal[True]) -> Decimal: ...
+@overload
+def _money(name: str, value: object, *, required: bool = False) -> Decimal | None: ...
 def _money(name: str, value: object, *, required: bool = False) -> Decimal | None:
     if value in (None, ""):
         if required:
@@ -310,9 +314,8 @@ def record_benefit(
         record.confirmed_by = None
         record.confirmed_at = None
     record.period_end = period_end
-    # _money(..., required=True) raises rather than return None; its type says Decimal | None.
-    record.planned_amount = planned_amount  # type: ignore[assignment]
-    record.realised_amount = realised_amount  # type: ignore[assignment]
+    record.planned_amount = planned_amount
+    record.realised_amount = realised_amount
     record.note = text
     record.recorded_by = stored_user(actor)
     record.save()
