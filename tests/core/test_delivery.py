@@ -67,7 +67,7 @@ def test_it_sends_once_when_run_twice(db, mailoutbox):
     sent = _row(row)
     assert (sent.state, sent.attempts, sent.recipients) == ("sent", 1, "ann@example.org")
     assert sent.sent_at is not None and sent.claimed_at is not None
-    assert SENT_FACTS == [(1, sent.sent_at)]  # the business fact, once, at the same moment
+    assert [(1, sent.sent_at)] == SENT_FACTS  # the business fact, once, at the same moment
 
 
 def test_it_sends_the_stored_message_id(db, mailoutbox):
