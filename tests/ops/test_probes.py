@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from brm.readiness import record_heartbeat
 from tests.ops.conftest import OwnRedis
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def _fault(server: OwnRedis, fault: str):
     if fault == "frozen":
         server.freeze()
         return server.thaw
-    thread = server.block(6)  # "slow": busy for longer than any request may wait
+    thread = server.block(3)  # "slow": busy for longer than any request may wait
     return thread.join
 
 

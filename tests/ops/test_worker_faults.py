@@ -85,7 +85,7 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
     own_redis.stop()
     worker = celery_processes("worker", own_redis.url, "--pool", "prefork", "-c", "1", **env)
     beat = celery_processes("beat", own_redis.url, **env)
-    time.sleep(5)
+    time.sleep(4)
     assert _still_running(worker, beat), worker.output() + beat.output()
     back = time.time()
     own_redis.start()
@@ -99,7 +99,7 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
     )
     took = time.monotonic() - started
     assert response.status_code == 201 and took < BOUND
-    time.sleep(6)
+    time.sleep(5)
     assert _still_running(worker, beat), worker.output() + beat.output()
     back = time.time()
     own_redis.start()
@@ -113,7 +113,7 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
 
     # 3. Frozen (SIGSTOP): connections stay open but nothing answers; then it wakes up.
     own_redis.freeze()
-    time.sleep(6)
+    time.sleep(4)
     assert _still_running(worker, beat), worker.output() + beat.output()
     back = time.time()
     own_redis.thaw()
