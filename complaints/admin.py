@@ -17,10 +17,20 @@ from complaints.models import (
     ComplaintNotification,
     ComplaintSettings,
     Feedback,
+    PublicHoliday,
     Status,
 )
 
-EVENT_FIELDS = ("created_at", "kind", "actor", "from_status", "to_status", "level", "comment")
+EVENT_FIELDS = (
+    "created_at",
+    "cycle",
+    "kind",
+    "actor",
+    "from_status",
+    "to_status",
+    "level",
+    "comment",
+)
 
 
 class ReadOnlyAdminMixin:
@@ -86,6 +96,8 @@ class ComplaintAdmin(admin.ModelAdmin[Complaint]):
         "complainant",
         "status",
         "escalation_level",
+        "cycle",
+        "cycle_started_at",
         "acknowledge_by",
         "resolve_by",
         "acknowledged_at",
@@ -108,6 +120,8 @@ class ComplaintAdmin(admin.ModelAdmin[Complaint]):
         return False  # the timeline must survive
 
     def save_model(self, request: HttpRequest, obj: Complaint, form: Any, change: bool) -> None:
+        if change and "severity" in form.changed_data:
+            obj.retarget(ComplaintSettings.get())  # the cycle's deadlines follow the severity
         super().save_model(request, obj, form, change)
         target = form.cleaned_data.get("transition_to")
         if target and target != obj.status:
@@ -153,6 +167,14 @@ class ComplaintSettingsAdmin(admin.ModelAdmin[ComplaintSettings]):
         self, request: HttpRequest, obj: ComplaintSettings | None = None
     ) -> bool:
         return False
+
+
+@admin.register(PublicHoliday)
+class PublicHolidayAdmin(admin.ModelAdmin[PublicHoliday]):
+    """Days off for complaint targets besides the country's public holidays."""
+
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
 
 
 @admin.register(Feedback)

@@ -8,11 +8,16 @@ every email safe to retry and impossible to send twice.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
@@ -20,6 +25,7 @@ from django.utils import timezone
 
 from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
+from brm.core.schedule import PublicHolidays, WorkingCalendar, add_working_time
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
@@ -47,12 +53,24 @@ OPEN_STATUSES = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.INVESTIGATING)
 # Defaults in code; an administrator overrides them in the admin (ComplaintSettings).
 DEFAULT_ACK_HOURS = {"low": 24, "medium": 8, "high": 4, "critical": 1}
 DEFAULT_RESOLVE_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 8}
+# Targets count working time (the working calendar below); these severities count every hour.
+DEFAULT_ROUND_THE_CLOCK = {"low": False, "medium": False, "high": False, "critical": True}
+DEFAULT_WORKING_DAYS = "1,2,3,4,5"  # ISO weekdays, 1 = Monday
+DEFAULT_WORKING_DAY_START = time(9, 0)
+DEFAULT_WORKING_DAY_END = time(17, 0)
 
 HEAD_OF_BRM_GROUP = "Head of BRM"
 
 
 class ComplaintSettings(SingletonSettings):
-    """Targets and escalation steps an administrator tunes; one row, created with defaults."""
+    """Targets, the working calendar they count in, and escalation steps an administrator
+    tunes; one row, created with defaults.
+
+    Targets are hours of working time (`working_calendar`): the working days and hours below,
+    minus public holidays (the country's from ``settings.WORKING_CALENDAR_COUNTRY`` and
+    ``WORKING_CALENDAR_SUBDIVISION``, plus `PublicHoliday` rows), in the site's time zone. A
+    severity marked round the clock counts every hour instead.
+    """
 
     ack_hours_low = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["low"])
     ack_hours_medium = models.PositiveIntegerField(default=DEFAULT_ACK_HOURS["medium"])
@@ -69,11 +87,42 @@ class ComplaintSettings(SingletonSettings):
     )
     level2_after_hours = models.PositiveIntegerField(
         default=24,
-        help_text="Hours after a deadline is breached before the head of BRM is told (level 2).",
+        help_text="Hours after a deadline is breached before the head of BRM is told (level 2), "
+        "counted like the severity's targets (working hours unless round the clock).",
     )
     level3_after_hours = models.PositiveIntegerField(
         default=72,
-        help_text="Hours after a deadline is breached before the executive is told (level 3).",
+        help_text="Hours after a deadline is breached before the executive is told (level 3), "
+        "counted like the severity's targets.",
+    )
+    working_days = models.CharField(
+        max_length=13,
+        default=DEFAULT_WORKING_DAYS,
+        validators=[
+            RegexValidator(
+                r"^[1-7](,[1-7]){0,6}$", "Weekday numbers 1-7 separated by commas, e.g. 1,2,3,4,5."
+            )
+        ],
+        help_text="Working weekdays, 1 = Monday ... 7 = Sunday, e.g. 1,2,3,4,5.",
+    )
+    working_day_start = models.TimeField(
+        default=DEFAULT_WORKING_DAY_START, help_text="Start of the working day (site time)."
+    )
+    working_day_end = models.TimeField(
+        default=DEFAULT_WORKING_DAY_END, help_text="End of the working day (site time)."
+    )
+    round_the_clock_low = models.BooleanField(
+        default=DEFAULT_ROUND_THE_CLOCK["low"], help_text="Low targets count every hour."
+    )
+    round_the_clock_medium = models.BooleanField(
+        default=DEFAULT_ROUND_THE_CLOCK["medium"], help_text="Medium targets count every hour."
+    )
+    round_the_clock_high = models.BooleanField(
+        default=DEFAULT_ROUND_THE_CLOCK["high"], help_text="High targets count every hour."
+    )
+    round_the_clock_critical = models.BooleanField(
+        default=DEFAULT_ROUND_THE_CLOCK["critical"],
+        help_text="Critical targets count every hour (nights, weekends, holidays).",
     )
     head_of_brm = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,6 +145,50 @@ class ComplaintSettings(SingletonSettings):
 
     def resolve_hours(self, severity: str) -> int:
         return int(getattr(self, f"resolve_hours_{severity}"))
+
+    def round_the_clock(self, severity: str) -> bool:
+        return bool(getattr(self, f"round_the_clock_{severity}"))
+
+    def clean(self) -> None:
+        if self.working_day_end <= self.working_day_start:
+            raise ValidationError({"working_day_end": "The working day ends after it starts."})
+
+    def working_calendar(self, severity: str) -> WorkingCalendar:
+        """The calendar `severity`'s targets count in: round the clock if so marked, else the
+        working days and hours minus public holidays, in ``settings.TIME_ZONE``."""
+        if self.round_the_clock(severity):
+            return WorkingCalendar(round_the_clock=True)
+        weekdays = frozenset(int(d) for d in self.working_days.split(",") if d.strip())
+        return WorkingCalendar(
+            weekdays=weekdays,
+            day_start=self.working_day_start,
+            day_end=self.working_day_end,
+            holidays=PublicHolidays(
+                settings.WORKING_CALENDAR_COUNTRY,
+                settings.WORKING_CALENDAR_SUBDIVISION,
+                extra=PublicHoliday.objects.values_list("date", flat=True),
+            ),
+            tz=settings.TIME_ZONE,
+        )
+
+    def deadline(self, start: datetime, hours: int, severity: str) -> datetime:
+        """`hours` of `severity`'s working time after `start` (`add_working_time`): the one
+        rule for every complaint deadline and escalation delay."""
+        return add_working_time(start, timedelta(hours=hours), self.working_calendar(severity))
+
+
+class PublicHoliday(models.Model):
+    """A day off for complaint targets, besides the country's public holidays (company
+    closures, a holiday the country calendar lacks)."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%d %b %Y})"
 
 
 class ComplaintQuerySet(UnitScopedQuerySet["Complaint"]):
@@ -183,7 +276,17 @@ class Complaint(UnitScopedModel):
     severity = models.CharField(max_length=10, choices=Severity, default=Severity.MEDIUM)
     status = models.CharField(max_length=15, choices=Status, default=Status.RECEIVED, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(3)]
+        default=0,
+        validators=[MaxValueValidator(3)],
+        help_text="The highest escalation level reached in the current deadline cycle.",
+    )
+    cycle = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Deadline cycle: 1 when filed, one more each time it is reopened. Each cycle "
+        "has its own deadlines and escalates on its own, from level 1.",
+    )
+    cycle_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current cycle began (empty: when filed)."
     )
     acknowledge_by = models.DateTimeField()
     resolve_by = models.DateTimeField()
@@ -267,9 +370,31 @@ class Complaint(UnitScopedModel):
         """Human-friendly and unique because it comes from the primary key, never a row count."""
         return f"C-{at.year}-{pk:05d}"
 
-    def set_deadlines(self, start: datetime, targets: ComplaintSettings) -> None:
-        self.acknowledge_by = start + timedelta(hours=targets.ack_hours(self.severity))
-        self.resolve_by = start + timedelta(hours=targets.resolve_hours(self.severity))
+    def set_deadlines(
+        self, start: datetime, targets: ComplaintSettings, *, acknowledge: bool = True
+    ) -> None:
+        """Set the deadlines of a cycle starting at `start`: the severity's targets in working
+        time (`ComplaintSettings.deadline`). Filing, reopening (`acknowledge=False`: a reopened
+        complaint was acknowledged already) and a change of severity all come here."""
+        if acknowledge:
+            self.acknowledge_by = targets.deadline(
+                start, targets.ack_hours(self.severity), self.severity
+            )
+        self.resolve_by = targets.deadline(
+            start, targets.resolve_hours(self.severity), self.severity
+        )
+
+    def start_cycle(self, now: datetime, targets: ComplaintSettings) -> None:
+        """Reopening: a new deadline cycle with fresh deadlines, escalating again from level 1."""
+        self.cycle += 1
+        self.cycle_started_at = now
+        self.escalation_level = 0
+        self.set_deadlines(now, targets, acknowledge=False)
+
+    def retarget(self, targets: ComplaintSettings) -> None:
+        """The severity changed: the current cycle's deadlines follow it, from the cycle's start."""
+        start = self.cycle_started_at or self.created_at
+        self.set_deadlines(start, targets, acknowledge=self.cycle == 1)
 
     @property
     def is_open(self) -> bool:
@@ -375,6 +500,9 @@ class ComplaintEvent(models.Model):
     to_status = models.CharField(max_length=15, choices=Status, blank=True)
     comment = models.TextField(blank=True, max_length=5000)
     level = models.PositiveSmallIntegerField(null=True, blank=True)
+    cycle = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The complaint's deadline cycle when it happened."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = ComplaintEventQuerySet.as_manager()
@@ -388,6 +516,8 @@ class ComplaintEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Complaint events cannot be changed.")
+        if self.cycle is None:
+            self.cycle = self.complaint.cycle  # every entry belongs to the cycle it happened in
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
@@ -407,8 +537,8 @@ class ComplaintNotification(TimeStampedModel):
 
     Its email is a `core.OutboundEmail` (`complaints.workflow.notify`), sent by the kernel's
     delivery path; `sent_at` and `recipients` record it once the mail server accepted it. The
-    unique constraints make "each escalation level once" and "one acknowledgement" hold even
-    against concurrent jobs.
+    unique constraints make "each escalation level once per deadline cycle" and "one
+    acknowledgement" hold even against concurrent jobs.
     """
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")
@@ -417,6 +547,9 @@ class ComplaintNotification(TimeStampedModel):
         ComplaintEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     level = models.PositiveSmallIntegerField(null=True, blank=True)
+    cycle = models.PositiveSmallIntegerField(
+        default=1, help_text="The deadline cycle it belongs to."
+    )
     recipients = models.TextField(blank=True, help_text="Comma-separated, filled when sent.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -424,9 +557,9 @@ class ComplaintNotification(TimeStampedModel):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint", "level"],
+                fields=["complaint", "cycle", "level"],
                 condition=Q(kind="escalation"),
-                name="complaint_escalation_level_once",
+                name="complaint_escalation_level_once_per_cycle",
             ),
             models.UniqueConstraint(
                 fields=["complaint"],

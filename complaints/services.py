@@ -8,7 +8,7 @@ Follow-up work (linking it, closing the loop) lives in `complaints.follow_up`, r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -180,14 +180,18 @@ def rate_resolution(
 
 
 def wanted_level(complaint: Complaint, now: datetime, targets: ComplaintSettings) -> int:
-    """0 if on time; 1 once a deadline is breached; 2 and 3 after the configured delays."""
+    """The escalation level the current deadline cycle has earned by `now`: 0 if on time; 1
+    once a deadline is breached; 2 and 3 once the configured delays have passed after the
+    breach, counted like the targets (the severity's working time, `ComplaintSettings.deadline`),
+    so a working-hours complaint never climbs a level at night or over a weekend."""
     breaches = complaint.breached_deadlines(now)
     if not breaches:
         return 0
-    late = now - min(breaches)
-    if late >= timedelta(hours=targets.level3_after_hours):
+    breached = min(breaches)
+    severity = complaint.severity
+    if targets.deadline(breached, targets.level3_after_hours, severity) <= now:
         return 3
-    if late >= timedelta(hours=targets.level2_after_hours):
+    if targets.deadline(breached, targets.level2_after_hours, severity) <= now:
         return 2
     return 1
 
@@ -195,8 +199,11 @@ def wanted_level(complaint: Complaint, now: datetime, targets: ComplaintSettings
 def check_deadlines(now: datetime | None = None) -> int:
     """Escalate every open complaint whose deadline is breached; returns the levels raised.
 
-    Each level is claimed by inserting its outbox row, which a unique constraint allows once per
-    complaint; a second run (or a concurrent one) finds the level taken and does nothing.
+    Deadlines are in working time (`Complaint.set_deadlines`), so a working-hours complaint is
+    breached, and escalated, only during working hours. Each level is claimed by inserting its
+    notification row, which a unique constraint allows once per complaint and deadline cycle; a
+    second run (or a concurrent one) finds the level taken and does nothing. A reopened
+    complaint is a new cycle and escalates again from level 1.
     """
     now = now or timezone.now()
     targets = ComplaintSettings.get()
@@ -221,6 +228,7 @@ def _escalate(pk: int, now: datetime, targets: ComplaintSettings) -> int:
                     complaint=complaint,
                     kind=EventKind.ESCALATION,
                     level=step,
+                    cycle=complaint.cycle,
                     comment=_escalation_reason(complaint, step, now),
                     created_at=now,
                 )
@@ -239,7 +247,8 @@ ESCALATION_TO = {1: "the unit's relationship managers", 2: "the head of BRM", 3:
 
 def _escalation_reason(complaint: Complaint, level: int, now: datetime) -> str:
     which = "acknowledged" if complaint.ack_breached(now) else "resolved"
-    return f"Not {which} in time; escalated to {ESCALATION_TO[level]} (level {level})."
+    again = f" after reopening (cycle {complaint.cycle})" if complaint.cycle > 1 else ""
+    return f"Not {which} in time{again}; escalated to {ESCALATION_TO[level]} (level {level})."
 
 
 def escalation_recipients(complaint: Complaint, level: int) -> list[str]:

@@ -9,7 +9,6 @@ move the complaint's state does not allow now (wrong status, reopening window pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -161,9 +160,9 @@ def transition_complaint(
     if to == Status.CLOSED:
         locked.closed_at = now
     if to == Status.INVESTIGATING and source in {Status.RESOLVED, Status.CLOSED}:
-        # A reopened complaint gets a fresh resolve target; the promise starts again.
-        targets = ComplaintSettings.get()
-        locked.resolve_by = now + timedelta(hours=targets.resolve_hours(locked.severity))
+        # A reopened complaint starts a new deadline cycle: a fresh resolve target in working
+        # time, and escalation starts again from level 1 if that one is missed.
+        locked.start_cycle(now, ComplaintSettings.get())
         locked.resolved_at = None
         locked.closed_at = None
     locked.save()
@@ -197,9 +196,15 @@ def notify(
     level: int | None = None,
 ) -> ComplaintNotification:
     """Record the notification and its email in the caller's transaction; the kernel's delivery
-    path sends it after commit (and its sweep, if the broker was down), exactly once."""
+    path sends it after commit (and its sweep, if the broker was down), exactly once.
+
+    The notification belongs to the complaint's current deadline cycle: the unique constraint
+    on (complaint, cycle, level) is the "each escalation level once per cycle" claim, and the
+    email's key is the notification's own (one email per claim), so a new cycle's claims get
+    new emails.
+    """
     note = ComplaintNotification.objects.create(
-        complaint=complaint, kind=kind, event=event, level=level
+        complaint=complaint, kind=kind, event=event, level=level, cycle=complaint.cycle
     )
     delivery.enqueue(NOTIFICATION_EMAIL, note.pk)
     return note

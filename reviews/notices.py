@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from django.utils import timezone
 from brm.core import delivery
 from brm.core.delivery import Outcome, Outgoing
 from brm.core.models import OutboundEmail
+from brm.core.schedule import add_local_days
 from reviews import selectors
 from reviews.ics import review_ics, review_recipients
 from reviews.models import (
@@ -207,7 +208,8 @@ def send_review_notices(now: datetime | None = None) -> NoticeRun:
         ServiceReview.objects.filter(
             status=ReviewStatus.PLANNED,
             scheduled_at__gt=now,
-            scheduled_at__lte=now + timedelta(days=conf.reminder_days_ahead),
+            # N local calendar days ahead, the same wall-clock time (brm.core.schedule).
+            scheduled_at__lte=add_local_days(now, conf.reminder_days_ahead),
         )
         .select_related("unit", "unit__brm", "unit__deputy")
         .prefetch_related("it_attendees", "attendees")

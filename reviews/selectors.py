@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import (
     BooleanField,
     Count,
-    DateTimeField,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -26,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from brm.core.db import Days
+from brm.core.schedule import AddLocalDays
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
@@ -89,9 +88,10 @@ def with_review_schedule(
             next_planned_id=Subquery(planned.values("pk")[:1]),
         )
         .annotate(
-            next_due_at=ExpressionWrapper(
-                Coalesce(F("last_held_at"), F("created_at")) + Days("review_cadence_days"),
-                output_field=DateTimeField(),
+            # One cadence in local calendar days, keeping the wall-clock time across summer
+            # time (`brm.core.schedule.add_local_days`, here in SQL).
+            next_due_at=AddLocalDays(
+                Coalesce(F("last_held_at"), F("created_at")), F("review_cadence_days")
             )
         )
         .annotate(

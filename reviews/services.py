@@ -17,6 +17,7 @@ from django.utils import timezone
 from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
 from brm.core.roles import require, stored_user
+from brm.core.schedule import add_local_days
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import (
@@ -188,9 +189,10 @@ def hold_review(
     if not ServiceReview.objects.filter(
         unit=unit, status=ReviewStatus.PLANNED, scheduled_at__gt=review.scheduled_at
     ).exists():
-        when = review.scheduled_at + timedelta(days=unit.review_cadence_days)
+        # One cadence in local calendar days: 15:00 stays 15:00 across summer time.
+        when = add_local_days(review.scheduled_at, unit.review_cadence_days)
         if when <= now:
-            when = now + timedelta(days=unit.review_cadence_days)
+            when = add_local_days(now, unit.review_cadence_days)
         following = plan_review(
             unit,
             actor=actor,

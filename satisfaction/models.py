@@ -230,6 +230,12 @@ class Campaign(TimeStampedModel):
         null=True, blank=True, validators=[MinValueValidator(7), MaxValueValidator(366)]
     )
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_run_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The recurrence's anchor: every run is counted from this first date, in local "
+        "time (set when the campaign is scheduled).",
+    )
     anonymous = models.BooleanField(
         default=False, help_text="Show only aggregates; hide small groups and all comments."
     )

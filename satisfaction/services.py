@@ -7,11 +7,11 @@ Emails go out from `satisfaction.mailing`, queued after commit so a down broker 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils import timezone
 from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
 from brm.core.roles import require, stored_user
+from brm.core.schedule import next_after
 from satisfaction import mailing
 from satisfaction.audience import AudiencePlan, plan_audience
 from satisfaction.models import (
@@ -61,24 +62,30 @@ CAMPAIGN_FIELDS = (
 )
 
 
-def add_months(when: datetime, months: int) -> datetime:
-    month = when.month - 1 + months
-    year, month = when.year + month // 12, month % 12 + 1
-    day = min(when.day, calendar.monthrange(year, month)[1])
-    return when.replace(year=year, month=month, day=day)
+def run_step(campaign: Campaign) -> relativedelta | None:
+    """How far apart a campaign's runs are: 3 calendar months (quarterly), `interval_days`
+    days, or None for a one-off campaign."""
+    if campaign.schedule == Schedule.ONCE:
+        return None
+    if campaign.schedule == Schedule.QUARTERLY:
+        return relativedelta(months=3)
+    return relativedelta(days=campaign.interval_days or 90)
 
 
 def following_run(campaign: Campaign, after: datetime) -> datetime | None:
-    """When a recurring campaign runs next; a schedule that slipped catches up in one step."""
-    if campaign.schedule == Schedule.ONCE:
+    """When a recurring campaign runs next: the first occurrence after `after` of "every step
+    from the first run" (`brm.core.schedule.next_after`), in the site's local time.
+
+    Counted from the anchor (`first_run_at`), never from the previous run, so a quarterly
+    campaign first run on 31 Aug at 09:00 runs on 30 Nov, 28 Feb, 31 May and 31 Aug, always at
+    09:00 local whatever summer time does. A schedule that slipped lands on its grid again in
+    one step. None for a one-off campaign.
+    """
+    step = run_step(campaign)
+    if step is None:
         return None
-    step = campaign.next_run_at or after
-    while step <= after:
-        if campaign.schedule == Schedule.QUARTERLY:
-            step = add_months(step, 3)
-        else:
-            step = step + timedelta(days=campaign.interval_days or 90)
-    return step
+    anchor = campaign.first_run_at or campaign.next_run_at or after
+    return next_after(anchor, step, after)
 
 
 def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[str, Any]) -> None:
@@ -156,6 +163,8 @@ def update_campaign(
     for key, value in fields.items():
         if key in CAMPAIGN_FIELDS:
             setattr(campaign, key, value)
+    if campaign.status == CampaignStatus.SCHEDULED and "next_run_at" in fields:
+        campaign.first_run_at = campaign.next_run_at  # a moved start moves the anchor
     campaign.save()
     if units is not None:
         campaign.units.set(new_units)
@@ -176,6 +185,7 @@ def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
         raise StateConflict("Nobody would receive this survey: every candidate was skipped.")
     campaign.status = CampaignStatus.SCHEDULED
     campaign.next_run_at = campaign.next_run_at or timezone.now()
+    campaign.first_run_at = campaign.next_run_at  # the anchor every later run counts from
     set_change_reason(campaign, "Scheduled")
     campaign.save()
     return campaign

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.core import delivery
+from brm.core import delivery, schedule
 from brm.core.delivery import Outcome, Outgoing
 from brm.core.models import OutboundEmail
 from brm.core.roles import GROUP_NAMES, Role
@@ -23,7 +23,7 @@ DIGEST_EMAIL = "health.digest"  # composer: compose_digest
 
 def digest_context(week_start: date) -> dict[str, object]:
     """What changed since last week, from stored snapshots (a handful of queries)."""
-    today = timezone.localdate()
+    today = timezone.localdate()  # the site's local date: the digest goes out on a local Monday
     current = {
         s.unit_id: s
         for s in HealthSnapshot.objects.latest_per_unit()
@@ -100,7 +100,7 @@ def send_weekly_digest(today: date | None = None) -> Outcome:
     """Send this week's digest now, through the kernel's delivery path: once per week however
     often it runs; a failed send is retried (by the next run or the outbox sweep)."""
     today = today or timezone.localdate()
-    week_start = today - timedelta(days=today.weekday())
+    week_start = schedule.week_start(today)  # the local week's Monday (ISO 8601)
     log, _ = DigestLog.objects.get_or_create(week_start=week_start)
     if log.sent_at is not None:
         return Outcome.NOTHING

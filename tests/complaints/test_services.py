@@ -21,18 +21,32 @@ from tests.factories import ServiceFactory
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def round_the_clock(db):
+    """Targets counted in elapsed hours (working time has its own tests: test_working_time)."""
+    ComplaintSettings.get()
+    ComplaintSettings.objects.update(
+        round_the_clock_low=True,
+        round_the_clock_medium=True,
+        round_the_clock_high=True,
+        round_the_clock_critical=True,
+    )
+
+
 @pytest.mark.parametrize(
     ("severity", "ack_hours", "resolve_hours"),
     [("low", 24, 240), ("medium", 8, 120), ("high", 4, 48), ("critical", 1, 8)],
 )
-def test_it_sets_deadlines_from_the_default_targets(file, severity, ack_hours, resolve_hours):
+def test_it_sets_deadlines_from_the_default_targets(
+    file, round_the_clock, severity, ack_hours, resolve_hours
+):
     with time_machine.travel(T0, tick=False):
         complaint = file(severity=severity)
     assert complaint.acknowledge_by == T0 + timedelta(hours=ack_hours)
     assert complaint.resolve_by == T0 + timedelta(hours=resolve_hours)
 
 
-def test_it_uses_the_targets_an_admin_set(file):
+def test_it_uses_the_targets_an_admin_set(file, round_the_clock):
     targets = ComplaintSettings.get()
     targets.ack_hours_high, targets.resolve_hours_high = 2, 30
     targets.save()

@@ -19,6 +19,19 @@ from tests.mail import broker_down, refusing_mail, send_queued
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def round_the_clock(db):
+    """These tests are about escalation levels and recipients, so every hour counts here;
+    working-time deadlines are tested in test_working_time.py."""
+    ComplaintSettings.get()
+    ComplaintSettings.objects.update(
+        round_the_clock_low=True,
+        round_the_clock_medium=True,
+        round_the_clock_high=True,
+        round_the_clock_critical=True,
+    )
+
+
 @pytest.fixture
 def head_of_brm(db):
     user = UserFactory.create(username="head", email="head@example.org")

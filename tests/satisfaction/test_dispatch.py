@@ -133,11 +133,6 @@ LONDON = ZoneInfo("Europe/London")
         pytest.param(
             datetime(2027, 1, 15, 10, 0, tzinfo=LONDON),
             datetime(2027, 4, 15, 10, 0, tzinfo=LONDON),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="satisfaction.services.add_months adds months to the UTC instant, so a "
-                "run across the March summer-time change moves from 10:00 to 11:00 (#11)",
-            ),
             id="across-summer-time",
         ),
     ],
