@@ -8,6 +8,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from brm.core.ordering import StableOrderingFilter
 from complaints.models import Complaint, ComplaintQuerySet, Feedback, FeedbackKind, Severity, Status
 from stakeholders.filters import SearchFilterSet, _visible_units
 
@@ -22,7 +23,7 @@ class ComplaintFilterSet(SearchFilterSet):
     overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
     mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
     escalated = filters.BooleanFilter(method="filter_escalated", label="Escalated only")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("due_at", "deadline"),
             "created_at",
@@ -67,7 +68,7 @@ class FeedbackFilterSet(SearchFilterSet):
     unit = filters.ModelChoiceFilter(
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
-    ordering = filters.OrderingFilter(fields=("created_at",))
+    ordering = StableOrderingFilter(fields=("created_at",))
 
     class Meta:
         model = Feedback

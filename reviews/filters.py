@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from brm.core.ordering import StableOrderingFilter
 from reviews.models import (
     ChangeKind,
     ChangeRequest,
@@ -37,7 +38,7 @@ class ServiceReviewFilterSet(SearchFilterSet):
     mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
     scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=("scheduled_at", "created_at", "updated_at", ("unit__name", "unit"))
     )
 
@@ -78,7 +79,7 @@ class ChangeRequestFilterSet(SearchFilterSet):
     )
     kind = filters.ChoiceFilter(choices=ChangeKind.choices)
     status = filters.ChoiceFilter(choices=ChangeStatus.choices)
-    ordering = filters.OrderingFilter(fields=("created_at", "updated_at", "status"))
+    ordering = StableOrderingFilter(fields=("created_at", "updated_at", "status"))
 
     class Meta:
         model = ChangeRequest

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from brm.core.ordering import StableOrderingFilter
 from stakeholders.models import (
     OUTCOME_LABELS,
     ActionItem,
@@ -63,7 +64,7 @@ class BusinessUnitFilterSet(SearchFilterSet):
     parent = filters.ModelChoiceFilter(
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
-    ordering = filters.OrderingFilter(fields=("name", "code", "created_at", "updated_at"))
+    ordering = StableOrderingFilter(fields=("name", "code", "created_at", "updated_at"))
 
     class Meta:
         model = BusinessUnit
@@ -86,7 +87,7 @@ class StakeholderFilterSet(SearchFilterSet):
     influence_min = filters.NumberFilter(field_name="influence", lookup_expr="gte")
     interest = filters.NumberFilter()
     interest_min = filters.NumberFilter(field_name="interest", lookup_expr="gte")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=("name", "influence", "interest", "created_at", "updated_at", ("unit__name", "unit"))
     )
 
@@ -112,7 +113,7 @@ class InteractionFilterSet(SearchFilterSet):
     occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     stakeholder = filters.NumberFilter(field_name="attendees", distinct=True)
-    ordering = filters.OrderingFilter(fields=("occurred_at", "sentiment", "created_at"))
+    ordering = StableOrderingFilter(fields=("occurred_at", "sentiment", "created_at"))
 
     class Meta:
         model = Interaction
@@ -145,7 +146,7 @@ class ActionItemFilterSet(SearchFilterSet):
     mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=("due_date", "created_at", "updated_at", "status", ("unit__name", "unit"))
     )
 

@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_filters import FilterSet
 from django_htmx.middleware import HtmxDetails
 
+from brm.core.ordering import stable_order
+
 DEFAULT_PER_PAGE = 25
 
 
@@ -43,12 +45,15 @@ def paginate(
     queryset: QuerySet[Any] | Sequence[Any],
     per_page: int = DEFAULT_PER_PAGE,
 ) -> Page[Any]:
-    """One COUNT and one page of rows; a bad page number shows the nearest real page."""
+    """One COUNT and one page of rows; a bad page number shows the nearest real page.
+
+    The rows' ordering gets a unique tie-breaker (`stable_order`), so pages never repeat or skip
+    a row whatever the sort."""
     try:
         size = min(max(int(request.GET.get("page_size", per_page)), 1), 200)
     except ValueError:
         size = per_page
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return Paginator(stable_order(queryset), size).get_page(request.GET.get("page"))
 
 
 def filtered(filterset: FilterSet) -> QuerySet[Any]:

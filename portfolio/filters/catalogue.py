@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from brm.core.ordering import StableOrderingFilter
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 from stakeholders.filters import SearchFilterSet, _visible_units
 
@@ -24,7 +25,7 @@ class ServiceFilterSet(SearchFilterSet):
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
         label="Consumed by",
     )
-    ordering = filters.OrderingFilter(fields=("name", "lifecycle", "created_at", "updated_at"))
+    ordering = StableOrderingFilter(fields=("name", "lifecycle", "created_at", "updated_at"))
 
     class Meta:
         model = Service
@@ -37,7 +38,7 @@ class ServiceMetricFilterSet(filters.FilterSet):
     )
     period_after = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = filters.DateFilter(field_name="period_start", lookup_expr="lte")
-    ordering = filters.OrderingFilter(fields=("period_start", "availability", "created_at"))
+    ordering = StableOrderingFilter(fields=("period_start", "availability", "created_at"))
 
     class Meta:
         model = ServiceMetric

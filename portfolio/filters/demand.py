@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from brm.core.ordering import StableOrderingFilter
 from portfolio.models.demand import (
     BenefitRecord,
     Demand,
@@ -43,7 +44,7 @@ class DemandFilterSet(SearchFilterSet):
     overridden = filters.BooleanFilter(
         field_name="rank_override", lookup_expr="isnull", exclude=True, label="Reordered by hand"
     )
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=("priority_score", "created_at", "status", ("unit__name", "unit"))
     )
 

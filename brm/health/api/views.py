@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from brm.core.ordering import StableOrderingFilter
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import latest_snapshots
@@ -20,7 +21,7 @@ class HealthFilterSet(filters.FilterSet):
     watermelon = filters.BooleanFilter()
     unit = filters.NumberFilter(field_name="unit_id")
     score_below = filters.NumberFilter(field_name="score", lookup_expr="lt")
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=("score", "trend", "perception", "delivery", ("unit__name", "unit"))
     )
 
