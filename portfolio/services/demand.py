@@ -30,7 +30,7 @@ from portfolio.models.demand import (
     Urgency,
 )
 from portfolio.permissions import may_submit_demand
-from portfolio.services.scoring import Weights, score_demand
+from portfolio.services.scoring import Weights, check_cost, score_demand
 from portfolio.services.workflow import (
     ForbiddenTransition,
     InputError,
@@ -194,6 +194,10 @@ def update_business_case(demand: Demand, case: BusinessCase, *, actor: AnyUser) 
         raise InputError("benefit_kind", "Choose the kind of benefit.")
     benefit = _money("expected_benefit", case.expected_benefit)
     cost = _money("estimated_cost", case.estimated_cost)
+    try:
+        check_cost(cost)
+    except ValueError as exc:
+        raise InputError("estimated_cost", str(exc)) from None
     alignment = _scale("alignment", case.alignment, 0, 5)
     risk = _scale("risk", case.risk, 1, 5)
     effort = _scale("effort", case.effort, 1, 5)

@@ -3,8 +3,10 @@
     score = (benefit / cost) x alignment factor x risk factor x effort factor
 
     benefit           expected benefit per year (money, >= 0)
-    cost              estimated one-off cost (money, >= 0; a zero cost counts as 1, so a free
-                      demand ranks high rather than dividing by zero)
+    cost              estimated one-off cost (money, > 0). A cost of 0 is refused as input
+                      (`check_cost`); a 0 already stored counts as not assessed (no score),
+                      never as 1: benefit / 0 has no meaning, and counting it as 1 put a small
+                      idea with cost 0 at rank 1 with a score of 1,476.
     alignment factor  1 + alignment_weight x alignment / 5        (alignment 0-5)
     risk factor       1 - risk_weight x (risk - 1) / 4            (risk 1-5)
     effort factor     1 - effort_weight x (effort - 1) / 4        (effort 1-5)
@@ -87,7 +89,7 @@ FORMULA = "score = (benefit ÷ cost) × alignment factor × risk factor × effor
 def _terms(
     benefit: Decimal, cost: Decimal, alignment: int, risk: int, effort: int, weights: Weights
 ) -> list[Term]:
-    divisor = cost if cost > 0 else Decimal("1")
+    divisor = Decimal(cost)
     ratio = Decimal(benefit) / divisor
     align_f = 1 + weights.alignment * Decimal(alignment) / 5
     risk_f = 1 - weights.risk * Decimal(risk - 1) / 4
@@ -102,6 +104,24 @@ def _terms(
         Term("risk factor", risk_f, f"1 − {weights.risk} × ({risk} − 1)/4"),
         Term("effort factor", effort_f, f"1 − {weights.effort} × ({effort} − 1)/4"),
     ]
+
+
+COST_ABOVE_ZERO = (
+    "The estimated cost must be more than 0: every demand costs something (at least the "
+    "effort), and the score divides the benefit by it."
+)
+
+
+def check_cost(cost: Decimal | None) -> None:
+    """The one rule for a business case's cost: absent (not yet assessed) or more than 0.
+
+    Raises ValueError (message `COST_ABOVE_ZERO`) for 0, and for a negative cost."""
+    if cost is None:
+        return
+    if Decimal(cost) < 0:
+        raise ValueError("The estimated cost cannot be negative.")
+    if Decimal(cost) == 0:
+        raise ValueError(COST_ABOVE_ZERO)
 
 
 def _check(
@@ -134,6 +154,8 @@ def priority_score(
     _check(benefit, cost, alignment, risk, effort)
     if benefit is None or cost is None or alignment is None or risk is None or effort is None:
         return None
+    if Decimal(cost) == 0:
+        return None  # not assessed: see the module docstring
     terms = _terms(benefit, cost, alignment, risk, effort, weights or Weights())
     score = Decimal("1")
     for term in terms:
@@ -159,7 +181,16 @@ def explain(
         "effort": effort,
     }
     missing = [name for name, value in inputs.items() if value is None]
-    if benefit is None or cost is None or alignment is None or risk is None or effort is None:
+    if cost is not None and Decimal(cost) == 0:
+        missing.append("estimated cost above 0")
+    if (
+        missing
+        or benefit is None
+        or cost is None
+        or alignment is None
+        or risk is None
+        or effort is None
+    ):
         return Explanation(FORMULA, [], None, missing)
     terms = _terms(benefit, cost, alignment, risk, effort, weights)
     return Explanation(

@@ -26,8 +26,9 @@ def test_it_combines_middle_values():
     assert priority_score(D("120000"), D("80000"), 3, 3, 2) == D("1.69")
 
 
-def test_it_counts_a_zero_cost_as_one():
-    assert priority_score(D("1000"), D("0"), 0, 1, 1) == D("1000.00")
+def test_it_does_not_score_a_zero_cost():
+    # It used to count as 1: a small idea ranked first. See tests/portfolio/test_cost_zero.py.
+    assert priority_score(D("1000"), D("0"), 0, 1, 1) is None
 
 
 def test_it_uses_the_given_weights():
