@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -201,7 +202,7 @@ def stakeholder_export(request: HttpRequest) -> HttpResponseBase:
             s.phone,
             s.get_preferred_channel_display(),
             "yes" if s.active else "no",
-            s.last_met_at.date().isoformat() if s.last_met_at else "",
+            timezone.localdate(s.last_met_at).isoformat() if s.last_met_at else "",
         )
         for s in filterset.qs.iterator(chunk_size=500)
     )
@@ -326,7 +327,7 @@ def action_export(request: HttpRequest) -> HttpResponseBase:
             a.due_date.isoformat(),
             a.get_status_display(),
             a.outcome_label,
-            a.completed_at.date().isoformat() if a.completed_at else "",
+            timezone.localdate(a.completed_at).isoformat() if a.completed_at else "",
         )
         for a in filterset.qs.order_by("due_date", "pk").iterator(chunk_size=500)
     )
