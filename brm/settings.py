@@ -365,6 +365,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The worker heartbeat (brm.tasks.heartbeat, every WORKER_HEARTBEAT_INTERVAL s): older than this,
 # /readyz says 503.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
+# The health recompute is split into chunks of this many units, queued as one Celery group so
+# every worker computes chunks in parallel (brm.health.tasks); up to this many, it runs as one.
+HEALTH_RECOMPUTE_CHUNK = env_int("HEALTH_RECOMPUTE_CHUNK", 500)
 # --- Caches ---------------------------------------------------------------------------------
 # "default" stays per process. "shared" is seen by every process (web replicas, workers, beat):
 # Redis when there is one, else files under var/. Only small operational facts live there (the

@@ -7,6 +7,8 @@ it, so the job is idempotent) and proposes an improvement plan for units that en
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -93,16 +95,42 @@ def _previous(as_of_date: date) -> dict[int, dict[str, float | None]]:
     }
 
 
-def compute_health(now: datetime | None = None) -> list[UnitHealth]:
-    """Health of every active unit as of `now`."""
+# The components of one run, as `run_components` returns them; a chunked recompute computes them
+# once per worker process and run.
+RunComponents = dict[str, dict[int, Component]]
+
+
+def run_components(now: datetime, cfg: HealthSettings) -> RunComponents:
+    """Every component for every unit as of `now` (a fixed number of queries)."""
+    return {name: fn(now, cfg) for name, fn in COMPUTE.items()}
+
+
+def _same(component: Component | None) -> Component | None:
+    return component
+
+
+def compute_health(
+    now: datetime | None = None,
+    *,
+    unit_ids: Collection[int] | None = None,
+    components: RunComponents | None = None,
+) -> list[UnitHealth]:
+    """Health of every active unit as of `now` (or of those in `unit_ids`: one chunk of a
+    recompute). `components` are `run_components(now, ...)` computed beforehand (the chunk
+    tasks share them); they are read, never changed."""
     now = now or timezone.now()
     cfg = HealthSettings.get()
     weights = cfg.weights()
-    results = {name: fn(now, cfg) for name, fn in COMPUTE.items()}
+    results = components or run_components(now, cfg)
     previous = _previous(timezone.localdate(now))
+    units = register_selectors.active_units()
+    if unit_ids is not None:
+        units = units.filter(pk__in=list(unit_ids))
     out = []
-    for unit_id in register_selectors.active_units().values_list("pk", flat=True):
-        comps = {name: results[name].get(unit_id) for name in COMPONENTS}
+    # Shared components are copied per unit, so nothing done with one unit's leaks into them.
+    own = copy.deepcopy if components is not None else _same
+    for unit_id in units.values_list("pk", flat=True):
+        comps = {name: own(results[name].get(unit_id)) for name in COMPONENTS}
         values = {name: (c.value if c else None) for name, c in comps.items()}
         score = weighted_score(values, weights)
         prev = previous.get(unit_id, {})
@@ -131,15 +159,24 @@ def compute_health(now: datetime | None = None) -> list[UnitHealth]:
 
 
 @transaction.atomic
-def recompute_health(now: datetime | None = None, *, propose: bool = True) -> list[HealthSnapshot]:
+def recompute_health(
+    now: datetime | None = None,
+    *,
+    propose: bool = True,
+    unit_ids: Collection[int] | None = None,
+    components: RunComponents | None = None,
+) -> list[HealthSnapshot]:
     """Store the snapshot of `now`'s day for every unit and propose plans for units in red.
 
+    One transaction: a recompute (or one chunk of it, `unit_ids`, see `brm.health.tasks`) is
+    stored whole or not at all, never half-written. Chunks of one run store exactly what one
+    run over all units does (same `now`, same components; tests/ops/test_recompute_chunks.py).
     `propose=False` is for back-filling history (demo data, after an import), where past reds
     must not open plans today.
     """
     now = now or timezone.now()
     as_of = timezone.localdate(now)
-    healths = compute_health(now)
+    healths = compute_health(now, unit_ids=unit_ids, components=components)
     snapshots = [
         HealthSnapshot(
             unit_id=h.unit_id,
