@@ -26,6 +26,7 @@ from django.utils import timezone
 from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.schedule import PublicHolidays, WorkingCalendar, add_working_time
+from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ class PublicHoliday(models.Model):
     closures, a holiday the country calendar lacks)."""
 
     date = models.DateField(unique=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[single_line])
 
     class Meta:
         ordering = ["date", "pk"]
@@ -268,7 +269,7 @@ class Complaint(UnitScopedModel):
         on_delete=models.SET_NULL,
         related_name="complaints",
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(max_length=5000, help_text="What happened, in your own words.")
     remedy_requested = models.TextField(
         blank=True, max_length=2000, help_text="What would put it right for you?"
@@ -614,7 +615,9 @@ class Feedback(TimeStampedModel):
         related_name="feedback_received",
         verbose_name="person in IT",
     )
-    about_team = models.CharField(max_length=120, blank=True, verbose_name="team in IT")
+    about_team = models.CharField(
+        max_length=120, blank=True, verbose_name="team in IT", validators=[single_line]
+    )
     unit = models.ForeignKey(
         BusinessUnit,
         null=True,

@@ -19,6 +19,7 @@ from brm.core.models import (
     UnitScopedModel,
     UnitScopedQuerySet,
 )
+from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class ChangeRequest(UnitScopedModel):
         related_name="change_requests",
     )
     kind = models.CharField(max_length=10, choices=ChangeKind, default=ChangeKind.SCOPE)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(blank=True, max_length=5000)
     status = models.CharField(max_length=12, choices=ChangeStatus, default=ChangeStatus.RAISED)
     decision = models.TextField(blank=True, max_length=2000)

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from brm.core.models import SingletonSettings, TimeStampedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
+from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit, RoleType, Stakeholder
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class SurveyTemplateQuerySet(models.QuerySet["SurveyTemplate"]):
 class SurveyTemplate(TimeStampedModel):
     """A reusable questionnaire. Questions are asked in `position` order."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[single_line])
     description = models.TextField(blank=True, max_length=2000)
     intro = models.TextField(
         blank=True, max_length=1000, help_text="Shown to respondents above the questions."
@@ -207,7 +208,7 @@ class Campaign(TimeStampedModel):
     """
 
     template = models.ForeignKey(SurveyTemplate, on_delete=models.PROTECT, related_name="campaigns")
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[single_line])
     kind = models.CharField(max_length=10, choices=CampaignKind, default=CampaignKind.SURVEY)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="runs"

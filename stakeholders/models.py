@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import UnitScopedModel, UnitScopedQuerySet
+from brm.core.validators import single_line
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -34,7 +35,7 @@ class BusinessUnit(UnitScopedModel):
     `brm`, with a `deputy` so the relationship never depends on one person alone.
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[single_line])
     code = models.SlugField(max_length=30, unique=True, help_text="Short code, e.g. 'FIN'.")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -138,8 +139,8 @@ class Stakeholder(UnitScopedModel):
         related_name="stakeholder",
         help_text="Set for business leaders who log in.",
     )
-    name = models.CharField(max_length=120)
-    job_title = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=120, validators=[single_line])
+    job_title = models.CharField(max_length=120, blank=True, validators=[single_line])
     role_type = models.CharField(max_length=20, choices=RoleType, default=RoleType.CUSTOMER)
     influence = models.PositiveSmallIntegerField(
         default=3, validators=SCORE_VALIDATORS, help_text="Power over IT decisions, 1-5."
@@ -415,7 +416,7 @@ class ActionItem(UnitScopedModel):
     """
 
     unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="action_items")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(blank=True, max_length=5000)
     owner_side = models.CharField(max_length=10, choices=OwnerSide, default=OwnerSide.IT)
     owner = models.ForeignKey(

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from brm.core.validators import single_line
+
 CHECKABLE = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 
@@ -16,12 +18,20 @@ else:
 
 
 class StyledFormMixin(_FormBase):
-    """Give widgets Bootstrap's classes so templates can render fields generically."""
+    """Give widgets Bootstrap's classes so templates can render fields generically, and refuse
+    control characters (line breaks, NUL, ...) in every single-line text field
+    (`brm.core.validators.single_line`), whether or not a model field stands behind it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if (
+                isinstance(field, forms.CharField)
+                and isinstance(widget, forms.TextInput)
+                and single_line not in field.validators
+            ):
+                field.validators = [*field.validators, single_line]
             if isinstance(widget, CHECKABLE):
                 css = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from brm.core.roles import Role, leader_unit_id, role_of
+from brm.core.validators import single_line
 from complaints.follow_up import LINK_BY_PARAM, linkable
 from complaints.models import (
     Complaint,
@@ -35,7 +36,7 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
     service = ScopedPrimaryKeyRelatedField(
         queryset=Service.objects.all(), required=False, allow_null=True
     )
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[single_line])
     description = serializers.CharField(max_length=5000)
     remedy_requested = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)

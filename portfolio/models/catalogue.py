@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from brm.core.models import TimeStampedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
+from brm.core.validators import single_line
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -60,7 +61,7 @@ class Service(TimeStampedModel):
     to report workload against the agreed limits): above it, the targets no longer bind IT.
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[single_line])
     description = models.TextField(blank=True, max_length=4000)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

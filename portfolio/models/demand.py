@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
 from brm.core.roles import Role, reads_all_units, role_of, writes_all_units
+from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class StrategicObjectiveQuerySet(models.QuerySet["StrategicObjective"]):
 class StrategicObjective(TimeStampedModel):
     """One of the organisation's strategic objectives that demands align to."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[single_line])
     description = models.TextField(blank=True, max_length=2000)
     active = models.BooleanField(default=True)
 
@@ -220,7 +221,7 @@ class Demand(UnitScopedModel):
         on_delete=models.SET_NULL,
         related_name="demands_submitted",
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     problem = models.TextField(max_length=5000, help_text="What is not working today?")
     outcome = models.TextField(max_length=5000, help_text="What should be different afterwards?")
     urgency = models.CharField(max_length=10, choices=Urgency, default=Urgency.MEDIUM)

@@ -13,11 +13,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal, overload
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from brm.core.audit import set_change_reason
 from brm.core.roles import Role, leader_unit_id, role_of, stored_user
+from brm.core.validators import single_line
 from portfolio.models.demand import (
     BenefitAttestation,
     BenefitKind,
@@ -61,12 +63,19 @@ __all__ = [
 ]
 
 
-def _text(name: str, value: str | None, limit: int, *, required: bool = True) -> str:
+def _text(
+    name: str, value: str | None, limit: int, *, required: bool = True, one_line: bool = False
+) -> str:
     text = (value or "").strip()
     if required and not text:
         raise InputError(name, "This field is required.")
     if len(text) > limit:
         raise InputError(name, f"Keep it under {limit} characters.")
+    if one_line:
+        try:
+            single_line(text)
+        except ValidationError as exc:
+            raise InputError(name, exc.messages[0]) from None
     return text
 
 
@@ -151,7 +160,7 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
         sponsor=sponsor,
         brm=unit.brm,
         submitted_by=stored_user(actor),
-        title=_text("title", data.title, 200),
+        title=_text("title", data.title, 200, one_line=True),
         problem=_text("problem", data.problem, 5000),
         outcome=_text("outcome", data.outcome, 5000),
         urgency=data.urgency,
@@ -211,7 +220,7 @@ def update_business_case(demand: Demand, case: BusinessCase, *, actor: AnyUser) 
         raise InputError("sponsor", "The sponsor must belong to the demand's unit.")
     for name, limit in (("title", 200), ("problem", 5000), ("outcome", 5000)):
         if name in case.extra:
-            setattr(locked, name, _text(name, case.extra[name], limit))
+            setattr(locked, name, _text(name, case.extra[name], limit, one_line=name == "title"))
     locked.benefit_kind = case.benefit_kind or ""
     locked.expected_benefit = benefit
     locked.estimated_cost = cost
