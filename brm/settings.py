@@ -109,10 +109,13 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "brm.core.middleware.VaryOnHtmxMiddleware",
+    "brm.core.middleware.UserTimeZoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "brm.urls"
+# Django's model backend, loading each user with their time zone preference in one query.
+AUTHENTICATION_BACKENDS = ["brm.core.authentication.PreferenceModelBackend"]
 WSGI_APPLICATION = "brm.wsgi.application"
 
 TEMPLATES = [
@@ -401,7 +404,38 @@ DELIVERY_COMPOSERS = {
     "stakeholders.handover_pack": "stakeholders.tasks.compose_handover_pack",
     "portfolio.benefit_attestation": ("portfolio.services.attestation.compose_benefit_attestation"),
     "health.digest": "brm.health.digest.compose_digest",
+    "core.daily_summary": "brm.core.delivery.compose_daily_summary",
 }
+# --- Who gets notification emails (brm/core/delivery.py `recipients_for`, one filter for all) ---
+# Each kind: what a person sees on the preferences page, and whether the law or ISO 10002
+# requires it (`required`: no unsubscribe, preferences not applied). ISO 10002 (8.3-8.6) requires
+# the complaint acknowledgement, keeping the complainant informed, and escalation.
+NOTIFICATION_KINDS: dict[str, dict[str, object]] = {
+    "complaints.notification": {
+        "label": "Complaints: acknowledgement, progress and escalations",
+        "required": True,
+    },
+    "reviews.notice": {"label": "Service reviews: reminders and invitations", "required": False},
+    "reviews.update": {"label": "Service reviews: moved or cancelled", "required": False},
+    "reviews.unplanned": {"label": "Service reviews due with none planned", "required": False},
+    "satisfaction.invitation": {"label": "Satisfaction surveys: invitations", "required": False},
+    "satisfaction.reminder": {"label": "Satisfaction surveys: reminders", "required": False},
+    "satisfaction.thanks": {"label": "Satisfaction surveys: thank-you notes", "required": False},
+    "stakeholders.handover_pack": {"label": "Handover packs", "required": False},
+    "portfolio.benefit_attestation": {
+        "label": "Requests to confirm realised benefits",
+        "required": False,
+    },
+    "health.digest": {"label": "Weekly relationship health digest", "required": False},
+}
+# Functions that say which addresses belong to people who can no longer act (besides inactive
+# users, which the kernel checks itself): (addresses) -> {address: any owner active}.
+DELIVERY_ADDRESS_CHECKS = ["stakeholders.reachability.address_activity"]
+# Where a calendar invitation comes from when the unit has no BRM with an address (RFC 5546
+# requires an ORGANIZER on every REQUEST and CANCEL).
+CALENDAR_ORGANIZER_EMAIL = os.environ.get("CALENDAR_ORGANIZER_EMAIL", "brm@localhost")
+# A thank-you or reminder is never sent for an answer or event older than this many days.
+NOTIFICATION_MAX_AGE_DAYS = env_int("NOTIFICATION_MAX_AGE_DAYS", 3)
 # A claim older than this (seconds) without a sent mark belongs to a dead worker and is retried;
 # it must stay well above the send task's time limit (120 s).
 DELIVERY_CLAIM_TIMEOUT = env_int("DELIVERY_CLAIM_TIMEOUT", 300)
@@ -419,6 +453,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-outbound-emails": {
         "task": "brm.core.sweep_outbound_emails",
         "schedule": float(env_int("DELIVERY_SWEEP_INTERVAL", 60)),
+    },
+    # People who chose a daily summary get one each morning (each summary once per day).
+    "daily-notification-summaries": {
+        "task": "brm.core.send_daily_summaries",
+        "schedule": crontab(hour=7, minute=0),
     },
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {

@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("brm.core.urls")),
     path("", include("brm.health.urls")),
     # The register's pages, plus the unit page and timeline it shows but cannot assemble itself
     # (they read every workflow app): same paths and names, `stakeholders:unit_detail`.

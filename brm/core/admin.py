@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from brm.core import delivery
-from brm.core.models import ApiToken, OutboundEmail
+from brm.core.models import AddressOptOut, ApiToken, OutboundEmail, UserPreference
 
 
 @admin.register(ApiToken)
@@ -73,3 +73,20 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
         count = delivery.retry_failed(queryset)
         self.message_user(request, f"{count} email(s) will be sent again by the next sweep.")
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin[UserPreference]):
+    """Each user's time zone and notification preferences (validated on save)."""
+
+    list_display = ["user", "time_zone", "updated_at"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(AddressOptOut)
+class AddressOptOutAdmin(admin.ModelAdmin[AddressOptOut]):
+    """Addresses without a login that unsubscribed from a kind of email ("*": all)."""
+
+    list_display = ["email", "kind", "created_at"]
+    search_fields = ["email"]

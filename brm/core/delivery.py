@@ -21,23 +21,38 @@ mark, the one duplicate carries the same Message-ID. Nothing here imports a busi
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from enum import StrEnum
+from html import escape
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.message import EmailAlternative
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from brm.core.models import DeliveryState, OutboundEmail
+from brm.core.models import (
+    AddressOptOut,
+    DeferredEmail,
+    DeliveryMode,
+    DeliveryState,
+    OutboundEmail,
+    UserPreference,
+)
 from brm.core.outbox import queue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -146,8 +161,10 @@ def deliver(pk: int) -> bool:
     """Claim, compose, send and mark sent one message. True when this call sent it.
 
     False when another worker holds or finished it, when there was nobody to send to (the row
-    becomes SKIPPED), or when the send raised (the claim is released for a later retry; the
-    error is logged and kept on the row, never re-raised, so a task retry cannot double it).
+    becomes SKIPPED: nobody composed, or every recipient inactive or opted out), or when the send
+    raised (the claim is released for a later retry; the error is logged and kept on the row,
+    never re-raised, so a task retry cannot double it). Recipients who chose a daily summary for
+    the kind get it there (`DeferredEmail`) instead.
     """
     if not claim(pk):
         logger.info("Email %s: already claimed or finished, nothing to do.", pk)
@@ -158,19 +175,315 @@ def deliver(pk: int) -> bool:
         if outgoing is None:
             _finish(row, DeliveryState.SKIPPED, "")
             return False
-        email = outgoing.email
-        email.extra_headers["Message-ID"] = row.message_id
-        email.send()
+        original = outgoing.email
+        people = recipients_for(row.kind, [*original.to, *original.cc, *original.bcc])
+        messages = _messages(row, outgoing, people)
+        deferred = [p for p in people if p.mode == DeliveryMode.DAILY]
+        if not messages and not deferred:
+            _finish(row, DeliveryState.SKIPPED, "")
+            return False
+        for email in messages:
+            email.extra_headers["Message-ID"] = row.message_id
+            email.send()
     except Exception as exc:  # whatever failed, the message must stay deliverable
         logger.exception("Email %s (%s) failed on attempt %s.", pk, row.key, row.attempts)
         release(row, exc)
         return False
-    to = ", ".join([*email.to, *email.cc, *email.bcc])
+    sent_to = [a for m in messages for a in (*m.to, *m.cc, *m.bcc)]
+    to = ", ".join([*sent_to, *(f"{p.email} (daily summary)" for p in deferred)])
     sent_at = timezone.now()
     with transaction.atomic():  # the sent mark and the business fact, together or not at all
-        if _finish(row, DeliveryState.SENT, to, sent_at) and outgoing.on_sent is not None:
-            outgoing.on_sent(sent_at)
+        if _finish(row, DeliveryState.SENT, to, sent_at):
+            for person in deferred:
+                _defer(row, outgoing, person)
+            if outgoing.on_sent is not None:
+                outgoing.on_sent(sent_at)
     return True
+
+
+# --- Who receives it: one filter for every kind -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address a message goes to, how (`mode`) and in which time zone it is written."""
+
+    email: str
+    mode: DeliveryMode
+    zone: ZoneInfo
+
+
+def kind_is_required(kind: str) -> bool:
+    """True for kinds the law or ISO 10002 requires (``NOTIFICATION_KINDS[kind]["required"]``):
+    no unsubscribe, preferences not applied. Unknown kinds are not required."""
+    entry = getattr(settings, "NOTIFICATION_KINDS", {}).get(kind, {})
+    return bool(entry.get("required", False))
+
+
+def _norm(addresses: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        if address and address.strip():
+            seen.setdefault(address.strip().lower(), address.strip())
+    return list(seen.values())
+
+
+def _users_by_address(addresses: list[str]) -> dict[str, list[object]]:
+    User = get_user_model()
+    out: dict[str, list[object]] = {}
+    users = (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=[a.lower() for a in addresses])
+        .select_related("preference")
+    )
+    for user in users:
+        out.setdefault(user.address, []).append(user)
+    return out
+
+
+def reachable(addresses: Iterable[str]) -> list[str]:
+    """The addresses that belong to somebody who can act, in their order, without duplicates.
+
+    An address is dropped when every record that owns it is inactive: users with
+    ``is_active=False``, and the owners each ``settings.DELIVERY_ADDRESS_CHECKS`` function
+    reports (``(addresses) -> {lower-cased address: any owner active}``, e.g. stakeholders). An
+    address nobody owns (a fixed recipient) is kept.
+    """
+    wanted = _norm(addresses)
+    if not wanted:
+        return []
+    activity: dict[str, bool] = {}
+    for address, users in _users_by_address(wanted).items():
+        activity[address] = any(u.is_active for u in users)  # type: ignore[attr-defined]
+    for path in getattr(settings, "DELIVERY_ADDRESS_CHECKS", []):
+        check: Callable[[list[str]], dict[str, bool]] = import_string(path)
+        for address, active in check(wanted).items():
+            activity[address] = activity.get(address, False) or active
+    return [a for a in wanted if activity.get(a.lower(), True)]
+
+
+def recipients_for(kind: str, addresses: Iterable[str]) -> list[Recipient]:
+    """The recipients of a message of `kind`: reachable addresses (`reachable`), each with its
+    delivery mode (``IMMEDIATE`` for a required kind; else the person's preference, and those
+    who chose ``OFF`` are left out) and time zone (the user's, else the site's)."""
+    people = reachable(addresses)
+    users = _users_by_address(people)
+    required = kind_is_required(kind)
+    opted_out = set()
+    if not required:
+        opted_out = set(
+            AddressOptOut.objects.filter(
+                email__in=[a.lower() for a in people], kind__in=[kind, "*"]
+            ).values_list("email", flat=True)
+        )
+    site_zone = ZoneInfo(settings.TIME_ZONE)
+    out: list[Recipient] = []
+    for address in people:
+        pref = _preference(users.get(address.lower(), []))
+        mode = DeliveryMode.IMMEDIATE
+        if not required:
+            if address.lower() in opted_out:
+                mode = DeliveryMode.OFF
+            elif pref is not None:
+                mode = pref.mode(kind)
+        if mode == DeliveryMode.OFF:
+            continue
+        out.append(Recipient(address, mode, pref.zone if pref is not None else site_zone))
+    return out
+
+
+def _preference(users: list[object]) -> UserPreference | None:
+    for user in users:
+        if user.is_active:  # type: ignore[attr-defined]
+            try:
+                return user.preference  # type: ignore[attr-defined,no-any-return]
+            except UserPreference.DoesNotExist:
+                return None
+    return None
+
+
+def time_zone_of(address: str) -> ZoneInfo:
+    """The time zone a message to `address` is written in: its user's, else the site's."""
+    pref = _preference(_users_by_address([address]).get(address.lower(), []))
+    return pref.zone if pref is not None else ZoneInfo(settings.TIME_ZONE)
+
+
+# --- Unsubscribe links -------------------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "brm.core.unsubscribe"
+ALL_KINDS = "*"
+
+
+def unsubscribe_token(address: str, kind: str) -> str:
+    """A signed token (django.core.signing, the site's secret) naming an address and a kind
+    (``"*"``: every kind that may be refused); it needs no login and does not expire."""
+    return signing.dumps({"e": address.lower(), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, str] | None:
+    """(address, kind) of a token made by `unsubscribe_token`; None if forged or damaged."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        return None
+    kind = data.get("k")
+    if not isinstance(kind, str):
+        return None
+    return data["e"], kind
+
+
+def unsubscribe_url(address: str, kind: str) -> str:
+    return settings.SITE_URL + reverse("core:unsubscribe", args=[unsubscribe_token(address, kind)])
+
+
+def unsubscribe(address: str, kind: str) -> int:
+    """Stop emails of `kind` (``"*"``: all that may be refused) to `address`: the preference of
+    every user with that address becomes OFF for it, or an `AddressOptOut` is recorded for an
+    address without a login. Required kinds cannot be refused. Returns how many records changed."""
+    kinds = [
+        k
+        for k in getattr(settings, "NOTIFICATION_KINDS", {})
+        if (kind == ALL_KINDS or k == kind) and not kind_is_required(k)
+    ]
+    if not kinds:
+        return 0
+    users = _users_by_address([address]).get(address.lower(), [])
+    if not users:
+        AddressOptOut.objects.get_or_create(email=address.lower(), kind=kind)
+        return 1
+    for user in users:
+        pref = UserPreference.for_user(user)
+        pref.notifications = {**pref.notifications, **dict.fromkeys(kinds, DeliveryMode.OFF)}
+        pref.save(update_fields=["notifications", "updated_at"])
+    return len(users)
+
+
+# --- Copies per recipient ------------------------------------------------------------------------
+
+
+def _messages(
+    row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]
+) -> list[EmailMessage]:
+    """The emails to send now: for a required kind one per time zone (all its recipients
+    together); otherwise one per recipient, with its unsubscribe link and headers."""
+    immediate = [p for p in people if p.mode == DeliveryMode.IMMEDIATE]
+    if kind_is_required(row.kind):
+        groups: dict[str, list[Recipient]] = {}
+        for person in immediate:
+            groups.setdefault(person.zone.key, []).append(person)
+        return [
+            _copy(_in_zone(row, outgoing, g[0].zone), [p.email for p in g]) for g in groups.values()
+        ]
+    out = []
+    for person in immediate:
+        email = _copy(_in_zone(row, outgoing, person.zone), [person.email])
+        _add_unsubscribe(email, person.email, row.kind)
+        out.append(email)
+    return out
+
+
+def _in_zone(row: OutboundEmail, outgoing: Outgoing, zone: ZoneInfo) -> EmailMessage:
+    """The email as composed in `zone` (composed again when that differs from the current)."""
+    if zone.key == timezone.get_current_timezone_name():
+        return outgoing.email
+    with timezone.override(zone):
+        again = _composer(row.kind)(row)
+    return again.email if again is not None else outgoing.email
+
+
+def _copy(email: EmailMessage, to: list[str]) -> EmailMessage:
+    wanted = {a.lower() for a in to}
+    message = copy.copy(email)
+    message.to = [a for a in email.to if a.lower() in wanted]
+    message.cc = [a for a in email.cc if a.lower() in wanted]
+    message.bcc = [a for a in email.bcc if a.lower() in wanted]
+    message.extra_headers = dict(email.extra_headers)
+    if isinstance(email, EmailMultiAlternatives):
+        message.alternatives = list(email.alternatives)  # type: ignore[attr-defined]
+    return message
+
+
+def _add_unsubscribe(email: EmailMessage, address: str, kind: str) -> None:
+    """The unsubscribe link in the text and HTML bodies, and RFC 2369/8058 headers."""
+    # The daily summary gathers every kind the person may refuse: its link refuses them all.
+    url = unsubscribe_url(address, ALL_KINDS if kind == DAILY_SUMMARY_EMAIL else kind)
+    email.extra_headers["List-Unsubscribe"] = f"<{url}>"
+    email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    label = str(settings.NOTIFICATION_KINDS.get(kind, {}).get("label", "these emails"))
+    email.body = f"{email.body.rstrip()}\n\n-- \nStop emails like this ({label}): {url}\n"
+    if isinstance(email, EmailMultiAlternatives):
+        note = (
+            f'<p style="font-size:small;color:#666">Stop emails like this ({escape(label)}): '
+            f'<a href="{escape(url)}">unsubscribe</a></p>'
+        )
+        email.alternatives = [
+            EmailAlternative(
+                _with_footer(str(content), note) if mimetype == "text/html" else content, mimetype
+            )
+            for content, mimetype in email.alternatives
+        ]
+
+
+def _with_footer(html: str, note: str) -> str:
+    at = html.lower().rfind("</body>")
+    return html + note if at < 0 else html[:at] + note + html[at:]
+
+
+# --- Daily summaries ---------------------------------------------------------------------------
+
+DAILY_SUMMARY_EMAIL = "core.daily_summary"  # composer: compose_daily_summary
+
+
+def _defer(row: OutboundEmail, outgoing: Outgoing, person: Recipient) -> None:
+    email = _in_zone(row, outgoing, person.zone)
+    DeferredEmail.objects.create(
+        email=person.email.lower(),
+        kind=row.kind,
+        subject=str(email.subject)[:255],
+        body=str(email.body),
+    )
+
+
+def send_daily_summaries(now: datetime | None = None) -> int:
+    """Queue one summary per address with deferred notifications (each address once a day:
+    key ``core.daily_summary:<address>:<date>``). Returns how many were queued."""
+    now = now or timezone.now()
+    addresses = (
+        DeferredEmail.objects.filter(summarised_at__isnull=True)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    count = 0
+    for address in sorted(set(addresses)):
+        key = f"{DAILY_SUMMARY_EMAIL}:{address}:{timezone.localdate(now).isoformat()}"
+        row = enqueue(DAILY_SUMMARY_EMAIL, 0, key=key, to=address)
+        count += row.state == DeliveryState.PENDING
+    return count
+
+
+def compose_daily_summary(row: OutboundEmail) -> Outgoing | None:
+    """The summary of every notification held back for ``row.to``; None if there is none."""
+    items = list(DeferredEmail.objects.filter(email=row.to, summarised_at__isnull=True))
+    if not items:
+        return None
+    parts = [f"{len(items)} notification(s) since the last summary:\n"]
+    for item in items:
+        parts.append(f"== {item.subject} ==\n\n{item.body.strip()}\n")
+    email = EmailMessage(
+        subject=f"Your daily summary: {len(items)} notification(s)",
+        body="\n".join(parts),
+        to=[row.to],
+    )
+    ids = [item.pk for item in items]
+
+    def on_sent(sent_at: datetime) -> None:
+        DeferredEmail.objects.filter(pk__in=ids, summarised_at__isnull=True).update(
+            summarised_at=sent_at
+        )
+
+    return Outgoing(email, on_sent)
 
 
 def _finish(row: OutboundEmail, state: str, recipients: str, now: datetime | None = None) -> bool:
@@ -270,6 +583,12 @@ def _composer(kind: str) -> Composer:
 def deliver_email(email_id: int) -> bool:
     """Send one queued email (safe to run twice: the claim lets one run through)."""
     return deliver(email_id)
+
+
+@shared_task(name="brm.core.send_daily_summaries")
+def send_daily_summaries_task() -> int:
+    """Beat job: queue each person's daily summary of held-back notifications."""
+    return send_daily_summaries()
 
 
 @shared_task(name="brm.core.sweep_outbound_emails")

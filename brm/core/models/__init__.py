@@ -1,5 +1,5 @@
 """The kernel's records: the timestamp and unit-scoped bases every app builds on, API tokens and
-the outbox of emails."""
+the outbox of emails, and each person's time zone and notification preferences."""
 
 from __future__ import annotations
 
@@ -10,15 +10,27 @@ from brm.core.models.base import (
     UnitScopedQuerySet,
 )
 from brm.core.models.delivery import DeliveryState, OutboundEmail
+from brm.core.models.preferences import (
+    AddressOptOut,
+    DeferredEmail,
+    DeliveryMode,
+    UserPreference,
+    validate_time_zone,
+)
 from brm.core.models.tokens import TOKEN_PREFIX, ApiToken
 
 __all__ = [
     "TOKEN_PREFIX",
+    "AddressOptOut",
     "ApiToken",
+    "DeferredEmail",
+    "DeliveryMode",
     "DeliveryState",
     "OutboundEmail",
     "SingletonSettings",
     "TimeStampedModel",
     "UnitScopedModel",
     "UnitScopedQuerySet",
+    "UserPreference",
+    "validate_time_zone",
 ]
