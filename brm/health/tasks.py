@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 
 from celery import group, shared_task
@@ -18,7 +19,7 @@ from stakeholders import selectors as register_selectors
 logger = logging.getLogger(__name__)
 
 # Chunks of one run share their components within a worker process: computed by the first chunk
-# the process gets, reused by the others (one entry: the latest run).
+# the process gets, reused by the others (one entry: the latest run, keyed by its run id).
 _run_cache: dict[str, RunComponents] = {}
 
 
@@ -45,17 +46,17 @@ def recompute_health_task(as_of: str | None = None) -> int:
         stored = recompute_health(now)
         logger.info("Health recomputed for %d units.", len(stored))
         return len(stored)
-    run = now.isoformat()
-    group(recompute_health_chunk.s(chunk, run) for chunk in chunks).apply_async()
+    run = uuid.uuid4().hex  # a new id per run: no chunk ever reuses another run's components
+    group(recompute_health_chunk.s(chunk, now.isoformat(), run) for chunk in chunks).apply_async()
     units = sum(len(chunk) for chunk in chunks)
     logger.info("Health recompute of %d units queued in %d chunks.", units, len(chunks))
     return units
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def recompute_health_chunk(unit_ids: list[int], run: str) -> int:
-    """Store one chunk of the recompute `run` (its instant, ISO 8601); returns the snapshots."""
-    now = datetime.fromisoformat(run)
+def recompute_health_chunk(unit_ids: list[int], as_of: str, run: str) -> int:
+    """Store one chunk of the recompute `run` as of `as_of` (ISO 8601); returns the snapshots."""
+    now = datetime.fromisoformat(as_of)
     components = _run_cache.get(run)
     if components is None:
         _run_cache.clear()  # only the latest run is kept
