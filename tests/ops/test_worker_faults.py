@@ -90,6 +90,9 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
     back = time.time()
     own_redis.start()
     assert wait_for(lambda: _heartbeat_after(back), 45), worker.output() + beat.output()
+    print(
+        f"started while down: first heartbeat {time.time() - back:.1f} s after the broker came up"
+    )
 
     # 2. Stopped for a while, with a complaint filed meanwhile: the request is not held up.
     own_redis.stop()
@@ -104,6 +107,7 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
     back = time.time()
     own_redis.start()
     assert wait_for(lambda: _heartbeat_after(back), 45), worker.output() + beat.output()
+    print(f"stopped 5 s: request {took:.2f} s; heartbeat {time.time() - back:.1f} s after restart")
     # The row's own task never reached the broker; the sweep (every second here) sends it once
     # it is a minute old. Age it rather than wait the minute.
     OutboundEmail.objects.update(created_at=F("created_at") - timedelta(minutes=2))
@@ -118,6 +122,7 @@ def test_worker_and_beat_ride_out_a_broker_that_is_down_then_stopped_then_frozen
     back = time.time()
     own_redis.thaw()
     assert wait_for(lambda: _heartbeat_after(back), 60), worker.output() + beat.output()
+    print(f"frozen 4 s: heartbeat {time.time() - back:.1f} s after the thaw")
 
     row = OutboundEmail.objects.get()
     assert smtp_sink.message_ids() == [row.message_id], "sent once, nothing twice"
