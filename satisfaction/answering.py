@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from satisfaction import mailing
 from satisfaction.models import (
@@ -27,6 +28,23 @@ from satisfaction.models import (
     QuestionKind,
     Response,
 )
+
+
+def invitation_for_link(raw: str) -> Invitation | None:
+    """The invitation a survey link belongs to, or None. Every link a person was sent works:
+    the stored hash (`Invitation.objects.by_token`) or the invitation's own HMAC link
+    (`mailing.link_token`, the one every invitation and reminder email carries)."""
+    found = Invitation.objects.by_token(raw)
+    if found is not None or not raw or len(raw) > 100:
+        return found
+    pk, _, _mac = raw.partition(".")
+    if not pk.isdigit() or not constant_time_compare(raw, mailing.link_token(int(pk))):
+        return None
+    return (
+        Invitation.objects.select_related("campaign", "campaign__template", "stakeholder__unit")
+        .filter(pk=int(pk))
+        .first()
+    )
 
 
 class LinkState:

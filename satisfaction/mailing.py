@@ -2,10 +2,14 @@
 path (`brm.core.delivery`: claimed once, marked sent only after the mail server accepted it,
 retried after a failure or a dead worker, each resend with the same Message-ID).
 
-The survey link's raw token is derived from the email's Message-ID with the site's secret
-(`link_token`), so every attempt of one email carries the same working link and no raw token is
-ever stored; its hash is written with the sent mark (`Invitation.sent_at`, `reminders_sent`), and
-each reminder's new link replaces the earlier one only once the reminder went out.
+Every email of one invitation (the invitation, each resend, each reminder) carries the SAME survey
+link (`link_token`: the invitation's id and an HMAC of it under the site's secret), so every link
+a person received works until it is used or the campaign closes; no raw token is stored (its hash
+is written with the first email's sent mark, and `answering.invitation_for_link` also verifies the
+HMAC, so a link sent before a token change keeps working too).
+
+A thank-you or reminder is never sent for an answer or due date older than
+``settings.NOTIFICATION_MAX_AGE_DAYS`` (a backlog, demo data, a long outage).
 """
 
 from __future__ import annotations
@@ -51,11 +55,23 @@ def survey_url(raw: str) -> str:
     return settings.SITE_URL + reverse("satisfaction:answer", args=[raw])
 
 
-def link_token(row: OutboundEmail) -> str:
-    """The raw survey token of one email: HMAC of its Message-ID under the site's secret (43
-    URL-safe characters, like `new_token`), so a resend carries the same link."""
-    digest = salted_hmac("satisfaction.survey-link", row.message_id, algorithm="sha256").digest()
-    return urlsafe_b64encode(digest).rstrip(b"=").decode()
+LINK_SALT = "satisfaction.survey-link"
+
+
+def link_token(invitation_id: int) -> str:
+    """The raw survey token of invitation `invitation_id`, the same in all its emails:
+    ``"<id>.<HMAC-SHA256 of the id under the site's secret, URL-safe base64>"``."""
+    digest = salted_hmac(LINK_SALT, f"invitation:{invitation_id}", algorithm="sha256").digest()
+    return f"{invitation_id}.{urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+
+def too_old(moment: datetime | None, now: datetime | None = None) -> bool:
+    """True when `moment` (an answer, a due date) lies more than NOTIFICATION_MAX_AGE_DAYS back:
+    its thank-you or reminder is no longer sent."""
+    if moment is None:
+        return False
+    now = now or timezone.now()
+    return moment < now - timedelta(days=settings.NOTIFICATION_MAX_AGE_DAYS)
 
 
 def _email(invitation: Invitation, raw: str | None, kind: str) -> EmailMultiAlternatives:
@@ -112,7 +128,7 @@ def compose_invitation(row: OutboundEmail) -> Outgoing | None:
     invitation = _open_invitation(row.ref)
     if invitation is None or invitation.sent_at is not None:
         return None
-    raw = link_token(row)
+    raw = link_token(invitation.pk)
 
     def on_sent(sent_at: datetime) -> None:
         Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
@@ -129,28 +145,29 @@ def compose_reminder(row: OutboundEmail) -> Outgoing | None:
     invitation = _open_invitation(row.ref)
     if invitation is None or invitation.reminders_sent != number - 1:
         return None
-    raw = link_token(row)
+    last = invitation.last_reminded_at or invitation.sent_at
+    if last is None or too_old(last + timedelta(days=invitation.campaign.reminder_days)):
+        return None
+    raw = link_token(invitation.pk)  # the same link as the invitation's: that one keeps working
 
     def on_sent(sent_at: datetime) -> None:
         Invitation.objects.filter(pk=invitation.pk, reminders_sent=number - 1).update(
-            reminders_sent=number,
-            last_reminded_at=sent_at,
-            token_hash=hash_token(raw),
-            updated_at=sent_at,
+            reminders_sent=number, last_reminded_at=sent_at, updated_at=sent_at
         )
 
     return Outgoing(_email(invitation, raw, "reminder"), on_sent)
 
 
 def compose_thank_you(row: OutboundEmail) -> Outgoing | None:
-    """The thank-you for answered invitation ``row.ref``; None if not answered or thanked."""
+    """The thank-you for answered invitation ``row.ref``; None if not answered, thanked already,
+    or answered more than NOTIFICATION_MAX_AGE_DAYS ago."""
     invitation = (
         _pending(Invitation.objects.filter(pk=row.ref))
         .filter(answered_at__isnull=False, thanked_at__isnull=True)
         .exclude(stakeholder__email="")
         .first()
     )
-    if invitation is None:
+    if invitation is None or too_old(invitation.answered_at):
         return None
 
     def on_sent(sent_at: datetime) -> None:
@@ -195,8 +212,8 @@ def send_reminders(now: datetime | None = None) -> MailRun:
     """Remind non-respondents, at most the campaign's number of times, `reminder_days` apart.
 
     Reminder n of an invitation is one email (key ``satisfaction.reminder:<id>:<n>``), so a
-    second run (or worker) finds it taken. Each reminder carries a fresh link; the earlier one
-    stops working once the reminder went out.
+    second run (or worker) finds it taken. Each reminder carries the invitation's own link, so
+    the first email's link keeps working.
     """
     now = now or timezone.now()
     run = MailRun()
@@ -222,8 +239,12 @@ def send_thank_you(invitation_id: int) -> bool:
 
 
 def pending_thank_you_ids(limit: int = 500) -> list[int]:
+    """Answered invitations still owed a thank-you, answered within NOTIFICATION_MAX_AGE_DAYS."""
+    recent = timezone.now() - timedelta(days=settings.NOTIFICATION_MAX_AGE_DAYS)
     return list(
-        Invitation.objects.filter(answered_at__isnull=False, thanked_at__isnull=True)
+        Invitation.objects.filter(
+            answered_at__isnull=False, answered_at__gte=recent, thanked_at__isnull=True
+        )
         .exclude(stakeholder__email="")
         .values_list("pk", flat=True)[:limit]
     )

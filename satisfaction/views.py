@@ -285,7 +285,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def answer(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The survey for one invitation; no login: the unguessable token is the credential."""
-    invitation = Invitation.objects.by_token(token)
+    invitation = answering.invitation_for_link(token)
     state = answering.link_state(invitation)
     if invitation is None or state != answering.LinkState.OK:
         return _private(_link_page(request, state))

@@ -182,11 +182,11 @@ def test_it_sends_a_reminder_once_however_often_the_job_runs(make_campaign, sent
     assert mailing.send_reminders().sent == []
     inv.refresh_from_db()
     assert inv.reminders_sent == 1 and len(mail.outbox) == 1
-    assert inv.token_hash != hash_token(raw)  # the reminder carries the new link
+    assert inv.token_hash == hash_token(raw)  # the first email's link still works
 
 
 def test_it_stops_at_the_configured_number_of_reminders(make_campaign, sent_link, unit_a):
-    inv, _ = _sent(make_campaign, sent_link, unit_a, 30)
+    inv, _ = _sent(make_campaign, sent_link, unit_a, 6)
     now = timezone.now()
     for day in range(0, 30, 5):
         with time_machine.travel(now + timedelta(days=day), tick=False):
