@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 
 from stakeholders import selectors
 from stakeholders.models import ActionItem, ActionStatus, OwnerSide
@@ -14,7 +16,9 @@ from tests.factories import ActionItemFactory, InteractionFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
-TODAY = NOW.date()
+# "Today" is the local date of NOW (the rules count in the site's time zone): 31 March in UTC,
+# but already 1 April in London summer time, where `make test-dates` runs the suite.
+TODAY = NOW.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 @pytest.fixture(autouse=True)
