@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import socketserver
@@ -135,6 +136,8 @@ def _point_app_at(url: str) -> None:
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
     """A started Redis of this test's own; the in-process Celery app publishes to it."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("The fault tests start a Redis of their own: install redis-server.")
     server = OwnRedis(tmp_path)
     server.start()
     previous = celery_app.conf.broker_url
