@@ -550,6 +550,14 @@ def retry_failed(emails: QuerySet[OutboundEmail]) -> int:
     )
 
 
+def skip_unsent(emails: QuerySet[OutboundEmail], reason: str) -> int:
+    """Mark pending `emails` SKIPPED for good (e.g. those loading demo data recorded): neither a
+    queued task nor the sweep sends them, since both must claim a PENDING row. Returns how many."""
+    return emails.filter(state=DeliveryState.PENDING).update(
+        state=DeliveryState.SKIPPED, last_error=reason[:2000], updated_at=timezone.now()
+    )
+
+
 def due_ids(now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
     """Pending messages to (re)try now: past their retry delay, and not created a moment ago
     (those still have their own task on its way)."""

@@ -14,8 +14,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from brm.core import delivery
+from brm.core.models import OutboundEmail
 from brm.core.roles import GROUP_NAMES, Role
 from brm.health.demo import seed_health_demo
 from complaints.demo import seed_complaints_demo
@@ -157,6 +160,19 @@ class Command(BaseCommand):
     help = "Create demo users and a deterministic stakeholder register (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Loading demo data sends nothing: every email the demo's services record is marked
+        # skipped before the one transaction commits, so neither its queued task nor the outbox
+        # sweep (both claim only pending rows) ever sends it.
+        with transaction.atomic():
+            before = OutboundEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+            self.seed()
+            silenced = delivery.skip_unsent(
+                OutboundEmail.objects.filter(pk__gt=before), "Demo data: never sent."
+            )
+        if silenced:
+            self.stdout.write(f"{silenced} demo email(s) recorded and not sent.")
+
+    def seed(self) -> None:
         with transaction.atomic():
             users = self.users()
             units = self.units(users)
