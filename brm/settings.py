@@ -404,6 +404,7 @@ DELIVERY_COMPOSERS = {
     "stakeholders.handover_pack": "stakeholders.tasks.compose_handover_pack",
     "portfolio.benefit_attestation": ("portfolio.services.attestation.compose_benefit_attestation"),
     "health.digest": "brm.health.digest.compose_digest",
+    "reviews.update": "reviews.notices.compose_review_update",
     "core.daily_summary": "brm.core.delivery.compose_daily_summary",
 }
 # --- Who gets notification emails (brm/core/delivery.py `recipients_for`, one filter for all) ---

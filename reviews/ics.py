@@ -1,94 +1,100 @@
-"""An iCalendar (RFC 5545) invitation for a review, written by hand: one event, a few fields."""
+"""The calendar invitation of a service review: RFC 5545 (iCalendar) with the iTIP methods of
+RFC 5546, built with the `icalendar` library (which escapes TEXT, quotes parameters and folds
+lines at 75 octets).
+
+- Text from users (unit and person names, location, agenda) is a value, never a line: control
+  characters are turned into spaces in names and parameters, and TEXT escaping keeps newlines
+  of the agenda as ``\\n``.
+- A REQUEST or CANCEL always has an ORGANIZER: the unit's BRM, else
+  ``settings.CALENDAR_ORGANIZER_EMAIL``.
+- Times carry their time zone: DTSTART/DTEND with TZID (the site's zone) and its VTIMEZONE;
+  DTSTAMP in UTC.
+- UID is stable per review; SEQUENCE is `ServiceReview.sequence` (0 when planned, +1 per change);
+  a cancelled review is METHOD:CANCEL with STATUS:CANCELLED.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
 
+from brm.core import delivery
 from reviews.models import ReviewStatus, ServiceReview
 
-
-def escape_text(value: str) -> str:
-    """TEXT escaping of RFC 5545 section 3.3.11: backslash, semicolon, comma and newlines."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def _fold(line: str) -> str:
-    """Fold lines longer than 75 octets (section 3.1) without splitting a UTF-8 character."""
-    out: list[str] = []
-    current = b""
-    for char in line:
-        encoded = char.encode()
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if len(current) + len(encoded) > limit:
-            out.append(current.decode())
-            current = b""
-        current += encoded
-    out.append(current.decode())
-    return "\r\n ".join(out)
+def one_line(value: str) -> str:
+    """A name or parameter as one line: every control character (CR, LF, NUL, ...) becomes a
+    space, and double quotes (which would end a quoted parameter) become single quotes."""
+    return _CONTROL.sub(" ", value).replace('"', "'").strip()
 
 
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _mailto(name: str, email: str, extra: str = "") -> str:
-    cn = name.replace('"', "'")
-    return f'{extra}CN="{cn}":mailto:{email}'
+def _address(name: str, email: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{one_line(email)}")
+    address.params["cn"] = vText(one_line(name or email))
+    for key, value in params.items():
+        address.params[key] = value
+    return address
 
 
 def review_ics(review: ServiceReview, *, attendees: Iterable[tuple[str, str]] = ()) -> str:
-    """The invitation as text with CRLF line endings. `attendees` are (name, email) pairs."""
-    brm = review.unit.brm
+    """The invitation as text with CRLF line endings. `attendees` are (name, email) pairs.
+
+    METHOD:REQUEST for a planned (or held) review, METHOD:CANCEL once it is cancelled.
+    """
+    cancelled = review.status == ReviewStatus.CANCELLED
+    zone = timezone.get_current_timezone()  # the reader's (the kernel composes per zone)
     url = settings.SITE_URL + review.get_absolute_url()
     description = f"Service review with {review.unit.name}.\n"
     if review.agenda:
         description += f"\nAgenda:\n{review.agenda}\n"
     description += f"\nPerformance pack and minutes: {url}"
-    cancelled = review.status == ReviewStatus.CANCELLED
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//BRM//Service reviews//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{'CANCEL' if cancelled else 'REQUEST'}",
-        "BEGIN:VEVENT",
-        f"UID:{review.ical_uid}",
-        f"DTSTAMP:{_utc(timezone.now())}",
-        f"DTSTART:{_utc(review.scheduled_at)}",
-        f"DTEND:{_utc(review.ends_at)}",
-        # SEQUENCE rises with every saved change, so calendars replace the older invitation.
-        f"SEQUENCE:{int(review.updated_at.timestamp()) if review.updated_at else 0}",
-        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
-        f"SUMMARY:{escape_text(f'Service review: {review.unit.name}')}",
-        f"DESCRIPTION:{escape_text(description)}",
-        f"URL:{url}",
-    ]
+
+    cal = Calendar()
+    cal.add("prodid", "-//BRM//Service reviews//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", review.ical_uid)
+    event.add("dtstamp", timezone.now().astimezone(ZoneInfo("UTC")))
+    start = review.scheduled_at.astimezone(zone)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=review.duration_minutes))
+    event.add("sequence", review.sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("summary", one_line(f"Service review: {review.unit.name}"))
+    event.add("description", description)
+    event.add("url", url)
     if review.location:
-        lines.append(f"LOCATION:{escape_text(review.location)}")
+        event.add("location", review.location)
+    brm = review.unit.brm
     if brm is not None and brm.email:
-        lines.append(f"ORGANIZER;{_mailto(brm.get_full_name() or brm.get_username(), brm.email)}")
+        organizer = _address(brm.get_full_name() or brm.get_username(), brm.email)
+    else:
+        organizer = _address("Business relationship management", settings.CALENDAR_ORGANIZER_EMAIL)
+    event.add("organizer", organizer)
     for name, email in attendees:
-        lines.append(
-            "ATTENDEE;"
-            + _mailto(name or email, email, "ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;")
+        event.add(
+            "attendee",
+            _address(name, email, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"),
         )
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    text: bytes = cal.to_ical()
+    return text.decode()
 
 
 def review_recipients(review: ServiceReview) -> list[tuple[str, str]]:
-    """Everyone invited, as (name, email): BRM, deputy, IT and business attendees, de-duplicated."""
+    """Everyone invited, as (name, email): BRM, deputy, IT and business attendees, de-duplicated,
+    only people who can act (the kernel's one recipient filter, `delivery.reachable`)."""
     people: dict[str, str] = {}
     unit = review.unit
     for user in (unit.brm, unit.deputy, *review.it_attendees.all()):
@@ -97,4 +103,5 @@ def review_recipients(review: ServiceReview) -> list[tuple[str, str]]:
     for person in review.attendees.all():
         if person.email and person.active:
             people.setdefault(person.email.lower(), person.name)
-    return [(name, email) for email, name in people.items()]
+    keep = {a.lower() for a in delivery.reachable(people)}
+    return [(name, email) for email, name in people.items() if email in keep]

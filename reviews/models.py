@@ -121,6 +121,9 @@ class ServiceReview(UnitScopedModel):
     outcome = models.TextField(blank=True, max_length=2000)
     performance_pack = models.JSONField(null=True, blank=True, editable=False)
     held_at = models.DateTimeField(null=True, blank=True)
+    # RFC 5545 SEQUENCE of the calendar invitation: 0 when planned, +1 for every change invitees
+    # must hear about (moved, re-timed, relocated, cancelled); calendars keep the highest.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     planned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 REVIEW_NOTICE_EMAIL = "reviews.notice"  # composer: compose_review_notice
 UNPLANNED_NOTICE_EMAIL = "reviews.unplanned"  # composer: compose_unplanned_notice
+REVIEW_UPDATE_EMAIL = "reviews.update"  # composer: compose_review_update
 
 
 @dataclass
@@ -117,6 +118,55 @@ def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
         ics = review_ics(review, attendees=recipients)
         email.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
     return Outgoing(email, lambda sent_at: _mark_sent(ReviewNotice, notice.pk, sent_at))
+
+
+def queue_review_update(review: ServiceReview) -> int:
+    """Record the update (moved) or cancellation of `review` for every invitee, sent after the
+    caller's transaction commits: one email per person and SEQUENCE (key
+    ``reviews.update:<review>:<sequence>:<address>``). Returns how many were recorded."""
+    recipients = review_recipients(review)
+    for _name, email in recipients:
+        key = f"{REVIEW_UPDATE_EMAIL}:{review.pk}:{review.sequence}:{email.lower()}"
+        delivery.enqueue(REVIEW_UPDATE_EMAIL, review.pk, key=key, to=email)
+    return len(recipients)
+
+
+def compose_review_update(row: OutboundEmail) -> Outgoing | None:
+    """The email telling ``row.to`` that review ``row.ref`` moved (METHOD:REQUEST, same UID,
+    higher SEQUENCE) or was cancelled (METHOD:CANCEL). None when a later change superseded it
+    (the review's SEQUENCE is no longer the key's) or the person is no longer invited."""
+    review = (
+        ServiceReview.objects.select_related("unit__brm", "unit__deputy").filter(pk=row.ref).first()
+    )
+    sequence = int(row.key.split(":")[2])
+    if review is None or review.sequence != sequence:
+        return None
+    cancelled = review.status == ReviewStatus.CANCELLED
+    if not cancelled and (
+        review.status != ReviewStatus.PLANNED or review.scheduled_at <= timezone.now()
+    ):
+        return None
+    recipients = review_recipients(review)
+    name = _name_of(row.to, recipients)
+    if name is None:
+        return None
+    context = {
+        "review": review,
+        "name": name,
+        "kind": "cancelled" if cancelled else "moved",
+        "url": settings.SITE_URL + review.get_absolute_url(),
+    }
+    when = f"{timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
+    subject = (
+        f"Cancelled: service review with {review.unit.name} on {when}"
+        if cancelled
+        else f"Moved: service review with {review.unit.name}, now on {when}"
+    )
+    email = _email(subject, "reviews/email/update", context, row.to)
+    method = "CANCEL" if cancelled else "REQUEST"
+    ics = review_ics(review, attendees=recipients)
+    email.attach("service-review.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+    return Outgoing(email)
 
 
 def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:

@@ -20,6 +20,7 @@ from brm.core.roles import require, stored_user
 from brm.core.schedule import add_local_days
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
+from reviews import notices
 from reviews.models import (
     CHANGE_TRANSITIONS,
     ChangeRequest,
@@ -130,6 +131,11 @@ def update_review(
         if locked or services is not None or attendees is not None or it_attendees is not None:
             raise StateConflict("This review was held; only its minutes and outcome can change.")
     moved = "scheduled_at" in fields and fields["scheduled_at"] != review.scheduled_at
+    # Invitees hear about a change of time, length or place: a new SEQUENCE of the same UID.
+    rescheduled = review.status == ReviewStatus.PLANNED and any(
+        name in fields and fields[name] != getattr(review, name)
+        for name in ("scheduled_at", "duration_minutes", "location")
+    )
     if moved and fields["scheduled_at"] <= timezone.now():
         raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
     if attendees is not None:
@@ -139,6 +145,8 @@ def update_review(
         setattr(review, name, value)
     if review.period_end < review.period_start:
         raise ValidationError({"period_end": "The period must end on or after its start."})
+    if rescheduled:
+        review.sequence += 1
     review.save()
     if services is not None:
         review.services.set(services)
@@ -148,6 +156,8 @@ def update_review(
         review.it_attendees.set(it_attendees)
     if moved:
         review.notices.all().delete()
+    if rescheduled:
+        notices.queue_review_update(review)  # sent after commit, once per person and SEQUENCE
     return review
 
 
@@ -210,15 +220,17 @@ def hold_review(
 
 @transaction.atomic
 def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceReview:
-    """Cancel a planned review. Raises `ForbiddenAction` unless `may_change_review`,
-    `StateConflict` unless it is planned."""
+    """Cancel a planned review and send every invitee an iTIP CANCEL (RFC 5546, SEQUENCE + 1).
+    Raises `ForbiddenAction` unless `may_change_review`, `StateConflict` unless it is planned."""
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
     _require_change(actor, review)
     if review.status != ReviewStatus.PLANNED:
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
     review.status = ReviewStatus.CANCELLED
+    review.sequence += 1
     set_change_reason(review, "Cancelled")
-    review.save(update_fields=["status", "updated_at"])
+    review.save(update_fields=["status", "sequence", "updated_at"])
+    notices.queue_review_update(review)  # METHOD:CANCEL to every invitee, after commit
     return review
 
 
