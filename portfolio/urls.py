@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from portfolio.views import catalogue, demand
+from portfolio.views import attestation, catalogue, demand
 
 catalogue_patterns = [
     path("services/", catalogue.service_list, name="service_list"),
@@ -24,6 +24,8 @@ demand_patterns = [
     path("demands/<int:pk>/override/", demand.demand_override, name="demand_override"),
     path("demands/<int:pk>/benefits/", demand.demand_benefit, name="demand_benefit"),
     path("demands/<int:pk>/confirm/", demand.demand_confirm, name="demand_confirm"),
+    # The sponsor's signed single-use link from the attestation email (no login).
+    path("demands/attest/<str:token>/", attestation.attestation_answer, name="attestation_answer"),
     path("objectives/", demand.objective_list, name="objective_list"),
 ]
 

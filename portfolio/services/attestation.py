@@ -5,8 +5,13 @@ the rows that fell due (each demand and period once) together with their emails,
 through the kernel's one delivery path (`brm.core.delivery`: claimed once, marked sent only
 after the mail server accepted it, retried after a failure or a dead worker);
 `compose_benefit_attestation` builds the email at send time. The job in
-`portfolio.tasks.attestation` calls this module; nothing here imports a task. The sponsor's
-answer is `portfolio.services.demand.confirm_benefits`.
+`portfolio.tasks.attestation` calls this module; nothing here imports a task.
+
+The sponsor answers without a login: the email carries a signed link (`attestation_token`,
+django.core.signing under the site's secret) to `confirm_by_link`, which is single-use even under
+concurrency: ONE conditional UPDATE on the attestation row itself (``answered_at IS NULL``) claims
+it, and every other submission gets `LinkUsed` (410). A leader of the unit may still confirm
+while signed in (`portfolio.services.demand.confirm_benefits`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -23,12 +29,74 @@ from django.utils import timezone
 
 from brm.core import delivery
 from brm.core.delivery import Outgoing
+from brm.core.errors import InputError, StateConflict
 from brm.core.models import OutboundEmail
-from portfolio.models.demand import AFTER_DELIVERY, BenefitAttestation, Demand, DemandSettings
+from portfolio.models.demand import (
+    AFTER_DELIVERY,
+    BenefitAttestation,
+    BenefitRecord,
+    Demand,
+    DemandSettings,
+    DemandStatus,
+)
 
 logger = logging.getLogger(__name__)
 
 ATTESTATION_EMAIL = "portfolio.benefit_attestation"  # composer: compose_benefit_attestation
+TOKEN_SALT = "portfolio.benefit-attestation"
+
+
+class LinkUsed(StateConflict):
+    """The attestation link was used already: the page answers 410 Gone."""
+
+
+def attestation_token(attestation_id: int) -> str:
+    """The signed token of the sponsor's link for attestation `attestation_id` (no expiry: the
+    link works until it is used)."""
+    return signing.dumps({"att": attestation_id}, salt=TOKEN_SALT)
+
+
+def attestation_for_token(token: str) -> BenefitAttestation | None:
+    """The attestation a link names, or None for a forged or damaged token."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    pk = data.get("att") if isinstance(data, dict) else None
+    if not isinstance(pk, int):
+        return None
+    return (
+        BenefitAttestation.objects.select_related("demand__sponsor", "demand__unit")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@transaction.atomic
+def confirm_by_link(attestation: BenefitAttestation, record_ids: list[int]) -> int:
+    """The sponsor confirms realised figures through the emailed link; returns how many.
+
+    Single use: one conditional UPDATE on the attestation row (``answered_at IS NULL``) claims
+    it, so of concurrent submissions exactly one confirms and the others raise `LinkUsed` (410).
+    Raises `InputError` (400, nothing claimed) for no or unknown figures, `StateConflict` (409)
+    when the demand is no longer delivered.
+    """
+    demand = attestation.demand
+    if demand.status not in {DemandStatus.DELIVERED, DemandStatus.BENEFITS_REALISED}:
+        raise StateConflict("Benefits are confirmed once the demand is delivered.")
+    ids = {int(i) for i in record_ids}
+    if not ids:
+        raise InputError("records", "Tick the figures you confirm.")
+    records = BenefitRecord.objects.filter(demand=demand, pk__in=ids)
+    if records.count() != len(ids):
+        raise InputError("records", "Unknown benefit record.")
+    now = timezone.now()
+    claimed = BenefitAttestation.objects.filter(pk=attestation.pk, answered_at__isnull=True).update(
+        answered_at=now, updated_at=now
+    )
+    if claimed != 1:
+        raise LinkUsed("This link was used already: the figures were confirmed.")
+    return records.filter(confirmed_at__isnull=True).update(confirmed_at=now, updated_at=now)
 
 
 def attestation_due(delivered: date, today: date, interval: int, rounds: int) -> tuple[int, date]:
@@ -76,9 +144,9 @@ def open_due_attestations(today: date | None = None) -> list[int]:
 
 def compose_benefit_attestation(row: OutboundEmail) -> Outgoing | None:
     """The email asking the sponsor of attestation ``row.ref`` to confirm the realised benefits,
-    with a link to the confirmation page; None if the request is gone, was answered, or the
-    sponsor has no email address. Once the mail server accepted it, the request records when
-    and to whom it went."""
+    with a signed single-use link to the confirmation page (no login needed); None if the
+    request is gone, was answered, or the sponsor has no email address. Once the mail server
+    accepted it, the request records when and to whom it went."""
     att = (
         BenefitAttestation.objects.select_related("demand__sponsor", "demand__unit")
         .filter(pk=row.ref, answered_at__isnull=True)
@@ -95,7 +163,8 @@ def compose_benefit_attestation(row: OutboundEmail) -> Outgoing | None:
         "attestation": att,
         "demand": demand,
         "sponsor": sponsor,
-        "url": settings.SITE_URL + reverse("demands:demand_confirm", args=[demand.pk]),
+        "url": settings.SITE_URL
+        + reverse("demands:attestation_answer", args=[attestation_token(att.pk)]),
     }
     email = EmailMessage(
         subject=f"Please confirm the benefits of {demand.reference}: {demand.title}",

@@ -99,7 +99,7 @@ def test_it_emails_the_sponsor_a_confirmation_link_once(delivered, mailoutbox):
     assert delivery.deliver_email(_email_of(att).pk) is False
     [mail] = mailoutbox
     assert mail.to == [delivered.sponsor.email]
-    assert f"{settings.SITE_URL}/demands/{delivered.pk}/confirm/" in mail.body
+    assert f"{settings.SITE_URL}/demands/attest/" in mail.body  # the signed no-login link
     att.refresh_from_db()
     assert att.sent_at is not None and att.recipients == delivered.sponsor.email
 
