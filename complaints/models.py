@@ -222,20 +222,24 @@ class ComplaintQuerySet(UnitScopedQuerySet["Complaint"]):
         )
 
 
-def open_condition() -> Q:
-    """The one rule for an open complaint: not yet resolved or closed."""
-    return Q(status__in=OPEN_STATUSES)
+def open_condition(status: str = "status") -> Q:
+    """The one rule for an open complaint: not yet resolved or closed.
+
+    `status` names the field or annotation holding the status, e.g. the status a complaint had
+    on a past date (`complaints.selectors.as_it_stood`)."""
+    return Q(**{f"{status}__in": OPEN_STATUSES})
 
 
-def overdue_condition(now: datetime) -> Q:
+def overdue_condition(now: datetime, status: str = "status") -> Q:
     """The one rule for an overdue complaint: still not acknowledged after its acknowledge-by
     time, or still open after its resolve-by time (ISO 10002 published response times).
 
     The work queue's filter and badge, the escalation job, the dashboard, My relationships and
     the health engine all use it; `Complaint.is_overdue` is the same rule for one loaded row.
+    `status` as in `open_condition` (the health history judges a past date by the status then).
     """
-    return Q(status=Status.RECEIVED, acknowledge_by__lt=now) | (
-        open_condition() & Q(resolve_by__lt=now)
+    return Q(**{status: Status.RECEIVED, "acknowledge_by__lt": now}) | (
+        open_condition(status) & Q(resolve_by__lt=now)
     )
 
 

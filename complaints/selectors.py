@@ -10,19 +10,40 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Avg, Case, Count, F, Prefetch, Q, QuerySet, When
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from complaints.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintEvent,
+    ComplaintQuerySet,
     ComplaintSettings,
+    EventKind,
     Feedback,
     FeedbackKind,
     Severity,
     Status,
+    open_condition,
+    overdue_condition,
 )
 from stakeholders.selectors import TimelineEntry
 
@@ -243,7 +264,7 @@ def timeline_entries(
 
 @dataclass
 class OpenComplaint:
-    """One open complaint as the health engine weighs it."""
+    """One open complaint as the health engine weighs it, as it stood at the instant asked."""
 
     severity: str
     created_at: datetime
@@ -251,22 +272,110 @@ class OpenComplaint:
     overdue: bool
 
 
-def open_by_unit(now: datetime) -> dict[int, list[OpenComplaint]]:
-    """Every open complaint per unit id, each flagged overdue by `overdue_condition` as of
-    `now` (one query)."""
-    rows = (
-        Complaint.objects.open()
-        .with_overdue(now)
-        .order_by()
-        # `overdue_now` is annotated inside with_overdue(), where the plugin cannot follow it.
-        .values(  # type: ignore[misc]
-            "unit_id", "severity", "created_at", "escalation_level", "overdue_now"
+# Events that move a complaint's status (each carries `to_status`).
+STATUS_EVENTS = (EventKind.FILED, EventKind.TRANSITION)
+
+
+def as_it_stood(at: datetime) -> ComplaintQuerySet:
+    """Complaints filed by `at`, each annotated as it stood then (one query, subqueries per row):
+
+    - `status_then`: the `to_status` of its last filed/transition event at or before `at` (the
+      append-only timeline, so reopening and withdrawal are followed). A complaint with no such
+      event (loaded without a timeline) falls back on its timestamps (closed_at, resolved_at,
+      acknowledged_at) and else on its status today (a withdrawal without a timeline cannot be
+      dated).
+    - `cycle_start_then`: its last reopening at or before `at`, else when it was filed.
+    - `escalation_level_then`: the highest escalation event of that cycle up to `at`, 0 if none;
+      a complaint with no escalation event at all (loaded without a timeline) keeps its stored
+      level, which cannot be dated.
+
+    What cannot be reconstructed: the deadlines (`acknowledge_by`, `resolve_by`) are the current
+    cycle's, so for an instant before a reopening the earlier cycle's resolve-by is not known and
+    the stored one (later) is used; a change of severity is not recorded and today's is used.
+    """
+    status_events = (
+        ComplaintEvent.objects.filter(
+            complaint=OuterRef("pk"), kind__in=STATUS_EVENTS, created_at__lte=at
         )
+        .exclude(to_status="")
+        .order_by("-created_at", "-pk")
+    )
+    reopenings = ComplaintEvent.objects.filter(
+        complaint=OuterRef("pk"),
+        kind=EventKind.TRANSITION,
+        from_status__in=[Status.RESOLVED, Status.CLOSED],
+        to_status__in=OPEN_STATUSES,
+        created_at__lte=at,
+    ).order_by("-created_at", "-pk")
+    escalations = ComplaintEvent.objects.filter(
+        complaint=OuterRef("pk"),
+        kind=EventKind.ESCALATION,
+        created_at__lte=at,
+        created_at__gte=OuterRef("cycle_start_then"),
+        level__isnull=False,
+    ).order_by("-level")
+    any_escalation = ComplaintEvent.objects.filter(
+        complaint=OuterRef("pk"), kind=EventKind.ESCALATION
+    )
+    finished_later = Q(resolved_at__gt=at) | Q(closed_at__gt=at)
+    from_timestamps = Case(
+        When(closed_at__lte=at, then=Value(Status.CLOSED.value)),
+        When(resolved_at__lte=at, then=Value(Status.RESOLVED.value)),
+        When(finished_later & Q(acknowledged_at__lte=at), then=Value(Status.ACKNOWLEDGED.value)),
+        When(finished_later | Q(acknowledged_at__gt=at), then=Value(Status.RECEIVED.value)),
+        default=F("status"),
+        output_field=CharField(),
+    )
+    return (
+        Complaint.objects.filter(created_at__lte=at)
+        .annotate(
+            status_then=Coalesce(
+                Subquery(status_events.values("to_status")[:1]),
+                from_timestamps,
+                output_field=CharField(),
+            ),
+            cycle_start_then=Coalesce(
+                Subquery(reopenings.values("created_at")[:1]), F("created_at")
+            ),
+        )
+        .annotate(
+            escalation_level_then=Coalesce(
+                Subquery(escalations.values("level")[:1]),
+                # No escalation on its timeline at all (loaded without one): today's level,
+                # since when it was reached cannot be dated.
+                Case(
+                    When(Exists(any_escalation), then=Value(0)),
+                    default=F("escalation_level"),
+                    output_field=IntegerField(),
+                ),
+                output_field=IntegerField(),
+            )
+        )
+    )
+
+
+def open_by_unit(now: datetime) -> dict[int, list[OpenComplaint]]:
+    """Every complaint open at `now` per unit id, as it stood then (`as_it_stood`): filed by
+    `now` and not yet resolved, closed or withdrawn at `now`, with its escalation level then and
+    flagged overdue by `overdue_condition` as of `now` (one query). For the present this is the
+    work queue's open list and its `overdue=true` filter."""
+    rows = (
+        as_it_stood(now)
+        .filter(open_condition("status_then"))
+        .annotate(
+            overdue_then=ExpressionWrapper(
+                overdue_condition(now, "status_then"), output_field=BooleanField()
+            )
+        )
+        .order_by()
+        .values("unit_id", "severity", "created_at", "escalation_level_then", "overdue_then")
     )
     out: dict[int, list[OpenComplaint]] = {}
     for r in rows:
         out.setdefault(r["unit_id"], []).append(
-            OpenComplaint(r["severity"], r["created_at"], r["escalation_level"], r["overdue_now"])
+            OpenComplaint(
+                r["severity"], r["created_at"], r["escalation_level_then"], r["overdue_then"]
+            )
         )
     return out
 

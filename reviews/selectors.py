@@ -70,14 +70,20 @@ def with_review_schedule(
 
     Annotates `last_held_at`, `next_planned_at`/`next_planned_id` (the earliest planned review),
     `next_due_at` (one cadence after the last held review, or after the unit was created if none
-    was ever held) and `review_late` (`next_due_at` before `now`, due yesterday counts). Computed in
-    the database so a list needs no query per unit. The review list's schedule and its badge,
+    was ever held) and `review_late` (`next_due_at` before `now`, due yesterday counts). Computed
+    in the database so a list needs no query per unit. The review list's schedule and its badge,
     the "review due, none planned" notices, the dashboard and the health engine all read these.
+
+    With `now` given, the schedule as it stood then: only reviews recorded as held by `now`
+    (`held_at`) count, so the health history of a past date does not see later reviews (when a
+    review was planned or cancelled is not recorded: the planned ones are today's). Without it,
+    every held review counts (the register as it stands).
     """
+    held = ServiceReview.objects.filter(unit=OuterRef("pk"), status=ReviewStatus.HELD)
+    if now is not None:
+        held = held.filter(held_at__lte=now)
+    held = held.order_by("-scheduled_at")
     now = now or timezone.now()
-    held = ServiceReview.objects.filter(unit=OuterRef("pk"), status=ReviewStatus.HELD).order_by(
-        "-scheduled_at"
-    )
     planned = ServiceReview.objects.filter(
         unit=OuterRef("pk"), status=ReviewStatus.PLANNED
     ).order_by("scheduled_at")

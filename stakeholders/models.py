@@ -326,16 +326,30 @@ def dropped_condition(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": ActionStatus.DROPPED})
 
 
+def done_after_condition(today: date, prefix: str = "") -> Q:
+    """Done after `today`: on `today` it was still open (a past date's outcome, history)."""
+    return Q(**{f"{prefix}status": ActionStatus.DONE, f"{prefix}completed_at__date__gt": today})
+
+
 def outcome_condition(outcome: str, today: date, prefix: str = "") -> Q:
-    """The condition of one `OUTCOME_LABELS` key; "open" means open and not yet overdue."""
+    """The condition of one `OUTCOME_LABELS` key as it stood on `today`; "open" means open and
+    not yet overdue. A promise done after `today` counts as open (or overdue) on `today`, so a
+    past date's figures are as they stood then; for the present nothing is done in the future
+    and this is the plain status rule. When a promise was dropped is not recorded: dropped
+    counts as dropped on any date."""
+    done_later = done_after_condition(today, prefix)
+    due_before = Q(**{f"{prefix}due_date__lt": today})
     if outcome == "overdue":
-        return overdue_condition(today, prefix)
+        return overdue_condition(today, prefix) | (done_later & due_before)
     if outcome == "open":
-        return open_condition(prefix) & ~overdue_condition(today, prefix)
+        return (open_condition(prefix) & ~overdue_condition(today, prefix)) | (
+            done_later & ~due_before
+        )
+    done_by_then = Q(**{f"{prefix}completed_at__date__lte": today})
     if outcome == "on_time":
-        return kept_on_time_condition(prefix)
+        return kept_on_time_condition(prefix) & done_by_then
     if outcome == "late":
-        return done_late_condition(prefix)
+        return done_late_condition(prefix) & done_by_then
     if outcome == "dropped":
         return dropped_condition(prefix)
     raise ValueError(f"Unknown promise outcome {outcome!r}")

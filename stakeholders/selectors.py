@@ -285,12 +285,15 @@ class KeyContact:
     last_met_at: datetime | None
 
 
-def key_contacts() -> list[KeyContact]:
-    """Active high-influence stakeholders of active units with when they were last met, by unit
-    then most influential first (one query)."""
+def key_contacts(as_of: datetime | None = None) -> list[KeyContact]:
+    """Active high-influence stakeholders of active units with when they were last met (by
+    `as_of` when given: contacts after it do not count), by unit then most influential first
+    (one query). Whether a person was active or influential on a past date is not recorded:
+    today's register is used (an import brings people whose meetings predate it)."""
+    met = Q(interactions__occurred_at__lte=as_of) if as_of is not None else None
     rows = (
         Stakeholder.objects.filter(active=True, influence__gte=HIGH_INFLUENCE, unit__active=True)
-        .annotate(last_met_at=Max("interactions__occurred_at"))
+        .annotate(last_met_at=Max("interactions__occurred_at", filter=met))
         .values("unit_id", "id", "name", "influence", "interest", "last_met_at")
         .order_by("unit_id", "-influence", "name")
     )

@@ -36,6 +36,7 @@ class HealthSettingsAdmin(admin.ModelAdmin[HealthSettings]):
                     "watermelon_delivery_from",
                     "watermelon_perception_below",
                     "watermelon_perception_drop",
+                    "watermelon_min_answers",
                 ]
             },
         ),

@@ -3,6 +3,11 @@
 Each function runs a fixed number of set-based queries (GROUP BY unit) whatever the number of
 units, and returns `{unit_id: Component}`. A unit missing from the result has no data for that
 component: it is shown as "no data" and left out of the score, never counted as 0 or 100.
+
+Every function reads the data as it stood at `now`, so a back-filled or recomputed snapshot of a
+past date counts only what had happened by then (complaints open on that date, contacts, reviews
+and answers before it, promises as they then stood, SLA periods ended by then): each app's
+selector takes the instant. Every value is clamped to 0-100 (`_bounded`).
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ def _pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
+def _clamp(value: float) -> float:
+    """Kept within 0-100 whatever the inputs (a rating or score outside its scale)."""
+    return min(100.0, max(0.0, value))
+
+
+def _bounded(value: float) -> float:
+    """A component value: within 0-100, rounded to 0.1."""
+    return round(_clamp(value), 1)
+
+
 def _plural(n: float, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -48,8 +63,8 @@ def _plural(n: float, word: str, plural: str | None = None) -> str:
 
 def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """Share of service-metric periods in the window that met their SLA, per consuming unit."""
-    first_end = (now - timedelta(days=cfg.window_days)).date() + timedelta(days=1)
-    last_end = now.date()
+    last_end = timezone.localdate(now)  # periods ended by then
+    first_end = last_end - timedelta(days=cfg.window_days - 1)
     totals = catalogue_selectors.sla_periods_by_unit(first_end, last_end)
     missed = catalogue_selectors.sla_misses_by_unit(first_end, last_end)
     out = {}
@@ -60,7 +75,7 @@ def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             f"{name} missed its SLA in {_plural(n, 'period')}"
             for name, n in missed.get(unit_id, [])
         ][:3]
-        out[unit_id] = Component(_pct(met, total), facts, {"periods": total, "met": met})
+        out[unit_id] = Component(_bounded(_pct(met, total)), facts, {"periods": total, "met": met})
     return out
 
 
@@ -89,11 +104,53 @@ def _survey_score(s: dict[str, float]) -> float | None:
     return sum(parts) / len(parts) if parts else None
 
 
+SIGNAL_LABELS = {
+    "surveys": "Survey satisfaction",
+    "sentiment": "Meeting sentiment",
+    "complaint_ratings": "Complaint-resolution ratings",
+}
+
+
+def _signal_scores(
+    surveys: dict[str, Any] | None,
+    sentiment: dict[str, float] | None,
+    ratings: dict[str, float] | None,
+) -> tuple[dict[str, float], dict[str, int]]:
+    """Each perception signal of one unit mapped to 0-100, and how many answers it rests on
+    (survey responses, contacts, ratings)."""
+    scores: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    if surveys and surveys.get("responses"):
+        score = _survey_score(surveys)
+        if score is not None:
+            scores["surveys"] = _clamp(score)
+            counts["surveys"] = int(surveys["responses"])
+    if sentiment:
+        scores["sentiment"] = _clamp((sentiment["avg"] + 2) / 4 * 100)
+        counts["sentiment"] = int(sentiment["n"])
+    if ratings:
+        scores["complaint_ratings"] = _clamp((ratings["avg"] - 1) / 4 * 100)
+        counts["complaint_ratings"] = int(ratings["n"])
+    return scores, counts
+
+
+def _blend(scores: dict[str, float]) -> float | None:
+    """PERCEPTION_MIX over the signals that have data (renormalised), None without any."""
+    if not scores:
+        return None
+    total_weight = sum(PERCEPTION_MIX[k] for k in scores)
+    return _bounded(sum(scores[k] * PERCEPTION_MIX[k] for k in scores) / total_weight)
+
+
 def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """How the business feels: surveys (CSAT/NPS), meeting sentiment, complaint-resolution ratings.
 
     Each signal is mapped to 0-100 and blended by PERCEPTION_MIX over the signals that have data.
-    The same figures for the previous window give the "down from" facts.
+    The same figures for the previous window (the `window_days` before this one) are computed
+    directly, never read from stored snapshots, so a fresh installation or an import sees a fall
+    on its first run: they give the "down from" facts, `data["previous"]` (the blended value
+    then) and `data["previous_signals"]`/`data["previous_counts"]`, which the watermelon rule
+    (`brm.health.engine.watermelon_reason`) compares signal by signal.
     """
     window = timedelta(days=cfg.window_days)
     since, before = now - window, now - 2 * window
@@ -102,21 +159,29 @@ def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         "sentiment": _sentiment(since, now),
         "complaint_ratings": _complaint_ratings(since, now),
     }
-    previous = {"surveys": _surveys(before, since), "sentiment": _sentiment(before, since)}
+    previous = {
+        "surveys": _surveys(before, since),
+        "sentiment": _sentiment(before, since),
+        "complaint_ratings": _complaint_ratings(before, since),
+    }
     out = {}
     unit_ids = set().union(*(signal.keys() for signal in current.values()))
     for unit_id in unit_ids:
-        scores: dict[str, float] = {}
+        scores, counts = _signal_scores(
+            *(current[k].get(unit_id) for k in ("surveys", "sentiment", "complaint_ratings"))
+        )
+        prev_scores, prev_counts = _signal_scores(
+            *(previous[k].get(unit_id) for k in ("surveys", "sentiment", "complaint_ratings"))
+        )
+        value = _blend(scores)
+        if value is None:
+            continue
         facts: list[str] = []
         s = current["surveys"].get(unit_id)
-        if s and s.get("responses"):
-            score = _survey_score(s)
-            if score is not None:
-                scores["surveys"] = score
-                facts.append(_survey_fact(s, previous["surveys"].get(unit_id)))
+        if "surveys" in scores and s:
+            facts.append(_survey_fact(s, previous["surveys"].get(unit_id)))
         m = current["sentiment"].get(unit_id)
         if m:
-            scores["sentiment"] = (m["avg"] + 2) / 4 * 100
             fact = f"Meeting sentiment {m['avg']:+.1f} from {_plural(m['n'], 'contact')}"
             prev = previous["sentiment"].get(unit_id)
             if prev and abs(prev["avg"] - m["avg"]) >= 0.1:
@@ -124,15 +189,22 @@ def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             facts.append(fact)
         r = current["complaint_ratings"].get(unit_id)
         if r:
-            scores["complaint_ratings"] = (r["avg"] - 1) / 4 * 100
-            facts.append(
-                f"Complaint resolutions rated {r['avg']:.1f}/5 ({_plural(r['n'], 'rating')})"
-            )
-        if not scores:
-            continue
-        total_weight = sum(PERCEPTION_MIX[k] for k in scores)
-        value = sum(scores[k] * PERCEPTION_MIX[k] for k in scores) / total_weight
-        out[unit_id] = Component(round(value, 1), facts, {"signals": scores})
+            fact = f"Complaint resolutions rated {r['avg']:.1f}/5 ({_plural(r['n'], 'rating')})"
+            prev = previous["complaint_ratings"].get(unit_id)
+            if prev and abs(prev["avg"] - r["avg"]) >= 0.1:
+                fact += f", {'down' if r['avg'] < prev['avg'] else 'up'} from {prev['avg']:.1f}"
+            facts.append(fact)
+        out[unit_id] = Component(
+            value,
+            facts,
+            {
+                "signals": scores,
+                "counts": counts,
+                "previous": _blend(prev_scores),
+                "previous_signals": prev_scores,
+                "previous_counts": prev_counts,
+            },
+        )
     return out
 
 
@@ -153,21 +225,27 @@ def _survey_fact(s: dict[str, float], prev: dict[str, float] | None) -> str:
 
 
 def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
-    """100 minus penalties for open complaints, weighted by severity, age, overdue and escalation.
+    """100 minus penalties for open complaints, weighted by severity, age, overdue and escalation,
+    kept within 0-100.
 
-    "Overdue" is the complaints app's one rule (`complaints.selectors.open_by_unit`), the same
-    the work queue's `overdue=true` filter lists. A unit with no open complaint and none filed in
-    the last year has no data here.
+    Open, overdue and the escalation level are the complaints app's one rule as they stood at
+    `now` (`complaints.selectors.open_by_unit`: filed by then, not yet resolved, closed or
+    withdrawn then), the same the work queue's `overdue=true` filter lists for the present. Age
+    is whole days since filing, never negative. A unit with no complaint open then and none filed
+    in the year before has no data here.
     """
     by_unit = complaint_selectors.open_by_unit(now)
-    recent_by_unit = complaint_selectors.filed_by_unit(now - timedelta(days=365))
+    # `filed_by_unit` excludes its upper bound; one filed at `now` itself counts, as it does above.
+    recent_by_unit = complaint_selectors.filed_by_unit(
+        now - timedelta(days=365), now + timedelta(microseconds=1)
+    )
     out = {}
     for unit_id in set(by_unit) | set(recent_by_unit):
         rows = by_unit.get(unit_id, [])
         penalty, overdue, escalated = 0.0, 0, 0
         per_severity: dict[str, list[int]] = defaultdict(list)
         for c in rows:
-            age = (now - c.created_at).days
+            age = max(0, (now - c.created_at).days)
             per_severity[c.severity].append(age)
             penalty += SEVERITY_PENALTY.get(c.severity, 8) * (1 + min(age, 60) / 30)
             if c.overdue:
@@ -191,7 +269,7 @@ def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         if not rows:
             n = recent_by_unit[unit_id]["recorded"]
             facts.append(f"No open complaints ({_plural(n, 'complaint')} in the last year)")
-        value = max(0.0, round(100 - penalty, 1))
+        value = _bounded(100 - penalty)
         out[unit_id] = Component(
             value, facts, {"open": len(rows), "overdue": overdue, "escalated": escalated}
         )
@@ -209,13 +287,13 @@ def _quadrant(influence: int, interest: int) -> str:
 
 def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     """Contact with high-influence stakeholders as often as their quadrant expects (60 %), and
-    service reviews held on schedule (40 %).
+    service reviews held on schedule (40 %), from contacts and reviews held by `now`.
 
     When the next review is due, and whether it is late, is the reviews app's one rule
     (`reviews.selectors.review_schedule_by_unit`), the same the review list's schedule shows.
     """
     contact: dict[int, dict[str, Any]] = defaultdict(lambda: {"ok": 0, "total": 0, "missed": []})
-    for p in register_selectors.key_contacts():
+    for p in register_selectors.key_contacts(as_of=now):
         expected = cfg.contact_days(_quadrant(p.influence, p.interest))
         entry = contact[p.unit_id]
         entry["total"] += 1
@@ -255,7 +333,7 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         weights = {"contact": 0.6, "reviews": 0.4}
         value = sum(parts[k] * weights[k] for k in parts) / sum(weights[k] for k in parts)
         out[unit_id] = Component(
-            round(value, 1),
+            _bounded(value),
             facts,
             {
                 "neglected": c["missed"] if c else [],
@@ -275,11 +353,12 @@ def commitment_window(today: date, cfg: HealthSettings) -> tuple[date, date]:
 
 
 def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
-    """Share of IT's promises due in the window that were kept on time.
+    """Share of IT's promises due in the window that were kept on time, as they stood on `now`'s
+    day.
 
     Kept on time, late, dropped and overdue are the register's one rule
     (`stakeholders.selectors.promise_counts_by_unit`): a promise due today and still open is
-    neither kept nor overdue yet.
+    neither kept nor overdue yet; one done after `now`'s day was still open (or overdue) then.
     """
     today = timezone.localdate(now)
     since, until = commitment_window(today, cfg)
@@ -294,7 +373,7 @@ def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         ):
             if r[key]:
                 facts.append(f"{r[key]} {label}")
-        out[unit_id] = Component(_pct(r["on_time"], r["due"]), facts, dict(r))
+        out[unit_id] = Component(_bounded(_pct(r["on_time"], r["due"])), facts, dict(r))
     return out
 
 

@@ -15,8 +15,10 @@ WEEKS = 26
 def seed_health_demo() -> int:
     """Back-fill weekly snapshots so trends and sparklines have a past (idempotent).
 
-    Each past week is computed from the data as it then stood (every window is relative to the
-    date), without opening improvement plans; today's run proposes plans for units in red.
+    Each past week is computed from the data as it then stood (each app's selector takes the
+    instant: complaints open on that date with their escalation then, contacts, reviews, answers
+    and SLA periods before it, promises as they then stood), without opening improvement plans;
+    today's run proposes plans for units in red. Every component stays within 0-100.
     """
     if HealthSnapshot.objects.exists():
         return 0

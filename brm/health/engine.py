@@ -1,8 +1,12 @@
 """Score every unit's relationship health and store it as history.
 
-`compute_health` is pure reading: about a dozen queries for all units together, whatever their
-number. `recompute_health` stores one snapshot per unit and day (recomputing the same day replaces
-it, so the job is idempotent) and proposes an improvement plan for units that entered red.
+`compute_health` is pure reading: a fixed number of queries for all units together, whatever
+their number. Everything is computed from the data as it stood at the instant asked, never from
+stored snapshots: the trend (score against 30 days earlier) and the perception change (against the
+previous window) are computed directly too, so a fresh installation or an import has them on its
+first run and a back-filled history agrees with a recompute. `recompute_health` stores one snapshot
+per unit and day (recomputing the same day replaces it, so the job is idempotent) and proposes an
+improvement plan for units that entered red.
 """
 
 from __future__ import annotations
@@ -10,14 +14,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from brm.health.components import COMPUTE, Component
+from brm.health.components import COMPUTE, SIGNAL_LABELS, Component
 from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
 from brm.health.plans import propose_plans
 from stakeholders import selectors as register_selectors
@@ -33,6 +36,7 @@ class UnitHealth:
     components: dict[str, Component | None]
     weights: dict[str, int]
     watermelon: bool = False
+    watermelon_reason: str = ""
     trend: float | None = None
     perception_change: float | None = None
 
@@ -64,49 +68,92 @@ def weighted_score(values: dict[str, float | None], weights: dict[str, int]) -> 
     return round(sum(v * weights[k] for k, v in present.items()) / total, 1)
 
 
-def is_watermelon(
-    delivery: float | None,
-    perception: float | None,
-    perception_change: float | None,
-    cfg: HealthSettings,
-) -> bool:
-    """Green outside (SLAs met), red inside (the business is unhappy or fast becoming so)."""
+def perception_change(perception: Component | None) -> float | None:
+    """Points the blended perception moved against the previous window (negative: a fall), from
+    the figures the component computed for both windows; None without both."""
+    if perception is None or perception.data.get("previous") is None:
+        return None
+    return round(perception.value - float(perception.data["previous"]), 1)
+
+
+def watermelon_reason(
+    delivery: float | None, perception: Component | None, cfg: HealthSettings
+) -> str:
+    """The one watermelon rule: green outside (SLAs met), red inside (the business is unhappy or
+    fast becoming so). Returns why, or "" when the unit is not a watermelon.
+
+    Only when delivery is at least `watermelon_delivery_from`, any of:
+    - perception below `watermelon_perception_below`;
+    - the blended perception fell by more than `watermelon_perception_drop` points against the
+      previous window, both windows resting on at least `watermelon_min_answers` answers;
+    - any one signal (survey satisfaction, meeting sentiment, complaint-resolution ratings) with
+      at least `watermelon_min_answers` answers in both windows fell by more than
+      `watermelon_perception_drop` points (each signal on its 0-100 scale), so a steep fall of
+      CSAT alone warns even when the other signals hold the blend up.
+    The snapshot stores the flag and this reason (`HealthSnapshot.watermelon_reason`); the
+    dashboard, the digest, the unit page and My relationships read them, and the perception
+    component's facts repeat the reason.
+    """
     if delivery is None or perception is None or delivery < cfg.watermelon_delivery_from:
-        return False
-    falling = perception_change is not None and perception_change < -cfg.watermelon_perception_drop
-    return perception < cfg.watermelon_perception_below or falling
-
-
-def _previous(as_of_date: date) -> dict[int, dict[str, float | None]]:
-    """Each unit's last snapshot at least 30 days old (one query)."""
-    cut = as_of_date - timedelta(days=TREND_DAYS)
-    older = HealthSnapshot.objects.filter(unit=OuterRef("pk"), as_of__lte=cut).order_by("-as_of")
-    rows = (
-        register_selectors.active_units()
-        .annotate(
-            prev_score=Subquery(older.values("score")[:1]),
-            prev_perception=Subquery(older.values("perception")[:1]),
+        return ""
+    drop, least = cfg.watermelon_perception_drop, cfg.watermelon_min_answers
+    reasons = []
+    if perception.value < cfg.watermelon_perception_below:
+        reasons.append(
+            f"How the business feels is {perception.value:.0f}, "
+            f"below {cfg.watermelon_perception_below}"
         )
-        .values("pk", "prev_score", "prev_perception")
-    )
-    return {
-        r["pk"]: {"prev_score": r["prev_score"], "prev_perception": r["prev_perception"]}
-        for r in rows
-    }
+    counts = perception.data.get("counts", {})
+    prev_counts = perception.data.get("previous_counts", {})
+    change = perception_change(perception)
+    if (
+        change is not None
+        and change < -drop
+        and sum(counts.values()) >= least
+        and sum(prev_counts.values()) >= least
+    ):
+        reasons.append(
+            f"How the business feels fell {-change:.0f} points against the previous "
+            f"{cfg.window_days} days"
+        )
+    signals = perception.data.get("signals", {})
+    prev_signals = perception.data.get("previous_signals", {})
+    for key, label in SIGNAL_LABELS.items():
+        now_score, then_score = signals.get(key), prev_signals.get(key)
+        if now_score is None or then_score is None:
+            continue
+        if counts.get(key, 0) < least or prev_counts.get(key, 0) < least:
+            continue
+        if then_score - now_score > drop:
+            reasons.append(
+                f"{label} fell {then_score - now_score:.0f} points "
+                f"(from {then_score:.0f} to {now_score:.0f} of 100) against the previous "
+                f"{cfg.window_days} days"
+            )
+    return "; ".join(reasons)
 
 
-# The components of one run, as `run_components` returns them; a chunked recompute computes them
-# once per worker process and run.
-RunComponents = dict[str, dict[int, Component]]
-
-
-def run_components(now: datetime, cfg: HealthSettings) -> RunComponents:
+def _components(now: datetime, cfg: HealthSettings) -> dict[str, dict[int, Component]]:
     """Every component for every unit as of `now` (a fixed number of queries)."""
     return {name: fn(now, cfg) for name, fn in COMPUTE.items()}
 
 
+def _values(results: dict[str, dict[int, Component]], unit_id: int) -> dict[str, float | None]:
+    return {name: (c.value if (c := results[name].get(unit_id)) else None) for name in COMPONENTS}
+
+
+# Both instants' components of one run (`now` and `TREND_DAYS` earlier), as `run_components`
+# returns them; a chunked recompute computes them once per worker process and run.
+RunComponents = tuple[dict[str, dict[int, Component]], dict[str, dict[int, Component]]]
+
+
 def _same(component: Component | None) -> Component | None:
     return component
+
+
+def run_components(now: datetime, cfg: HealthSettings) -> RunComponents:
+    """Every component for every unit as of `now` and `TREND_DAYS` earlier (fixed query count)."""
+    return _components(now, cfg), _components(now - timedelta(days=TREND_DAYS), cfg)
 
 
 def compute_health(
@@ -116,33 +163,35 @@ def compute_health(
     components: RunComponents | None = None,
 ) -> list[UnitHealth]:
     """Health of every active unit as of `now` (or of those in `unit_ids`: one chunk of a
-    recompute). `components` are `run_components(now, ...)` computed beforehand (the chunk
-    tasks share them); they are read, never changed."""
+    recompute), from the data as it stood then. `components` are `run_components(now, ...)`
+    computed beforehand (the chunk tasks share them); they are read, never changed.
+
+    `trend` is the score's change against the score computed the same way for `TREND_DAYS`
+    earlier (always computed, never read from a stored snapshot); `perception_change` is the
+    blended perception against the previous window (`perception_change`).
+    """
     now = now or timezone.now()
     cfg = HealthSettings.get()
     weights = cfg.weights()
-    results = components or run_components(now, cfg)
-    previous = _previous(timezone.localdate(now))
+    results, earlier = components or run_components(now, cfg)
     units = register_selectors.active_units()
     if unit_ids is not None:
         units = units.filter(pk__in=list(unit_ids))
     out = []
-    # Shared components are copied per unit, so nothing done with one unit's leaks into them.
+    # Shared components are copied per unit: the facts added below are this unit's alone.
     own = copy.deepcopy if components is not None else _same
     for unit_id in units.values_list("pk", flat=True):
         comps = {name: own(results[name].get(unit_id)) for name in COMPONENTS}
-        values = {name: (c.value if c else None) for name, c in comps.items()}
+        values = _values(results, unit_id)
         score = weighted_score(values, weights)
-        prev = previous.get(unit_id, {})
-        prev_score, prev_perception = prev.get("prev_score"), prev.get("prev_perception")
+        prev_score = weighted_score(_values(earlier, unit_id), weights)
         trend = (
             round(score - prev_score, 1) if score is not None and prev_score is not None else None
         )
-        p_change = (
-            round(values["perception"] - prev_perception, 1)
-            if values["perception"] is not None and prev_perception is not None
-            else None
-        )
+        reason = watermelon_reason(values["delivery"], comps["perception"], cfg)
+        if reason and comps["perception"] is not None:
+            # The unit page explains the flag where it explains perception.
+            comps["perception"].facts.append(f"Watermelon (SLAs green): {reason}")
         out.append(
             UnitHealth(
                 unit_id=unit_id,
@@ -150,9 +199,10 @@ def compute_health(
                 band=cfg.band(score),
                 components=comps,
                 weights=weights,
-                watermelon=is_watermelon(values["delivery"], values["perception"], p_change, cfg),
+                watermelon=bool(reason),
+                watermelon_reason=reason,
                 trend=trend,
-                perception_change=p_change,
+                perception_change=perception_change(comps["perception"]),
             )
         )
     return out
@@ -186,6 +236,7 @@ def recompute_health(
             trend=h.trend,
             perception_change=h.perception_change,
             watermelon=h.watermelon,
+            watermelon_reason=h.watermelon_reason,
             components=h.component_rows(),
             **{name: (c.value if c else None) for name, c in h.components.items()},
         )
@@ -203,6 +254,7 @@ def recompute_health(
             "trend",
             "perception_change",
             "watermelon",
+            "watermelon_reason",
             "components",
             *COMPONENTS,
             "updated_at",

@@ -49,7 +49,17 @@ class HealthSettings(SingletonSettings):
         default=50, validators=PERCENT, help_text="Perception below this counts as red."
     )
     watermelon_perception_drop = models.PositiveSmallIntegerField(
-        default=15, validators=PERCENT, help_text="A fall of more than this many points in 30 days."
+        default=15,
+        validators=PERCENT,
+        help_text="A fall of more than this many points (of 100) against the previous window, "
+        "of the blended perception or of any one signal (survey satisfaction, meeting sentiment, "
+        "complaint-resolution ratings).",
+    )
+    watermelon_min_answers = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="A fall counts only when each window rests on at least this many answers "
+        "(survey responses, contacts or ratings).",
     )
     window_days = models.PositiveSmallIntegerField(
         default=90,
@@ -125,8 +135,13 @@ class HealthSnapshot(UnitScopedModel):
     trend = models.FloatField(
         null=True, blank=True, help_text="Score change against 30 days earlier."
     )
-    perception_change = models.FloatField(null=True, blank=True)
+    perception_change = models.FloatField(
+        null=True, blank=True, help_text="Perception change against the previous window."
+    )
     watermelon = models.BooleanField(default=False, db_index=True)
+    watermelon_reason = models.TextField(
+        blank=True, help_text="Why the unit is a watermelon (which signal is low or fell)."
+    )
     components = models.JSONField(default=list)
 
     objects = HealthSnapshotQuerySet.as_manager()

@@ -8,7 +8,12 @@ import pytest
 import time_machine
 
 from brm.health.components import Component
-from brm.health.engine import compute_health, is_watermelon, recompute_health, weighted_score
+from brm.health.engine import (
+    compute_health,
+    recompute_health,
+    watermelon_reason,
+    weighted_score,
+)
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan
 from tests.brm.health_fixtures import NOW, metrics, survey
 from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory
@@ -32,20 +37,34 @@ def test_it_has_no_score_without_any_data():
     assert weighted_score(dict.fromkeys(WEIGHTS), WEIGHTS) is None
 
 
+def _perception(value, previous=None, counts=5):
+    """A perception component whose blend moved from `previous` to `value` (one signal)."""
+    data = {"signals": {"sentiment": value}, "counts": {"sentiment": counts}}
+    if previous is not None:
+        data |= {
+            "previous": previous,
+            "previous_signals": {"sentiment": previous},
+            "previous_counts": {"sentiment": counts},
+        }
+    return Component(value, [], data)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("delivery", "perception", "change", "expected"),
+    ("delivery", "perception", "expected"),
     [
-        (95.0, 40.0, None, True),  # green outside, red inside
-        (95.0, 65.0, -20.0, True),  # perception falling fast
-        (95.0, 65.0, -10.0, False),  # falling, but not by more than 15
-        (70.0, 30.0, None, False),  # delivery is not green: no disguise
-        (95.0, 60.0, None, False),  # perception amber, steady
-        (None, 30.0, None, False),  # no SLA data: nothing to be fooled by
+        (95.0, _perception(40.0), True),  # green outside, red inside
+        (95.0, _perception(65.0, previous=85.0), True),  # perception falling fast
+        (95.0, _perception(65.0, previous=75.0), False),  # falling, but not by more than 15
+        (95.0, _perception(65.0, previous=85.0, counts=2), False),  # too few answers to tell
+        (70.0, _perception(30.0), False),  # delivery is not green: no disguise
+        (95.0, _perception(60.0), False),  # perception amber, steady
+        (None, _perception(30.0), False),  # no SLA data: nothing to be fooled by
+        (95.0, None, False),  # no perception data: nothing to contrast
     ],
 )
-def test_it_detects_watermelons(delivery, perception, change, expected):
-    assert is_watermelon(delivery, perception, change, HealthSettings.get()) is expected
+def test_it_detects_watermelons(delivery, perception, expected):
+    assert bool(watermelon_reason(delivery, perception, HealthSettings.get())) is expected
 
 
 @pytest.mark.django_db
@@ -87,17 +106,34 @@ def test_it_stores_one_snapshot_per_unit_and_day_and_replaces_it_when_rerun():
 
 
 @pytest.mark.django_db
-def test_it_computes_the_trend_against_the_snapshot_30_days_earlier():
+def test_it_computes_the_trend_against_30_days_earlier_without_any_stored_snapshot():
     unit = BusinessUnitFactory.create()
     InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=35), sentiment=2)
-    recompute_health(NOW - timedelta(days=31))
     InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=-2)
-    recompute_health(NOW)
+    assert not HealthSnapshot.objects.exists()
+    recompute_health(NOW, propose=False)  # the first run of a fresh installation
     today = HealthSnapshot.objects.get(unit=unit, as_of=NOW.date())
-    then = HealthSnapshot.objects.get(unit=unit, as_of=(NOW - timedelta(days=31)).date())
+    then = {h.unit_id: h for h in compute_health(NOW - timedelta(days=30))}[unit.pk]
+    # 30 days ago only the +2 meeting had happened (100); today the mean is 0 (50).
+    assert then.components["perception"].value == 100.0
+    assert today.perception == 50.0
     assert today.trend == round(today.score - then.score, 1)
     assert today.trend < 0
-    assert today.perception_change == round(today.perception - then.perception, 1)
+    # Perception against the previous 90-day window, which held no meeting: no change to tell.
+    assert today.perception_change is None
+
+
+@pytest.mark.django_db
+def test_it_agrees_with_a_stored_history_computed_as_it_stood_then():
+    unit = BusinessUnitFactory.create()
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=35), sentiment=2)
+    InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=1), sentiment=-2)
+    recompute_health(NOW - timedelta(days=30), propose=False)  # back-filled after the fact
+    recompute_health(NOW, propose=False)
+    today = HealthSnapshot.objects.get(unit=unit, as_of=NOW.date())
+    then = HealthSnapshot.objects.get(unit=unit, as_of=(NOW - timedelta(days=30)).date())
+    assert then.perception == 100.0  # the later meeting is not counted in the past
+    assert today.trend == round(today.score - then.score, 1)
 
 
 @pytest.mark.django_db
@@ -153,11 +189,12 @@ def test_it_recomputes_with_the_same_number_of_queries_at_any_size(django_assert
 
     HealthSettings.get()  # the settings row is created on first use; not part of the count
     _units_with_data(3)
+    recompute_health(NOW, propose=False)  # other apps' settings rows are created on first use
     with CaptureQueriesContext(connection) as small:
         recompute_health(NOW, propose=False)
     _units_with_data(12)
-    # settings, 13 reads (5 components incl. previous windows, schedule, trend, unit ids) and the
-    # upsert; the same whatever the number of units.
+    # settings, the components' reads twice (now and 30 days earlier for the trend, perception
+    # with its previous window), unit ids and the upsert; the same whatever the number of units.
     with django_assert_num_queries(len(small.captured_queries)):
         recompute_health(NOW, propose=False)
 
