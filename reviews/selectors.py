@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from brm.core.schedule import AddLocalDays
+from brm.core.schedule import AddLocalDays, to_local
 from portfolio.models import Service
 from portfolio.selectors.catalogue import performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
@@ -142,10 +142,15 @@ class ReviewSchedule:
     late: bool
 
     def days_late(self, now: datetime) -> int:
-        """Whole days past due, rounded up (due yesterday is one day late); 0 if not late."""
+        """Whole days past due, rounded up (due yesterday is one day late); 0 if not late.
+
+        Counted on the local wall clock, like the cadence that set the due date
+        (`brm.core.schedule.add_local_days`), so a summer-time change in between adds no day.
+        """
         if not self.late:
             return 0
-        return max(1, math.ceil((now - self.next_due_at).total_seconds() / 86400))
+        wall = to_local(now).replace(tzinfo=None) - to_local(self.next_due_at).replace(tzinfo=None)
+        return max(1, math.ceil(wall.total_seconds() / 86400))
 
 
 def review_schedule_by_unit(

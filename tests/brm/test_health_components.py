@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from brm.core.schedule import add_local_days
 from brm.health import components
 from brm.health.models import HealthSettings
 from stakeholders.models import ActionStatus
@@ -114,8 +115,9 @@ def test_it_scores_engagement_from_contact_expectations_and_review_schedule(cfg)
     StakeholderFactory.create(unit=unit, name="Not Met", influence=4, interest=2)
     StakeholderFactory.create(unit=unit, name="Low Power", influence=2, interest=5)  # not counted
     InteractionFactory.create(unit=unit, occurred_at=NOW - timedelta(days=10)).attendees.add(met)
-    # Last held review 100 days ago, cadence 90: 10 days late -> 100 - 100*10/90 = 88.9 ...
-    held = NOW - timedelta(days=100)
+    # Last held review 100 local days ago (the same wall-clock hour, whatever summer time did in
+    # between), cadence 90: 10 days late -> 100 - 100*10/90 = 88.9 ...
+    held = add_local_days(NOW, -100)
     ServiceReviewFactory.create(unit=unit, status="held", scheduled_at=held, held_at=held)
     result = components.engagement(NOW, cfg)[unit.pk]
     late = 100 - 100 * 10 / 90

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import icalendar
 import pytest
 import time_machine
 from django.core import mail
@@ -50,7 +51,9 @@ def test_it_attaches_an_ics_invitation_and_an_html_part(soon):
     [(name, content, mimetype)] = message.attachments
     assert name == "service-review.ics"
     assert mimetype.startswith("text/calendar")
-    assert "DTSTART:20261126T090000Z" in content
+    # The start carries its time zone (TZID, or UTC): compare it as an instant.
+    event = next(iter(icalendar.Calendar.from_ical(content).walk("VEVENT")))
+    assert event.decoded("DTSTART") == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     assert "\r\n" in content
 
 
