@@ -5,7 +5,6 @@ Each function runs a fixed number of queries whatever the number of rows.
 
 from __future__ import annotations
 
-import math
 from calendar import Calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -142,15 +141,14 @@ class ReviewSchedule:
     late: bool
 
     def days_late(self, now: datetime) -> int:
-        """Whole days past due, rounded up (due yesterday is one day late); 0 if not late.
+        """Local calendar days past due (due yesterday is one day late); 0 if not late.
 
-        Counted on the local wall clock, like the cadence that set the due date
-        (`brm.core.schedule.add_local_days`), so a summer-time change in between adds no day.
+        Counted between local dates, like the cadence that set the due date
+        (`brm.core.schedule.add_local_days`), so a summer-time change adds or removes no day.
         """
         if not self.late:
             return 0
-        wall = to_local(now).replace(tzinfo=None) - to_local(self.next_due_at).replace(tzinfo=None)
-        return max(1, math.ceil(wall.total_seconds() / 86400))
+        return max(1, (to_local(now).date() - to_local(self.next_due_at).date()).days)
 
 
 def review_schedule_by_unit(
