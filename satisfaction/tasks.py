@@ -17,13 +17,6 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task
-def send_campaign_invitations(campaign_id: int) -> dict[str, int]:
-    """Send every unsent invitation of one open campaign now (each once)."""
-    run = mailing.send_invitations(campaign_id)
-    return {"sent": len(run.sent), "failed": len(run.failed)}
-
-
-@shared_task
 def dispatch_due_campaigns() -> dict[str, int]:
     """Beat job: create pulses, open due campaigns, send what is unsent, close expired runs.
 

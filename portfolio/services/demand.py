@@ -32,6 +32,7 @@ from portfolio.models.demand import (
     Urgency,
 )
 from portfolio.permissions import may_submit_demand
+from portfolio.services.attestation import confirmable_records
 from portfolio.services.scoring import Weights, check_cost, score_demand
 from portfolio.services.workflow import (
     ForbiddenTransition,
@@ -344,14 +345,7 @@ def confirm_benefits(demand: Demand, record_ids: list[int], *, actor: AnyUser) -
     """
     if not may_attest_benefits(demand, actor):
         raise ForbiddenTransition("Only a business leader of the unit confirms realised benefits.")
-    if demand.status not in {DemandStatus.DELIVERED, DemandStatus.BENEFITS_REALISED}:
-        raise TransitionError("Benefits are confirmed once the demand is delivered.")
-    ids = {int(i) for i in record_ids}
-    if not ids:
-        raise InputError("records", "Tick the figures you confirm.")
-    records = BenefitRecord.objects.filter(demand=demand, pk__in=ids)
-    if records.count() != len(ids):
-        raise InputError("records", "Unknown benefit record.")
+    records = confirmable_records(demand, record_ids)
     now = timezone.now()
     done = records.filter(confirmed_at__isnull=True).update(
         confirmed_by=actor, confirmed_at=now, updated_at=now
