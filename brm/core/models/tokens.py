@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from brm.core.models.base import TimeStampedModel
+from brm.core.validators import single_line
 
 TOKEN_PREFIX = "brm"
 # `issue` makes hex key ids; anything else (a NUL byte, say) never reaches the database.
@@ -41,7 +42,11 @@ class ApiToken(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'HR sync'.")
+    name = models.CharField(
+        max_length=100,
+        validators=[single_line],
+        help_text="What uses this token, e.g. 'HR sync'.",
+    )
     key_id = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -62,7 +67,11 @@ class ApiToken(TimeStampedModel):
     def issue(
         cls, user: models.Model, name: str, *, days: int | None = None
     ) -> tuple[ApiToken, str]:
-        """Create a token and return it with the plain value, which is never stored."""
+        """Create a token and return it with the plain value, which is never stored.
+
+        Raises `ValidationError` when `name` is not one line (`brm.core.validators.single_line`),
+        so the management command refuses what the admin's form refuses."""
+        single_line(name)
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         token = cls.objects.create(

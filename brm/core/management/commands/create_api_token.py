@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brm.core.models import ApiToken
@@ -24,7 +25,10 @@ class Command(BaseCommand):
             raise CommandError(f"No active user {options['user']!r}.") from exc
         if options["days"] is not None and options["days"] <= 0:
             raise CommandError("--days must be a positive number.")
-        token, raw = ApiToken.issue(user, options["name"], days=options["days"])
+        try:
+            token, raw = ApiToken.issue(user, options["name"], days=options["days"])
+        except ValidationError as exc:
+            raise CommandError(f"--name: {' '.join(exc.messages)}") from exc
         self.stdout.write(raw)
         self.stderr.write(
             f"Token {token.key_id} for {user.username}"
