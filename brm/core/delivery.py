@@ -54,6 +54,7 @@ from brm.core.models import (
     UserPreference,
 )
 from brm.core.outbox import queue_after_commit
+from brm.core.validators import header_text
 
 logger = logging.getLogger(__name__)
 
@@ -394,8 +395,12 @@ def _in_zone(row: OutboundEmail, outgoing: Outgoing, zone: ZoneInfo) -> EmailMes
 
 
 def _copy(email: EmailMessage, to: list[str]) -> EmailMessage:
+    """The copy of `email` that goes to `to`. Every message sent passes here, so this is where
+    its subject becomes one header line (`header_text`): a name with CR/LF from any composer can
+    neither add a header nor make the mail library refuse the message."""
     wanted = {a.lower() for a in to}
     message = copy.copy(email)
+    message.subject = header_text(str(email.subject))
     message.to = [a for a in email.to if a.lower() in wanted]
     message.cc = [a for a in email.cc if a.lower() in wanted]
     message.bcc = [a for a in email.bcc if a.lower() in wanted]
@@ -441,7 +446,7 @@ def _defer(row: OutboundEmail, outgoing: Outgoing, person: Recipient) -> None:
     DeferredEmail.objects.create(
         email=person.email.lower(),
         kind=row.kind,
-        subject=str(email.subject)[:255],
+        subject=header_text(str(email.subject), limit=255),
         body=str(email.body),
     )
 
