@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "portfolio",
     "satisfaction",
     "brm.health",
+    "brm.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -406,6 +407,7 @@ DELIVERY_COMPOSERS = {
     "health.digest": "brm.health.digest.compose_digest",
     "reviews.update": "reviews.notices.compose_review_update",
     "core.daily_summary": "brm.core.delivery.compose_daily_summary",
+    "webhooks.disabled": "brm.webhooks.emails.compose_disabled",
 }
 # --- Who gets notification emails (brm/core/delivery.py `recipients_for`, one filter for all) ---
 # Each kind: what a person sees on the preferences page, and whether the law or ISO 10002
@@ -428,6 +430,10 @@ NOTIFICATION_KINDS: dict[str, dict[str, object]] = {
         "required": False,
     },
     "health.digest": {"label": "Weekly relationship health digest", "required": False},
+    "webhooks.disabled": {
+        "label": "Webhook subscriptions disabled after repeated failures",
+        "required": False,
+    },
 }
 # Functions that say which addresses belong to people who can no longer act (besides inactive
 # users, which the kernel checks itself): (addresses) -> {address: any owner active}.
@@ -442,6 +448,24 @@ NOTIFICATION_MAX_AGE_DAYS = env_int("NOTIFICATION_MAX_AGE_DAYS", 3)
 DELIVERY_CLAIM_TIMEOUT = env_int("DELIVERY_CLAIM_TIMEOUT", 300)
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)  # then the email is marked failed
 DELIVERY_RETRY_DELAY = env_int("DELIVERY_RETRY_DELAY", 60)  # seconds, doubled per failed attempt
+
+# --- Webhooks (brm/webhooks, README "Webhooks") ----------------------------------------------
+# Host names that may receive webhooks although they resolve to loopback, private or link-local
+# addresses (on-premises receivers), comma-separated; every other host must be public.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)  # seconds per request (connect at most 3)
+# Retries (timeouts, connection errors, 5xx, 408, 429): WEBHOOK_RETRY_BASE seconds doubled per
+# attempt, at most WEBHOOK_RETRY_MAX_DELAY, with +-20 % jitter (or the receiver's Retry-After),
+# for WEBHOOK_RETRY_WINDOW seconds after the first attempt; then the delivery has failed.
+WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 30)
+WEBHOOK_RETRY_MAX_DELAY = env_int("WEBHOOK_RETRY_MAX_DELAY", 4 * 3600)
+WEBHOOK_RETRY_WINDOW = env_int("WEBHOOK_RETRY_WINDOW", 24 * 3600)
+# This many failed deliveries in a row disable a subscription and email its owner.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
+# After a secret rotation the old secret keeps signing (a second signature) this many seconds.
+WEBHOOK_SECRET_OVERLAP = env_int("WEBHOOK_SECRET_OVERLAP", 24 * 3600)
+# A delivery claimed longer than this (seconds) without an answer recorded is sent again.
+WEBHOOK_CLAIM_TIMEOUT = env_int("WEBHOOK_CLAIM_TIMEOUT", 300)
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Proof that beat, the broker and a worker all work: /readyz reads the time it last ran.
@@ -492,6 +516,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # once, and a claim a crashed run left unsent is released and retried, so hourly is safe.
     "send-review-reminders": {
         "task": "reviews.tasks.send_review_reminders",
+        "schedule": 3600.0,
+    },
+    # Webhooks: due retries, and deliveries whose task never arrived; each is claimed once.
+    "sweep-webhooks": {
+        "task": "brm.webhooks.sweep",
+        "schedule": float(env_int("WEBHOOK_SWEEP_INTERVAL", 60)),
+    },
+    # commitment.overdue events for promises that passed their due date (once per promise).
+    "publish-overdue-commitments": {
+        "task": "stakeholders.tasks.publish_overdue_commitments",
         "schedule": 3600.0,
     },
     # Ask sponsors to confirm realised benefits after delivery; each period is claimed once.

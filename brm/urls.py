@@ -17,6 +17,7 @@ from brm import views
 from brm.core.api import router
 from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
+from brm.webhooks.api import register as register_webhook_api
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.urls import register as register_portfolio_api
 from reviews.api.urls import register as register_review_api
@@ -30,6 +31,7 @@ register_complaint_api(router)
 register_portfolio_api(router)
 register_review_api(router)
 register_satisfaction_api(router)
+register_webhook_api(router)
 
 unit_page_urls = [
     path("units/<int:pk>/", unit_page.unit_detail, name="unit_detail"),

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from brm.core.errors import ForbiddenAction
+from brm.core.events import publish
 from brm.core.roles import GROUP_NAMES, Role, leader_unit_id, require, role_of, stored_user
 from complaints.follow_up import (
     close_follow_up_loops,
@@ -117,6 +118,7 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
         created_at=now,
     )
     notify(complaint, NotificationKind.ACKNOWLEDGEMENT)
+    publish("complaint.filed", complaint, complaint.unit_id)
     return complaint
 
 
@@ -239,6 +241,10 @@ def _escalate(pk: int, now: datetime, targets: ComplaintSettings) -> int:
     if level > complaint.escalation_level:
         complaint.escalation_level = level
         complaint.save(update_fields=["escalation_level", "updated_at"])
+    if raised:
+        # Once per level reached: the key names the deadline cycle and the level.
+        key = f"complaint.escalated:{complaint.pk}:{complaint.cycle}:{complaint.escalation_level}"
+        publish("complaint.escalated", complaint, complaint.unit_id, key=key)
     return raised
 
 

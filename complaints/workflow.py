@@ -17,6 +17,7 @@ from django.utils import timezone
 from brm.core import delivery
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.errors import InputError as InputError  # re-exported for the app's callers
+from brm.core.events import publish
 from brm.core.roles import stored_user
 from complaints.models import (
     Complaint,
@@ -178,6 +179,7 @@ def transition_complaint(
     # The other side hears about it: the complainant, or (when the complainant acted, e.g. a
     # reopen or a withdrawal) the unit's relationship managers. Recipients are chosen at send time.
     notify(locked, NotificationKind.STATUS_CHANGE, event=event)
+    publish("complaint.status_changed", locked, locked.unit_id)
     sync_instance(complaint, locked)
     return locked
 

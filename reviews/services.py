@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
+from brm.core.events import publish
 from brm.core.roles import require, stored_user
 from brm.core.schedule import add_local_days
 from portfolio.models import Service
@@ -104,6 +105,7 @@ def plan_review(
     review.attendees.set(attendees)
     me = stored_user(actor)
     review.it_attendees.set(list(it_attendees) or ([me] if me is not None else []))
+    publish("review.planned", review, review.unit_id)
     return review
 
 
@@ -194,6 +196,7 @@ def hold_review(
     review.held_at = now
     set_change_reason(review, "Marked held")
     review.save()
+    publish("review.held", review, review.unit_id)
     unit = review.unit
     following = None
     if not ServiceReview.objects.filter(
@@ -231,6 +234,7 @@ def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceRev
     set_change_reason(review, "Cancelled")
     review.save(update_fields=["status", "sequence", "updated_at"])
     notices.queue_review_update(review)  # METHOD:CANCEL to every invitee, after commit
+    publish("review.cancelled", review, review.unit_id)
     return review
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from brm.core.events import publish
 from satisfaction import mailing
 from satisfaction.models import (
     Answer,
@@ -178,7 +179,48 @@ def submit_response(invitation: Invitation, form: AnswerForm) -> Response:
         unit_id=invitation.stakeholder.unit_id,
         submitted_at=now.replace(hour=12, minute=0, second=0, microsecond=0) if anonymous else now,
     )
-    Answer.objects.bulk_create(form.answers(response))
+    answers = Answer.objects.bulk_create(form.answers(response))
     mailing.queue_thank_you(invitation)  # sent after commit, once
+    publish(
+        "survey.response_received",
+        response,
+        response.unit_id,
+        data=response_event_data(response, answers, anonymous=anonymous),
+    )
     invitation.answered_at = now
     return response
+
+
+def response_event_data(
+    response: Response, answers: list[Answer], *, anonymous: bool
+) -> dict[str, Any]:
+    """What a `survey.response_received` event says about a response (it has no API view).
+
+    An anonymous campaign's event carries no answers and no respondent, only that a response
+    arrived for the campaign and unit on that day (`submitted_at` is already rounded), so no
+    integration can tie an answer to a person. Otherwise: the invitation, the respondent
+    (stakeholder id) and every answer (question id, its text, service, score or text).
+    """
+    data: dict[str, Any] = {
+        "id": response.pk,
+        "campaign": response.campaign_id,
+        "unit": response.unit_id,
+        "submitted_at": response.submitted_at,
+        "anonymous": anonymous,
+    }
+    if anonymous:
+        return data
+    invitation = response.invitation
+    data["invitation"] = invitation.pk if invitation is not None else None
+    data["stakeholder"] = invitation.stakeholder_id if invitation is not None else None
+    data["answers"] = [
+        {
+            "question": a.question_id,
+            "question_text": a.question.text,
+            "service": a.service_id,
+            "score": a.score,
+            "text": a.text,
+        }
+        for a in answers
+    ]
+    return data

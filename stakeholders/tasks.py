@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from brm.core.delivery import Outgoing
 from brm.core.models import OutboundEmail
+from stakeholders import events
 from stakeholders.models import Handover
 from stakeholders.selectors import handover_pack
 
@@ -55,3 +57,9 @@ def compose_handover_pack(row: OutboundEmail) -> Outgoing | None:
         )
 
     return Outgoing(email, on_sent)
+
+
+@shared_task(name="stakeholders.tasks.publish_overdue_commitments")
+def publish_overdue_commitments() -> int:
+    """Beat job (hourly): `commitment.overdue` events for promises that just fell overdue."""
+    return events.publish_overdue_commitments()

@@ -8,6 +8,8 @@ exists. The floors (README "Project layout"):
   the register (`stakeholders`) imports no workflow app;
 - relationship health `brm.health`: imports business apps only through their `selectors`
   (and, for writes, their `services`), never their models;
+- integration `brm.webhooks` (top, beside health): hears business events through the kernel
+  (`brm.core.events`), so nothing below imports it; only the project wiring does;
 - the project wiring may import everything.
 """
 
@@ -104,6 +106,8 @@ def _floor(module: str) -> str:
         return "kernel"
     if module == "brm.health" or module.startswith("brm.health."):
         return "health"
+    if module == "brm.webhooks" or module.startswith("brm.webhooks."):
+        return "integration"
     if module.split(".")[0] == "brm":
         return "project"
     return module.split(".")[0]
@@ -135,7 +139,18 @@ def test_no_business_app_imports_health_or_the_project_wiring() -> None:
     wrong = [
         f"{m}:{line} imports {t}"
         for m, t, line, _, _ in EDGES
-        if _floor(m) in BUSINESS and _floor(t) in {"health", "project"}
+        if _floor(m) in BUSINESS and _floor(t) in {"health", "integration", "project"}
+    ]
+    assert wrong == []
+
+
+def test_only_the_project_wiring_imports_the_integration_floor() -> None:
+    # Business apps publish events through the kernel (brm.core.events); the webhooks app
+    # listens. Neither the kernel, a business app nor health may know that webhooks exist.
+    wrong = [
+        f"{m}:{line} imports {t}"
+        for m, t, line, _, _ in EDGES
+        if _floor(t) == "integration" and _floor(m) not in {"integration", "project"}
     ]
     assert wrong == []
 

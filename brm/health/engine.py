@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.events import Event, make_event, publish_many
 from brm.health.components import COMPUTE, SIGNAL_LABELS, Component
 from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
 from brm.health.plans import propose_plans
@@ -227,6 +228,16 @@ def recompute_health(
     now = now or timezone.now()
     as_of = timezone.localdate(now)
     healths = compute_health(now, unit_ids=unit_ids, components=components)
+    before = (
+        {
+            s.unit_id: s
+            for s in HealthSnapshot.objects.latest_per_unit(on_or_before=as_of).filter(
+                unit_id__in=[h.unit_id for h in healths]
+            )
+        }
+        if propose
+        else {}
+    )
     snapshots = [
         HealthSnapshot(
             unit_id=h.unit_id,
@@ -264,4 +275,42 @@ def recompute_health(
         # The same queries whether or not a unit is red (see `propose_plans`), so the job's
         # query count does not depend on the day's scores.
         propose_plans([h for h in healths if h.band == "red"], now=now)
+        publish_many(health_events(before, stored, now))
     return stored
+
+
+def health_events(
+    before: dict[int, HealthSnapshot], stored: list[HealthSnapshot], now: datetime
+) -> list[Event]:
+    """`health.band_changed` for each unit whose band differs from its previous snapshot
+    (`before`: the latest one on or before the day, as it stood before this recompute), and
+    `health.watermelon_detected` for each unit that is a watermelon now and was not then.
+
+    A unit's first snapshot is its baseline: nothing changed, so no event. Each event has a
+    key (unit, day, band), so recomputing the same day again does not repeat it.
+    """
+    out = []
+    for snapshot in stored:
+        old = before.get(snapshot.unit_id)
+        if old is None:
+            continue
+        day = snapshot.as_of.isoformat()
+        if snapshot.band != old.band:
+            key = f"health.band_changed:{snapshot.unit_id}:{day}:{snapshot.band}"
+            out.append(
+                make_event(
+                    "health.band_changed", snapshot, snapshot.unit_id, key=key, occurred_at=now
+                )
+            )
+        if snapshot.watermelon and not old.watermelon:
+            key = f"health.watermelon_detected:{snapshot.unit_id}:{day}"
+            out.append(
+                make_event(
+                    "health.watermelon_detected",
+                    snapshot,
+                    snapshot.unit_id,
+                    key=key,
+                    occurred_at=now,
+                )
+            )
+    return out

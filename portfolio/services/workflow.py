@@ -18,6 +18,7 @@ from django.utils import timezone
 from brm.core.audit import set_change_reason
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.errors import InputError as InputError  # re-exported for the app's callers
+from brm.core.events import publish
 from brm.core.roles import Role, leader_unit_id, role_of, stored_user
 from portfolio.models.demand import Demand, DemandStatus, DemandStatusChange
 
@@ -196,6 +197,7 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
         reason=text,
         created_at=now,
     )
+    publish("demand.status_changed", locked, locked.unit_id)
     for f in Demand._meta.concrete_fields:
         setattr(demand, f.attname, getattr(locked, f.attname))
     return locked

@@ -1,0 +1,1 @@
+"""Signed webhooks: integrations hear about business events (Standard Webhooks)."""
