@@ -6,13 +6,19 @@ person and kind, or per unit, due date and person), and its email goes through t
 delivery path (`brm.core.delivery`): claimed once, marked sent only after the mail server accepted
 it, retried after a failure, and a claim a dead worker left behind is released and resent with
 the same Message-ID. So a rerun or a parallel worker sends nothing twice and nothing is lost.
+
+No notice is sent about an event older than ``settings.NOTIFICATION_MAX_AGE_DAYS`` (the kernel's
+one rule, `brm.core.delivery.too_old`, the same as for survey thank-yous and reminders): a review
+that became overdue, or a unit whose review fell due, longer ago than that (demo data, a
+backlog, a long outage) gets no overdue or "none planned" notice. The job skips them and the
+composer checks again at send time (a notice the sweep retries days later is dropped too).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brm.core import delivery
-from brm.core.delivery import Outcome, Outgoing
+from brm.core.delivery import Outcome, Outgoing, too_old
 from brm.core.models import OutboundEmail
 from brm.core.schedule import add_local_days
 from reviews import selectors
@@ -72,6 +78,13 @@ def _brm_and_deputy(unit: BusinessUnit) -> list[tuple[str, str]]:
     ]
 
 
+def overdue_since(review: ServiceReview, grace_days: int) -> datetime:
+    """The instant `review` became overdue: its start plus the grace days (the moment
+    `ServiceReviewQuerySet.overdue` starts listing it). Its overdue notice is the event
+    `too_old` judges."""
+    return review.scheduled_at + timedelta(days=grace_days)
+
+
 def _name_of(email: str, recipients: list[tuple[str, str]]) -> str | None:
     """The recipient's name if `email` is still one of `recipients`, else None."""
     return next((name for name, e in recipients if e.lower() == email.lower()), None)
@@ -96,6 +109,8 @@ def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
     else:
         grace = ReviewSettings.get().overdue_grace_days
         if not ServiceReview.objects.overdue(now, grace).filter(pk=review.pk).exists():
+            return None
+        if too_old(overdue_since(review, grace), now):
             return None
         recipients = _brm_and_deputy(review.unit)
     name = _name_of(notice.recipient, recipients)
@@ -179,6 +194,8 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
     unit = units_due_without_a_plan().filter(pk=notice.unit_id).first()
     if unit is None or timezone.localdate(unit.next_due_at) != notice.due_on:  # type: ignore[attr-defined]  # annotated (with_review_schedule)
         return None
+    if too_old(unit.next_due_at):  # type: ignore[attr-defined]  # annotated (with_review_schedule)
+        return None
     name = _name_of(notice.recipient, _brm_and_deputy(unit))
     if name is None:
         return None
@@ -246,7 +263,8 @@ def _notify_unplanned(unit: BusinessUnit, run: NoticeRun) -> None:
 
 def send_review_notices(now: datetime | None = None) -> NoticeRun:
     """Remind invitees N days before each planned review, tell the BRMs about overdue ones and
-    about units whose review is due with none planned.
+    about units whose review is due with none planned; none about an event older than
+    NOTIFICATION_MAX_AGE_DAYS (`too_old`: overdue since, or due since, longer ago than that).
 
     Each (review, recipient, kind) and each (unit, due date, recipient) is sent at most once,
     however often this runs; claims a dead worker left are released first and sent now.
@@ -270,7 +288,9 @@ def send_review_notices(now: datetime | None = None) -> NoticeRun:
         "unit", "unit__brm", "unit__deputy"
     )
     for review in overdue:
-        _notify(review, NoticeKind.OVERDUE, _brm_and_deputy(review.unit), run)
+        if not too_old(overdue_since(review, conf.overdue_grace_days), now):
+            _notify(review, NoticeKind.OVERDUE, _brm_and_deputy(review.unit), run)
     for unit in units_due_without_a_plan(now):
-        _notify_unplanned(unit, run)
+        if not too_old(unit.next_due_at, now):  # type: ignore[attr-defined]  # annotated (with_review_schedule)
+            _notify_unplanned(unit, run)
     return run

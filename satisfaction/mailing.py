@@ -9,7 +9,8 @@ is written with the first email's sent mark, and `answering.invitation_for_link`
 HMAC, so a link sent before a token change keeps working too).
 
 A thank-you or reminder is never sent for an answer or due date older than
-``settings.NOTIFICATION_MAX_AGE_DAYS`` (a backlog, demo data, a long outage).
+``settings.NOTIFICATION_MAX_AGE_DAYS`` (a backlog, demo data, a long outage): the kernel's one
+rule, `brm.core.delivery.too_old`, which review notices use too.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from brm.core import delivery
-from brm.core.delivery import Outcome, Outgoing
+from brm.core.delivery import Outcome, Outgoing, notification_cutoff, too_old
 from brm.core.models import OutboundEmail
+from brm.core.schedule import start_of_local_day, to_local
 from satisfaction.models import Campaign, CampaignStatus, Invitation, hash_token
 
 logger = logging.getLogger(__name__)
@@ -65,13 +67,18 @@ def link_token(invitation_id: int) -> str:
     return f"{invitation_id}.{urlsafe_b64encode(digest).rstrip(b'=').decode()}"
 
 
-def too_old(moment: datetime | None, now: datetime | None = None) -> bool:
-    """True when `moment` (an answer, a due date) lies more than NOTIFICATION_MAX_AGE_DAYS back:
-    its thank-you or reminder is no longer sent."""
-    if moment is None:
-        return False
-    now = now or timezone.now()
-    return moment < now - timedelta(days=settings.NOTIFICATION_MAX_AGE_DAYS)
+def reminder_due_at(invitation: Invitation) -> datetime | None:
+    """When `invitation`'s next reminder falls due: the start of the local calendar day
+    `campaign.reminder_days` days after its last email (the last reminder, else the invitation),
+    in the site's time zone (`brm.core.schedule`). Counted in local calendar days, not elapsed
+    24-hour periods: an invitation sent on Friday at 17:00 with 3 days between reminders is
+    reminded from Monday 00:00, also when summer time began in between. None before it was sent.
+    The reminder job and the composer both ask this, so they never disagree."""
+    last = invitation.last_reminded_at or invitation.sent_at
+    if last is None:
+        return None
+    day = to_local(last).date() + timedelta(days=invitation.campaign.reminder_days)
+    return start_of_local_day(day)
 
 
 def _email(invitation: Invitation, raw: str | None, kind: str) -> EmailMultiAlternatives:
@@ -145,8 +152,8 @@ def compose_reminder(row: OutboundEmail) -> Outgoing | None:
     invitation = _open_invitation(row.ref)
     if invitation is None or invitation.reminders_sent != number - 1:
         return None
-    last = invitation.last_reminded_at or invitation.sent_at
-    if last is None or too_old(last + timedelta(days=invitation.campaign.reminder_days)):
+    due_at = reminder_due_at(invitation)
+    if due_at is None or too_old(due_at):
         return None
     raw = link_token(invitation.pk)  # the same link as the invitation's: that one keeps working
 
@@ -209,7 +216,8 @@ def send_invitations(campaign_id: int) -> MailRun:
 
 
 def send_reminders(now: datetime | None = None) -> MailRun:
-    """Remind non-respondents, at most the campaign's number of times, `reminder_days` apart.
+    """Remind non-respondents, at most the campaign's number of times, `reminder_days` local
+    calendar days apart (`reminder_due_at`).
 
     Reminder n of an invitation is one email (key ``satisfaction.reminder:<id>:<n>``), so a
     second run (or worker) finds it taken. Each reminder carries the invitation's own link, so
@@ -225,8 +233,8 @@ def send_reminders(now: datetime | None = None) -> MailRun:
         reminders_sent__lt=F("campaign__max_reminders"),
     ).order_by("pk")
     for invitation in _pending(due):
-        last = invitation.last_reminded_at or invitation.sent_at
-        if last is None or last > now - timedelta(days=invitation.campaign.reminder_days):
+        due_at = reminder_due_at(invitation)
+        if due_at is None or due_at > now:
             continue
         key = f"{REMINDER_EMAIL}:{invitation.pk}:{invitation.reminders_sent + 1}"
         run.add(invitation.pk, delivery.send_now(REMINDER_EMAIL, invitation.pk, key=key))
@@ -240,10 +248,11 @@ def send_thank_you(invitation_id: int) -> bool:
 
 def pending_thank_you_ids(limit: int = 500) -> list[int]:
     """Answered invitations still owed a thank-you, answered within NOTIFICATION_MAX_AGE_DAYS."""
-    recent = timezone.now() - timedelta(days=settings.NOTIFICATION_MAX_AGE_DAYS)
     return list(
         Invitation.objects.filter(
-            answered_at__isnull=False, answered_at__gte=recent, thanked_at__isnull=True
+            answered_at__isnull=False,
+            answered_at__gte=notification_cutoff(),
+            thanked_at__isnull=True,
         )
         .exclude(stakeholder__email="")
         .values_list("pk", flat=True)[:limit]

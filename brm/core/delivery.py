@@ -202,6 +202,24 @@ def deliver(pk: int) -> bool:
     return True
 
 
+# --- How old an event may be and still be notified ---------------------------------------------
+
+
+def notification_cutoff(now: datetime | None = None) -> datetime:
+    """The oldest instant an event may have and still get its reminder, notice or thank-you:
+    `now` minus ``settings.NOTIFICATION_MAX_AGE_DAYS`` days (3 by default). Querysets filter
+    with it (``answered_at__gte=notification_cutoff()``); `too_old` asks it for one moment."""
+    return (now or timezone.now()) - timedelta(days=settings.NOTIFICATION_MAX_AGE_DAYS)
+
+
+def too_old(moment: datetime | None, now: datetime | None = None) -> bool:
+    """The one rule for stale notifications: True when `moment` (the event a message is about:
+    an answer, a reminder's due date, the instant a review became overdue or a unit's review
+    fell due) lies more than NOTIFICATION_MAX_AGE_DAYS before `now`, so its message is never
+    sent (a backlog, demo data, a long outage). None (no event yet) is never too old."""
+    return moment is not None and moment < notification_cutoff(now)
+
+
 # --- Who receives it: one filter for every kind -----------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """Loading demo data sends nothing: neither the emails its services record (queued tasks, the
 outbox sweep) nor what the survey, complaint and attestation jobs find in it right after
-(thank-yous for old answers, reminders long past due, escalations) goes out. (Review reminders
-for the demo's upcoming reviews are real future events and still go out when due.)"""
+(thank-yous for old answers, reminders long past due, escalations, overdue-review and "review
+due, none planned" notices for reviews that fell due long ago) goes out: the kernel's one
+max-age rule, brm.core.delivery.too_old. (Review reminders for the demo's upcoming reviews are
+real future events and still go out when due.)"""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from brm.core import delivery
 from brm.core.models import DeliveryState, OutboundEmail
 from complaints import tasks as complaint_tasks
 from portfolio.tasks import attestation as attestation_tasks
+from reviews import tasks as review_tasks
 from satisfaction import tasks as survey_tasks
 from tests.mail import send_queued
 
@@ -29,6 +32,8 @@ def test_seeding_the_demo_sends_nothing(mailoutbox):
         complaint_tasks.check_complaint_deadlines()
         complaint_tasks.close_follow_up_loops()
         attestation_tasks.request_benefit_attestations()
+        reviews = review_tasks.send_review_reminders()
+    assert (reviews["overdue"], reviews["unplanned"], reviews["failed"]) == (0, 0, 0)
     assert not OutboundEmail.objects.filter(state=DeliveryState.PENDING).exists()
     assert delivery.sweep(timezone.now() + timedelta(days=3)) == 0
-    assert [m.subject for m in mailoutbox] == []
+    assert [m.subject for m in mailoutbox if not m.subject.startswith("Reminder:")] == []

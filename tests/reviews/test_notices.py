@@ -49,11 +49,11 @@ def _claim_timeout() -> timedelta:
 
 @pytest.fixture
 def due_unit(unit_a, brm):
-    """Finance, reviewed every 90 days, created 100 days ago and never reviewed: due 10 days
-    ago, nothing planned. Its deputy hears about it too."""
+    """Finance, reviewed every 90 days, created 92 days ago and never reviewed: due 2 days ago
+    (within NOTIFICATION_MAX_AGE_DAYS), nothing planned. Its deputy hears about it too."""
     deputy = UserFactory.create(username="deputy", email="deputy@example.org")
     BusinessUnit.objects.filter(pk=unit_a.pk).update(
-        created_at=NOW - timedelta(days=100), review_cadence_days=90, deputy=deputy
+        created_at=NOW - timedelta(days=92), review_cadence_days=90, deputy=deputy
     )
     unit_a.refresh_from_db()
     return unit_a
@@ -139,7 +139,7 @@ def test_it_tells_the_brm_and_deputy_once_that_a_review_is_due_and_none_planned(
     assert f"/reviews/new/?unit={due_unit.pk}" in message.body
     assert message.alternatives[0].mimetype == "text/html"  # type: ignore[attr-defined]  # EmailMultiAlternatives
     assert set(UnplannedReviewNotice.objects.values_list("due_on", flat=True)) == {
-        (NOW - timedelta(days=10)).date()
+        (NOW - timedelta(days=2)).date()
     }
 
 
@@ -150,7 +150,7 @@ def test_it_does_not_tell_anyone_once_a_review_is_planned(due_unit, brm):
 
 
 def test_it_does_not_tell_anyone_before_the_review_is_due(due_unit):
-    with time_machine.travel(NOW - timedelta(days=11), tick=False):
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
         assert send_review_reminders()["unplanned"] == 0
 
 
@@ -162,7 +162,7 @@ def test_it_tells_again_when_the_next_due_date_passes_with_nothing_planned(due_u
         _, following = services.hold_review(review, actor=brm)
         assert following is not None
         services.cancel_review(following, actor=brm)
-    with time_machine.travel(NOW + timedelta(days=95), tick=False):
+    with time_machine.travel(NOW + timedelta(days=92), tick=False):
         assert send_review_reminders()["unplanned"] == 2
     assert UnplannedReviewNotice.objects.count() == 4
     assert len(mail.outbox) == 4
@@ -184,7 +184,7 @@ def test_it_retries_a_failed_unplanned_notice(due_unit, settings):
 def test_it_releases_a_stale_unplanned_claim(due_unit):
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):
         notice = UnplannedReviewNotice.objects.create(
-            unit=due_unit, due_on=(NOW - timedelta(days=10)).date(), recipient="brm@example.org"
+            unit=due_unit, due_on=(NOW - timedelta(days=2)).date(), recipient="brm@example.org"
         )
         email = delivery.enqueue(notices.UNPLANNED_NOTICE_EMAIL, notice.pk, queue=False)
         assert delivery.claim(email.pk)
@@ -194,7 +194,7 @@ def test_it_releases_a_stale_unplanned_claim(due_unit):
 
 
 def test_it_keeps_one_unplanned_notice_per_unit_due_date_and_person(due_unit):
-    day = (NOW - timedelta(days=10)).date()
+    day = (NOW - timedelta(days=2)).date()
     UnplannedReviewNotice.objects.create(unit=due_unit, due_on=day, recipient="brm@example.org")
     with pytest.raises(IntegrityError):
         UnplannedReviewNotice.objects.create(unit=due_unit, due_on=day, recipient="brm@example.org")
