@@ -6,6 +6,7 @@ of queries with 5 demands or 500.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -70,6 +71,20 @@ def ranked(qs: QuerySet[Demand]) -> QuerySet[Demand]:
         F("priority_score").desc(nulls_last=True),
         "created_at",
     )
+
+
+def number_board(rows: Iterable[Demand], first: int = 1) -> Iterator[Demand]:
+    """Each ranked row's position on the board (`position`: first, first + 1, ...), dense.
+
+    The one rule for the number a person reads: the row's place in `ranked()` order, counted
+    from `first` (1 for the whole list or the CSV, the page's start index for a later page). So
+    a demand placed at 1 by hand and the demand the score puts first read 1 and 2, never 1 and
+    1, and a hand-placed position past the end of the list reads as the last one (no gap from
+    17 to 20). `board_rank` stays the sort key; it is not shown.
+    """
+    for offset, demand in enumerate(rows):
+        demand.position = first + offset  # type: ignore[attr-defined]
+        yield demand
 
 
 def kanban(qs: QuerySet[Demand]) -> list[tuple[str, str, list[Demand]]]:

@@ -6,6 +6,7 @@ decided by `portfolio.services.workflow`, the code the API and the admin use too
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -65,6 +66,8 @@ def demand_list(request: HtmxHttpRequest) -> HttpResponse:
     _require_role(request)
     filterset = _filter(request)
     page = paginate(request, _rows(request, filterset))
+    if not request.GET.get("ordering"):  # ranked: positions count on from the page's first row
+        page.object_list = list(selectors.number_board(page.object_list, page.start_index()))
     return render_page(
         request,
         "portfolio/demand_list.html",
@@ -111,9 +114,13 @@ def demand_export(request: HtmxHttpRequest) -> HttpResponseBase:
     filterset = _filter(request)
     if not filterset.is_valid():
         return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
+    ranked = not request.GET.get("ordering")
+    demands = _rows(request, filterset)
+    # Rows carry the list's annotations (planned_total...), unseen by the checker.
+    numbered: Iterable[Any] = selectors.number_board(demands) if ranked else demands
     rows = (
         (
-            d.board_rank if hasattr(d, "board_rank") else "",
+            getattr(d, "position", ""),
             d.reference,
             d.title,
             d.unit.name,
@@ -130,7 +137,7 @@ def demand_export(request: HtmxHttpRequest) -> HttpResponseBase:
             d.realised_total,
             d.leakage,
         )
-        for d in _rows(request, filterset)
+        for d in numbered
     )
     header = [
         "Rank",

@@ -61,7 +61,7 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
         ServiceFactory.create(consumers=[unit_a], name=f"B{n}")
     with django_assert_num_queries(6):
         response = client.get("/services/?page_size=100")
-    assert response.content.decode().count('class="badge lifecycle') == 50
+    assert response.content.decode().count('class="badge tone-') == 50
 
 
 def test_it_filters_the_catalogue_to_the_services_a_unit_consumes(client, brm, erp, unit_a, unit_b):

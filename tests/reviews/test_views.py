@@ -232,7 +232,7 @@ def test_it_lists_reviews_in_a_fixed_number_of_queries(
     _reviews(unit_a, 45)
     with django_assert_num_queries(11):
         response = client.get("/reviews/?page_size=100")
-    assert response.content.decode().count('class="badge review-status') == 50
+    assert response.content.decode().count('class="badge tone-') == 50
 
 
 def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
