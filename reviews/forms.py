@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from brm.core.forms import StyledFormMixin
 from portfolio.models import Service
+from portfolio.selectors.catalogue import consumed_services
 from reviews.models import ChangeKind, ChangeRequest, ChangeStatus, ServiceReview
 from stakeholders.forms import UserMultipleChoiceField, it_people
 from stakeholders.models import BusinessUnit, Stakeholder
@@ -71,7 +72,10 @@ class ReviewForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
     def __init__(self, *args: Any, unit: BusinessUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit = unit
-        self.model_choice("services").queryset = unit.services.exclude(lifecycle="retired")
+        # Only what the unit consumes (`plan_review`/`update_review` refuse the rest).
+        self.model_choice("services").queryset = consumed_services(unit).exclude(
+            lifecycle="retired"
+        )
         self.model_choice("attendees").queryset = Stakeholder.objects.filter(unit=unit, active=True)
         self.model_choice("it_attendees").queryset = it_people()
         # The pack period follows from the time unless the BRM wants another one.
@@ -120,7 +124,7 @@ class ChangeRequestForm(StyledFormMixin, forms.ModelForm[ChangeRequest]):
 
     def __init__(self, *args: Any, review: ServiceReview, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.model_choice("service").queryset = review.unit.services.all()
+        self.model_choice("service").queryset = consumed_services(review.unit)
         self.fields["service"].required = False
 
     def _post_clean(self) -> None:

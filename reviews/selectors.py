@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from brm.core.schedule import AddLocalDays, to_local
 from portfolio.models import Service
-from portfolio.selectors.catalogue import performance_pack
+from portfolio.selectors.catalogue import pack_for, performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
 from stakeholders.models import BusinessUnit, Stakeholder
 from stakeholders.selectors import TimelineEntry
@@ -40,7 +40,10 @@ def review_list(user: AnyUser) -> ServiceReviewQuerySet:
     return (
         ServiceReview.objects.visible_to(user)
         .select_related("unit", "unit__brm")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.only("id", "name")))
+        # A leader sees only the services their unit consumes, here as in the catalogue.
+        .prefetch_related(
+            Prefetch("services", queryset=Service.objects.visible_to(user).only("id", "name"))
+        )
         .annotate(
             open_changes=Count(
                 "change_requests",
@@ -237,17 +240,24 @@ def month_grid(reviews: QuerySet[ServiceReview], year: int, month: int) -> list[
     return [[CalendarDay(d, d.month == month, by_day.get(d, [])) for d in week] for week in weeks]
 
 
-def review_pack(review: ServiceReview, covered: list[Service] | None = None) -> dict[str, Any]:
+def review_pack(
+    review: ServiceReview,
+    covered: list[Service] | None = None,
+    *,
+    visible: frozenset[int] | None = None,
+) -> dict[str, Any]:
     """The frozen pack of a held review, or the live figures for a planned one.
 
     `covered` is the review's services if the caller already loaded them (the review page
-    shows them too), so they are read once, not three times.
+    shows them too), so they are read once, not three times. `visible` is the viewer's
+    `visible_service_ids` (None: all): the figures of any other service are left out.
     """
     if review.status == ReviewStatus.HELD and review.performance_pack:
-        pack: dict[str, Any] = review.performance_pack
-        return pack
+        return pack_for(review.performance_pack, visible)
     if covered is None:
         covered = list(review.services.all())
+    if visible is not None:
+        covered = [s for s in covered if s.pk in visible]
     return performance_pack(review.unit, review.period_start, review.period_end, services=covered)
 
 

@@ -20,7 +20,8 @@ from brm.core.events import publish
 from brm.core.roles import require, stored_user
 from brm.core.schedule import add_local_days
 from portfolio.models import Service
-from portfolio.selectors.catalogue import performance_pack
+from portfolio.selectors.catalogue import consumed_services, performance_pack
+from portfolio.services.catalogue import check_consumed
 from reviews import notices
 from reviews.models import (
     CHANGE_TRANSITIONS,
@@ -55,6 +56,9 @@ REVIEW_FIELDS = ("scheduled_at", "duration_minutes", "location", "agenda")
 def _check_relations(
     unit: BusinessUnit, services: Iterable[Service], attendees: Iterable[Stakeholder]
 ) -> None:
+    """Services are the unit's (`check_consumed`: `InputError` on "services", 400) and attendees
+    its people (`ValidationError` on "attendees")."""
+    check_consumed(unit, services, field="services")
     strangers = [s.name for s in attendees if s.unit_id != unit.pk]
     if strangers:
         raise ValidationError({"attendees": f"Not stakeholders of {unit.name}: {strangers}."})
@@ -82,7 +86,8 @@ def plan_review(
     """Plan a review. It must lie in the future; the pack period defaults to one cadence back.
 
     Without `services`, the review covers every live service the unit consumes. Raises
-    `ForbiddenAction` (nothing written) unless `may_plan_review(actor, unit)`.
+    `ForbiddenAction` (nothing written) unless `may_plan_review(actor, unit)`, `InputError`
+    ("services", 400) for a service the unit does not consume.
     """
     require(may_plan_review(actor, unit), "Only the unit's relationship managers plan its reviews.")
     if not allow_past and scheduled_at <= timezone.now():
@@ -122,7 +127,9 @@ def update_review(
     """Change a review. Once held, only its minutes and outcome may change (the rest is history).
 
     Moving the time of a planned review clears the reminders sent, so the invitees hear about
-    the new time. Raises `ForbiddenAction` unless `may_change_review(actor, review)`.
+    the new time. Raises `ForbiddenAction` unless `may_change_review(actor, review)`,
+    `InputError` ("services", 400) when a service added is not one the unit consumes (those
+    already covered may stay).
     """
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
     _require_change(actor, review)
@@ -140,6 +147,10 @@ def update_review(
     )
     if moved and fields["scheduled_at"] <= timezone.now():
         raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
+    if services is not None:
+        services = list(services)
+        covered = set(review.services.values_list("pk", flat=True))
+        check_consumed(review.unit, [s for s in services if s.pk not in covered])
     if attendees is not None:
         attendees = list(attendees)
         _check_relations(review.unit, [], attendees)
@@ -210,7 +221,8 @@ def hold_review(
             unit,
             actor=actor,
             scheduled_at=when,
-            services=covered,
+            # Only what the unit still consumes: a service it stopped using is not reviewed.
+            services=list(consumed_services(unit).filter(pk__in=[s.pk for s in covered])),
             attendees=list(review.attendees.filter(active=True)),
             it_attendees=list(review.it_attendees.all()),
             period_start=review.period_end + timedelta(days=1),
@@ -244,7 +256,8 @@ def raise_change_request(
 ) -> ChangeRequest:
     """Record a change to scope or contract raised at a review (planned or held).
 
-    Raises `ForbiddenAction` unless `may_raise_change`, `StateConflict` for a cancelled review.
+    Raises `ForbiddenAction` unless `may_raise_change`, `StateConflict` for a cancelled review,
+    `InputError` ("service", 400) for a service the review's unit does not consume.
     """
     require(
         may_raise_change(actor, review),
@@ -252,6 +265,7 @@ def raise_change_request(
     )
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict("Changes are raised at a review that takes place.")
+    check_consumed(review.unit, [fields.get("service")], field="service")
     return ChangeRequest.objects.create(review=review, raised_by=stored_user(actor), **fields)
 
 
@@ -261,7 +275,8 @@ def update_change_request(
 ) -> ChangeRequest:
     """Edit a change request's description (its status moves only through a decision).
 
-    Raises `ForbiddenAction` (nothing saved) unless `may_raise_change` on its review.
+    Raises `ForbiddenAction` (nothing saved) unless `may_raise_change` on its review,
+    `InputError` ("service", 400) for a new service the review's unit does not consume.
     """
     change = (
         ChangeRequest.objects.select_for_update().select_related("review__unit").get(pk=change.pk)
@@ -270,6 +285,9 @@ def update_change_request(
         may_raise_change(actor, change.review),
         "Only the unit's relationship managers change its change requests.",
     )
+    new_service = fields.get("service")
+    if new_service is not None and new_service.pk != change.service_id:
+        check_consumed(change.review.unit, [new_service], field="service")
     for name, value in fields.items():
         setattr(change, name, value)
     change.save()

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from brm.core.audit import history_entries
-from brm.core.errors import http_status
+from brm.core.errors import InputError, http_status
 from brm.core.htmx import (
     HtmxHttpRequest,
     csv_response,
@@ -35,6 +35,7 @@ from brm.core.htmx import (
 )
 from brm.core.roles import Role, is_it_side, role_of
 from brm.core.templatetags.brm import person
+from portfolio.selectors.catalogue import visible_service_ids
 from reviews import permissions, selectors, services
 from reviews.filters import ServiceReviewFilterSet
 from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm
@@ -211,7 +212,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
                     period_start=data.get("period_start"),
                     period_end=data.get("period_end"),
                 )
-            except ValidationError as exc:
+            except (ValidationError, InputError) as exc:
                 _add_errors(form, exc)
             else:
                 messages.success(request, "Review planned; invitations go out before it.")
@@ -228,8 +229,10 @@ def review_create(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/review_form.html", {"form": form, "unit": unit})
 
 
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
+def _add_errors(form: BaseForm, exc: ValidationError | InputError) -> None:
+    if isinstance(exc, InputError):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
     else:
@@ -241,11 +244,13 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 
 def _detail_context(request: HttpRequest, review: ServiceReview) -> dict[str, Any]:
     can_edit = permissions.may_change_review(request.user, review)
-    covered = list(review.services.all())
+    # Figures and names only of services the viewer may see (a leader: their unit's).
+    visible = visible_service_ids(request.user)
+    covered = [s for s in review.services.all() if visible is None or s.pk in visible]
     context = {
         "review": review,
         "can_edit": can_edit,
-        "pack": selectors.review_pack(review, covered),
+        "pack": selectors.review_pack(review, covered, visible=visible),
         "services_covered": covered,
         "attendees": list(review.attendees.all()),
         "it_attendees": list(review.it_attendees.all()),
@@ -293,7 +298,7 @@ def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 attendees=data["attendees"],
                 it_attendees=data["it_attendees"],
             )
-        except ValidationError as exc:
+        except (ValidationError, InputError) as exc:
             _add_errors(form, exc)
         except services.StateConflict as exc:
             messages.error(request, str(exc))
@@ -378,6 +383,8 @@ def change_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.raise_change_request(review, actor=request.user, **form.cleaned_data)
+        except InputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.StateConflict as exc:
             form.add_error(None, str(exc))
         else:

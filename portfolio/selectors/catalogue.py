@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 
+from brm.core.roles import reads_all_units
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 
 if TYPE_CHECKING:
@@ -32,6 +33,60 @@ def service_list(user: AnyUser) -> QuerySet[Service]:
         )
         .order_by("name")
     )
+
+
+def consumed_services(unit: BusinessUnit | int) -> QuerySet[Service]:
+    """The services `unit` (a unit or its id) consumes, in any lifecycle, by name (lazy query).
+
+    The one answer to "which services may a record of this unit name": the choices of review,
+    complaint and change-request forms and the check in `portfolio.services.catalogue.
+    check_consumed` both read it.
+    """
+    unit_id = unit if isinstance(unit, int) else unit.pk
+    return Service.objects.filter(
+        pk__in=Service.consumers.through.objects.filter(businessunit_id=unit_id).values(
+            "service_id"
+        )
+    ).order_by("name")
+
+
+def consumed_by_any(units: Iterable[int]) -> QuerySet[Service]:
+    """The services any of `units` (ids) consumes, by name (lazy query): the choices of a form
+    where the unit is picked in the same form (`check_consumed` then checks the pair)."""
+    return Service.objects.filter(
+        pk__in=Service.consumers.through.objects.filter(businessunit_id__in=units).values(
+            "service_id"
+        )
+    ).order_by("name")
+
+
+def visible_service_ids(user: AnyUser) -> frozenset[int] | None:
+    """The ids of the services `user` may see in the catalogue, or None for every service.
+
+    IT-side roles read the whole catalogue (None, no query); a business leader only the services
+    their unit consumes (one query). Pages and the API drop what is not in it from records that
+    name services (a review's pack and services, a change request's service), so nobody reads
+    figures of a service that is a 404 for them.
+    """
+    if reads_all_units(user):
+        return None
+    return frozenset(Service.objects.visible_to(user).values_list("pk", flat=True))
+
+
+def pack_for(pack: dict[str, Any], visible: frozenset[int] | None) -> dict[str, Any]:
+    """A performance pack (`performance_pack`'s shape) with only the rows of `visible` services
+    (`visible_service_ids`; None keeps all) and its met/missed/all-green totals recounted."""
+    if visible is None or not pack:
+        return pack
+    rows = [r for r in pack.get("services", []) if r.get("service_id") in visible]
+    with_data = [r for r in rows if r.get("sla_met") is not None]
+    return {
+        **pack,
+        "services": rows,
+        "services_met": sum(1 for r in with_data if r["sla_met"]),
+        "services_missed": sum(1 for r in with_data if not r["sla_met"]),
+        "all_green": bool(with_data) and all(r["sla_met"] for r in with_data),
+    }
 
 
 def metric_history(service: Service, *, limit: int = 24) -> list[dict[str, Any]]:

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from brm.core.errors import InputError
 from brm.core.roles import require
 from portfolio.models.catalogue import Service, ServiceMetric
 from portfolio.permissions import may_edit_catalogue
+from portfolio.selectors.catalogue import consumed_services
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -25,6 +27,27 @@ METRIC_FIELDS = (
     "response_time_minutes",
     "workload",
 )
+
+
+def check_consumed(
+    unit: BusinessUnit, services: Iterable[Service | None], *, field: str = "services"
+) -> None:
+    """A record of `unit` (a review, a complaint, a change request) names only services the unit
+    consumes (`portfolio.selectors.catalogue.consumed_services`), else IT would discuss, and the
+    unit's leader read, figures of another unit's service. None entries (no service) pass.
+
+    Raises `InputError(field, ...)` (400, a form error) naming the others; one query.
+    """
+    wanted = {s.pk: s for s in services if s is not None}
+    if not wanted:
+        return
+    consumed = set(consumed_services(unit).filter(pk__in=wanted).values_list("pk", flat=True))
+    strangers = sorted(s.name for pk, s in wanted.items() if pk not in consumed)
+    if strangers:
+        names = ", ".join(strangers)
+        raise InputError(
+            field, f"{unit.name} does not consume {names}; choose one of its services."
+        )
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from portfolio.models import Service
+from portfolio.selectors.catalogue import pack_for, visible_service_ids
 from reviews.models import ChangeRequest, ChangeStatus, ServiceReview
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField, WritableUnitField
 from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
@@ -64,6 +65,17 @@ class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance: ServiceReview) -> dict[str, Any]:
+        """The review as the caller may see it: the pack keeps only the figures of services
+        they may see (`visible_service_ids`, read once per request), like the review page."""
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and data.get("performance_pack"):
+            if not hasattr(self, "_visible_services"):  # a list shares one child serializer
+                self._visible_services = visible_service_ids(request.user)
+            data["performance_pack"] = pack_for(data["performance_pack"], self._visible_services)
+        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unit = attrs.get("unit", getattr(self.instance, "unit", None))
