@@ -397,6 +397,7 @@ CACHES: dict[str, dict[str, object]] = {
 # Each kind of email names the function that composes it from its business record at send time.
 DELIVERY_COMPOSERS = {
     "complaints.notification": "complaints.tasks.compose_notification",
+    "complaints.staff": "complaints.tasks.compose_notification",
     "reviews.notice": "reviews.notices.compose_review_notice",
     "reviews.unplanned": "reviews.notices.compose_unplanned_notice",
     "satisfaction.invitation": "satisfaction.mailing.compose_invitation",
@@ -412,11 +413,16 @@ DELIVERY_COMPOSERS = {
 # --- Who gets notification emails (brm/core/delivery.py `recipients_for`, one filter for all) ---
 # Each kind: what a person sees on the preferences page, and whether the law or ISO 10002
 # requires it (`required`: no unsubscribe, preferences not applied). ISO 10002 (8.3-8.6) requires
-# the complaint acknowledgement, keeping the complainant informed, and escalation.
+# the complaint's receipt and keeping the complainant informed: what goes to the complainant is
+# required. Escalations and news for IT staff are internal, so each person chooses how to get them.
 NOTIFICATION_KINDS: dict[str, dict[str, object]] = {
     "complaints.notification": {
-        "label": "Complaints: acknowledgement, progress and escalations",
+        "label": "Complaints you raised: receipt, progress and resolution",
         "required": True,
+    },
+    "complaints.staff": {
+        "label": "Complaints for IT staff: escalations and news from complainants",
+        "required": False,
     },
     "reviews.notice": {"label": "Service reviews: reminders and invitations", "required": False},
     "reviews.update": {"label": "Service reviews: moved or cancelled", "required": False},

@@ -15,6 +15,7 @@ from brm.core.delivery import Outgoing
 from brm.core.models import OutboundEmail
 from complaints import services
 from complaints.models import ComplaintNotification, NotificationKind
+from complaints.workflow import news_for_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +31,10 @@ def _recipients(note: ComplaintNotification) -> list[str]:
     complaint = note.complaint
     if note.kind == NotificationKind.ESCALATION:
         return services.escalation_recipients(complaint, note.level or 1)
-    if _to_handlers(note):
+    if news_for_handlers(note):
         return services.escalation_recipients(complaint, 1)  # the unit's BRM and deputy
     person = complaint.complainant
     return [person.email] if person is not None and person.email else []
-
-
-def _to_handlers(note: ComplaintNotification) -> bool:
-    """A status change or comment by the complainant goes to IT, anything else to them."""
-    return (
-        note.kind == NotificationKind.STATUS_CHANGE
-        and note.event is not None
-        and note.event.actor_id is not None
-        and note.event.actor_id == note.complaint.complainant_id
-    )
 
 
 def compose_notification(row: OutboundEmail) -> Outgoing | None:
@@ -69,7 +60,7 @@ def compose_notification(row: OutboundEmail) -> Outgoing | None:
     if not to:
         return None
     complaint = note.complaint
-    to_handlers = _to_handlers(note)
+    to_handlers = news_for_handlers(note)
     context = {
         "note": note,
         "complaint": complaint,

@@ -63,7 +63,32 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 MAX_COMMENT = 5000
-NOTIFICATION_EMAIL = "complaints.notification"  # its composer: complaints.tasks
+# Two kinds of complaint email, one composer (complaints.tasks.compose_notification). What the
+# complainant receives (receipt, progress, resolution, follow-up) is required by ISO 10002: no
+# unsubscribe, preferences not applied. Escalations and the complainant's news sent to IT staff
+# are internal and follow each person's preferences (settings.NOTIFICATION_KINDS).
+NOTIFICATION_EMAIL = "complaints.notification"  # to the complainant: required
+STAFF_NOTIFICATION_EMAIL = "complaints.staff"  # to IT staff: optional
+
+
+def news_for_handlers(note: ComplaintNotification) -> bool:
+    """True when `note` is a status change or comment by the complainant: news for the unit's
+    BRM and deputy. Every other non-escalation notification goes to the complainant."""
+    return (
+        note.kind == NotificationKind.STATUS_CHANGE
+        and note.event is not None
+        and note.event.actor_id is not None
+        and note.event.actor_id == note.complaint.complainant_id
+    )
+
+
+def email_kind(note: ComplaintNotification) -> str:
+    """The delivery kind of `note`'s email: `STAFF_NOTIFICATION_EMAIL` when it goes to IT staff
+    (an escalation, or `news_for_handlers`), else the required `NOTIFICATION_EMAIL` (receipt,
+    progress, resolution and follow-up, to the complainant)."""
+    if note.kind == NotificationKind.ESCALATION or news_for_handlers(note):
+        return STAFF_NOTIFICATION_EMAIL
+    return NOTIFICATION_EMAIL
 
 
 def allowed_transitions(complaint: Complaint, user: AnyUser) -> list[Transition]:
@@ -208,5 +233,5 @@ def notify(
     note = ComplaintNotification.objects.create(
         complaint=complaint, kind=kind, event=event, level=level, cycle=complaint.cycle
     )
-    delivery.enqueue(NOTIFICATION_EMAIL, note.pk)
+    delivery.enqueue(email_kind(note), note.pk, key=f"{NOTIFICATION_EMAIL}:{note.pk}")
     return note

@@ -3,6 +3,7 @@ that fail the way a real mail server does."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from unittest import mock
 
@@ -42,3 +43,18 @@ def refusing_mail(settings: Any) -> None:
     """Point Django's mail (Django 6.1 `MAILERS`) at `RefusingBackend`, through the
     pytest-django `settings` fixture."""
     settings.MAILERS = {"default": {"BACKEND": REFUSING_BACKEND, "OPTIONS": {}}}
+
+
+def by_message(outbox: list[Any]) -> list[Any]:
+    """The emails in `outbox` as messages: the copies of one message (same Message-ID; an
+    optional kind goes out one copy per recipient, each with its own unsubscribe link) merged
+    into one whose `to` lists every recipient, in the order first sent."""
+    merged: dict[object, Any] = {}
+    for message in outbox:
+        key = message.extra_headers.get("Message-ID") or id(message)
+        if key in merged:
+            merged[key].to = [*merged[key].to, *message.to]
+        else:
+            merged[key] = copy.copy(message)
+            merged[key].to = list(message.to)
+    return list(merged.values())
