@@ -552,7 +552,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "brm.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular plus the error responses of every operation (brm/core/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "brm.core.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from brm.core.api_fields import OptionalChoiceField
 from brm.core.roles import Role, leader_unit_id, role_of
 from brm.core.validators import single_line
 from complaints.follow_up import LINK_BY_PARAM, linkable
@@ -41,6 +42,9 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
     remedy_requested = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     is_overdue = serializers.BooleanField(read_only=True)
+    follow_up_kind = OptionalChoiceField(
+        choices=FollowUpKind.choices, read_only=True, help_text="Null until work is linked."
+    )
 
     class Meta:
         model = Complaint
@@ -104,6 +108,10 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer[ComplaintEvent]):
+    # Null on events that change no status (comments, escalations); `from_status` also on filing.
+    from_status = OptionalChoiceField(choices=Status.choices, read_only=True)
+    to_status = OptionalChoiceField(choices=Status.choices, read_only=True)
+
     class Meta:
         model = ComplaintEvent
         fields = [

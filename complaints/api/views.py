@@ -104,12 +104,17 @@ class ComplaintViewSet(
         return self._fresh(complaint.pk)
 
     @extend_schema(responses=ComplaintEventSerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=ComplaintEventSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=ComplaintEventSerializer,
+        filterset_class=None,  # the complaint list's filters do not apply to its timeline
+    )
     def events(self, request: Request, pk: str | None = None) -> Response:
-        """The append-only timeline, oldest first."""
+        """The append-only timeline, oldest first, paginated like every list."""
         complaint = self.get_object()
-        events = selectors.complaint_events(complaint)
-        return Response(ComplaintEventSerializer(events, many=True).data)
+        page = self.paginate_queryset(selectors.complaint_events(complaint))
+        return self.get_paginated_response(ComplaintEventSerializer(page, many=True).data)
 
     @extend_schema(request=CommentSerializer, responses={201: ComplaintEventSerializer})
     @action(detail=True, methods=["post"])

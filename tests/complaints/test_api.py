@@ -88,7 +88,11 @@ def test_comments_and_the_timeline(as_user, complaint, executive):
     response = api.post(f"{URL}{complaint.pk}/comments/", {"comment": "Keep me posted."})
     assert response.status_code == 201
     events = api.get(f"{URL}{complaint.pk}/events/").json()
-    assert [e["kind"] for e in events] == ["filed", "comment"]
+    assert events["count"] == 2  # paginated like every list
+    assert [e["kind"] for e in events["results"]] == ["filed", "comment"]
+    # A comment changes no status: null, never "" (which is outside the status enum).
+    assert events["results"][1]["from_status"] is None
+    assert events["results"][1]["to_status"] is None
     assert api.post(f"{URL}{complaint.pk}/comments/", {"comment": ""}).status_code == 400
 
 

@@ -1,0 +1,222 @@
+"""The API answers what its published OpenAPI schema says, for every role and every record kind.
+
+With realistic data in every app (the demo data set, built through the apps' services, plus
+factory records with every optional field left empty), each role (CIO, BRM, business leader,
+administrator, integration) GETs every list and detail endpoint the schema publishes, with a
+bearer token, and each response body is validated against the schema of its operation and
+status with an OpenAPI 3.0 validator (`openapi-schema-validator`). Any field the schema does
+not name, a value outside its enum, a null where it is not nullable, a wrong type or format,
+or a list that is paginated on one side only fails, with the path and the JSON pointer.
+
+The error bodies are checked the same way in tests/core/test_api_errors.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from brm.core.roles import Role
+from complaints.models import Complaint
+from stakeholders.models import BusinessUnit
+from tests.conftest import token_client
+from tests.core.contract import Contract
+from tests.factories import (
+    ActionItemFactory,
+    BusinessUnitFactory,
+    ComplaintFactory,
+    DemandFactory,
+    FeedbackFactory,
+    InteractionFactory,
+    StakeholderFactory,
+)
+
+ROLES = ["cio", "brm", "leader", "admin", "integration"]  # the demo's logins, one per role
+DETAILS_PER_LIST = 3  # detail GETs per list endpoint and role: first, middle and last
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def build_world() -> None:
+    """Every app's demo data (made through its services, one login per role), health for a
+    week ago and today, and factory records whose optional fields are all empty."""
+    import io
+    import random
+
+    from brm.health.engine import recompute_health
+    from brm.management.commands.seed_demo import Command
+    from complaints.demo import seed_complaints_demo
+    from complaints.follow_up import link_follow_up
+    from portfolio.demo import seed_demands_demo
+    from reviews.demo import seed_reviews_demo
+    from satisfaction.demo import seed_satisfaction_demo
+
+    seed = Command(stdout=io.StringIO())
+    users = seed.users()
+    units = seed.units(users)
+    seed.interactions(
+        random.Random(12), units, seed.stakeholders(random.Random(12), units, users), users
+    )
+    seed_reviews_demo()
+    seed_complaints_demo()
+    seed_satisfaction_demo()
+    seed_demands_demo()
+    recompute_health(timezone.now() - timedelta(weeks=1), propose=False)
+    recompute_health()
+
+    brm = users["brm"]
+    unit = BusinessUnit.objects.filter(brm=brm).order_by("pk").first()
+    bare_unit = BusinessUnitFactory.create(brm=brm, description="")
+    StakeholderFactory.create(unit=unit, job_title="", phone="", email="", external_id=None)
+    InteractionFactory.create(unit=bare_unit)
+    ActionItemFactory.create(unit=bare_unit)
+    ComplaintFactory.create(unit=unit)  # no service, no follow-up, never acknowledged
+    linked = Complaint.objects.filter(unit=unit).order_by("pk").first()
+    assert linked is not None, "the demo files complaints for the BRM's units"
+    link_follow_up(linked, actor=brm, kind="demand", reference="D-7")
+    DemandFactory.create(unit=unit)  # no business case: no score
+    FeedbackFactory.create(unit=unit, author=brm)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The data set, built once for the module inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        build_world()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def contract(world: None, django_db_blocker: Any) -> Contract:
+    from django.contrib.auth import get_user_model
+
+    with django_db_blocker.unblock():
+        admin = get_user_model().objects.get(username="admin")
+        response = token_client(admin).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return Contract(response.json())
+
+
+def list_path_of(path: str) -> str:
+    """`/api/v1/complaints/{id}/events/` -> `/api/v1/complaints/`: where its ids come from."""
+    return path.split("{", 1)[0]
+
+
+# Lists whose items name their record by another key than `id`.
+ID_KEYS = {"/api/v1/survey-results/": "campaign"}
+
+
+def ids_from(list_path: str, items: list[dict[str, Any]], param: str) -> list[Any]:
+    """A spread of the ids in `items` (first, middle, last) to GET their details with."""
+    key = ID_KEYS.get(list_path, param)
+    values = [item[key] for item in items if isinstance(item, dict) and key in item]
+    if len(values) <= DETAILS_PER_LIST:
+        return values
+    return [values[0], values[len(values) // 2], values[-1]]
+
+
+def walk(client: APIClient, contract: Contract, role: str) -> tuple[list[str], set[str]]:
+    """GET every list and a spread of each list's details as `role`: the contract violations
+    found, and the schema paths this role checked (answered 200, or a detail path whose list
+    gave this role nothing to open)."""
+    problems: list[str] = []
+    checked: set[str] = set()
+    items_of: dict[str, list[dict[str, Any]]] = {}
+
+    def check(path: str, url: str) -> Any:
+        response = client.get(url)
+        if response.status_code != 200:
+            if "{" in path:  # its id came from this role's own list
+                problems.append(f"{role} GET {url}: {response.status_code} for a listed record")
+            return None
+        checked.add(path)
+        if not response["Content-Type"].startswith("application/json"):
+            return None  # the review's calendar file: tests/reviews check its content
+        body = response.json()
+        problems.extend(
+            f"{role} GET {url}: {error}" for error in contract.errors(path, "get", 200, body)
+        )
+        return body
+
+    for path in contract.get_paths():
+        if "{" not in path:
+            body = check(path, path)
+            if isinstance(body, dict) and isinstance(body.get("results"), list):
+                items_of[path] = body["results"]
+            elif isinstance(body, list):
+                items_of[path] = body
+    for path in contract.get_paths():
+        params = PATH_PARAM.findall(path)
+        if not params:
+            continue
+        assert len(params) == 1, f"{path}: more than one path parameter"
+        list_path = list_path_of(path)
+        values = ids_from(list_path, items_of.get(list_path, []), params[0])
+        if not values:
+            checked.add(path)  # nothing this role could open
+        for value in values:
+            check(path, path.replace("{" + params[0] + "}", str(value)))
+    return problems, checked
+
+
+@pytest.mark.django_db
+def test_every_get_answers_what_the_schema_says_for_every_role(contract: Contract) -> None:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk(ROLES, field_name="username")
+    problems: list[str] = []
+    checked: set[str] = set()
+    for role in ROLES:
+        found, paths = walk(token_client(users[role]), contract, role)
+        problems += found
+        checked |= paths
+
+    assert not problems, f"{len(problems)} contract violation(s):\n" + "\n".join(problems[:60])
+    # Each list answered some role; each detail was opened where a list showed records.
+    missed = set(contract.get_paths()) - checked
+    assert not missed, f"no role got a 200 from these GET endpoints: {missed}"
+
+
+@pytest.mark.django_db
+def test_the_data_set_covers_every_app_and_each_role_has_its_login(world: None) -> None:
+    from django.contrib.auth import get_user_model
+
+    from brm.core.roles import role_of
+    from brm.health.models import HealthSnapshot
+    from portfolio.models import BenefitRecord, Demand
+    from reviews.models import ChangeRequest, ServiceReview
+    from satisfaction.models import Campaign, Response
+    from stakeholders.models import ActionItem, Interaction, Stakeholder
+
+    users = get_user_model().objects.in_bulk(ROLES, field_name="username")
+    assert {name: role_of(user) for name, user in users.items()} == {
+        "cio": Role.EXECUTIVE,
+        "brm": Role.BRM,
+        "leader": Role.LEADER,
+        "admin": Role.ADMIN,
+        "integration": Role.INTEGRATION,
+    }
+    for model in (
+        Stakeholder,
+        Interaction,
+        ActionItem,
+        ServiceReview,
+        ChangeRequest,
+        Complaint,
+        Demand,
+        BenefitRecord,
+        Campaign,
+        Response,
+        HealthSnapshot,
+    ):
+        assert model.objects.exists(), f"no {model.__name__} in the data set"
+    # Both sides of every optional enum: unset (null in the API) and set.
+    assert Complaint.objects.filter(follow_up_kind="").exists()
+    assert Complaint.objects.exclude(follow_up_kind="").exists()
