@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brm.core.roles import Role, leader_unit_id, may_change, may_write, role_of
+from brm.core.roles import Role, leader_unit_id, may_change, role_of
 from brm.health.models import Side
 from stakeholders.permissions import may_edit_unit
 
@@ -46,6 +46,15 @@ def may_rate_maturity(actor: AnyUser, unit: BusinessUnit) -> bool:
     return rating_side(actor, unit) is not None
 
 
-def may_recompute(actor: AnyUser | None) -> bool:
-    """Ask for health to be recomputed now: roles that write, and IT leadership."""
-    return actor is None or may_write(actor) or role_of(actor) == Role.EXECUTIVE
+# Who recomputes every unit's health at once (the dashboard's button): those who read the whole
+# dashboard and answer for it, IT leadership and administrators. A recompute of the whole estate
+# is heavy (README: 30 s to minutes); integrations pull health, they do not drive it.
+RECOMPUTE_ALL_ROLES = frozenset({Role.EXECUTIVE, Role.ADMIN})
+
+
+def may_recompute(actor: AnyUser | None, unit: BusinessUnit | None = None) -> bool:
+    """Ask for health to be recomputed now: without `unit`, every unit's (IT leadership and
+    administrators); with `unit`, that unit's alone (also its BRM and deputy)."""
+    if actor is None or role_of(actor) in RECOMPUTE_ALL_ROLES:
+        return True
+    return unit is not None and role_of(actor) == Role.BRM and may_edit_unit(actor, unit)

@@ -74,6 +74,18 @@ def recompute(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def recompute_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a recompute of one unit's health (the button on its health page)."""
+    unit = get_object_or_404(register_selectors.units_visible_to(request.user), pk=pk)
+    if not permissions.may_recompute(request.user, unit):
+        raise PermissionDenied
+    services.request_unit_recompute(unit, actor=request.user)
+    messages.info(request, "Recomputing this unit's health; reload the page in a moment.")
+    return redirect("health:unit_health", pk=unit.pk)
+
+
+@login_required
 def my_relationships(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in {Role.BRM, Role.ADMIN}:
         return redirect("health:dashboard")
@@ -107,6 +119,7 @@ def unit_health(request: HttpRequest, pk: int) -> HttpResponse:
             PlanActionForm() if plan and permissions.may_change_plan(request.user, plan) else None
         ),
         "can_edit": permissions.may_start_plan(request.user, unit),
+        "can_recompute": permissions.may_recompute(request.user, unit),
         "is_it": is_it,
         # The words behind the perception figure (named campaigns only): IT's working view.
         "comments": selectors.survey_comments(unit.pk) if is_it else [],

@@ -12,12 +12,25 @@ import pytest
 from django.utils import timezone
 
 from brm.core.errors import ForbiddenAction
+from brm.core.roles import Role
 from brm.health import permissions, plans, services
 from brm.health.maturity import rate_maturity
-from brm.health.models import ImprovementPlan, MaturityAssessment, PlanStatus
+from brm.health.models import HealthSnapshot, ImprovementPlan, MaturityAssessment, PlanStatus
+from brm.health.tasks import recompute_health_chunk
 from stakeholders.models import ActionItem
+from tests.factories import UserFactory
 
 WRITERS = ["brm", "admin_user", "integration"]
+
+
+@pytest.fixture
+def deputy(unit_a):
+    user = UserFactory.create(username="deputy", role=Role.BRM)
+    unit_a.deputy = user
+    unit_a.save()
+    return user
+
+
 READERS = ["other_brm", "executive", "leader", "no_role_user"]
 
 
@@ -91,21 +104,76 @@ def test_it_refuses_maturity_ratings_from_anyone_without_a_side(request, persona
     assert not MaturityAssessment.objects.exists()
 
 
-@pytest.mark.parametrize("persona", ["brm", "admin_user", "integration", "executive"])
-def test_it_lets_writers_and_leadership_ask_for_a_recompute(
+@pytest.mark.parametrize("persona", ["executive", "admin_user"])
+def test_it_lets_it_leadership_and_admins_recompute_every_unit(
     request, persona, django_capture_on_commit_callbacks
 ) -> None:
+    actor = request.getfixturevalue(persona)
+
     with django_capture_on_commit_callbacks() as callbacks:
-        services.request_recompute(actor=request.getfixturevalue(persona))
+        services.request_recompute(actor=actor)
 
     assert len(callbacks) == 1
+    assert permissions.may_recompute(actor)
 
 
-@pytest.mark.parametrize("persona", ["leader", "no_role_user"])
-def test_it_refuses_a_recompute_to_other_roles(
+@pytest.mark.parametrize("persona", ["brm", "integration", "leader", "no_role_user"])
+def test_it_refuses_a_recompute_of_every_unit_to_other_roles(
     request, persona, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ForbiddenAction):
         services.request_recompute(actor=request.getfixturevalue(persona))
 
     assert callbacks == []
+
+
+@pytest.mark.parametrize("persona", ["brm", "deputy", "executive", "admin_user"])
+def test_it_lets_the_units_brm_and_leadership_recompute_one_unit(
+    request, persona, unit_a, django_capture_on_commit_callbacks
+) -> None:
+    actor = request.getfixturevalue(persona)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.request_unit_recompute(unit_a, actor=actor)
+
+    assert len(callbacks) == 1
+    assert permissions.may_recompute(actor, unit_a)
+
+
+@pytest.mark.parametrize("persona", ["other_brm", "integration", "leader", "no_role_user"])
+def test_it_refuses_a_recompute_of_one_unit_to_everyone_else(
+    request, persona, unit_a, django_capture_on_commit_callbacks
+) -> None:
+    actor = request.getfixturevalue(persona)
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ForbiddenAction):
+        services.request_unit_recompute(unit_a, actor=actor)
+
+    assert callbacks == []
+    assert not permissions.may_recompute(actor, unit_a)
+
+
+def test_a_unit_recompute_stores_that_units_snapshot(unit_a, unit_b) -> None:
+    recompute_health_chunk([unit_a.pk], timezone.now().isoformat(), "test-run")
+
+    assert list(HealthSnapshot.objects.values_list("unit", flat=True)) == [unit_a.pk]
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("brm", 302), ("executive", 302), ("other_brm", 403), ("leader", 403)]
+)
+def test_the_pages_apply_the_recompute_rules(
+    client, request, persona, status, unit_a, django_capture_on_commit_callbacks
+) -> None:
+    client.force_login(request.getfixturevalue(persona))
+
+    page = client.get(f"/units/{unit_a.pk}/health/").content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        one = client.post(f"/units/{unit_a.pk}/health/recompute/")
+    every = client.post("/dashboard/recompute/")
+
+    assert one.status_code == status
+    assert (f"/units/{unit_a.pk}/health/recompute/" in page) is (status == 302)
+    assert len(callbacks) == (1 if status == 302 else 0)
+    # Every unit at once: IT leadership only (the BRM and the others are refused).
+    assert every.status_code == (302 if persona == "executive" else 403)
