@@ -5,7 +5,10 @@ not grow with responses, units or services. Anonymous campaigns never expose sin
 every reader (results page, API, health facts, digest, unit page) gets its figures through
 `protect` (primary and complementary suppression): groups smaller than the anonymity minimum are
 hidden, a second group or the total is hidden so no hidden figure follows by subtraction, and no
-distribution or comment of a hidden group is returned.
+distribution or comment of a hidden group is returned. Units partition a run's total, runs a
+series' total, and each service's per-unit ratings its all-units rating (`_protect_services`),
+so what one role sees (a leader's own unit) and another sees (the CIO's totals) never differ by
+a hidden group.
 """
 
 from __future__ import annotations
@@ -370,21 +373,9 @@ def results(
     overall = series.overall
     by_unit = sorted(series.by_unit, key=lambda f: (f.label, f.key))
     narrowed = campaign_answers(campaign, wanted)
-    by_service = [
-        _service_figures(row)
-        for row in (
-            narrowed.filter(question__kind=QuestionKind.SERVICE_RATING, service__isnull=False)
-            .values("service", "service__name")
-            .annotate(
-                responses=Count("response", distinct=True),
-                csat_sum=Sum("score"),
-                csat_n=Count("id"),
-            )
-            .order_by("service__name", "service")
-        )
-    ]
-    # Services share no shown total, so only the primary rule applies to them.
-    protect(by_service, None, hide)
+    by_service = _protect_services(
+        _service_cells(answers.filter(question__kind=QuestionKind.SERVICE_RATING)), hide, wanted
+    )
     distribution: dict[str, list[dict[str, int]]] = {"csat": [], "nps": []}
     if not (overall.hidden("csat") and overall.hidden("nps")):
         counts = {
@@ -417,10 +408,49 @@ def results(
     )
 
 
-def _service_figures(row: Mapping[str, Any]) -> Figures:
-    return Tally(
-        responses=row["responses"], csat_sum=float(row["csat_sum"] or 0), csat_n=row["csat_n"]
-    ).figures(row["service"], row["service__name"])
+def _service_cells(answers: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Service ratings per (service, unit), one query: the cells `_protect_services` decides on."""
+    return list(
+        answers.filter(service__isnull=False)
+        .values("service", "service__name", "response__unit")
+        .annotate(
+            responses=Count("response", distinct=True), csat_sum=Sum("score"), csat_n=Count("id")
+        )
+        .order_by("service__name", "service", "response__unit")
+    )
+
+
+def _protect_services(
+    cells: list[dict[str, Any]], min_group: int, unit_ids: list[int] | None
+) -> list[Figures]:
+    """The figure of each rated service, protected like the units of a campaign.
+
+    A service's rating over all units (what IT staff and the CIO see) is the total of its
+    per-unit cells, and a leader sees the cells of their own unit: so each service's cells are
+    one partition of its total (`protect`: primary and complementary suppression, decided on all
+    units before narrowing to `unit_ids`). Without that, the all-units figure minus one unit's
+    would give away another unit's single rating."""
+    by_service: dict[int, tuple[str, dict[int, Tally]]] = {}
+    for row in cells:
+        tally = Tally(
+            responses=row["responses"], csat_sum=float(row["csat_sum"] or 0), csat_n=row["csat_n"]
+        )
+        by_service.setdefault(row["service"], (row["service__name"], {}))[1][
+            row["response__unit"]
+        ] = tally
+    wanted = set(unit_ids) if unit_ids is not None else None
+    out: list[Figures] = []
+    for service, (name, units) in by_service.items():
+        unit_figs = {u: t.figures(u, name) for u, t in units.items()}
+        total = sum(units.values(), Tally()).figures(service, name)
+        protect(list(unit_figs.values()), total, min_group)
+        if wanted is None:
+            out.append(total)
+            continue
+        own = [f for u, f in unit_figs.items() if u in wanted]
+        if own:
+            out.append(_narrowed(own, service, name))
+    return out
 
 
 def trend(
