@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "brm.core.middleware.VaryOnHtmxMiddleware",
     "brm.core.middleware.UserTimeZoneMiddleware",
+    # A form save that lost the race to another save: a 412 page, not a 500 (lost updates).
+    "brm.core.middleware.StaleVersionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -595,6 +597,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignKindEnum": "satisfaction.models.CampaignKind",
     },
 }
+# Lost updates: detail responses carry an ETag (the record's version); PUT, PATCH and DELETE
+# with a stale If-Match get 412. When true, a write without If-Match gets 428 instead of
+# being checked against the version read at the start of the request.
+BRM_API_REQUIRE_IF_MATCH = env_bool("BRM_API_REQUIRE_IF_MATCH", False)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

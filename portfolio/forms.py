@@ -91,6 +91,7 @@ class BusinessCaseForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, demand: Demand, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.track_version(demand)  # a case opened before someone else's save is refused
         self.model_choice("sponsor").queryset = Stakeholder.objects.filter(
             unit_id=demand.unit_id, active=True
         )

@@ -18,6 +18,7 @@ from brm.core.models import (
     TimeStampedModel,
     UnitScopedModel,
     UnitScopedQuerySet,
+    VersionedModel,
 )
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
@@ -89,7 +90,7 @@ class ServiceReviewQuerySet(UnitScopedQuerySet["ServiceReview"]):
         )
 
 
-class ServiceReview(UnitScopedModel):
+class ServiceReview(VersionedModel, UnitScopedModel):
     """A review with a business unit of the services it consumes (ISO/IEC 20000 "at planned
     intervals"). When held, the performance pack for the period is frozen into
     `performance_pack`, so later metric corrections never rewrite what was discussed.
@@ -202,7 +203,7 @@ class ChangeRequestQuerySet(UnitScopedQuerySet["ChangeRequest"]):
     unit_path = "review__unit"
 
 
-class ChangeRequest(UnitScopedModel):
+class ChangeRequest(VersionedModel, UnitScopedModel):
     """A change to the scope of a service or to the contract, raised at a review."""
 
     review = models.ForeignKey(

@@ -327,6 +327,13 @@ def review_minutes(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             saved = True
         except services.StateConflict as exc:
             form.add_error(None, str(exc))
+    return _minutes_answer(request, review, form, saved=saved)
+
+
+def _minutes_answer(
+    request: HtmxHttpRequest, review: ServiceReview, form: MinutesForm, *, saved: bool
+) -> HttpResponse:
+    """The review page after a minutes post: its minutes section alone for htmx."""
     if not request.htmx:
         if saved:
             messages.success(request, "Minutes saved.")
@@ -354,6 +361,10 @@ def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
             kwargs = {}
             if form.is_valid() and request.POST.get("minutes") is not None:
                 kwargs = dict(form.cleaned_data)
+            elif form.stale_changes is not None:
+                # Minutes typed on a page opened before someone else saved them: hold nothing
+                # and show what is saved now, rather than holding without the user's minutes.
+                return _minutes_answer(request, review, form, saved=False)
             review, following = services.hold_review(review, actor=request.user, **kwargs)
             note = ""
             if following:

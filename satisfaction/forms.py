@@ -7,12 +7,12 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from brm.core.forms import model_choice
+from brm.core.forms import VersionedFormMixin, model_choice
 from satisfaction.models import Campaign, Schedule, SurveyTemplate
 from stakeholders.models import BusinessUnit, RoleType
 
 
-class CampaignForm(forms.ModelForm[Campaign]):
+class CampaignForm(VersionedFormMixin, forms.ModelForm[Campaign]):
     units = forms.ModelMultipleChoiceField(
         queryset=BusinessUnit.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from brm.core.models import SingletonSettings, TimeStampedModel
+from brm.core.models import SingletonSettings, TimeStampedModel, VersionedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit, RoleType, Stakeholder
@@ -109,7 +109,7 @@ class SurveyTemplateQuerySet(models.QuerySet["SurveyTemplate"]):
         return self if reads_all_units(user) else self.none()
 
 
-class SurveyTemplate(TimeStampedModel):
+class SurveyTemplate(VersionedModel, TimeStampedModel):
     """A reusable questionnaire. Questions are asked in `position` order."""
 
     name = models.CharField(max_length=120, unique=True, validators=[single_line])
@@ -198,7 +198,7 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         return self.none()
 
 
-class Campaign(TimeStampedModel):
+class Campaign(VersionedModel, TimeStampedModel):
     """A survey sent to an audience, once or on a schedule.
 
     A recurring campaign is a series: each run is a child campaign (`parent`) sent once, so every

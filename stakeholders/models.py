@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.core.models import UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import UnitScopedModel, UnitScopedQuerySet, VersionedModel
 from brm.core.validators import single_line
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class BusinessUnitQuerySet(UnitScopedQuerySet["BusinessUnit"]):
     unit_path = ""
 
 
-class BusinessUnit(UnitScopedModel):
+class BusinessUnit(VersionedModel, UnitScopedModel):
     """A customer organisation or department, with the IT people answerable for the relationship.
 
     ISO/IEC 20000-1 asks for a named person responsible for each customer relationship: that is
@@ -124,7 +124,7 @@ class StakeholderQuerySet(UnitScopedQuerySet["Stakeholder"]):
     pass
 
 
-class Stakeholder(UnitScopedModel):
+class Stakeholder(VersionedModel, UnitScopedModel):
     """A person in or around a unit, placed on the power/interest map by influence and interest.
 
     A business leader's login is linked here: that link is what scopes them to their unit.
@@ -221,7 +221,7 @@ class InteractionQuerySet(UnitScopedQuerySet["Interaction"]):
     pass
 
 
-class Interaction(UnitScopedModel):
+class Interaction(VersionedModel, UnitScopedModel):
     """A logged contact with a unit. `notes` are the BRM's private notes: IT-side eyes only."""
 
     unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="interactions")
@@ -419,7 +419,7 @@ class ActionItemQuerySet(UnitScopedQuerySet["ActionItem"]):
         return self.filter(Q(owner=user) | Q(owner_stakeholder__user=user))
 
 
-class ActionItem(UnitScopedModel):
+class ActionItem(VersionedModel, UnitScopedModel):
     """A commitment: who promised what to whom, by when, and from which meeting.
 
     The register knows no workflow: a service review or an improvement plan that made the

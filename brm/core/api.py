@@ -10,7 +10,7 @@ from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from brm.core.errors import ForbiddenAction, InputError, StateConflict
+from brm.core.errors import ForbiddenAction, InputError, StaleVersion, StateConflict
 
 router = routers.DefaultRouter()
 
@@ -23,11 +23,30 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PreconditionFailed(exceptions.APIException):
+    """412: `If-Match` names an older version of the record (or a save lost the race)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since you read it; read it again and re-apply."
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """428: this server requires `If-Match` on PUT, PATCH and DELETE (BRM_API_REQUIRE_IF_MATCH)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send If-Match with the ETag of the version you read."
+    default_code = "precondition_required"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's shape, plus the business-rule errors every app raises (brm/errors.py), model
-    validation errors as 400 and protected deletes as 409, so viewsets need not catch them."""
+    """DRF's shape, plus the business-rule errors every app raises (brm/core/errors.py; a stale
+    version is 412), model validation errors as 400 and protected deletes as 409, so viewsets
+    need not catch them."""
     if isinstance(exc, InputError):
         exc = exceptions.ValidationError({exc.field: [exc.message]})
+    elif isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(str(exc))
     elif isinstance(exc, ForbiddenAction):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, StateConflict):
@@ -45,4 +64,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-__all__ = ["Conflict", "Response", "exception_handler", "router"]
+__all__ = [
+    "Conflict",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "Response",
+    "exception_handler",
+    "router",
+]

@@ -1,7 +1,7 @@
 """The errors business rules raise, shared by every app.
 
-Services and workflows raise these; the API's exception handler (brm/api.py) turns them into
-400/403/409 answers, and HTML views show their message next to the form or as a flash.
+Services and workflows raise these; the API's exception handler (brm/core/api.py) turns them
+into 400/403/409/412 answers, and HTML views show their message next to the form or as a flash.
 """
 
 from __future__ import annotations
@@ -24,6 +24,30 @@ class InputError(ValueError):
         self.message = message
 
 
+class StaleVersion(StateConflict):
+    """Someone saved the record after the caller read it (API: 412 Precondition Failed).
+
+    Raised by `brm.core.models.VersionedModel.save` when its conditional UPDATE
+    (`... WHERE pk = %s AND version = %s`) matches no row, and by the API when `If-Match` names
+    an older version. `expected` is the version the caller read, `current` the stored one
+    (None when the record is gone).
+    """
+
+    def __init__(self, label: str, pk: object, expected: int, current: int | None) -> None:
+        if current is None:
+            message = f"This {label} was deleted after you opened it."
+        else:
+            message = (
+                f"Someone else saved this {label} after you read it (you had version "
+                f"{expected}, it is now version {current}). Read it again and re-apply your change."
+            )
+        super().__init__(message)
+        self.label = label
+        self.pk = pk
+        self.expected = expected
+        self.current = current
+
+
 # Catch these together where a page shows the error: `except RULE_ERRORS as exc`.
 RULE_ERRORS = (InputError, StateConflict)
 
@@ -32,4 +56,6 @@ def http_status(exc: Exception) -> int:
     """The status a page or the API answers a business-rule error with."""
     if isinstance(exc, InputError):
         return 400
+    if isinstance(exc, StaleVersion):
+        return 412
     return 403 if isinstance(exc, ForbiddenAction) else 409

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from brm.core.errors import StaleVersion
 from brm.core.models import UserPreference
 
 
@@ -51,3 +53,25 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StaleVersionMiddleware:
+    """A page whose save lost the race to another save (`StaleVersion` from
+    `VersionedModel.save`, in the instant between the form's version check and the UPDATE)
+    answers 412 with a page that says so and links back to the form, instead of a 500.
+
+    The usual case, a form opened before someone else saved, never gets here: the form itself
+    refuses it and shows what changed (`brm.core.forms.VersionedFormMixin`). The API answers
+    StaleVersion in its own exception handler (DRF catches it before any middleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, StaleVersion):
+            return None
+        context = {"message": str(exception), "back": request.get_full_path()}
+        return render(request, "core/stale.html", context, status=412)

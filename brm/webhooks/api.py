@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
+from brm.core.api_versions import VersionedViewSetMixin
 from brm.core.events import EVENT_TYPES
 from brm.webhooks import services
 from brm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -142,6 +143,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
 
 class WebhookSubscriptionViewSet(
+    VersionedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

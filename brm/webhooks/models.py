@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from brm.core.models import TimeStampedModel
+from brm.core.models import TimeStampedModel, VersionedModel
 from brm.core.validators import single_line
 
 
-class WebhookSubscription(TimeStampedModel):
+class WebhookSubscription(VersionedModel, TimeStampedModel):
     """An endpoint that receives some event types, optionally for some business units only.
 
     `secret` signs every delivery (``whsec_<base64 of 32 random bytes>``, Standard Webhooks); it

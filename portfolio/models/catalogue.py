@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from brm.core.models import TimeStampedModel
+from brm.core.models import TimeStampedModel, VersionedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 from brm.core.validators import single_line
 
@@ -54,7 +54,7 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         return self if writes_all_units(user) else self.none()
 
 
-class Service(TimeStampedModel):
+class Service(VersionedModel, TimeStampedModel):
     """A service in the portfolio, with the SLA agreed with the units that consume it.
 
     `workload_limit` is the volume the SLA covers per reporting period (ISO/IEC 20000 asks
@@ -131,7 +131,7 @@ class ServiceMetricQuerySet(models.QuerySet["ServiceMetric"]):
         return self.filter(period_start__lte=end, period_end__gte=start)
 
 
-class ServiceMetric(TimeStampedModel):
+class ServiceMetric(VersionedModel, TimeStampedModel):
     """What a service delivered in one period (a month or a week), pushed in by an integration.
 
     Periods are whole days, both ends inclusive. `sla_met` is derived from the service's

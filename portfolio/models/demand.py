@@ -22,7 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import (
+    SingletonSettings,
+    TimeStampedModel,
+    UnitScopedModel,
+    UnitScopedQuerySet,
+    VersionedModel,
+)
 from brm.core.roles import Role, reads_all_units, role_of, writes_all_units
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
@@ -141,7 +147,7 @@ class StrategicObjectiveQuerySet(models.QuerySet["StrategicObjective"]):
         return self if writes_all_units(user) else self.none()
 
 
-class StrategicObjective(TimeStampedModel):
+class StrategicObjective(VersionedModel, TimeStampedModel):
     """One of the organisation's strategic objectives that demands align to."""
 
     name = models.CharField(max_length=120, unique=True, validators=[single_line])
@@ -188,7 +194,7 @@ class DemandQuerySet(UnitScopedQuerySet["Demand"]):
         ).annotate(leakage=F("planned_total") - F("realised_total"))
 
 
-class Demand(UnitScopedModel):
+class Demand(VersionedModel, UnitScopedModel):
     """An idea or need from a business unit, grown into a business case and tracked to benefits.
 
     `status` changes only through `portfolio.services.workflow.transition_demand`. `priority_score`
@@ -363,7 +369,7 @@ class BenefitRecordQuerySet(UnitScopedQuerySet["BenefitRecord"]):
     unit_path = "demand__unit"
 
 
-class BenefitRecord(UnitScopedModel):
+class BenefitRecord(VersionedModel, UnitScopedModel):
     """Planned and realised benefit of a delivered demand for one period.
 
     IT records the figure (an estimate) and the sponsor confirms it: `confirmed_by`/`confirmed_at`

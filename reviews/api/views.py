@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from brm.core.api_versions import VersionedViewSetMixin
 from reviews import selectors, services
 from reviews.api.serializers import (
     ChangeRequestSerializer,
@@ -36,7 +37,7 @@ REVIEW_SCALARS = (
 )
 
 
-class ServiceReviewViewSet(viewsets.ModelViewSet[ServiceReview]):
+class ServiceReviewViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceReview]):
     """Service reviews. `hold/` freezes the pack and plans the next; `ics/` is the invitation."""
 
     serializer_class = ServiceReviewSerializer
@@ -108,7 +109,7 @@ class ServiceReviewViewSet(viewsets.ModelViewSet[ServiceReview]):
         return response
 
 
-class ChangeRequestViewSet(viewsets.ModelViewSet[ChangeRequest]):
+class ChangeRequestViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ChangeRequest]):
     """Changes to scope or contract raised at a review. Decisions via `decide/`."""
 
     serializer_class = ChangeRequestSerializer

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from brm.core.api_versions import VersionedViewSetMixin
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import selectors, services
 from satisfaction.api.serializers import (
@@ -28,7 +29,7 @@ from satisfaction.audience import plan_audience
 from satisfaction.models import Campaign, SatisfactionSettings, SurveyTemplate
 
 
-class SurveyTemplateViewSet(viewsets.ModelViewSet[SurveyTemplate]):
+class SurveyTemplateViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[SurveyTemplate]):
     """Questionnaires. IT-side roles read them; BRMs and administrators write them."""
 
     serializer_class = SurveyTemplateSerializer
@@ -60,7 +61,7 @@ class SurveyTemplateViewSet(viewsets.ModelViewSet[SurveyTemplate]):
         services.delete_template(instance, actor=self.request.user)
 
 
-class CampaignViewSet(viewsets.ModelViewSet[Campaign]):
+class CampaignViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Campaign]):
     """Survey campaigns: `schedule/` and `close/` move them on; `audience/` previews recipients."""
 
     serializer_class = CampaignSerializer

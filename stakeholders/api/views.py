@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from brm.core.api_versions import VersionedViewSetMixin
 from stakeholders import selectors, services
 from stakeholders.api.serializers import (
     ActionItemSerializer,
@@ -28,7 +29,7 @@ from stakeholders.filters import (
 from stakeholders.models import ActionItem, BusinessUnit, Interaction, OwnerSide, Stakeholder
 
 
-class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
+class BusinessUnitViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[BusinessUnit]):
     """Business units. Administrators and integrations create them; a unit's BRMs edit it."""
 
     serializer_class = BusinessUnitSerializer
@@ -63,7 +64,7 @@ class BusinessUnitViewSet(viewsets.ModelViewSet[BusinessUnit]):
         services.delete_unit(instance, actor=self.request.user)
 
 
-class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
+class StakeholderViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Stakeholder]):
     """The stakeholder register. Integrations sync it from HR/CRM using `external_id`."""
 
     serializer_class = StakeholderSerializer
@@ -90,7 +91,7 @@ class StakeholderViewSet(viewsets.ModelViewSet[Stakeholder]):
         services.delete_record(instance, actor=self.request.user)
 
 
-class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
+class InteractionViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Interaction]):
     """Meetings and contacts. `notes` are private to IT and omitted for business users."""
 
     serializer_class = InteractionSerializer
@@ -130,7 +131,7 @@ class InteractionViewSet(viewsets.ModelViewSet[Interaction]):
         services.delete_record(instance, actor=self.request.user)
 
 
-class ActionItemViewSet(viewsets.ModelViewSet[ActionItem]):
+class ActionItemViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ActionItem]):
     """Commitments ("promises IT made", and the business's). Status changes via `transition`."""
 
     serializer_class = ActionItemSerializer

@@ -1,5 +1,5 @@
-"""The kernel's records: the timestamp and unit-scoped bases every app builds on, API tokens and
-the outbox of emails, and each person's time zone and notification preferences."""
+"""The kernel's records: the timestamp, version and unit-scoped bases every app builds on, API
+tokens and the outbox of emails, and each person's time zone and notification preferences."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from brm.core.models.base import (
     TimeStampedModel,
     UnitScopedModel,
     UnitScopedQuerySet,
+    VersionedModel,
 )
 from brm.core.models.delivery import DeliveryState, OutboundEmail
 from brm.core.models.preferences import (
@@ -32,5 +33,6 @@ __all__ = [
     "UnitScopedModel",
     "UnitScopedQuerySet",
     "UserPreference",
+    "VersionedModel",
     "validate_time_zone",
 ]

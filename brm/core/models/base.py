@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, Self, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 
+from brm.core.errors import StaleVersion
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 
 if TYPE_CHECKING:
@@ -32,6 +34,88 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class VersionedModel(models.Model):
+    """A record people edit: `version` (1 when created) goes up by one on every save, and a
+    save only lands on the version it was read at.
+
+    `save()` of a stored record runs one conditional UPDATE, `... SET version = n + 1 WHERE
+    pk = %s AND version = n`, where n is `self.version` (the version this instance was read at,
+    or the version an edit form or an API `If-Match` said the user saw). When it matches no
+    row, someone saved in between: it raises `brm.core.errors.StaleVersion` (a page re-shows the
+    form with what changed, the API answers 412) and the instance keeps version n. The check
+    and the write are one statement, so two writers can never both win. `save(update_fields=...)`
+    writes those fields and `version` only. `QuerySet.update()` and `bulk_update()` bypass it
+    (system bookkeeping, not people's edits); loading fixtures (`raw`) keeps the stored version.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up by one on every save; a save read at an older version is refused.",
+    )
+
+    class Meta:
+        abstract = True
+
+    # The version this save expects to find; set only for the duration of `save()`.
+    _expected_version: int | None = None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields: Iterable[str] | None = kwargs.get("update_fields")
+        if (
+            self.pk is None
+            or self._state.adding
+            or (update_fields is not None and not list(update_fields))
+        ):
+            super().save(*args, **kwargs)  # a new record starts at 1; an empty save is a no-op
+            return
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        expected = self.version
+        self.version = expected + 1
+        self._expected_version = expected
+        try:
+            super().save(*args, **kwargs)
+        except StaleVersion:
+            self.version = expected  # nothing was written: the instance is still at n
+            # Django marks the enclosing transaction for rollback on any error inside save();
+            # an UPDATE that matched no row broke nothing, so the caller's transaction goes on
+            # (a form re-shown in a request's transaction, a test's atomic block).
+            using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+            if transaction.get_connection(using).in_atomic_block:
+                transaction.set_rollback(False, using=using)
+            raise
+        except BaseException:
+            self.version = expected
+            raise
+        finally:
+            self._expected_version = None
+
+    def _do_update(  # type: ignore[no-untyped-def]
+        self, base_qs, using, pk_val, values, update_fields, forced_update, returning_fields
+    ):
+        # Django's one UPDATE of `save()`, narrowed to the expected version (the same hook
+        # django-concurrency uses); 0 rows means stale or deleted, never "insert instead".
+        expected = self._expected_version
+        if expected is None:
+            return super()._do_update(
+                base_qs, using, pk_val, values, update_fields, forced_update, returning_fields
+            )
+        results = super()._do_update(
+            base_qs.filter(version=expected),
+            using,
+            pk_val,
+            values,
+            update_fields,
+            True,  # forced: no extra existence query, and never fall back to an INSERT
+            returning_fields,
+        )
+        if not results:
+            current = base_qs.filter(pk=pk_val).values_list("version", flat=True).first()
+            raise StaleVersion(str(self._meta.verbose_name), pk_val, expected, current)
+        return results
 
 
 # --- Access rules -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from brm.core.api_versions import VersionedViewSetMixin
 from portfolio.api.serializers.catalogue import (
     ServiceMetricBulkSerializer,
     ServiceMetricSerializer,
@@ -38,7 +39,7 @@ def _writers_only(request: Request) -> None:
         raise PermissionDenied("Only administrators and integrations change the catalogue.")
 
 
-class ServiceViewSet(viewsets.ModelViewSet[Service]):
+class ServiceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Service]):
     """The service catalogue with SLA targets and workload limits."""
 
     serializer_class = ServiceSerializer
@@ -72,7 +73,7 @@ def _to_input(data: dict[str, Any]) -> MetricInput:
     return MetricInput(data["service"], data["period_start"], data["period_end"], figures)
 
 
-class ServiceMetricViewSet(viewsets.ModelViewSet[ServiceMetric]):
+class ServiceMetricViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceMetric]):
     """Per-period figures. POST upserts by (service, period); `bulk/` upserts many at once."""
 
     serializer_class = ServiceMetricSerializer

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from brm.core.api_versions import VersionedViewSetMixin
 from brm.core.roles import Role, role_of, writes_all_units
 from portfolio.api.serializers.demand import (
     BenefitRecordSerializer,
@@ -61,7 +62,7 @@ class ObjectiveAccess(AnyRole):
         return writes_all_units(request.user)
 
 
-class StrategicObjectiveViewSet(viewsets.ModelViewSet[StrategicObjective]):
+class StrategicObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[StrategicObjective]):
     """The organisation's strategic objectives that demands align to."""
 
     serializer_class = StrategicObjectiveSerializer
@@ -73,6 +74,7 @@ class StrategicObjectiveViewSet(viewsets.ModelViewSet[StrategicObjective]):
 
 
 class DemandViewSet(
+    VersionedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -184,6 +186,7 @@ class DemandViewSet(
 
 
 class BenefitRecordViewSet(
+    VersionedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
