@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from portfolio.api.serializers.pack import PerformancePackField
 from portfolio.models import Service
 from portfolio.selectors.catalogue import pack_for, visible_service_ids
 from reviews.models import ChangeRequest, ChangeStatus, ServiceReview
@@ -31,6 +32,9 @@ class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
     period_end = serializers.DateField(required=False)
     action_items: serializers.PrimaryKeyRelatedField[ActionItem] = (
         serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    performance_pack = PerformancePackField(
+        read_only=True, allow_null=True, help_text="SLA results, fixed when the review is held."
     )
 
     class Meta:

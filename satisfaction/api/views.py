@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -20,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from brm.core.api_versions import VersionedViewSetMixin
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import selectors, services
+from satisfaction.api.results import SurveyResultRowSerializer, SurveyResultSerializer
 from satisfaction.api.serializers import (
     AudienceSerializer,
     CampaignSerializer,
@@ -139,7 +139,9 @@ class SurveyResultViewSet(
             return [own] if own is not None else []
         return None
 
-    @extend_schema(operation_id="v1_survey_results_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="v1_survey_results_list", responses=SurveyResultRowSerializer(many=True)
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
         conf = SatisfactionSettings.get()
@@ -156,7 +158,7 @@ class SurveyResultViewSet(
                 "status": c.status,
                 "anonymous": c.anonymous,
                 **{
-                    k: v
+                    k: None if k == "date" and not v else v  # never "" for a date
                     for k, v in by_id.get(c.pk, {"responses": 0, "suppressed": False}).items()
                     if k not in {"key", "label"}
                 },
@@ -165,7 +167,7 @@ class SurveyResultViewSet(
         ]
         return self.get_paginated_response(data)
 
-    @extend_schema(operation_id="v1_survey_results_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_survey_results_retrieve", responses=SurveyResultSerializer)
     def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         campaign = self.get_object()
         res = selectors.results(campaign, unit_ids=self._unit_ids(), with_comments=False)
