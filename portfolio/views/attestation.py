@@ -48,5 +48,10 @@ def attestation_answer(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "portfolio/attestation_answer.html", context, status=409)
         context["state"] = "done"
     response = render(request, "portfolio/attestation_answer.html", context)
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is a credential: keep it out of caches and search engines. The site-wide
+    # "same-origin" referrer policy keeps it from other sites; "no-referrer" here made browsers
+    # send `Origin: null` with the form, which Django's CSRF check refuses (a 403 for every
+    # sponsor; found by tests/browser/test_profile_and_attestation.py). As the survey page does.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
