@@ -8,6 +8,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from complaints.models import Complaint, ComplaintQuerySet, Feedback, FeedbackKind, Severity, Status
 from stakeholders.filters import SearchFilterSet, _visible_units
@@ -20,9 +21,9 @@ class ComplaintFilterSet(SearchFilterSet):
     )
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
     status = filters.MultipleChoiceFilter(choices=Status.choices)
-    overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
-    mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
-    escalated = filters.BooleanFilter(method="filter_escalated", label="Escalated only")
+    overdue = FlagFilter(method="filter_overdue", label="Overdue only")
+    mine = FlagFilter(method="filter_mine", label="Only mine")
+    escalated = FlagFilter(method="filter_escalated", label="Escalated only")
     ordering = StableOrderingFilter(
         fields=(
             ("due_at", "deadline"),

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from reviews.models import (
     ChangeKind,
@@ -35,7 +36,7 @@ class ServiceReviewFilterSet(SearchFilterSet):
     )
     status = filters.ChoiceFilter(choices=ReviewStatus.choices)
     view = filters.ChoiceFilter(choices=VIEWS, method="filter_view", label="Show")
-    mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
+    mine = FlagFilter(method="filter_mine", label="Only my units")
     scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
     ordering = StableOrderingFilter(

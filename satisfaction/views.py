@@ -21,14 +21,20 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brm.core.htmx import HtmxHttpRequest, paginate, querystring_without, render_page
+from brm.core.htmx import (
+    HtmxHttpRequest,
+    filtered,
+    paginate,
+    querystring_without,
+    render_page,
+)
 from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from satisfaction import answering, permissions, selectors, services
 from satisfaction.audience import plan_audience
+from satisfaction.filters import CampaignFilterSet
 from satisfaction.forms import CampaignForm
 from satisfaction.models import (
     Campaign,
-    CampaignKind,
     CampaignStatus,
     Invitation,
     SatisfactionSettings,
@@ -57,22 +63,15 @@ def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-pk")
     )
-    status = request.GET.get("status", "")
-    if status in CampaignStatus.values:
-        qs = qs.filter(status=status)
-    kind = request.GET.get("kind", "")
-    if kind in CampaignKind.values:
-        qs = qs.filter(kind=kind)
-    # NUL bytes are never valid in text and PostgreSQL refuses them; treat them as absent.
-    search = request.GET.get("search", "").replace("\x00", "").strip()[:200]
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(template__name__icontains=search))
+    filterset = CampaignFilterSet(request.GET, queryset=qs, request=request)
     context = {
-        "page": paginate(request, qs),
+        "filter": filterset,
+        "page": paginate(request, filtered(filterset)),
         "qs": querystring_without(request, "page"),
-        "status": status,
-        "kind": kind,
-        "search": search,
+        "status": request.GET.get("status", ""),
+        "kind": request.GET.get("kind", ""),
+        "search": request.GET.get("search", ""),
+        "unit": filterset.form.cleaned_data.get("unit") if filterset.is_valid() else None,
         "statuses": CampaignStatus.choices,
         "may_build": permissions.may_run_campaign(request.user),
     }

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from brm.core.filtering import FILTER_DEFAULTS, FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from stakeholders.models import (
     OUTCOME_LABELS,
@@ -46,6 +47,7 @@ def _visible_interactions(request: HttpRequest) -> QuerySet[Interaction]:
 class SearchFilterSet(filters.FilterSet):
     """Adds `search=` over `search_fields`, matched word by word, case-insensitively."""
 
+    FILTER_DEFAULTS = FILTER_DEFAULTS  # yes/no model fields read "1", "on"... (FlagFilter)
     search_fields: tuple[str, ...] = ()
     search = filters.CharFilter(method="filter_search", label="Search")
 
@@ -60,7 +62,7 @@ class SearchFilterSet(filters.FilterSet):
 
 class BusinessUnitFilterSet(SearchFilterSet):
     search_fields = ("name", "code", "description")
-    mine = filters.BooleanFilter(method="filter_mine", label="Only my units")
+    mine = FlagFilter(method="filter_mine", label="Only my units")
     parent = filters.ModelChoiceFilter(
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
@@ -139,11 +141,11 @@ class ActionItemFilterSet(SearchFilterSet):
     review = filters.NumberFilter(field_name="review_link__review", label="Service review")
     improvement_plan = filters.NumberFilter(field_name="plan_link__plan")
     owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
-    overdue = filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    overdue = FlagFilter(method="filter_overdue", label="Overdue only")
     outcome = filters.ChoiceFilter(
         choices=list(OUTCOME_LABELS.items()), method="filter_outcome", label="Outcome"
     )
-    mine = filters.BooleanFilter(method="filter_mine", label="Only mine")
+    mine = FlagFilter(method="filter_mine", label="Only mine")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     ordering = StableOrderingFilter(

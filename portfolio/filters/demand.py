@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from portfolio.models.demand import (
     BenefitRecord,
@@ -41,7 +42,7 @@ class DemandFilterSet(SearchFilterSet):
         queryset=_visible_objectives,  # type: ignore[arg-type]  # stubs: no callable(request)
         label="Strategic objective",
     )
-    overridden = filters.BooleanFilter(
+    overridden = FlagFilter(
         field_name="rank_override", lookup_expr="isnull", exclude=True, label="Reordered by hand"
     )
     ordering = StableOrderingFilter(
@@ -57,7 +58,7 @@ class BenefitRecordFilterSet(filters.FilterSet):
     demand = filters.ModelChoiceFilter(
         queryset=_visible_demands,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
-    confirmed = filters.BooleanFilter(
+    confirmed = FlagFilter(
         field_name="confirmed_at", lookup_expr="isnull", exclude=True, label="Business-confirmed"
     )
 

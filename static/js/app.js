@@ -130,8 +130,27 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); });
+  // Tables stack into one card per row on a phone (app.css, .table-responsive > .table); each
+  // cell then shows its column's header, copied here once from the <thead> into data-label.
+  function labelCells(root) {
+    root.querySelectorAll(".table-responsive > table").forEach(function (table) {
+      var heads = table.tHead ? Array.prototype.map.call(
+        table.tHead.rows[0] ? table.tHead.rows[0].cells : [], function (th) { return th.textContent.trim(); }) : [];
+      if (!heads.length) return;
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var col = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            if (!cell.hasAttribute("data-label") && heads[col]) cell.setAttribute("data-label", heads[col]);
+            col += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { labelCells(document); drawCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { labelCells(e.target); drawCharts(e.target); });
 
   // A failed htmx request must not fail silently.
   document.addEventListener("htmx:responseError", function (e) {

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
 from brm.health.models import Band, HealthSnapshot
@@ -18,7 +19,7 @@ from brm.health.selectors import latest_snapshots
 
 class HealthFilterSet(filters.FilterSet):
     band = filters.ChoiceFilter(choices=Band.choices)
-    watermelon = filters.BooleanFilter()
+    watermelon = FlagFilter()
     unit = filters.NumberFilter(field_name="unit_id")
     score_below = filters.NumberFilter(field_name="score", lookup_expr="lt")
     ordering = StableOrderingFilter(
