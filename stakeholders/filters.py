@@ -23,6 +23,7 @@ from stakeholders.models import (
     RoleType,
     Stakeholder,
 )
+from stakeholders.permissions import may_see_analysis
 
 
 def _visible_units(request: HttpRequest) -> QuerySet[BusinessUnit]:
@@ -42,6 +43,23 @@ def _visible_interactions(request: HttpRequest) -> QuerySet[Interaction]:
     if request is None:
         return Interaction.objects.none()
     return Interaction.objects.visible_to(request.user)
+
+
+def _drop_analysis(filterset: filters.FilterSet, names: tuple[str, ...]) -> None:
+    """Without `may_see_analysis`, filtering or sorting by analysis would reveal it: the filters
+    go (the parameters are ignored) and ordering keeps only the other fields."""
+    request = filterset.request
+    if request is None or may_see_analysis(request.user):
+        return
+    for name in names:
+        filterset.filters.pop(name, None)
+    data = filterset.data
+    requested = data.get("ordering") if data is not None else None
+    if data is not None and requested:
+        kept = [o for o in str(requested).split(",") if o.strip().lstrip("-") not in names]
+        data = data.copy()
+        data["ordering"] = ",".join(kept)
+        filterset.data = data
 
 
 class SearchFilterSet(filters.FilterSet):
@@ -105,6 +123,10 @@ class StakeholderFilterSet(SearchFilterSet):
             "external_id",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _drop_analysis(self, ("influence", "influence_min", "interest", "interest_min"))
+
 
 class InteractionFilterSet(SearchFilterSet):
     search_fields = ("summary",)
@@ -120,6 +142,10 @@ class InteractionFilterSet(SearchFilterSet):
     class Meta:
         model = Interaction
         fields = ["unit", "kind", "sentiment"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _drop_analysis(self, ("sentiment",))
 
 
 class ActionItemFilterSet(SearchFilterSet):

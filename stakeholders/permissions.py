@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brm.core.roles import may_change, may_write, writes_all_units
+from brm.core.roles import is_it_side, may_change, may_write, writes_all_units
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -68,3 +68,20 @@ def may_reassign_brm(actor: AnyUser | None, unit: BusinessUnit | None = None) ->
     `may_*` reads the same, but the rule does not depend on it.
     """
     return actor is None or writes_all_units(actor)
+
+
+# Stakeholder analysis: IT's working notes about people, not shown to the business side.
+ANALYSIS_FIELDS = ("influence", "interest")  # and what is derived from them (quadrant, map)
+SENTIMENT_FIELDS = ("sentiment",)  # how IT read a meeting
+
+
+def may_see_analysis(user: AnyUser | None) -> bool:
+    """Whether `user` sees stakeholder analysis: influence and interest scores, the power/interest
+    label ("Manage closely"), the stakeholder map, and meeting sentiment.
+
+    IT-side roles (BRM, deputy, executive, admin, integration) and the system (None) do; a
+    business leader does not, not even about themselves: they see people and contact history.
+    Pages (the register and the map answer 403), serializers (fields omitted), filters (the
+    analysis filters and orderings are dropped) and CSV exports all ask this one rule.
+    """
+    return user is None or is_it_side(user)

@@ -167,8 +167,15 @@ def _register_filter(request: HttpRequest) -> StakeholderFilterSet:
     )
 
 
+def _require_analysis(request: HttpRequest) -> None:
+    """The register and the map are IT's stakeholder analysis: 403 for the business side."""
+    if not permissions.may_see_analysis(request.user):
+        raise PermissionDenied("Stakeholder analysis is IT's working notes.")
+
+
 @login_required
 def stakeholder_list(request: HttpRequest) -> HttpResponse:
+    _require_analysis(request)
     filterset = _register_filter(request)
     page = paginate(request, filtered(filterset))
     return render_page(
@@ -187,6 +194,7 @@ def stakeholder_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def stakeholder_export(request: HttpRequest) -> HttpResponseBase:
+    _require_analysis(request)
     filterset = _register_filter(request)
     if not filterset.is_valid():
         return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
@@ -224,6 +232,7 @@ def stakeholder_export(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 def stakeholder_map(request: HttpRequest) -> HttpResponse:
+    _require_analysis(request)
     filterset = _register_filter(request)
     people = filtered(filterset)
     grid = selectors.stakeholder_grid(people.filter(active=True).order_by("name"))
@@ -249,6 +258,7 @@ def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 owner_stakeholder=person
             )[:15],
             "history": history_entries(person) if is_it_side(request.user) else [],
+            "sees_analysis": permissions.may_see_analysis(request.user),
         },
     )
 

@@ -24,7 +24,7 @@ from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
 from stakeholders.forms import CommitmentFormSet, InteractionForm, ReassignForm
-from stakeholders.permissions import may_log_interaction, may_reassign_brm
+from stakeholders.permissions import may_log_interaction, may_reassign_brm, may_see_analysis
 from stakeholders.selectors import TimelineEntry
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "key_people": register_selectors.key_people(unit),
         "open_commitments": register_selectors.open_promises(request.user, unit),
         "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
+        "sees_analysis": may_see_analysis(request.user),
     }
     if can_edit:
         context["form"] = InteractionForm(unit=unit)
@@ -108,5 +109,10 @@ def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         f"stakeholders/unit_detail.html#{partial}",
-        {"unit": unit, "entries": entries, "next_before": next_before},
+        {
+            "unit": unit,
+            "entries": entries,
+            "next_before": next_before,
+            "sees_analysis": may_see_analysis(request.user),
+        },
     )

@@ -19,7 +19,12 @@ from stakeholders.models import (
     OwnerSide,
     Stakeholder,
 )
-from stakeholders.permissions import may_edit_unit
+from stakeholders.permissions import (
+    ANALYSIS_FIELDS,
+    SENTIMENT_FIELDS,
+    may_edit_unit,
+    may_see_analysis,
+)
 
 User = get_user_model()
 
@@ -124,6 +129,14 @@ class StakeholderSerializer(serializers.ModelSerializer[Stakeholder]):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    def to_representation(self, instance: Stakeholder) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not may_see_analysis(request.user):
+            for name in ANALYSIS_FIELDS:  # IT's analysis of people stays with IT
+                data.pop(name, None)
+        return data
+
 
 class InteractionSerializer(serializers.ModelSerializer[Interaction]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
@@ -160,6 +173,9 @@ class InteractionSerializer(serializers.ModelSerializer[Interaction]):
         request = self.context.get("request")
         if request is not None and not is_it_side(request.user):
             data.pop("notes", None)  # BRMs' private notes never reach the business side
+        if request is not None and not may_see_analysis(request.user):
+            for name in SENTIMENT_FIELDS:
+                data.pop(name, None)
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
