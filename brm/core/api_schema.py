@@ -5,7 +5,8 @@ The error bodies are the ones `brm.core.api.exception_handler` sends (DRF's shap
 - `ErrorSerializer` (component `Error`): `{"detail": "..."}` for 401, 403, 404, 409, 412, 428.
 - `ValidationErrorSerializer` (component `ValidationError`): 400, `{"field": ["message", ...]}`,
   where a nested object or list of objects carries its own field errors, errors that belong to
-  no field are under `non_field_errors`, and a body that cannot be read is `{"detail": "..."}`.
+  no field are under `non_field_errors` (or, from model and database checks, `detail` as a
+  list), and a body that cannot be read is `{"detail": "..."}`.
 
 `AutoSchema` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS) adds them to each operation by what the
 operation can meet, so no viewset declares them by hand:
@@ -107,8 +108,14 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
                     "description": "Errors of the input as a whole, not of one field.",
                 },
                 "detail": {
-                    "type": "string",
-                    "description": "The body could not be read (malformed or too deeply nested).",
+                    "description": (
+                        "The body could not be read (malformed or too deeply nested): one "
+                        "message; or errors of no one field the model or database found: a list."
+                    ),
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}},
+                    ],
                 },
             },
             "additionalProperties": messages.ref,

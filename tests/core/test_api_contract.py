@@ -27,7 +27,7 @@ from brm.core.roles import Role
 from complaints.models import Complaint
 from stakeholders.models import BusinessUnit
 from tests.conftest import token_client
-from tests.core.contract import Contract
+from tests.core.contract import Contract, published_schema
 from tests.factories import (
     ActionItemFactory,
     BusinessUnitFactory,
@@ -220,3 +220,53 @@ def test_the_data_set_covers_every_app_and_each_role_has_its_login(world: None) 
     # Both sides of every optional enum: unset (null in the API) and set.
     assert Complaint.objects.filter(follow_up_kind="").exists()
     assert Complaint.objects.exclude(follow_up_kind="").exists()
+
+
+# Bodies that are free-form by design: a webhook delivery's payload is whichever resource the
+# event carries, as the API shows that resource.
+FREE_FORM_ALLOWED = {("WebhookDelivery", "payload")}
+
+
+def free_form(schemas: dict[str, Any], node: Any, trail: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Where under `node` the schema says "any object" or "anything" (no documented shape)."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return [] if name in trail else free_form(schemas, schemas[name], (*trail, name))
+    found = []
+    shapes = {"type", "properties", "allOf", "oneOf", "anyOf", "enum", "$ref"}
+    if not shapes & set(node) or (
+        node.get("type") == "object"
+        and "properties" not in node
+        and node.get("additionalProperties") in (None, True, {})
+    ):
+        found.append(trail)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict) and node[key]:
+            found += free_form(schemas, node[key], trail)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for option in node.get(key, []):
+            found += free_form(schemas, option, trail)
+    for name, prop in node.get("properties", {}).items():
+        if (trail[-1] if trail else "", name) not in FREE_FORM_ALLOWED:
+            found += free_form(schemas, prop, (*trail, name))
+    return found
+
+
+def test_every_response_body_has_a_documented_shape() -> None:
+    """No 'any object' response (what `OpenApiTypes.OBJECT` or a bare JSONField documents):
+    a client generated from the schema would get an untyped blob."""
+    assert free_form({}, {"type": "object", "additionalProperties": {}}, ()) == [()]
+    assert free_form({}, {"description": "JSON"}, ()) == [()]
+    schema = published_schema()
+    schemas = schema["components"]["schemas"]
+    vague = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation.get("responses", {}).items():
+                body = response.get("content", {}).get("application/json")
+                if body is not None:
+                    for trail in free_form(schemas, body["schema"], ()):
+                        vague.append(f"{method.upper()} {path} {code}: {'.'.join(trail)}")
+    assert not vague, "\n".join(vague)

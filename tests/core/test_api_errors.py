@@ -180,3 +180,11 @@ def test_the_oracle_rejects_what_a_generated_client_would(contract: Contract) ->
         assert contract.errors(path, "get", 200, {**page, "results": [broken]}), broken
     assert contract.errors(path, "get", 200, [event])
     assert contract.errors(path, "get", 404, {"message": "gone"})
+    # 400: messages per field, nested, or `detail` (one message, or a list from model checks).
+    create = "/api/v1/complaints/"
+    valid: list[Any] = [{"title": ["Required."]}, {"detail": "Bad."}, {"detail": ["Too big."]}]
+    for body in valid:
+        assert contract.errors(create, "post", 400, body) == [], body
+    invalid: list[Any] = [{"title": "Required."}, {"title": [1]}, ["Required."]]
+    for body in invalid:
+        assert contract.errors(create, "post", 400, body), body
