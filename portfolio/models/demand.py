@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
@@ -38,6 +39,27 @@ if TYPE_CHECKING:
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+COST_ABOVE_ZERO = (
+    "The estimated cost must be more than 0: every demand costs something (at least the "
+    "effort), and the score divides the benefit by it."
+)
+
+
+def validate_estimated_cost(value: Decimal | None) -> None:
+    """The one rule for a business case's estimated cost: absent (not yet assessed) or more
+    than 0. A model field validator (so the admin, ModelForms and ModelSerializers refuse it),
+    asked by `portfolio.services.scoring.check_cost`, and backed by the CheckConstraint
+    ``demand_cost_above_zero``. Raises `ValidationError` (code "cost_negative" or
+    "cost_not_above_zero")."""
+    if value is None:
+        return
+    if Decimal(value) < 0:
+        raise ValidationError("The estimated cost cannot be negative.", code="cost_negative")
+    if Decimal(value) == 0:
+        raise ValidationError(COST_ABOVE_ZERO, code="cost_not_above_zero")
+
+
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 
@@ -243,7 +265,11 @@ class Demand(VersionedModel, UnitScopedModel):
         **MONEY, null=True, blank=True, validators=NON_NEGATIVE, help_text="Per year."
     )
     estimated_cost = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=NON_NEGATIVE, help_text="One-off, all in."
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[validate_estimated_cost],
+        help_text="One-off, all in; more than 0.",
     )
     objectives = models.ManyToManyField(
         StrategicObjective, blank=True, related_name="demands", verbose_name="strategic objectives"
@@ -290,8 +316,8 @@ class Demand(VersionedModel, UnitScopedModel):
                 name="demand_benefit_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0),
-                name="demand_cost_not_negative",
+                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gt=0),
+                name="demand_cost_above_zero",
             ),
             models.CheckConstraint(
                 condition=Q(risk__isnull=True) | (Q(risk__gte=1) & Q(risk__lte=5)),

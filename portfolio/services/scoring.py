@@ -4,7 +4,8 @@
 
     benefit           expected benefit per year (money, >= 0)
     cost              estimated one-off cost (money, > 0). A cost of 0 is refused as input
-                      (`check_cost`); a 0 already stored counts as not assessed (no score),
+                      (`check_cost`, the model validator and a CheckConstraint); a 0 stored
+                      before that counts as not assessed (no score),
                       never as 1: benefit / 0 has no meaning, and counting it as 1 put a small
                       idea with cost 0 at rank 1 with a score of 1,476.
     alignment factor  1 + alignment_weight x alignment / 5        (alignment 0-5)
@@ -22,6 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
+
+from django.core.exceptions import ValidationError
+
+from portfolio.models.demand import COST_ABOVE_ZERO as COST_ABOVE_ZERO  # re-exported
+from portfolio.models.demand import validate_estimated_cost
 
 
 class WeightSettings(Protocol):
@@ -106,22 +112,15 @@ def _terms(
     ]
 
 
-COST_ABOVE_ZERO = (
-    "The estimated cost must be more than 0: every demand costs something (at least the "
-    "effort), and the score divides the benefit by it."
-)
-
-
 def check_cost(cost: Decimal | None) -> None:
-    """The one rule for a business case's cost: absent (not yet assessed) or more than 0.
+    """A business case's cost by the model's one rule (`portfolio.models.demand.
+    validate_estimated_cost`): absent (not yet assessed) or more than 0.
 
     Raises ValueError (message `COST_ABOVE_ZERO`) for 0, and for a negative cost."""
-    if cost is None:
-        return
-    if Decimal(cost) < 0:
-        raise ValueError("The estimated cost cannot be negative.")
-    if Decimal(cost) == 0:
-        raise ValueError(COST_ABOVE_ZERO)
+    try:
+        validate_estimated_cost(cost)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from exc
 
 
 def _check(
