@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -106,13 +107,24 @@ def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
     entries, next_before = unit_timeline(unit, request.user, before=before)
     # "Show older" appends a page of entries; a refresh replaces the whole region.
     partial = "timeline-page" if before else "timeline"
-    return render(
-        request,
-        f"stakeholders/unit_detail.html#{partial}",
-        {
-            "unit": unit,
-            "entries": entries,
-            "next_before": next_before,
-            "sees_analysis": may_see_analysis(request.user),
-        },
-    )
+    context = {
+        "unit": unit,
+        "entries": entries,
+        "next_before": next_before,
+        "sees_analysis": may_see_analysis(request.user),
+    }
+    response = render(request, f"stakeholders/unit_detail.html#{partial}", context)
+    if before is None:
+        # A refresh follows a change (a meeting logged): the key figures (open promises, last
+        # contact...) come along out of band, so the page never shows stale counts.
+        figures = render_to_string(
+            "stakeholders/unit_detail.html#figures",
+            {
+                **context,
+                "stats": register_selectors.unit_list(request.user).get(pk=unit.pk),
+                "oob": True,
+            },
+            request=request,
+        )
+        response.content += figures.encode()
+    return response

@@ -9,6 +9,7 @@ from brm.core import delivery
 from brm.core.roles import Role
 from complaints import services
 from complaints.models import Complaint
+from tests.browser.nav import follow_menu
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ def test_it_lets_a_leader_file_a_complaint_and_follow_it(
     page, live_server, login, finance, mailoutbox
 ):
     login(page, "laura")
-    page.get_by_role("link", name="Your complaints").click()
+    follow_menu(page, "Your complaints")
     expect(page.get_by_text("No complaints from your unit")).to_be_visible()
     page.get_by_role("link", name="Raise a complaint").first.click()
 
@@ -60,7 +61,7 @@ def test_it_lets_a_leader_file_a_complaint_and_follow_it(
     [ack] = mailoutbox
     assert ack.to == ["laura@example.org"] and complaint.reference in ack.subject
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your complaints").click()
+    follow_menu(page, "Your complaints")
     expect(page.locator("#complaint-results")).to_contain_text("Month-end reports are late")
 
 
@@ -75,7 +76,7 @@ def test_it_lets_a_brm_work_a_complaint_to_resolution(
         actor=leader,
     )
     login(page, "bianca")
-    page.get_by_role("link", name="Complaints", exact=True).click()
+    follow_menu(page, "Complaints")
     queue = page.locator("#complaint-results")
     queue.get_by_role("link", name="VPN drops every hour").click()
     page.evaluate("window.__marker = 'same page'")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from brm.core.roles import Role
 from portfolio.models import Demand
+from tests.browser.nav import follow_menu
 from tests.factories import (
     BusinessUnitFactory,
     StakeholderFactory,
@@ -34,7 +35,7 @@ def finance():
 def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, finance):
     # The leader submits an idea in business language.
     login(page, "laura")
-    page.get_by_role("link", name="Your ideas").click()
+    follow_menu(page, "Your ideas")
     expect(page.get_by_text("No demands match")).to_be_visible()
     page.get_by_role("link", name="Submit an idea").first.click()
     page.get_by_role("button", name="Submit idea").click()  # empty: errors, nothing saved
@@ -51,7 +52,7 @@ def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, fi
     # The BRM starts assessing from the board (a button on the card, swapped in place).
     page.context.clear_cookies()
     login(page, "bianca")
-    page.get_by_role("link", name="Demand", exact=True).click()
+    follow_menu(page, "Demand")
     page.get_by_role("link", name="Board", exact=True).click()
     card = page.locator(f"#card-{demand.pk}")
     card.get_by_role("button", name="Start assessing").click()

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from brm.core.roles import Role
 from stakeholders.models import ActionItem, Interaction
+from tests.browser.nav import follow_menu
 from tests.factories import (
     ActionItemFactory,
     BusinessUnitFactory,
@@ -32,7 +33,7 @@ def test_it_lets_a_brm_find_a_stakeholder_and_log_a_meeting(page, live_server, l
         StakeholderFactory.create(unit=BusinessUnitFactory.create(), name=f"Other Person {n}")
 
     login(page, "bianca")
-    page.get_by_role("link", name="Stakeholders", exact=True).click()
+    follow_menu(page, "Stakeholders")
     page.get_by_label("Search").fill("Laura")
     # Live search: the results region is swapped without a page load.
     results = page.locator("#stakeholder-results")
@@ -108,7 +109,7 @@ def test_it_lets_an_executive_read_the_map_but_not_log_meetings(page, live_serve
     unit = BusinessUnitFactory.create(name="Operations")
     StakeholderFactory.create(unit=unit, name="Pat Power", influence=5, interest=5)
     login(page, "cio")
-    page.get_by_role("link", name="Stakeholder map").click()
+    follow_menu(page, "Stakeholder map")
     cell = page.locator("#stakeholder-grid")
     expect(cell.get_by_role("link", name="Pat Power")).to_be_visible()
     page.get_by_role("link", name="1 stakeholder with influence 5 and interest 5").click()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from brm.core.roles import Role
 from reviews.models import ReviewStatus, ServiceReview
+from tests.browser.nav import follow_menu
 from tests.factories import (
     BusinessUnitFactory,
     ServiceFactory,
@@ -41,7 +42,7 @@ def test_it_lets_a_brm_plan_and_hold_a_review(page, live_server, login):
     )
 
     login(page, "bianca")
-    page.get_by_role("link", name="Reviews", exact=True).click()
+    follow_menu(page, "Reviews")
     schedule = page.locator("#unit-schedule")
     expect(schedule).to_contain_text("Finance")
     schedule.get_by_role("link", name="Plan review").click()
