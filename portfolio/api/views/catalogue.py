@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -82,6 +82,14 @@ class ServiceMetricViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceM
     def get_queryset(self) -> QuerySet[ServiceMetric]:
         return ServiceMetric.objects.visible_to(self.request.user).select_related("service")
 
+    @extend_schema(
+        responses={
+            201: OpenApiResponse(ServiceMetricSerializer, description="A new period."),
+            200: OpenApiResponse(
+                ServiceMetricSerializer, description="The period existed: its figures updated."
+            ),
+        }
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _writers_only(request)
         serializer = self.get_serializer(data=request.data)
@@ -124,9 +132,17 @@ class ServiceMetricViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceM
         serializer.instance = metric
 
     @extend_schema(
-        request=ServiceMetricBulkSerializer, responses=ServiceMetricSerializer(many=True)
+        request=ServiceMetricBulkSerializer,
+        responses=inline_serializer(
+            "ServiceMetricBulkResult",
+            {
+                "created": serializers.IntegerField(),
+                "updated": serializers.IntegerField(),
+                "metrics": ServiceMetricSerializer(many=True),
+            },
+        ),
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def bulk(self, request: Request) -> Response:
         """Upsert many periods in one request, all or nothing. Errors are keyed by row index."""
         _writers_only(request)
