@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -376,9 +377,10 @@ def test_concurrent_patches_of_different_fields_both_survive(brm, unit_a):
     two: APIClient = token_client(brm)
     for round_ in range(20):
         title, phone = f"Title {round_}", f"+44 {round_}"
+        url = URL.format(person.pk)
         answers = race(
-            lambda t=title: one.patch(URL.format(person.pk), {"job_title": t}),
-            lambda p=phone: two.patch(URL.format(person.pk), {"phone": p}),
+            partial(one.patch, url, {"job_title": title}),
+            partial(two.patch, url, {"phone": phone}),
         )
         assert [a.status_code for a in answers] == [200, 200], answers
         stored = Stakeholder.objects.get(pk=person.pk)
@@ -396,13 +398,10 @@ def test_of_two_concurrent_puts_from_the_same_read_one_wins_and_one_gets_412(brm
     for round_ in range(5):
         read = one.get(URL.format(person.pk))
         body, etag = read.json(), read["ETag"]
+        url = URL.format(person.pk)
         answers = race(
-            lambda b=body, e=etag: one.put(
-                URL.format(person.pk), {**b, "phone": "A"}, HTTP_IF_MATCH=e
-            ),
-            lambda b=body, e=etag: two.put(
-                URL.format(person.pk), {**b, "phone": "B"}, HTTP_IF_MATCH=e
-            ),
+            partial(one.put, url, {**body, "phone": "A"}, HTTP_IF_MATCH=etag),
+            partial(two.put, url, {**body, "phone": "B"}, HTTP_IF_MATCH=etag),
         )
         codes = sorted(a.status_code for a in answers)
         assert codes == [200, 412], f"round {round_}: {answers}"
