@@ -52,12 +52,22 @@ venv: $(STAMP)
 # (Re)create the venv when it is missing or its Python is too old, then install the dependencies
 # from pyproject.toml (`packages = []`, so the editable install adds no code, only the deps).
 $(STAMP): pyproject.toml
+	@# uv (when installed) creates the venv and installs in seconds; pip is the fallback.
 	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		py="$$(scripts/find-python)" || exit 1; \
-		echo "$$py -m venv --clear $(VENV)"; \
-		"$$py" -m venv --clear $(VENV) || exit 1; \
+		if command -v uv >/dev/null 2>&1; then \
+			rm -rf $(VENV); echo "uv venv --python $$py $(VENV)"; uv venv --quiet --python "$$py" $(VENV) || exit 1; \
+		else \
+			echo "$$py -m venv --clear $(VENV)"; "$$py" -m venv --clear $(VENV) || exit 1; \
+		fi; \
 	fi
-	$(PY) -m pip install --disable-pip-version-check --quiet --editable '.[dev]'
+	@if command -v uv >/dev/null 2>&1; then \
+		echo "uv pip install --editable '.[dev]'"; \
+		VIRTUAL_ENV=$(VENV) uv pip install --quiet --python $(PY) --editable '.[dev]'; \
+	else \
+		echo "$(PY) -m pip install --editable '.[dev]'"; \
+		$(PY) -m pip install --disable-pip-version-check --quiet --editable '.[dev]'; \
+	fi
 	@touch $@
 
 run: venv

@@ -608,5 +608,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every line a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        # A 403/404 is one line, not a traceback (the filter runs before any handler).
+        "django.request": {"filters": ["one_line_4xx"]},
+    },
 }
+    "filters": {"one_line_4xx": {"()": "brm.core.logging.OneLineClientErrors"}},
+# What a task prints (the console email backend prints every email) is logged at INFO, not as
+# the WARNING Celery uses by default for a worker's stdout.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
