@@ -86,6 +86,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
                 actor=request.user,
                 url=data["url"],
                 event_types=data["event_types"],
+                units=data.get("units") or [],
                 description=data.get("description", ""),
             )
             return
@@ -93,20 +94,22 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
             actor=request.user,
             url=data["url"],
             event_types=data["event_types"],
+            units=data.get("units") or [],
             description=data.get("description", ""),
             owner=data.get("owner") or cast("User", request.user),
         )
+        # The admin logs and redirects to `obj`: make it the stored subscription.
         obj.pk = created.pk
         obj.secret = created.secret
         obj._state.adding = False
+        obj._state.db = created._state.db
         messages.warning(
             request, f"Copy the signing secret now; it will not be shown again: {secret}"
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        form.instance.units.set(form.cleaned_data.get("units") or [])
-        for formset in formsets:
-            self.save_formset(request, form, formset, change)
+        # The units were saved by the service in `save_model`; there are no inlines.
+        return
 
     @admin.action(description="Rotate the secret of the selected subscriptions")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
