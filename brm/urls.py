@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -25,6 +28,11 @@ from satisfaction.api.urls import register as register_satisfaction_api
 from stakeholders import urls as stakeholder_urls
 from stakeholders.api.urls import register as register_stakeholder_api
 
+# The admin says whose it is (issue 15: it was "Django administration").
+admin.site.site_header = "BRM administration"
+admin.site.site_title = "BRM admin"
+admin.site.index_title = "Business relationship records"
+
 register_stakeholder_api(router)
 router.register("health", HealthViewSet, basename="health")
 register_complaint_api(router)
@@ -41,6 +49,12 @@ unit_page_urls = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that do not link one (the admin, raw files).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("readyz", views.readyz, name="readyz"),
     path(
         "accounts/login/",
