@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from brm.core.filtering import FILTER_DEFAULTS
 from brm.core.ordering import StableOrderingFilter
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 from stakeholders.filters import SearchFilterSet, _visible_units
@@ -33,6 +34,8 @@ class ServiceFilterSet(SearchFilterSet):
 
 
 class ServiceMetricFilterSet(filters.FilterSet):
+    # `?sla_met=1` (or on/yes) means met, as on every list; plain django-filter ignored "1".
+    FILTER_DEFAULTS = FILTER_DEFAULTS
     service = filters.ModelChoiceFilter(
         queryset=_visible_services,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
