@@ -551,9 +551,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["brm.core.permissions.ScopedAccess"],
+    # JSON nesting and size bounded (brm/core/api_input.py): a hostile body is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "brm.core.api_input.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "brm.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["brm.core.api_input.FilterBackend"],
     # drf-spectacular plus the error responses of every operation (brm/core/api_schema.py).
     "DEFAULT_SCHEMA_CLASS": "brm.core.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [

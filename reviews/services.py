@@ -19,6 +19,7 @@ from brm.core.errors import StateConflict
 from brm.core.events import publish
 from brm.core.roles import require, stored_user
 from brm.core.schedule import add_local_days
+from brm.core.validators import validate_model
 from portfolio.models import Service
 from portfolio.selectors.catalogue import consumed_services, performance_pack
 from portfolio.services.catalogue import check_consumed
@@ -87,7 +88,8 @@ def plan_review(
 
     Without `services`, the review covers every live service the unit consumes. Raises
     `ForbiddenAction` (nothing written) unless `may_plan_review(actor, unit)`, `InputError`
-    ("services", 400) for a service the unit does not consume.
+    ("services", 400) for a service the unit does not consume, `InputError` on the field when
+    the review as filled in breaks the model's rules (a period start after the default end).
     """
     require(may_plan_review(actor, unit), "Only the unit's relationship managers plan its reviews.")
     if not allow_past and scheduled_at <= timezone.now():
@@ -98,7 +100,7 @@ def plan_review(
     services = list(services)
     _check_relations(unit, services, attendees)
     start, end = default_period(unit, scheduled_at)
-    review = ServiceReview.objects.create(
+    review = ServiceReview(
         unit=unit,
         scheduled_at=scheduled_at,
         period_start=fields.pop("period_start", None) or start,
@@ -106,6 +108,10 @@ def plan_review(
         planned_by=stored_user(actor),
         **{k: v for k, v in fields.items() if k in REVIEW_FIELDS},
     )
+    # The period may be the default one: its rules (end on or after start) are checked here,
+    # with the values filled in, not left to the database (InputError, 400 on the field).
+    validate_model(review)
+    review.save(force_insert=True)
     review.services.set(services)
     review.attendees.set(attendees)
     me = stored_user(actor)
@@ -158,6 +164,7 @@ def update_review(
         setattr(review, name, value)
     if review.period_end < review.period_start:
         raise ValidationError({"period_end": "The period must end on or after its start."})
+    validate_model(review)
     if rescheduled:
         review.sequence += 1
     review.save()

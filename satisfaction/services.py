@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brm.core.audit import set_change_reason
-from brm.core.errors import StateConflict
+from brm.core.errors import InputError, StateConflict
 from brm.core.roles import require, stored_user
 from brm.core.schedule import next_after
 from satisfaction import mailing
@@ -224,6 +224,10 @@ def delete_campaign(campaign: Campaign, *, actor: AnyUser | None) -> None:
 # --- Questionnaires ---------------------------------------------------------------------------
 
 
+# A questionnaire people answer in a few minutes; thousands of questions are a mistake or abuse.
+MAX_QUESTIONS = 100
+
+
 @transaction.atomic
 def save_template(
     template: SurveyTemplate,
@@ -236,7 +240,12 @@ def save_template(
     Raises `ForbiddenAction` (nothing saved) unless `may_build_surveys` (new) or
     `may_edit_template` (existing), and `StateConflict` when questions people have answered
     would be replaced (copy the template instead).
+    Raises `InputError` ("questions", 400) for more than `MAX_QUESTIONS` questions.
     """
+    if questions is not None:
+        questions = list(questions)
+        if len(questions) > MAX_QUESTIONS:
+            raise InputError("questions", f"A survey has at most {MAX_QUESTIONS} questions.")
     if template.pk is None:
         require(may_build_surveys(actor), "Relationship managers and administrators build surveys.")
     else:

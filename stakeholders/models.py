@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import UnitScopedModel, UnitScopedQuerySet, VersionedModel
+from brm.core.models.fields import NullableUniqueCharField
 from brm.core.validators import single_line
 
 if TYPE_CHECKING:
@@ -152,10 +153,9 @@ class Stakeholder(VersionedModel, UnitScopedModel):
     phone = models.CharField(max_length=40, blank=True)
     preferred_channel = models.CharField(max_length=20, choices=Channel, default=Channel.EMAIL)
     active = models.BooleanField(default=True)
-    external_id = models.CharField(
+    # Blank is stored as NULL (many records have none; "" would clash on the unique index).
+    external_id = NullableUniqueCharField(
         max_length=64,
-        null=True,
-        blank=True,
         unique=True,
         help_text="Identifier in the HR or CRM system this record is synced from.",
     )

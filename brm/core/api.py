@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
@@ -39,6 +41,24 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
+# PostgreSQL's SQLSTATE for a unique violation: another record already holds the value.
+UNIQUE_VIOLATION = "23505"
+
+
+def database_refusal(exc: Exception) -> exceptions.APIException:
+    """The last resort for a value that got past validation (which checks the model's rules
+    first, brm/core/api_input.py): a unique clash is a 409, any other refusal by the database (a
+    check constraint, a number out of the column's range) or a suspicious request a 400. The
+    database's message is not echoed (it names tables and values)."""
+    if isinstance(exc, IntegrityError):
+        if getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION:
+            return Conflict("Another record already has this value.")
+        return exceptions.ValidationError({"detail": ["The database refused this value."]})
+    if isinstance(exc, DataError):
+        return exceptions.ValidationError({"detail": ["A value is out of the accepted range."]})
+    return exceptions.ParseError("The request could not be read.")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's shape, plus the business-rule errors every app raises (brm/core/errors.py; a stale
     version is 412), model validation errors as 400 and protected deletes as 409, so viewsets
@@ -56,6 +76,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, ProtectedError):
         exc = Conflict("Other records still refer to this one; it cannot be deleted.")
+    elif isinstance(exc, (IntegrityError, DataError, SuspiciousOperation)):
+        exc = database_refusal(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import formats, timezone
 
 from brm.core.models import VersionedModel
-from brm.core.validators import single_line
+from brm.core.validators import bound_dates, single_line
 
 CHECKABLE = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
 
@@ -192,8 +192,14 @@ class StyledFormMixin(VersionedFormMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        # A ModelForm's fields also get their model field's validators (a review's 15-480
+        # minutes, the column's range), so a form saved through a service instead of
+        # `_post_clean` refuses what the API refuses; dates stay in the kernel's range.
+        model_fields = _model_fields(self)
+        bound_dates(self.fields.values())
+        for name, field in self.fields.items():
             widget = field.widget
+            model_validators(field, model_fields.get(name))
             if (
                 isinstance(field, forms.CharField)
                 and isinstance(widget, forms.TextInput)
@@ -211,6 +217,29 @@ class StyledFormMixin(VersionedFormMixin):
     def model_choice(self, name: str) -> forms.ModelChoiceField[Any]:
         """`model_choice(self, name)`, for forms that use the mixin."""
         return model_choice(self, name)
+
+
+def _model_fields(form: forms.BaseForm) -> dict[str, models.Field[Any, Any]]:
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    if model is None:
+        return {}
+    return {f.name: f for f in model._meta.concrete_fields}
+
+
+def model_validators(field: forms.Field, model_field: models.Field[Any, Any] | None) -> None:
+    """Adds `model_field`'s validators (its own and the column's range) to the form `field`,
+    each once, when both hold the same kind of value (numbers, or text): a form field the form
+    declares for something else under the same name keeps its own rules."""
+    numbers = (models.IntegerField, models.DecimalField, models.FloatField)
+    number_fields = (forms.IntegerField, forms.DecimalField, forms.FloatField)
+    if model_field is None or not (
+        (isinstance(model_field, numbers) and isinstance(field, number_fields))
+        or (isinstance(model_field, models.CharField) and isinstance(field, forms.CharField))
+    ):
+        return
+    extra = [v for v in model_field.validators if v not in field.validators]
+    if extra:
+        field.validators = [*field.validators, *extra]
 
 
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from brm.core.api_fields import OptionalChoiceField
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from brm.core.roles import Role, leader_unit_id, role_of
 from brm.core.validators import single_line
 from complaints.follow_up import LINK_BY_PARAM, linkable
@@ -28,7 +29,7 @@ from stakeholders.models import BusinessUnit
 User = get_user_model()
 
 
-class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
+class ComplaintSerializer(ModelSerializer[Complaint]):
     unit = ScopedPrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(),
         required=False,
@@ -107,7 +108,7 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
         return attrs
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer[ComplaintEvent]):
+class ComplaintEventSerializer(ModelSerializer[ComplaintEvent]):
     # Null on events that change no status (comments, escalations); `from_status` also on filing.
     from_status = OptionalChoiceField(choices=Status.choices, read_only=True)
     to_status = OptionalChoiceField(choices=Status.choices, read_only=True)
@@ -127,21 +128,21 @@ class ComplaintEventSerializer(serializers.ModelSerializer[ComplaintEvent]):
         read_only_fields = fields
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class TransitionSerializer(Serializer):
     to = serializers.ChoiceField(choices=Status.choices)
     comment = serializers.CharField(max_length=5000)
 
 
-class CommentSerializer(serializers.Serializer[Any]):
+class CommentSerializer(Serializer):
     comment = serializers.CharField(max_length=5000)
 
 
-class RatingSerializer(serializers.Serializer[Any]):
+class RatingSerializer(Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class UnitWorkField(serializers.PrimaryKeyRelatedField[Any]):
+class UnitWorkField(IntegerPrimaryKeyRelatedField):
     """A record of the complaint's unit the caller may see. Any other id, of another unit or of
     nothing, is the same "invalid pk" (400), so the answer never confirms that a record exists."""
 
@@ -157,7 +158,7 @@ class UnitWorkField(serializers.PrimaryKeyRelatedField[Any]):
         return linkable(self.link, complaint, request.user)
 
 
-class FollowUpSerializer(serializers.Serializer[Any]):
+class FollowUpSerializer(Serializer):
     """One of `change_request`, `demand`, `action_item` (the kind follows from it, `reference`
     is an optional note), or `kind` and `reference` for work outside this system."""
 
@@ -181,13 +182,13 @@ class FollowUpSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class FollowUpDoneSerializer(serializers.Serializer[Any]):
+class FollowUpDoneSerializer(Serializer):
     outcome = serializers.CharField(max_length=2000)
 
 
-class FeedbackSerializer(serializers.ModelSerializer[Feedback]):
+class FeedbackSerializer(ModelSerializer[Feedback]):
     kind = serializers.ChoiceField(choices=FeedbackKind.choices, default=FeedbackKind.COMPLIMENT)
-    about_person = serializers.PrimaryKeyRelatedField(
+    about_person = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     unit = ScopedPrimaryKeyRelatedField(

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from portfolio.api.serializers.pack import PerformancePackField
 from portfolio.models import Service
 from portfolio.selectors.catalogue import pack_for, visible_service_ids
@@ -17,7 +18,7 @@ from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
 User = get_user_model()
 
 
-class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
+class ServiceReviewSerializer(ModelSerializer[ServiceReview]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     services = ScopedPrimaryKeyRelatedField(
         queryset=Service.objects.all(), many=True, required=False
@@ -25,13 +26,13 @@ class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
     attendees = ScopedPrimaryKeyRelatedField(
         queryset=Stakeholder.objects.all(), many=True, required=False
     )
-    it_attendees = serializers.PrimaryKeyRelatedField(
+    it_attendees = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), many=True, required=False
     )
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    action_items: serializers.PrimaryKeyRelatedField[ActionItem] = (
-        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    action_items: serializers.PrimaryKeyRelatedField[ActionItem] = IntegerPrimaryKeyRelatedField(
+        many=True, read_only=True
     )
     performance_pack = PerformancePackField(
         read_only=True, allow_null=True, help_text="SLA results, fixed when the review is held."
@@ -99,12 +100,12 @@ class ServiceReviewSerializer(serializers.ModelSerializer[ServiceReview]):
         return attrs
 
 
-class HoldSerializer(serializers.Serializer[Any]):
+class HoldSerializer(Serializer):
     minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ChangeRequestSerializer(serializers.ModelSerializer[ChangeRequest]):
+class ChangeRequestSerializer(ModelSerializer[ChangeRequest]):
     review = ScopedPrimaryKeyRelatedField(queryset=ServiceReview.objects.all())
     service = ScopedPrimaryKeyRelatedField(
         queryset=Service.objects.all(), allow_null=True, required=False
@@ -136,7 +137,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer[ChangeRequest]):
         ]
 
 
-class DecideSerializer(serializers.Serializer[Any]):
+class DecideSerializer(Serializer):
     status = serializers.ChoiceField(
         choices=[c for c in ChangeStatus.values if c != ChangeStatus.RAISED]
     )

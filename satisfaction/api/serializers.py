@@ -6,19 +6,21 @@ from typing import Any
 
 from rest_framework import serializers
 
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from satisfaction.models import Campaign, Question, SurveyTemplate
+from satisfaction.services import MAX_QUESTIONS
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
 from stakeholders.models import BusinessUnit, RoleType
 
 
-class QuestionSerializer(serializers.ModelSerializer[Question]):
+class QuestionSerializer(ModelSerializer[Question]):
     class Meta:
         model = Question
         fields = ["id", "kind", "text", "help_text", "required", "position"]
 
 
-class SurveyTemplateSerializer(serializers.ModelSerializer[SurveyTemplate]):
-    questions = QuestionSerializer(many=True)
+class SurveyTemplateSerializer(ModelSerializer[SurveyTemplate]):
+    questions = QuestionSerializer(many=True, max_length=MAX_QUESTIONS)  # type: ignore[call-arg]
 
     class Meta:
         model = SurveyTemplate
@@ -31,8 +33,8 @@ class SurveyTemplateSerializer(serializers.ModelSerializer[SurveyTemplate]):
         return value
 
 
-class CampaignSerializer(serializers.ModelSerializer[Campaign]):
-    template = serializers.PrimaryKeyRelatedField(queryset=SurveyTemplate.objects.all())
+class CampaignSerializer(ModelSerializer[Campaign]):
+    template = IntegerPrimaryKeyRelatedField(queryset=SurveyTemplate.objects.all())
     units = ScopedPrimaryKeyRelatedField(queryset=BusinessUnit.objects.all(), many=True)
     role_types = serializers.ListField(
         child=serializers.ChoiceField(choices=RoleType.choices), required=False
@@ -76,7 +78,7 @@ class CampaignSerializer(serializers.ModelSerializer[Campaign]):
         ]
 
 
-class SkipSerializer(serializers.Serializer[Any]):
+class SkipSerializer(Serializer):
     stakeholder = serializers.IntegerField(source="stakeholder.pk")
     name = serializers.CharField(source="stakeholder.name")
     unit = serializers.IntegerField(source="stakeholder.unit_id")
@@ -84,6 +86,6 @@ class SkipSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
 
-class AudienceSerializer(serializers.Serializer[Any]):
+class AudienceSerializer(Serializer):
     selected = serializers.ListField(child=serializers.IntegerField())
     skipped = SkipSerializer(many=True)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from brm.core.models import UnitScopedQuerySet
 from brm.core.roles import is_it_side
 from stakeholders.models import (
@@ -29,7 +30,7 @@ from stakeholders.permissions import (
 User = get_user_model()
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[Any]):
+class ScopedPrimaryKeyRelatedField(IntegerPrimaryKeyRelatedField):
     """A related id the caller may see; others are "invalid pk" (400), confirming nothing."""
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -56,15 +57,15 @@ class WritableUnitField(ScopedPrimaryKeyRelatedField):
         return unit
 
 
-class BusinessUnitSerializer(serializers.ModelSerializer[BusinessUnit]):
+class BusinessUnitSerializer(ModelSerializer[BusinessUnit]):
     # Declared fields are class attributes; the stubs see this one as `Field.parent`.
     parent = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=BusinessUnit.objects.all(), allow_null=True, required=False
     )
-    brm = serializers.PrimaryKeyRelatedField(
+    brm = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
-    deputy = serializers.PrimaryKeyRelatedField(
+    deputy = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
 
@@ -103,8 +104,16 @@ class BusinessUnitSerializer(serializers.ModelSerializer[BusinessUnit]):
                 node = node.parent
         return attrs
 
+    def check_model(self, attrs: dict[str, Any]) -> None:
+        # The deputy who becomes BRM stops deputising (`services.reassign_brm`): check it so.
+        brm, unit = attrs.get("brm"), self.instance
+        steps_up = unit is not None and brm is not None and brm.pk == unit.deputy_id
+        if steps_up and "deputy" not in attrs:
+            attrs = {**attrs, "deputy": None}
+        super().check_model(attrs)
 
-class StakeholderSerializer(serializers.ModelSerializer[Stakeholder]):
+
+class StakeholderSerializer(ModelSerializer[Stakeholder]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     last_met_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -138,12 +147,12 @@ class StakeholderSerializer(serializers.ModelSerializer[Stakeholder]):
         return data
 
 
-class InteractionSerializer(serializers.ModelSerializer[Interaction]):
+class InteractionSerializer(ModelSerializer[Interaction]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
     attendees = ScopedPrimaryKeyRelatedField(
         queryset=Stakeholder.objects.all(), many=True, required=False
     )
-    it_participants = serializers.PrimaryKeyRelatedField(
+    it_participants = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), many=True, required=False
     )
     notes = serializers.CharField(
@@ -195,9 +204,9 @@ class InteractionSerializer(serializers.ModelSerializer[Interaction]):
         return attrs
 
 
-class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
+class ActionItemSerializer(ModelSerializer[ActionItem]):
     unit = WritableUnitField(queryset=BusinessUnit.objects.all())
-    owner = serializers.PrimaryKeyRelatedField(
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
     owner_stakeholder = ScopedPrimaryKeyRelatedField(
@@ -252,7 +261,7 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
         return attrs
 
 
-class ActionTransitionSerializer(serializers.Serializer[Any]):
+class ActionTransitionSerializer(Serializer):
     action = serializers.ChoiceField(choices=["complete", "drop", "reopen"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

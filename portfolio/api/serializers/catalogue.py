@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from brm.core.roles import is_it_side
 from portfolio.models.catalogue import Service, ServiceMetric
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
@@ -16,8 +17,8 @@ from stakeholders.models import BusinessUnit
 User = get_user_model()
 
 
-class ServiceSerializer(serializers.ModelSerializer[Service]):
-    owner = serializers.PrimaryKeyRelatedField(
+class ServiceSerializer(ModelSerializer[Service]):
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
     consumers = ScopedPrimaryKeyRelatedField(
@@ -50,7 +51,7 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
         return data
 
 
-class ServiceMetricSerializer(serializers.ModelSerializer[ServiceMetric]):
+class ServiceMetricSerializer(ModelSerializer[ServiceMetric]):
     """One period of a service. POSTing a period that exists updates it (upsert)."""
 
     service = ScopedPrimaryKeyRelatedField(queryset=Service.objects.all())
@@ -96,7 +97,7 @@ class ServiceMetricSerializer(serializers.ModelSerializer[ServiceMetric]):
         return attrs
 
 
-class ServiceMetricBulkSerializer(serializers.Serializer[Any]):
+class ServiceMetricBulkSerializer(Serializer):
     # many=True hands max_length to the ListSerializer; the stubs' __init__ does not list it.
     metrics = ServiceMetricSerializer(  # type: ignore[call-arg]
         many=True, allow_empty=False, max_length=1000

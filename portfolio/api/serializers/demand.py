@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from portfolio.models.demand import (
     BenefitKind,
     BenefitRecord,
@@ -21,14 +22,14 @@ from stakeholders.models import BusinessUnit, Stakeholder
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
-class StrategicObjectiveSerializer(serializers.ModelSerializer[StrategicObjective]):
+class StrategicObjectiveSerializer(ModelSerializer[StrategicObjective]):
     class Meta:
         model = StrategicObjective
         fields = ["id", "name", "description", "active", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DemandSerializer(serializers.ModelSerializer[Demand]):
+class DemandSerializer(ModelSerializer[Demand]):
     """Create: title, problem, outcome, urgency (and unit for BRMs). Business-case fields are
     changed with PATCH by the unit's BRM; status only with the `transition` action."""
 
@@ -49,7 +50,7 @@ class DemandSerializer(serializers.ModelSerializer[Demand]):
     )
     expected_benefit = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     estimated_cost = serializers.DecimalField(**MONEY, required=False, allow_null=True)
-    objectives = serializers.PrimaryKeyRelatedField(
+    objectives = IntegerPrimaryKeyRelatedField(
         queryset=StrategicObjective.objects.filter(active=True), many=True, required=False
     )
     alignment = serializers.IntegerField(min_value=0, max_value=5, required=False, allow_null=True)
@@ -112,17 +113,17 @@ class DemandSerializer(serializers.ModelSerializer[Demand]):
         ]
 
 
-class DemandTransitionSerializer(serializers.Serializer[Any]):
+class DemandTransitionSerializer(Serializer):
     to = serializers.ChoiceField(choices=DemandStatus.choices)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class RankOverrideSerializer(serializers.Serializer[Any]):
+class RankOverrideSerializer(Serializer):
     rank = serializers.IntegerField(min_value=1, max_value=10000, allow_null=True)
     reason = serializers.CharField(max_length=2000)
 
 
-class BenefitRecordSerializer(serializers.ModelSerializer[BenefitRecord]):
+class BenefitRecordSerializer(ModelSerializer[BenefitRecord]):
     demand = ScopedPrimaryKeyRelatedField(queryset=Demand.objects.all())
     planned_amount = serializers.DecimalField(**MONEY)
     realised_amount = serializers.DecimalField(**MONEY)
