@@ -21,6 +21,10 @@ test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: export SECRET_KEY := test-only-secret-key-not-for-production
 test: export STATIC_STORAGE := plain
 test-dates: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
+fuzz: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
+fuzz: export REDIS_URL ?= redis://127.0.0.1:6379/15
+fuzz: export SECRET_KEY := test-only-secret-key-not-for-production
+fuzz: export STATIC_STORAGE := plain
 test-dates: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test-dates: export SECRET_KEY := test-only-secret-key-not-for-production
 test-dates: export STATIC_STORAGE := plain
@@ -36,12 +40,13 @@ TEST_DATES_TZ ?= Europe/London
 TEST_DATES ?= 2027-01-31T23:30 2027-04-30T23:30Z 2027-03-28T00:30 2027-10-31T01:30 \
 	2028-02-29T12:00 2026-12-31T23:50
 
-.PHONY: help venv run test test-dates lint format bench worker beat migrate seed clean
+.PHONY: help venv run test test-dates fuzz lint format bench worker beat migrate seed clean
 
 help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
 	@echo "make test     lint, Django checks and the test suite (PostgreSQL, Redis, Chromium)"
 	@echo "make test-dates  the non-browser suite at month ends, DST changes, a leap day, a year end"
+	@echo "make fuzz     requests generated from the OpenAPI schema, many per operation (FUZZ_MAX_EXAMPLES)"
 	@echo "make lint     ruff check + ruff format --check + mypy (strict, django-stubs)"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units"
@@ -95,6 +100,14 @@ test-dates: venv
 	done; \
 	if [ -n "$$failed" ]; then echo "make test-dates: FAILED at$$failed" >&2; exit 1; fi; \
 	echo "make test-dates: passed at every date"
+
+# `make fuzz`: tests/test_api_fuzz.py with many more generated requests per operation and mode
+# than `make test` runs (2 there); prints the case count and every 5xx or schema mismatch.
+FUZZ_MAX_EXAMPLES ?= 60
+
+fuzz: venv
+	scripts/ensure-services
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(PY) -m pytest tests/test_api_fuzz.py -s -q $(PYTEST_CI_ARGS) $(PYTEST_ARGS)
 
 lint: venv
 	$(RUFF) check .
