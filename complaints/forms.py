@@ -100,9 +100,13 @@ class CommentForm(StyledFormMixin, forms.Form):
     )
 
 
+# What each point of the 1-5 resolution rating means, shown on every button (issue 15).
+RATING_LABELS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+
+
 class RatingForm(StyledFormMixin, forms.Form):
     rating = forms.TypedChoiceField(
-        choices=[(i, str(i)) for i in range(1, 6)],
+        choices=[(i, f"{i} · {label}") for i, label in RATING_LABELS.items()],
         coerce=int,
         widget=forms.RadioSelect,
         label="How well was it resolved? (1 poor – 5 excellent)",
