@@ -38,6 +38,7 @@ METADATA_ADDRESSES = frozenset(
     for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16")
 )
 EXCERPT_CHARS = 1000
+READ_LIMIT = 8192  # bytes of an answer read at most
 
 
 class RefusedTarget(Exception):
@@ -203,9 +204,20 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
             pinned, host = _pinned(target, address)
             extensions = {"sni_hostname": target.host} if target.parts.scheme == "https" else {}
             try:
-                response = client.post(
-                    pinned, content=body, headers={**headers, **host}, extensions=extensions
-                )
+                with client.stream(
+                    "POST",
+                    pinned,
+                    content=body,
+                    headers={**headers, **host},
+                    extensions=extensions,
+                ) as response:
+                    # Only the start of the answer is read: a receiver cannot make the worker
+                    # hold a large body in memory.
+                    start = b""
+                    for chunk in response.iter_bytes():
+                        start += chunk
+                        if len(start) >= READ_LIMIT:
+                            break
             except httpx.ConnectError as exc:
                 error = f"Could not connect to {address}: {exc}"
                 continue  # another address of the same name may answer
@@ -213,10 +225,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
                 return Answer(None, "", f"Timed out: {type(exc).__name__}", None, took())
             except httpx.HTTPError as exc:
                 return Answer(None, "", f"{type(exc).__name__}: {exc}", None, took())
-            excerpt = response.text[:EXCERPT_CHARS] if response.content else ""
             return Answer(
                 response.status_code,
-                excerpt,
+                start.decode("utf-8", "replace")[:EXCERPT_CHARS],
                 "",
                 retry_after_seconds(response.headers.get("retry-after")),
                 took(),

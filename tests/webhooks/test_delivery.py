@@ -333,3 +333,14 @@ def test_during_a_rotation_overlap_both_secrets_verify_then_only_the_new_one(
     _verify(new, after)
     with pytest.raises(WebhookVerificationError):
         _verify(old, after)
+
+
+def test_only_the_start_of_a_large_answer_is_read_and_kept(
+    clock, allow_local, receiver, subscribe, unit_a, brm
+):
+    subscribe(receiver.url, ["complaint.filed"])
+    _file(unit_a, brm)
+    receiver.answer(200, body=b"x" * 2_000_000)
+    assert sending.deliver(_only_delivery().pk) is True
+    (attempt,) = WebhookAttempt.objects.all()
+    assert attempt.response_excerpt == "x" * 1000
