@@ -137,7 +137,11 @@ def walk(client: APIClient, contract: Contract, role: str) -> tuple[list[str], s
                 problems.append(f"{role} GET {url}: {response.status_code} for a listed record")
             return None
         checked.add(path)
-        if not response["Content-Type"].startswith("application/json"):
+        media_type = response["Content-Type"].split(";")[0]
+        documented = contract.operation(path)["responses"]["200"].get("content", {})
+        if media_type not in documented:
+            problems.append(f"{role} GET {url}: {media_type} is not documented")
+        if media_type != "application/json":
             return None  # the review's calendar file: tests/reviews check its content
         body = response.json()
         problems.extend(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -48,7 +49,9 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
 
     @extend_schema(
         responses=HealthPointSerializer(many=True),
-        parameters=[OpenApiParameter("since", str, description="ISO date, default a year ago")],
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE, description="Default: a year ago.")
+        ],
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, unit: str | None = None) -> Response:
