@@ -124,7 +124,7 @@ def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
     }
     subject = (
         f"Reminder: service review with {review.unit.name} "
-        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
+        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M %Z}"
         if notice.kind == NoticeKind.REMINDER
         else f"Overdue: service review with {review.unit.name} not marked held"
     )
@@ -171,7 +171,7 @@ def compose_review_update(row: OutboundEmail) -> Outgoing | None:
         "kind": "cancelled" if cancelled else "moved",
         "url": settings.SITE_URL + review.get_absolute_url(),
     }
-    when = f"{timezone.localtime(review.scheduled_at):%a %d %b, %H:%M}"
+    when = f"{timezone.localtime(review.scheduled_at):%a %d %b, %H:%M %Z}"
     subject = (
         f"Cancelled: service review with {review.unit.name} on {when}"
         if cancelled
