@@ -12,6 +12,7 @@ from brm.core.roles import Role, leader_unit_id, role_of
 from complaints.follow_up import LINKS, open_work
 from complaints.models import Complaint, FeedbackKind, FollowUpKind, Severity
 from portfolio.models import Service
+from portfolio.selectors.catalogue import consumed_by_any, consumed_services
 from stakeholders.forms import UserChoiceField, it_people
 from stakeholders.models import BusinessUnit
 
@@ -59,12 +60,14 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
             del self.fields["unit"]
             own = leader_unit_id(user)
             self.unit = BusinessUnit.objects.filter(pk=own).first() if own else None
+            services = consumed_services(own) if own else Service.objects.none()
         else:
             self.unit = None
-            self.model_choice("unit").queryset = BusinessUnit.objects.editable_by(user).filter(
-                active=True
-            )
-        self.model_choice("service").queryset = Service.objects.visible_to(user).order_by("name")
+            units = BusinessUnit.objects.editable_by(user).filter(active=True)
+            self.model_choice("unit").queryset = units
+            # Services of the units offered; `file_complaint` checks the unit chosen consumes it.
+            services = consumed_by_any(units.values_list("pk", flat=True))
+        self.model_choice("service").queryset = services
         self.model_choice("service").empty_label = "I don't know"
 
     def clean_title(self) -> str:
@@ -222,7 +225,8 @@ class FeedbackForm(StyledFormMixin, forms.Form):
         if role_of(user) == Role.LEADER:
             del self.fields["unit"]
         else:
-            self.model_choice("unit").queryset = BusinessUnit.objects.visible_to(user).filter(
+            # The units the author works with (`may_leave_feedback`): none for IT leadership.
+            self.model_choice("unit").queryset = BusinessUnit.objects.editable_by(user).filter(
                 active=True
             )
 

@@ -8,7 +8,9 @@ workflow with `StateConflict` (409). Reading is `visible_to` (404 for outsiders)
 
 ISO 10002 asks that a complaint be handled by those responsible for the relationship: the unit's
 relationship managers (and administrators, integrations) are its handlers; the person who raised
-it may close, reopen, withdraw and rate it; everyone else who can see it may comment.
+it may close, reopen, withdraw and rate it; IT leadership follows and steers it through comments.
+Everyone else who can see it (other BRMs, the unit's other leaders) reads it only: a comment
+reaches the complainant, so it comes from someone who answers for the complaint.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class Party(StrEnum):
 
     HANDLER = "handler"  # the unit's BRM or deputy, an administrator, an integration
     COMPLAINANT = "complainant"
-    OBSERVER = "observer"  # may read and comment: executives, other BRMs, the unit's leaders
+    LEADERSHIP = "leadership"  # IT leadership (the CIO): reads and comments, never works it
+    OBSERVER = "observer"  # reads only: other BRMs, the unit's other leaders
     NONE = "none"
 
 
@@ -49,7 +52,7 @@ def party_of(complaint: Complaint, user: AnyUser) -> Party:
     if role == Role.LEADER:
         return Party.COMPLAINANT if complaint.complainant_id == user.pk else Party.OBSERVER
     if role == Role.EXECUTIVE:
-        return Party.OBSERVER
+        return Party.LEADERSHIP
     return Party.NONE
 
 
@@ -79,9 +82,14 @@ def may_acknowledge(actor: AnyUser, complaint: Complaint) -> bool:
     return may_handle(actor, complaint)
 
 
+# Who comments on a complaint: those who answer for it, the person who raised it, IT leadership.
+COMMENTING_PARTIES = frozenset({Party.HANDLER, Party.COMPLAINANT, Party.LEADERSHIP})
+
+
 def may_comment(actor: AnyUser, complaint: Complaint) -> bool:
-    """Add a comment: anyone with a role who can see the complaint."""
-    return party_of(complaint, actor) != Party.NONE
+    """Add a comment: the handlers (the unit's BRM and deputy, administrators, integrations),
+    the complainant and IT leadership. Other BRMs and the unit's other leaders read only."""
+    return party_of(complaint, actor) in COMMENTING_PARTIES
 
 
 def may_rate(actor: AnyUser, complaint: Complaint) -> bool:
@@ -95,10 +103,19 @@ def may_follow_up(actor: AnyUser, complaint: Complaint) -> bool:
 
 
 def may_leave_feedback(actor: AnyUser, unit: BusinessUnit | None = None) -> bool:
-    """Leave a compliment or suggestion: anyone with a role; a leader only for their own unit."""
+    """Leave a compliment or suggestion; with `unit`, about (and on the timeline of) that unit.
+
+    Anyone with a role may leave feedback that names no unit. Feedback about a unit comes from
+    someone who works with it: a business leader for their own unit, a BRM for the units they
+    manage or deputise for, administrators and integrations for any; IT leadership for none
+    (a compliment from the CIO names no unit). The choices forms offer are
+    `BusinessUnit.objects.editable_by(actor)`, the same rule as a set.
+    """
     role = role_of(actor)
     if role == Role.NONE:
         return False
-    if role == Role.LEADER and unit is not None:
+    if unit is None:
+        return True
+    if role == Role.LEADER:
         return unit.pk == leader_unit_id(actor)
-    return True
+    return may_edit_unit(actor, unit)

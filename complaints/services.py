@@ -43,6 +43,7 @@ from complaints.workflow import (
     notify,
     sync_instance,
 )
+from portfolio.services.catalogue import check_consumed
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
@@ -84,12 +85,14 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     The reference comes from the primary key after the insert, so it is unique without counting
     rows. The acknowledgement email is an outbox row: if the broker is down, the complaint is
     saved anyway and the sweep sends it later. Raises `ForbiddenAction` (nothing written) unless
-    `may_file(actor, data.unit)`, `InputError` for a missing title or description.
+    `may_file(actor, data.unit)`, `InputError` for a missing title or description or a service
+    the unit does not consume (`check_consumed`, on "service").
     """
     require(
         may_file(actor, data.unit),
         "Your role does not file complaints for this business unit.",
     )
+    check_consumed(data.unit, [data.service], field="service")
     if not data.title.strip():
         raise InputError("title", "Give the complaint a short title.")
     if not data.description.strip():
@@ -293,11 +296,18 @@ def leave_feedback(
     """Record a compliment or a suggestion. Leaders' feedback belongs to their own unit.
 
     A leader's feedback without a unit is filed under their own. Raises `ForbiddenAction`
-    (nothing written) unless `may_leave_feedback(actor, unit)`, `InputError` for a bad message.
+    (nothing written) unless `may_leave_feedback(actor)` (the role), `InputError` ("unit", 400)
+    for a unit the author does not work with (`may_leave_feedback(actor, unit)`), and for a
+    bad message.
     """
     if unit is None and role_of(actor) == Role.LEADER and (own := leader_unit_id(actor)):
         unit = BusinessUnit.objects.filter(pk=own).first()
-    require(may_leave_feedback(actor, unit), "Your role may not leave feedback for this unit.")
+    require(may_leave_feedback(actor), "Your role may not leave feedback.")
+    if unit is not None and not may_leave_feedback(actor, unit):
+        raise InputError(
+            "unit",
+            f"Feedback about {unit.name} comes from its own people or its relationship managers.",
+        )
     text = (message or "").strip()
     if not text:
         raise InputError("message", "Write a few words.")

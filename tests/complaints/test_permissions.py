@@ -13,9 +13,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from brm.core.errors import ForbiddenAction, StateConflict
+from brm.core.errors import ForbiddenAction, InputError, StateConflict
 from complaints import permissions, services, workflow
 from complaints.models import Complaint, ComplaintEvent, Feedback, Status
+from tests.factories import ServiceFactory
 
 URL = "/api/v1/complaints/"
 
@@ -137,18 +138,53 @@ def test_a_move_the_state_does_not_allow_stays_a_conflict_for_a_handler(brm, com
 # --- Comments and ratings ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["leader", "colleague", "executive", "other_brm", "brm"])
-def test_it_lets_everyone_who_sees_it_comment(request, persona, complaint) -> None:
-    services.add_comment(complaint, actor=request.getfixturevalue(persona), comment="Noted.")
+@pytest.mark.parametrize(
+    "persona", ["brm", "deputy", "admin_user", "integration", "leader", "executive"]
+)
+def test_it_lets_those_who_answer_for_it_the_complainant_and_the_cio_comment(
+    request, persona, complaint
+) -> None:
+    actor = request.getfixturevalue(persona)
+
+    services.add_comment(complaint, actor=actor, comment="Noted.")
 
     assert ComplaintEvent.objects.filter(complaint=complaint, kind="comment").count() == 1
+    assert permissions.may_comment(actor, complaint)
 
 
-def test_it_refuses_comments_from_a_user_without_a_role(no_role_user, complaint) -> None:
+@pytest.mark.parametrize("persona", ["other_brm", "colleague", "no_role_user"])
+def test_it_refuses_comments_from_other_brms_other_leaders_and_no_role(
+    request, persona, complaint
+) -> None:
+    actor = request.getfixturevalue(persona)
+
     with pytest.raises(ForbiddenAction):
-        services.add_comment(complaint, actor=no_role_user, comment="Hello?")
+        services.add_comment(complaint, actor=actor, comment="Hello?")
 
     assert not ComplaintEvent.objects.filter(complaint=complaint, kind="comment").exists()
+    assert not permissions.may_comment(actor, complaint)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("executive", 201), ("other_brm", 403)])
+def test_the_api_and_the_page_apply_the_comment_rule(
+    client, as_user, request, persona, status, complaint
+) -> None:
+    actor = request.getfixturevalue(persona)
+    client.force_login(actor)
+
+    page = client.get(f"/complaints/{complaint.pk}/").content.decode()
+    response = as_user(actor).post(
+        f"{URL}{complaint.pk}/comments/", {"comment": "From the top."}, format="json"
+    )
+    posted = client.post(
+        f"/complaints/{complaint.pk}/comment/", {"comment": "Via the page."}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == status
+    assert ('id="comment-form"' in page) is (status == 201)
+    assert (posted.status_code == 403) is (status == 403)
+    expected = 2 if status == 201 else 0
+    assert ComplaintEvent.objects.filter(complaint=complaint, kind="comment").count() == expected
 
 
 @pytest.mark.parametrize("persona", ["brm", "colleague", "executive", "admin_user"])
@@ -211,12 +247,77 @@ def test_it_files_a_leaders_feedback_under_their_own_unit(leader, unit_a) -> Non
     assert feedback.unit == unit_a
 
 
-def test_it_refuses_a_leaders_feedback_for_another_unit(leader, unit_b) -> None:
-    with pytest.raises(ForbiddenAction):
+@pytest.mark.parametrize(
+    ("persona", "unit"),
+    [
+        ("leader", "unit_b"),  # a leader: their own unit only
+        ("brm", "unit_b"),  # a BRM: the units they manage or deputise for
+        ("other_brm", "unit_a"),
+        ("executive", "unit_a"),  # IT leadership works with no unit in particular
+    ],
+)
+def test_it_refuses_feedback_about_a_unit_the_author_does_not_work_with(
+    request, persona, unit
+) -> None:
+    actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
+
+    with pytest.raises(InputError) as refused:
         services.leave_feedback(
-            actor=leader, kind="compliment", message="Hi", about_team="Desk", unit=unit_b
+            actor=actor, kind="compliment", message="Hi", about_team="Desk", unit=target
         )
 
+    assert refused.value.field == "unit"
+    assert not Feedback.objects.exists()
+    assert not permissions.may_leave_feedback(actor, target)
+
+
+@pytest.mark.parametrize(
+    ("persona", "unit"),
+    [
+        ("leader", "unit_a"),
+        ("brm", "unit_a"),
+        ("deputy", "unit_a"),
+        ("admin_user", "unit_b"),
+        ("integration", "unit_b"),
+    ],
+)
+def test_it_lets_authors_leave_feedback_about_a_unit_they_work_with(request, persona, unit) -> None:
+    actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
+
+    feedback = services.leave_feedback(
+        actor=actor, kind="compliment", message="Thanks!", about_team="Desk", unit=target
+    )
+
+    assert feedback.unit == target
+
+
+@pytest.mark.parametrize("persona", ["executive", "other_brm", "brm"])
+def test_it_staff_may_leave_feedback_about_no_unit(request, persona) -> None:
+    feedback = services.leave_feedback(
+        actor=request.getfixturevalue(persona), kind="suggestion", message="Idea", about_team="Ops"
+    )
+
+    assert feedback.unit is None
+
+
+def test_the_api_answers_400_on_the_unit_and_the_form_offers_only_own_units(
+    client, as_user, brm, unit_a, unit_b
+) -> None:
+    response = as_user(brm).post(
+        "/api/v1/feedback/",
+        {"kind": "compliment", "message": "Hi", "about_team": "Desk", "unit": unit_b.pk},
+        format="json",
+    )
+    client.force_login(brm)
+    form = client.get("/feedback/new/").context["form"]
+    posted = client.post(
+        "/feedback/new/",
+        {"kind": "compliment", "message": "Hi", "about_team": "Desk", "unit": unit_b.pk},
+    )
+
+    assert response.status_code == 400 and "unit" in response.json()
+    assert list(form.fields["unit"].queryset) == [unit_a]
+    assert posted.status_code == 200 and posted.context["form"].errors["unit"]
     assert not Feedback.objects.exists()
 
 
@@ -261,3 +362,51 @@ def test_the_api_still_answers_409_for_a_state_conflict(as_user, brm, complaint)
     )
 
     assert response.status_code == 409
+
+
+# --- Scope: a complaint names a service of its own unit (issue 12) -----------------------------
+
+
+@pytest.mark.parametrize(("persona", "unit"), [("leader", "unit_a"), ("brm", "unit_a")])
+def test_a_complaint_names_only_a_service_its_unit_consumes(request, persona, unit) -> None:
+    actor, target = request.getfixturevalue(persona), request.getfixturevalue(unit)
+    own = ServiceFactory.create(name="Payroll", consumers=[target])
+    foreign = ServiceFactory.create(name="Fleet tracking", consumers=[])
+
+    with pytest.raises(InputError) as refused:
+        services.file_complaint(
+            services.ComplaintInput(
+                unit=target, title="Down", description="Again.", severity="low", service=foreign
+            ),
+            actor=actor,
+        )
+    complaint = services.file_complaint(
+        services.ComplaintInput(
+            unit=target, title="Down", description="Again.", severity="low", service=own
+        ),
+        actor=actor,
+    )
+
+    assert refused.value.field == "service"
+    assert list(Complaint.objects.values_list("service", flat=True)) == [own.pk]
+    assert complaint.service == own
+
+
+def test_the_complaint_api_and_form_refuse_another_units_service(
+    client, as_user, leader, brm, unit_a, unit_b
+) -> None:
+    own = ServiceFactory.create(name="Payroll", consumers=[unit_a])
+    foreign = ServiceFactory.create(name="Fleet tracking", consumers=[unit_b])
+    body = {"unit": unit_a.pk, "title": "Down", "description": "Again.", "severity": "low"}
+
+    api = as_user(brm).post(URL, {**body, "service": foreign.pk}, format="json")
+    client.force_login(leader)
+    choices = list(client.get("/complaints/new/").context["form"].fields["service"].queryset)
+    client.force_login(brm)
+    brm_choices = list(client.get("/complaints/new/").context["form"].fields["service"].queryset)
+    posted = client.post("/complaints/new/", {**body, "service": foreign.pk})
+
+    assert api.status_code == 400 and "service" in api.json()
+    assert choices == [own] and brm_choices == [own]
+    assert posted.status_code == 200 and posted.context["form"].errors["service"]
+    assert not Complaint.objects.exists()

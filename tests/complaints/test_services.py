@@ -72,8 +72,8 @@ def test_it_records_the_filing_on_the_timeline_and_queues_the_acknowledgement(fi
     assert note.kind == "acknowledgement" and note.sent_at is None
 
 
-def test_it_links_a_service(file):
-    service = ServiceFactory.create(name="Payroll")
+def test_it_links_a_service(file, unit_a):
+    service = ServiceFactory.create(name="Payroll", consumers=[unit_a])
     assert file(service=service).service == service
 
 
