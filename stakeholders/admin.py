@@ -2,21 +2,81 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from stakeholders import services
+from brm.core.errors import InputError
+from stakeholders import selectors, services
 from stakeholders.models import ActionItem, BusinessUnit, Handover, Interaction, Stakeholder
+
+
+class BusinessUnitAdminForm(forms.ModelForm[BusinessUnit]):
+    """The admin's unit form: BRM and deputy offered from relationship staff only, and the
+    services' staffing and placement rule (`check_unit_placement`) shown as field errors."""
+
+    request: HttpRequest | None = None  # set on the class `BusinessUnitAdmin.get_form` makes
+
+    class Meta:
+        model = BusinessUnit
+        fields = [
+            "name",
+            "code",
+            "parent",
+            "description",
+            "brm",
+            "deputy",
+            "review_cadence_days",
+            "active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("brm", "deputy"):
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = selectors.relationship_staff()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        stored = None
+        if self.instance.pk is not None:
+            stored = BusinessUnit.objects.select_related("parent").get(pk=self.instance.pk)
+        candidate = BusinessUnit(
+            pk=self.instance.pk,
+            name=data.get("name") or self.instance.name,
+            parent=data.get("parent"),
+            brm=data.get("brm"),
+            deputy=data.get("deputy"),
+        )
+        actor = self.request.user if self.request is not None else None
+        try:
+            services.check_unit_placement(candidate, actor=actor, stored=stored)
+        except InputError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
 
 
 @admin.register(BusinessUnit)
 class BusinessUnitAdmin(SimpleHistoryAdmin[BusinessUnit]):
+    form = BusinessUnitAdminForm
     list_display = ["name", "code", "parent", "brm", "deputy", "review_cadence_days", "active"]
     list_filter = ["active", "brm"]
     search_fields = ["name", "code"]
     list_select_related = ["parent", "brm", "deputy"]
     autocomplete_fields = ["parent"]
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: BusinessUnit | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        # A class of its own per request, so the form knows who acts (the placement rule).
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
 
     def save_model(self, request: HttpRequest, obj: BusinessUnit, form: Any, change: bool) -> None:
         # A BRM change made here is a handover like any other: recorded and the pack sent.

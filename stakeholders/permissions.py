@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brm.core.roles import is_it_side, may_change, may_write, writes_all_units
+from brm.core.roles import Role, is_it_side, may_change, may_write, role_of, writes_all_units
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -68,6 +68,27 @@ def may_reassign_brm(actor: AnyUser | None, unit: BusinessUnit | None = None) ->
     `may_*` reads the same, but the rule does not depend on it.
     """
     return actor is None or writes_all_units(actor)
+
+
+# Who can be a unit's BRM or deputy: IT relationship staff, who then change its records.
+RELATIONSHIP_ROLES = frozenset({Role.BRM, Role.ADMIN})
+
+
+def may_manage_relationship(user: AnyUser) -> bool:
+    """Whether `user` can be named a unit's BRM or deputy: an active relationship manager (or an
+    administrator), never a business leader, an executive or an integration (a deputy is IT
+    staff covering for the BRM, and gets write access to the unit)."""
+    return role_of(user) in RELATIONSHIP_ROLES
+
+
+def may_place_unit(actor: AnyUser | None, parent: BusinessUnit | None) -> bool:
+    """Put a unit under `parent` (None: the top of the tree), or take it from under `parent`.
+
+    Administrators and integrations anywhere; a BRM only under (or from under) units they
+    manage or deputise for, so nobody grows or shrinks another BRM's tree. The top level itself
+    needs no unit: `parent` None is allowed to anyone who may save the unit.
+    """
+    return parent is None or may_edit_unit(actor, parent)
 
 
 # Stakeholder analysis: IT's working notes about people, not shown to the business side.

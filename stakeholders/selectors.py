@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from brm.core.roles import is_it_side
+from brm.core.roles import GROUP_NAMES, Role, is_it_side
 from stakeholders.models import (
     ActionItem,
     ActionItemQuerySet,
@@ -29,6 +30,8 @@ from stakeholders.models import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
     from brm.core.roles import AnyUser
 
 HIGH_INFLUENCE = 4
@@ -211,6 +214,18 @@ def open_promises(user: AnyUser, unit: BusinessUnit, limit: int = 10) -> list[Ac
 def units_by_id(unit_ids: list[int]) -> dict[int, BusinessUnit]:
     """Units by id with their BRM joined (one query; none for an empty list)."""
     return BusinessUnit.objects.select_related("brm").in_bulk(unit_ids)
+
+
+def relationship_staff() -> QuerySet[AuthUser]:
+    """Active people who may be a unit's BRM or deputy (`permissions.may_manage_relationship`:
+    relationship managers and administrators), by name: the choices the admin offers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=GROUP_NAMES[Role.BRM]) | Q(is_staff=True) | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def active_units() -> QuerySet[BusinessUnit]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brm.core import delivery
 from brm.core.audit import set_change_reason
-from brm.core.errors import StateConflict
+from brm.core.errors import InputError, StateConflict
 from brm.core.roles import Role, require, role_of, stored_user
 from stakeholders.models import (
     ActionItem,
@@ -29,7 +29,9 @@ from stakeholders.permissions import (
     may_edit_stakeholder,
     may_edit_unit,
     may_log_interaction,
+    may_manage_relationship,
     may_manage_units,
+    may_place_unit,
     may_reassign_brm,
     may_record_commitment,
 )
@@ -190,12 +192,16 @@ def reassign_brm(
 
     Nothing is moved or deleted: the history belongs to the unit. The handover is recorded on the
     timeline and the new BRM is sent the handover pack after commit. Returns None when `new_brm`
-    already manages the unit. Raises `ForbiddenAction` unless `may_reassign_brm(actor)`.
+    already manages the unit. Raises `ForbiddenAction` unless `may_reassign_brm(actor)`,
+    `InputError` ("brm", 400) when `new_brm` is not a relationship manager.
     """
     require(may_reassign_brm(actor, unit), "Only administrators reassign a unit's BRM.")
     unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.brm_id == (new_brm.pk if new_brm else None):
         return None
+    if new_brm is not None and not may_manage_relationship(new_brm):
+        who = new_brm.get_full_name() or new_brm.get_username()
+        raise InputError("brm", f"{who} is not a relationship manager; a unit's BRM is IT staff.")
     previous = unit.brm
     unit.brm = new_brm
     if new_brm is not None and unit.deputy_id == new_brm.pk:
@@ -214,19 +220,53 @@ def reassign_brm(
 # --- The register's records ---------------------------------------------------------------------
 
 
+def check_unit_placement(
+    unit: BusinessUnit, *, actor: AnyUser | None, stored: BusinessUnit | None = None
+) -> None:
+    """The staffing and place in the tree of `unit` as about to be saved (`stored`: as it is now,
+    None for a new unit). Only what changes is checked, so old data never blocks other edits.
+
+    - BRM and deputy are IT relationship staff (`may_manage_relationship`);
+    - a new parent, and the parent it leaves, are units the actor manages (`may_place_unit`).
+
+    Raises `InputError` ("brm", "deputy" or "parent"; 400, a form error). Save paths (API,
+    admin) call it before saving; `save_unit` and `reassign_brm` call it too.
+    """
+    for field in ("brm", "deputy"):
+        person = getattr(unit, field)
+        changed = stored is None or getattr(stored, f"{field}_id") != getattr(unit, f"{field}_id")
+        if person is not None and changed and not may_manage_relationship(person):
+            who = person.get_full_name() or person.get_username()
+            raise InputError(
+                field,
+                f"{who} is not a relationship manager; a unit's BRM and deputy are IT staff.",
+            )
+    old_parent = stored.parent if stored is not None else None
+    if stored is None or stored.parent_id != unit.parent_id:
+        for parent in (unit.parent, old_parent):
+            if not may_place_unit(actor, parent):
+                assert parent is not None  # the top level is open to anyone who saves the unit
+                raise InputError(
+                    "parent", f"You do not manage {parent.name}; ask an administrator to move it."
+                )
+
+
 @transaction.atomic
 def save_unit(unit: BusinessUnit, *, actor: AnyUser | None) -> BusinessUnit:
     """Create a unit (administrators and integrations) or save changes to one (also its BRMs).
 
     The caller (form, serializer, admin) has set the fields; a change of BRM goes through
     `reassign_brm` so it is a recorded handover. Raises `ForbiddenAction` (nothing saved) when
-    `may_manage_units` (new unit) or `may_edit_unit` (existing unit, as stored) says no.
+    `may_manage_units` (new unit) or `may_edit_unit` (existing unit, as stored) says no, and
+    `InputError` (400) from `check_unit_placement` (deputy not IT staff, parent not theirs).
     """
+    stored = None
     if unit.pk is None:
         require(may_manage_units(actor), "Only administrators and integrations create units.")
     else:
-        stored = BusinessUnit.objects.get(pk=unit.pk)
+        stored = BusinessUnit.objects.select_related("parent").get(pk=unit.pk)
         require(may_edit_unit(actor, stored), "You may read this unit but not change it.")
+    check_unit_placement(unit, actor=actor, stored=stored)
     unit.save()
     return unit
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from brm.core.errors import ForbiddenAction
+from brm.core.errors import ForbiddenAction, InputError
 from stakeholders import permissions, services
 from stakeholders.models import (
     ActionItem,
@@ -22,7 +22,12 @@ from stakeholders.models import (
     Interaction,
     Stakeholder,
 )
-from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
+from tests.factories import (
+    ActionItemFactory,
+    BusinessUnitFactory,
+    InteractionFactory,
+    StakeholderFactory,
+)
 
 # Who may change unit A's relationship records: its BRM, administrators, integrations.
 UNIT_WRITERS = ["brm", "admin_user", "integration"]
@@ -309,3 +314,128 @@ def test_the_api_answers_403_when_a_brm_hands_their_unit_away(
 
     assert response.status_code == 403
     assert BusinessUnit.objects.get(pk=unit_a.pk).brm == brm
+
+
+# --- A unit's staffing and place in the tree (issue 12) ---------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["leader", "executive", "integration", "no_role_user"])
+def test_nobody_makes_someone_outside_relationship_management_a_deputy(
+    request, persona, brm, admin_user, unit_a
+) -> None:
+    candidate = request.getfixturevalue(persona)
+    for actor in (brm, admin_user):
+        unit = BusinessUnit.objects.get(pk=unit_a.pk)
+        unit.deputy = candidate
+
+        with pytest.raises(InputError) as refused:
+            services.save_unit(unit, actor=actor)
+
+        assert refused.value.field == "deputy"
+    assert BusinessUnit.objects.get(pk=unit_a.pk).deputy is None
+    assert not permissions.may_manage_relationship(candidate)
+
+
+@pytest.mark.parametrize("persona", ["other_brm", "admin_user"])
+def test_a_brm_names_another_relationship_manager_their_deputy(
+    request, persona, brm, unit_a
+) -> None:
+    unit = BusinessUnit.objects.get(pk=unit_a.pk)
+    unit.deputy = request.getfixturevalue(persona)
+
+    services.save_unit(unit, actor=brm)
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).deputy == unit.deputy
+
+
+def test_an_old_deputy_does_not_block_other_edits(brm, leader, unit_a) -> None:
+    BusinessUnit.objects.filter(pk=unit_a.pk).update(deputy=leader)  # stored before the rule
+    unit = BusinessUnit.objects.get(pk=unit_a.pk)
+    unit.description = "Finance and treasury"
+
+    services.save_unit(unit, actor=brm)
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).description == "Finance and treasury"
+
+
+def test_a_handover_goes_to_a_relationship_manager_only(admin_user, leader, unit_a) -> None:
+    with pytest.raises(InputError):
+        services.reassign_brm(unit_a, new_brm=leader, actor=admin_user)
+
+    assert not Handover.objects.exists()
+
+
+def test_a_brm_moves_a_unit_only_under_a_unit_they_manage(brm, unit_a, unit_b) -> None:
+    own_parent = BusinessUnitFactory.create(name="Group finance", code="gfin", brm=brm)
+    unit = BusinessUnit.objects.get(pk=unit_a.pk)
+    unit.parent = unit_b
+
+    with pytest.raises(InputError) as refused:
+        services.save_unit(unit, actor=brm)
+    unit.parent = own_parent
+    services.save_unit(unit, actor=brm)
+
+    assert refused.value.field == "parent"
+    assert BusinessUnit.objects.get(pk=unit_a.pk).parent == own_parent
+
+
+def test_a_brm_does_not_take_a_unit_from_under_another_brms_unit(brm, unit_a, unit_b) -> None:
+    BusinessUnit.objects.filter(pk=unit_a.pk).update(parent=unit_b)
+    unit = BusinessUnit.objects.get(pk=unit_a.pk)
+    unit.parent = None
+
+    with pytest.raises(InputError):
+        services.save_unit(unit, actor=brm)
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).parent == unit_b
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "integration"])
+def test_administrators_and_integrations_place_units_anywhere(
+    request, persona, unit_a, unit_b
+) -> None:
+    unit = BusinessUnit.objects.get(pk=unit_a.pk)
+    unit.parent = unit_b
+
+    services.save_unit(unit, actor=request.getfixturevalue(persona))
+
+    assert BusinessUnit.objects.get(pk=unit_a.pk).parent == unit_b
+
+
+def test_the_api_answers_400_on_the_field(as_user, brm, leader, other_brm, unit_a, unit_b) -> None:
+    client = as_user(brm)
+
+    deputy = client.patch(f"/api/v1/units/{unit_a.pk}/", {"deputy": leader.pk}, format="json")
+    parent = client.patch(f"/api/v1/units/{unit_a.pk}/", {"parent": unit_b.pk}, format="json")
+    fine = client.patch(f"/api/v1/units/{unit_a.pk}/", {"deputy": other_brm.pk}, format="json")
+
+    assert deputy.status_code == 400 and "deputy" in deputy.json()
+    assert parent.status_code == 400 and "parent" in parent.json()
+    assert fine.status_code == 200
+    stored = BusinessUnit.objects.get(pk=unit_a.pk)
+    assert (stored.deputy, stored.parent) == (other_brm, None)
+
+
+def test_the_admin_offers_only_relationship_staff_and_refuses_a_leader(
+    client, admin_user, brm, leader, unit_a
+) -> None:
+    client.force_login(admin_user)
+    url = f"/admin/stakeholders/businessunit/{unit_a.pk}/change/"
+
+    form = client.get(url).context["adminform"].form
+    response = client.post(
+        url,
+        {
+            "name": unit_a.name,
+            "code": unit_a.code,
+            "brm": brm.pk,
+            "deputy": leader.pk,
+            "review_cadence_days": unit_a.review_cadence_days,
+            "active": "on",
+        },
+    )
+
+    assert leader not in form.fields["deputy"].queryset
+    assert brm in form.fields["deputy"].queryset
+    assert response.status_code == 200  # the form again, with its error
+    assert BusinessUnit.objects.get(pk=unit_a.pk).deputy is None
