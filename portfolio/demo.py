@@ -11,10 +11,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from brm.core.roles import GROUP_NAMES, Role
 from portfolio.models.demand import (
     AFTER_DELIVERY,
     BenefitAttestation,
@@ -29,6 +32,9 @@ from portfolio.models.demand import (
 )
 from portfolio.services.scoring import Weights, score_demand
 from stakeholders.models import BusinessUnit, Stakeholder
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SEED = 20261126
 S = DemandStatus
@@ -95,6 +101,13 @@ def seed_demands_demo() -> int:
 def _seed(units: list[BusinessUnit]) -> int:
     rng = random.Random(SEED)
     now = timezone.now()
+    # Approvals and re-ranking are the portfolio board's: the demo's CIO (IT leadership).
+    board = (
+        get_user_model()
+        .objects.filter(groups__name=GROUP_NAMES[Role.EXECUTIVE], is_active=True)
+        .order_by("pk")
+        .first()
+    )
     weights = Weights.from_settings(DemandSettings.get())
     objectives = [
         StrategicObjective.objects.get_or_create(name=n, defaults={"description": d})[0]
@@ -143,12 +156,12 @@ def _seed(units: list[BusinessUnit]) -> int:
         demand.save()
         Demand.objects.filter(pk=demand.pk).update(created_at=filed)
         demand.objectives.set(rng.sample(objectives, rng.choice([0, 1, 1, 1, 2])))
-        delivered_at = _walk(demand, status, filed, now, rng)
+        delivered_at = _walk(demand, status, filed, now, rng, board)
         if delivered_at:
             Demand.objects.filter(pk=demand.pk).update(delivered_at=delivered_at)
             _benefits(demand, delivered_at, now, rng, leader)
         created += 1
-    _overrides(units, now)
+    _overrides(units, now, board)
     return created
 
 
@@ -156,7 +169,12 @@ _LATE = {S.IN_DELIVERY, S.DELIVERED, S.BENEFITS_REALISED}
 
 
 def _walk(
-    demand: Demand, status: DemandStatus, filed: datetime, now: datetime, rng: random.Random
+    demand: Demand,
+    status: DemandStatus,
+    filed: datetime,
+    now: datetime,
+    rng: random.Random,
+    board: User | None,
 ) -> datetime | None:
     changes = [
         DemandStatusChange(
@@ -173,6 +191,8 @@ def _walk(
     for to in steps:
         at = at + span * (0.6 + rng.random() * 0.4)
         actor = demand.sponsor.user if to == S.WITHDRAWN and demand.sponsor else demand.brm
+        if to == S.APPROVED or (to == S.REJECTED and source == S.APPROVED):
+            actor = board  # the portfolio board decides (portfolio.services.workflow)
         changes.append(
             DemandStatusChange(
                 demand=demand,
@@ -227,8 +247,8 @@ def _benefits(
     BenefitRecord.objects.bulk_create(rows)
 
 
-def _overrides(units: list[BusinessUnit], now: datetime) -> None:
-    """Two demands placed by hand, with the reasons people gave."""
+def _overrides(units: list[BusinessUnit], now: datetime, board: User | None) -> None:
+    """Two demands placed by hand by the portfolio board, with the reasons they gave."""
     picks = Demand.objects.filter(status__in=[S.ASSESSING, S.APPROVED]).order_by("priority_score")
     reasons = [
         "Regulator deadline in March: must go first whatever the score.",
@@ -236,5 +256,5 @@ def _overrides(units: list[BusinessUnit], now: datetime) -> None:
     ]
     for rank, (demand, reason) in enumerate(zip(picks[:2], reasons, strict=False), start=1):
         Demand.objects.filter(pk=demand.pk).update(
-            rank_override=rank, override_reason=reason, override_by=demand.brm, override_at=now
+            rank_override=rank, override_reason=reason, override_by=board, override_at=now
         )

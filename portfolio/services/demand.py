@@ -266,7 +266,7 @@ def override_rank(demand: Demand, rank: object, *, actor: AnyUser, reason: str) 
     """
     locked = Demand.objects.select_for_update().get(pk=demand.pk)
     if not may_override_rank(locked, actor):
-        raise ForbiddenTransition("Only the unit's relationship manager or the executive reorders.")
+        raise ForbiddenTransition("Only the portfolio board (IT leadership) reorders demand.")
     text = clean_reason(reason, required=True)
     position = None
     if rank not in (None, ""):

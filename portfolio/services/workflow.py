@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 class Party(StrEnum):
     """How an actor stands towards one demand (a role is not enough: BRMs own units)."""
 
-    HANDLER = "handler"  # the unit's BRM or deputy, an administrator
-    EXECUTIVE = "executive"  # approves or rejects, reorders; never edits the case
+    HANDLER = "handler"  # the unit's BRM or deputy, an administrator: proposes, edits the case
+    EXECUTIVE = "executive"  # IT leadership, the portfolio board: decides, reorders; no case edits
     SPONSOR = "sponsor"  # a business leader of the demand's unit
     OBSERVER = "observer"  # other BRMs, integrations: read only
     NONE = "none"
@@ -43,27 +43,33 @@ ForbiddenTransition = ForbiddenAction
 
 @dataclass(frozen=True)
 class Transition:
+    """One move of the state machine. `board`: a portfolio decision, taken by the portfolio board
+    (`on_portfolio_board`: IT leadership and administrators) whatever `parties` says; the unit's
+    BRM proposes (idea -> assessing, the business case) but never approves their own demand."""
+
     source: DemandStatus
     target: DemandStatus
     parties: frozenset[Party]
     label: str
     reason_required: bool = False
     needs_case: bool = False
+    board: bool = False
 
 
 S = DemandStatus
 H, E, SP = Party.HANDLER, Party.EXECUTIVE, Party.SPONSOR
 _REJECT = frozenset({H, E})
 _WITHDRAW = frozenset({H, SP})
+_BOARD = frozenset({E})  # with `board=True`: administrators too (`on_portfolio_board`)
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.IDEA, S.ASSESSING, frozenset({H}), "Start assessing"),
-    Transition(S.ASSESSING, S.APPROVED, frozenset({H, E}), "Approve", needs_case=True),
+    Transition(S.ASSESSING, S.APPROVED, _BOARD, "Approve", needs_case=True, board=True),
     Transition(S.APPROVED, S.IN_DELIVERY, frozenset({H}), "Start delivery"),
     Transition(S.IN_DELIVERY, S.DELIVERED, frozenset({H}), "Mark delivered"),
     Transition(S.DELIVERED, S.BENEFITS_REALISED, frozenset({H}), "Benefits realised"),
     Transition(S.IDEA, S.REJECTED, _REJECT, "Reject", reason_required=True),
     Transition(S.ASSESSING, S.REJECTED, _REJECT, "Reject", reason_required=True),
-    Transition(S.APPROVED, S.REJECTED, _REJECT, "Cancel", reason_required=True),
+    Transition(S.APPROVED, S.REJECTED, _BOARD, "Cancel", reason_required=True, board=True),
     Transition(S.IDEA, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
     Transition(S.ASSESSING, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
     Transition(S.APPROVED, S.WITHDRAWN, _WITHDRAW, "Withdraw", reason_required=True),
@@ -89,6 +95,22 @@ def party_of(demand: Demand, user: AnyUser) -> Party:
     return Party.NONE
 
 
+# The portfolio board: who approves, cancels and re-ranks demand across every unit.
+PORTFOLIO_BOARD = frozenset({Role.EXECUTIVE, Role.ADMIN})
+
+
+def on_portfolio_board(actor: AnyUser) -> bool:
+    """IT leadership and administrators decide the portfolio (approve, cancel an approval,
+    re-rank); relationship managers propose and business leaders sponsor."""
+    return role_of(actor) in PORTFOLIO_BOARD
+
+
+def _takes(step: Transition, party: Party, actor: AnyUser) -> bool:
+    if step.board:
+        return party != Party.NONE and on_portfolio_board(actor)
+    return party in step.parties
+
+
 def may_transition(actor: AnyUser, demand: Demand, to: str) -> bool:
     """Whether the actor's standing lets them move this demand to `to` at all.
 
@@ -99,18 +121,19 @@ def may_transition(actor: AnyUser, demand: Demand, to: str) -> bool:
     party = party_of(demand, actor)
     into = [t for t in TRANSITIONS if t.target == to]
     now = [t for t in into if t.source == demand.status]
-    return any(party in t.parties for t in (now or into))
+    return any(_takes(t, party, actor) for t in (now or into))
 
 
 def may_approve_demand(actor: AnyUser, demand: Demand) -> bool:
-    """Approve a demand: the unit's BRM (or an administrator) and IT leadership."""
+    """Approve a demand: the portfolio board (IT leadership, administrators), never the unit's
+    own BRM (who proposes it) nor its sponsor."""
     return may_transition(actor, demand, S.APPROVED)
 
 
 def allowed_transitions(demand: Demand, user: AnyUser) -> list[Transition]:
     """What to offer this actor now: exactly what `transition_demand` would accept."""
     party = party_of(demand, user)
-    return [t for t in TRANSITIONS if t.source == demand.status and party in t.parties]
+    return [t for t in TRANSITIONS if t.source == demand.status and _takes(t, party, user)]
 
 
 def may_edit_case(demand: Demand, user: AnyUser) -> bool:
@@ -123,7 +146,9 @@ def may_edit_case(demand: Demand, user: AnyUser) -> bool:
 
 
 def may_override_rank(demand: Demand, user: AnyUser) -> bool:
-    return party_of(demand, user) in {Party.HANDLER, Party.EXECUTIVE}
+    """Put a demand at a chosen place on the ranked board: the portfolio board only. A BRM
+    re-ranking their own unit's demand would be judge in their own cause."""
+    return party_of(demand, user) != Party.NONE and on_portfolio_board(user)
 
 
 def may_record_benefits(demand: Demand, user: AnyUser) -> bool:

@@ -29,6 +29,7 @@ def finance():
     )
     StakeholderFactory.create(unit=unit, user=leader, name="Laura Finch")
     StrategicObjectiveFactory.create(name="Operational efficiency")
+    UserFactory.create(username="catherine", first_name="Catherine", role=Role.EXECUTIVE)
     return unit, brm, leader
 
 
@@ -73,7 +74,13 @@ def test_it_takes_an_idea_from_a_leader_to_approval(page, live_server, login, fi
     expect(page.locator("#demand-score")).to_have_text("1.69")
     expect(page.locator("#score-explained")).to_contain_text("120,000.00 ÷ 80,000.00")
 
-    # ... and approves it with htmx, in place.
+    # ... and proposes it: the BRM does not approve their own unit's demand ...
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+
+    # ... the portfolio board (the CIO) approves it with htmx, in place.
+    page.context.clear_cookies()
+    login(page, "catherine")
+    page.goto(f"{live_server.url}/demands/{demand.pk}/")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#demand-status")).to_have_text("Approved")
     demand.refresh_from_db()

@@ -116,9 +116,9 @@ def test_it_records_who_why_and_when_of_an_override(demand_a, executive):
     assert demand_a.history.first().history_change_reason.startswith("Rank set to 1")
 
 
-def test_it_refuses_an_override_without_a_reason(demand_a, brm):
+def test_it_refuses_an_override_without_a_reason(demand_a, executive):
     with pytest.raises(services.InputError):
-        services.override_rank(demand_a, 1, actor=brm, reason="")
+        services.override_rank(demand_a, 1, actor=executive, reason="")
     demand_a.refresh_from_db()
     assert demand_a.rank_override is None
 
@@ -128,12 +128,12 @@ def test_it_forbids_another_units_brm_to_override(demand_a, other_brm):
         services.override_rank(demand_a, 1, actor=other_brm, reason="Mine first")
 
 
-def test_it_ranks_by_score_and_puts_an_override_where_asked(unit_a, brm):
+def test_it_ranks_by_score_and_puts_an_override_where_asked(unit_a, executive):
     high = DemandFactory.create(unit=unit_a, priority_score=D("9"))
     mid = DemandFactory.create(unit=unit_a, priority_score=D("5"))
     low = DemandFactory.create(unit=unit_a, priority_score=D("1"))
     unscored = DemandFactory.create(unit=unit_a)
-    services.override_rank(low, 1, actor=brm, reason="Legal obligation.")
+    services.override_rank(low, 1, actor=executive, reason="Legal obligation.")
     rows = list(selectors.ranked(Demand.objects.all()))
     assert rows == [low, high, mid, unscored]
     assert [r.score_rank for r in rows] == [3, 1, 2, 4]  # type: ignore[attr-defined]  # annotated

@@ -30,10 +30,11 @@ def test_it_lets_the_units_brm_start_assessing(demand_a, brm):
     assert (change.from_status, change.to_status, change.actor) == (S.IDEA, S.ASSESSING, brm)
 
 
-def test_it_walks_the_whole_happy_path(demand_a, brm):
+def test_it_walks_the_whole_happy_path(demand_a, brm, executive):
     transition_demand(demand_a, S.ASSESSING, actor=brm)
     with_case(demand_a)
-    for to in (S.APPROVED, S.IN_DELIVERY, S.DELIVERED, S.BENEFITS_REALISED):
+    transition_demand(demand_a, S.APPROVED, actor=executive)  # the portfolio board decides
+    for to in (S.IN_DELIVERY, S.DELIVERED, S.BENEFITS_REALISED):
         transition_demand(demand_a, to, actor=brm)
     demand_a.refresh_from_db()
     assert demand_a.status == S.BENEFITS_REALISED and demand_a.delivered_at is not None
@@ -47,10 +48,10 @@ def test_it_refuses_transitions_out_of_order(demand_a, brm):
     assert demand_a.status == S.IDEA and not demand_a.status_changes.exists()
 
 
-def test_it_refuses_approval_without_a_complete_business_case(demand_a, brm):
+def test_it_refuses_approval_without_a_complete_business_case(demand_a, brm, executive):
     transition_demand(demand_a, S.ASSESSING, actor=brm)
     with pytest.raises(TransitionError, match="business case"):
-        transition_demand(demand_a, S.APPROVED, actor=brm)
+        transition_demand(demand_a, S.APPROVED, actor=executive)
 
 
 def test_it_lets_the_executive_approve(demand_a, executive):

@@ -72,8 +72,8 @@ def test_it_refuses_submissions_from_other_roles_and_units(request, persona, uni
 # --- Moving demand ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["brm", "executive"])
-def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -> None:
+@pytest.mark.parametrize("persona", ["executive", "admin_user"])
+def test_it_lets_the_portfolio_board_approve(request, persona, demand_a) -> None:
     actor = request.getfixturevalue(persona)
     with_case(demand_a)
 
@@ -83,8 +83,9 @@ def test_it_lets_the_brm_and_it_leadership_approve(request, persona, demand_a) -
     assert workflow.may_approve_demand(actor, demand_a)
 
 
-@pytest.mark.parametrize("persona", ["leader", "other_brm", "integration"])
+@pytest.mark.parametrize("persona", ["brm", "leader", "other_brm", "integration"])
 def test_it_refuses_approval_to_other_roles(request, persona, demand_a) -> None:
+    # The unit's own BRM proposes (assessing, the business case) but never approves it.
     actor = request.getfixturevalue(persona)
     with_case(demand_a)
 
@@ -187,3 +188,104 @@ def test_it_lets_an_integration_add_a_service(integration, unit_a) -> None:
     service = save_service(Service(name="Payroll"), actor=integration, consumers=[unit_a])
 
     assert list(service.consumers.all()) == [unit_a]
+
+
+# --- Portfolio governance: the board decides, the BRM proposes (issue 12) ---------------------
+
+
+def test_the_brm_proposes_and_may_still_turn_an_idea_down(brm, demand_a) -> None:
+    workflow.transition_demand(demand_a, DemandStatus.ASSESSING, actor=brm)
+    with_case(demand_a)
+
+    offered = [t.target for t in workflow.allowed_transitions(demand_a, brm)]
+
+    assert DemandStatus.APPROVED not in offered
+    assert DemandStatus.REJECTED in offered and DemandStatus.WITHDRAWN in offered
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("executive", True),
+        ("admin_user", True),
+        ("brm", False),
+        ("other_brm", False),
+        ("leader", False),
+        ("integration", False),
+    ],
+)
+def test_only_the_board_cancels_an_approved_demand(request, persona, allowed, demand_a) -> None:
+    actor = request.getfixturevalue(persona)
+    with_case(demand_a, DemandStatus.APPROVED)
+
+    if allowed:
+        workflow.transition_demand(demand_a, DemandStatus.REJECTED, actor=actor, reason="Budget")
+    else:
+        with pytest.raises(ForbiddenAction):
+            workflow.transition_demand(
+                demand_a, DemandStatus.REJECTED, actor=actor, reason="Budget"
+            )
+
+    expected = DemandStatus.REJECTED if allowed else DemandStatus.APPROVED
+    assert Demand.objects.get(pk=demand_a.pk).status == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("executive", True),
+        ("admin_user", True),
+        ("brm", False),  # judge in their own cause
+        ("other_brm", False),
+        ("leader", False),
+        ("integration", False),
+    ],
+)
+def test_only_the_board_reranks_demand(request, persona, allowed, demand_a) -> None:
+    actor = request.getfixturevalue(persona)
+
+    if allowed:
+        services.override_rank(demand_a, 1, actor=actor, reason="Regulator deadline.")
+    else:
+        with pytest.raises(ForbiddenAction):
+            services.override_rank(demand_a, 1, actor=actor, reason="Mine first.")
+
+    assert Demand.objects.get(pk=demand_a.pk).rank_override == (1 if allowed else None)
+    assert workflow.may_override_rank(demand_a, actor) is allowed
+
+
+@pytest.mark.parametrize(("persona", "status"), [("executive", 200), ("brm", 403)])
+def test_the_api_applies_the_board_rule(as_user, request, persona, status, demand_a) -> None:
+    client = as_user(request.getfixturevalue(persona))
+    with_case(demand_a)
+
+    approved = client.post(
+        f"/api/v1/demands/{demand_a.pk}/transition/", {"to": "approved"}, format="json"
+    )
+    ranked = client.post(
+        f"/api/v1/demands/{demand_a.pk}/override/", {"rank": 2, "reason": "Why"}, format="json"
+    )
+
+    assert (approved.status_code, ranked.status_code) == (status, status)
+    fresh = Demand.objects.get(pk=demand_a.pk)
+    assert fresh.status == (DemandStatus.APPROVED if status == 200 else DemandStatus.ASSESSING)
+    assert fresh.rank_override == (2 if status == 200 else None)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("executive", 200), ("brm", 403)])
+def test_the_pages_apply_the_board_rule(client, request, persona, status, demand_a) -> None:
+    client.force_login(request.getfixturevalue(persona))
+    with_case(demand_a)
+
+    page = client.get(f"/demands/{demand_a.pk}/").content.decode()
+    approved = client.post(
+        f"/demands/{demand_a.pk}/transition/", {"to": "approved"}, HTTP_HX_REQUEST="true"
+    )
+    ranked = client.post(
+        f"/demands/{demand_a.pk}/override/", {"rank": 2, "reason": "Why"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert ('value="approved"' in page) is (status == 200)
+    assert (approved.status_code, ranked.status_code) == (status, status)
+    fresh = Demand.objects.get(pk=demand_a.pk)
+    assert fresh.status == (DemandStatus.APPROVED if status == 200 else DemandStatus.ASSESSING)
