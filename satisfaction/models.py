@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 from brm.core.models import SingletonSettings, TimeStampedModel, VersionedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.validators import single_line
+from satisfaction.permissions import may_edit_template
 from stakeholders.models import BusinessUnit, RoleType, Stakeholder
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ class SurveyTemplate(VersionedModel, TimeStampedModel):
         return self.name
 
     def is_editable_by(self, user: AnyUser) -> bool:
-        return role_of(user) in {Role.ADMIN, Role.BRM}
+        """`satisfaction.permissions.may_edit_template`: administrators and survey owners."""
+        return may_edit_template(user, self)
 
 
 class Question(TimeStampedModel):

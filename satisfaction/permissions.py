@@ -21,16 +21,34 @@ if TYPE_CHECKING:
 # Relationship managers and administrators run surveys; executives read the results, leaders
 # see their own unit's, integrations neither build nor send.
 SURVEY_ROLES = frozenset({Role.ADMIN, Role.BRM})
+# Survey owners: the people an administrator entrusts with the organisation's shared
+# questionnaires, by giving them Django's own model permissions in the admin (to a user or to a
+# group such as "Survey owners"). Changing a shared questionnaire changes every BRM's next
+# campaign and breaks the comparability of CSAT/NPS over time, so it is not every BRM's call.
+TEMPLATE_CHANGE_PERMISSION = "satisfaction.change_surveytemplate"
+TEMPLATE_DELETE_PERMISSION = "satisfaction.delete_surveytemplate"
 
 
 def may_build_surveys(actor: AnyUser | None) -> bool:
-    """Write questionnaires (survey templates) and start campaigns."""
+    """Write a new questionnaire (a survey template, also a copy of an existing one: POST it
+    under a new name) and start campaigns: relationship managers and administrators."""
     return actor is None or role_of(actor) in SURVEY_ROLES
 
 
 def may_edit_template(actor: AnyUser | None, template: SurveyTemplate) -> bool:
-    """Change or delete a questionnaire (shared: any survey builder may)."""
-    return may_build_surveys(actor)
+    """Change a shared questionnaire: administrators and survey owners (who hold
+    `satisfaction.change_surveytemplate`); other BRMs copy it instead."""
+    if actor is None or role_of(actor) == Role.ADMIN:
+        return True
+    return role_of(actor) in SURVEY_ROLES and actor.has_perm(TEMPLATE_CHANGE_PERMISSION)
+
+
+def may_delete_template(actor: AnyUser | None, template: SurveyTemplate) -> bool:
+    """Delete a questionnaire: administrators and survey owners holding
+    `satisfaction.delete_surveytemplate`."""
+    if actor is None or role_of(actor) == Role.ADMIN:
+        return True
+    return role_of(actor) in SURVEY_ROLES and actor.has_perm(TEMPLATE_DELETE_PERMISSION)
 
 
 def may_run_campaign(actor: AnyUser | None) -> bool:

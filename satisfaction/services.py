@@ -37,6 +37,7 @@ from satisfaction.models import (
 from satisfaction.permissions import (
     may_build_surveys,
     may_change_campaign,
+    may_delete_template,
     may_edit_template,
     may_run_campaign,
     may_survey_unit,
@@ -238,8 +239,8 @@ def save_template(
     """Save a new or changed questionnaire; with `questions`, replace its questions.
 
     Raises `ForbiddenAction` (nothing saved) unless `may_build_surveys` (new) or
-    `may_edit_template` (existing), and `StateConflict` when questions people have answered
-    would be replaced (copy the template instead).
+    `may_edit_template` (existing: administrators and survey owners), and `StateConflict` when
+    questions people have answered would be replaced (copy the template instead).
     Raises `InputError` ("questions", 400) for more than `MAX_QUESTIONS` questions.
     """
     if questions is not None:
@@ -249,7 +250,10 @@ def save_template(
     if template.pk is None:
         require(may_build_surveys(actor), "Relationship managers and administrators build surveys.")
     else:
-        require(may_edit_template(actor, template), "Your role may not change questionnaires.")
+        require(
+            may_edit_template(actor, template),
+            "Shared questionnaires are changed by their survey owners; copy it to adapt it.",
+        )
         if questions is not None and template.questions.filter(answers__isnull=False).exists():
             raise StateConflict("People have answered this template; copy it to change questions.")
     template.save()
@@ -263,9 +267,12 @@ def save_template(
 def delete_template(template: SurveyTemplate, *, actor: AnyUser | None) -> None:
     """Delete a questionnaire no campaign uses.
 
-    Raises `ForbiddenAction` unless `may_edit_template`, `StateConflict` while campaigns use it.
+    Raises `ForbiddenAction` unless `may_delete_template`, `StateConflict` while campaigns use it.
     """
-    require(may_edit_template(actor, template), "Your role may not change questionnaires.")
+    require(
+        may_delete_template(actor, template),
+        "Shared questionnaires are deleted by administrators and survey owners.",
+    )
     if template.campaigns.exists():
         raise StateConflict("Campaigns use this template; mark it inactive instead.")
     template.delete()

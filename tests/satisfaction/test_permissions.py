@@ -8,6 +8,7 @@ permission (covered in test_answer.py).
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 
 from brm.core.errors import ForbiddenAction
@@ -115,3 +116,71 @@ def test_the_api_answers_403_when_an_integration_writes_a_template(as_user, inte
 
     assert response.status_code == 403
     assert not SurveyTemplate.objects.filter(name="Pulse").exists()
+
+
+# --- Shared questionnaires: survey owners change them, BRMs copy (issue 12) ---------------------
+
+
+@pytest.fixture
+def survey_owner(other_brm):
+    """A BRM an administrator made a survey owner (Django's own model permissions)."""
+    other_brm.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="satisfaction",
+            codename__in=["change_surveytemplate", "delete_surveytemplate"],
+        )
+    )
+    return User.objects.get(pk=other_brm.pk)  # a fresh object: permissions are cached
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "survey_owner"])
+def test_admins_and_survey_owners_change_and_delete_shared_questionnaires(
+    request, persona, template
+) -> None:
+    actor = request.getfixturevalue(persona)
+    template.name = "Quarterly satisfaction (v2)"
+
+    services.save_template(template, actor=actor)
+    assert SurveyTemplate.objects.get(pk=template.pk).name == "Quarterly satisfaction (v2)"
+    assert permissions.may_edit_template(actor, template)
+    services.delete_template(template, actor=actor)
+
+    assert not SurveyTemplate.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["brm", "executive", "leader", "integration"])
+def test_other_roles_and_plain_brms_do_not_change_shared_questionnaires(
+    request, persona, template
+) -> None:
+    actor = request.getfixturevalue(persona)
+    template.name = "Mine now"
+
+    with pytest.raises(ForbiddenAction):
+        services.save_template(template, actor=actor)
+    with pytest.raises(ForbiddenAction):
+        services.delete_template(template, actor=actor)
+
+    assert list(SurveyTemplate.objects.values_list("name", flat=True)) == ["Quarterly satisfaction"]
+    assert not permissions.may_edit_template(actor, template)
+
+
+def test_a_brm_copies_a_shared_questionnaire_through_the_api(as_user, brm, template) -> None:
+    api = as_user(brm)
+    shared = api.get(f"/api/v1/survey-templates/{template.pk}/").json()
+    questions = [
+        {k: q[k] for k in ("kind", "text", "position") if k in q} for q in shared["questions"]
+    ] or [{"kind": "csat", "text": "Happy?", "position": 1}]
+
+    copied = api.post(
+        "/api/v1/survey-templates/",
+        {"name": "Quarterly satisfaction (Finance)", "questions": questions},
+        format="json",
+    )
+    changed = api.patch(
+        f"/api/v1/survey-templates/{template.pk}/", {"name": "Mine now"}, format="json"
+    )
+    deleted = api.delete(f"/api/v1/survey-templates/{template.pk}/")
+
+    assert copied.status_code == 201
+    assert (changed.status_code, deleted.status_code) == (403, 403)
+    assert SurveyTemplate.objects.get(pk=template.pk).name == "Quarterly satisfaction"
