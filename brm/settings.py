@@ -163,6 +163,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# Money on pages and in emails is shown in this currency ({{ amount|money }}, brm/core/templatetags);
+# the demand portfolio's own setting (DemandSettings.currency, in the admin) wins where it applies.
+BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").upper()
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -612,6 +615,7 @@ BRM_API_REQUIRE_IF_MATCH = env_bool("BRM_API_REQUIRE_IF_MATCH", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_4xx": {"()": "brm.core.logging.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -622,7 +626,6 @@ LOGGING = {
         "django.request": {"filters": ["one_line_4xx"]},
     },
 }
-    "filters": {"one_line_4xx": {"()": "brm.core.logging.OneLineClientErrors"}},
 # What a task prints (the console email backend prints every email) is logged at INFO, not as
 # the WARNING Celery uses by default for a worker's stdout.
 CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"

@@ -327,7 +327,7 @@ def test_it_shows_demand_value_in_flight_on_the_dashboard(client, executive, uni
     client.force_login(executive)
     html = client.get("/dashboard/").content.decode()
     section = html.split('id="dem-h"')[1].split("</section>")[0]
-    assert "125000" in section and "999" not in section
+    assert "€125,000" in section and "999" not in section
 
 
 def test_it_follows_the_maturity_gap_over_time(client, brm, leader, unit_a):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
+from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -44,3 +48,39 @@ def status_badge(obj: object, field: str = "status", **attrs: str) -> SafeString
     if attrs.get("id"):
         return format_html('<span class="{}" id="{}">{}</span>', classes, attrs["id"], label)
     return format_html('<span class="{}">{}</span>', classes, label)
+
+
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF ", "JPY": "¥"}
+
+
+@register.filter
+def money(value: object, currency: object = "") -> str:
+    """`{{ amount|money:currency }}` -> "€3,570,000" (or "€1,234.50" with cents).
+
+    Grouping and decimal marks follow the active locale (`number_format` with grouping forced);
+    the currency is the code given, else `settings.BRM_CURRENCY`; a code without a sign is
+    written before the number ("SEK 12,000"). None or "" gives "—". CSV exports do not use
+    this: they keep raw numbers.
+    """
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    code = str(currency or getattr(settings, "BRM_CURRENCY", "EUR")).upper()
+    places = 0 if amount == amount.to_integral_value() else 2
+    number = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
+    sign = CURRENCY_SIGNS.get(code, f"{code} ")
+    return f"-{sign}{number.lstrip('-')}" if amount < 0 else f"{sign}{number}"
+
+
+@register.filter
+def count(value: object) -> str:
+    """`{{ n|count }}` -> "12,500": a whole number with the locale's grouping."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return number_format(int(Decimal(str(value))), use_l10n=True, force_grouping=True)
+    except (InvalidOperation, ValueError):
+        return str(value)
