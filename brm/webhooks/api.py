@@ -46,7 +46,9 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer[WebhookSubscript
         queryset=BusinessUnit.objects.all(), many=True, required=False
     )
     previous_secret_expires_at = serializers.DateTimeField(
-        read_only=True, help_text="Until then the old secret signs too (a second signature)."
+        read_only=True,
+        allow_null=True,  # null when the secret was never rotated
+        help_text="Until then the old secret signs too (a second signature).",
     )
 
     class Meta:

@@ -72,6 +72,7 @@ def build_world() -> None:
 
     brm = users["brm"]
     unit = BusinessUnit.objects.filter(brm=brm).order_by("pk").first()
+    assert unit is not None, "the demo gives the BRM units"
     bare_unit = BusinessUnitFactory.create(brm=brm, description="")
     StakeholderFactory.create(unit=unit, job_title="", phone="", email="", external_id=None)
     InteractionFactory.create(unit=bare_unit)
@@ -82,6 +83,46 @@ def build_world() -> None:
     link_follow_up(linked, actor=brm, kind="demand", reference="D-7")
     DemandFactory.create(unit=unit)  # no business case: no score
     FeedbackFactory.create(unit=unit, author=brm)
+    webhooks(users["admin"], unit)
+
+
+def webhooks(admin: Any, unit: BusinessUnit) -> None:
+    """A subscription with a delivery tried once (the admin-only webhook API)."""
+    from brm.webhooks.models import (
+        DeliveryState,
+        WebhookAttempt,
+        WebhookDelivery,
+        WebhookSubscription,
+    )
+    from brm.webhooks.signing import new_secret
+
+    subscription = WebhookSubscription.objects.create(
+        url="https://hooks.example.org/brm",
+        event_types=["complaint.filed"],
+        secret=new_secret(),
+        owner=admin,
+    )
+    subscription.units.set([unit])
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_type="complaint.filed",
+        unit_id=unit.pk,
+        payload={"type": "complaint.filed", "timestamp": "2026-11-30T10:00:00Z", "data": {}},
+        state=DeliveryState.PENDING,
+        attempts=1,
+        first_attempt_at=timezone.now(),
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+        last_status=503,
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=1,
+        started_at=timezone.now(),
+        status_code=503,
+        duration_ms=120,
+        response_excerpt="Service Unavailable",
+        will_retry=True,
+    )
 
 
 @pytest.fixture(scope="module")
