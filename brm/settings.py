@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "satisfaction",
     "brm.health",
     "brm.webhooks",
+    "brm.imports",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ exists. The floors (README "Project layout"):
   (and, for writes, their `services`), never their models;
 - integration `brm.webhooks` (top, beside health): hears business events through the kernel
   (`brm.core.events`), so nothing below imports it; only the project wiring does;
+- integration `brm.imports` (top): bulk import writes through the register's services and
+  reads its models for natural keys only (`stakeholders.models` as health may);
 - the project wiring may import everything.
 """
 
@@ -106,7 +108,7 @@ def _floor(module: str) -> str:
         return "kernel"
     if module == "brm.health" or module.startswith("brm.health."):
         return "health"
-    if module == "brm.webhooks" or module.startswith("brm.webhooks."):
+    if module.split(".")[:2] in (["brm", "webhooks"], ["brm", "imports"]):
         return "integration"
     if module.split(".")[0] == "brm":
         return "project"
@@ -181,6 +183,17 @@ def test_health_reads_business_apps_only_through_their_query_functions(
         if _floor(m) == "health"
         and _floor(t) in BUSINESS
         and not any(t == part or t.startswith(part + ".") or f".{part}" in t for part in allowed)
+    ]
+    assert wrong == []
+
+
+def test_bulk_import_writes_business_apps_only_through_their_services() -> None:
+    wrong = [
+        f"{m}:{line} imports {t}"
+        for m, t, line, _, _ in EDGES
+        if m.startswith("brm.imports")
+        and _floor(t) in BUSINESS
+        and not any(t == part or t.startswith(part + ".") or f".{part}" in t for part in EXPORTS)
     ]
     assert wrong == []
 

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    """The integration floor's bulk import: files in, records through the apps' services."""
+
+    name = "brm.imports"
+    label = "imports"
+    verbose_name = "Bulk import"
+    default_auto_field = "django.db.models.BigAutoField"
