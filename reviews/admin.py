@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from reviews.models import (
     ChangeRequest,
     ReviewNotice,
@@ -33,7 +34,7 @@ class ChangeRequestInline(admin.TabularInline[ChangeRequest, ServiceReview]):
 
 
 @admin.register(ServiceReview)
-class ServiceReviewAdmin(SimpleHistoryAdmin[ServiceReview]):
+class ServiceReviewAdmin(VersionedAdminMixin, SimpleHistoryAdmin[ServiceReview]):
     list_display = ["unit", "scheduled_at", "status", "held_at"]
     list_filter = ["status", "unit"]
     date_hierarchy = "scheduled_at"
@@ -43,7 +44,7 @@ class ServiceReviewAdmin(SimpleHistoryAdmin[ServiceReview]):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(SimpleHistoryAdmin[ChangeRequest]):
+class ChangeRequestAdmin(VersionedAdminMixin, SimpleHistoryAdmin[ChangeRequest]):
     list_display = ["title", "kind", "status", "review", "decided_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["review", "review__unit"]

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from satisfaction.models import (
     Campaign,
     Invitation,
@@ -27,13 +28,13 @@ class QuestionInline(admin.TabularInline[Question, SurveyTemplate]):
 
 
 @admin.register(SurveyTemplate)
-class SurveyTemplateAdmin(SimpleHistoryAdmin[SurveyTemplate]):
+class SurveyTemplateAdmin(VersionedAdminMixin, SimpleHistoryAdmin[SurveyTemplate]):
     list_display = ["name", "active", "created_at"]
     inlines = [QuestionInline]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin[Campaign]):
+class CampaignAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Campaign]):
     list_display = ["name", "kind", "status", "schedule", "next_run_at", "anonymous"]
     list_filter = ["status", "kind", "anonymous"]
     search_fields = ["name"]

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from brm.core.errors import InputError
 from stakeholders import selectors, services
 from stakeholders.models import ActionItem, BusinessUnit, Handover, Interaction, Stakeholder
@@ -59,7 +60,7 @@ class BusinessUnitAdminForm(forms.ModelForm[BusinessUnit]):
 
 
 @admin.register(BusinessUnit)
-class BusinessUnitAdmin(SimpleHistoryAdmin[BusinessUnit]):
+class BusinessUnitAdmin(VersionedAdminMixin, SimpleHistoryAdmin[BusinessUnit]):
     form = BusinessUnitAdminForm
     list_display = ["name", "code", "parent", "brm", "deputy", "review_cadence_days", "active"]
     list_filter = ["active", "brm"]
@@ -91,7 +92,7 @@ class BusinessUnitAdmin(SimpleHistoryAdmin[BusinessUnit]):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(SimpleHistoryAdmin[Stakeholder]):
+class StakeholderAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Stakeholder]):
     list_display = ["name", "unit", "role_type", "influence", "interest", "user", "active"]
     list_filter = ["role_type", "active", "influence", "interest", "unit"]
     search_fields = ["name", "email", "job_title", "external_id"]
@@ -100,7 +101,7 @@ class StakeholderAdmin(SimpleHistoryAdmin[Stakeholder]):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin[Interaction]):
+class InteractionAdmin(VersionedAdminMixin, admin.ModelAdmin[Interaction]):
     list_display = ["summary", "unit", "kind", "occurred_at", "sentiment", "logged_by"]
     list_filter = ["kind", "sentiment", "unit"]
     search_fields = ["summary"]
@@ -111,7 +112,7 @@ class InteractionAdmin(admin.ModelAdmin[Interaction]):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin[ActionItem]):
+class ActionItemAdmin(VersionedAdminMixin, SimpleHistoryAdmin[ActionItem]):
     list_display = [
         "title",
         "unit",

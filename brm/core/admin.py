@@ -1,16 +1,82 @@
-"""Admin for the kernel's records: API tokens and the outbox of emails."""
+"""Admin for the kernel's records (API tokens, the outbox of emails) and the admin base of
+every versioned record (`VersionedAdminMixin`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from brm.core import delivery
-from brm.core.models import AddressOptOut, ApiToken, OutboundEmail, UserPreference
+from brm.core.errors import StaleVersion
+from brm.core.forms import VersionedFormMixin
+from brm.core.models import (
+    AddressOptOut,
+    ApiToken,
+    OutboundEmail,
+    UserPreference,
+    VersionedModel,
+)
+
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin[Any]  # the mixin always precedes a ModelAdmin
+else:
+    _AdminBase = object
+
+
+class VersionedAdminMixin(_AdminBase):
+    """The admin change page of a `VersionedModel` record posts back the version it was opened
+    at, so two administrators editing one record cannot overwrite each other unseen.
+
+    Put it first in the bases of every ModelAdmin of a versioned model (tests/core check the
+    registry). The admin's form, its own `form` or Django's, gets
+    `brm.core.forms.VersionedFormMixin`; the change page carries the hidden `version`
+    (templates/admin/versioned_change_form.html, and the history revert page,
+    versioned_object_history_form.html). A form opened before someone else's save is re-shown
+    with the user's input, the error and the table of what is saved now (the hidden field then
+    holds the current version, so saving again applies the entries). A save that loses the race
+    in the instant after that check (`StaleVersion` from the model's conditional UPDATE, from
+    the form, a service or an inline) is rolled back and the page is answered once more, which
+    then shows the same refusal: never a 500 or the 412 page. Inline children save at the
+    version read in the request; the parent's version guards the page (every admin save
+    bumps it). Reverting from the history applies the old values over the current version.
+    """
+
+    change_form_template = "admin/versioned_change_form.html"
+    object_history_form_template = "admin/versioned_object_history_form.html"
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if isinstance(obj, VersionedModel) and obj.pk is not None:
+            # The change page just read it; a history revert hands over the old version's
+            # instance, whose values (not version) are to be saved over the current one.
+            current = type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True)
+            stored = current.first()
+            if stored is not None:
+                obj.version = stored
+        form = super().get_form(request, obj, change, **kwargs)
+        if not issubclass(form, VersionedFormMixin):
+            form = type(form.__name__, (VersionedFormMixin, form), {})
+        return form
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion:
+            # Someone saved between this request's check and its UPDATE: everything of this
+            # request was rolled back (the admin's atomic block); answering again re-reads the
+            # record, so the posted version is now the older one and the form refuses it.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ApiToken)

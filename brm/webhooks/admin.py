@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from brm.core.admin import VersionedAdminMixin
 from brm.core.errors import InputError, StateConflict
 from brm.core.events import EVENT_TYPES
 from brm.webhooks import services
@@ -45,7 +46,7 @@ class WebhookSubscriptionForm(forms.ModelForm[WebhookSubscription]):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
+class WebhookSubscriptionAdmin(VersionedAdminMixin, admin.ModelAdmin[WebhookSubscription]):
     """Create (the secret is shown once, in a message), change, rotate, disable, enable."""
 
     form = WebhookSubscriptionForm

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from portfolio.models.catalogue import Service, ServiceMetric
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin[Service]):
+class ServiceAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Service]):
     list_display = ["name", "lifecycle", "owner", "availability_target", "workload_limit"]
     list_filter = ["lifecycle"]
     search_fields = ["name", "description"]
@@ -17,7 +18,7 @@ class ServiceAdmin(SimpleHistoryAdmin[Service]):
 
 
 @admin.register(ServiceMetric)
-class ServiceMetricAdmin(admin.ModelAdmin[ServiceMetric]):
+class ServiceMetricAdmin(VersionedAdminMixin, admin.ModelAdmin[ServiceMetric]):
     list_display = [
         "service",
         "period_start",

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from portfolio.models.demand import (
     BenefitAttestation,
     BenefitRecord,
@@ -21,7 +22,7 @@ from portfolio.services.demand import rescore_all
 
 
 @admin.register(StrategicObjective)
-class StrategicObjectiveAdmin(SimpleHistoryAdmin[StrategicObjective]):
+class StrategicObjectiveAdmin(VersionedAdminMixin, SimpleHistoryAdmin[StrategicObjective]):
     list_display = ["name", "active", "updated_at"]
     list_filter = ["active"]
     search_fields = ["name", "description"]
@@ -38,7 +39,7 @@ class StatusChangeInline(admin.TabularInline[DemandStatusChange, Demand]):
 
 
 @admin.register(Demand)
-class DemandAdmin(SimpleHistoryAdmin[Demand]):
+class DemandAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Demand]):
     list_display = ["__str__", "unit", "status", "priority_score", "rank_override"]
     list_filter = ["status", "unit"]
     search_fields = ["title", "problem"]
@@ -61,7 +62,7 @@ class DemandAdmin(SimpleHistoryAdmin[Demand]):
 
 
 @admin.register(BenefitRecord)
-class BenefitRecordAdmin(SimpleHistoryAdmin[BenefitRecord]):
+class BenefitRecordAdmin(VersionedAdminMixin, SimpleHistoryAdmin[BenefitRecord]):
     list_display = ["demand", "period_start", "planned_amount", "realised_amount", "confirmed_at"]
     list_filter = ["confirmed_at"]
     readonly_fields = ["confirmed_by", "confirmed_at"]
