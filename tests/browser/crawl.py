@@ -17,17 +17,21 @@ Every rendered page is checked at 1366x900 and, resized in place, at 390x844:
   no violation of impact serious or critical; its color-contrast rule is off because the
   contrast check above covers it (and costs a fraction of the time).
 
-Findings are `Finding(check, url, detail)`; the tests group them by check.
+Findings are `Finding(check, url, detail)`; the tests group them by check. Set
+`BRM_CRAWL_SCREENSHOTS=<folder>` to keep a screenshot of every checked page at both widths.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 DESKTOP: ViewportSize = {"width": 1366, "height": 900}
@@ -126,12 +130,14 @@ def _check_page(page: Page, path: str, result: CrawlResult, *, axe: bool) -> Non
         result.findings.append(Finding("contrast", path, line))
     if axe:
         _run_axe(page, path, result)
+    _screenshot(page, path, result.role, DESKTOP)
     page.set_viewport_size(PHONE)
-    # Charts resize on a ResizeObserver and the next animation frames: let them settle.
-    page.evaluate(
-        "() => new Promise(r => requestAnimationFrame(() =>"
-        " requestAnimationFrame(() => setTimeout(r, 50))))"
-    )
+    # Charts resize on a ResizeObserver and later animation frames (slower on a busy machine):
+    # a page loaded at 390 px would never have been wider, so give them up to two seconds.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "() => document.scrollingElement.scrollWidth <= window.innerWidth", timeout=2000
+        )
     widths = page.evaluate(
         "() => [document.scrollingElement.scrollWidth, window.innerWidth,"
         " [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
@@ -147,7 +153,19 @@ def _check_page(page: Page, path: str, result: CrawlResult, *, axe: bool) -> Non
                 f"{widths[0]} px wide at {widths[1]} px; overflowing: {', '.join(widths[2])}",
             )
         )
+    _screenshot(page, path, result.role, PHONE)
     page.set_viewport_size(DESKTOP)
+
+
+def _screenshot(page: Page, path: str, role: str, size: ViewportSize) -> None:
+    """With BRM_CRAWL_SCREENSHOTS=<folder>, keep a full-page PNG of each checked page and width
+    (`<role>--<path>--<width>.png`) for a person to look at; otherwise nothing."""
+    folder = os.environ.get("BRM_CRAWL_SCREENSHOTS")
+    if not folder:
+        return
+    name = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(folder) / f"{role}--{name}--{size['width']}.png"), full_page=True)
 
 
 def _run_axe(page: Page, path: str, result: CrawlResult) -> None:
