@@ -116,7 +116,7 @@ def test_it_lets_a_brm_work_a_complaint_to_resolution(
     page.context.clear_cookies()
     login(page, "laura")
     page.goto(f"{live_server.url}/complaints/{complaint.pk}/")
-    page.locator("#rating-form").get_by_text("5", exact=True).click()
+    page.locator("#rating-form").get_by_text("5 · Excellent", exact=True).click()
     page.get_by_role("button", name="Send rating").click()
     expect(page.locator("#complaint-work")).to_contain_text("Rated 5/5")
     complaint.refresh_from_db()
