@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from brm.core.filtering import FILTER_DEFAULTS, FlagFilter
 from brm.core.ordering import StableOrderingFilter
+from brm.core.validators import bound_dates
 from stakeholders.models import (
     OUTCOME_LABELS,
     ActionItem,
@@ -68,6 +69,14 @@ class SearchFilterSet(filters.FilterSet):
     FILTER_DEFAULTS = FILTER_DEFAULTS  # yes/no model fields read "1", "on"... (FlagFilter)
     search_fields: tuple[str, ...] = ()
     search = filters.CharFilter(method="filter_search", label="Search")
+
+    @property
+    def form(self) -> Any:
+        # Date filters of the pages take the API's range (`?occurred_after=0132-...+17:11` was
+        # a database error, a 500); the API's filter backend applies the same.
+        form = super().form
+        bound_dates(form.fields.values())
+        return form
 
     def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         for word in value.split()[:5]:

@@ -285,3 +285,9 @@ def test_a_survey_template_with_too_many_questions_is_refused(admin_api, records
 def test_a_page_size_above_the_cap_is_served_capped(admin_api, records) -> None:
     response = admin_api.get("/api/v1/units/?page_size=100000")
     assert response.status_code == 200
+
+
+def test_the_pages_date_filters_take_the_same_range(client, records) -> None:
+    client.force_login(UserFactory._meta.model.objects.get(pk=records["admin"]))
+    response = client.get("/reviews/?scheduled_after=0132-02-17T12:18:43%2B17:11")
+    assert response.status_code < 500
