@@ -267,7 +267,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
         call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         # Every demo survey asks every unit: one that asks only Finance lets `unit` tell them apart.
         finance = Campaign.objects.create(
-            template=SurveyTemplate.objects.order_by("pk").first(),
+            template=SurveyTemplate.objects.order_by("pk")[0],
             name="Finance only check-in",
             owner=get_user_model().objects.get(username="brm"),
             status="draft",

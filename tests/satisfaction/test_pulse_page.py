@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _page(client, raw: str) -> str:
-    return client.get(reverse("satisfaction:answer", args=[raw])).content.decode()
+    content: bytes = client.get(reverse("satisfaction:answer", args=[raw])).content
+    return content.decode()
 
 
 def test_a_pulse_names_what_it_asks_about(client, make_campaign, sent_link, unit_a, person):
