@@ -22,6 +22,7 @@ import brm.urls  # noqa: F401  # registers every app's viewsets on the router
 from brm.core.api import router
 from brm.core.ordering import StableOrderingFilter, stable_order
 from brm.health.models import HealthSnapshot
+from brm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from reviews.models import ChangeRequest
 from satisfaction.models import Campaign, CampaignStatus
 from stakeholders.models import BusinessUnit, Stakeholder
@@ -82,6 +83,13 @@ def many_rows(unit_a, brm, django_db_blocker: Any) -> None:
         )
         unit = BusinessUnitFactory.create(brm=brm)
         HealthSnapshot.objects.create(unit=unit, as_of=timezone.localdate(), score=50.0)
+        hook = WebhookSubscription.objects.create(
+            url=f"https://hooks.example.com/{i}", event_types=["complaint.filed"], secret="whsec_x"
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=hook, event_type="complaint.filed", payload={"type": "complaint.filed"}
+        )
+        WebhookAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
     HealthSnapshot.objects.create(unit=unit_a, as_of=timezone.localdate(), score=50.0)
     moment = timezone.now() - timedelta(hours=1)
     for model in _models():
