@@ -20,6 +20,7 @@ from brm import views
 from brm.core.api import router
 from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
+from brm.imports.api import register as register_import_api
 from brm.webhooks.api import register as register_webhook_api
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.urls import register as register_portfolio_api
@@ -40,6 +41,7 @@ register_portfolio_api(router)
 register_review_api(router)
 register_satisfaction_api(router)
 register_webhook_api(router)
+register_import_api(router)
 
 unit_page_urls = [
     path("units/<int:pk>/", unit_page.unit_detail, name="unit_detail"),
@@ -72,6 +74,7 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("", include("reviews.urls")),
     path("", include("satisfaction.urls")),
+    path("", include("brm.imports.urls")),
     path("api/v1/", include(router.urls)),
     # The schema answers to a token or a session like every endpoint; the docs pages to a login.
     path(

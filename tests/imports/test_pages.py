@@ -1,0 +1,63 @@
+"""Bulk import pages: upload, dry run with htmx-polled progress, row errors, confirm; per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from brm.imports.jobs import run_import_job
+from brm.imports.models import ImportJob
+from stakeholders.models import BusinessUnit
+
+pytestmark = pytest.mark.django_db
+
+UNITS = b"Code,Name\nhr,People\nit,Technology\n"
+
+
+def _upload(client, data: bytes = UNITS):
+    file = SimpleUploadedFile("units.csv", data)
+    return client.post(reverse("imports:upload"), {"kind": "units", "file": file})
+
+
+def test_upload_preview_confirm(client, admin_user) -> None:
+    client.force_login(admin_user)
+    assert client.get(reverse("imports:upload")).status_code == 200
+    answer = _upload(client)
+    job = ImportJob.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == reverse("imports:job", args=[job.pk])
+    page = client.get(answer["Location"]).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "<progress" in page  # polls while queued
+    run_import_job(job.pk)
+    region = client.get(answer["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in region  # done: polling stops
+    assert '<th scope="row">New</th><td>2</td>' in region and "Import these rows" in region
+    assert not BusinessUnit.objects.filter(code__in=["hr", "it"]).exists()
+    confirmed = client.post(reverse("imports:confirm", args=[job.pk]))
+    real = ImportJob.objects.exclude(pk=job.pk).get()
+    assert confirmed["Location"] == reverse("imports:job", args=[real.pk])
+    run_import_job(real.pk)
+    assert "Imported: 2 new" in client.get(confirmed["Location"]).content.decode()
+    assert BusinessUnit.objects.filter(code__in=["hr", "it"]).count() == 2
+
+
+def test_row_errors_are_shown_and_cannot_be_confirmed(client, admin_user) -> None:
+    client.force_login(admin_user)
+    _upload(client, b"Code,Name\nhr,People\nnot a slug!,Bad\n")
+    job = ImportJob.objects.get()
+    run_import_job(job.pk)
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "<td>3</td><td>code</td>" in page and "Import these rows" not in page
+    assert client.post(reverse("imports:confirm", args=[job.pk])).status_code == 409
+    assert not BusinessUnit.objects.filter(code="hr").exists()
+
+
+@pytest.mark.parametrize("persona", ["executive", "brm", "leader", "no_role_user"])
+def test_others_get_403(request, client, admin_user, persona) -> None:
+    job = ImportJob.objects.create(kind="units", data=UNITS, created_by=admin_user)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("imports:upload")).status_code == 403
+    assert _upload(client).status_code == 403
+    assert client.get(reverse("imports:job", args=[job.pk])).status_code == 403
+    assert client.post(reverse("imports:confirm", args=[job.pk])).status_code == 403
+    assert ImportJob.objects.count() == 1
