@@ -70,7 +70,8 @@
           type: "bar",
           data: { labels: rows.map(function (r) { return r.score; }),
             datasets: [{ label: "Answers", data: rows.map(function (r) { return r.count; }), backgroundColor: "#0d6efd" }] },
-          options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+          // Fills its .chart-box, so it shrinks with the window (a phone turned upright).
+          options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
         });
       }
       if (canvas.dataset.chart === "survey-trend") {

@@ -35,7 +35,7 @@ def test_a_user_saves_time_zone_and_emails_on_the_profile_page_and_they_are_used
     )
     login(page, "bianca")
     # The user menu (the name in the navigation bar) leads to the profile page.
-    page.get_by_role("link", name="Your preferences (Bianca)").click()
+    page.get_by_role("link", name="Bianca · Relationship manager: your preferences").click()
     expect(page.get_by_role("heading", name="Your preferences")).to_be_visible()
     # Complaint emails to a complainant are required: not offered. Staff ones are.
     expect(page.locator("select[name='kind:complaints.notification']")).to_have_count(0)
