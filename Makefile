@@ -21,13 +21,13 @@ test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: export SECRET_KEY := test-only-secret-key-not-for-production
 test: export STATIC_STORAGE := plain
 test-dates: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
+test-dates: export REDIS_URL ?= redis://127.0.0.1:6379/15
+test-dates: export SECRET_KEY := test-only-secret-key-not-for-production
+test-dates: export STATIC_STORAGE := plain
 fuzz: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/brm
 fuzz: export REDIS_URL ?= redis://127.0.0.1:6379/15
 fuzz: export SECRET_KEY := test-only-secret-key-not-for-production
 fuzz: export STATIC_STORAGE := plain
-test-dates: export REDIS_URL ?= redis://127.0.0.1:6379/15
-test-dates: export SECRET_KEY := test-only-secret-key-not-for-production
-test-dates: export STATIC_STORAGE := plain
 # pytest's addopts has --reuse-db; CI starts from a fresh database every time.
 PYTEST_CI_ARGS := $(if $(filter true 1,$(CI)),--create-db)
 PYTEST_ARGS ?=
