@@ -164,7 +164,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-# Money on pages and in emails is shown in this currency ({{ amount|money }}, brm/core/templatetags);
+# Money on pages and in emails is shown in this currency (the money filter, brm.core.templatetags);
 # the demand portfolio's own setting (DemandSettings.currency, in the admin) wins where it applies.
 BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").upper()
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
