@@ -82,7 +82,8 @@
               { label: "CSAT (1-5)", yAxisID: "y", data: rows.map(function (r) { return r.suppressed ? null : r.csat; }), borderColor: "#0d6efd", tension: .2 },
               { label: "NPS", yAxisID: "y2", data: rows.map(function (r) { return r.suppressed ? null : r.nps; }), borderColor: "#b02a37", borderDash: [5, 4], tension: .2 }
             ] },
-          options: { scales: { y: { min: 1, max: 5, position: "left" }, y2: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } } }
+          // Fills its .chart-box like the distributions, so it shrinks on a phone.
+          options: { maintainAspectRatio: false, scales: { y: { min: 1, max: 5, position: "left" }, y2: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } } }
         });
       }
       if (canvas.dataset.chart === "service-metrics") {

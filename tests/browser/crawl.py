@@ -133,10 +133,11 @@ def _check_page(page: Page, path: str, result: CrawlResult, *, axe: bool) -> Non
     _screenshot(page, path, result.role, DESKTOP)
     page.set_viewport_size(PHONE)
     # Charts resize on a ResizeObserver and later animation frames (slower on a busy machine):
-    # a page loaded at 390 px would never have been wider, so give them up to two seconds.
+    # a page loaded at 390 px would never have been wider, so give them up to eight seconds (the
+    # wait ends as soon as the page fits; two were too few while CI shared the cores).
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(
-            "() => document.scrollingElement.scrollWidth <= window.innerWidth", timeout=2000
+            "() => document.scrollingElement.scrollWidth <= window.innerWidth", timeout=8000
         )
     widths = page.evaluate(
         "() => [document.scrollingElement.scrollWidth, window.innerWidth,"
