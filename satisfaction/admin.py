@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -14,6 +16,7 @@ from satisfaction.models import (
     Skip,
     SurveyTemplate,
 )
+from satisfaction.services import MAX_QUESTIONS
 
 
 @admin.register(SatisfactionSettings)
@@ -23,8 +26,16 @@ class SatisfactionSettingsAdmin(admin.ModelAdmin[SatisfactionSettings]):
 
 
 class QuestionInline(admin.TabularInline[Question, SurveyTemplate]):
+    """A questionnaire's questions, at most `MAX_QUESTIONS` (the rule the API and services keep)."""
+
     model = Question
     extra = 1
+    max_num = MAX_QUESTIONS
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        # max_num alone only hides the "add" link; validate_max refuses a longer post too.
+        kwargs.setdefault("validate_max", True)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(SurveyTemplate)
