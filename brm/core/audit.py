@@ -1,17 +1,26 @@
-"""The audit trail shown on records: who changed which fields, from what to what, and when.
+"""The audit trail: who changed which fields of a record, from what to what, and when; and the
+log of administrative acts that are not edits of one record (`record_event`).
 
 All apps record history with django-simple-history (`history = HistoricalRecords()`); this turns
-those rows into readable changes.
+those rows into readable changes. Acts such as a person's data exported or erased, or a retention
+run, are `core.AuditEvent` rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import ForeignObjectRel
+from django.utils import timezone
+
+from brm.core.models import AuditEvent
+from brm.core.roles import stored_user
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 IGNORED = {"updated_at", "created_at"}
@@ -113,3 +122,24 @@ def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
             )
         )
     return entries
+
+
+def record_event(
+    action: str,
+    *,
+    actor: AnyUser | None,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one `AuditEvent` now (inside the caller's transaction, so it is kept only if the act
+    is). `actor` None is the system. `details` must be JSON (counts and ids, never a person's
+    name or address: the log outlives an erasure)."""
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=stored_user(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        details=details or {},
+    )

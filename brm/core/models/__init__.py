@@ -3,6 +3,7 @@ tokens and the outbox of emails, and each person's time zone and notification pr
 
 from __future__ import annotations
 
+from brm.core.models.audit import AuditEvent
 from brm.core.models.base import (
     SingletonSettings,
     TimeStampedModel,
@@ -24,6 +25,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "AddressOptOut",
     "ApiToken",
+    "AuditEvent",
     "DeferredEmail",
     "DeliveryMode",
     "DeliveryState",
