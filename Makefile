@@ -31,6 +31,10 @@ fuzz: export STATIC_STORAGE := plain
 # pytest's addopts has --reuse-db; CI starts from a fresh database every time.
 PYTEST_CI_ARGS := $(if $(filter true 1,$(CI)),--create-db)
 PYTEST_ARGS ?=
+# The suite runs on both cores: pytest-xdist workers, each with its own test database and Redis
+# database (tests/xdist_env.py); a module's tests stay on one worker (shared module fixtures).
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 
 # `make test-dates`: the non-browser suite once per instant below with the clock moved there
 # (BRM_TEST_NOW, see tests/conftest.py), in London time so the summer-time changes are real:
@@ -86,7 +90,7 @@ test: venv
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	@# Exit code 5 means "no tests collected": a suite that ran nothing must not look green.
-	$(PY) -m pytest $(PYTEST_CI_ARGS) $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_CI_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: FAILED, pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
@@ -102,12 +106,13 @@ test-dates: venv
 	echo "make test-dates: passed at every date"
 
 # `make fuzz`: tests/test_api_fuzz.py with many more generated requests per operation and mode
-# than `make test` runs (2 there); prints the case count and every 5xx or schema mismatch.
+# than `make test` runs (2 there, as the BRM only), as a business leader and as a BRM; prints
+# the case count and every 5xx or schema mismatch.
 FUZZ_MAX_EXAMPLES ?= 60
 
 fuzz: venv
 	scripts/ensure-services
-	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(PY) -m pytest tests/test_api_fuzz.py -s -q $(PYTEST_CI_ARGS) $(PYTEST_ARGS)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_ROLES=leader,brm $(PY) -m pytest tests/test_api_fuzz.py -s -q $(PYTEST_CI_ARGS) $(PYTEST_ARGS)
 
 lint: venv
 	$(RUFF) check .

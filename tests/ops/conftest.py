@@ -31,6 +31,7 @@ from django.db import connection
 
 from brm.celery import app as celery_app
 from brm.celery import publish_channel
+from tests.xdist_env import worker_number
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -46,6 +47,12 @@ def wait_for(condition: Callable[[], object], seconds: float = 30, step: float =
 
 
 def free_port(start: int = 6390, stop: int = 6600) -> int:
+    """The first loopback port in [start, stop) nobody listens on. Under pytest-xdist each worker
+    searches its own slice of the range, so two workers never pick the same port at once."""
+    number = worker_number()
+    if number is not None:
+        width = (stop - start) // 4
+        start, stop = start + number * width, start + (number + 1) * width
     for port in range(start, stop):
         with socket.socket() as probe:
             try:
