@@ -31,6 +31,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from brm.core.roles import Role, role_of
+from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from complaints.models import (
     OPEN_STATUSES,
     Complaint,
@@ -475,3 +477,34 @@ def resolved_between(since: datetime, until: datetime) -> QuerySet[Complaint]:
         resolved_at__gte=since,
         resolved_at__lte=until,
     ).select_related("unit", "complainant__stakeholder")
+
+# --- Global search (the header's search box; combined by brm.search) ---------------------------
+
+
+def search_complaints(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Complaints the user may see (`visible_to`: a leader their unit's and their own) by
+    reference, title, description or resolution (one query). Integrations get none, as the
+    complaint pages refuse them (complainants' words are not for HR/CRM sync)."""
+    if role_of(user) == Role.INTEGRATION:
+        return SearchResults()
+    rows, total = text_search(
+        Complaint.objects.visible_to(user).select_related("unit"),
+        text,
+        fields=[("reference", "A"), ("title", "A"), ("description", "B"), ("resolution", "C")],
+        titles=["reference", "title"],
+        then=["-created_at", "-pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=f"{c.reference or 'New'}: {c.title}",
+                url=c.get_absolute_url(),
+                summary=c.description[:160],
+                meta=f"{c.unit.name} · {c.get_status_display()}",
+                at=c.created_at,
+            )
+            for c in rows
+        ],
+        total,
+    )

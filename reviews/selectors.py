@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from brm.core.schedule import AddLocalDays, to_local
+from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models import Service
 from portfolio.selectors.catalogue import pack_for, performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
@@ -278,3 +279,37 @@ def review_detail_context(review: ServiceReview) -> dict[str, Any]:
 def default_attendees(unit: BusinessUnit) -> QuerySet[Stakeholder]:
     """Who is usually invited: the unit's active high-influence people."""
     return Stakeholder.objects.filter(unit=unit, active=True, influence__gte=4)
+
+# --- Global search (the header's search box; combined by brm.search) ---------------------------
+
+
+def search_reviews(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Service reviews the user may see (`visible_to`) by unit, location, agenda, minutes or
+    outcome (one query)."""
+    rows, total = text_search(
+        ServiceReview.objects.visible_to(user).select_related("unit"),
+        text,
+        fields=[
+            ("unit__name", "A"),
+            ("agenda", "B"),
+            ("outcome", "B"),
+            ("minutes", "C"),
+            ("location", "C"),
+        ],
+        titles=["unit__name"],
+        then=["-scheduled_at", "-pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=str(r),
+                url=r.get_absolute_url(),
+                summary=(r.outcome or r.agenda)[:160],
+                meta=f"{r.unit.name} · {r.get_status_display()}",
+                at=r.scheduled_at,
+            )
+            for r in rows
+        ],
+        total,
+    )

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from brm.core.roles import GROUP_NAMES, Role, is_it_side
+from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from stakeholders.models import (
     ActionItem,
     ActionItemQuerySet,
@@ -383,4 +384,85 @@ def handover_pack(unit: BusinessUnit, user: AnyUser, *, days: int = 90) -> Hando
         ],
         not_met=not_met,
         generated_at=now,
+    )
+
+# --- Global search (the header's search box; combined by brm.search) ---------------------------
+
+
+def search_units(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Units the user may see (`visible_to`) whose name, code or description match (one query)."""
+    rows, total = text_search(
+        units_visible_to(user),
+        text,
+        fields=[("name", "A"), ("code", "A"), ("description", "C")],
+        titles=["name", "code"],
+        then=["name", "pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=u.name,
+                url=u.get_absolute_url(),
+                summary=u.description[:160],
+                meta=u.code.upper() + ("" if u.active else " · inactive"),
+            )
+            for u in rows
+        ],
+        total,
+    )
+
+
+def search_stakeholders(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """People the user may see (`visible_to`: a leader only their own unit's) by name, job title
+    or email (one query). Stakeholder analysis (influence, interest, quadrant) is never searched
+    nor shown, so a result tells a business leader nothing of how IT rates anyone."""
+    rows, total = text_search(
+        Stakeholder.objects.visible_to(user).select_related("unit"),
+        text,
+        fields=[("name", "A"), ("job_title", "B"), ("email", "B")],
+        titles=["name", "email"],
+        then=["name", "pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=p.name,
+                url=p.get_absolute_url(),
+                summary=p.job_title,
+                meta=p.unit.name + ("" if p.active else " · left"),
+            )
+            for p in rows
+        ],
+        total,
+    )
+
+
+def search_interactions(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Meetings and contacts the user may see (`visible_to`) by summary, and by the BRM's private
+    notes for the IT side only (one query); each links to its unit's timeline. Sentiment is
+    neither searched nor shown."""
+    fields = [("summary", "A"), ("unit__name", "C")]
+    if is_it_side(user):
+        fields.append(("notes", "B"))
+    rows, total = text_search(
+        Interaction.objects.visible_to(user).select_related("unit"),
+        text,
+        fields=fields,
+        titles=["summary"],
+        then=["-occurred_at", "-pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=i.summary,
+                url=i.unit.get_absolute_url() + "#timeline",
+                meta=f"{i.unit.name} · {i.get_kind_display()}",
+                at=i.occurred_at,
+            )
+            for i in rows
+        ],
+        total,
     )

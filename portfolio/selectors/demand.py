@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
+from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models.demand import (
     CLOSED_STATUSES,
     MONEY,
@@ -269,3 +270,31 @@ def demand_value(user: AnyUser) -> dict[str, int | Decimal]:
         "in_flight_value": figures["value"] or 0,
         "realised_value": realised["value"] or 0,
     }
+
+# --- Global search (the header's search box; combined by brm.search) ---------------------------
+
+
+def search_demands(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Demands the user may see (`visible_to`: a leader their unit's) by title, problem or
+    outcome (one query)."""
+    rows, total = text_search(
+        Demand.objects.visible_to(user).select_related("unit"),
+        text,
+        fields=[("title", "A"), ("problem", "B"), ("outcome", "B")],
+        titles=["title"],
+        then=["-created_at", "-pk"],
+        limit=limit,
+    )
+    return SearchResults(
+        [
+            SearchHit(
+                title=d.title,
+                url=d.get_absolute_url(),
+                summary=d.problem[:160],
+                meta=f"{d.unit.name} · {d.get_status_display()}",
+                at=d.created_at,
+            )
+            for d in rows
+        ],
+        total,
+    )
