@@ -75,6 +75,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("satisfaction.urls")),
     path("", include("brm.imports.urls")),
+    path("", include("brm.search.urls")),
     path("api/v1/", include(router.urls)),
     # The schema answers to a token or a session like every endpoint; the docs pages to a login.
     path(
