@@ -1,0 +1,141 @@
+"""Adding, removing and handing out attachments; who may do which.
+
+Every entry point (pages, API) goes through these: `attach_file` and `delete_attachment` check
+who may act (403 otherwise), judge the content (400 under `file`), keep nothing of a refused
+upload, and leave a history row (who, when: django-simple-history, as every audited record).
+Which records a user may see and who may attach to them is the business app's rule, handed in
+as an `AttachmentTarget` (each app's `files.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+from brm.core.attachments.content import check_upload
+from brm.core.attachments.models import Attachment
+from brm.core.audit import set_change_reason
+from brm.core.roles import Role, require, role_of, stored_user
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from brm.core.roles import AnyUser
+
+
+@dataclass(frozen=True)
+class AttachmentTarget:
+    """How one kind of business record offers files; the business app decides every rule.
+
+    - `namespace`, `name`: its URL names, e.g. "complaints" and "complaint" give
+      `complaints:complaint_attachments` (list, upload), `..._attachment` (download) and
+      `..._attachment_delete`;
+    - `records(user)`: the records the user may see, the very queryset the record's own detail
+      page and API use (a record outside it is a 404, and so are its files);
+    - `may_attach(user, record)`: who may add files (the app's permission function);
+    - `noun`: the record in words ("complaint"); `back(record)`: the record's page.
+    """
+
+    namespace: str
+    name: str
+    records: Callable[[AnyUser], models.QuerySet[Any]]
+    may_attach: Callable[[AnyUser, Any], bool]
+    noun: str
+    back: Callable[[Any], str]
+
+    def url_name(self, suffix: str) -> str:
+        """`suffix` "attachments", "attachment" or "attachment_delete" as a full URL name."""
+        return f"{self.namespace}:{self.name}_{suffix}"
+
+    def list_url(self, record: models.Model) -> str:
+        return reverse(self.url_name("attachments"), args=[record.pk])
+
+    def download_url(self, record_pk: Any, attachment: Attachment) -> str:
+        return reverse(self.url_name("attachment"), args=[record_pk, attachment.pk])
+
+    def delete_url(self, record_pk: Any, attachment: Attachment) -> str:
+        return reverse(self.url_name("attachment_delete"), args=[record_pk, attachment.pk])
+
+
+def may_delete_attachment(actor: AnyUser, attachment: Attachment) -> bool:
+    """Remove a file: the person who uploaded it, or an administrator. Seeing the record is
+    checked before, by the caller (its scope)."""
+    if not actor.is_authenticated:
+        return False
+    if role_of(actor) == Role.ADMIN:
+        return True
+    return role_of(actor) != Role.NONE and attachment.uploaded_by_id == actor.pk
+
+
+def attach_file(
+    record: models.Model, upload: UploadedFile[bytes], *, actor: AnyUser, allowed: bool
+) -> Attachment:
+    """Store `upload` as a file of `record` and return the new `Attachment`.
+
+    `allowed` is the app's answer to "may `actor` attach to `record`" (its `may_attach`):
+    `ForbiddenAction` (403) when False. `InputError("file", ...)` (400) when the content is
+    refused (`content.check_upload`: empty, too large, a type not allowed, a disguised name).
+    Either way, and on any later failure, nothing is kept: no row and no stored file.
+    """
+    require(allowed, f"You may not add files to this {record._meta.verbose_name}.")
+    user = stored_user(actor)
+    checked = check_upload(upload, upload.name or "", upload.size or 0)
+    attachment = Attachment(
+        record=record,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by=user,
+    )
+    attachment.__dict__["_history_user"] = user  # simple_history's per-instance author
+    set_change_reason(attachment, "Uploaded")
+    upload.seek(0)
+    attachment.file.save("upload", upload, save=False)  # a random name (models.storage_name)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except BaseException:
+        attachment.file.storage.delete(str(attachment.file.name))
+        raise
+    return attachment
+
+
+def delete_attachment(attachment: Attachment, *, actor: AnyUser) -> None:
+    """Remove a file: its row now (the history keeps who removed it and when), the stored
+    bytes once the transaction commits. `ForbiddenAction` (403) unless
+    `may_delete_attachment`."""
+    require(
+        may_delete_attachment(actor, attachment),
+        "Only the person who added this file, or an administrator, may remove it.",
+    )
+    storage, name = attachment.file.storage, str(attachment.file.name)
+    attachment.__dict__["_history_user"] = stored_user(actor)
+    set_change_reason(attachment, "Removed")
+    with transaction.atomic():
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def download_response(attachment: Attachment) -> FileResponse:
+    """The stored file as a download: `Content-Disposition: attachment` with the original
+    (cleaned) name, the sniffed `Content-Type` (UTF-8 for text), `X-Content-Type-Options:
+    nosniff` so no browser second-guesses it, and private caching only. The caller has checked
+    the record's scope."""
+    content_type = attachment.content_type
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, max_age=0)
+    return response
