@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "simple_history",
     "brm",
     "brm.core",
+    "brm.core.attachments",
     "stakeholders",
     "reviews",
     "complaints",
@@ -187,7 +188,7 @@ _STATIC_BACKEND = {
     "manifest": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     "plain": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": _STATIC_BACKEND[
@@ -196,6 +197,42 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or os.environ.get("STATIC_STORAGE") == "plain"
+
+# --- Attachments (brm/core/attachments, README "Attachments") --------------------------------
+# Files on complaints, meetings, reviews and demands: never served from a public URL, only
+# through the scoped download views. Stored under var/attachments, or in an S3-compatible bucket
+# (django-storages) with BRM_ATTACHMENT_STORAGE=s3 and the BRM_ATTACHMENT_S3_* settings.
+BRM_ATTACHMENT_MAX_BYTES = env_int("BRM_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Names from brm.core.attachments.content.KNOWN_TYPES; the type is sniffed from the content.
+BRM_ATTACHMENT_TYPES = env_list("BRM_ATTACHMENT_TYPES", "pdf,png,jpeg,docx,xlsx,pptx,txt,csv")
+_attachment_storage = os.environ.get("BRM_ATTACHMENT_STORAGE", "filesystem")
+if _attachment_storage == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("BRM_ATTACHMENT_S3_BUCKET"),
+            "endpoint_url": os.environ.get("BRM_ATTACHMENT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("BRM_ATTACHMENT_S3_REGION") or None,
+            "access_key": env_str("BRM_ATTACHMENT_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("BRM_ATTACHMENT_S3_SECRET_KEY") or None,
+            "location": os.environ.get("BRM_ATTACHMENT_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+elif _attachment_storage == "filesystem":
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("BRM_ATTACHMENT_DIR") or str(VAR_DIR / "attachments"),
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"BRM_ATTACHMENT_STORAGE={_attachment_storage!r}: use filesystem or s3."
+    )
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
