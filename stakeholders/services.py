@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brm.core import delivery
 from brm.core.audit import set_change_reason
-from brm.core.errors import InputError, StateConflict
+from brm.core.errors import InputError, StaleVersion, StateConflict
 from brm.core.roles import Role, require, role_of, stored_user
 from stakeholders.models import (
     ActionItem,
@@ -289,8 +290,24 @@ def save_stakeholder(person: Stakeholder, *, actor: AnyUser | None) -> Stakehold
     (nothing saved) when `may_edit_stakeholder` (the stored entry) or `may_add_stakeholder`
     (the unit it is saved under) says no.
     """
+    stored = None
     if person.pk is not None:
         stored = Stakeholder.objects.select_related("unit").get(pk=person.pk)
+    check_stakeholder_write(person, stored=stored, actor=actor)
+    person.save()
+    return person
+
+
+def check_stakeholder_write(
+    person: Stakeholder, *, stored: Stakeholder | None, actor: AnyUser | None
+) -> None:
+    """Who may save `person` as it is about to be saved (`stored`: as it is now, None for a new
+    person): `may_edit_stakeholder` on the stored entry and `may_add_stakeholder` on the unit it
+    is saved under, so moving someone needs both units. Raises `ForbiddenAction` (403); no query
+    when the units are loaded. `save_stakeholder` and `save_stakeholders` call it; a bulk import
+    calls it per row to report refusals by row before anything is written.
+    """
+    if stored is not None:
         require(
             may_edit_stakeholder(actor, stored), "You may read this person but not change them."
         )
@@ -298,8 +315,68 @@ def save_stakeholder(person: Stakeholder, *, actor: AnyUser | None) -> Stakehold
         may_add_stakeholder(actor, person.unit),
         "Only the unit's relationship managers change its register.",
     )
-    person.save()
-    return person
+
+
+# Bulk writes go in batches of this many rows (one INSERT or UPDATE statement each).
+BULK_BATCH = 1000
+
+
+@transaction.atomic
+def save_stakeholders(
+    people: Sequence[Stakeholder],
+    *,
+    fields: Sequence[str],
+    actor: AnyUser | None,
+    reason: str = "Bulk import",
+) -> None:
+    """Add and change many register entries at once (a bulk import): the new ones (no pk) are
+    inserted, the stored ones get `fields` written, with one history row each (who: `actor`,
+    why: `reason`), in statements of `BULK_BATCH` rows instead of two per person.
+
+    The same rules as `save_stakeholder`: `check_stakeholder_write` for every person against
+    their stored entry, read here (one query, rows locked), and each stored entry must still be
+    at the version the caller read, since `bulk_update` bypasses `VersionedModel.save`'s check;
+    a changed entry's version goes up by one. The caller has run the model's checks
+    (`brm.core.validators.check_model`). All or nothing: raises `ForbiddenAction` (403) or
+    `StaleVersion` (412) before anything is written.
+    """
+    added = [p for p in people if p.pk is None]
+    changed = [p for p in people if p.pk is not None]
+    stored = {
+        s.pk: s
+        for s in Stakeholder.objects.select_related("unit")
+        .select_for_update(of=("self",))
+        .filter(pk__in=[p.pk for p in changed])
+    }
+    for person in people:
+        before = stored.get(person.pk) if person.pk is not None else None
+        if person.pk is not None and (before is None or before.version != person.version):
+            raise StaleVersion(
+                "person", person.pk, person.version, before.version if before else None
+            )
+        check_stakeholder_write(person, stored=before, actor=actor)
+    who = stored_user(actor) if actor is not None else None
+    now = timezone.now()
+    for person in changed:
+        person.version += 1
+        person.updated_at = now
+    if added:
+        bulk_create_with_history(
+            added,
+            Stakeholder,
+            batch_size=BULK_BATCH,
+            default_user=who,
+            default_change_reason=reason,
+        )
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Stakeholder,
+            [*fields, "version", "updated_at"],
+            batch_size=BULK_BATCH,
+            default_user=who,
+            default_change_reason=reason,
+        )
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Bulk import API (administrators and integrations; others 403, anonymous callers 401).
 
-- `POST /api/v1/imports/` (multipart: `kind` units|stakeholders, `file` CSV or XLSX,
-  `dry_run` default true): 202 with the queued job.
+- `POST /api/v1/imports/` (multipart: `kind` units|stakeholders|services|consumers|metrics,
+  `file` CSV or XLSX, `dry_run` default true): 202 with the queued job.
 - `GET /api/v1/imports/{id}/`: the job, its progress {done, total} and, once done, its result
   (counts of new, changed, unchanged and duplicate rows, per-row errors, `saved`).
 - `POST /api/v1/imports/{id}/confirm/`: the real run of a finished dry run without errors

@@ -1,30 +1,44 @@
-"""What each importable kind reads from a row, and how it is written: through the app's services.
+"""What each importable kind reads from a row, and how it is written: through the apps' services.
 
-A `Kind` names its natural key column (unit: code; stakeholder: email), the columns it reads
-(header names matched case-insensitively, with the register export's own headers as aliases so
-an export re-imports unchanged) and `apply(row, actor)`, which finds the stored record by key,
-sets the row's values on it and returns (record, changed). The runner saves changed records
-through `save`, i.e. the app's service, after `brm.core.validators.check_model` (the same rules
-the forms and the API run: single-line names, lengths, choices, uniques).
+A `Kind` names its natural key columns (unit: code; stakeholder: email; service: code; metric:
+service code plus period start; consumer: service code plus unit code), the columns it reads
+(header names matched case-insensitively, with the exports' own headers as aliases so an export
+re-imports unchanged) and `apply(values, context)`, which finds the stored record by key, sets
+the row's values on it and returns (record, changed). Cell text becomes a value through the
+model field's own parsing and choices (`field_value`), and the runner then checks the record
+with `brm.core.validators.check_model` (the rules the forms and the API run), so no rule is
+written here twice.
+
+Writing: a kind with `save` is written row by row through the app's service (units, whose
+parents may be earlier rows; the catalogue, which is small). A kind with `save_many`
+(stakeholders, 100,000 rows in a real register) is written a chunk at a time: `prepare` reads
+the chunk's stored records and units in one query each, `check` asks the service's own
+permission rule per row, and `save_many` is the service's bulk write.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from brm.core.errors import InputError
+from portfolio.selectors import catalogue as catalogue_selectors
+from portfolio.services import catalogue as catalogue_services
 from stakeholders import services as register_services
-from stakeholders.models import BusinessUnit, Channel, RoleType, Stakeholder
+from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
 YES = {"yes", "y", "true", "1", "on", "x"}
-NO = {"no", "n", "false", "0", "off", ""}
+NO = {"no", "n", "false", "0", "off"}
 
 
 def _yes_no(column: str, value: str) -> bool:
@@ -36,20 +50,62 @@ def _yes_no(column: str, value: str) -> bool:
     raise InputError(column, f"'{value}' is not yes or no.")
 
 
-def _whole(column: str, value: str) -> int:
+def field_value(record: models.Model, name: str, text: str) -> Any:
+    """The cell `text` as the value of `record`'s field `name`, parsed by the field itself.
+
+    Choices match their stored value or their label, case-insensitively; yes/no columns take
+    yes/no, true/false, 1/0 and x; a decimal may use a comma ("99,5" from a European
+    spreadsheet); dates are ISO (XLSX date cells already are). Blank is "" for text, None where
+    the field may be empty. Raises `InputError(name, ...)` naming the value and what it should be.
+    """
+    model_field = record._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    if model_field.choices:
+        lowered = text.lower()
+        for value, label in model_field.flatchoices:
+            if lowered in {str(value).lower(), str(label).lower()}:
+                return value
+        labels = ", ".join(str(label) for _, label in model_field.flatchoices)
+        raise InputError(name, f"'{text}' is not one of {labels}.")
+    if isinstance(model_field, models.BooleanField):
+        return _yes_no(name, text)
+    if text == "":
+        return None if model_field.null else ""
+    if isinstance(model_field, models.DecimalField) and "," in text and "." not in text:
+        text = text.replace(",", ".")
     try:
-        return int(value)
-    except ValueError:
-        raise InputError(column, f"'{value}' is not a whole number.") from None
+        return model_field.to_python(text)
+    except ValidationError:
+        what = {
+            models.IntegerField: "a whole number",
+            models.DecimalField: "a number",
+            models.DateField: "a date (YYYY-MM-DD)",
+        }
+        kind = next((w for t, w in what.items() if isinstance(model_field, t)), "valid")
+        raise InputError(name, f"'{text}' is not {kind}.") from None
 
 
-def _choice(column: str, value: str, choices: type[models.TextChoices]) -> str:
-    text = value.strip().lower()
-    for choice in choices:
-        if text in {choice.value.lower(), str(choice.label).lower()}:
-            return str(choice.value)
-    names = ", ".join(str(c.label) for c in choices)
-    raise InputError(column, f"'{value}' is not one of {names}.")
+def _set(record: Any, name: str, value: Any) -> bool:
+    if getattr(record, name) == value:
+        return False
+    setattr(record, name, value)
+    return True
+
+
+def _set_fields(record: models.Model, values: dict[str, str], names: tuple[str, ...]) -> bool:
+    """Set each of `names` the row has a column for; a blank cell leaves a field that cannot be
+    blank (a number, a choice, yes/no) as it is, or at its default on a new record."""
+    changed = False
+    for name in names:
+        if name not in values:
+            continue
+        text = values[name]
+        model_field = record._meta.get_field(name)
+        text_field = isinstance(model_field, models.CharField | models.TextField)
+        if text == "" and not text_field and not getattr(model_field, "null", False):
+            continue
+        changed |= _set(record, name, field_value(record, name, text))
+    return changed
 
 
 def _unit(column: str, value: str) -> BusinessUnit:
@@ -62,54 +118,122 @@ def _unit(column: str, value: str) -> BusinessUnit:
     return unit
 
 
+def _service(column: str, code: str) -> Any:
+    service = catalogue_selectors.service_by_code(code)
+    if service is None:
+        raise InputError(column, f"No service has the code '{code}'.")
+    return service
+
+
 @dataclass(frozen=True)
 class Kind:
     """One importable record type.
 
-    `key`: the natural key column; `columns`: canonical column -> accepted header spellings
-    (lower case); `apply(values, actor)`: (record with the row's values set, changed?) where
-    `values` maps canonical columns present in the file to trimmed text; `save`: the service.
+    `key`: the natural key columns; `columns`: canonical column -> accepted header spellings
+    (lower case); `apply(values, context)`: (record with the row's values set, changed?) where
+    `values` maps canonical columns present in the file to trimmed text. Row by row: `save`
+    (the app's service, in a savepoint per row). In chunks: `prepare(rows, lock)` reads what
+    a chunk's rows refer to (the context), `check(record, context, actor)` raises the service's
+    `ForbiddenAction` for a row the actor may not write, `save_many(records, actor)` writes the
+    chunk's new and changed records through the service.
     """
 
     name: str
-    key: str
+    key: tuple[str, ...]
     columns: dict[str, tuple[str, ...]]
-    apply: Callable[[dict[str, str]], tuple[models.Model, bool]]
-    save: Callable[[Any, AnyUser | None], Any]
+    apply: Callable[[dict[str, str], Any], tuple[Any, bool]]
+    save: Callable[[Any, AnyUser | None], Any] | None = None
+    prepare: Callable[[list[dict[str, str]], bool], Any] | None = None
+    check: Callable[[Any, Any, AnyUser | None], None] | None = None
+    save_many: Callable[[list[Any], AnyUser | None], Any] | None = None
+    label: str = ""
+
+    def key_of(self, values: dict[str, str]) -> str:
+        """The row's natural key as compared (lower case; parts joined), "" when a part is blank."""
+        parts = [values.get(column, "").lower() for column in self.key]
+        return "\x1f".join(parts) if all(parts) else ""
 
 
-def _set(record: models.Model, field: str, value: Any) -> bool:
-    if getattr(record, field) == value:
-        return False
-    setattr(record, field, value)
-    return True
+# --- Business units (row by row: a parent may be an earlier row of the same file) --------------
 
 
-def _apply_unit(values: dict[str, str]) -> tuple[models.Model, bool]:
+UNIT_FIELDS = ("name", "description", "review_cadence_days", "active")
+
+
+def _apply_unit(values: dict[str, str], context: Any) -> tuple[models.Model, bool]:
     code = values["code"]
     unit = BusinessUnit.objects.filter(code=code).first()
     new = unit is None
     if unit is None:
         unit = BusinessUnit(code=code)
-    changed = new
-    if "name" in values:
-        changed |= _set(unit, "name", values["name"])
+    changed = new | _set_fields(unit, values, UNIT_FIELDS)
     if "parent" in values:
         parent = _unit("parent", values["parent"]) if values["parent"] else None
         changed |= _set(unit, "parent_id", parent.pk if parent else None)
-    if "description" in values:
-        changed |= _set(unit, "description", values["description"])
-    if values.get("review_cadence_days"):
-        days = _whole("review_cadence_days", values["review_cadence_days"])
-        changed |= _set(unit, "review_cadence_days", days)
-    if "active" in values:
-        changed |= _set(unit, "active", _yes_no("active", values["active"]))
     return unit, changed
 
 
-def _apply_stakeholder(values: dict[str, str]) -> tuple[models.Model, bool]:
+# --- Stakeholders (in chunks: a register has 100,000 people) -----------------------------------
+
+STAKEHOLDER_FIELDS = (
+    "name",
+    "job_title",
+    "phone",
+    "role_type",
+    "preferred_channel",
+    "influence",
+    "interest",
+    "active",
+)
+
+
+@dataclass
+class PeopleContext:
+    """A chunk's stored people by lower-case email (a list: the register allows repeats), its
+    units by lower-case code and name, and each stored person as read (for the write check)."""
+
+    people: dict[str, list[Stakeholder]] = field(default_factory=dict)
+    units: dict[str, BusinessUnit] = field(default_factory=dict)
+    stored: dict[int, Stakeholder] = field(default_factory=dict)
+
+
+def _prepare_people(rows: list[dict[str, str]], lock: bool) -> PeopleContext:
+    """Two queries per chunk: the stored people with the chunk's emails (locked for a real run,
+    so nobody's edit lands between reading and writing them) and the units the chunk names."""
+    context = PeopleContext()
+    emails = {r["email"].lower() for r in rows if r.get("email")}
+    people = (
+        Stakeholder.objects.annotate(email_key=Lower("email"))
+        .filter(email_key__in=emails)
+        .select_related("unit")
+        .order_by("pk")
+    )
+    if lock:
+        people = people.select_for_update(of=("self",))
+    for person in people:
+        context.people.setdefault(person.email.lower(), []).append(person)
+        context.stored[person.pk] = copy.copy(person)
+    names = {r["unit"].lower() for r in rows if r.get("unit")}
+    units = list(
+        BusinessUnit.objects.annotate(code_key=Lower("code"), name_key=Lower("name")).filter(
+            Q(code_key__in=names) | Q(name_key__in=names)
+        )
+    )
+    # A unit's code wins over another unit's name, as in `_unit`.
+    context.units = {u.name.lower(): u for u in units} | {u.code.lower(): u for u in units}
+    return context
+
+
+def _chunk_unit(context: PeopleContext, value: str) -> BusinessUnit:
+    unit = context.units.get(value.lower())
+    if unit is None:
+        raise InputError("unit", f"No business unit has the code or name '{value}'.")
+    return unit
+
+
+def _apply_stakeholder(values: dict[str, str], context: PeopleContext) -> tuple[models.Model, bool]:
     email = values["email"]
-    matches = list(Stakeholder.objects.filter(email__iexact=email)[:2])
+    matches = context.people.get(email.lower(), [])
     if len(matches) > 1:
         raise InputError("email", f"Several people in the register have the email {email}.")
     person = matches[0] if matches else None
@@ -120,27 +244,100 @@ def _apply_stakeholder(values: dict[str, str]) -> tuple[models.Model, bool]:
         person = Stakeholder(email=email)
     changed = new
     if values.get("unit"):
-        changed |= _set(person, "unit_id", _unit("unit", values["unit"]).pk)
-    for field in ("name", "job_title", "phone"):
-        if field in values:
-            changed |= _set(person, field, values[field])
-    if values.get("role_type"):
-        changed |= _set(person, "role_type", _choice("role_type", values["role_type"], RoleType))
-    if values.get("preferred_channel"):
-        channel = _choice("preferred_channel", values["preferred_channel"], Channel)
-        changed |= _set(person, "preferred_channel", channel)
-    for field in ("influence", "interest"):
-        if values.get(field):
-            changed |= _set(person, field, _whole(field, values[field]))
-    if "active" in values:
-        changed |= _set(person, "active", _yes_no("active", values["active"]))
+        unit = _chunk_unit(context, values["unit"])
+        if new or person.unit_id != unit.pk:
+            person.unit = unit
+            changed = True
+    changed |= _set_fields(person, values, STAKEHOLDER_FIELDS)
     return person, changed
+
+
+def _check_stakeholder(person: Stakeholder, context: PeopleContext, actor: AnyUser | None) -> None:
+    stored = context.stored.get(person.pk) if person.pk is not None else None
+    register_services.check_stakeholder_write(person, stored=stored, actor=actor)
+
+
+def _save_people(people: list[Stakeholder], actor: AnyUser | None) -> None:
+    register_services.save_stakeholders(people, fields=["unit", *STAKEHOLDER_FIELDS], actor=actor)
+
+
+# --- The service catalogue (row by row: tens or hundreds of rows) ------------------------------
+
+SERVICE_FIELDS = (
+    "name",
+    "description",
+    "lifecycle",
+    "availability_target",
+    "response_time_target_minutes",
+    "workload_limit",
+    "workload_unit",
+)
+METRIC_FIELDS = (
+    "period_end",
+    "availability",
+    "incidents",
+    "major_incidents",
+    "response_time_minutes",
+    "workload",
+)
+
+
+def _apply_service(values: dict[str, str], context: Any) -> tuple[models.Model, bool]:
+    service = catalogue_services.stage_service(values["code"], values.get("name", ""))
+    changed = service.pk is None
+    changed |= _set(service, "code", values["code"]) if service.code is None else False
+    changed |= _set_fields(service, values, SERVICE_FIELDS)
+    return service, changed
+
+
+def _date(column: str, text: str) -> Any:
+    try:
+        day = models.DateField().to_python(text)
+    except ValidationError:
+        day = None
+    if day is None:
+        raise InputError(column, f"'{text}' is not a date (YYYY-MM-DD).")
+    return day
+
+
+def _apply_metric(values: dict[str, str], context: Any) -> tuple[models.Model, bool]:
+    service = _service("service", values["service"])
+    metric = catalogue_services.stage_metric(service, _date("period_start", values["period_start"]))
+    changed = metric.pk is None
+    changed |= _set_fields(metric, values, METRIC_FIELDS)
+    return metric, changed
+
+
+@dataclass
+class Consumption:
+    """A consumer row: `unit` consumes `service` (or, with `consumes_it` False, no longer)."""
+
+    service: Any
+    unit: BusinessUnit
+    consumes_it: bool
+
+
+def _apply_consumer(values: dict[str, str], context: Any) -> tuple[Consumption, bool]:
+    service = _service("service", values["service"])
+    unit = _unit("unit", values["unit"])
+    wanted = True
+    if values.get("consumes"):
+        wanted = _yes_no("consumes", values["consumes"])
+    now = catalogue_selectors.consumes(unit, service)
+    return Consumption(service, unit, wanted), now != wanted
+
+
+def _save_consumer(link: Consumption, actor: AnyUser | None) -> None:
+    catalogue_services.set_consumer(
+        link.service, link.unit, consumes_it=link.consumes_it, actor=actor
+    )
 
 
 KINDS: dict[str, Kind] = {
     "units": Kind(
         name="units",
-        key="code",
+        label="Business units (by code)",
+        key=("code",),
         columns={
             "code": ("code", "unit code"),
             "name": ("name",),
@@ -154,7 +351,8 @@ KINDS: dict[str, Kind] = {
     ),
     "stakeholders": Kind(
         name="stakeholders",
-        key="email",
+        label="Stakeholders (by email)",
+        key=("email",),
         columns={
             "email": ("email",),
             "name": ("name",),
@@ -168,6 +366,57 @@ KINDS: dict[str, Kind] = {
             "active": ("active",),
         },
         apply=_apply_stakeholder,
-        save=lambda person, actor: register_services.save_stakeholder(person, actor=actor),
+        prepare=_prepare_people,
+        check=_check_stakeholder,
+        save_many=_save_people,
+    ),
+    "services": Kind(
+        name="services",
+        label="Services (by code)",
+        key=("code",),
+        columns={
+            "code": ("code", "service code"),
+            "name": ("name", "service"),
+            "description": ("description",),
+            "lifecycle": ("lifecycle",),
+            "availability_target": ("availability target", "availability_target"),
+            "response_time_target_minutes": (
+                "response time target minutes",
+                "response_time_target_minutes",
+            ),
+            "workload_limit": ("workload limit", "workload_limit"),
+            "workload_unit": ("workload unit", "workload_unit"),
+        },
+        apply=_apply_service,
+        save=lambda service, actor: catalogue_services.save_service(service, actor=actor),
+    ),
+    "consumers": Kind(
+        name="consumers",
+        label="Service consumers (by service code and unit code)",
+        key=("service", "unit"),
+        columns={
+            "service": ("service", "service code"),
+            "unit": ("unit", "unit code", "business unit", "consumer"),
+            "consumes": ("consumes", "active"),
+        },
+        apply=_apply_consumer,
+        save=_save_consumer,
+    ),
+    "metrics": Kind(
+        name="metrics",
+        label="Service metrics (by service code and period start)",
+        key=("service", "period_start"),
+        columns={
+            "service": ("service", "service code"),
+            "period_start": ("period start", "period_start"),
+            "period_end": ("period end", "period_end"),
+            "availability": ("availability",),
+            "incidents": ("incidents",),
+            "major_incidents": ("major incidents", "major_incidents"),
+            "response_time_minutes": ("response time minutes", "response_time_minutes"),
+            "workload": ("workload",),
+        },
+        apply=_apply_metric,
+        save=lambda metric, actor: catalogue_services.save_metric(metric, actor=actor),
     ),
 }

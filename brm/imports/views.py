@@ -21,9 +21,7 @@ from brm.imports.register import KINDS
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(
-        choices=[("units", "Business units (by code)"), ("stakeholders", "Stakeholders (by email)")]
-    )
+    kind = forms.ChoiceField(choices=[(name, kind.label) for name, kind in KINDS.items()])
     file = forms.FileField(
         help_text="CSV (UTF-8 or Windows-1252, ; or ,) or XLSX; header row first."
     )

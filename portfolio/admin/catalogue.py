@@ -11,9 +11,9 @@ from portfolio.models.catalogue import Service, ServiceMetric
 
 @admin.register(Service)
 class ServiceAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Service]):
-    list_display = ["name", "lifecycle", "owner", "availability_target", "workload_limit"]
+    list_display = ["name", "code", "lifecycle", "owner", "availability_target", "workload_limit"]
     list_filter = ["lifecycle"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "code", "description"]
     filter_horizontal = ["consumers"]
 
 

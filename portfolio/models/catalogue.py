@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_slug
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import TimeStampedModel, VersionedModel
+from brm.core.models.fields import NullableUniqueCharField
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 from brm.core.validators import single_line
 
@@ -62,6 +63,14 @@ class Service(VersionedModel, TimeStampedModel):
     """
 
     name = models.CharField(max_length=120, unique=True, validators=[single_line])
+    # The natural key files and other systems name a service by (bulk import, exports); blank
+    # is NULL so services added before codes existed, or without one, never clash.
+    code = NullableUniqueCharField(
+        max_length=40,
+        unique=True,
+        validators=[validate_slug],
+        help_text="Short code, e.g. 'email' (letters, digits, - and _).",
+    )
     description = models.TextField(blank=True, max_length=4000)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -50,6 +50,16 @@ def consumed_services(unit: BusinessUnit | int) -> QuerySet[Service]:
     ).order_by("name")
 
 
+def service_by_code(code: str) -> Service | None:
+    """The service whose natural key `code` is `code`, case-insensitively (one query), or None."""
+    return Service.objects.filter(code__iexact=code).first() if code else None
+
+
+def consumes(unit: BusinessUnit | int, service: Service) -> bool:
+    """Whether `unit` (a unit or its id) consumes `service` (one query, `consumed_services`)."""
+    return consumed_services(unit).filter(pk=service.pk).exists()
+
+
 def consumed_by_any(units: Iterable[int]) -> QuerySet[Service]:
     """The services any of `units` (ids) consumes, by name (lazy query): the choices of a form
     where the unit is picked in the same form (`check_consumed` then checks the pair)."""

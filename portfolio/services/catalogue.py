@@ -14,7 +14,7 @@ from brm.core.errors import InputError
 from brm.core.roles import require
 from portfolio.models.catalogue import Service, ServiceMetric
 from portfolio.permissions import may_edit_catalogue
-from portfolio.selectors.catalogue import consumed_services
+from portfolio.selectors.catalogue import consumed_services, consumes
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -63,6 +63,18 @@ def save_service(
     if consumers is not None:
         service.consumers.set(consumers)
     return service
+
+
+def stage_service(code: str, name: str = "") -> Service:
+    """The catalogue entry a record keyed by `code` (an import row) writes to, for the caller to
+    set fields on and pass to `save_service`: the stored service with that code
+    (case-insensitive); else a stored service with no code yet named `name` (services added
+    before codes existed: the caller sets the code, and it is kept); else a new, unsaved one.
+    Reads only (at most two queries)."""
+    found = Service.objects.filter(code__iexact=code).first()
+    if found is None and name:
+        found = Service.objects.filter(code__isnull=True, name__iexact=name).first()
+    return found or Service(code=code)
 
 
 @transaction.atomic
@@ -153,3 +165,48 @@ def upsert_metrics(
         # Raising inside the atomic block rolls back the rows already written.
         raise ValidationError(errors)
     return results
+
+
+def stage_metric(service: Service, period_start: date) -> ServiceMetric:
+    """The stored figures of `service` for the period starting `period_start` (the natural key:
+    service code plus period), or new unsaved ones, for the caller to fill in and pass to
+    `save_metric`. One query."""
+    found = ServiceMetric.objects.filter(service=service, period_start=period_start).first()
+    return found or ServiceMetric(service=service, period_start=period_start)
+
+
+def save_metric(metric: ServiceMetric, *, actor: AnyUser | None) -> ServiceMetric:
+    """Save one period's figures as set on `metric` through `upsert_metrics` (same rules: the
+    period ends after it starts and overlaps no other stored period of the service).
+
+    Raises `ForbiddenAction` unless `may_edit_catalogue(actor)`, `InputError("period_end", ...)`
+    (400) for a period that overlaps another, `ValidationError` for a bad figure.
+    """
+    figures = {name: getattr(metric, name) for name in METRIC_FIELDS}
+    row = MetricInput(metric.service, metric.period_start, metric.period_end, figures)
+    try:
+        [(saved, _created)] = upsert_metrics([row], actor=actor)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and set(exc.message_dict) == {"0"}:
+            raise InputError("period_end", exc.message_dict["0"][0]) from exc
+        raise
+    return saved
+
+
+@transaction.atomic
+def set_consumer(
+    service: Service, unit: BusinessUnit, *, consumes_it: bool, actor: AnyUser | None
+) -> bool:
+    """Record that `unit` consumes `service` (`consumes_it`), or no longer does; True when that
+    changed something (nothing is written otherwise, so doing it twice changes nothing).
+
+    Raises `ForbiddenAction` (nothing saved) unless `may_edit_catalogue(actor)`.
+    """
+    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    if consumes(unit, service) == consumes_it:
+        return False
+    if consumes_it:
+        service.consumers.add(unit)
+    else:
+        service.consumers.remove(unit)
+    return True

@@ -30,6 +30,7 @@ class ServiceSerializer(ModelSerializer[Service]):
         fields = [
             "id",
             "name",
+            "code",
             "description",
             "owner",
             "lifecycle",
