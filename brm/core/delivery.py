@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from enum import StrEnum
 from html import escape
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,7 @@ from brm.core.models import (
     DeferredEmail,
     DeliveryMode,
     DeliveryState,
+    Notification,
     OutboundEmail,
     UserPreference,
 )
@@ -73,10 +76,13 @@ class Outgoing:
     """What a composer returns: the email to send and what to record once it was accepted.
 
     `on_sent(sent_at)` runs in the same transaction as the sent mark, and only once per message.
+    `link` is the record the message is about, for the in-app inbox (a ``SITE_URL`` address or a
+    site path); when empty, the first ``SITE_URL`` link in the text body is taken.
     """
 
     email: EmailMessage
     on_sent: Callable[[datetime], None] | None = None
+    link: str = ""
 
 
 Composer = Callable[[OutboundEmail], Outgoing | None]
@@ -165,7 +171,8 @@ def deliver(pk: int) -> bool:
     becomes SKIPPED: nobody composed, or every recipient inactive or opted out), or when the send
     raised (the claim is released for a later retry; the error is logged and kept on the row,
     never re-raised, so a task retry cannot double it). Recipients who chose a daily summary for
-    the kind get it there (`DeferredEmail`) instead.
+    the kind get it there (`DeferredEmail`) instead. Every recipient with a login also finds it
+    in their in-app inbox (`notify_in_app`, in the sent mark's transaction: once per message).
     """
     if not claim(pk):
         logger.info("Email %s: already claimed or finished, nothing to do.", pk)
@@ -197,6 +204,7 @@ def deliver(pk: int) -> bool:
         if _finish(row, DeliveryState.SENT, to, sent_at):
             for person in deferred:
                 _defer(row, outgoing, person)
+            notify_in_app(row, outgoing, people)
             if outgoing.on_sent is not None:
                 outgoing.on_sent(sent_at)
     return True
@@ -452,6 +460,64 @@ def _add_unsubscribe(email: EmailMessage, address: str, kind: str) -> None:
 def _with_footer(html: str, note: str) -> str:
     at = html.lower().rfind("</body>")
     return html + note if at < 0 else html[:at] + note + html[at:]
+
+
+# --- The in-app inbox ---------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def site_path(url: str) -> str:
+    """The site path of `url` when it is on ``SITE_URL`` (or already a path), else "".
+
+    Only a path starting with a single "/" is returned, so an inbox link can never lead off the
+    site (no scheme, no "//host", nor "/\\host", which browsers read alike)."""
+    base = settings.SITE_URL.rstrip("/")
+    path = url[len(base) :] if base and url.startswith(base + "/") else url
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else ""
+
+
+def _link_of(outgoing: Outgoing, body: str) -> str:
+    if outgoing.link:
+        return site_path(outgoing.link)[:500]
+    for match in _URL.finditer(body):
+        path = site_path(match.group(0).rstrip(").,;:!?"))
+        if path:
+            return path[:500]
+    return ""
+
+
+def notify_in_app(row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]) -> int:
+    """Put the message in the in-app inbox of every active user among `people` (the recipients
+    `recipients_for` kept: preferences applied as for the email, required kinds always), as
+    composed in their time zone. Called inside the sent mark's transaction, so a message is
+    notified exactly when it is marked sent; the unique (email, user) constraint keeps a second
+    call harmless. The daily summary is not notified: what it gathers already was. Returns how
+    many users it was for."""
+    if row.kind == DAILY_SUMMARY_EMAIL or not people:
+        return 0
+    users = _users_by_address([p.email for p in people])
+    composed: dict[str, EmailMessage] = {}
+    items: dict[int, Notification] = {}
+    for person in people:
+        account: Any
+        for account in users.get(person.email.lower(), []):
+            if not account.is_active or account.pk in items:
+                continue
+            if person.zone.key not in composed:
+                composed[person.zone.key] = _in_zone(row, outgoing, person.zone)
+            email = composed[person.zone.key]
+            body = str(email.body)
+            items[account.pk] = Notification(
+                user=account,
+                email=row,
+                kind=row.kind,
+                subject=header_text(str(email.subject), limit=255),
+                body=body[:20000],
+                link=_link_of(outgoing, body),
+            )
+    Notification.objects.bulk_create(items.values(), ignore_conflicts=True)
+    return len(items)
 
 
 # --- Daily summaries ---------------------------------------------------------------------------

@@ -1,14 +1,18 @@
-"""The kernel's pages: the signed unsubscribe link and the user's preferences."""
+"""The kernel's pages: the signed unsubscribe link, the user's preferences and their inbox."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from brm.core import views
+from brm.core import inbox_views, views
 
 app_name = "core"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("profile/", views.profile, name="profile"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/badge/", inbox_views.inbox_badge, name="inbox_badge"),
+    path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", inbox_views.inbox_read, name="inbox_read"),
 ]

@@ -12,6 +12,7 @@ from brm.core.models.base import (
     VersionedModel,
 )
 from brm.core.models.delivery import DeliveryState, OutboundEmail
+from brm.core.models.inbox import Notification, NotificationQuerySet
 from brm.core.models.preferences import (
     AddressOptOut,
     DeferredEmail,
@@ -29,6 +30,8 @@ __all__ = [
     "DeferredEmail",
     "DeliveryMode",
     "DeliveryState",
+    "Notification",
+    "NotificationQuerySet",
     "OutboundEmail",
     "SingletonSettings",
     "TimeStampedModel",
