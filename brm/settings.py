@@ -140,6 +140,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets drawn in Python, byte for byte what Django's templates draw (issue 14: a select's
+# per-option template includes were most of the unit page's time).
+FORM_RENDERER = "brm.core.renderers.FastWidgetRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
