@@ -94,14 +94,24 @@ def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
             if f.is_relation:
                 wanted.setdefault(f.name, set()).update(v for v in (old, new) if v is not None)
         diffs.append((newer, pairs))
-    related: dict[tuple[str, Any], str] = {}
+    # One query per related model, not per field: a unit's BRM and deputy are both users.
+    by_model: dict[type[models.Model], set[Any]] = {}
     for name, ids in wanted.items():
         target = model._meta.get_field(name).related_model
-        if not isinstance(target, type):  # a relation to "self" is resolved to a class by now
-            continue
+        if isinstance(target, type):  # a relation to "self" is resolved to a class by now
+            by_model.setdefault(target, set()).update(ids)
+    labels: dict[tuple[type[models.Model], Any], str] = {}
+    for target, ids in by_model.items():
         for rel in target._default_manager.filter(pk__in=ids):
             label = rel.get_full_name() if hasattr(rel, "get_full_name") else ""
-            related[(name, rel.pk)] = label or str(rel)
+            labels[(target, rel.pk)] = label or str(rel)
+    related: dict[tuple[str, Any], str] = {
+        (name, pk): labels[(target, pk)]
+        for name in wanted
+        if isinstance(target := model._meta.get_field(name).related_model, type)
+        for pk in wanted[name]
+        if (target, pk) in labels
+    }
     entries = []
     for record, pairs in diffs:
         user = record.history_user

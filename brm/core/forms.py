@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import formats, timezone
 
 from brm.core.models import VersionedModel
@@ -250,3 +251,25 @@ def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]
     if not isinstance(field, forms.ModelChoiceField):
         raise TypeError(f"{name} is a {type(field).__name__}, not a model choice field")
     return field
+
+
+def share_choices(fields: Sequence[forms.ModelChoiceField[Any]]) -> list[Any]:
+    """Fill the choices of several select fields offering the same rows (the first field's
+    `queryset`) from one evaluation of it: one query instead of one per field, where a form and
+    its formset offer the same people several times. Each field keeps its own empty label and
+    labels, and still validates a submitted value against its own `queryset`. Returns the rows.
+    Raises ValueError when the first field has no queryset (a programming error)."""
+    queryset = fields[0].queryset
+    if queryset is None:
+        raise ValueError("share_choices needs a field with a queryset first")
+    rows = list(queryset)
+    for field in fields:
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.choices = empty + [
+            (
+                ModelChoiceIteratorValue(field.prepare_value(row), row),
+                field.label_from_instance(row),
+            )
+            for row in rows
+        ]
+    return rows

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from brm.core.audit import history_entries
+from brm.core.forms import share_choices
 from brm.core.roles import is_it_side
 from brm.health.models import HealthSnapshot
 from complaints import selectors as complaint_selectors
@@ -73,7 +74,8 @@ def _before(request: HttpRequest) -> datetime | None:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page: figures (each linking to the list of its rows), people, open promises,
     the timeline and the latest health score."""
-    unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
+    # The unit with its figures (people, open and overdue promises, last contact) in one query.
+    unit = get_object_or_404(register_selectors.unit_list(request.user), pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=_before(request))
     # The same questions the register's services ask before they write.
     can_edit = may_log_interaction(request.user, unit)
@@ -85,15 +87,26 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_reassign": can_reassign,
         "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
-        "stats": register_selectors.unit_list(request.user).get(pk=unit.pk),
+        "stats": unit,
         "key_people": register_selectors.key_people(unit),
         "open_commitments": register_selectors.open_promises(request.user, unit),
         "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
         "sees_analysis": may_see_analysis(request.user),
     }
     if can_edit:
-        context["form"] = InteractionForm(unit=unit)
-        context["formset"] = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+        form = InteractionForm(unit=unit)
+        formset = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+        # The meeting and each promise row offer the same people: one query for each list.
+        share_choices(
+            [
+                form.model_choice("attendees"),
+                *(f.model_choice("owner_stakeholder") for f in formset),
+            ]
+        )
+        share_choices(
+            [form.model_choice("it_participants"), *(f.model_choice("owner") for f in formset)]
+        )
+        context["form"], context["formset"] = form, formset
     if can_reassign:
         context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
     return render(request, "stakeholders/unit_detail.html", context)
@@ -102,8 +115,10 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
-    unit = get_object_or_404(register_selectors.units_visible_to(request.user), pk=pk)
     before = _before(request)
+    # A refresh also sends the figures: the unit comes with them (one query either way).
+    units = register_selectors.units_visible_to if before else register_selectors.unit_list
+    unit = get_object_or_404(units(request.user), pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=before)
     # "Show older" appends a page of entries; a refresh replaces the whole region.
     partial = "timeline-page" if before else "timeline"
@@ -119,11 +134,7 @@ def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
         # contact...) come along out of band, so the page never shows stale counts.
         figures = render_to_string(
             "stakeholders/unit_detail.html#figures",
-            {
-                **context,
-                "stats": register_selectors.unit_list(request.user).get(pk=unit.pk),
-                "oob": True,
-            },
+            {**context, "stats": unit, "oob": True},
             request=request,
         )
         response.content += figures.encode()
