@@ -198,6 +198,19 @@ def test_bulk_import_writes_business_apps_only_through_their_services() -> None:
     assert wrong == []
 
 
+def test_people_data_reaches_business_apps_only_through_their_privacy_modules() -> None:
+    # brm.privacy (project floor) asks each app for its part of a person's data; an app's
+    # `privacy` module reads its own models and the kernel's shapes (brm.core.privacy).
+    wrong = [
+        f"{m}:{line} imports {t}"
+        for m, t, line, _, _ in EDGES
+        if m.startswith("brm.privacy")
+        and _floor(t) in BUSINESS
+        and not (t.endswith(".privacy") or t.endswith(".admin") or t == "stakeholders.models")
+    ]
+    assert wrong == []
+
+
 def test_no_import_hides_in_a_function_without_its_reason() -> None:
     hidden = [
         f"{m}:{line} imports {t}"
