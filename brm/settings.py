@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "brm.health",
     "brm.webhooks",
     "brm.imports",
+    "brm.privacy",
 ]
 
 MIDDLEWARE = [
@@ -536,6 +537,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "daily-notification-summaries": {
         "task": "brm.core.send_daily_summaries",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # People's data past its retention period (brm.privacy.RetentionSettings) is removed nightly;
+    # a second run finds nothing more.
+    "privacy-retention": {
+        "task": "brm.privacy.apply_retention",
+        "schedule": crontab(hour=2, minute=30),
     },
     # Health is recomputed nightly (and on demand from the dashboard); digest on Monday morning.
     "recompute-health": {

@@ -21,6 +21,7 @@ from brm.core.api import router
 from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
 from brm.imports.api import register as register_import_api
+from brm.privacy.api import register as register_privacy_api
 from brm.webhooks.api import register as register_webhook_api
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.urls import register as register_portfolio_api
@@ -42,6 +43,7 @@ register_review_api(router)
 register_satisfaction_api(router)
 register_webhook_api(router)
 register_import_api(router)
+register_privacy_api(router)
 
 unit_page_urls = [
     path("units/<int:pk>/", unit_page.unit_detail, name="unit_detail"),
@@ -75,6 +77,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("satisfaction.urls")),
     path("", include("brm.imports.urls")),
+    path("", include("brm.privacy.urls")),
     path("", include("brm.search.urls")),
     path("api/v1/", include(router.urls)),
     # The schema answers to a token or a session like every endpoint; the docs pages to a login.
