@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from brm.health.facts import Fact, FactKind
 from brm.health.models import HealthSettings
 from complaints import selectors as complaint_selectors
 from portfolio.selectors import catalogue as catalogue_selectors
@@ -33,10 +34,11 @@ PERCEPTION_MIX = {"surveys": 0.5, "sentiment": 0.3, "complaint_ratings": 0.2}
 
 @dataclass
 class Component:
-    """One component's value (0-100) and the facts a person can check behind it."""
+    """One component's value (0-100) and the facts a person can check behind it (each with a
+    kind saying who may read it, `brm.health.facts`)."""
 
     value: float
-    facts: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,9 +72,9 @@ def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     out = {}
     for unit_id, row in totals.items():
         total, met = row["periods"], row["met"]
-        facts = [f"{met} of {total} service periods met their SLA ({_pct(met, total):.0f}%)"]
+        facts = [Fact(f"{met} of {total} service periods met their SLA ({_pct(met, total):.0f}%)")]
         facts += [
-            f"{name} missed its SLA in {_plural(n, 'period')}"
+            Fact(f"{name} missed its SLA in {_plural(n, 'period')}")
             for name, n in missed.get(unit_id, [])
         ][:3]
         out[unit_id] = Component(_bounded(_pct(met, total)), facts, {"periods": total, "met": met})
@@ -176,24 +178,25 @@ def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         value = _blend(scores)
         if value is None:
             continue
-        facts: list[str] = []
+        facts: list[Fact] = []
         s = current["surveys"].get(unit_id)
         if "surveys" in scores and s:
-            facts.append(_survey_fact(s, previous["surveys"].get(unit_id)))
+            facts.append(Fact(_survey_fact(s, previous["surveys"].get(unit_id))))
         m = current["sentiment"].get(unit_id)
         if m:
             fact = f"Meeting sentiment {m['avg']:+.1f} from {_plural(m['n'], 'contact')}"
             prev = previous["sentiment"].get(unit_id)
             if prev and abs(prev["avg"] - m["avg"]) >= 0.1:
                 fact += f", {'down' if m['avg'] < prev['avg'] else 'up'} from {prev['avg']:+.1f}"
-            facts.append(fact)
+            # How IT read its meetings: IT's working notes, not the business's to read.
+            facts.append(Fact(fact, FactKind.SENTIMENT))
         r = current["complaint_ratings"].get(unit_id)
         if r:
             fact = f"Complaint resolutions rated {r['avg']:.1f}/5 ({_plural(r['n'], 'rating')})"
             prev = previous["complaint_ratings"].get(unit_id)
             if prev and abs(prev["avg"] - r["avg"]) >= 0.1:
                 fact += f", {'down' if r['avg'] < prev['avg'] else 'up'} from {prev['avg']:.1f}"
-            facts.append(fact)
+            facts.append(Fact(fact))
         out[unit_id] = Component(
             value,
             facts,
@@ -254,21 +257,27 @@ def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             if c.escalation_level:
                 escalated += 1
                 penalty += 5 * c.escalation_level
-        facts = []
+        facts: list[Fact] = []
         for severity in ("critical", "high", "medium", "low"):
             ages = per_severity.get(severity)
             if ages:
                 facts.append(
-                    f"{_plural(len(ages), severity + ' complaint')} open"
-                    + (f" for {max(ages)} days" if len(ages) == 1 else f", oldest {max(ages)} days")
+                    Fact(
+                        f"{_plural(len(ages), severity + ' complaint')} open"
+                        + (
+                            f" for {max(ages)} days"
+                            if len(ages) == 1
+                            else f", oldest {max(ages)} days"
+                        )
+                    )
                 )
         if overdue:
-            facts.append(f"{overdue} past the acknowledge or resolve deadline")
+            facts.append(Fact(f"{overdue} past the acknowledge or resolve deadline"))
         if escalated:
-            facts.append(f"{escalated} escalated")
+            facts.append(Fact(f"{escalated} escalated"))
         if not rows:
             n = recent_by_unit[unit_id]["recorded"]
-            facts.append(f"No open complaints ({_plural(n, 'complaint')} in the last year)")
+            facts.append(Fact(f"No open complaints ({_plural(n, 'complaint')} in the last year)"))
         value = _bounded(100 - penalty)
         out[unit_id] = Component(
             value, facts, {"open": len(rows), "overdue": overdue, "escalated": escalated}
@@ -305,29 +314,38 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     out = {}
     for unit_id, schedule in review_selectors.review_schedule_by_unit(now).items():
         parts: dict[str, float] = {}
-        facts: list[str] = []
+        facts: list[Fact] = []
         c = contact.get(unit_id)
         if c and c["total"]:
             parts["contact"] = _pct(c["ok"], c["total"])
+            # A count rates nobody in particular; each named person's expected frequency
+            # follows from how IT rates them (their quadrant), so those are analysis.
             facts.append(
-                f"{c['ok']} of {_plural(c['total'], 'high-influence stakeholder')} "
-                "met as often as expected"
+                Fact(
+                    f"{c['ok']} of {_plural(c['total'], 'high-influence stakeholder')} "
+                    "met as often as expected"
+                )
             )
             for m in c["missed"][:3]:
                 since_text = (
                     f"not met for {m['days']} days" if m["days"] is not None else "never met"
                 )
-                facts.append(f"{m['name']} {since_text} (expected every {m['expected']} days)")
+                facts.append(
+                    Fact(
+                        f"{m['name']} {since_text} (expected every {m['expected']} days)",
+                        FactKind.ANALYSIS,
+                    )
+                )
         due = schedule.next_due_at
         days_late = 0
         if due is not None:
             days_late = schedule.days_late(now)
             if days_late > 0:
                 parts["reviews"] = max(0.0, 100 - 100 * days_late / schedule.cadence_days)
-                facts.append(f"Service review overdue by {_plural(days_late, 'day')}")
+                facts.append(Fact(f"Service review overdue by {_plural(days_late, 'day')}"))
             else:
                 parts["reviews"] = 100.0
-                facts.append(f"Service reviews on schedule (next due {due.day} {due:%b %Y})")
+                facts.append(Fact(f"Service reviews on schedule (next due {due.day} {due:%b %Y})"))
         if not parts:
             continue
         weights = {"contact": 0.6, "reviews": 0.4}
@@ -364,7 +382,7 @@ def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     since, until = commitment_window(today, cfg)
     out = {}
     for unit_id, r in register_selectors.promise_counts_by_unit(since, until, today=today).items():
-        facts = [f"{r['on_time']} of {_plural(r['due'], 'promise')} due were kept on time"]
+        facts = [Fact(f"{r['on_time']} of {_plural(r['due'], 'promise')} due were kept on time")]
         for key, label in (
             ("late", "done late"),
             ("overdue", "overdue"),
@@ -372,7 +390,7 @@ def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             ("dropped", "dropped"),
         ):
             if r[key]:
-                facts.append(f"{r[key]} {label}")
+                facts.append(Fact(f"{r[key]} {label}"))
         out[unit_id] = Component(_bounded(_pct(r["on_time"], r["due"])), facts, dict(r))
     return out
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from brm.core.events import Event, make_event, publish_many
 from brm.health.components import COMPUTE, SIGNAL_LABELS, Component
+from brm.health.facts import WATERMELON_PREFIX, Fact, FactKind, Visibility
 from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
 from brm.health.plans import propose_plans
 from stakeholders import selectors as register_selectors
@@ -52,7 +53,7 @@ class UnitHealth:
                     "label": COMPONENT_LABELS[name],
                     "weight": self.weights[name],
                     "value": c.value if c else None,
-                    "facts": c.facts if c else ["No data yet"],
+                    "facts": [f.stored() for f in (c.facts if c else [Fact("No data yet")])],
                     "data": c.data if c else {},
                 }
             )
@@ -80,8 +81,17 @@ def perception_change(perception: Component | None) -> float | None:
 def watermelon_reason(
     delivery: float | None, perception: Component | None, cfg: HealthSettings
 ) -> str:
+    """Why the unit is a watermelon in one sentence ("" when it is not): `watermelon_facts`
+    joined, as the snapshot stores it for IT's dashboard and digest."""
+    return "; ".join(f.text for f in watermelon_facts(delivery, perception, cfg))
+
+
+def watermelon_facts(
+    delivery: float | None, perception: Component | None, cfg: HealthSettings
+) -> list[Fact]:
     """The one watermelon rule: green outside (SLAs met), red inside (the business is unhappy or
-    fast becoming so). Returns why, or "" when the unit is not a watermelon.
+    fast becoming so). Returns each reason as a fact (kind `watermelon`), none when the unit is
+    not a watermelon; a fall of meeting sentiment is IT's to read (visibility `analysis`).
 
     Only when delivery is at least `watermelon_delivery_from`, any of:
     - perception below `watermelon_perception_below`;
@@ -91,18 +101,21 @@ def watermelon_reason(
       at least `watermelon_min_answers` answers in both windows fell by more than
       `watermelon_perception_drop` points (each signal on its 0-100 scale), so a steep fall of
       CSAT alone warns even when the other signals hold the blend up.
-    The snapshot stores the flag and this reason (`HealthSnapshot.watermelon_reason`); the
-    dashboard, the digest, the unit page and My relationships read them, and the perception
-    component's facts repeat the reason.
+    The snapshot stores the flag and the joined reason (`HealthSnapshot.watermelon_reason`,
+    read by IT's dashboard, digest and My relationships); the perception component's facts
+    carry each reason with its visibility, which the unit page, its PDF and the API filter.
     """
     if delivery is None or perception is None or delivery < cfg.watermelon_delivery_from:
-        return ""
+        return []
     drop, least = cfg.watermelon_perception_drop, cfg.watermelon_min_answers
-    reasons = []
+    reasons: list[Fact] = []
     if perception.value < cfg.watermelon_perception_below:
         reasons.append(
-            f"How the business feels is {perception.value:.0f}, "
-            f"below {cfg.watermelon_perception_below}"
+            Fact(
+                f"How the business feels is {perception.value:.0f}, "
+                f"below {cfg.watermelon_perception_below}",
+                FactKind.WATERMELON,
+            )
         )
     counts = perception.data.get("counts", {})
     prev_counts = perception.data.get("previous_counts", {})
@@ -114,8 +127,11 @@ def watermelon_reason(
         and sum(prev_counts.values()) >= least
     ):
         reasons.append(
-            f"How the business feels fell {-change:.0f} points against the previous "
-            f"{cfg.window_days} days"
+            Fact(
+                f"How the business feels fell {-change:.0f} points against the previous "
+                f"{cfg.window_days} days",
+                FactKind.WATERMELON,
+            )
         )
     signals = perception.data.get("signals", {})
     prev_signals = perception.data.get("previous_signals", {})
@@ -127,11 +143,16 @@ def watermelon_reason(
             continue
         if then_score - now_score > drop:
             reasons.append(
-                f"{label} fell {then_score - now_score:.0f} points "
-                f"(from {then_score:.0f} to {now_score:.0f} of 100) against the previous "
-                f"{cfg.window_days} days"
+                Fact(
+                    f"{label} fell {then_score - now_score:.0f} points "
+                    f"(from {then_score:.0f} to {now_score:.0f} of 100) against the previous "
+                    f"{cfg.window_days} days",
+                    FactKind.WATERMELON,
+                    # Meeting sentiment is how IT read its meetings: IT's working notes.
+                    Visibility.ANALYSIS if key == "sentiment" else Visibility.EVERYONE,
+                )
             )
-    return "; ".join(reasons)
+    return reasons
 
 
 def _components(now: datetime, cfg: HealthSettings) -> dict[str, dict[int, Component]]:
@@ -189,10 +210,14 @@ def compute_health(
         trend = (
             round(score - prev_score, 1) if score is not None and prev_score is not None else None
         )
-        reason = watermelon_reason(values["delivery"], comps["perception"], cfg)
-        if reason and comps["perception"] is not None:
-            # The unit page explains the flag where it explains perception.
-            comps["perception"].facts.append(f"Watermelon (SLAs green): {reason}")
+        reasons = watermelon_facts(values["delivery"], comps["perception"], cfg)
+        reason = "; ".join(f.text for f in reasons)
+        if reasons and comps["perception"] is not None:
+            # The unit page explains the flag where it explains perception, reason by reason,
+            # each with its own visibility.
+            comps["perception"].facts += [
+                Fact(WATERMELON_PREFIX + f.text, f.kind, f.visibility) for f in reasons
+            ]
         out.append(
             UnitHealth(
                 unit_id=unit_id,

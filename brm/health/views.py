@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -13,14 +14,17 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.htmx import HtmxHttpRequest, csv_response, safe_next
+from brm.core.pdf import pdf_response
 from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, role_of
 from brm.health import permissions, plans, selectors, services
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard
 from brm.health.evidence import evidence_report
+from brm.health.facts import visible_components, watermelon_reasons
 from brm.health.forms import MaturityForm, PlanActionForm
 from brm.health.maturity import maturity_view
 from brm.health.maturity import rate_maturity as record_rating
@@ -28,6 +32,9 @@ from brm.health.models import ImprovementPlan, PlanStatus
 from brm.health.permissions import rating_side
 from brm.health.plans import plan_progress
 from stakeholders import selectors as register_selectors
+
+if TYPE_CHECKING:
+    from stakeholders.models import BusinessUnit
 
 
 @login_required
@@ -93,18 +100,20 @@ def my_relationships(request: HttpRequest) -> HttpResponse:
     return render(request, "brm/relationships.html", {"items": items})
 
 
-@login_required
-def unit_health(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
+def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, Any]:
+    """What the unit's health page shows this user; the PDF shows the same, minus the forms."""
     history = selectors.unit_history(unit.pk)
     snapshot = history[-1] if history else None
     plan = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
     maturity = maturity_view(unit)
     my_side = rating_side(request.user, unit)
     is_it = is_it_side(request.user)
-    context = {
+    return {
         "unit": unit,
         "snapshot": snapshot,
+        # The facts behind each figure that this user may read (`visible_components`).
+        "components": visible_components(snapshot, request.user) if snapshot else [],
+        "watermelon_reasons": (watermelon_reasons(snapshot, request.user) if snapshot else []),
         "history": [
             {"d": s.as_of.isoformat(), "s": s.score, "p": s.perception, "dl": s.delivery}
             for s in history
@@ -126,6 +135,32 @@ def unit_health(request: HttpRequest, pk: int) -> HttpResponse:
         # The promises the commitments figure counts, as a filtered commitment list.
         "promise_query": selectors.promise_list_query(unit.pk, snapshot.as_of) if snapshot else "",
     }
+
+
+# What a printed page leaves out: forms and buttons (a PDF is read, not acted on).
+PDF_WITHOUT_CONTROLS = {
+    "maturity_form": None,
+    "action_form": None,
+    "can_edit": False,
+    "can_recompute": False,
+    "pdf": True,
+    "base_template": "includes/pdf_base.html",
+}
+
+
+@login_required
+def unit_health(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's relationship health; `?format=pdf` the same page as a printable PDF."""
+    unit = get_object_or_404(register_selectors.unit_detail_queryset(request.user), pk=pk)
+    context = _unit_health_context(request, unit)
+    if request.GET.get("format") == "pdf":
+        day = timezone.localdate().isoformat()
+        return pdf_response(
+            "brm/unit_health.html",
+            {**context, **PDF_WITHOUT_CONTROLS},
+            request,
+            f"relationship-health-{slugify(unit.name) or unit.pk}-{day}.pdf",
+        )
     return render(request, "brm/unit_health.html", context)
 
 
@@ -208,11 +243,20 @@ def _period(request: HttpRequest) -> tuple[date, date]:
 
 @login_required
 def evidence(request: HttpRequest) -> HttpResponseBase:
-    """ISO/IEC 20000 evidence for an auditor: HTML, or CSV with `?format=csv`."""
+    """ISO/IEC 20000 evidence for an auditor: HTML, CSV with `?format=csv`, PDF with
+    `?format=pdf` (the table and a chart of its shares per unit)."""
     if not is_it_side(request.user):
         raise Http404
     start, end = _period(request)
     report = evidence_report(request.user, start, end)
     if request.GET.get("format") == "csv":
         return csv_response(f"iso20000-evidence-{start}-{end}.csv", report.header, report.rows)
-    return render(request, "brm/evidence.html", {"report": report, "start": start, "end": end})
+    context = {"report": report, "start": start, "end": end}
+    if request.GET.get("format") == "pdf":
+        return pdf_response(
+            "brm/evidence.html",
+            {**context, **PDF_WITHOUT_CONTROLS},
+            request,
+            f"iso20000-evidence-{start}-{end}.pdf",
+        )
+    return render(request, "brm/evidence.html", context)

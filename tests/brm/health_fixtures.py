@@ -46,3 +46,8 @@ def survey(unit, scores: list[tuple[int | None, int | None]], *, at: datetime | 
 
 def day(n: int) -> date:
     return NOW.date() - timedelta(days=n)
+
+
+def texts(facts) -> list[str]:
+    """The sentences of facts, computed (`Fact`) or stored (`{"text": ...}`)."""
+    return [f["text"] if isinstance(f, dict) else str(f) for f in facts]

@@ -11,7 +11,7 @@ from brm.core.schedule import add_local_days
 from brm.health import components
 from brm.health.models import HealthSettings
 from stakeholders.models import ActionStatus
-from tests.brm.health_fixtures import NOW, day, metrics, survey
+from tests.brm.health_fixtures import NOW, day, metrics, survey, texts
 from tests.factories import (
     ActionItemFactory,
     BusinessUnitFactory,
@@ -40,8 +40,8 @@ def test_it_scores_delivery_as_the_share_of_periods_meeting_the_sla(cfg):
     metrics(unit, met=3, missed=1)
     result = components.delivery(NOW, cfg)[unit.pk]
     assert result.value == 75.0
-    assert result.facts[0] == "3 of 4 service periods met their SLA (75%)"
-    assert result.facts[1] == "Payroll service missed its SLA in 1 period"
+    assert texts(result.facts)[0] == "3 of 4 service periods met their SLA (75%)"
+    assert texts(result.facts)[1] == "Payroll service missed its SLA in 1 period"
 
 
 def test_it_leaves_delivery_out_for_a_unit_without_services(cfg):
@@ -60,9 +60,9 @@ def test_it_blends_survey_sentiment_and_complaint_ratings_into_perception(cfg):
     result = components.perception(NOW, cfg)[unit.pk]
     # (50*0.5 + 75*0.3 + 100*0.2) / 1.0 = 67.5
     assert result.value == 67.5
-    assert "CSAT 3.0, NPS +0 from 2 survey responses" in result.facts
-    assert "Meeting sentiment +1.0 from 1 contact" in result.facts
-    assert "Complaint resolutions rated 5.0/5 (1 rating)" in result.facts
+    assert "CSAT 3.0, NPS +0 from 2 survey responses" in texts(result.facts)
+    assert "Meeting sentiment +1.0 from 1 contact" in texts(result.facts)
+    assert "Complaint resolutions rated 5.0/5 (1 rating)" in texts(result.facts)
 
 
 def test_it_renormalises_perception_over_the_signals_that_have_data(cfg):
@@ -76,7 +76,7 @@ def test_it_says_how_csat_moved_against_the_previous_window(cfg):
     unit = BusinessUnitFactory.create()
     survey(unit, [(4, None), (4, None)], at=NOW - timedelta(days=120))
     survey(unit, [(3, None), (2, None)])
-    facts = components.perception(NOW, cfg)[unit.pk].facts
+    facts = texts(components.perception(NOW, cfg)[unit.pk].facts)
     assert "CSAT 2.5 (down from 4.0) from 2 survey responses" in facts
 
 
@@ -90,9 +90,9 @@ def test_it_penalises_open_complaints_by_severity_age_overdue_and_escalation(cfg
     ComplaintFactory.create(unit=unit, severity="low")
     result = components.complaints(NOW, cfg)[unit.pk]
     assert result.value == 41.0  # 100 - 55 - 4
-    assert "1 critical complaint open for 12 days" in result.facts
-    assert "1 past the acknowledge or resolve deadline" in result.facts
-    assert "1 escalated" in result.facts
+    assert "1 critical complaint open for 12 days" in texts(result.facts)
+    assert "1 past the acknowledge or resolve deadline" in texts(result.facts)
+    assert "1 escalated" in texts(result.facts)
 
 
 def test_it_gives_full_marks_when_last_years_complaints_are_all_closed(cfg):
@@ -100,7 +100,7 @@ def test_it_gives_full_marks_when_last_years_complaints_are_all_closed(cfg):
     ComplaintFactory.create(unit=unit, status="closed", closed_at=NOW - timedelta(days=2))
     result = components.complaints(NOW, cfg)[unit.pk]
     assert result.value == 100.0
-    assert result.facts == ["No open complaints (1 complaint in the last year)"]
+    assert texts(result.facts) == ["No open complaints (1 complaint in the last year)"]
 
 
 def test_it_has_no_complaint_data_for_a_unit_that_never_complained(cfg):
@@ -123,9 +123,9 @@ def test_it_scores_engagement_from_contact_expectations_and_review_schedule(cfg)
     late = 100 - 100 * 10 / 90
     # contact: 1 of 2 high-influence people met within expectation -> 50.
     assert result.value == round((50 * 0.6 + late * 0.4), 1)
-    assert "1 of 2 high-influence stakeholders met as often as expected" in result.facts
-    assert "Not Met never met (expected every 60 days)" in result.facts
-    assert "Service review overdue by 10 days" in result.facts
+    assert "1 of 2 high-influence stakeholders met as often as expected" in texts(result.facts)
+    assert "Not Met never met (expected every 60 days)" in texts(result.facts)
+    assert "Service review overdue by 10 days" in texts(result.facts)
     assert result.data["neglected"][0]["name"] == "Not Met"
 
 
@@ -133,7 +133,7 @@ def test_it_counts_reviews_on_schedule_as_full_marks(cfg):
     unit = BusinessUnitFactory.create(review_cadence_days=90)  # created now: next due in 90 days
     result = components.engagement(NOW, cfg)[unit.pk]
     assert result.value == 100.0
-    assert result.facts[-1].startswith("Service reviews on schedule")
+    assert texts(result.facts)[-1].startswith("Service reviews on schedule")
 
 
 def test_it_scores_commitments_as_it_promises_kept_on_time(cfg):
@@ -153,4 +153,8 @@ def test_it_scores_commitments_as_it_promises_kept_on_time(cfg):
     ActionItemFactory.create(unit=unit, due_date=day(5), owner_side="business")  # business side
     result = components.commitments(NOW, cfg)[unit.pk]
     assert result.value == 50.0  # 2 on time of 4 due
-    assert result.facts == ["2 of 4 promises due were kept on time", "1 done late", "1 overdue"]
+    assert texts(result.facts) == [
+        "2 of 4 promises due were kept on time",
+        "1 done late",
+        "1 overdue",
+    ]

@@ -14,8 +14,9 @@ from brm.health.engine import (
     watermelon_reason,
     weighted_score,
 )
+from brm.health.facts import Fact
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan
-from tests.brm.health_fixtures import NOW, metrics, survey
+from tests.brm.health_fixtures import NOW, metrics, survey, texts
 from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory
 
 WEIGHTS = {"perception": 30, "delivery": 20, "complaints": 20, "engagement": 15, "commitments": 15}
@@ -168,9 +169,9 @@ def test_it_explains_every_component_and_marks_missing_ones_as_no_data():
     recompute_health(NOW, propose=False)
     rows = {r["key"]: r for r in HealthSnapshot.objects.get(unit=unit).components}
     assert rows["delivery"]["value"] is None
-    assert rows["delivery"]["facts"] == ["No data yet"]
+    assert texts(rows["delivery"]["facts"]) == ["No data yet"]
     assert rows["perception"]["weight"] == 30
-    assert rows["perception"]["facts"] == ["Meeting sentiment +1.0 from 1 contact"]
+    assert texts(rows["perception"]["facts"]) == ["Meeting sentiment +1.0 from 1 contact"]
 
 
 def _units_with_data(n: int) -> None:
@@ -201,5 +202,5 @@ def test_it_recomputes_with_the_same_number_of_queries_at_any_size(django_assert
 
 def test_component_dataclass_keeps_facts_separate_per_instance():
     a, b = Component(1.0), Component(2.0)
-    a.facts.append("x")
+    a.facts.append(Fact("x"))
     assert b.facts == []

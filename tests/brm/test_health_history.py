@@ -15,7 +15,7 @@ from brm.health.engine import compute_health, recompute_health
 from brm.health.models import COMPONENTS, HealthSettings, HealthSnapshot
 from complaints.models import Complaint, ComplaintEvent, EventKind, Status
 from stakeholders.models import ActionStatus
-from tests.brm.health_fixtures import NOW, metrics, survey
+from tests.brm.health_fixtures import NOW, metrics, survey, texts
 from tests.factories import (
     ActionItemFactory,
     BusinessUnitFactory,
@@ -91,8 +91,8 @@ def test_a_back_filled_history_counts_only_the_complaints_open_on_each_date():
     then = history[ago(30).date()]
     assert then.complaints == round(100 - (8 * (1 + 10 / 30) + 10), 1) == 79.3
     rows = {r["key"]: r for r in then.components}
-    assert "1 medium complaint open for 10 days" in rows["complaints"]["facts"]
-    assert "1 past the acknowledge or resolve deadline" in rows["complaints"]["facts"]
+    assert "1 medium complaint open for 10 days" in texts(rows["complaints"]["facts"])
+    assert "1 past the acknowledge or resolve deadline" in texts(rows["complaints"]["facts"])
     # 15 days ago A was closed and B not yet filed.
     assert history[ago(15).date()].complaints == 100.0
     # Eight and a half days ago B was a day old, past acknowledge-by, at level 1 only:
@@ -137,8 +137,8 @@ def test_a_past_date_counts_contacts_and_reviews_before_it_only():
     then = components.engagement(ago(20), cfg)[unit.pk]
     # 20 days ago: last met 80 days before (expected every 30), last review held 180 days
     # before (due 90 days earlier, 100 - 100 * 90/90 = 0).
-    assert "Key Person not met for 80 days (expected every 30 days)" in then.facts
-    assert "Service review overdue by 90 days" in then.facts
+    assert "Key Person not met for 80 days (expected every 30 days)" in texts(then.facts)
+    assert "Service review overdue by 90 days" in texts(then.facts)
     assert then.value == 0.0
 
 
@@ -161,7 +161,7 @@ def test_a_past_date_sees_promises_done_later_as_open_or_overdue_then():
         "overdue": 1,
         "open": 0,
     }
-    assert "1 overdue" in then.facts
+    assert "1 overdue" in texts(then.facts)
     today = components.commitments(NOW, cfg)[unit.pk]
     assert (today.data["late"], today.data["overdue"]) == (1, 0)
 
@@ -229,9 +229,10 @@ def test_a_steep_csat_fall_alone_flags_a_watermelon_and_says_which_signal_fell()
     assert health.watermelon_reason == (
         "Survey satisfaction fell 22 points (from 88 to 65 of 100) against the previous 90 days"
     )
-    assert "CSAT 3.6 (down from 4.5) from 5 survey responses" in perception.facts
+    assert "CSAT 3.6 (down from 4.5) from 5 survey responses" in texts(perception.facts)
     assert any(
-        f.startswith("Watermelon (SLAs green): Survey satisfaction") for f in perception.facts
+        f.startswith("Watermelon (SLAs green): Survey satisfaction")
+        for f in texts(perception.facts)
     )
 
 

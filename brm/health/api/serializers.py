@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from brm.health.facts import visible_components
 from brm.health.models import HealthSnapshot
 
 
@@ -13,12 +15,16 @@ class ComponentSerializer(serializers.Serializer[Any]):
     label = serializers.CharField()  # type: ignore[assignment]
     weight = serializers.IntegerField()
     value = serializers.FloatField(allow_null=True, help_text="0-100, or null for no data.")
-    facts = serializers.ListField(child=serializers.CharField())
+    facts = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The facts behind the value that the caller may read (meeting sentiment and "
+        "stakeholder analysis only for IT-side roles).",
+    )
 
 
 class HealthSnapshotSerializer(serializers.ModelSerializer[HealthSnapshot]):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    components = ComponentSerializer(many=True, read_only=True)
+    components = serializers.SerializerMethodField()
 
     class Meta:
         model = HealthSnapshot
@@ -39,6 +45,15 @@ class HealthSnapshotSerializer(serializers.ModelSerializer[HealthSnapshot]):
             "components",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ComponentSerializer(many=True))
+    def get_components(self, snapshot: HealthSnapshot) -> list[dict[str, Any]]:
+        """Each component with the facts the caller may read (`brm.health.facts`); without a
+        request (a webhook payload) the system's view, every fact."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        rows = visible_components(snapshot, user)
+        return [{**row, "facts": [f["text"] for f in row["facts"]]} for row in rows]
 
 
 class HealthPointSerializer(serializers.ModelSerializer[HealthSnapshot]):

@@ -1,0 +1,171 @@
+"""Meeting sentiment and stakeholder analysis are IT's working notes (issue 15).
+
+Each health fact carries a kind and a visibility (`brm.health.facts`); whether a user reads
+`analysis` facts is the register's one rule, `stakeholders.permissions.may_see_analysis`. The
+unit page, the API and the PDF all filter through it, per role.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from brm.health.components import Component
+from brm.health.engine import recompute_health, watermelon_facts
+from brm.health.facts import (
+    Fact,
+    FactKind,
+    Visibility,
+    load,
+    visible_components,
+    watermelon_reasons,
+)
+from brm.health.models import HealthSettings, HealthSnapshot
+from tests.brm.health_fixtures import metrics
+from tests.factories import InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+SENTIMENT = "Meeting sentiment -1.0 from 1 contact"
+NAMED = "Lee Leader never met (expected every 30 days)"  # the leader is a key contact
+
+
+@pytest.fixture
+def noted(unit_a, leader):
+    metrics(unit_a, met=2, missed=0, now=timezone.now())
+    InteractionFactory.create(
+        unit=unit_a, occurred_at=timezone.now() - timedelta(days=400), sentiment=0
+    )
+    InteractionFactory.create(
+        unit=unit_a, occurred_at=timezone.now() - timedelta(days=3), sentiment=-1
+    )
+    recompute_health(propose=False)
+    return unit_a
+
+
+def _facts(rows):
+    return [f["text"] for row in rows for f in row["facts"]]
+
+
+def test_the_engine_stores_each_fact_with_its_kind_and_visibility(noted):
+    stored = {
+        f["text"]: f
+        for row in HealthSnapshot.objects.get(unit=noted).components
+        for f in row["facts"]
+    }
+    assert stored[SENTIMENT] == {"text": SENTIMENT, "kind": "sentiment", "visibility": "analysis"}
+    assert stored["2 of 2 service periods met their SLA (100%)"]["visibility"] == "everyone"
+    assert stored[NAMED]["kind"] == "analysis"
+
+
+@pytest.mark.parametrize(
+    ("who", "reads_notes"),
+    [
+        ("brm", True),
+        ("executive", True),
+        ("admin_user", True),
+        ("integration", True),
+        ("leader", False),
+    ],
+)
+def test_it_shows_the_notes_to_it_and_hides_them_from_the_business(
+    who, reads_notes, noted, request
+):
+    user = request.getfixturevalue(who)
+    texts = _facts(visible_components(HealthSnapshot.objects.get(unit=noted), user))
+    assert "2 of 2 service periods met their SLA (100%)" in texts
+    assert (SENTIMENT in texts) is reads_notes
+    assert (NAMED in texts) is reads_notes
+
+
+def test_a_leaders_unit_page_has_no_sentiment(client, leader, brm, noted):
+    client.force_login(leader)
+    html = client.get(f"/units/{noted.pk}/health/").content.decode()
+    assert "service periods met their SLA" in html
+    assert "Meeting sentiment" not in html and "expected every" not in html
+    client.force_login(brm)
+    html = client.get(f"/units/{noted.pk}/health/").content.decode()
+    assert SENTIMENT in html and NAMED in html
+
+
+def test_the_api_gives_a_leader_no_sentiment(as_user, leader, brm, noted):
+    body = as_user(leader).get(f"/api/v1/health/{noted.pk}/").json()
+    texts = [f for c in body["components"] for f in c["facts"]]
+    assert "2 of 2 service periods met their SLA (100%)" in texts
+    assert not [f for f in texts if "sentiment" in f.lower() or "expected every" in f]
+    body = as_user(brm).get(f"/api/v1/health/{noted.pk}/").json()
+    assert SENTIMENT in [f for c in body["components"] for f in c["facts"]]
+
+
+def _perception(signals, previous, counts):
+    return Component(
+        40.0,
+        data={
+            "signals": signals,
+            "previous_signals": previous,
+            "counts": counts,
+            "previous_counts": counts,
+            "previous": 40.0,
+        },
+    )
+
+
+def test_a_fall_of_sentiment_is_an_it_only_watermelon_reason():
+    cfg = HealthSettings.get()
+    perception = _perception(
+        {"sentiment": 20.0, "surveys": 30.0},
+        {"sentiment": 80.0, "surveys": 30.0},
+        {"sentiment": 5, "surveys": 5},
+    )
+    reasons = watermelon_facts(95.0, perception, cfg)
+    by_visibility = {f.visibility: f.text for f in reasons}
+    assert by_visibility[Visibility.ANALYSIS].startswith("Meeting sentiment fell 60 points")
+    assert by_visibility[Visibility.EVERYONE].startswith("How the business feels is 40")
+    assert all(f.kind == FactKind.WATERMELON for f in reasons)
+
+
+def test_a_leader_reads_only_the_watermelon_reasons_they_may(leader, brm, unit_a):
+    snapshot = HealthSnapshot(
+        unit=unit_a,
+        as_of=timezone.localdate(),
+        watermelon=True,
+        components=[
+            {
+                "key": "perception",
+                "label": "How the business feels",
+                "weight": 30,
+                "value": 40.0,
+                "facts": [
+                    Fact("Watermelon (SLAs green): Low", FactKind.WATERMELON).stored(),
+                    Fact(
+                        "Watermelon (SLAs green): Meeting sentiment fell 60 points",
+                        FactKind.WATERMELON,
+                        Visibility.ANALYSIS,
+                    ).stored(),
+                ],
+            }
+        ],
+    )
+    assert watermelon_reasons(snapshot, leader) == ["Low"]
+    assert watermelon_reasons(snapshot, brm) == ["Low", "Meeting sentiment fell 60 points"]
+
+
+def test_a_legacy_string_fact_is_it_only():
+    assert load("Meeting sentiment +1.0 from 2 contacts")["visibility"] == "analysis"
+
+
+def test_the_migration_gives_stored_strings_their_kind():
+    migration = importlib.import_module("brm.health.migrations.0004_structured_facts")
+    assert migration._convert("Meeting sentiment +1.0 from 2 contacts")[0]["kind"] == "sentiment"
+    assert migration._convert(NAMED)[0]["visibility"] == "analysis"
+    assert migration._convert("1 escalated") == [
+        {"text": "1 escalated", "kind": "figure", "visibility": "everyone"}
+    ]
+    split = migration._convert(
+        "Watermelon (SLAs green): Survey satisfaction fell 20 points; "
+        "Meeting sentiment fell 30 points"
+    )
+    assert [f["visibility"] for f in split] == ["everyone", "analysis"]
