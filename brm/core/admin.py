@@ -16,6 +16,7 @@ from brm.core.forms import VersionedFormMixin
 from brm.core.models import (
     AddressOptOut,
     ApiToken,
+    AuditEvent,
     OutboundEmail,
     UserPreference,
     VersionedModel,
@@ -156,3 +157,23 @@ class AddressOptOutAdmin(admin.ModelAdmin[AddressOptOut]):
 
     list_display = ["email", "kind", "created_at"]
     search_fields = ["email"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """The audit log of administrative acts (people's data exported or erased, retention runs,
+    sign-in events): read-only, so nobody edits the record of what they did."""
+
+    list_display = ["at", "action", "actor", "subject_type", "subject_id"]
+    list_filter = ["action", "subject_type"]
+    list_select_related = ["actor"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -26,6 +26,7 @@ from brm.core.audit import record_event
 from brm.core.errors import ForbiddenAction
 from brm.core.privacy import Person
 from brm.core.roles import require
+from brm.privacy import signin
 from brm.privacy.models import RetentionSettings
 from brm.privacy.permissions import may_handle_personal_data
 
@@ -44,6 +45,7 @@ PARTS: dict[str, ModuleType] = {
     "complaints": complaints.privacy,
     "demands": portfolio.privacy,
     "surveys": satisfaction.privacy,
+    "sign_in": signin,
     "account": kernel,
 }
 SUBJECT_TYPES = ("stakeholder", "user")

@@ -35,6 +35,7 @@ def test_an_administrators_token_exports_then_erases(as_user, admin_user, zelda,
         "complaints",
         "demands",
         "surveys",
+        "sign_in",
         "account",
     }
     assert body["parts"]["register"]["stakeholder"][0]["name"] == NAME

@@ -69,3 +69,13 @@ def test_the_admin_export_action_opens_the_page(client, admin_user, zelda) -> No
     answer = client.post("/admin/auth/user/", data)
     assert answer.status_code == 302
     assert answer["Location"] == f"/privacy/users/{zelda.user.pk}/"
+
+
+def test_the_audit_log_is_read_only_in_the_admin(client, admin_user, zelda) -> None:
+    client.force_login(admin_user)
+    client.get(f"/privacy/users/{zelda.user.pk}/")
+    event = AuditEvent.objects.get()
+    listing = client.get("/admin/core/auditevent/")
+    assert listing.status_code == 200 and b"privacy.export" in listing.content
+    assert client.get(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/core/auditevent/{event.pk}/change/", {}).status_code == 403

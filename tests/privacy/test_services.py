@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from brm.core.errors import ForbiddenAction
 from brm.core.models import AuditEvent, OutboundEmail
@@ -10,7 +13,7 @@ from brm.privacy.services import NotFound, erase_person, export_person
 from complaints.models import Complaint
 from satisfaction.models import Answer, Response
 from stakeholders.models import Interaction, Stakeholder
-from tests.factories import StakeholderFactory
+from tests.factories import InteractionFactory, StakeholderFactory
 from tests.privacy.conftest import EMAIL, NAME, OLD_EMAIL, STRINGS
 from tests.privacy.db_search import find
 
@@ -151,3 +154,51 @@ def test_an_unknown_person_is_not_found(admin_user) -> None:
         export_person("stakeholder", 999999, actor=admin_user)
     with pytest.raises(NotFound):
         erase_person("user", 999999, actor=admin_user)
+
+
+@pytest.mark.skipif(
+    not (apps.is_installed("allauth.socialaccount") and apps.is_installed("axes")),
+    reason="the sign-in libraries are not installed",
+)
+def test_it_exports_and_erases_sign_in_records(zelda, admin_user) -> None:
+    user = zelda.user
+    apps.get_model("account", "EmailAddress").objects.create(user=user, email=EMAIL, primary=True)
+    apps.get_model("socialaccount", "SocialAccount").objects.create(
+        user=user, provider="openid_connect", uid="zq-subject", extra_data={"name": NAME}
+    )
+    apps.get_model("axes", "AccessAttempt").objects.create(
+        username=EMAIL,
+        ip_address="192.0.2.7",
+        user_agent="Firefox",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=2,
+    )
+    part = export_person("user", user.pk, actor=admin_user)["parts"]["sign_in"]
+    assert [e["email"] for e in part["email_addresses"]] == [EMAIL]
+    assert [s["uid"] for s in part["single_sign_on"]] == ["zq-subject"]
+    assert [a["ip_address"] for a in part["sign_in_attempts"]] == ["192.0.2.7"]
+
+    counts = erase_person("user", user.pk, actor=admin_user)["counts"]["sign_in"]
+    assert (counts["email_addresses"], counts["single_sign_on"], counts["sign_in_attempts"]) == (
+        1,
+        1,
+        1,
+    )
+    assert find(STRINGS) == {}
+
+
+def test_the_export_costs_the_same_queries_however_much_is_held(zelda, admin_user) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            export_person("stakeholder", zelda.stakeholder.pk, actor=admin_user)
+        return len(captured)
+
+    few = queries()
+    for n in range(10):
+        meeting = InteractionFactory.create(unit=zelda.stakeholder.unit, notes=f"Note {n}")
+        meeting.attendees.add(zelda.stakeholder)
+    # One query per section, plus finding the person and writing the audit event.
+    assert queries() == few <= 40
