@@ -87,6 +87,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    # Sign-in (README "Single sign-on"): accounts, MFA and OpenID Connect from django-allauth,
+    # lockout after repeated failures from django-axes.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "axes",
     "brm",
     "brm.core",
     "brm.core.attachments",
@@ -99,6 +107,7 @@ INSTALLED_APPS = [
     "brm.webhooks",
     "brm.imports",
     "brm.privacy",
+    "brm.accounts",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +117,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A user whose role requires MFA is sent to set it up before anything else.
+    "brm.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,11 +129,19 @@ MIDDLEWARE = [
     # A form save that lost the race to another save: a 412 page, not a 500 (lost updates).
     "brm.core.middleware.StaleVersionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "brm.urls"
-# Django's model backend, loading each user with their time zone preference in one query.
-AUTHENTICATION_BACKENDS = ["brm.core.authentication.PreferenceModelBackend"]
+# Axes first (refuses a locked-out account or address before any password is checked), then
+# allauth's backend (username or email) loading each user with their preference in one query;
+# the plain model backend stays so sessions signed in before allauth remain valid.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "brm.accounts.backends.SignInBackend",
+    "brm.core.authentication.PreferenceModelBackend",
+]
 WSGI_APPLICATION = "brm.wsgi.application"
 
 TEMPLATES = [
@@ -164,15 +184,97 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# --- Sign-in: django-allauth, MFA, single sign-on, lockout (brm/accounts) ---------------------
+# Sign in with a username or an email address. Nobody signs up: administrators create accounts,
+# or single sign-on does when BRM_SSO_CREATE_USERS allows it.
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "brm.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "brm.accounts.adapters.SocialAccountAdapter"
+# Addresses an administrator typed in are not "verified" in allauth's sense; nothing is sent to
+# confirm them, and single sign-on trusts only the provider's email_verified claim.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# New addresses must be unique (allauth requires it to sign in by email); accounts made before
+# may share one, and then single sign-on matches neither (brm/accounts/adapters.py).
+ACCOUNT_UNIQUE_EMAIL = True
+# A reset request answers the same whether or not the address is known, and mails only known
+# ones; its link works once (the token hashes the password) for PASSWORD_RESET_TIMEOUT seconds.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BRM] "
+# allauth's own limits (per address and per account) in front of django-axes' lockout.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "30/m/ip,10/5m/key",
+    "reset_password": "20/m/ip,3/5m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
+# Local passwords off: sign-in only through single sign-on (the admin's own login included).
+SOCIALACCOUNT_ONLY = env_bool("BRM_LOCAL_PASSWORDS_DISABLED", False)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "BRM")
+# Roles (brm.core.roles.Role values) that must set up MFA before they can use any page.
+BRM_MFA_REQUIRED_ROLES = env_list("BRM_MFA_REQUIRED_ROLES", "admin")
+# OpenID Connect single sign-on, on when SSO_ISSUER is set (README "Single sign-on"). The
+# provider redirects back to SITE_URL/accounts/oidc/sso/login/callback/.
+SSO_ISSUER = os.environ.get("SSO_ISSUER", "").rstrip("/")
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": os.environ.get("SSO_NAME", "company sign-in"),
+                    "client_id": os.environ.get("SSO_CLIENT_ID", ""),
+                    "secret": env_str("SSO_CLIENT_SECRET", ""),
+                    "settings": {
+                        "server_url": SSO_ISSUER,
+                        "oauth_pkce_enabled": True,
+                        "scope": env_list("SSO_SCOPES", "openid,profile,email"),
+                    },
+                }
+            ]
+            if SSO_ISSUER
+            else []
+        ),
+    }
+}
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # a verified address signs in to its account
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# Whether single sign-on creates an account for a verified address no account has.
+BRM_SSO_CREATE_USERS = env_bool("BRM_SSO_CREATE_USERS", False)
+# django-axes: AXES_FAILURE_LIMIT failed sign-ins for one account, or from one address, lock it
+# for AXES_COOLOFF_MINUTES; the login form, the admin's and bearer tokens all count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "brm.accounts.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "brm.accounts.throttle.lockout_response"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env_bool("BEHIND_TLS_PROXY", False)
+    else ["REMOTE_ADDR"]
+)
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-# Money on pages and in emails is shown in this currency (the money filter, brm.core.templatetags);
-# the demand portfolio's own setting (DemandSettings.currency, in the admin) wins where it applies.
-BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").upper()
+# The one currency (ISO 4217 code) every amount is in and shown with: pages, emails, PDFs (the
+# money filter, brm.core.templatetags) and the demand portfolio alike; CSV keeps raw numbers.
+BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").strip().upper()
+if not (len(BRM_CURRENCY) == 3 and BRM_CURRENCY.isascii() and BRM_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(f"BRM_CURRENCY={BRM_CURRENCY!r} is not an ISO 4217 code (EUR).")
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.templatetags.static import static
 from django.urls import include, path
@@ -17,6 +18,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import IsAuthenticated
 
 from brm import views
+from brm.accounts import oidc
 from brm.core.api import router
 from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
@@ -34,6 +36,8 @@ from stakeholders.api.urls import register as register_stakeholder_api
 admin.site.site_header = "BRM administration"
 admin.site.site_title = "BRM admin"
 admin.site.index_title = "Business relationship records"
+# The admin signs in through the one login page (lockout, MFA, single sign-on), not its own form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 register_stakeholder_api(router)
 router.register("health", HealthViewSet, basename="health")
@@ -60,12 +64,11 @@ urlpatterns = [
         name="favicon",
     ),
     path("readyz", views.readyz, name="readyz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in is django-allauth's (brm/accounts); "login" and "logout" stay as names of its pages.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/", include(oidc.urlpatterns)),  # allauth's OpenID Connect, nonce checked
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("brm.core.urls")),
     path("", include("brm.health.urls")),

@@ -71,6 +71,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def mfa_not_required(settings):
+    # Tests sign in with force_login, as administrators too; the MFA requirement
+    # (BRM_MFA_REQUIRED_ROLES, "admin" by default) is tested in tests/accounts, which turn it on.
+    settings.BRM_MFA_REQUIRED_ROLES = []
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory.create(username="admin", role=Role.ADMIN)

@@ -1,0 +1,27 @@
+"""Who must use multi-factor authentication: the roles in `settings.BRM_MFA_REQUIRED_ROLES`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+
+from brm.core.roles import role_of
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+
+
+def mfa_required(user: AnyUser) -> bool:
+    """Whether `user`'s role (brm.core.roles.Role value) is one that must use MFA."""
+    required = set(settings.BRM_MFA_REQUIRED_ROLES)
+    return bool(required) and role_of(user).value in required
+
+
+def has_mfa(user: AnyUser) -> bool:
+    """Whether `user` has set up an authenticator app (TOTP); one query."""
+    found: bool = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.TOTP
+    ).exists()
+    return found

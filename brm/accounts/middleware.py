@@ -1,0 +1,52 @@
+"""Users whose role requires MFA are sent to set it up before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from brm.accounts.mfa import has_mfa, mfa_required
+
+# What such a user may still reach: setting up MFA, signing in again or out, and static files.
+_OPEN_URL_NAMES = ("mfa_index", "account_logout", "account_reauthenticate", "account_login")
+
+
+class RequireMfaMiddleware:
+    """A signed-in user whose role is in `BRM_MFA_REQUIRED_ROLES` and who has no authenticator
+    app is redirected to `mfa_activate_totp` (a page) or answered 403 (the API with a session;
+    bearer tokens are not sessions and are not affected). Costs one query per request for
+    those roles only; none for the others."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not self._open(request.path)
+            and mfa_required(user)
+            and not has_mfa(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "Set up two-factor authentication before using the API."},
+                    status=403,
+                )
+            messages.warning(
+                request, "Your role requires two-factor authentication: set it up to continue."
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(path: str) -> bool:
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        prefixes = [static, *(reverse(name) for name in _OPEN_URL_NAMES)]
+        return any(path.startswith(prefix) for prefix in prefixes)

@@ -1,0 +1,60 @@
+"""How single sign-on's claims become a role and a unit, set by an administrator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from brm.core.models import SingletonSettings
+from brm.core.roles import Role
+
+# Roles a group may grant ("none" is what no matching group means).
+MAPPABLE_ROLES = [r.value for r in Role if r is not Role.NONE]
+
+
+def validate_role_map(value: Any) -> None:
+    """A JSON object {group name as the provider sends it: role}, roles from `MAPPABLE_ROLES`."""
+    if not isinstance(value, dict):
+        raise ValidationError('A mapping of group name to role, e.g. {"BRM-Admins": "admin"}.')
+    for group, role in value.items():
+        if not isinstance(group, str) or not group.strip():
+            raise ValidationError("Group names are non-empty text.")
+        if role not in MAPPABLE_ROLES:
+            raise ValidationError(
+                f"{role!r} for {group!r} is not a role; use one of {', '.join(MAPPABLE_ROLES)}."
+            )
+
+
+class ClaimsMapping(SingletonSettings):
+    """What the identity provider's ID token and userinfo claims mean here, applied at every
+    single sign-on (`brm.accounts.claims.apply_claims`).
+
+    - `group_claim` (e.g. "groups", "roles"): a list of group names, or one name;
+      `role_by_group` maps those names to roles. When `role_by_group` is empty, single sign-on
+      leaves roles to the admin; otherwise each sign-in sets them: groups no longer sent are
+      taken away (a superuser stays an administrator).
+    - `unit_claim` (e.g. "department"): its value is a business unit's code or name; the
+      person's entry in the register is placed in that unit (created when missing).
+    """
+
+    group_claim = models.CharField(max_length=100, default="groups")
+    role_by_group = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_role_map],
+        help_text='Group name → role, e.g. {"BRM-Admins": "admin", "Finance-Leads": "leader"}. '
+        f"Roles: {', '.join(MAPPABLE_ROLES)}.",
+    )
+    unit_claim = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Claim holding the person's business unit (its code or name); empty for none.",
+    )
+
+    class Meta:
+        verbose_name = "single sign-on claims mapping"
+
+    def __str__(self) -> str:
+        return "Single sign-on claims mapping"
