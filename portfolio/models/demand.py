@@ -138,7 +138,7 @@ class DemandSettings(SingletonSettings):
         validators=[*NON_NEGATIVE, MaxValueValidator(Decimal("1"))],
         help_text="Share of the value lost at the highest effort (5/5); 0-1.",
     )
-    currency = models.CharField(max_length=3, default="EUR")
+    # No currency here: money is shown in the one site-wide currency, settings.BRM_CURRENCY.
     attestation_interval_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(7), MaxValueValidator(366)],

@@ -172,9 +172,19 @@ def compose_benefit_attestation(row: OutboundEmail) -> Outgoing | None:
     if sponsor is None or not sponsor.email:
         return None
     to = [sponsor.email]
+    # The figures the sponsor is asked about, summed as the portfolio sums them (one query);
+    # the template shows them with the money filter, in the site's one currency. The totals
+    # are annotated by `with_benefits`; the plugin cannot follow them there.
+    totals = (
+        Demand.objects.with_benefits()
+        .filter(pk=demand.pk)
+        .values("planned_total", "realised_total", "confirmed_total")  # type: ignore[misc]
+        .get()
+    )
     context = {
         "attestation": att,
         "demand": demand,
+        "totals": totals,
         "sponsor": sponsor,
         "url": settings.SITE_URL
         + reverse("demands:attestation_answer", args=[attestation_token(att.pk)]),

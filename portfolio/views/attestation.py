@@ -3,13 +3,13 @@ link of the attestation email: no login (most sponsors have none)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from brm.core.errors import InputError, StateConflict
-from portfolio.models.demand import DemandSettings
 from portfolio.services import attestation as service
 
 
@@ -28,7 +28,7 @@ def attestation_answer(request: HttpRequest, token: str) -> HttpResponse:
         "attestation": att,
         "demand": demand,
         "records": list(demand.benefit_records.all()),
-        "currency": DemandSettings.get().currency,
+        "currency": settings.BRM_CURRENCY,
         "state": "used" if att.answered_at is not None else "open",
     }
     if att.answered_at is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -77,7 +78,7 @@ def demand_list(request: HtmxHttpRequest) -> HttpResponse:
             "qs": querystring_without(request, "page"),
             "selected_status": cast(QueryDict, filterset.data).getlist("status"),
             "can_submit": permissions.may_submit_demand(request.user),
-            "currency": DemandSettings.get().currency,
+            "currency": settings.BRM_CURRENCY,
         },
     )
 
@@ -205,8 +206,7 @@ def _visible(request: HtmxHttpRequest, pk: int) -> Demand:
 
 def _detail_context(request: HtmxHttpRequest, demand: Demand, **extra: Any) -> dict[str, Any]:
     user = request.user
-    settings = DemandSettings.get()
-    weights = Weights.from_settings(settings)
+    weights = Weights.from_settings(DemandSettings.get())
     records = list(demand.benefit_records.select_related("confirmed_by", "recorded_by"))
     context = {
         "demand": demand,
@@ -221,7 +221,7 @@ def _detail_context(request: HtmxHttpRequest, demand: Demand, **extra: Any) -> d
             weights,
         ),
         "weights": weights,
-        "currency": settings.currency,
+        "currency": settings.BRM_CURRENCY,
         "records": records,
         "chart": [
             {
@@ -423,7 +423,7 @@ def demand_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "demand": demand,
             "records": records,
             "error": error,
-            "currency": DemandSettings.get().currency,
+            "currency": settings.BRM_CURRENCY,
         },
         status=400 if error else 200,
     )
@@ -449,7 +449,7 @@ def demand_value(request: HtmxHttpRequest) -> HttpResponse:
             "by_objective": selectors.leakage_by_objective(demands),
             # `leakage` is annotated by selectors.demand_list; the plugin cannot follow it there.
             "delivered": delivered.order_by("-leakage"),  # type: ignore[misc]
-            "currency": DemandSettings.get().currency,
+            "currency": settings.BRM_CURRENCY,
         },
     )
 

@@ -72,3 +72,34 @@ def test_pages_format_and_the_csv_keeps_raw_numbers(client, brm, unit_a):
     )
     header, row = rows[0], rows[1]
     assert row[header.index("Expected benefit")] in {"1250000", "1250000.00"}
+
+
+@pytest.mark.django_db
+def test_the_portfolio_pages_show_the_one_currency(client, brm, unit_a, settings):
+    """One currency setting (issue 15): the demand pages follow BRM_CURRENCY, as the filter does;
+    the demand settings no longer hold a currency of their own."""
+    from portfolio.models import DemandSettings
+
+    settings.BRM_CURRENCY = "GBP"
+    DemandFactory.create(unit=unit_a, status="assessing", expected_benefit=Decimal("1250000"))
+    client.force_login(brm)
+    html = client.get("/demands/").content.decode()
+    assert "£1,250,000" in html and "Amounts in GBP" in html and "€" not in html
+    assert "currency" not in {f.name for f in DemandSettings._meta.get_fields()}
+
+
+@pytest.mark.parametrize("value", ["EURO", "E1", "€"])
+def test_a_malformed_currency_setting_stops_the_start(value):
+    import subprocess
+    import sys
+
+    env = {"BRM_CURRENCY": value, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and settings module
+        [sys.executable, "-c", "import brm.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.returncode != 0 and "is not an ISO 4217 code" in result.stderr

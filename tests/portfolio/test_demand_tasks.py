@@ -16,6 +16,7 @@ from brm.core.models import OutboundEmail
 from portfolio.models import BenefitAttestation, DemandStatus
 from portfolio.services import attestation
 from portfolio.tasks import attestation as tasks
+from tests.factories import BenefitRecordFactory
 from tests.mail import refusing_mail
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case
@@ -138,4 +139,16 @@ def test_celery_registers_every_portfolio_job_under_its_scheduled_name():
     assert scheduled == {"portfolio.tasks.attestation.request_benefit_attestations"}
     assert scheduled | {"brm.core.deliver_email", "brm.core.sweep_outbound_emails"} <= set(
         app.tasks
+    )
+
+
+def test_the_email_states_the_figures_in_the_sites_currency(delivered, mailoutbox, settings):
+    """One currency (issue 15): the email's amounts use the money filter and BRM_CURRENCY."""
+    settings.BRM_CURRENCY = "GBP"
+    BenefitRecordFactory.create(demand=delivered, planned_amount=1250000, realised_amount=980000)
+    att = _request(delivered)
+    assert delivery.deliver_email(_email_of(att).pk) is True
+    [mail] = mailoutbox
+    assert "So far: £1,250,000 planned, £980,000 realised, of which £0 already confirmed." in (
+        mail.body
     )

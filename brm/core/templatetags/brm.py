@@ -58,7 +58,8 @@ def money(value: object, currency: object = "") -> str:
     """`{{ amount|money:currency }}` -> "€3,570,000" (or "€1,234.50" with cents).
 
     Grouping and decimal marks follow the active locale (`number_format` with grouping forced);
-    the currency is the code given, else `settings.BRM_CURRENCY`; a code without a sign is
+    the currency is the site's one currency, `settings.BRM_CURRENCY` (a code given as the
+    argument overrides it, for a caller that has amounts in another); a code without a sign is
     written before the number ("SEK 12,000"). None or "" gives "—". CSV exports do not use
     this: they keep raw numbers.
     """
@@ -68,7 +69,7 @@ def money(value: object, currency: object = "") -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    code = str(currency or getattr(settings, "BRM_CURRENCY", "EUR")).upper()
+    code = str(currency or settings.BRM_CURRENCY).upper()
     places = 0 if amount == amount.to_integral_value() else 2
     number = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
     sign = CURRENCY_SIGNS.get(code, f"{code} ")
