@@ -775,6 +775,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # A 403/404 is one line, not a traceback (the filter runs before any handler).
         "django.request": {"filters": ["one_line_4xx"]},
+        # WeasyPrint (PDF exports) logs every rendering step at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 # What a task prints (the console email backend prints every email) is logged at INFO, not as
