@@ -97,6 +97,7 @@ class ImportJobSerializer(api_input.ModelSerializer[ImportJob]):
             "preview",
             "created_at",
             "finished_at",
+            "file_deleted_at",
         ]
         read_only_fields = fields
 

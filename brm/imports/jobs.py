@@ -1,10 +1,13 @@
-"""Start an import job (after commit, through the kernel's outbox) and run it in a worker."""
+"""Start an import job (after commit, through the kernel's outbox), run it in a worker, and
+delete uploaded files once they are past their retention period."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
@@ -59,6 +62,8 @@ def confirm_import(preview: ImportJob, *, user: User) -> ImportJob:
         raise StateConflict("Only a finished dry run can be confirmed.")
     if not preview.result.get("ok"):
         raise StateConflict("The dry run found errors; correct the file and try again.")
+    if preview.file_deleted_at is not None:
+        raise StateConflict("The file of this dry run has been deleted; upload it again.")
     job = start_import(
         user=user,
         kind=preview.kind,
@@ -101,3 +106,29 @@ def run_import_job(job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=JobStatus.DONE, result=summary.as_dict(), finished_at=timezone.now()
     )
+
+
+def file_retention() -> timedelta:
+    """How long a finished job keeps its file: `settings.BRM_IMPORT_FILE_RETENTION_DAYS` days."""
+    return timedelta(days=getattr(settings, "BRM_IMPORT_FILE_RETENTION_DAYS", 7))
+
+
+def delete_old_files(now: datetime | None = None) -> int:
+    """Empty the file of every job that finished (done or failed) more than `file_retention()`
+    before `now`; the job, its result and who ran it stay. Returns how many files were deleted.
+
+    One conditional UPDATE (`... WHERE file_deleted_at IS NULL`), so a second run, or two at
+    once, deletes nothing more; queued and running jobs are never touched.
+    """
+    now = now or timezone.now()
+    return ImportJob.objects.filter(
+        status__in=[JobStatus.DONE, JobStatus.FAILED],
+        finished_at__lt=now - file_retention(),
+        file_deleted_at__isnull=True,
+    ).update(data=b"", file_deleted_at=now)
+
+
+@shared_task(name="imports.delete_old_files")
+def delete_old_files_task() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE "delete-old-import-files"): `delete_old_files()`."""
+    return delete_old_files()

@@ -16,7 +16,8 @@ class JobStatus(models.TextChoices):
 class ImportJob(models.Model):
     """One run of `brm.imports.runner.run_import` (a dry run or the real one) as a Celery job.
 
-    `data` keeps the file so a confirmed dry run runs again on exactly what was previewed;
+    `data` keeps the file so a confirmed dry run runs again on exactly what was previewed, until
+    the retention period after the job finished (then it is emptied and `file_deleted_at` set);
     `result` is `Summary.as_dict()` once done. Progress while running lives in the shared cache
     (`brm.imports.jobs.progress`), since the import's own writes are one open transaction.
     """
@@ -35,9 +36,20 @@ class ImportJob(models.Model):
     preview = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="confirmations"
     )
+    # When `data` was emptied: a finished job keeps its file BRM_IMPORT_FILE_RETENTION_DAYS days
+    # (brm.imports.jobs.delete_old_files); its result, who ran it and when stay.
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The retention sweep looks for finished jobs that still hold their file.
+            models.Index(
+                fields=["finished_at"],
+                condition=models.Q(file_deleted_at__isnull=True),
+                name="import_job_file_kept",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.status})"

@@ -1,7 +1,7 @@
-"""The imports' Celery task (found by autodiscovery)."""
+"""The imports' Celery tasks (found by autodiscovery)."""
 
 from __future__ import annotations
 
-from brm.imports.jobs import run_import_job
+from brm.imports.jobs import delete_old_files_task, run_import_job
 
-__all__ = ["run_import_job"]
+__all__ = ["delete_old_files_task", "run_import_job"]
