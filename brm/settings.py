@@ -522,6 +522,8 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 # The health recompute is split into chunks of this many units, queued as one Celery group so
 # every worker computes chunks in parallel (brm.health.tasks); up to this many, it runs as one.
 HEALTH_RECOMPUTE_CHUNK = env_int("HEALTH_RECOMPUTE_CHUNK", 500)
+# Bulk import: days a finished import job keeps its uploaded file (brm.imports.jobs).
+BRM_IMPORT_FILE_RETENTION_DAYS = env_int("BRM_IMPORT_FILE_RETENTION_DAYS", 7)
 # --- Caches ---------------------------------------------------------------------------------
 # "default" stays per process. "shared" is seen by every process (web replicas, workers, beat):
 # Redis when there is one, else files under var/. Only small operational facts live there (the
@@ -694,6 +696,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "request-benefit-attestations": {
         "task": "portfolio.tasks.attestation.request_benefit_attestations",
         "schedule": 3600.0 * 6,
+    },
+    # Uploaded import files past their retention period are emptied; a second run finds none.
+    "delete-old-import-files": {
+        "task": "imports.delete_old_files",
+        "schedule": crontab(hour=3, minute=10),
     },
 }
 
