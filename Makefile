@@ -44,7 +44,7 @@ TEST_DATES_TZ ?= Europe/London
 TEST_DATES ?= 2027-01-31T23:30 2027-04-30T23:30Z 2027-03-28T00:30 2027-10-31T01:30 \
 	2028-02-29T12:00 2026-12-31T23:50
 
-.PHONY: help venv run test test-dates fuzz lint format bench worker beat migrate seed clean
+.PHONY: help venv run test test-dates fuzz lint format bench bench-web worker beat migrate seed clean
 
 help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
@@ -53,7 +53,9 @@ help:
 	@echo "make fuzz     requests generated from the OpenAPI schema, many per operation (FUZZ_MAX_EXAMPLES)"
 	@echo "make lint     ruff check + ruff format --check + mypy (strict, django-stubs)"
 	@echo "make format   ruff format + ruff check --fix"
-	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units"
+	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units,"
+	@echo "             then every page and API list per role against bare floors (var/bench/*.json)"
+	@echo "make bench-web  the pages and API lists part alone (BENCH_WEB_ARGS, e.g. --size 500)"
 	@echo "make migrate | seed | worker | beat | venv | clean"
 
 venv: $(STAMP)
@@ -128,14 +130,20 @@ bench: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/brm_bench
 bench: export REDIS_URL ?= redis://127.0.0.1:6379/15
 bench: export SECRET_KEY := test-only-secret-key-not-for-production
 bench: export STATIC_STORAGE := plain
+bench-web: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/brm_bench
+bench-web: export REDIS_URL ?= redis://127.0.0.1:6379/15
+bench-web: export SECRET_KEY := test-only-secret-key-not-for-production
+bench-web: export STATIC_STORAGE := plain
 BENCH_ARGS ?=
+BENCH_WEB_ARGS ?=
 
-bench: venv
+bench bench-web: venv
 	scripts/ensure-services
 	@psql "$${DATABASE_URL%/*}/postgres" -XqtA -c "select 1 from pg_database where datname = 'brm_bench'" | grep -q 1 \
 		|| { echo "createdb brm_bench"; psql "$${DATABASE_URL%/*}/postgres" -Xq -c "create database brm_bench"; }
 	$(PY) manage.py migrate --verbosity 0
-	$(PY) manage.py bench_health $(BENCH_ARGS)
+	$(if $(filter bench,$@),$(PY) manage.py bench_health $(BENCH_ARGS))
+	$(PY) manage.py bench_web $(BENCH_WEB_ARGS)
 
 worker: venv
 	$(CELERY) -A brm worker --loglevel INFO

@@ -1,0 +1,63 @@
+"""The bench's URLs (`ROOT_URLCONF` only while `manage.py bench_web` measures):
+the project's URLs plus three bare floors over the register's stakeholders, never served in
+production. Each floor does the least that stack can do for 50 rows with their unit joined:
+
+- `/bench/floor/json/`: a plain `JsonResponse` of a constant (no database, no template);
+- `/bench/floor/drf/`: a DRF list of 50 stakeholders, page-number paginated (COUNT and page);
+- `/bench/floor/table/`: the same 50 rows in a bare template table (no base layout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import path
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+
+from brm.urls import urlpatterns as project_urlpatterns
+from stakeholders.models import Stakeholder
+
+FLOOR_ROWS = 50
+
+
+def floor_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True, "rows": FLOOR_ROWS})
+
+
+def floor_table(request: HttpRequest) -> HttpResponse:
+    rows = Stakeholder.objects.select_related("unit").order_by("name", "pk")[:FLOOR_ROWS]
+    return render(request, "bench/floor_table.html", {"rows": rows})
+
+
+class FloorSerializer(serializers.ModelSerializer[Stakeholder]):
+    unit_name = serializers.CharField(source="unit.name")
+
+    class Meta:
+        model = Stakeholder
+        fields = ["id", "name", "job_title", "unit", "unit_name", "influence", "interest"]
+
+
+class FloorPagination(PageNumberPagination):
+    page_size = FLOOR_ROWS
+
+
+class FloorList(generics.ListAPIView[Stakeholder]):
+    serializer_class = FloorSerializer
+    pagination_class = FloorPagination
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return Stakeholder.objects.select_related("unit").order_by("name", "pk")
+
+
+urlpatterns = [
+    path("bench/floor/json/", floor_json),
+    path("bench/floor/drf/", FloorList.as_view()),
+    path("bench/floor/table/", floor_table),
+    *project_urlpatterns,
+]

@@ -1,0 +1,231 @@
+"""The web part of `make bench`: every page in the navigation and every API list, per role,
+against bare floors timed in the same run (issue 14).
+
+Project wiring (it reads every app's URLs and writes rows in every app for the larger size).
+
+For each size it measures, per (page, role): the median server time of `runs` requests through
+Django's in-process test client (the whole middleware stack, DEBUG off), the median CPU time of
+the process for them (steadier than wall time on a shared machine) and the largest query count.
+Three floors are measured the same way in the same run (`brm.bench_urls`, never in production
+URLs): a plain `JsonResponse`, a bare DRF paginated list and a bare template table, both of 50
+stakeholders with their unit joined. Each page's ratio is its time over its floor's (the bare
+table for pages, the bare DRF list for API lists): 1.0 would be as lean as the bare stack.
+
+The promise checked: a page's query count is the same at every size (`grown` lists those that
+differ).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from brm import urls as project_urls  # noqa: F401  registers every app's viewsets on the router
+from brm.core.api import router
+from brm.core.models import ApiToken
+from brm.core.roles import leader_unit_id
+
+ROLE_USERS = {"brm": "brm", "leader": "leader", "cio": "cio", "admin": "admin"}
+IT_ROLES = ("brm", "cio", "admin")
+ALL_ROLES = ("brm", "leader", "cio", "admin")
+# Navigation pages (templates/base.html) and who sees them; `{unit}` is the leader's unit.
+PAGES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("dashboard", "/dashboard/", ("cio", "admin")),
+    ("my relationships", "/relationships/", ("brm",)),
+    ("unit page", "/units/{unit}/", ALL_ROLES),
+    ("unit health", "/units/{unit}/health/", ALL_ROLES),
+    ("units", "/units/", IT_ROLES),
+    ("stakeholders", "/stakeholders/", IT_ROLES),
+    ("stakeholder map", "/stakeholders/map/", IT_ROLES),
+    ("commitments", "/commitments/", ALL_ROLES),
+    ("services", "/services/", ALL_ROLES),
+    ("reviews", "/reviews/", ALL_ROLES),
+    ("complaints", "/complaints/", ALL_ROLES),
+    ("feedback", "/feedback/", ALL_ROLES),
+    ("demands", "/demands/", ALL_ROLES),
+    ("surveys", "/surveys/", IT_ROLES),
+    ("profile", "/profile/", ALL_ROLES),
+]
+API_ROLES = ("brm", "leader", "cio", "admin", "integration")
+# A role refused a page or list (403) is measured too: a refusal must stay cheap.
+ANSWERS = (200, 403)
+FLOORS = {
+    "json": "/bench/floor/json/",
+    "drf": "/bench/floor/drf/",
+    "table": "/bench/floor/table/",
+}
+
+
+@dataclass
+class Timing:
+    """One (page, role) at one size: medians in milliseconds, the largest query count."""
+
+    name: str
+    role: str
+    url: str
+    kind: str  # "page", "api" or "floor"
+    status: int
+    ms: float
+    cpu_ms: float
+    queries: int
+    ratio: float | None = None  # ms over the floor's ms (bare table or bare DRF list)
+    cpu_ratio: float | None = None  # the same with CPU time, steadier on a busy machine
+
+
+@dataclass
+class SizeResult:
+    label: str
+    rows: dict[str, int]
+    timings: list[Timing] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "rows": self.rows,
+            "timings": [asdict(t) for t in self.timings],
+        }
+
+
+def measure(client: Client, url: str, runs: int) -> tuple[int, float, float, int]:
+    """Status, median wall ms, median CPU ms and the most queries of `runs` GETs of `url`
+    (after one warm-up request)."""
+    client.get(url)
+    walls, cpus, queries, status = [], [], [], 0
+    for _ in range(runs):
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        status = response.status_code
+        queries.append(len(ctx.captured_queries))
+    return (
+        status,
+        round(statistics.median(walls) * 1000, 2),
+        round(statistics.median(cpus) * 1000, 2),
+        max(queries),
+    )
+
+
+def api_lists() -> list[tuple[str, str]]:
+    """(name, url) of every list the API router serves."""
+    out = []
+    for prefix, viewset, basename in router.registry:
+        if "list" in getattr(viewset, "http_method_names", ["get"]) or hasattr(viewset, "list"):
+            try:
+                out.append((prefix, reverse(f"{basename}-list")))
+            except Exception:  # noqa: BLE001 - a viewset without a list route is not a list
+                continue
+    return sorted(out)
+
+
+def clients() -> dict[str, Client]:
+    """A signed-in browser per role, and a bearer-token client for the integration."""
+    users = get_user_model().objects.filter(username__in=[*ROLE_USERS.values(), "integration"])
+    by_name: dict[str, User] = {u.username: u for u in users}
+    out: dict[str, Client] = {}
+    for role, username in ROLE_USERS.items():
+        browser = Client()
+        browser.force_login(by_name[username])
+        out[role] = browser
+    _token, raw = ApiToken.issue(by_name["integration"], "bench-web")
+    out["integration"] = Client(headers={"authorization": f"Bearer {raw}"})
+    out["anonymous"] = Client()
+    return out
+
+
+def measure_size(
+    label: str, rows: dict[str, int], runs: int, progress: Callable[[str], None]
+) -> SizeResult:
+    """Every floor, page and API list for every role that may see it, at the current data."""
+    leader = get_user_model().objects.get(username="leader")
+    unit = leader_unit_id(leader)
+    browsers = clients()
+    result = SizeResult(label, rows)
+    for name, url in FLOORS.items():
+        status, ms, cpu, queries = measure(browsers["anonymous"], url, runs)
+        result.timings.append(Timing(f"floor: {name}", "-", url, "floor", status, ms, cpu, queries))
+    floors = {t.name.removeprefix("floor: "): t for t in result.timings}
+
+    def ratios(ms: float, cpu: float, kind: str) -> tuple[float | None, float | None]:
+        base = floors[kind]
+        return (
+            round(ms / base.ms, 2) if base.ms else None,
+            round(cpu / base.cpu_ms, 2) if base.cpu_ms else None,
+        )
+
+    for name, pattern, roles in PAGES:
+        url = pattern.format(unit=unit)
+        for role in roles:
+            progress(f"{label}: {name} as {role}")
+            status, ms, cpu, queries = measure(browsers[role], url, runs)
+            result.timings.append(
+                Timing(name, role, url, "page", status, ms, cpu, queries, *ratios(ms, cpu, "table"))
+            )
+    for name, url in api_lists():
+        for role in API_ROLES:
+            progress(f"{label}: API {name} as {role}")
+            status, ms, cpu, queries = measure(browsers[role], url, runs)
+            result.timings.append(
+                Timing(
+                    f"API {name}",
+                    role,
+                    url,
+                    "api",
+                    status,
+                    ms,
+                    cpu,
+                    queries,
+                    *ratios(ms, cpu, "drf"),
+                )
+            )
+    return result
+
+
+def grown(small: SizeResult, large: SizeResult) -> list[dict[str, Any]]:
+    """(page, role) whose query count differs between the sizes, with both counts."""
+    before = {(t.name, t.role): t.queries for t in small.timings}
+    return [
+        {
+            "name": t.name,
+            "role": t.role,
+            small.label: before[(t.name, t.role)],
+            large.label: t.queries,
+        }
+        for t in large.timings
+        if (t.name, t.role) in before and before[(t.name, t.role)] != t.queries
+    ]
+
+
+def table(results: list[SizeResult]) -> list[str]:
+    """The printed table: one line per (page, role), each size's ms, CPU ms, queries, ratio."""
+    head = f"{'page':<30} {'role':<12}" + "".join(
+        f" | {r.label[:10]:>10} {'ms':>7} {'cpu':>7} {'q':>3} {'x floor':>7}" for r in results
+    )
+    lines = [head, "-" * len(head)]
+    keyed = [{(t.name, t.role): t for t in r.timings} for r in results]
+    for t in results[0].timings:
+        line = f"{t.name[:30]:<30} {t.role:<12}"
+        for r in keyed:
+            other = r.get((t.name, t.role))
+            if other is None:
+                line += " | " + " " * 38
+                continue
+            ratio = f"{other.ratio:.1f}" if other.ratio is not None else "-"
+            flag = "" if other.status == 200 else f" {other.status}"
+            line += (
+                f" | {flag:>10} {other.ms:>7.1f} {other.cpu_ms:>7.1f} {other.queries:>3} {ratio:>7}"
+            )
+        lines.append(line)
+    return lines

@@ -1,0 +1,50 @@
+"""The web bench's floors and its promise that query counts do not grow with the data."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from brm.bench_web import SizeResult, Timing, grown, table
+from tests.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(ROOT_URLCONF="brm.bench_urls")
+def test_it_serves_the_floors_only_in_the_bench_urls(client, django_assert_num_queries, unit_a):
+    StakeholderFactory.create_batch(3, unit=unit_a)
+    assert client.get("/bench/floor/json/").json() == {"ok": True, "rows": 50}
+    # 1 COUNT, 2 the page of stakeholders with their unit joined.
+    with django_assert_num_queries(2):
+        body = client.get("/bench/floor/drf/").json()
+    assert body["count"] == 3
+    assert body["results"][0]["unit_name"] == unit_a.name
+    # 1 the stakeholders with their unit joined.
+    with django_assert_num_queries(1):
+        page = client.get("/bench/floor/table/").content.decode()
+    assert page.count("<tr><td>") == 3
+
+
+def test_it_never_serves_the_floors_in_production(client):
+    assert client.get("/bench/floor/json/").status_code == 404
+
+
+def _timing(name: str, queries: int) -> Timing:
+    return Timing(name, "brm", "/x/", "page", 200, 10.0, 5.0, queries, 2.0, 1.5)
+
+
+def test_it_reports_a_page_whose_query_count_grows():
+    small = SizeResult("demo", {}, [_timing("units", 5), _timing("reviews", 9)])
+    large = SizeResult("+2000 units", {}, [_timing("units", 5), _timing("reviews", 12)])
+
+    assert grown(small, large) == [{"name": "reviews", "role": "brm", "demo": 9, "+2000 units": 12}]
+    lines = table([small, large])
+    assert len(lines) == 4 and lines[3].startswith("reviews")
+
+
+def test_it_refuses_to_empty_a_database_not_named_for_the_bench():
+    with pytest.raises(CommandError, match="Refusing to wipe"):
+        call_command("bench_web", "--size", "3")
