@@ -9,7 +9,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
+from brm.core.admin import VersionedAdminMixin
 from complaints import workflow
 from complaints.models import (
     Complaint,
@@ -76,12 +78,16 @@ class ComplaintAdminForm(forms.ModelForm[Complaint]):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin[Complaint]):
+class ComplaintAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Complaint]):
+    """Complaints: text and severity; the status through the workflow; the handler only through
+    `assign_complaint` (the complaint's page or API), so it is read-only here."""
+
     form = ComplaintAdminForm
     list_display = [
         "reference",
         "title",
         "unit",
+        "handler",
         "severity",
         "status",
         "escalation_level",
@@ -89,11 +95,12 @@ class ComplaintAdmin(admin.ModelAdmin[Complaint]):
     ]
     list_filter = ["status", "severity", "escalation_level", "unit"]
     search_fields = ["reference", "title", "description"]
-    list_select_related = ["unit"]
+    list_select_related = ["unit", "handler"]
     readonly_fields = [
         "reference",
         "unit",
         "complainant",
+        "handler",
         "status",
         "escalation_level",
         "cycle",

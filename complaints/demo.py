@@ -127,6 +127,7 @@ def seed_complaints_demo() -> int:
         complaint = Complaint(
             unit=unit,
             complainant=leaders.get(unit.pk) or unit.brm,
+            handler=unit.brm,
             title=title,
             description=description,
             severity=severity,
@@ -151,6 +152,8 @@ def seed_complaints_demo() -> int:
             complaint=complaint, kind=NotificationKind.ACKNOWLEDGEMENT, sent_at=filed
         )
         _walk(complaint, PATHS[status], filed, now, rng)
+        if n % 5 == 2:
+            _reassign(complaint, units[(n + 1) % len(units)].brm, filed)
         _escalate_history(complaint, now, targets)
         created += 1
     _compliments(units, leaders, now)
@@ -186,6 +189,26 @@ def _walk(
         fields["status"] = path[-1]
         Complaint.objects.filter(pk=complaint.pk).update(**fields)
         complaint.refresh_from_db()
+
+
+def _reassign(complaint: Complaint, handler: User | None, filed: datetime) -> None:
+    """Some open complaints were handed to another relationship manager an hour after filing."""
+    if handler is None or handler == complaint.handler or complaint.status not in OPEN_STATUSES:
+        return
+    at = filed + timedelta(hours=1)
+    event = ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=EventKind.ASSIGNMENT,
+        actor=complaint.unit.brm,
+        handler=handler,
+        comment="They know this service's vendor best.",
+        created_at=at,
+    )
+    ComplaintNotification.objects.create(
+        complaint=complaint, kind=NotificationKind.ASSIGNMENT, event=event, sent_at=at
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(handler=handler)
+    complaint.refresh_from_db()
 
 
 def _escalate_history(complaint: Complaint, now: datetime, targets: ComplaintSettings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,12 @@ class ComplaintFilterSet(SearchFilterSet):
     overdue = FlagFilter(method="filter_overdue", label="Overdue only")
     mine = FlagFilter(method="filter_mine", label="Only mine")
     escalated = FlagFilter(method="filter_escalated", label="Escalated only")
+    handler = filters.CharFilter(
+        method="filter_handler",
+        label="Handler",
+        help_text="`me` for the complaints you handle (your queue), or a user's id.",
+        validators=[RegexValidator(r"^(me|[0-9]{1,18})$", "Give `me` or a user's id.")],
+    )
     ordering = StableOrderingFilter(
         fields=(
             ("due_at", "deadline"),
@@ -52,6 +59,16 @@ class ComplaintFilterSet(SearchFilterSet):
             return queryset
         user = self.request.user
         return queryset.filter(Q(complainant=user) | Q(unit__brm=user) | Q(unit__deputy=user))
+
+    def filter_handler(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        if value == "me":
+            user = self.request.user if self.request is not None else None
+            if user is None or not user.is_authenticated:
+                return queryset.none()
+            return queryset.filter(handler=user.pk)
+        return queryset.filter(handler=int(value))
 
     def filter_escalated(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
         if value is None:

@@ -11,6 +11,7 @@ from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, leader_unit_id, role_of
 from complaints.follow_up import LINKS, open_work
 from complaints.models import Complaint, FeedbackKind, FollowUpKind, Severity
+from complaints.permissions import possible_handlers
 from portfolio.models import Service
 from portfolio.selectors.catalogue import consumed_by_any, consumed_services
 from stakeholders.forms import UserChoiceField, it_people
@@ -95,6 +96,28 @@ class TransitionForm(StyledFormMixin, forms.Form):
     comment = forms.CharField(
         max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Comment"
     )
+
+
+class AssignForm(StyledFormMixin, forms.Form):
+    """Choose the complaint's handler (`possible_handlers`: people in IT); a reassignment says
+    why (`assign_complaint` requires it). `version` is the complaint's version the page showed:
+    a complaint changed meanwhile is refused (412) rather than reassigned unseen."""
+
+    handler = UserChoiceField(queryset=User.objects.none(), label="Complaint handler")
+    reason = forms.CharField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why (required when reassigning)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"handler": complaint.handler_id, "version": complaint.version}
+        )
+        super().__init__(*args, **kwargs)
+        self.model_choice("handler").queryset = possible_handlers()
 
 
 class CommentForm(StyledFormMixin, forms.Form):

@@ -22,8 +22,15 @@ from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
-from brm.core.models import SingletonSettings, TimeStampedModel, UnitScopedModel, UnitScopedQuerySet
+from brm.core.models import (
+    SingletonSettings,
+    TimeStampedModel,
+    UnitScopedModel,
+    UnitScopedQuerySet,
+    VersionedModel,
+)
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.schedule import PublicHolidays, WorkingCalendar, add_working_time
 from brm.core.validators import single_line
@@ -249,12 +256,25 @@ class FollowUpKind(models.TextChoices):
     IMPROVEMENT = "improvement", "An improvement"
 
 
-class Complaint(UnitScopedModel):
+# What people wrote on a complaint (kept out of its history, see `Complaint.history`).
+FREE_TEXT_FIELDS = [
+    "title",
+    "description",
+    "remedy_requested",
+    "resolution",
+    "follow_up_reference",
+    "follow_up_outcome",
+]
+
+
+class Complaint(VersionedModel, UnitScopedModel):
     """A complaint from the business about IT, worked to closure within the published targets.
 
     `status` changes only through `complaints.workflow.transition_complaint`, which writes the
     timeline. Deadlines are computed once from the targets in force when it was filed, so a later
-    change of targets does not move promises already made.
+    change of targets does not move promises already made. `handler` (the ISO 10002 complaint
+    handler) changes only through `complaints.services.assign_complaint`. Versioned: a save read
+    at an older version is refused (412 in the API); `history` is its audit trail.
     """
 
     reference = models.CharField(max_length=20, unique=True, null=True, editable=False)
@@ -272,6 +292,15 @@ class Complaint(UnitScopedModel):
         null=True,
         on_delete=models.SET_NULL,
         related_name="complaints",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_complaints",
+        help_text="The person in IT who works it (ISO 10002 complaint handler): the unit's "
+        "relationship manager when filed, or whoever it is assigned to.",
     )
     title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(max_length=5000, help_text="What happened, in your own words.")
@@ -337,12 +366,17 @@ class Complaint(UnitScopedModel):
     follow_up_outcome = models.TextField(blank=True, max_length=2000)
 
     objects = ComplaintQuerySet.as_manager()
+    # The audit trail of the workflow's fields (who assigned whom, status, severity, deadlines).
+    # People's words stay out of it: they live on the record and its timeline, where erasure and
+    # the retention period reach them (`complaints.privacy`).
+    history = HistoricalRecords(excluded_fields=FREE_TEXT_FIELDS)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["status", "resolve_by"]),
+            models.Index(fields=["handler", "status"]),  # each person's queue
         ]
         constraints = [
             models.CheckConstraint(
@@ -482,6 +516,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     RATING = "rating", "Rating"
     FOLLOW_UP = "follow_up", "Follow-up"
+    ASSIGNMENT = "assignment", "Assignment"
 
 
 class ComplaintEvent(models.Model):
@@ -500,6 +535,14 @@ class ComplaintEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="Empty when the system acted (escalations).",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Assignments: the person the complaint was assigned to.",
     )
     from_status = models.CharField(max_length=15, choices=Status, blank=True)
     to_status = models.CharField(max_length=15, choices=Status, blank=True)
@@ -535,6 +578,7 @@ class NotificationKind(models.TextChoices):
     STATUS_CHANGE = "status_change", "Status change"
     ESCALATION = "escalation", "Escalation"
     FOLLOW_UP = "follow_up", "Follow-up done"
+    ASSIGNMENT = "assignment", "Assigned to a handler"
 
 
 class ComplaintNotification(TimeStampedModel):

@@ -11,6 +11,12 @@ relationship managers (and administrators, integrations) are its handlers; the p
 it may close, reopen, withdraw and rate it; IT leadership follows and steers it through comments.
 Everyone else who can see it (other BRMs, the unit's other leaders) reads it only: a comment
 reaches the complainant, so it comes from someone who answers for the complaint.
+
+Each complaint also has one named complaint handler (ISO 10002 "complaint handler",
+`Complaint.handler`): the unit's BRM when filed, or whoever in IT it is assigned to
+(`HANDLER_ROLES`: a BRM, IT leadership, an administrator). The assigned person works it like the
+unit's BRM does; escalation still goes to the unit's BRMs (`complaints.services`). Who may
+assign: the unit's BRMs, IT leadership and administrators (`may_assign`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from brm.core.roles import Role, leader_unit_id, role_of
+from brm.core.roles import Role, leader_unit_id, role_of, users_with_role
 from stakeholders.permissions import may_edit_unit
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+
     from brm.core.roles import AnyUser
     from complaints.models import Complaint
     from stakeholders.models import BusinessUnit
@@ -42,9 +51,49 @@ class Party(StrEnum):
 FILING_ROLES = frozenset({Role.LEADER, Role.BRM, Role.ADMIN})
 
 
+# Roles whose people may handle a complaint (be its `handler`) and keep a queue: people in IT.
+# Integrations are systems, not people; business leaders raise complaints, they do not work them.
+HANDLER_ROLES = frozenset({Role.BRM, Role.EXECUTIVE, Role.ADMIN})
+
+
+def may_be_handler(user: AnyUser) -> bool:
+    """Whether `user` may be assigned complaints: an active person with an IT role
+    (`HANDLER_ROLES`). `possible_handlers` is the same rule as a set."""
+    return role_of(user) in HANDLER_ROLES  # role_of is NONE for inactive or anonymous users
+
+
+def possible_handlers() -> QuerySet[User]:
+    """Everyone a complaint may be assigned to (`may_be_handler` as a set, one query), by name:
+    what assignment forms offer."""
+    return users_with_role(HANDLER_ROLES).order_by("first_name", "last_name", "username", "pk")
+
+
+def may_keep_queue(user: AnyUser) -> bool:
+    """Whether `user` has a "My queue" of complaints to handle (page, navigation, API filter)."""
+    return may_be_handler(user)
+
+
+def may_assign(actor: AnyUser, complaint: Complaint) -> bool:
+    """Assign or reassign the complaint's handler: the unit's BRMs (manager or deputy), IT
+    leadership and administrators. Business leaders, other BRMs and integrations may not."""
+    role = role_of(actor)
+    if role in {Role.ADMIN, Role.EXECUTIVE}:
+        return True
+    return role == Role.BRM and complaint.is_editable_by(actor)
+
+
 def party_of(complaint: Complaint, user: AnyUser) -> Party:
-    """The actor's standing on this complaint. Visibility is checked before, by the caller."""
+    """The actor's standing on this complaint. Visibility is checked before, by the caller.
+
+    The assigned handler (`Complaint.handler`) is a handler whatever their role, while they keep
+    an IT role."""
     role = role_of(user)
+    if (
+        complaint.handler_id is not None
+        and complaint.handler_id == user.pk
+        and role in HANDLER_ROLES
+    ):
+        return Party.HANDLER
     if role in {Role.ADMIN, Role.INTEGRATION}:
         return Party.HANDLER
     if role == Role.BRM:

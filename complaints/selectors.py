@@ -58,7 +58,7 @@ def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
     """Complaints the user may see, with `due_at` (the next deadline) for sorting (one query)."""
     return (
         Complaint.objects.visible_to(user)
-        .select_related("unit", "service", "complainant")
+        .select_related("unit", "service", "complainant", "handler")
         .annotate(
             due_at=Case(
                 When(status=Status.RECEIVED, then=F("acknowledge_by")),
@@ -69,8 +69,14 @@ def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
     )
 
 
+def complaint_queue(user: AnyUser) -> QuerySet[Complaint]:
+    """The user's queue: open complaints they handle (`Complaint.handler`), as `complaint_list`
+    (one query); the caller orders it (nearest deadline first)."""
+    return complaint_list(user).filter(open_condition(), handler=user.pk)
+
+
 def complaint_events(complaint: Complaint) -> QuerySet[ComplaintEvent]:
-    return complaint.events.select_related("actor").order_by("created_at", "pk")
+    return complaint.events.select_related("actor", "handler").order_by("created_at", "pk")
 
 
 def recognition_feed(user: AnyUser) -> QuerySet[Feedback]:
@@ -477,6 +483,7 @@ def resolved_between(since: datetime, until: datetime) -> QuerySet[Complaint]:
         resolved_at__gte=since,
         resolved_at__lte=until,
     ).select_related("unit", "complainant__stakeholder")
+
 
 # --- Global search (the header's search box; combined by brm.search) ---------------------------
 

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from brm.core.errors import ForbiddenAction
+from brm.core.audit import set_change_reason
+from brm.core.errors import ForbiddenAction, StaleVersion
 from brm.core.events import publish
 from brm.core.roles import GROUP_NAMES, Role, leader_unit_id, require, role_of, stored_user
 from complaints.follow_up import (
@@ -34,7 +35,14 @@ from complaints.models import (
     NotificationKind,
     Status,
 )
-from complaints.permissions import may_comment, may_file, may_leave_feedback, may_rate
+from complaints.permissions import (
+    may_assign,
+    may_be_handler,
+    may_comment,
+    may_file,
+    may_leave_feedback,
+    may_rate,
+)
 from complaints.workflow import (
     InputError,
     TransitionError,
@@ -57,6 +65,7 @@ __all__ = [
     "InputError",
     "TransitionError",
     "add_comment",
+    "assign_complaint",
     "check_deadlines",
     "close_follow_up_loops",
     "complete_follow_up",
@@ -82,9 +91,11 @@ class ComplaintInput:
 def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     """Record a complaint with its deadlines and first timeline entry, and acknowledge it.
 
-    The reference comes from the primary key after the insert, so it is unique without counting
-    rows. The acknowledgement email is an outbox row: if the broker is down, the complaint is
-    saved anyway and the sweep sends it later. Raises `ForbiddenAction` (nothing written) unless
+    Its handler is the unit's relationship manager (when they may handle complaints), until
+    someone assigns it to another person in IT (`assign_complaint`). The reference comes from
+    the primary key after the insert, so it is unique without counting rows. The acknowledgement
+    email is an outbox row: if the broker is down, the complaint is saved anyway and the sweep
+    sends it later. Raises `ForbiddenAction` (nothing written) unless
     `may_file(actor, data.unit)`, `InputError` for a missing title or description or a service
     the unit does not consume (`check_consumed`, on "service").
     """
@@ -98,10 +109,12 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     if not data.description.strip():
         raise InputError("description", "Say what happened.")
     now = timezone.now()
+    brm = data.unit.brm
     complaint = Complaint(
         unit=data.unit,
         service=data.service,
         complainant=stored_user(actor),
+        handler=brm if brm is not None and may_be_handler(brm) else None,
         title=data.title.strip(),
         description=data.description.strip(),
         remedy_requested=data.remedy_requested.strip(),
@@ -179,6 +192,87 @@ def rate_resolution(
     )
     sync_instance(complaint, locked)
     return locked
+
+
+# --- Handlers -----------------------------------------------------------------------------------
+
+MAX_REASON = 5000  # characters of a reassignment's reason, like a comment
+
+
+@transaction.atomic
+def assign_complaint(
+    complaint: Complaint,
+    handler: User,
+    *,
+    actor: AnyUser,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Complaint:
+    """Make `handler` the complaint's handler (ISO 10002 complaint handler) and tell them.
+
+    The row is locked first, so two people assigning at once take turns and the second sees
+    the first's choice. An assignment is a timeline entry (kind "assignment": who assigned whom,
+    and why) and a change in the complaint's history; the new handler is emailed (the optional
+    staff kind, so their preferences apply) unless they assigned it to themselves. Escalations
+    still go to the unit's relationship managers. Assigning the current handler again changes
+    nothing and sends nothing (a retried request is harmless).
+
+    Raises `ForbiddenAction` (403, nothing written) unless `may_assign(actor, complaint)`;
+    `InputError` (400) on "handler" when `handler` has no IT role (`may_be_handler`), on
+    "reason" when a reassignment (the complaint has a handler already) gives no reason or a
+    reason over 5000 characters; `StaleVersion` (412) when `expected_version` is given and the
+    complaint is at another version; `StateConflict` (409) when it is no longer open.
+    """
+    require(may_assign(actor, complaint), "Your role may not assign this complaint.")
+    if not may_be_handler(handler):
+        raise InputError(
+            "handler",
+            "Assign complaints to someone in IT: a relationship manager, IT leadership or an "
+            "administrator.",
+        )
+    text = (reason or "").strip()
+    if len(text) > MAX_REASON:
+        raise InputError("reason", f"Keep the reason under {MAX_REASON} characters.")
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            str(Complaint._meta.verbose_name), locked.pk, expected_version, locked.version
+        )
+    if locked.handler_id == handler.pk:
+        sync_instance(complaint, locked)
+        return locked
+    if not locked.is_open:
+        raise TransitionError(
+            f"A complaint that is {locked.get_status_display().lower()} is not assigned; "
+            "reopen it first."
+        )
+    if locked.handler_id is not None and not text:
+        raise InputError("reason", "Say why you are reassigning it.")
+    now = timezone.now()
+    previous = locked.handler_id
+    locked.handler = handler
+    # The reason itself is on the timeline, where erasure and retention reach it.
+    set_change_reason(locked, "Reassigned" if previous is not None else "Assigned")
+    locked.save(update_fields=["handler", "updated_at"])
+    event = ComplaintEvent.objects.create(
+        complaint=locked,
+        kind=EventKind.ASSIGNMENT,
+        actor=stored_user(actor),
+        handler=handler,
+        comment=text,
+        created_at=now,
+    )
+    if handler.pk != getattr(actor, "pk", None):
+        notify(locked, NotificationKind.ASSIGNMENT, event=event)
+    sync_instance(complaint, locked)
+    return locked
+
+
+def handler_recipients(complaint: Complaint) -> list[str]:
+    """Who hears the complainant's news (a comment, a reopening, a withdrawal): the unit's BRM
+    and deputy (as escalation level 1) and the complaint's handler."""
+    people = [complaint.unit.brm, complaint.unit.deputy, complaint.handler]
+    return sorted({u.email for u in people if u is not None and u.email and u.is_active})
 
 
 # --- Escalation -------------------------------------------------------------------------------

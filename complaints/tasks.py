@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from brm.core.delivery import Outgoing
 from brm.core.models import OutboundEmail
@@ -24,6 +25,7 @@ SUBJECTS = {
     NotificationKind.STATUS_CHANGE: "Update on your complaint {ref}",
     NotificationKind.ESCALATION: "Escalation (level {level}): complaint {ref} is overdue",
     NotificationKind.FOLLOW_UP: "The outcome of the work on your complaint {ref}",
+    NotificationKind.ASSIGNMENT: "Complaint {ref} is assigned to you",
 }
 
 
@@ -31,8 +33,15 @@ def _recipients(note: ComplaintNotification) -> list[str]:
     complaint = note.complaint
     if note.kind == NotificationKind.ESCALATION:
         return services.escalation_recipients(complaint, note.level or 1)
+    if note.kind == NotificationKind.ASSIGNMENT:
+        # The person it was assigned to, while it is still theirs (a quick reassignment tells
+        # only the last one) and the complaint still open.
+        handler = note.event.handler if note.event is not None else None
+        if handler is None or handler.pk != complaint.handler_id or not complaint.is_open:
+            return []
+        return [handler.email] if handler.email and handler.is_active else []
     if news_for_handlers(note):
-        return services.escalation_recipients(complaint, 1)  # the unit's BRM and deputy
+        return services.handler_recipients(complaint)  # the unit's BRM and deputy, the handler
     person = complaint.complainant
     return [person.email] if person is not None and person.email else []
 
@@ -47,9 +56,11 @@ def compose_notification(row: OutboundEmail) -> Outgoing | None:
         ComplaintNotification.objects.select_related(
             "complaint__unit__brm",
             "complaint__unit__deputy",
+            "complaint__handler",
             "complaint__complainant",
             "complaint__service",
             "event__actor",
+            "event__handler",
         )
         .filter(pk=row.ref)
         .first()
@@ -67,6 +78,7 @@ def compose_notification(row: OutboundEmail) -> Outgoing | None:
         "event": note.event,
         "to_handlers": to_handlers,
         "url": settings.SITE_URL + complaint.get_absolute_url(),
+        "queue_url": settings.SITE_URL + reverse("complaints:complaint_queue"),
     }
     email = EmailMessage(
         subject=(

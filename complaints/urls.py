@@ -9,6 +9,7 @@ app_name = "complaints"
 urlpatterns = [
     path("complaints/", views.complaint_list, name="complaint_list"),
     path("complaints/new/", views.complaint_create, name="complaint_create"),
+    path("complaints/queue/", views.complaint_queue, name="complaint_queue"),
     path("complaints/export.csv", views.complaint_export, name="complaint_export"),
     path("complaints/reports/", views.complaint_reports, name="complaint_reports"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
@@ -17,6 +18,7 @@ urlpatterns = [
         views.complaint_transition,
         name="complaint_transition",
     ),
+    path("complaints/<int:pk>/assign/", views.complaint_assign, name="complaint_assign"),
     path("complaints/<int:pk>/comment/", views.complaint_comment, name="complaint_comment"),
     path("complaints/<int:pk>/rate/", views.complaint_rate, name="complaint_rate"),
     path(

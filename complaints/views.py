@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from brm.core.audit import history_entries
 from brm.core.errors import RULE_ERRORS, http_status
 from brm.core.htmx import (
     HtmxHttpRequest,
@@ -35,6 +36,7 @@ from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.forms import (
     NEW_COMMITMENT,
     OUTSIDE_WORK,
+    AssignForm,
     CommentForm,
     ComplaintForm,
     FeedbackForm,
@@ -81,6 +83,29 @@ def complaint_list(request: HtmxHttpRequest) -> HttpResponse:
             "qs": querystring_without(request, "page"),
             "can_file": permissions.may_file(request.user),
             "selected_status": cast(QueryDict, filterset.data).getlist("status"),
+            "selected_severity": cast(QueryDict, filterset.data).getlist("severity"),
+        },
+    )
+
+
+@login_required
+def complaint_queue(request: HtmxHttpRequest) -> HttpResponse:
+    """My queue: the open complaints I handle, nearest deadline first, with the list's filters
+    (the same FilterSet; status is always "open" here). People in IT only (`may_keep_queue`)."""
+    if not permissions.may_keep_queue(request.user):
+        raise PermissionDenied("The complaint queue is for people in IT who handle complaints.")
+    filterset = ComplaintFilterSet(
+        request.GET, queryset=selectors.complaint_queue(request.user), request=request
+    )
+    qs = filtered(filterset)
+    page = paginate(request, _ordered(request, qs))
+    return render_page(
+        request,
+        "complaints/complaint_queue.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "qs": querystring_without(request, "page"),
             "selected_severity": cast(QueryDict, filterset.data).getlist("severity"),
         },
     )
@@ -178,6 +203,7 @@ def _visible_complaint(request: HtmxHttpRequest, pk: int) -> Complaint:
 def _detail_context(request: HtmxHttpRequest, complaint: Complaint, **extra: Any) -> dict[str, Any]:
     user = request.user
     handles = permissions.may_handle(user, complaint)
+    can_assign = permissions.may_assign(user, complaint) and complaint.is_open
     context = {
         "complaint": complaint,
         "events": list(selectors.complaint_events(complaint)),
@@ -194,6 +220,8 @@ def _detail_context(request: HtmxHttpRequest, complaint: Complaint, **extra: Any
             else None
         ),
         "follow_up_done_form": FollowUpDoneForm(),
+        "assign_form": AssignForm(complaint=complaint) if can_assign else None,
+        "history": history_entries(complaint, limit=10) if is_it_side(user) else [],
     }
     work = follow_up.visible_work(complaint, user)
     if work is not None:
@@ -257,6 +285,35 @@ def complaint_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, complaint, str(exc), http_status(exc))
     complaint.refresh_from_db()
     return _after_action(request, complaint, f"Complaint is now {complaint.get_status_display()}.")
+
+
+@login_required
+@require_POST
+def complaint_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Assign or reassign the complaint's handler (htmx: the work panel re-renders in place).
+    Who may is `permissions.may_assign`, checked by the service (403)."""
+    complaint = _visible_complaint(request, pk)
+    if not permissions.may_assign(request.user, complaint):
+        raise PermissionDenied("Your role may not assign this complaint.")
+    form = AssignForm(request.POST, complaint=complaint)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return _refused(request, complaint, " ".join(errors), 400)
+    data = form.cleaned_data
+    try:
+        services.assign_complaint(
+            complaint,
+            data["handler"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+    except RULE_ERRORS as exc:
+        return _refused(request, complaint, str(exc), http_status(exc))
+    handler = data["handler"]
+    return _after_action(
+        request, complaint, f"{handler.get_full_name() or handler.get_username()} handles it now."
+    )
 
 
 @login_required

@@ -65,8 +65,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 MAX_COMMENT = 5000
 # Two kinds of complaint email, one composer (complaints.tasks.compose_notification). What the
 # complainant receives (receipt, progress, resolution, follow-up) is required by ISO 10002: no
-# unsubscribe, preferences not applied. Escalations and the complainant's news sent to IT staff
-# are internal and follow each person's preferences (settings.NOTIFICATION_KINDS).
+# unsubscribe, preferences not applied. Escalations, assignments to a handler and the
+# complainant's news sent to IT staff are internal and follow each person's preferences
+# (settings.NOTIFICATION_KINDS).
 NOTIFICATION_EMAIL = "complaints.notification"  # to the complainant: required
 STAFF_NOTIFICATION_EMAIL = "complaints.staff"  # to IT staff: optional
 
@@ -82,11 +83,15 @@ def news_for_handlers(note: ComplaintNotification) -> bool:
     )
 
 
+# Notifications that only ever go to IT staff.
+STAFF_KINDS = frozenset({NotificationKind.ESCALATION, NotificationKind.ASSIGNMENT})
+
+
 def email_kind(note: ComplaintNotification) -> str:
     """The delivery kind of `note`'s email: `STAFF_NOTIFICATION_EMAIL` when it goes to IT staff
-    (an escalation, or `news_for_handlers`), else the required `NOTIFICATION_EMAIL` (receipt,
-    progress, resolution and follow-up, to the complainant)."""
-    if note.kind == NotificationKind.ESCALATION or news_for_handlers(note):
+    (an escalation, an assignment to the new handler, or `news_for_handlers`), else the required
+    `NOTIFICATION_EMAIL` (receipt, progress, resolution and follow-up, to the complainant)."""
+    if note.kind in STAFF_KINDS or news_for_handlers(note):
         return STAFF_NOTIFICATION_EMAIL
     return NOTIFICATION_EMAIL
 

@@ -178,6 +178,8 @@ MEANINGS: dict[tuple[str, str], list[tuple[str, Meaning]]] = {
     ],
     # "Escalated only": raised above the first level.
     ("ComplaintFilterSet", "escalated"): _flag(lambda x, c: x.escalation_level > 0),
+    # "Handler" = me ("Only ones I handle"): complaints whose handler I am.
+    ("ComplaintFilterSet", "handler"): [("me", lambda x, c: x.handler_id == c.user.pk)],
     # "Show": upcoming (planned, still ahead), overdue (planned, past the grace days), held, all.
     ("ServiceReviewFilterSet", "view"): [
         (v, _review_view(v)) for v in ("upcoming", "overdue", "held", "all")

@@ -7,8 +7,12 @@ through `visible_to`/`editable_by` on the model managers, which call the helpers
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
 from brm.core.errors import ForbiddenAction
 
@@ -63,6 +67,29 @@ def role_of(user: AnyUser) -> Role:
         role = next((r for r in _PRECEDENCE if r in names), Role.NONE)
     user.__dict__["_brm_role"] = role  # a per-request cache on the instance, not a field
     return role
+
+
+def users_with_role(roles: Iterable[Role]) -> QuerySet[User]:
+    """Active users whose `role_of` is one of `roles`, as one queryset (for choices and lists).
+
+    The same rule as `role_of`, in SQL: staff and superusers are administrators and nothing
+    else; anyone else has the widest role of their groups (`_PRECEDENCE`). Role.NONE is not
+    offered (a user without a role is nobody to choose).
+    """
+    model = get_user_model()
+    wanted = set(roles)
+    admin = Q(is_superuser=True) | Q(is_staff=True)
+    q = admin if Role.ADMIN in wanted else Q(pk__in=[])
+    for i, role in enumerate(_PRECEDENCE):
+        if role not in wanted:
+            continue
+        wider = [GROUP_NAMES[r] for r in _PRECEDENCE[:i]]
+        q |= (
+            ~admin
+            & Q(pk__in=model.objects.filter(groups__name=GROUP_NAMES[role]).values("pk"))
+            & ~Q(pk__in=model.objects.filter(groups__name__in=wider).values("pk"))
+        )
+    return model.objects.filter(q, is_active=True)
 
 
 def leader_unit_id(user: AnyUser) -> int | None:

@@ -43,6 +43,12 @@ class ComplaintSerializer(ModelSerializer[Complaint]):
     remedy_requested = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     is_overdue = serializers.BooleanField(read_only=True)
+    handler: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The person in IT who handles it (ISO 10002 complaint handler); change it "
+        "with the `assign` action.",
+    )
     follow_up_kind = OptionalChoiceField(
         choices=FollowUpKind.choices, read_only=True, help_text="Null until work is linked."
     )
@@ -55,6 +61,7 @@ class ComplaintSerializer(ModelSerializer[Complaint]):
             "unit",
             "service",
             "complainant",
+            "handler",
             "title",
             "description",
             "remedy_requested",
@@ -126,6 +133,22 @@ class ComplaintEventSerializer(ModelSerializer[ComplaintEvent]):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class AssignSerializer(Serializer):
+    """Who handles the complaint from now on, and why (required when reassigning)."""
+
+    handler = IntegerPrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        help_text="The id of a person in IT: a relationship manager, IT leadership or an "
+        "administrator (anyone else is a 400).",
+    )
+    reason = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Why it moves; required when the complaint has a handler already.",
+    )
 
 
 class TransitionSerializer(Serializer):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -14,9 +15,19 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from brm.core.api import PreconditionFailed
+from brm.core.api_schema import ErrorSerializer
+from brm.core.api_versions import (
+    ETAG_HEADER,
+    IF_MATCH,
+    VersionedViewSetMixin,
+    etag,
+    if_match_allows,
+)
 from brm.core.roles import Role, role_of
 from complaints import selectors, services, workflow
 from complaints.api.serializers import (
+    AssignSerializer,
     CommentSerializer,
     ComplaintEventSerializer,
     ComplaintSerializer,
@@ -42,15 +53,18 @@ class AnyRole(permissions.BasePermission):
 
 
 class ComplaintViewSet(
+    VersionedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet[Any],
 ):
-    """Complaints. Leaders see their own and their unit's; status changes via `transition`.
+    """Complaints. Leaders see their own and their unit's; status changes via `transition`,
+    the handler via `assign`; `?handler=me` lists the complaints you handle.
 
     There is no update or delete: a complaint changes only through its workflow actions, and its
-    timeline (`events`) is append-only.
+    timeline (`events`) is append-only. A complaint's `ETag` is its version (`assign` honours
+    `If-Match`).
     """
 
     serializer_class = ComplaintSerializer
@@ -102,6 +116,61 @@ class ComplaintViewSet(
             comment=params.validated_data["comment"],
         )
         return self._fresh(complaint.pk)
+
+    @extend_schema(
+        request=AssignSerializer,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses={
+            200: ComplaintSerializer,
+            400: OpenApiResponse(description="No such person, not in IT, or no reason given."),
+            403: OpenApiResponse(
+                description="Only the unit's relationship managers, IT leadership and "
+                "administrators assign complaints."
+            ),
+            404: OpenApiResponse(description="No such complaint, or not yours to see."),
+            409: OpenApiResponse(description="The complaint is no longer open."),
+            412: OpenApiResponse(
+                ErrorSerializer,
+                description="`If-Match` names an older version: someone changed the complaint "
+                "meanwhile. Nothing was written; `ETag` gives the current version.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Make a person in IT the complaint's handler (ISO 10002 complaint handler); a
+        reassignment needs a `reason`. The new handler is emailed (their preferences apply) and
+        the assignment is on the timeline. Assigning the current handler again changes nothing.
+        Escalations still go to the unit's relationship managers."""
+        complaint = self.get_object()
+        params = AssignSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with transaction.atomic():
+            # Lock, then compare: the version checked is the version the assignment applies to.
+            version = (
+                Complaint.objects.select_for_update()
+                .filter(pk=complaint.pk)
+                .values_list("version", flat=True)
+                .get()
+            )
+            self._etag_version = version
+            header = request.headers.get("If-Match")
+            if header is not None and not if_match_allows(header, version):
+                raise PreconditionFailed(
+                    f"This complaint has changed since you read it: it is now version {version} "
+                    f"(ETag {etag(version)}), not {header.strip()}. Read it again and re-apply "
+                    "your change."
+                )
+            services.assign_complaint(
+                complaint,
+                params.validated_data["handler"],
+                actor=request.user,
+                reason=params.validated_data.get("reason", ""),
+                expected_version=version,
+            )
+        response = self._fresh(complaint.pk)
+        response["ETag"] = etag(complaint.version)
+        return response
 
     @extend_schema(responses=ComplaintEventSerializer(many=True))
     @action(
