@@ -141,6 +141,12 @@ def may_comment(actor: AnyUser, complaint: Complaint) -> bool:
     return party_of(complaint, actor) in COMMENTING_PARTIES
 
 
+def may_attach_file(actor: AnyUser, complaint: Complaint) -> bool:
+    """Add a file (evidence, a screenshot, the fix's report): those who may comment, i.e. the
+    complainant and IT (the handlers and IT leadership). Observers read the files only."""
+    return party_of(complaint, actor) in COMMENTING_PARTIES
+
+
 def may_rate(actor: AnyUser, complaint: Complaint) -> bool:
     """Rate the resolution: only the person who raised the complaint (once resolved, once)."""
     return party_of(complaint, actor) == Party.COMPLAINANT

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from brm.core.attachments.views import attachment_urls
 from complaints import views
+from complaints.files import COMPLAINT_FILES
 
 app_name = "complaints"
 
@@ -26,6 +28,7 @@ urlpatterns = [
         views.complaint_follow_up,
         name="complaint_follow_up",
     ),
+    *attachment_urls("complaints/<int:pk>/files/", COMPLAINT_FILES),
     path("feedback/", views.recognition_feed, name="feedback_list"),
     path("feedback/new/", views.feedback_create, name="feedback_create"),
 ]

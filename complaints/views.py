@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from brm.core.attachments.views import attachment_panel
 from brm.core.audit import history_entries
 from brm.core.errors import RULE_ERRORS, http_status
 from brm.core.htmx import (
@@ -32,6 +33,7 @@ from brm.core.htmx import (
 )
 from brm.core.roles import Role, is_it_side, role_of
 from complaints import follow_up, permissions, selectors, services, workflow
+from complaints.files import COMPLAINT_FILES
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.forms import (
     NEW_COMMITMENT,
@@ -223,6 +225,7 @@ def _detail_context(request: HtmxHttpRequest, complaint: Complaint, **extra: Any
         "assign_form": AssignForm(complaint=complaint) if can_assign else None,
         "history": history_entries(complaint, limit=10) if is_it_side(user) else [],
     }
+    context["files"] = attachment_panel(request, COMPLAINT_FILES, complaint)
     work = follow_up.visible_work(complaint, user)
     if work is not None:
         context["follow_up_work"] = work

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from brm.core.attachments.views import attachment_urls
+from portfolio.files import DEMAND_FILES
 from portfolio.views import attestation, catalogue, demand
 
 catalogue_patterns = [
@@ -24,6 +26,7 @@ demand_patterns = [
     path("demands/<int:pk>/override/", demand.demand_override, name="demand_override"),
     path("demands/<int:pk>/benefits/", demand.demand_benefit, name="demand_benefit"),
     path("demands/<int:pk>/confirm/", demand.demand_confirm, name="demand_confirm"),
+    *attachment_urls("demands/<int:pk>/files/", DEMAND_FILES),
     # The sponsor's signed single-use link from the attestation email (no login).
     path("demands/attest/<str:token>/", attestation.attestation_answer, name="attestation_answer"),
     path("objectives/", demand.objective_list, name="objective_list"),

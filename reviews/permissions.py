@@ -32,6 +32,11 @@ def may_change_review(actor: AnyUser | None, review: ServiceReview) -> bool:
     return may_change(actor, review)
 
 
+def may_attach_to_review(actor: AnyUser | None, review: ServiceReview) -> bool:
+    """Add a file to the review (its minutes, the performance pack): who may change it."""
+    return may_change_review(actor, review)
+
+
 def may_raise_change(actor: AnyUser | None, review: ServiceReview) -> bool:
     """Record a change request raised at the review."""
     return may_change_review(actor, review)

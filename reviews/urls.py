@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from brm.core.attachments.views import attachment_urls
 from reviews import views
+from reviews.files import REVIEW_FILES
 
 app_name = "reviews"
 
@@ -18,6 +20,8 @@ urlpatterns = [
     path("reviews/<int:pk>/commitments/", views.commitment_create, name="commitment_create"),
     path("reviews/<int:pk>/invite.ics", views.review_invite, name="review_invite"),
     path("reviews/changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
+    # Before the catch-all of operations below, which would take "files" for one.
+    *attachment_urls("reviews/<int:pk>/files/", REVIEW_FILES),
     path(
         "reviews/<int:pk>/<str:operation>/",
         views.review_transition,

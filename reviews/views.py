@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from brm.core.attachments.views import attachment_panel
 from brm.core.audit import history_entries
 from brm.core.errors import InputError, http_status
 from brm.core.htmx import (
@@ -37,6 +38,7 @@ from brm.core.roles import Role, is_it_side, role_of
 from brm.core.templatetags.brm import person
 from portfolio.selectors.catalogue import visible_service_ids
 from reviews import permissions, selectors, services
+from reviews.files import REVIEW_FILES
 from reviews.filters import ServiceReviewFilterSet
 from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewForm
 from reviews.ics import review_ics, review_recipients
@@ -256,6 +258,7 @@ def _detail_context(request: HttpRequest, review: ServiceReview) -> dict[str, An
         "it_attendees": list(review.it_attendees.all()),
         "history": history_entries(review, limit=10) if is_it_side(request.user) else [],
         "is_overdue": review.is_overdue(grace_days=ReviewSettings.get().overdue_grace_days),
+        "files": attachment_panel(request, REVIEW_FILES, review),
         **selectors.review_detail_context(review),
     }
     if can_edit and review.status != ReviewStatus.CANCELLED:

@@ -15,7 +15,7 @@ from brm.core.roles import Role, is_it_side, may_change, may_write, role_of, wri
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
-    from stakeholders.models import ActionItem, BusinessUnit, Stakeholder
+    from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
 
 
 def may_edit_unit(actor: AnyUser | None, unit: BusinessUnit) -> bool:
@@ -30,6 +30,12 @@ def may_edit_unit(actor: AnyUser | None, unit: BusinessUnit) -> bool:
 def may_log_interaction(actor: AnyUser | None, unit: BusinessUnit) -> bool:
     """Log a meeting or contact with the unit (and the promises made in it)."""
     return may_edit_unit(actor, unit)
+
+
+def may_attach_to_meeting(actor: AnyUser | None, interaction: Interaction) -> bool:
+    """Add a file to a logged meeting (slides, notes, a signed agreement): whoever may log
+    meetings with its unit (its BRM and deputy, administrators, integrations)."""
+    return may_change(actor, interaction)
 
 
 def may_record_commitment(actor: AnyUser | None, unit: BusinessUnit) -> bool:

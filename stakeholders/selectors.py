@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from brm.core.attachments.models import Attachment
 from brm.core.roles import GROUP_NAMES, Role, is_it_side
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from stakeholders.models import (
@@ -150,13 +151,15 @@ def timeline_entries(
     unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
 ) -> list[TimelineEntry]:
     """The register's part of a unit's history before `before`: meetings (with the promises made
-    at them), promises kept and handovers, at most `limit` of each (four queries).
+    at them and their number of files, `file_count`), promises kept and handovers, at most
+    `limit` of each (four queries).
 
     Private meeting notes never leave the IT side, whatever the template does.
     """
     interactions = list(
         interaction_list(user)
         .filter(unit=unit, occurred_at__lt=before)
+        .annotate(file_count=Attachment.objects.count_for(Interaction))
         .prefetch_related(
             Prefetch(
                 "action_items",
@@ -385,6 +388,7 @@ def handover_pack(unit: BusinessUnit, user: AnyUser, *, days: int = 90) -> Hando
         not_met=not_met,
         generated_at=now,
     )
+
 
 # --- Global search (the header's search box; combined by brm.search) ---------------------------
 

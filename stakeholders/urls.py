@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
+from brm.core.attachments.views import attachment_urls
 from stakeholders import views
+from stakeholders.files import MEETING_FILES
 
 app_name = "stakeholders"
 
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
+    path("units/export.csv", views.unit_export, name="unit_export"),
     # The unit page and its timeline are cross-app pages, assembled at the top floor
     # (brm.health.unit_page); brm/urls.py adds them to this namespace as `unit_detail` and
     # `unit_timeline`.
     path("units/<int:pk>/meetings/new/", views.interaction_create, name="interaction_create"),
+    *attachment_urls("meetings/<int:pk>/files/", MEETING_FILES),
     path("units/<int:pk>/handover/", views.unit_handover, name="unit_handover"),
     path("units/<int:pk>/reassign/", views.unit_reassign, name="unit_reassign"),
     path("stakeholders/", views.stakeholder_list, name="stakeholder_list"),

@@ -24,6 +24,7 @@ from brm.core.api_versions import (
     etag,
     if_match_allows,
 )
+from brm.core.attachments.api import AttachmentActionsMixin
 from brm.core.roles import Role, role_of
 from complaints import selectors, services, workflow
 from complaints.api.serializers import (
@@ -37,6 +38,7 @@ from complaints.api.serializers import (
     RatingSerializer,
     TransitionSerializer,
 )
+from complaints.files import COMPLAINT_FILES
 from complaints.filters import ComplaintFilterSet, FeedbackFilterSet
 from complaints.models import Complaint, Feedback
 from complaints.permissions import may_file
@@ -54,6 +56,7 @@ class AnyRole(permissions.BasePermission):
 
 class ComplaintViewSet(
     VersionedViewSetMixin,
+    AttachmentActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -70,6 +73,7 @@ class ComplaintViewSet(
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilterSet
     permission_classes = [AnyRole]
+    attachment_target = COMPLAINT_FILES  # files: the complainant and IT attach
 
     def get_queryset(self) -> QuerySet[Complaint]:
         return selectors.complaint_list(self.request.user).order_by("-created_at", "-pk")

@@ -145,6 +145,12 @@ def may_edit_case(demand: Demand, user: AnyUser) -> bool:
     }
 
 
+def may_attach_to_demand(actor: AnyUser, demand: Demand) -> bool:
+    """Add a file to the demand (business case documents, estimates, the delivery report): its
+    handlers, the unit's BRM or deputy and administrators, at any stage. Others read them."""
+    return party_of(demand, actor) == Party.HANDLER
+
+
 def may_override_rank(demand: Demand, user: AnyUser) -> bool:
     """Put a demand at a chosen place on the ranked board: the portfolio board only. A BRM
     re-ranking their own unit's demand would be judge in their own cause."""

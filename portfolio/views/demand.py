@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from brm.core.attachments.views import attachment_panel
 from brm.core.audit import history_entries
 from brm.core.errors import RULE_ERRORS, http_status
 from brm.core.htmx import (
@@ -31,6 +32,7 @@ from brm.core.htmx import (
 )
 from brm.core.roles import Role, role_of
 from portfolio import permissions
+from portfolio.files import DEMAND_FILES
 from portfolio.filters.demand import DemandFilterSet
 from portfolio.forms import BenefitForm, BusinessCaseForm, DemandForm, OverrideForm
 from portfolio.models.demand import ACTIVE_STATUSES, AFTER_DELIVERY, Demand, DemandSettings
@@ -241,6 +243,7 @@ def _detail_context(request: HtmxHttpRequest, demand: Demand, **extra: Any) -> d
         "override_form": OverrideForm(initial={"rank": demand.rank_override}),
         "benefit_form": BenefitForm(),
         "history": history_entries(demand) if role_of(user) != Role.LEADER else [],
+        "files": attachment_panel(request, DEMAND_FILES, demand),
     }
     context.update(extra)
     return context

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from brm.core.api_versions import VersionedViewSetMixin
+from brm.core.attachments.api import AttachmentActionsMixin
 from reviews import selectors, services
 from reviews.api.serializers import (
     ChangeRequestSerializer,
@@ -21,6 +22,7 @@ from reviews.api.serializers import (
     HoldSerializer,
     ServiceReviewSerializer,
 )
+from reviews.files import REVIEW_FILES
 from reviews.filters import ChangeRequestFilterSet, ServiceReviewFilterSet
 from reviews.ics import review_ics, review_recipients
 from reviews.models import ChangeRequest, ServiceReview
@@ -37,10 +39,13 @@ REVIEW_SCALARS = (
 )
 
 
-class ServiceReviewViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceReview]):
+class ServiceReviewViewSet(
+    VersionedViewSetMixin, AttachmentActionsMixin, viewsets.ModelViewSet[ServiceReview]
+):
     """Service reviews. `hold/` freezes the pack and plans the next; `ics/` is the invitation."""
 
     serializer_class = ServiceReviewSerializer
+    attachment_target = REVIEW_FILES
     filterset_class = ServiceReviewFilterSet
 
     def get_queryset(self) -> QuerySet[ServiceReview]:

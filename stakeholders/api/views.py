@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from brm.core.api_versions import VersionedViewSetMixin
+from brm.core.attachments.api import AttachmentActionsMixin
 from stakeholders import selectors, services
 from stakeholders.api.serializers import (
     ActionItemSerializer,
@@ -20,6 +21,7 @@ from stakeholders.api.serializers import (
     InteractionSerializer,
     StakeholderSerializer,
 )
+from stakeholders.files import MEETING_FILES
 from stakeholders.filters import (
     ActionItemFilterSet,
     BusinessUnitFilterSet,
@@ -91,10 +93,13 @@ class StakeholderViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Stakeholde
         services.delete_record(instance, actor=self.request.user)
 
 
-class InteractionViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Interaction]):
+class InteractionViewSet(
+    VersionedViewSetMixin, AttachmentActionsMixin, viewsets.ModelViewSet[Interaction]
+):
     """Meetings and contacts. `notes` are private to IT and omitted for business users."""
 
     serializer_class = InteractionSerializer
+    attachment_target = MEETING_FILES
     filterset_class = InteractionFilterSet
 
     def get_queryset(self) -> QuerySet[Interaction]:

@@ -257,9 +257,9 @@ def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
     client.get(f"/reviews/{small.pk}/")
     # session, user, role groups, review with unit and BRMs, covered services (read once: the
     # pack uses them too), pack aggregates, pack trend, attendees, IT attendees, history, unit
-    # for history labels, review settings, commitments, change requests, and the choices of
-    # the forms: IT people, stakeholders, services for a change
-    with django_assert_num_queries(17) as small_ctx:
+    # for history labels, review settings, commitments, change requests, the choices of the
+    # forms: IT people, stakeholders, services for a change, and the review's files
+    with django_assert_num_queries(18) as small_ctx:
         client.get(f"/reviews/{small.pk}/")
     big = build(10)
     big.services.set(unit_a.services.all())

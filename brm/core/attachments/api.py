@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -90,6 +90,7 @@ class AttachmentActionsMixin(_ViewBase):
     attachment_target: AttachmentTarget
 
     def _attachment_record(self) -> models.Model:
+        # DRF's lookup: an id that is not a number is a 404, as on the record's own detail.
         record: models.Model = get_object_or_404(
             self.attachment_target.records(self.request.user), pk=self.kwargs["pk"]
         )

@@ -20,6 +20,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from brm.core.api_versions import VersionedViewSetMixin
+from brm.core.attachments.api import AttachmentActionsMixin
 from brm.core.roles import Role, role_of, writes_all_units
 from portfolio.api.serializers.demand import (
     BenefitRecordSerializer,
@@ -28,6 +29,7 @@ from portfolio.api.serializers.demand import (
     RankOverrideSerializer,
     StrategicObjectiveSerializer,
 )
+from portfolio.files import DEMAND_FILES
 from portfolio.filters.demand import (
     BenefitRecordFilterSet,
     DemandFilterSet,
@@ -75,6 +77,7 @@ class StrategicObjectiveViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Str
 
 class DemandViewSet(
     VersionedViewSetMixin,
+    AttachmentActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -90,6 +93,7 @@ class DemandViewSet(
     serializer_class = DemandSerializer
     filterset_class = DemandFilterSet
     permission_classes = [AnyRole]
+    attachment_target = DEMAND_FILES
 
     def get_queryset(self) -> QuerySet[Demand]:
         qs = selectors.demand_list(self.request.user).prefetch_related("objectives")
