@@ -15,12 +15,13 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install . && rm -rf build ./*.egg-info
 
-# The code stays owned by root (read-only for the app); only var/ (static files, beat schedule)
-# is writable by the unprivileged user the processes run as.
+# The code stays owned by root (read-only for the app); only var/ (static files, beat schedule,
+# attachments) is writable by the unprivileged user the processes run as. var/attachments exists
+# in the image so the volume mounted there starts owned by that user.
 COPY . .
 RUN useradd --system --user-group --home-dir /app --no-create-home brm \
-    && mkdir -p /app/var \
-    && chown brm:brm /app/var
+    && mkdir -p /app/var/attachments \
+    && chown -R brm:brm /app/var
 USER brm
 
 EXPOSE 8000
