@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from brm.core import pdf
 from brm.health.engine import recompute_health
+from brm.health.models import ImprovementPlan
 from tests.brm.health_fixtures import metrics, survey
 from tests.factories import BusinessUnitFactory, ComplaintFactory, InteractionFactory
 
@@ -62,10 +63,19 @@ def _pdf(client, url):
 def test_it_prints_a_units_health_with_its_figures_and_chart(client, brm, scored, rendered):
     unit_a, _ = scored
     client.force_login(brm)
+    client.post(f"/units/{unit_a.pk}/plan/", {"reason": "Sponsor unhappy"})
+    plan = ImprovementPlan.objects.get(unit=unit_a)
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    client.post(
+        f"/plans/{plan.pk}/actions/", {"title": "Weekly call with the CFO", "due_date": due}
+    )
+    client.post(f"/units/{unit_a.pk}/maturity/", {"level": 4})
     response = _pdf(client, f"/units/{unit_a.pk}/health/?format=pdf")
     assert "relationship-health-finance-" in response["Content-Disposition"]
     text = pdf.document_text(rendered[-1])
     assert "Finance: relationship health" in text
+    assert "Weekly call with the CFO" in text and "Trusted advisor (4)" in text
+    assert "Add" not in text.split() and "Record my view" not in text  # no forms
     assert "3 of 4 service periods met their SLA (75%)" in text
     assert "CSAT 2.5, NPS -100 from 2 survey responses" in text
     assert "Meeting sentiment -1.0 from 1 contact" in text  # IT reads its notes
