@@ -11,6 +11,7 @@ from portfolio.views import attestation, catalogue, demand
 
 catalogue_patterns = [
     path("services/", catalogue.service_list, name="service_list"),
+    path("services/export.csv", catalogue.service_export, name="service_export"),
     path("services/<int:pk>/", catalogue.service_detail, name="service_detail"),
 ]
 

@@ -63,6 +63,39 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def unit_export(request: HttpRequest) -> HttpResponseBase:
+    """The unit list as CSV with the list's filters and scope; its columns are the bulk
+    import's (code, name, parent by code...), so it re-imports unchanged (README "Bulk import")."""
+    filterset = BusinessUnitFilterSet(
+        request.GET, queryset=selectors.unit_list(request.user), request=request
+    )
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
+    rows = (
+        (
+            u.code,
+            u.name,
+            u.parent.code if u.parent else "",
+            u.description,
+            u.review_cadence_days,
+            "yes" if u.active else "no",
+            (u.brm.get_full_name() or u.brm.get_username()) if u.brm else "",
+        )
+        for u in filterset.qs.iterator(chunk_size=500)
+    )
+    header = [
+        "Code",
+        "Name",
+        "Parent code",
+        "Description",
+        "Review cadence days",
+        "Active",
+        "Relationship manager",
+    ]
+    return csv_response("business-units.csv", header, rows)
+
+
 # The unit page and its timeline read every workflow app, so they are assembled at the top floor
 # (brm.health.unit_page) and wired into this app's URL namespace by brm/urls.py.
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
-from brm.core.htmx import HtmxHttpRequest, filtered, paginate, querystring_without, render_page
+from brm.core.htmx import (
+    HtmxHttpRequest,
+    csv_response,
+    filtered,
+    paginate,
+    querystring_without,
+    render_page,
+)
 from brm.core.roles import is_it_side
 from portfolio.filters.catalogue import ServiceFilterSet
 from portfolio.models.catalogue import Service
@@ -24,6 +32,41 @@ def service_list(request: HtmxHttpRequest) -> HttpResponse:
         "portfolio/service_list.html",
         {"filter": filterset, "page": page, "qs": querystring_without(request, "page")},
     )
+
+
+@login_required
+def service_export(request: HtmxHttpRequest) -> HttpResponseBase:
+    """The catalogue as the user may see it, as CSV with the list's filters; its columns are the
+    bulk import's (by code), so it re-imports unchanged (README "Bulk import")."""
+    filterset = ServiceFilterSet(
+        request.GET, queryset=selectors.service_list(request.user), request=request
+    )
+    if not filterset.is_valid():
+        return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
+    rows = (
+        (
+            s.code or "",
+            s.name,
+            s.get_lifecycle_display(),
+            s.availability_target,
+            "" if s.response_time_target_minutes is None else s.response_time_target_minutes,
+            "" if s.workload_limit is None else s.workload_limit,
+            s.workload_unit,
+            s.description,
+        )
+        for s in filterset.qs.iterator(chunk_size=500)
+    )
+    header = [
+        "Code",
+        "Name",
+        "Lifecycle",
+        "Availability target",
+        "Response time target minutes",
+        "Workload limit",
+        "Workload unit",
+        "Description",
+    ]
+    return csv_response("services.csv", header, rows)
 
 
 @login_required
