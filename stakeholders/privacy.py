@@ -142,10 +142,10 @@ def erase_part(person: Person) -> dict[str, int]:
             .filter(still_personal | Q(active=True))
             .update(**PERSONAL, active=False, version=F("version") + 1)
         )
+        # History keeps what happened (when the entry was active, its unit, its scores); only
+        # the personal fields go.
         counts["stakeholder_history"] = (
-            HistoricalStakeholder.objects.filter(id=sid)
-            .filter(still_personal | Q(active=True))
-            .update(**PERSONAL, active=False)
+            HistoricalStakeholder.objects.filter(id=sid).filter(still_personal).update(**PERSONAL)
         )
         counts["stakeholder_history"] += privacy.scrub_rows(
             HistoricalStakeholder.objects.filter(id=sid), person, ["history_change_reason"]

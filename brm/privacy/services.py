@@ -16,6 +16,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+import brm.imports.privacy
+import brm.webhooks.privacy
 import complaints.privacy
 import portfolio.privacy
 import reviews.privacy
@@ -45,6 +47,8 @@ PARTS: dict[str, ModuleType] = {
     "complaints": complaints.privacy,
     "demands": portfolio.privacy,
     "surveys": satisfaction.privacy,
+    "webhooks": brm.webhooks.privacy,
+    "imports": brm.imports.privacy,
     "sign_in": signin,
     "account": kernel,
 }

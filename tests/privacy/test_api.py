@@ -35,6 +35,8 @@ def test_an_administrators_token_exports_then_erases(as_user, admin_user, zelda,
         "complaints",
         "demands",
         "surveys",
+        "webhooks",
+        "imports",
         "sign_in",
         "account",
     }

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from brm.core.errors import ForbiddenAction
 from brm.core.models import AuditEvent, OutboundEmail
+from brm.imports.models import ImportJob
 from brm.privacy.services import NotFound, erase_person, export_person
+from brm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from complaints.models import Complaint
 from satisfaction.models import Answer, Response
 from stakeholders.models import Interaction, Stakeholder
@@ -202,3 +204,41 @@ def test_the_export_costs_the_same_queries_however_much_is_held(zelda, admin_use
         meeting.attendees.add(zelda.stakeholder)
     # One query per section, plus finding the person and writing the audit event.
     assert queries() == few <= 40
+
+
+def test_it_finds_and_erases_webhook_bodies_and_import_files(zelda, admin_user) -> None:
+    subscription = WebhookSubscription.objects.create(
+        url="https://hooks.example.com/in", secret="s", event_types=["stakeholder.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_type="stakeholder.created",
+        payload={"type": "stakeholder.created", "data": {"name": NAME, "email": EMAIL}},
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=1, started_at=delivery.created_at, error=f"refused {EMAIL}"
+    )
+    other = WebhookDelivery.objects.create(
+        subscription=subscription, event_type="unit.created", payload={"data": {"name": "Ops"}}
+    )
+    job = ImportJob.objects.create(
+        kind="stakeholders",
+        filename="people.csv",
+        data=f"Email;Name;Unit\n{EMAIL};{NAME};fin\n".encode(),
+        status="done",
+        result={"errors": [], "new": 1},
+        created_by=admin_user,
+    )
+    parts = export_person("stakeholder", zelda.stakeholder.pk, actor=admin_user)["parts"]
+    assert [d["subscription__url"] for d in parts["webhooks"]["webhook_deliveries"]] == [
+        "https://hooks.example.com/in"
+    ]
+    assert [j["id"] for j in parts["imports"]["import_jobs"]] == [job.pk]
+
+    counts = erase_person("stakeholder", zelda.stakeholder.pk, actor=admin_user)["counts"]
+    assert counts["webhooks"] == {"webhook_deliveries": 1, "webhook_attempts": 1}
+    assert counts["imports"] == {"import_files": 1}
+    assert find(STRINGS) == {}
+    job.refresh_from_db()
+    assert (bytes(job.data), job.file_deleted_at is not None) == (b"", True)
+    assert WebhookDelivery.objects.get(pk=other.pk).payload == {"data": {"name": "Ops"}}
