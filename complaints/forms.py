@@ -118,6 +118,9 @@ class AssignForm(StyledFormMixin, forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.model_choice("handler").queryset = possible_handlers()
+        if complaint.handler_id is not None:  # a reassignment: the browser asks for the reason
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = "Say why you are reassigning it."
 
 
 class CommentForm(StyledFormMixin, forms.Form):

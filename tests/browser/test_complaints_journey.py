@@ -121,3 +121,36 @@ def test_it_lets_a_brm_work_a_complaint_to_resolution(
     expect(page.locator("#complaint-work")).to_contain_text("Rated 5/5")
     complaint.refresh_from_db()
     assert complaint.resolution_rating == 5
+
+
+def test_it_lets_a_brm_hand_a_complaint_to_a_colleague_who_finds_it_in_their_queue(
+    page, live_server, login, finance, mailoutbox
+):
+    unit, _, leader = finance
+    UserFactory.create(username="sam", first_name="Sam", last_name="Vendorwise", role=Role.BRM)
+    complaint = services.file_complaint(
+        services.ComplaintInput(
+            unit=unit, title="Payroll export fails", description="Since Monday.", severity="low"
+        ),
+        actor=leader,
+    )
+    login(page, "bianca")
+    page.goto(f"{live_server.url}/complaints/{complaint.pk}/")
+    expect(page.locator("#complaint-handler")).to_contain_text("Bianca Reyes")
+    form = page.locator("#assign-form")
+    form.get_by_label("Complaint handler").select_option(label="Sam Vendorwise")
+    form.get_by_role("button", name="Reassign").click()  # no reason: the browser asks for one
+    reason = form.get_by_label("Why", exact=False)
+    assert reason.evaluate("el => el.validity.valueMissing")
+    complaint.refresh_from_db()
+    assert complaint.handler.username == "bianca"
+    reason.fill("Knows the payroll vendor.")
+    form.get_by_role("button", name="Reassign").click()
+    expect(page.locator("#complaint-handler")).to_contain_text("Sam Vendorwise")
+    expect(page.locator("#complaint-timeline")).to_contain_text("Assigned to Sam Vendorwise")
+    assert [m.to for m in mailoutbox if "assigned to you" in m.subject] == [["sam@example.org"]]
+
+    page.context.clear_cookies()
+    login(page, "sam")
+    follow_menu(page, "My complaint queue")
+    expect(page.locator("#queue-results")).to_contain_text("Payroll export fails")
