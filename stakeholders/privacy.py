@@ -16,10 +16,11 @@ from django.db.models import F, Q
 
 from brm.core import privacy
 from brm.core.privacy import ERASED_NAME, Person
-from stakeholders.models import ActionItem, Handover, Interaction, Stakeholder
+from stakeholders.models import ActionItem, BusinessUnit, Handover, Interaction, Stakeholder
 
 HistoricalStakeholder = Stakeholder.history.model
 HistoricalActionItem = ActionItem.history.model
+HistoricalUnit = BusinessUnit.history.model
 
 # The register entry's personal fields, blanked in the record and in every history row.
 PERSONAL = {"name": ERASED_NAME, "job_title": "", "email": "", "phone": "", "external_id": None}
@@ -155,6 +156,9 @@ def erase_part(person: Person) -> dict[str, int]:
         ActionItem.objects.all(), person, ["title", "description"]
     ) + privacy.scrub_rows(HistoricalActionItem.objects.all(), person, ["title", "description"])
     counts["handovers"] = privacy.scrub_rows(Handover.objects.all(), person, ["note"])
+    counts["units"] = privacy.scrub_rows(
+        BusinessUnit.objects.all(), person, ["description"]
+    ) + privacy.scrub_rows(HistoricalUnit.objects.all(), person, ["description"])
     return counts
 
 

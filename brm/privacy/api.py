@@ -83,8 +83,8 @@ class PersonExportSerializer(api_input.Serializer):
     )
     generated_at = serializers.DateTimeField()
     parts = PartsField(
-        help_text="Parts (register, reviews, complaints, demands, surveys, webhooks, imports, "
-        "sign_in, account), each {section: [row, ...]}."
+        help_text="Parts (register, reviews, complaints, demands, surveys, health, webhooks, "
+        "imports, sign_in, account), each {section: [row, ...]}."
     )
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+import brm.health.privacy
 import brm.imports.privacy
 import brm.webhooks.privacy
 import complaints.privacy
@@ -47,6 +48,7 @@ PARTS: dict[str, ModuleType] = {
     "complaints": complaints.privacy,
     "demands": portfolio.privacy,
     "surveys": satisfaction.privacy,
+    "health": brm.health.privacy,
     "webhooks": brm.webhooks.privacy,
     "imports": brm.imports.privacy,
     "sign_in": signin,

@@ -21,6 +21,7 @@ from brm.core.models import (
     UserPreference,
 )
 from brm.core.roles import Role
+from brm.health.models import ImprovementPlan
 from complaints.models import Complaint, ComplaintEvent, ComplaintNotification, Feedback
 from portfolio.models import BenefitAttestation, Demand
 from reviews.models import ReviewNotice, ServiceReview
@@ -171,6 +172,9 @@ def zelda(unit_a, brm, admin_user) -> Zelda:
         action_flag=CHANGE,
         change_message="[]",
     )
+    unit_a.description = f"Payroll sits here; its lead is {NAME}."
+    unit_a.save()  # a history row of the unit names her too
+    ImprovementPlan.objects.create(unit=unit_a, reason=f"{NAME} is losing trust in IT.")
     return Zelda(
         user=user,
         stakeholder=person,

@@ -56,6 +56,7 @@ def test_it_exports_each_part(zelda, admin_user) -> None:
     assert [f["id"] for f in parts["complaints"]["feedback"]] == [zelda.feedback.pk]
     assert len(parts["complaints"]["complaint_notifications"]) == 1
     assert [d["id"] for d in parts["demands"]["demands"]] == [zelda.demand.pk]
+    assert len(parts["health"]["improvement_plans"]) == 1
     assert [a["recipients"] for a in parts["demands"]["attestations"]] == [EMAIL]
     assert len(parts["surveys"]["survey_invitations"]) == 2
     texts = [a["text"] for a in parts["surveys"]["survey_answers"] if a["text"]]
