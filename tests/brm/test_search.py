@@ -13,6 +13,7 @@ from brm.core import search as core_search
 from brm.search import KINDS, global_search
 from complaints.selectors import search_complaints
 from stakeholders.selectors import search_interactions, search_stakeholders
+from tests.core.contract import Contract, published_schema
 from tests.factories import (
     BusinessUnitFactory,
     ComplaintFactory,
@@ -123,6 +124,7 @@ def test_a_partial_word_finds_a_title_while_typing(brm, records):
 def test_a_complaint_is_found_by_its_reference(brm, unit_a):
     complaint = ComplaintFactory.create(unit=unit_a, title="Slow VPN")
     complaint.refresh_from_db()
+    assert complaint.reference
     assert search_complaints(brm, complaint.reference).hits[0].url == complaint.get_absolute_url()
 
 
@@ -236,3 +238,38 @@ def test_the_page_runs_a_constant_number_of_queries(
     # session, user, role (groups), then one per kind.
     with django_assert_num_queries(3 + len(KINDS)):
         assert client.get(URL, {"q": "warehouse"}).status_code == 200
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+API = "/api/v1/search/"
+
+
+def test_the_api_needs_credentials(api, db):
+    assert api.get(API, {"q": "warehouse"}).status_code == 401
+
+
+def test_the_api_answers_within_the_callers_scope(as_user, leader, records):
+    body = as_user(leader).get(API, {"q": "warehouse"}).json()
+    complaints = next(g for g in body["groups"] if g["kind"] == "complaints")
+    assert complaints["count"] == 1 and complaints["results"][0]["title"].endswith("fin")
+    assert body["query"] == "warehouse" and body["count"] == sum(g["count"] for g in body["groups"])
+    assert "units" not in {g["kind"] for g in body["groups"]}
+
+
+def test_the_api_narrows_to_one_kind_and_refuses_an_unknown_one(as_user, brm, records):
+    client = as_user(brm)
+    body = client.get(API, {"q": "warehouse", "kind": "demands", "limit": 1}).json()
+    [group] = body["groups"]
+    assert (group["kind"], group["count"], len(group["results"])) == ("demands", 2, 1)
+    refused = client.get(API, {"q": "warehouse", "kind": "secrets"})
+    assert refused.status_code == 400 and "kind" in refused.json()
+    assert client.get(API, {"q": "x", "limit": 500}).status_code == 400
+
+
+def test_the_api_answers_what_its_schema_says(as_user, brm, records):
+    contract = Contract(published_schema())
+    body = as_user(brm).get(API, {"q": "warehouse"}).json()
+    assert body["groups"] and contract.errors(API, "get", 200, body) == []
+    refused = as_user(brm).get(API, {"kind": "secrets"})
+    assert contract.errors(API, "get", 400, refused.json()) == []

@@ -15,6 +15,7 @@ from django.urls import reverse
 from brm.core import delivery
 from brm.core.delivery import Outgoing
 from brm.core.models import DeliveryMode, Notification, OutboundEmail, UserPreference
+from tests.core.contract import Contract, published_schema
 from tests.factories import UserFactory
 from tests.mail import refusing_mail
 
@@ -264,3 +265,57 @@ def test_the_empty_inbox_says_what_will_appear(client, ann):
     client.force_login(ann)
     html = client.get(reverse("core:inbox")).content.decode()
     assert "Your inbox is empty" in html
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+API = "/api/v1/notifications/"
+
+
+def test_the_api_lists_only_the_callers_own(as_user, ann, bob, mailoutbox):
+    _notes(ann, 2)
+    _notes(bob, 1, start=50)
+    body = as_user(ann).get(API).json()
+    assert body["count"] == 2
+    assert {r["subject"] for r in body["results"]} == {
+        "Complaint 1 escalated",
+        "Complaint 2 escalated",
+    }
+    assert (
+        body["results"][0]["url"].endswith("/complaints/2/") and body["results"][0]["read"] is False
+    )
+
+
+def test_the_api_marks_one_read_and_hides_anothers(as_user, ann, bob, mailoutbox):
+    [mine] = _notes(ann, 1)
+    [theirs] = _notes(bob, 1, start=50)
+    client = as_user(ann)
+    assert client.post(f"{API}{theirs.pk}/read/").status_code == 404
+    response = client.post(f"{API}{mine.pk}/read/")
+    assert response.status_code == 200 and response.json()["read"] is True
+    assert client.get(API, {"unread": "true"}).json()["count"] == 0
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_a_business_leader_marks_theirs_read_too(as_user, leader, mailoutbox):
+    _notes(leader, 2)
+    body = as_user(leader).post(f"{API}read-all/").json()
+    assert body == {"marked": 2, "unread": 0}
+
+
+def test_the_api_needs_credentials(api, db):
+    assert api.get(API).status_code == 401
+
+
+def test_the_api_answers_what_its_schema_says(as_user, ann, mailoutbox):
+    [item] = _notes(ann, 1)
+    contract = Contract(published_schema())
+    client = as_user(ann)
+    assert contract.errors(API, "get", 200, client.get(API).json()) == []
+    read = f"{API}{{id}}/read/"
+    assert contract.errors(read, "post", 200, client.post(f"{API}{item.pk}/read/").json()) == []
+    missing = client.post(f"{API}999999/read/")
+    assert contract.errors(read, "post", 404, missing.json()) == []
+    done = client.post(f"{API}read-all/").json()
+    assert contract.errors(f"{API}read-all/", "post", 200, done) == []
