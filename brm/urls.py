@@ -19,11 +19,13 @@ from rest_framework.permissions import IsAuthenticated
 
 from brm import views
 from brm.accounts import oidc
+from brm.core import inbox_api
 from brm.core.api import router
 from brm.health import unit_page
 from brm.health.api.views import HealthViewSet
 from brm.imports.api import register as register_import_api
 from brm.privacy.api import register as register_privacy_api
+from brm.search import urls as search_urls
 from brm.webhooks.api import register as register_webhook_api
 from complaints.api.urls import register as register_complaint_api
 from portfolio.api.urls import register as register_portfolio_api
@@ -82,6 +84,8 @@ urlpatterns = [
     path("", include("brm.imports.urls")),
     path("", include("brm.privacy.urls")),
     path("", include("brm.search.urls")),
+    path("api/v1/", include(search_urls.api_urlpatterns)),
+    path("api/v1/", include(inbox_api.urlpatterns)),
     path("api/v1/", include(router.urls)),
     # The schema answers to a token or a session like every endpoint; the docs pages to a login.
     path(
