@@ -9,6 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -145,9 +146,13 @@ def _heat_order(s: HealthSnapshot) -> tuple[int, float, str]:
 
 def _overdue_reviews(user: AnyUser) -> tuple[list[Any], int]:
     """Planned reviews that slipped past their time (the reviews app's one rule): the same rows
-    as `/reviews/?view=overdue&mine=false`, the first eight of them shown (two queries)."""
-    reviews = review_selectors.overdue_reviews(user, timezone.now())
-    return list(reviews[:8]), reviews.count()
+    as `/reviews/?view=overdue&mine=false`, the first eight of them shown and how many there
+    are (one query: the total rides on the rows as COUNT(*) OVER (), not a second COUNT)."""
+    reviews = review_selectors.overdue_reviews(user, timezone.now()).annotate(
+        total=Window(Count("pk"))
+    )
+    first = list(reviews[:8])
+    return first, first[0].total if first else 0
 
 
 def _unplanned_units(user: AnyUser) -> list[Any]:

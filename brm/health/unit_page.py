@@ -86,7 +86,11 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_before": next_before,
         "can_edit": can_edit,
         "can_reassign": can_reassign,
-        "health": HealthSnapshot.objects.filter(unit=unit).order_by("-as_of").first(),
+        # The badge shows the score and band; the stored facts are for the health page.
+        "health": HealthSnapshot.objects.filter(unit=unit)
+        .defer("components")
+        .order_by("-as_of")
+        .first(),
         "stats": unit,
         "key_people": register_selectors.key_people(unit),
         "open_commitments": register_selectors.open_promises(request.user, unit),
