@@ -12,6 +12,7 @@ exists. The floors (README "Project layout"):
   (`brm.core.events`), so nothing below imports it; only the project wiring does;
 - integration `brm.imports` (top): bulk import writes through the register's services and
   reads its models for natural keys only (`stakeholders.models` as health may);
+- global search `brm.search` (project floor) reads business apps only through their selectors;
 - the project wiring may import everything.
 """
 
@@ -207,6 +208,19 @@ def test_people_data_reaches_business_apps_only_through_their_privacy_modules() 
         if m.startswith("brm.privacy")
         and _floor(t) in BUSINESS
         and not (t.endswith(".privacy") or t.endswith(".admin") or t == "stakeholders.models")
+    ]
+    assert wrong == []
+
+
+def test_global_search_reads_business_apps_only_through_their_selectors() -> None:
+    # brm.search (project floor) combines what each app's search selector lets a user find; it
+    # never queries another app's models itself, so scope and hidden fields stay the app's rule.
+    wrong = [
+        f"{m}:{line} imports {t}"
+        for m, t, line, _, _ in EDGES
+        if m.startswith("brm.search")
+        and _floor(t) in BUSINESS
+        and not (t.endswith(".selectors") or ".selectors." in t)
     ]
     assert wrong == []
 
