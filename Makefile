@@ -54,6 +54,8 @@ help:
 	@echo "make lint     ruff check + ruff format --check + mypy (strict, django-stubs)"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units,"
+	@echo "             a 100,000-row stakeholder import (dry run, real run, again: time, CPU, memory;"
+	@echo "             alone: .venv/bin/python manage.py bench_health --only import),"
 	@echo "             then every page and API list per role against bare floors (var/bench/*.json)"
 	@echo "make bench-web  the pages and API lists part alone (BENCH_WEB_ARGS, e.g. --size 500)"
 	@echo "make migrate | seed | worker | beat | venv | clean"

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -168,6 +169,8 @@ class Stakeholder(VersionedModel, UnitScopedModel):
         indexes = [
             models.Index(fields=["unit", "name"]),
             models.Index(fields=["influence", "interest"]),
+            # A bulk import finds people by email whatever its case (brm.imports.register).
+            models.Index(Lower("email"), name="stakeholder_email_lower"),
         ]
         constraints = [
             models.CheckConstraint(
