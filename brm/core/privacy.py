@@ -26,12 +26,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from brm.core.attachments.models import Attachment
 from brm.core.models import (
     AddressOptOut,
     ApiToken,
     AuditEvent,
     DeferredEmail,
     DeliveryState,
+    Notification,
     OutboundEmail,
     UserPreference,
 )
@@ -188,8 +190,8 @@ def outbox_for(person: Person) -> models.QuerySet[OutboundEmail]:
 
 def export_part(person: Person) -> dict[str, Any]:
     """The kernel's records about `person`: account, preferences, API token names (never their
-    secrets), outbox and daily-summary copies addressed to them, address opt-outs, audit events
-    about them."""
+    secrets), their inbox, files they attached, outbox and daily-summary copies addressed to
+    them, address opt-outs, audit events about them."""
     part: dict[str, Any] = {}
     if person.user_id is not None:
         users = User.objects.filter(pk=person.user_id)
@@ -218,6 +220,24 @@ def export_part(person: Person) -> dict[str, Any]:
             "revoked_at",
             "last_used_at",
         )
+    part["inbox"] = rows(
+        Notification.objects.filter(user_id=person.user_id or 0),
+        "kind",
+        "subject",
+        "body",
+        "link",
+        "created_at",
+        "read_at",
+    )
+    part["attachments"] = rows(
+        Attachment.objects.filter(uploaded_by_id=person.user_id or 0),
+        "record_type__model",
+        "record_id",
+        "filename",
+        "content_type",
+        "size",
+        "created_at",
+    )
     part["outbox"] = rows(
         outbox_for(person), "kind", "ref", "to", "recipients", "state", "created_at", "sent_at"
     )
@@ -258,7 +278,8 @@ def erase_part(person: Person) -> dict[str, int]:
 
     The account stays (complaints, meetings and history point at it) but is shown as erased:
     username `erased-<id>`, no names, no address, no password, inactive; its API tokens are
-    revoked and renamed, its preferences removed. Outbox rows addressed to them lose the address
+    revoked and renamed, its preferences and inbox removed. Files they attached stay with their
+    records, their names scrubbed. Outbox rows addressed to them lose the address
     (a pending one is skipped, never sent); daily-summary copies and opt-outs for their addresses
     are deleted. Audit events hold no personal data (`core.AuditEvent`) and stay. Running it
     again changes nothing.
@@ -287,6 +308,14 @@ def erase_part(person: Person) -> dict[str, int]:
             revoked_at=timezone.now()
         )
         counts["preferences"] = UserPreference.objects.filter(user_id=person.user_id).delete()[0]
+    # Their inbox copies go; other people's copies lose every mention of them.
+    counts["inbox"] = Notification.objects.filter(user_id=person.user_id or 0).delete()[0]
+    counts["inbox"] += scrub_rows(Notification.objects.all(), person, ["subject", "body"])
+    # Files they attached stay with their records (evidence, minutes); names that name them go.
+    counts["attachments"] = scrub_rows(Attachment.objects.all(), person, ["filename"])
+    counts["attachments"] += scrub_rows(
+        Attachment.history.model.objects.all(), person, ["filename"]
+    )
     outbox = 0
     for row in outbox_for(person):
         values: dict[str, Any] = {
@@ -319,10 +348,12 @@ def scrub_key(key: str, pk: int, person: Person) -> str:
 
 def remove_old_outbox(before: datetime) -> int:
     """Retention: delete outbox rows in a final state (sent, skipped, failed) created before
-    `before`, and daily-summary copies already summarised before it. Returns rows deleted;
-    a second run deletes nothing more."""
+    `before` that no inbox shows, and daily-summary copies created before it and already
+    summarised. Returns rows deleted; a second run deletes nothing more."""
     final = [DeliveryState.SENT, DeliveryState.SKIPPED, DeliveryState.FAILED]
-    emails = OutboundEmail.objects.filter(state__in=final, created_at__lt=before).delete()[0]
+    # An email still shown in someone's inbox stays: deleting it would empty their inbox.
+    old = OutboundEmail.objects.filter(state__in=final, created_at__lt=before)
+    emails = old.filter(inbox_items__isnull=True).delete()[0]
     deferred = DeferredEmail.objects.filter(
         summarised_at__isnull=False, created_at__lt=before
     ).delete()[0]

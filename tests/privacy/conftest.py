@@ -13,10 +13,12 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from brm.core.attachments.models import Attachment
 from brm.core.models import (
     AddressOptOut,
     ApiToken,
     DeferredEmail,
+    Notification,
     OutboundEmail,
     UserPreference,
 )
@@ -161,6 +163,22 @@ def zelda(unit_a, brm, admin_user) -> Zelda:
         message_id="<zq-2@brm>",
     )
     DeferredEmail.objects.create(email=EMAIL, kind="reviews.notice", subject="Hi Zelda", body="x")
+    shown = OutboundEmail.objects.get(message_id="<zq-1@brm>")
+    Notification.objects.create(
+        user=user, email=shown, kind="reviews.update", subject="Review moved", body="Hello."
+    )
+    Notification.objects.create(
+        user=brm, email=shown, kind="reviews.update", subject=f"{NAME} will attend", body=""
+    )
+    Attachment.objects.create(
+        record_type=ContentType.objects.get_for_model(Complaint),
+        record_id=complaint.pk,
+        file="attachments/zq-evidence",
+        filename=f"{NAME} evidence.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=user,
+    )
     AddressOptOut.objects.create(email=OLD_EMAIL, kind="*")
     ApiToken.issue(user, "Zelda Quixote's laptop")
     UserPreference.objects.create(user=user, time_zone="Europe/Madrid")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from brm.core.models import AuditEvent, DeferredEmail, OutboundEmail
+from brm.core.models import AuditEvent, DeferredEmail, Notification, OutboundEmail
 from brm.privacy.models import RetentionSettings
 from brm.privacy.services import apply_retention, years_before
 from brm.privacy.tasks import apply_retention_task
@@ -71,6 +71,11 @@ def records(unit_a):
             DeferredEmail.objects.create(
                 email="a@b.example", kind="x", subject=name, body="", summarised_at=NOW - age * DAY
             )
+    with time_machine.travel(NOW - 91 * DAY, tick=False):
+        in_inbox = OutboundEmail.objects.create(
+            kind="x", ref=1, key="old_in_inbox", message_id="<old_in_inbox>", state="sent"
+        )
+    Notification.objects.create(user=unit_a.brm, email=in_inbox, kind="x", subject="s")
     return {
         "complaints": (old_complaint.pk, new_complaint.pk, open_complaint.pk),
         "meetings": (old_meeting.pk, new_meeting.pk),
@@ -105,7 +110,8 @@ def test_it_removes_only_what_is_older_than_each_period(records) -> None:
     assert Complaint.objects.get(pk=new_c).description == "Recent words"
     assert Complaint.objects.get(pk=open_c).description == "Still open"
     left = set(OutboundEmail.objects.values_list("key", flat=True))
-    assert left == {"new_sent", "old_pending"}  # a pending email is never dropped
+    # A pending email is never dropped, nor one still shown in an inbox.
+    assert left == {"new_sent", "old_pending", "old_in_inbox"}
     assert set(DeferredEmail.objects.values_list("subject", flat=True)) == {"new_sent"}
 
 
