@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from brm.celery import app as celery_app
 from brm.core.models import AuditEvent, DeferredEmail, Notification, OutboundEmail
 from brm.privacy.models import RetentionSettings
 from brm.privacy.services import apply_retention, years_before
@@ -155,6 +156,8 @@ def test_zero_keeps_for_ever(records) -> None:
 def test_the_job_runs_nightly(settings) -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["privacy-retention"]
     assert entry["task"] == apply_retention_task.name
+    celery_app.loader.import_default_modules()  # what a worker does at start
+    assert entry["task"] in celery_app.tasks
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
 
 
