@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from brm.core import delivery
@@ -507,6 +509,20 @@ def test_the_api_lists_the_complaints_i_handle(as_user, brm, specialist, unit_a)
     assert [row["id"] for row in data["results"]] == [mine.pk]
     by_id = as_user(brm).get(f"{API}?handler={specialist.pk}").json()
     assert [row["id"] for row in by_id["results"]] == [mine.pk]
+
+
+def test_the_api_queue_runs_the_same_queries_at_any_size(as_user, specialist, unit_a):
+    api = as_user(specialist)
+    api.get(API + "?handler=me")  # the token's last-used stamp is written on the first call
+    counts = []
+    for rows in (3, 30):
+        ComplaintFactory.create_batch(rows, unit=unit_a, handler=specialist)
+        # Authentication and role, then COUNT and one page of complaints with their relations.
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(API + "?handler=me&page_size=50")
+        assert response.json()["count"] == len(response.json()["results"])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_the_api_refuses_a_bad_handler_filter(as_user, brm):
