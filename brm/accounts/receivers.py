@@ -3,6 +3,7 @@ in the audit log (`brm.core.audit.record_event`); single sign-on's claims applie
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.signals import user_logged_in
@@ -15,9 +16,11 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 
 from brm.accounts.claims import apply_claims, merged_claims
 from brm.core.audit import record_event
+from brm.core.models import AuditEvent
 
 
 def _account_id(username: str | None) -> int | None:
@@ -43,27 +46,35 @@ def _lock_details(username: str | None, ip_address: str | None) -> dict[str, Any
 def record_lockout(
     sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any
 ) -> None:
-    """ "signin.locked": the account (subject, when one is named) or the address is locked for
-    AXES_COOLOFF_TIME after AXES_FAILURE_LIMIT failures."""
+    """Records "signin.locked": the account (subject, when one is named) or the address is
+    locked for AXES_COOLOFF_TIME after AXES_FAILURE_LIMIT failures. Axes signals again at each
+    attempt during the lock (each restarts the cool-off); the log keeps the first."""
+    account = _account_id(username)
     details = _lock_details(username, ip_address)
     details["source"] = "api" if request.path.startswith("/api/") else "sign-in"
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    recent = AuditEvent.objects.filter(at__gte=since, subject_id=account, details__contains=details)
+    last = recent.filter(action__in=["signin.locked", "signin.unlocked"]).first()
+    if last is not None and last.action == "signin.locked":
+        return
     record_event(
         "signin.locked",
         actor=None,
-        subject_type="user" if _account_id(username) else "",
-        subject_id=_account_id(username),
+        subject_type="user" if account else "",
+        subject_id=account,
         details=details,
     )
 
 
 @receiver(post_delete, sender=AccessAttempt, dispatch_uid="brm.accounts.record_release")
 def record_release(sender: Any, instance: AccessAttempt, **kwargs: Any) -> None:
-    """ "signin.unlocked": a locked attempt record is gone (its cool-off passed, a successful
+    """Records "signin.unlocked": a locked attempt record is gone (its cool-off passed, a successful
     sign-in reset it, or an administrator deleted it), so the lock is lifted."""
     if instance.failures_since_start < settings.AXES_FAILURE_LIMIT:
         return
     account = _account_id(instance.username)
     details = _lock_details(instance.username, instance.ip_address)
+    details["source"] = "api" if (instance.path_info or "").startswith("/api/") else "sign-in"
     details["failures"] = instance.failures_since_start
     record_event(
         "signin.unlocked",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -15,24 +17,49 @@ from rest_framework.request import Request
 from brm.core.models import ApiToken
 
 
+class TokenGuessing(exceptions.Throttled):
+    """429: this address (or this token's key id) failed too often; django-axes' cool-off."""
+
+    default_detail = _("Too many failed attempts from this address. Try again later.")
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer brm_<key id>_<secret>`. A wrong token counts as a failed sign-in
+    for django-axes (Django's `user_login_failed`, username "token:<key id>"), so an address or
+    a key id that fails AXES_FAILURE_LIMIT times is refused with 429 for the cool-off, even
+    with a good token, like the login form."""
+
     keyword = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None  # let session authentication try
+        http_request = request._request
         if len(header) != 2:
+            self._failed(http_request, "")
             raise exceptions.AuthenticationFailed(_("Malformed Authorization header."))
         try:
             raw = header[1].decode()
         except UnicodeError as exc:
+            self._failed(http_request, "")
             raise exceptions.AuthenticationFailed(_("Malformed token.")) from exc
+        credentials = {"username": f"token:{raw.split('_')[1][:16]}" if raw.count("_") >= 2 else ""}
+        if not AxesProxyHandler.is_allowed(http_request, credentials):
+            raise TokenGuessing()
         token = ApiToken.authenticate(raw)
         if token is None:
+            self._failed(http_request, credentials["username"])
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         token.touch()
         return (token.user, token)
+
+    @staticmethod
+    def _failed(request: Any, username: str) -> None:
+        """Tell django-axes (and any other listener) that a token sign-in failed."""
+        user_login_failed.send(
+            sender=__name__, credentials={"username": username or None}, request=request
+        )
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
