@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 from brm.core.errors import StaleVersion
@@ -29,19 +29,24 @@ class VaryOnHtmxMiddleware:
 
 class UserTimeZoneMiddleware:
     """Pages show times in the signed-in user's time zone (`core.UserPreference.time_zone`),
-    else in the site's (``settings.TIME_ZONE``)."""
+    else in the site's (``settings.TIME_ZONE``), and speak their language
+    (`UserPreference.language`) when they chose one."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        name = ""
+        name = language = ""
         if user is not None and user.is_authenticated:
             try:  # loaded with the user (PreferenceModelBackend): no query of its own
                 name = user.preference.time_zone
+                language = user.preference.language
             except UserPreference.DoesNotExist:
                 name = ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         try:
             if name:
                 timezone.activate(ZoneInfo(name))
@@ -53,6 +58,8 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            if language:
+                translation.deactivate()
 
 
 class StaleVersionMiddleware:

@@ -30,7 +30,8 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def _code(secret: str = SECRET) -> str:
     counters = list(yield_hotp_counters_from_time())
     counter = counters[len(counters) // 2]  # the current period
-    return format_hotp_value(hotp_value(secret, counter))
+    code: str = format_hotp_value(hotp_value(secret, counter))
+    return code
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +44,7 @@ def mfa_for_admins(settings):
 
 @pytest.fixture
 def admin(db):
-    return UserFactory(username="root", email="root@example.org", role=Role.ADMIN)
+    return UserFactory.create(username="root", email="root@example.org", role=Role.ADMIN)
 
 
 def _sign_in(client, username: str) -> None:
@@ -71,13 +72,13 @@ def test_an_admin_integration_token_is_not_a_session_and_is_not_held_up(admin):
 
 
 def test_mfa_is_optional_for_other_roles(client):
-    client.force_login(UserFactory(role=Role.BRM))
+    client.force_login(UserFactory.create(role=Role.BRM))
     assert client.get("/profile/").status_code == 200
 
 
 def test_a_role_can_be_required_by_the_setting(client, settings):
     settings.BRM_MFA_REQUIRED_ROLES = ["admin", "brm"]
-    client.force_login(UserFactory(role=Role.BRM))
+    client.force_login(UserFactory.create(role=Role.BRM))
     assert client.get("/profile/")["Location"] == reverse("mfa_activate_totp")
 
 

@@ -30,7 +30,7 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(username="alice", email="alice@example.org", role=Role.BRM)
+    return UserFactory.create(username="alice", email="alice@example.org", role=Role.BRM)
 
 
 def test_it_signs_in_with_a_username(client, alice):

@@ -36,6 +36,12 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(message) from exc
 
 
+def validate_language(value: str) -> None:
+    """A language code from ``settings.LANGUAGES`` ("es", "en-gb"); empty means the browser's."""
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(f"{value!r} is not a language this site speaks.")
+
+
 def validate_notification_modes(value: Any) -> None:
     """A mapping {email kind: "immediate" | "daily" | "off"} of known kinds."""
     if not isinstance(value, dict):
@@ -49,10 +55,11 @@ def validate_notification_modes(value: Any) -> None:
 
 
 class UserPreference(TimeStampedModel):
-    """One user's time zone (pages, emails and invitations show times in it) and notification
-    preferences. `notifications` maps an email kind (``settings.NOTIFICATION_KINDS``) to a
-    `DeliveryMode`; a kind not listed is sent immediately. An empty `time_zone` means the
-    site's (``settings.TIME_ZONE``). Created on first use (`for_user`)."""
+    """One user's time zone (pages, emails and invitations show times in it), language (empty:
+    the browser's) and notification preferences. `notifications` maps an email kind
+    (``settings.NOTIFICATION_KINDS``) to a `DeliveryMode`; a kind not listed is sent
+    immediately. An empty `time_zone` means the site's (``settings.TIME_ZONE``). Created on
+    first use (`for_user`)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
@@ -65,6 +72,12 @@ class UserPreference(TimeStampedModel):
     )
     notifications = models.JSONField(
         default=dict, blank=True, validators=[validate_notification_modes]
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        validators=[validate_language],
+        help_text="Language code from settings.LANGUAGES; empty for the browser's.",
     )
 
     class Meta:
