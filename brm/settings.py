@@ -270,6 +270,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# What a person may choose on their profile (core.UserPreference.language).
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
 # The one currency (ISO 4217 code) every amount is in and shown with: pages, emails, PDFs (the
 # money filter, brm.core.templatetags) and the demand portfolio alike; CSV keeps raw numbers.
 BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").strip().upper()
