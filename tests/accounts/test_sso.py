@@ -228,3 +228,19 @@ def test_a_register_entry_with_the_address_is_linked(client, provider, mapping, 
     person.refresh_from_db()
     assert person.user is not None and person.user.email == "pat@example.org"
     assert role_of(person.user) is Role.LEADER
+
+
+def test_an_administrator_sets_the_mapping_in_the_admin_and_a_bad_role_is_refused(client):
+    client.force_login(UserFactory.create(role=Role.ADMIN))
+    ClaimsMapping.get()
+    url = reverse("admin:accounts_claimsmapping_change", args=[1])
+    bad = client.post(
+        url, {"group_claim": "groups", "role_by_group": '{"x": "king"}', "unit_claim": ""}
+    )
+    assert bad.status_code == 200 and b"is not a role" in bad.content
+    good = client.post(
+        url,
+        {"group_claim": "roles", "role_by_group": '{"it-brm": "brm"}', "unit_claim": "dept"},
+    )
+    assert good.status_code == 302
+    assert ClaimsMapping.get().role_by_group == {"it-brm": "brm"}
