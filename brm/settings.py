@@ -736,8 +736,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "BRM API",
     "DESCRIPTION": (
         "IT business relationship management. Authenticate with `Authorization: Bearer <token>` "
-        "(tokens are created in the admin or with `manage.py create_api_token`). Lists are "
-        "paginated with `page` and `page_size` (at most 200)."
+        "(tokens are created on your profile page, in the admin or with "
+        "`manage.py create_api_token`). Lists are paginated with `page` and `page_size` (at most "
+        "200). Repeated wrong tokens lock the caller's address out for a while (429)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
