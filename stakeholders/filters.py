@@ -69,13 +69,17 @@ class SearchFilterSet(filters.FilterSet):
     FILTER_DEFAULTS = FILTER_DEFAULTS  # yes/no model fields read "1", "on"... (FlagFilter)
     search_fields: tuple[str, ...] = ()
     search = filters.CharFilter(method="filter_search", label="Search")
+    _dates_bound = False
 
     @property
     def form(self) -> Any:
         # Date filters of the pages take the API's range (`?occurred_after=0132-...+17:11` was
         # a database error, a 500); the API's filter backend applies the same.
+        # Once per filter set: templates ask for the form many times.
         form = super().form
-        bound_dates(form.fields.values())
+        if not self._dates_bound:
+            bound_dates(form.fields.values())
+            self._dates_bound = True
         return form
 
     def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
