@@ -144,4 +144,4 @@ def test_embedded_run_configuration_serves_the_login_page(tmp_path: Path) -> Non
                 server.wait()
     if body is None:
         pytest.fail("runserver did not answer 200 on /accounts/login/:\n" + log_path.read_text())
-    assert 'name="username"' in body
+    assert 'name="login"' in body
