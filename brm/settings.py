@@ -114,6 +114,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language, or the set_language cookie) for everyone; after
+    # sessions, before common. UserTimeZoneMiddleware then applies a signed-in person's choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -272,6 +275,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 LANGUAGE_CODE = "en-gb"
 # What a person may choose on their profile (core.UserPreference.language).
 LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+# The Spanish catalogue (locale/es/LC_MESSAGES/django.po, its .mo committed beside it; the
+# business words in locale/GLOSSARY.md). Dates and numbers follow the active language's formats.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The one currency (ISO 4217 code) every amount is in and shown with: pages, emails, PDFs (the
 # money filter, brm.core.templatetags) and the demand portfolio alike; CSV keeps raw numbers.
 BRM_CURRENCY = os.environ.get("BRM_CURRENCY", "EUR").strip().upper()

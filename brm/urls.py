@@ -72,6 +72,8 @@ urlpatterns = [
     path("accounts/", include(oidc.urlpatterns)),  # allauth's OpenID Connect, nonce checked
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # set_language (POST next= and language=): the footer's choice for someone not signed in.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("brm.core.urls")),
     path("", include("brm.health.urls")),
     # The register's pages, plus the unit page and timeline it shows but cannot assemble itself

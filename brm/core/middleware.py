@@ -30,7 +30,8 @@ class VaryOnHtmxMiddleware:
 class UserTimeZoneMiddleware:
     """Pages show times in the signed-in user's time zone (`core.UserPreference.time_zone`),
     else in the site's (``settings.TIME_ZONE``), and speak their language
-    (`UserPreference.language`) when they chose one."""
+    (`UserPreference.language`) when they chose one; otherwise LocaleMiddleware's choice from
+    the browser (the set_language cookie, then Accept-Language) stands."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -44,6 +45,7 @@ class UserTimeZoneMiddleware:
                 language = user.preference.language
             except UserPreference.DoesNotExist:
                 name = ""
+        previous = translation.get_language()
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
@@ -55,11 +57,15 @@ class UserTimeZoneMiddleware:
         except (ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()  # a name stored before validation: the site's zone
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             timezone.deactivate()
-            if language:
-                translation.deactivate()
+            if language:  # back to the browser's, so nothing after this request speaks theirs
+                translation.activate(previous)
+        if language:
+            # LocaleMiddleware (outside) only sets Content-Language when it is missing.
+            response.headers["Content-Language"] = language
+        return response
 
 
 class StaleVersionMiddleware:
