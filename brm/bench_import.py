@@ -19,6 +19,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -89,8 +90,11 @@ def bench_import(rows: int, *, trace_memory: bool = False) -> dict[str, Any]:
     )
     data = import_file(rows, tag=tag)
 
+    def run_fresh(file: bytes, dry_run: bool) -> Summary:
+        return run_import("stakeholders", file, "people.csv", actor=admin, dry_run=dry_run)
+
     def run(dry_run: bool) -> Summary:
-        return run_import("stakeholders", data, "people.csv", actor=admin, dry_run=dry_run)
+        return run_fresh(data, dry_run)
 
     result: dict[str, Any] = {"rows": rows, "file_mb": round(len(data) / (1024 * 1024), 1)}
     for phase, dry_run in (("dry_run", True), ("real_run", False), ("repeat", False)):
@@ -125,11 +129,7 @@ def bench_import(rows: int, *, trace_memory: bool = False) -> dict[str, Any]:
             ]
         )
         for phase, dry_run in (("dry_run", True), ("real_run", False)):
-            peak = _traced_peak_mb(
-                lambda dry=dry_run: run_import(
-                    "stakeholders", fresh, "people.csv", actor=admin, dry_run=dry
-                )
-            )
+            peak = _traced_peak_mb(partial(run_fresh, fresh, dry_run))
             result[phase]["traced_peak_mb"] = round(peak, 1)
     result["max_rss_mb"] = round(_max_rss_mb(), 1)
     result["memory_aim"] = "PASS" if result["max_rss_mb"] < AIM_MB else "MISS"
