@@ -71,10 +71,13 @@ def inbox_read_all(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(_back(request))
 
 
-@login_required
 @require_GET
 def inbox_badge(request: HttpRequest) -> HttpResponse:
-    """The bell's unread count (one query), swapped into the header by htmx."""
+    """The bell's unread count (one query), swapped into the header by htmx. Signed out (a
+    session that expired while the page stayed open): 204, so htmx swaps nothing, rather than
+    the login page squeezed into the bell."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     # No request context: the fragment needs no role flags, so the count is the only query.
     html = render_to_string("core/inbox_badge.html", {"unread": service.unread_count(request.user)})
     response = HttpResponse(html)

@@ -7,7 +7,7 @@ plain GET form. Scope is decided by each app's selector, never by the template.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -22,9 +22,14 @@ KIND_LIMIT = 50  # hits on the page of one kind (?kind=complaints)
 LIVE_TARGET = "search-live"
 
 
-@login_required
 @require_GET
 def search(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A session that expired under an open page: htmx swaps nothing rather than the login
+        # page into the header; a plain request goes to log in as everywhere.
+        return (
+            HttpResponse(status=204) if request.htmx else redirect_to_login(request.get_full_path())
+        )
     text = clean_query(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")
     kind = kind if kind in KINDS_BY_KEY else ""

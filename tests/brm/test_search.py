@@ -181,6 +181,13 @@ def test_the_page_needs_a_login(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_the_live_search_of_an_expired_session_swaps_nothing(client, db):
+    response = client.get(
+        URL, {"q": "x"}, headers={"HX-Request": "true", "HX-Target": "search-live"}
+    )
+    assert response.status_code == 204 and response.content == b""
+
+
 def test_the_page_groups_results_with_counts(client, brm, records):
     client.force_login(brm)
     html = client.get(URL, {"q": "warehouse"}).content.decode()

@@ -211,6 +211,11 @@ def test_the_bell_counts_unread_in_one_query(
     assert "inbox-count" not in html and "unread" not in html  # nothing unread: no number
 
 
+def test_the_bell_of_an_expired_session_swaps_nothing(client, db):
+    response = client.get(reverse("core:inbox_badge"))
+    assert response.status_code == 204 and response.content == b""
+
+
 def test_marking_read_needs_a_post_with_the_csrf_token(ann, mailoutbox):
     [item] = _notes(ann, 1)
     client = Client(enforce_csrf_checks=True)
