@@ -154,6 +154,47 @@
   document.addEventListener("DOMContentLoaded", function () { labelCells(document); drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (e) { labelCells(e.target); drawCharts(e.target); });
 
+  // What a refused htmx request says: the server's own words when it sent any (a short text, or
+  // the alert / field error in an HTML answer, parsed inertly, never inserted as markup), else
+  // what the status means (HTTP semantics: 403 refused, 409 state conflict, 412 stale write).
+  var STATUS_TEXT = {
+    400: "Please check what you entered.",
+    403: "You may not do that.",
+    404: "This record no longer exists or is not yours to see.",
+    409: "This can no longer be done in the record's current state; reload the page to see it.",
+    412: "Someone else saved this meanwhile; reload the page to see their change, then try again.",
+    413: "That is too large to upload.",
+    429: "Too many attempts; please wait a moment and try again."
+  };
+  function errorText(xhr) {
+    var body = xhr.responseText || "";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (body && type.indexOf("text/html") === 0) {
+      var doc = new DOMParser().parseFromString(body, "text/html");
+      var found = doc.querySelector(".alert-danger, [role=alert], .invalid-feedback, .errorlist, main h1");
+      var text = found ? found.textContent.replace(/\s+/g, " ").trim() : "";
+      if (text && text.length < 300) return text;
+    } else if (body && body.length < 300 && type.indexOf("application/json") !== 0) {
+      return body;
+    }
+    return STATUS_TEXT[xhr.status] || "Something went wrong; please try again.";
+  }
+
+  // A refusal our views render as a fragment for the request's target (the form or panel again,
+  // with its error and the record's current state: 400, 409, 412, 422) is swapped in like a
+  // success, so the user sees why and what is true now. A whole page (an error page has <html>)
+  // or a plain-text answer is not swapped; the handler below reports it instead.
+  var SWAPPED_REFUSALS = [400, 409, 412, 422];
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (SWAPPED_REFUSALS.indexOf(xhr.status) === -1) return;
+    var body = xhr.responseText || "";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("text/html") !== 0 || !/^\s*</.test(body) || /<html[\s>]|<!doctype/i.test(body)) return;
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+  });
+
   // A failed htmx request must not fail silently.
   document.addEventListener("htmx:responseError", function (e) {
     var box = document.getElementById("messages");
@@ -162,8 +203,7 @@
     var div = document.createElement("div");
     div.className = "alert alert-danger py-2";
     div.setAttribute("role", "alert");
-    div.textContent = xhr.status === 403 ? "You may not do that." :
-      (xhr.responseText && xhr.responseText.length < 300 ? xhr.responseText : "Something went wrong; please try again.");
+    div.textContent = errorText(xhr);
     box.replaceChildren(div);
   });
 })();

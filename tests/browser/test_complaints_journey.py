@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from brm.core import delivery
 from brm.core.roles import Role
-from complaints import services
+from complaints import services, workflow
 from complaints.models import Complaint
 from tests.browser.nav import follow_menu
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
@@ -154,3 +154,33 @@ def test_it_lets_a_brm_hand_a_complaint_to_a_colleague_who_finds_it_in_their_que
     login(page, "sam")
     follow_menu(page, "My complaint queue")
     expect(page.locator("#queue-results")).to_contain_text("Payroll export fails")
+
+
+def test_a_refused_inline_action_shows_why_and_what_is_true_now(
+    page, live_server, login, finance, mailoutbox
+):
+    """A refusal answered as a fragment (here 409: a colleague moved the complaint meanwhile) is
+    swapped in with its reason and the record's current state, not dropped by htmx."""
+    unit, brm, leader = finance
+    complaint = services.file_complaint(
+        services.ComplaintInput(
+            unit=unit, title="Printer queue stuck", description="Floor 3.", severity="low"
+        ),
+        actor=leader,
+    )
+    login(page, "bianca")
+    page.goto(f"{live_server.url}/complaints/{complaint.pk}/")
+    expect(page.get_by_role("button", name="Acknowledge", exact=True)).to_be_visible()
+
+    # Meanwhile the complainant withdraws it: "Acknowledge" on the open page is now stale.
+    workflow.transition_complaint(complaint, "withdrawn", actor=leader, comment="Fixed itself.")
+
+    page.locator("#id_transition_comment").fill("On it.")
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
+    alert = page.locator("#complaint-work [role=alert]")
+    expect(alert).to_be_visible()
+    expect(alert).not_to_contain_text("Something went wrong")
+    expect(page.locator("#complaint-status")).to_have_text("Withdrawn")
+    expect(page.get_by_role("button", name="Acknowledge", exact=True)).to_have_count(0)
+    complaint.refresh_from_db()
+    assert complaint.status == "withdrawn" and complaint.acknowledged_at is None
