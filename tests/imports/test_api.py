@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from brm.imports.jobs import run_import_job
 from brm.imports.models import ImportJob
 from stakeholders.models import Stakeholder
+from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ PEOPLE = b"\xef\xbb\xbfEmail;Name;Unit\r\nana@example.com;Ana;fin\r\nbo@example.
 
 
 def _upload(client, data: bytes = PEOPLE, **extra):
-    body = {"kind": "stakeholders", "file": SimpleUploadedFile("people.csv", data), **extra}
+    body = {"kind": "stakeholders", "file": SimpleUploadedFile("people.csv", data)} | extra
     return client.post(URL, body, format="multipart")
 
 
@@ -87,3 +88,25 @@ def test_others_cannot_follow_or_confirm_a_job(as_user, admin_user, executive, b
         assert as_user(user).get(f"{URL}{job.pk}/").status_code == 403
         assert as_user(user).post(f"{URL}{job.pk}/confirm/").status_code == 403
     assert api.get(f"{URL}{job.pk}/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("services", b"Code,Name\nemail,Email\n"),
+        ("consumers", b"Service,Unit\nemail,fin\n"),
+        (
+            "metrics",
+            b"Service,Period start,Period end,Availability\nemail,2026-01-01,2026-01-31,99\n",
+        ),
+    ],
+)
+def test_the_catalogue_kinds_run_as_jobs(as_user, integration, unit_a, kind, data) -> None:
+    if kind != "services":
+        ServiceFactory.create(code="email", name="Email")
+    client = as_user(integration)
+    answer = _upload(client, data, kind=kind, dry_run="false")
+    assert answer.status_code == 202, answer.content
+    run_import_job(answer.json()["id"])
+    result = client.get(f"{URL}{answer.json()['id']}/").json()["result"]
+    assert (result["kind"], result["new"], result["saved"], result["errors"]) == (kind, 1, True, [])
