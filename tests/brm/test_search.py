@@ -280,3 +280,12 @@ def test_the_api_answers_what_its_schema_says(as_user, brm, records):
     assert body["groups"] and contract.errors(API, "get", 200, body) == []
     refused = as_user(brm).get(API, {"kind": "secrets"})
     assert contract.errors(API, "get", 400, refused.json()) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["a:* & | ! ( ) <->", "'; drop table x; --", '"unclosed', "x" * 5000, "--", "%_\\"]
+)
+def test_hostile_text_is_searched_not_a_server_error(client, brm, records, text):
+    client.force_login(brm)
+    response = client.get(URL, {"q": text})
+    assert response.status_code == 200 and "x" * 201 not in response.content.decode()
