@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -228,14 +229,24 @@ def crawl_role(
         status_only: list[str] = []
         while queue and len(result.pages) < MAX_PAGES:
             level, path = queue.pop(0)
-            if path.startswith(STATUS_ONLY_PREFIXES) or path.endswith(STATUS_ONLY_SUFFIXES):
+            if path.startswith(STATUS_ONLY_PREFIXES) or path.split("?")[0].endswith(
+                STATUS_ONLY_SUFFIXES
+            ):
                 status_only.append(path)
                 continue
             template = (audience, pattern(path).split("?")[0])
             if level > 0 and template in rendered:
                 status_only.append(path)
                 continue
-            response = page.goto(base_url + path, wait_until="load")
+            try:
+                response = page.goto(base_url + path, wait_until="load")
+            except PlaywrightError as exc:
+                # A link that answers with a file (Content-Disposition: attachment) is not a
+                # page: its status is checked like the CSV and calendar links.
+                if "Download is starting" not in str(exc):
+                    raise
+                status_only.append(path)
+                continue
             status = response.status if response else 0
             if status >= 400:
                 result.findings.append(Finding("status", path, f"HTTP {status}"))
