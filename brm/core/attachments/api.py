@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from brm.core.attachments.content import FIELD
+from brm.core.attachments.content import FIELD, KNOWN_TYPES
 from brm.core.attachments.models import Attachment
 from brm.core.attachments.services import (
     AttachmentTarget,
@@ -78,6 +78,14 @@ class AttachmentUploadSerializer(serializers.Serializer[Any]):
         "ignored) and must agree with the name's extension.",
     )
 
+
+# The download answers with the type sniffed at upload: one of the known types (text in UTF-8).
+DOWNLOAD_RESPONSES = {
+    (200, mime): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file (Content-Disposition: attachment)."
+    )
+    for mime in sorted({t.mime for t in KNOWN_TYPES.values()})
+}
 
 ATTACHMENT_PK = OpenApiParameter(
     "attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The file's id."
@@ -194,13 +202,7 @@ class AttachmentActionsMixin(_ViewBase):
         "type sniffed at upload and `X-Content-Type-Options: nosniff`. Any `Accept` is served.",
         parameters=[ATTACHMENT_PK],
         filters=False,
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="The file, with its sniffed Content-Type (not always "
-                "application/octet-stream) and Content-Disposition: attachment.",
-            )
-        },
+        responses=DOWNLOAD_RESPONSES,
     )
     @action(
         detail=True,

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import TimeStampedModel
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 STORAGE_ALIAS = "attachments"
 
@@ -52,22 +50,19 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
             .order_by("created_at", "pk")
         )
 
-    def grouped(self, records: Iterable[models.Model]) -> dict[Any, list[Attachment]]:
-        """The files of several records of one model, by record pk (one query): for lists such
-        as a unit's timeline of meetings, so the count of queries does not grow with rows."""
-        records = list(records)
-        if not records:
-            return {}
-        found: dict[Any, list[Attachment]] = {r.pk: [] for r in records}
-        rows = (
-            self._of_model(records[0])
-            .filter(record_id__in=list(found))
-            .select_related("uploaded_by")
-            .order_by("created_at", "pk")
+    def count_for(self, model: type[models.Model]) -> Coalesce:
+        """An expression for annotating rows of `model` with their number of files, e.g.
+        `Interaction.objects.annotate(file_count=Attachment.objects.count_for(Interaction))`:
+        a subquery, so a list shows counts without one more query."""
+        counts = (
+            self._of_model(model)
+            .filter(record_id=OuterRef("pk"))
+            .order_by()
+            .values("record_id")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        for row in rows:
-            found[row.record_id].append(row)
-        return found
+        return Coalesce(Subquery(counts), 0)
 
 
 class Attachment(TimeStampedModel):
