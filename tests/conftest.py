@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.files.storage import FileSystemStorage
 from rest_framework.test import APIClient
 
+from brm.core.attachments.models import Attachment
 from brm.core.models import ApiToken
 from brm.core.roles import Role
 from tests.factories import BusinessUnitFactory, StakeholderFactory, UserFactory
@@ -63,6 +65,16 @@ def session_clock() -> Iterator[datetime | None]:
 def pytest_report_header(config: pytest.Config) -> str | None:
     instant = _session_now()
     return f"BRM_TEST_NOW: clock moved to {instant.isoformat()}" if instant else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def attachment_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileSystemStorage]:
+    """Files attached in tests go to a temporary folder, never var/attachments."""
+    field = Attachment._meta.get_field("file")
+    kept = field.storage
+    field.storage = FileSystemStorage(location=tmp_path_factory.mktemp("attachments"))
+    yield field.storage
+    field.storage = kept
 
 
 @pytest.fixture(autouse=True)
