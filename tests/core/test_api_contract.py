@@ -84,6 +84,26 @@ def build_world() -> None:
     DemandFactory.create(unit=unit)  # no business case: no score
     FeedbackFactory.create(unit=unit, author=brm)
     webhooks(users["admin"], unit)
+    attachments(brm, unit)
+
+
+def attachments(brm: Any, unit: BusinessUnit) -> None:
+    """A file on each complaint, meeting, review and demand of the BRM's unit (whichever of them
+    a list's spread picks), so the nested attachment paths (two path parameters) are opened,
+    downloads included."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from brm.core.attachments.services import attach_file
+    from portfolio.models import Demand
+    from reviews.models import ServiceReview
+    from stakeholders.models import Interaction
+
+    for model in (Complaint, Interaction, ServiceReview, Demand):
+        records = list(model.objects.filter(unit=unit).order_by("pk")[:60])
+        assert records, f"the demo gives the BRM's unit a {model.__name__}"
+        for record in records:
+            upload = SimpleUploadedFile("notes.txt", b"Agreed: reports by day 2.\n")
+            attach_file(record, upload, actor=brm, allowed=True)
 
 
 def webhooks(admin: Any, unit: BusinessUnit) -> None:
@@ -170,6 +190,8 @@ def walk(client: APIClient, contract: Contract, role: str) -> tuple[list[str], s
     problems: list[str] = []
     checked: set[str] = set()
     items_of: dict[str, list[dict[str, Any]]] = {}
+    # A record's own lists (its files), by (path template, the record's id).
+    nested_items: dict[tuple[str, Any], list[dict[str, Any]]] = {}
 
     def check(path: str, url: str) -> Any:
         response = client.get(url)
@@ -199,15 +221,34 @@ def walk(client: APIClient, contract: Contract, role: str) -> tuple[list[str], s
                 items_of[path] = body
     for path in contract.get_paths():
         params = PATH_PARAM.findall(path)
-        if not params:
+        if len(params) != 1:
             continue
-        assert len(params) == 1, f"{path}: more than one path parameter"
         list_path = list_path_of(path)
         values = ids_from(list_path, items_of.get(list_path, []), params[0])
         if not values:
             checked.add(path)  # nothing this role could open
         for value in values:
-            check(path, path.replace("{" + params[0] + "}", str(value)))
+            body = check(path, path.replace("{" + params[0] + "}", str(value)))
+            if isinstance(body, dict) and isinstance(body.get("results"), list):
+                nested_items[(path, value)] = body["results"]
+    for path in contract.get_paths():
+        params = PATH_PARAM.findall(path)
+        if len(params) < 2:
+            continue
+        # /records/{id}/attachments/{attachment_pk}/...: ids from the record's own list.
+        assert len(params) == 2, f"{path}: more than two path parameters"
+        parent, child = params
+        list_template = path[: path.index("{" + child + "}")]
+        opened = False
+        for (template, value), items in nested_items.items():
+            if template != list_template:
+                continue
+            for child_id in ids_from(list_template, items, "id"):
+                url = path.replace("{" + parent + "}", str(value))
+                check(path, url.replace("{" + child + "}", str(child_id)))
+                opened = True
+        if not opened:
+            checked.add(path)  # nothing this role could open
     return problems, checked
 
 
