@@ -280,6 +280,7 @@ def default_attendees(unit: BusinessUnit) -> QuerySet[Stakeholder]:
     """Who is usually invited: the unit's active high-influence people."""
     return Stakeholder.objects.filter(unit=unit, active=True, influence__gte=4)
 
+
 # --- Global search (the header's search box; combined by brm.search) ---------------------------
 
 

@@ -271,6 +271,7 @@ def demand_value(user: AnyUser) -> dict[str, int | Decimal]:
         "realised_value": realised["value"] or 0,
     }
 
+
 # --- Global search (the header's search box; combined by brm.search) ---------------------------
 
 
