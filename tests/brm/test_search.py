@@ -143,6 +143,13 @@ def test_the_plain_fallback_matches_every_word_anywhere(brm, unit_a):
         assert search_complaints(brm, "scanner").total == 0
 
 
+def test_a_heading_match_ranks_before_a_newer_text_match(brm, unit_a):
+    ComplaintFactory.create(unit=unit_a, title="Vendor portal down", description="Since Monday")
+    ComplaintFactory.create(unit=unit_a, title="Slow", description="The vendor portal again")
+    hits = search_complaints(brm, "vendor").hits
+    assert [h.title.split(": ", 1)[1] for h in hits] == ["Vendor portal down", "Slow"]
+
+
 def test_the_total_counts_beyond_the_shown_hits(brm, unit_a):
     ComplaintFactory.create_batch(7, unit=unit_a, title="Email bounced")
     result = search_complaints(brm, "bounced", limit=3)
