@@ -18,9 +18,9 @@ _OPEN_URL_NAMES = ("mfa_index", "account_logout", "account_reauthenticate", "acc
 
 class RequireMfaMiddleware:
     """A signed-in user whose role is in `BRM_MFA_REQUIRED_ROLES` and who has no authenticator
-    app is redirected to `mfa_activate_totp` (a page) or answered 403 (the API with a session;
-    bearer tokens are not sessions and are not affected). Costs one query per request for
-    those roles only; none for the others."""
+    app is redirected to `mfa_activate_totp` (a page), answered 204 and nothing to swap (an htmx
+    fragment) or 403 (the API with a session; bearer tokens are not sessions and are not
+    affected). Costs one query per request for those roles only; none for the others."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,6 +34,10 @@ class RequireMfaMiddleware:
             and mfa_required(user)
             and not has_mfa(user)
         ):
+            if request.headers.get("HX-Request"):
+                # A fragment (the header's bell, a live search) gets nothing, not a redirect:
+                # swapping the setup page into the header, which loads the bell again, loops.
+                return HttpResponse(status=204)
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {"detail": "Set up two-factor authentication before using the API."},

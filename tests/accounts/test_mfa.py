@@ -67,6 +67,13 @@ def test_an_admin_without_mfa_gets_403_from_the_api_with_a_session(client, admin
     assert "two-factor" in response.json()["detail"]
 
 
+def test_an_admin_without_mfa_gets_nothing_for_an_htmx_fragment(client, admin):
+    # The header's fragments (the bell) would otherwise swap the setup page in, again and again.
+    client.force_login(admin)
+    response = client.get("/profile/", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.content == b""
+
+
 def test_an_admin_integration_token_is_not_a_session_and_is_not_held_up(admin):
     assert token_client(admin).get("/api/v1/units/").status_code == 200
 
