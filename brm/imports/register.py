@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from brm.core.errors import InputError
+from brm.core.validators import date_in_range
 from portfolio.selectors import catalogue as catalogue_selectors
 from portfolio.services import catalogue as catalogue_services
 from stakeholders import services as register_services
@@ -74,8 +75,13 @@ def field_value(record: models.Model, name: str, text: str) -> Any:
     if isinstance(model_field, models.DecimalField) and "," in text and "." not in text:
         text = text.replace(",", ".")
     try:
-        return model_field.to_python(text)
-    except ValidationError:
+        value = model_field.to_python(text)
+        if isinstance(model_field, models.DateField):
+            date_in_range(value)  # the range every form and API date field takes
+        return value
+    except ValidationError as exc:
+        if exc.code == date_in_range.code:
+            raise InputError(name, exc.messages[0]) from None
         what = {
             models.IntegerField: "a whole number",
             models.DecimalField: "a number",
@@ -293,7 +299,10 @@ def _apply_service(values: dict[str, str], context: Any) -> tuple[models.Model, 
 def _date(column: str, text: str) -> Any:
     try:
         day = models.DateField().to_python(text)
-    except ValidationError:
+        date_in_range(day)
+    except ValidationError as exc:
+        if exc.code == date_in_range.code:
+            raise InputError(column, exc.messages[0]) from None
         day = None
     if day is None:
         raise InputError(column, f"'{text}' is not a date (YYYY-MM-DD).")

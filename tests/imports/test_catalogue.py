@@ -162,10 +162,13 @@ def test_bad_metric_rows_change_nothing(admin_user) -> None:
         "email,2026-04-01,2026-04-30,99,1,2\n"  # row 5: more major incidents than incidents
         "email,01/05/2026,2026-05-31,99,1,0\n"  # row 6: not an ISO date
         "mail,2026-06-01,2026-06-30,99,1,0\n"  # row 7: unknown service
+        "email,0001-01-01,0001-01-31,99,1,0\n"  # row 8: a year no form accepts
+        "email,2026-07-01,9999-12-31,99,1,0\n"  # row 9: likewise
     )
     summary = _run(text, "metrics", admin_user)
     found = {(e.row, e.column) for e in summary.errors}
-    assert {e.row for e in summary.errors} == {3, 4, 5, 6, 7}
+    assert {e.row for e in summary.errors} == {3, 4, 5, 6, 7, 8, 9}
+    assert {(8, "period_start"), (9, "period_end")} <= found
     assert {(3, "period_end"), (4, "period_end"), (5, "major_incidents")} <= found
     assert {(6, "period_start"), (7, "service")} <= found
     assert "Overlaps the stored period" in next(e.message for e in summary.errors if e.row == 3)
