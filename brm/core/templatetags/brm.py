@@ -10,6 +10,8 @@ from django.forms import BoundField
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from brm.core.badges import tone_of
 
@@ -17,10 +19,11 @@ register = template.Library()
 
 
 @register.filter
-def person(user: object, empty: str = "nobody") -> str:
-    """A user's full name, else their username; `empty` when there is nobody."""
+def person(user: object, empty: str | None = None) -> str:
+    """A user's full name, else their username; `empty` ("nobody", translated) when there is
+    nobody."""
     if user is None or user == "":
-        return empty
+        return str(_("nobody")) if empty is None else empty
     full = getattr(user, "get_full_name", lambda: "")()
     return full or getattr(user, "username", str(user))
 
@@ -73,11 +76,14 @@ def choice_options(bound_field: BoundField, label: str = "name") -> SafeString:
 
 
 CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF ", "JPY": "¥"}
+# Languages that write the currency after the amount, a no-break space between ("1.234,50 €").
+SIGN_AFTER_AMOUNT = frozenset({"es"})
 
 
 @register.filter
 def money(value: object, currency: object = "") -> str:
-    """`{{ amount|money:currency }}` -> "€3,570,000" (or "€1,234.50" with cents).
+    """`{{ amount|money:currency }}` -> "€3,570,000" (or "€1,234.50" with cents); in Spanish
+    "3 570 000 €" (the language's marks, the sign after the amount: `SIGN_AFTER_AMOUNT`).
 
     Grouping and decimal marks follow the active locale (`number_format` with grouping forced);
     the currency is the site's one currency, `settings.BRM_CURRENCY` (a code given as the
@@ -95,6 +101,8 @@ def money(value: object, currency: object = "") -> str:
     places = 0 if amount == amount.to_integral_value() else 2
     number = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
     sign = CURRENCY_SIGNS.get(code, f"{code} ")
+    if (get_language() or "").split("-")[0] in SIGN_AFTER_AMOUNT:
+        return f"{number}\N{NO-BREAK SPACE}{sign.strip()}"
     return f"-{sign}{number.lstrip('-')}" if amount < 0 else f"{sign}{number}"
 
 
