@@ -62,6 +62,12 @@ def test_searching_from_the_header_and_opening_the_inbox(page, live_server, logi
         link=complaint.get_absolute_url(),
     )
     page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/search/?q=ledger")
+    expect(
+        page.get_by_role("link", name=f"{complaint.reference}: Ledger export failed")
+    ).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(page, "search-390")
     page.goto(f"{live_server.url}/")
     bell = page.get_by_role("link", name="Inbox 1 unread")
     expect(bell).to_be_visible()  # outside the collapsed menu, on a phone too
