@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import (
@@ -41,19 +42,19 @@ if TYPE_CHECKING:
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", "Received"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    INVESTIGATING = "investigating", "Investigating"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATUSES = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.INVESTIGATING)
@@ -91,17 +92,21 @@ class ComplaintSettings(SingletonSettings):
     reopen_window_days = models.PositiveSmallIntegerField(
         default=14,
         validators=[MaxValueValidator(365)],
-        help_text="How long after resolution the complainant may reopen.",
+        help_text=_("How long after resolution the complainant may reopen."),
     )
     level2_after_hours = models.PositiveIntegerField(
         default=24,
-        help_text="Hours after a deadline is breached before the head of BRM is told (level 2), "
-        "counted like the severity's targets (working hours unless round the clock).",
+        help_text=_(
+            "Hours after a deadline is breached before the head of BRM is told (level 2), "
+            "counted like the severity's targets (working hours unless round the clock)."
+        ),
     )
     level3_after_hours = models.PositiveIntegerField(
         default=72,
-        help_text="Hours after a deadline is breached before the executive is told (level 3), "
-        "counted like the severity's targets.",
+        help_text=_(
+            "Hours after a deadline is breached before the executive is told (level 3), "
+            "counted like the severity's targets."
+        ),
     )
     working_days = models.CharField(
         max_length=13,
@@ -111,26 +116,26 @@ class ComplaintSettings(SingletonSettings):
                 r"^[1-7](,[1-7]){0,6}$", "Weekday numbers 1-7 separated by commas, e.g. 1,2,3,4,5."
             )
         ],
-        help_text="Working weekdays, 1 = Monday ... 7 = Sunday, e.g. 1,2,3,4,5.",
+        help_text=_("Working weekdays, 1 = Monday ... 7 = Sunday, e.g. 1,2,3,4,5."),
     )
     working_day_start = models.TimeField(
-        default=DEFAULT_WORKING_DAY_START, help_text="Start of the working day (site time)."
+        default=DEFAULT_WORKING_DAY_START, help_text=_("Start of the working day (site time).")
     )
     working_day_end = models.TimeField(
-        default=DEFAULT_WORKING_DAY_END, help_text="End of the working day (site time)."
+        default=DEFAULT_WORKING_DAY_END, help_text=_("End of the working day (site time).")
     )
     round_the_clock_low = models.BooleanField(
-        default=DEFAULT_ROUND_THE_CLOCK["low"], help_text="Low targets count every hour."
+        default=DEFAULT_ROUND_THE_CLOCK["low"], help_text=_("Low targets count every hour.")
     )
     round_the_clock_medium = models.BooleanField(
-        default=DEFAULT_ROUND_THE_CLOCK["medium"], help_text="Medium targets count every hour."
+        default=DEFAULT_ROUND_THE_CLOCK["medium"], help_text=_("Medium targets count every hour.")
     )
     round_the_clock_high = models.BooleanField(
-        default=DEFAULT_ROUND_THE_CLOCK["high"], help_text="High targets count every hour."
+        default=DEFAULT_ROUND_THE_CLOCK["high"], help_text=_("High targets count every hour.")
     )
     round_the_clock_critical = models.BooleanField(
         default=DEFAULT_ROUND_THE_CLOCK["critical"],
-        help_text="Critical targets count every hour (nights, weekends, holidays).",
+        help_text=_("Critical targets count every hour (nights, weekends, holidays)."),
     )
     head_of_brm = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -251,9 +256,9 @@ def overdue_condition(now: datetime, status: str = "status") -> Q:
 
 
 class FollowUpKind(models.TextChoices):
-    CHANGE = "change", "A change"
-    DEMAND = "demand", "A demand (new work)"
-    IMPROVEMENT = "improvement", "An improvement"
+    CHANGE = "change", _("A change")
+    DEMAND = "demand", _("A demand (new work)")
+    IMPROVEMENT = "improvement", _("An improvement")
 
 
 # What people wrote on a complaint (kept out of its history, see `Complaint.history`).
@@ -285,7 +290,7 @@ class Complaint(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="complaints",
-        help_text="The IT service concerned, if known.",
+        help_text=_("The IT service concerned, if known."),
     )
     complainant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -299,28 +304,34 @@ class Complaint(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="handled_complaints",
-        help_text="The person in IT who works it (ISO 10002 complaint handler): the unit's "
-        "relationship manager when filed, or whoever it is assigned to.",
+        help_text=_(
+            "The person in IT who works it (ISO 10002 complaint handler): the unit's "
+            "relationship manager when filed, or whoever it is assigned to."
+        ),
     )
     title = models.CharField(max_length=200, validators=[single_line])
-    description = models.TextField(max_length=5000, help_text="What happened, in your own words.")
+    description = models.TextField(
+        max_length=5000, help_text=_("What happened, in your own words.")
+    )
     remedy_requested = models.TextField(
-        blank=True, max_length=2000, help_text="What would put it right for you?"
+        blank=True, max_length=2000, help_text=_("What would put it right for you?")
     )
     severity = models.CharField(max_length=10, choices=Severity, default=Severity.MEDIUM)
     status = models.CharField(max_length=15, choices=Status, default=Status.RECEIVED, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(3)],
-        help_text="The highest escalation level reached in the current deadline cycle.",
+        help_text=_("The highest escalation level reached in the current deadline cycle."),
     )
     cycle = models.PositiveSmallIntegerField(
         default=1,
-        help_text="Deadline cycle: 1 when filed, one more each time it is reopened. Each cycle "
-        "has its own deadlines and escalates on its own, from level 1.",
+        help_text=_(
+            "Deadline cycle: 1 when filed, one more each time it is reopened. Each cycle "
+            "has its own deadlines and escalates on its own, from level 1."
+        ),
     )
     cycle_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the current cycle began (empty: when filed)."
+        null=True, blank=True, help_text=_("When the current cycle began (empty: when filed).")
     )
     acknowledge_by = models.DateTimeField()
     resolve_by = models.DateTimeField()
@@ -355,12 +366,12 @@ class Complaint(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="complaints",
-        verbose_name="follow-up commitment",
+        verbose_name=_("follow-up commitment"),
     )
     follow_up_reference = models.CharField(
         max_length=200,
         blank=True,
-        help_text="A note, or the reference of work outside this system, e.g. 'CR-118'.",
+        help_text=_("A note, or the reference of work outside this system, e.g. 'CR-118'."),
     )
     follow_up_done_at = models.DateTimeField(null=True, blank=True)
     follow_up_outcome = models.TextField(blank=True, max_length=2000)
@@ -510,13 +521,13 @@ class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
 
 
 class EventKind(models.TextChoices):
-    FILED = "filed", "Filed"
-    TRANSITION = "transition", "Status change"
-    COMMENT = "comment", "Comment"
-    ESCALATION = "escalation", "Escalation"
-    RATING = "rating", "Rating"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    ASSIGNMENT = "assignment", "Assignment"
+    FILED = "filed", _("Filed")
+    TRANSITION = "transition", _("Status change")
+    COMMENT = "comment", _("Comment")
+    ESCALATION = "escalation", _("Escalation")
+    RATING = "rating", _("Rating")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    ASSIGNMENT = "assignment", _("Assignment")
 
 
 class ComplaintEvent(models.Model):
@@ -534,7 +545,7 @@ class ComplaintEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty when the system acted (escalations).",
+        help_text=_("Empty when the system acted (escalations)."),
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -542,14 +553,14 @@ class ComplaintEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Assignments: the person the complaint was assigned to.",
+        help_text=_("Assignments: the person the complaint was assigned to."),
     )
     from_status = models.CharField(max_length=15, choices=Status, blank=True)
     to_status = models.CharField(max_length=15, choices=Status, blank=True)
     comment = models.TextField(blank=True, max_length=5000)
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     cycle = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="The complaint's deadline cycle when it happened."
+        null=True, blank=True, help_text=_("The complaint's deadline cycle when it happened.")
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -574,11 +585,11 @@ class ComplaintEvent(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-    STATUS_CHANGE = "status_change", "Status change"
-    ESCALATION = "escalation", "Escalation"
-    FOLLOW_UP = "follow_up", "Follow-up done"
-    ASSIGNMENT = "assignment", "Assigned to a handler"
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    STATUS_CHANGE = "status_change", _("Status change")
+    ESCALATION = "escalation", _("Escalation")
+    FOLLOW_UP = "follow_up", _("Follow-up done")
+    ASSIGNMENT = "assignment", _("Assigned to a handler")
 
 
 class ComplaintNotification(TimeStampedModel):
@@ -597,9 +608,9 @@ class ComplaintNotification(TimeStampedModel):
     )
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     cycle = models.PositiveSmallIntegerField(
-        default=1, help_text="The deadline cycle it belongs to."
+        default=1, help_text=_("The deadline cycle it belongs to.")
     )
-    recipients = models.TextField(blank=True, help_text="Comma-separated, filled when sent.")
+    recipients = models.TextField(blank=True, help_text=_("Comma-separated, filled when sent."))
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -628,8 +639,8 @@ class ComplaintNotification(TimeStampedModel):
 
 
 class FeedbackKind(models.TextChoices):
-    COMPLIMENT = "compliment", "Compliment"
-    SUGGESTION = "suggestion", "Suggestion"
+    COMPLIMENT = "compliment", _("Compliment")
+    SUGGESTION = "suggestion", _("Suggestion")
 
 
 class FeedbackQuerySet(UnitScopedQuerySet["Feedback"]):
@@ -661,10 +672,10 @@ class Feedback(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="feedback_received",
-        verbose_name="person in IT",
+        verbose_name=_("person in IT"),
     )
     about_team = models.CharField(
-        max_length=120, blank=True, verbose_name="team in IT", validators=[single_line]
+        max_length=120, blank=True, verbose_name=_("team in IT"), validators=[single_line]
     )
     unit = models.ForeignKey(
         BusinessUnit,
@@ -672,7 +683,7 @@ class Feedback(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="feedback",
-        help_text="The business unit it comes from (shown on that unit's timeline).",
+        help_text=_("The business unit it comes from (shown on that unit's timeline)."),
     )
     message = models.TextField(max_length=2000)
 

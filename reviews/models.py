@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import (
@@ -33,12 +34,12 @@ class ReviewSettings(SingletonSettings):
     reminder_days_ahead = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="Send the reminder and invitation this many days before a review.",
+        help_text=_("Send the reminder and invitation this many days before a review."),
     )
     overdue_grace_days = models.PositiveSmallIntegerField(
         default=1,
         validators=[MaxValueValidator(60)],
-        help_text="A planned review not marked held this many days after its time is overdue.",
+        help_text=_("A planned review not marked held this many days after its time is overdue."),
     )
 
     class Meta:
@@ -50,9 +51,9 @@ class ReviewSettings(SingletonSettings):
 
 
 class ReviewStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 def overdue_cutoff(now: datetime | None = None, grace_days: int | None = None) -> datetime:
@@ -98,7 +99,7 @@ class ServiceReview(VersionedModel, UnitScopedModel):
 
     unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="reviews")
     services = models.ManyToManyField(
-        "portfolio.Service", blank=True, related_name="reviews", verbose_name="services covered"
+        "portfolio.Service", blank=True, related_name="reviews", verbose_name=_("services covered")
     )
     scheduled_at = models.DateTimeField(db_index=True)
     duration_minutes = models.PositiveSmallIntegerField(
@@ -111,13 +112,13 @@ class ServiceReview(VersionedModel, UnitScopedModel):
         "stakeholders.Stakeholder",
         blank=True,
         related_name="reviews",
-        verbose_name="business attendees",
+        verbose_name=_("business attendees"),
     )
     it_attendees = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="reviews", verbose_name="IT attendees"
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviews", verbose_name=_("IT attendees")
     )
-    period_start = models.DateField(help_text="First day of the period the pack covers.")
-    period_end = models.DateField(help_text="Last day of the period the pack covers.")
+    period_start = models.DateField(help_text=_("First day of the period the pack covers."))
+    period_end = models.DateField(help_text=_("Last day of the period the pack covers."))
     minutes = models.TextField(blank=True, max_length=20000)
     outcome = models.TextField(blank=True, max_length=2000)
     performance_pack = models.JSONField(null=True, blank=True, editable=False)
@@ -179,15 +180,15 @@ def default_period(unit: Unit, scheduled_at: datetime) -> tuple[date, date]:
 
 
 class ChangeKind(models.TextChoices):
-    SCOPE = "scope", "Change to scope"
-    CONTRACT = "contract", "Change to contract"
+    SCOPE = "scope", _("Change to scope")
+    CONTRACT = "contract", _("Change to contract")
 
 
 class ChangeStatus(models.TextChoices):
-    RAISED = "raised", "Raised"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    IMPLEMENTED = "implemented", "Implemented"
+    RAISED = "raised", _("Raised")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    IMPLEMENTED = "implemented", _("Implemented")
 
 
 # Which decisions may follow which: a rejected or implemented change is closed.
@@ -240,8 +241,8 @@ class ChangeRequest(VersionedModel, UnitScopedModel):
 
 
 class NoticeKind(models.TextChoices):
-    REMINDER = "reminder", "Reminder before the review"
-    OVERDUE = "overdue", "Overdue notice"
+    REMINDER = "reminder", _("Reminder before the review")
+    OVERDUE = "overdue", _("Overdue notice")
 
 
 class ReviewNotice(TimeStampedModel):
@@ -281,7 +282,7 @@ class UnplannedReviewNotice(TimeStampedModel):
     unit = models.ForeignKey(
         BusinessUnit, on_delete=models.CASCADE, related_name="unplanned_review_notices"
     )
-    due_on = models.DateField(help_text="The day the unit's next review was due.")
+    due_on = models.DateField(help_text=_("The day the unit's next review was due."))
     recipient = models.EmailField()
     sent_at = models.DateTimeField(null=True, blank=True)
 

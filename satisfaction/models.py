@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import SingletonSettings, TimeStampedModel, VersionedModel
@@ -45,17 +46,17 @@ class SatisfactionSettings(SingletonSettings):
     fatigue_days = models.PositiveSmallIntegerField(
         default=60,
         validators=[MaxValueValidator(365)],
-        help_text="Nobody is invited again (campaign or pulse) within this many days.",
+        help_text=_("Nobody is invited again (campaign or pulse) within this many days."),
     )
     anonymity_min_group = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(2), MaxValueValidator(50)],
-        help_text="Anonymous campaigns hide figures of groups with fewer responses than this.",
+        help_text=_("Anonymous campaigns hide figures of groups with fewer responses than this."),
     )
     invitation_valid_days = models.PositiveSmallIntegerField(
         default=21,
         validators=[MinValueValidator(1), MaxValueValidator(180)],
-        help_text="How long a survey link works after it is sent.",
+        help_text=_("How long a survey link works after it is sent."),
     )
     default_max_reminders = models.PositiveSmallIntegerField(
         default=2, validators=[MaxValueValidator(5)]
@@ -64,12 +65,13 @@ class SatisfactionSettings(SingletonSettings):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     pulses_enabled = models.BooleanField(
-        default=True, help_text="Send a short pulse after a review is held or a complaint resolved."
+        default=True,
+        help_text=_("Send a short pulse after a review is held or a complaint resolved."),
     )
     pulse_lookback_days = models.PositiveSmallIntegerField(
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="Only reviews held / complaints resolved this recently get a pulse.",
+        help_text=_("Only reviews held / complaints resolved this recently get a pulse."),
     )
     pulse_template = models.ForeignKey(
         "SurveyTemplate",
@@ -77,7 +79,7 @@ class SatisfactionSettings(SingletonSettings):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty: a built-in two-question pulse (CSAT and a comment).",
+        help_text=_("Empty: a built-in two-question pulse (CSAT and a comment)."),
     )
 
     class Meta:
@@ -92,10 +94,10 @@ class SatisfactionSettings(SingletonSettings):
 
 
 class QuestionKind(models.TextChoices):
-    CSAT = "csat", "Satisfaction (1-5)"
-    NPS = "nps", "Likelihood to recommend (0-10)"
-    SERVICE_RATING = "service_rating", "Rating per service used (1-5)"
-    FREE_TEXT = "free_text", "Free text"
+    CSAT = "csat", _("Satisfaction (1-5)")
+    NPS = "nps", _("Likelihood to recommend (0-10)")
+    SERVICE_RATING = "service_rating", _("Rating per service used (1-5)")
+    FREE_TEXT = "free_text", _("Free text")
 
 
 SCALES = {
@@ -116,7 +118,7 @@ class SurveyTemplate(VersionedModel, TimeStampedModel):
     name = models.CharField(max_length=120, unique=True, validators=[single_line])
     description = models.TextField(blank=True, max_length=2000)
     intro = models.TextField(
-        blank=True, max_length=1000, help_text="Shown to respondents above the questions."
+        blank=True, max_length=1000, help_text=_("Shown to respondents above the questions.")
     )
     active = models.BooleanField(default=True)
 
@@ -159,21 +161,21 @@ class Question(TimeStampedModel):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class Schedule(models.TextChoices):
-    ONCE = "once", "Once"
-    EVERY_N_DAYS = "every_n_days", "Every N days"
-    QUARTERLY = "quarterly", "Quarterly"
+    ONCE = "once", _("Once")
+    EVERY_N_DAYS = "every_n_days", _("Every N days")
+    QUARTERLY = "quarterly", _("Quarterly")
 
 
 class CampaignKind(models.TextChoices):
-    SURVEY = "survey", "Survey"
-    PULSE = "pulse", "Pulse"
+    SURVEY = "survey", _("Survey")
+    PULSE = "pulse", _("Pulse")
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
@@ -220,13 +222,15 @@ class Campaign(VersionedModel, TimeStampedModel):
     )
     units = models.ManyToManyField(BusinessUnit, related_name="campaigns")
     role_types = models.JSONField(
-        default=list, blank=True, help_text="Stakeholder role types to ask; empty means all."
+        default=list, blank=True, help_text=_("Stakeholder role types to ask; empty means all.")
     )
     recipients = models.ManyToManyField(
-        Stakeholder, blank=True, related_name="+", help_text="Pulses: exactly these people."
+        Stakeholder, blank=True, related_name="+", help_text=_("Pulses: exactly these people.")
     )
     sample_size = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Ask a representative random sample of this many people."
+        null=True,
+        blank=True,
+        help_text=_("Ask a representative random sample of this many people."),
     )
     schedule = models.CharField(max_length=15, choices=Schedule, default=Schedule.ONCE)
     interval_days = models.PositiveSmallIntegerField(
@@ -236,11 +240,13 @@ class Campaign(VersionedModel, TimeStampedModel):
     first_run_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="The recurrence's anchor: every run is counted from this first date, in local "
-        "time (set when the campaign is scheduled).",
+        help_text=_(
+            "The recurrence's anchor: every run is counted from this first date, in local "
+            "time (set when the campaign is scheduled)."
+        ),
     )
     anonymous = models.BooleanField(
-        default=False, help_text="Show only aggregates; hide small groups and all comments."
+        default=False, help_text=_("Show only aggregates; hide small groups and all comments.")
     )
     max_reminders = models.PositiveSmallIntegerField(default=2, validators=[MaxValueValidator(5)])
     reminder_days = models.PositiveSmallIntegerField(
@@ -331,9 +337,9 @@ class Invitation(TimeStampedModel):
 
 
 class SkipReason(models.TextChoices):
-    FATIGUE = "fatigue", "Asked recently (survey fatigue)"
-    NO_EMAIL = "no_email", "No email address"
-    NOT_SAMPLED = "not_sampled", "Not drawn in the sample"
+    FATIGUE = "fatigue", _("Asked recently (survey fatigue)")
+    NO_EMAIL = "no_email", _("No email address")
+    NOT_SAMPLED = "not_sampled", _("Not drawn in the sample")
 
 
 class Skip(TimeStampedModel):
@@ -402,8 +408,8 @@ class Answer(models.Model):
 
 
 class PulseSource(models.TextChoices):
-    REVIEW = "review", "Service review held"
-    COMPLAINT = "complaint", "Complaint resolved"
+    REVIEW = "review", _("Service review held")
+    COMPLAINT = "complaint", _("Complaint resolved")
 
 
 class Pulse(TimeStampedModel):

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import UnitScopedModel, UnitScopedQuerySet, VersionedModel
@@ -38,7 +39,7 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
     """
 
     name = models.CharField(max_length=120, unique=True, validators=[single_line])
-    code = models.SlugField(max_length=30, unique=True, help_text="Short code, e.g. 'FIN'.")
+    code = models.SlugField(max_length=30, unique=True, help_text=_("Short code, e.g. 'FIN'."))
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -49,7 +50,7 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="units_as_brm",
-        verbose_name="relationship manager",
+        verbose_name=_("relationship manager"),
     )
     deputy = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -57,12 +58,12 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="units_as_deputy",
-        verbose_name="deputy relationship manager",
+        verbose_name=_("deputy relationship manager"),
     )
     review_cadence_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(7), MaxValueValidator(366)],
-        help_text="How often service reviews are held, in days.",
+        help_text=_("How often service reviews are held, in days."),
     )
     active = models.BooleanField(default=True)
 
@@ -104,19 +105,19 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
 
 
 class RoleType(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    USER = "user", "User"
-    SPONSOR = "sponsor", "Sponsor"
-    SUPPLIER = "supplier", "Supplier"
-    OTHER = "other", "Other interested party"
+    CUSTOMER = "customer", _("Customer")
+    USER = "user", _("User")
+    SPONSOR = "sponsor", _("Sponsor")
+    SUPPLIER = "supplier", _("Supplier")
+    OTHER = "other", _("Other interested party")
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video call"
-    CHAT = "chat", "Chat"
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video call")
+    CHAT = "chat", _("Chat")
 
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -139,16 +140,16 @@ class Stakeholder(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="stakeholder",
-        help_text="Set for business leaders who log in.",
+        help_text=_("Set for business leaders who log in."),
     )
     name = models.CharField(max_length=120, validators=[single_line])
     job_title = models.CharField(max_length=120, blank=True, validators=[single_line])
     role_type = models.CharField(max_length=20, choices=RoleType, default=RoleType.CUSTOMER)
     influence = models.PositiveSmallIntegerField(
-        default=3, validators=SCORE_VALIDATORS, help_text="Power over IT decisions, 1-5."
+        default=3, validators=SCORE_VALIDATORS, help_text=_("Power over IT decisions, 1-5.")
     )
     interest = models.PositiveSmallIntegerField(
-        default=3, validators=SCORE_VALIDATORS, help_text="Interest in IT matters, 1-5."
+        default=3, validators=SCORE_VALIDATORS, help_text=_("Interest in IT matters, 1-5.")
     )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -158,7 +159,7 @@ class Stakeholder(VersionedModel, UnitScopedModel):
     external_id = NullableUniqueCharField(
         max_length=64,
         unique=True,
-        help_text="Identifier in the HR or CRM system this record is synced from.",
+        help_text=_("Identifier in the HR or CRM system this record is synced from."),
     )
 
     history = HistoricalRecords()
@@ -205,19 +206,19 @@ class Stakeholder(VersionedModel, UnitScopedModel):
 
 
 class InteractionKind(models.TextChoices):
-    FORMAL_MEETING = "formal_meeting", "Formal meeting"
-    INFORMAL = "informal", "Informal conversation"
-    CALL = "call", "Call"
-    WORKSHOP = "workshop", "Workshop"
-    EMAIL = "email", "Email"
+    FORMAL_MEETING = "formal_meeting", _("Formal meeting")
+    INFORMAL = "informal", _("Informal conversation")
+    CALL = "call", _("Call")
+    WORKSHOP = "workshop", _("Workshop")
+    EMAIL = "email", _("Email")
 
 
 class Sentiment(models.IntegerChoices):
     VERY_NEGATIVE = -2, "Very negative"
     NEGATIVE = -1, "Negative"
-    NEUTRAL = 0, "Neutral"
-    POSITIVE = 1, "Positive"
-    VERY_POSITIVE = 2, "Very positive"
+    NEUTRAL = 0, _("Neutral")
+    POSITIVE = 1, _("Positive")
+    VERY_POSITIVE = 2, _("Very positive")
 
 
 class InteractionQuerySet(UnitScopedQuerySet["Interaction"]):
@@ -231,7 +232,7 @@ class Interaction(VersionedModel, UnitScopedModel):
     kind = models.CharField(max_length=20, choices=InteractionKind)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     summary = models.CharField(max_length=300)
-    notes = models.TextField(blank=True, max_length=10000, help_text="Private to IT.")
+    notes = models.TextField(blank=True, max_length=10000, help_text=_("Private to IT."))
     sentiment = models.SmallIntegerField(choices=Sentiment, default=Sentiment.NEUTRAL)
     attendees = models.ManyToManyField(Stakeholder, blank=True, related_name="interactions")
     it_participants = models.ManyToManyField(
@@ -265,14 +266,14 @@ class Interaction(VersionedModel, UnitScopedModel):
 
 
 class OwnerSide(models.TextChoices):
-    IT = "it", "IT"
-    BUSINESS = "business", "Business"
+    IT = "it", _("IT")
+    BUSINESS = "business", _("Business")
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
-    DROPPED = "dropped", "Dropped"
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
 
 
 OUTCOME_LABELS = {
@@ -442,7 +443,7 @@ class ActionItem(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="action_items",
-        help_text="The IT person who delivers it.",
+        help_text=_("The IT person who delivers it."),
     )
     owner_stakeholder = models.ForeignKey(
         Stakeholder,
@@ -450,7 +451,7 @@ class ActionItem(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="action_items",
-        help_text="The business person who delivers it.",
+        help_text=_("The business person who delivers it."),
     )
     due_date = models.DateField(db_index=True)
     status = models.CharField(max_length=10, choices=ActionStatus, default=ActionStatus.OPEN)
@@ -461,7 +462,7 @@ class ActionItem(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="action_items",
-        help_text="The meeting where this was promised.",
+        help_text=_("The meeting where this was promised."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

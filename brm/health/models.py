@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import (
     SingletonSettings,
@@ -43,28 +44,32 @@ class HealthSettings(SingletonSettings):
     green_from = models.PositiveSmallIntegerField(default=70, validators=PERCENT)
     amber_from = models.PositiveSmallIntegerField(default=50, validators=PERCENT)
     watermelon_delivery_from = models.PositiveSmallIntegerField(
-        default=80, validators=PERCENT, help_text="Delivery at or above this counts as green."
+        default=80, validators=PERCENT, help_text=_("Delivery at or above this counts as green.")
     )
     watermelon_perception_below = models.PositiveSmallIntegerField(
-        default=50, validators=PERCENT, help_text="Perception below this counts as red."
+        default=50, validators=PERCENT, help_text=_("Perception below this counts as red.")
     )
     watermelon_perception_drop = models.PositiveSmallIntegerField(
         default=15,
         validators=PERCENT,
-        help_text="A fall of more than this many points (of 100) against the previous window, "
-        "of the blended perception or of any one signal (survey satisfaction, meeting sentiment, "
-        "complaint-resolution ratings).",
+        help_text=_(
+            "A fall of more than this many points (of 100) against the previous window, of the "
+            "blended perception or of any one signal (survey satisfaction, meeting sentiment, "
+            "complaint-resolution ratings)."
+        ),
     )
     watermelon_min_answers = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1)],
-        help_text="A fall counts only when each window rests on at least this many answers "
-        "(survey responses, contacts or ratings).",
+        help_text=_(
+            "A fall counts only when each window rests on at least this many answers "
+            "(survey responses, contacts or ratings)."
+        ),
     )
     window_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(14), MaxValueValidator(730)],
-        help_text="How far back surveys, SLA periods, sentiment and commitments count.",
+        help_text=_("How far back surveys, SLA periods, sentiment and commitments count."),
     )
     # Expected contact frequency per quadrant of the power/interest map, in days.
     contact_days_manage = models.PositiveSmallIntegerField(default=30)
@@ -95,10 +100,10 @@ class HealthSettings(SingletonSettings):
 
 
 class Band(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
-    NONE = "none", "No data"
+    GREEN = "green", _("Green")
+    AMBER = "amber", _("Amber")
+    RED = "red", _("Red")
+    NONE = "none", _("No data")
 
 
 class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
@@ -133,14 +138,14 @@ class HealthSnapshot(UnitScopedModel):
     engagement = models.FloatField(null=True, blank=True)
     commitments = models.FloatField(null=True, blank=True)
     trend = models.FloatField(
-        null=True, blank=True, help_text="Score change against 30 days earlier."
+        null=True, blank=True, help_text=_("Score change against 30 days earlier.")
     )
     perception_change = models.FloatField(
-        null=True, blank=True, help_text="Perception change against the previous window."
+        null=True, blank=True, help_text=_("Perception change against the previous window.")
     )
     watermelon = models.BooleanField(default=False, db_index=True)
     watermelon_reason = models.TextField(
-        blank=True, help_text="Why the unit is a watermelon (which signal is low or fell)."
+        blank=True, help_text=_("Why the unit is a watermelon (which signal is low or fell).")
     )
     components = models.JSONField(default=list)
 
@@ -161,9 +166,9 @@ class HealthSnapshot(UnitScopedModel):
 
 
 class PlanStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    ABANDONED = "abandoned", "Abandoned"
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    ABANDONED = "abandoned", _("Abandoned")
 
 
 class ImprovementPlan(UnitScopedModel):
@@ -224,16 +229,16 @@ class PlanCommitment(models.Model):
 
 
 class MaturityLevel(models.IntegerChoices):
-    AD_HOC = 1, "Ad hoc"
-    ORDER_TAKER = 2, "Order taker"
-    SERVICE_PROVIDER = 3, "Service provider"
-    TRUSTED_ADVISOR = 4, "Trusted advisor"
-    STRATEGIC_PARTNER = 5, "Strategic partner"
+    AD_HOC = 1, _("Ad hoc")
+    ORDER_TAKER = 2, _("Order taker")
+    SERVICE_PROVIDER = 3, _("Service provider")
+    TRUSTED_ADVISOR = 4, _("Trusted advisor")
+    STRATEGIC_PARTNER = 5, _("Strategic partner")
 
 
 class Side(models.TextChoices):
-    IT = "it", "IT (the BRM)"
-    BUSINESS = "business", "Business (the unit's leader)"
+    IT = "it", _("IT (the BRM)")
+    BUSINESS = "business", _("Business (the unit's leader)")
 
 
 class MaturityAssessment(UnitScopedModel):

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import TimeStampedModel, VersionedModel
 from brm.core.validators import single_line
@@ -24,7 +25,7 @@ class WebhookSubscription(VersionedModel, TimeStampedModel):
     `disabled_reason`) and its `owner` is emailed. A success sets the count back to 0.
     """
 
-    url = models.URLField(max_length=500, help_text="http(s) address that receives the events.")
+    url = models.URLField(max_length=500, help_text=_("http(s) address that receives the events."))
     description = models.CharField(max_length=200, blank=True, validators=[single_line])
     event_types = models.JSONField(
         default=list, help_text='Event types sent here, e.g. ["complaint.filed"].'
@@ -33,7 +34,7 @@ class WebhookSubscription(VersionedModel, TimeStampedModel):
         "stakeholders.BusinessUnit",
         blank=True,
         related_name="+",
-        help_text="Only events of these business units; none chosen means every unit.",
+        help_text=_("Only events of these business units; none chosen means every unit."),
     )
     secret = models.CharField(max_length=100, editable=False)
     previous_secret = models.CharField(max_length=100, blank=True, editable=False)
@@ -45,7 +46,7 @@ class WebhookSubscription(VersionedModel, TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Told by email when the subscription is disabled after repeated failures.",
+        help_text=_("Told by email when the subscription is disabled after repeated failures."),
     )
     failure_count = models.PositiveIntegerField(default=0, editable=False)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -75,11 +76,11 @@ class DeliveryState(models.TextChoices):
     """Where one delivery stands. Only PENDING -> SENDING is a claim; the others are final,
     except that an administrator may send any delivery again (back to PENDING)."""
 
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
-    CANCELLED = "cancelled", "Cancelled (subscription disabled)"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+    CANCELLED = "cancelled", _("Cancelled (subscription disabled)")
 
 
 def new_message_id() -> str:
@@ -101,7 +102,7 @@ class WebhookDelivery(TimeStampedModel):
     event_type = models.CharField(max_length=64, db_index=True)
     key = models.CharField(max_length=200, blank=True)
     unit_id = models.BigIntegerField(null=True, blank=True)
-    payload = models.JSONField(help_text="The JSON body: type, timestamp and data.")
+    payload = models.JSONField(help_text=_("The JSON body: type, timestamp and data."))
     state = models.CharField(
         max_length=9, choices=DeliveryState, default=DeliveryState.PENDING, db_index=True
     )
@@ -138,7 +139,7 @@ class WebhookAttempt(models.Model):
     started_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
-    response_excerpt = models.TextField(blank=True, help_text="The first 1,000 characters.")
+    response_excerpt = models.TextField(blank=True, help_text=_("The first 1,000 characters."))
     error = models.TextField(blank=True)
     will_retry = models.BooleanField(default=False)
 

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, validat
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import TimeStampedModel, VersionedModel
@@ -29,9 +30,9 @@ PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal
 
 
 class Lifecycle(models.TextChoices):
-    PIPELINE = "pipeline", "Pipeline"
-    LIVE = "live", "Live"
-    RETIRED = "retired", "Retired"
+    PIPELINE = "pipeline", _("Pipeline")
+    LIVE = "live", _("Live")
+    RETIRED = "retired", _("Retired")
 
 
 class ServiceQuerySet(models.QuerySet["Service"]):
@@ -69,7 +70,7 @@ class Service(VersionedModel, TimeStampedModel):
         max_length=40,
         unique=True,
         validators=[validate_slug],
-        help_text="Short code, e.g. 'email' (letters, digits, - and _).",
+        help_text=_("Short code, e.g. 'email' (letters, digits, - and _)."),
     )
     description = models.TextField(blank=True, max_length=4000)
     owner = models.ForeignKey(
@@ -78,31 +79,31 @@ class Service(VersionedModel, TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_services",
-        verbose_name="service owner",
+        verbose_name=_("service owner"),
     )
     lifecycle = models.CharField(max_length=10, choices=Lifecycle, default=Lifecycle.LIVE)
     consumers = models.ManyToManyField(
         "stakeholders.BusinessUnit",
         blank=True,
         related_name="services",
-        verbose_name="consuming business units",
+        verbose_name=_("consuming business units"),
     )
     availability_target = models.DecimalField(
         max_digits=6,
         decimal_places=3,
         default=Decimal("99.5"),
         validators=PERCENT_VALIDATORS,
-        help_text="Agreed availability per period, in %.",
+        help_text=_("Agreed availability per period, in %."),
     )
     response_time_target_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Agreed time to respond to an incident, in minutes (empty: no target).",
+        help_text=_("Agreed time to respond to an incident, in minutes (empty: no target)."),
     )
     workload_limit = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Requests per period the SLA covers (empty: no limit).",
+        help_text=_("Requests per period the SLA covers (empty: no limit)."),
     )
     workload_unit = models.CharField(max_length=40, default="requests")
 
@@ -151,15 +152,15 @@ class ServiceMetric(VersionedModel, TimeStampedModel):
     period_start = models.DateField()
     period_end = models.DateField()
     availability = models.DecimalField(
-        max_digits=6, decimal_places=3, validators=PERCENT_VALIDATORS, help_text="In %."
+        max_digits=6, decimal_places=3, validators=PERCENT_VALIDATORS, help_text=_("In %.")
     )
     incidents = models.PositiveIntegerField(default=0)
     major_incidents = models.PositiveIntegerField(default=0)
     response_time_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Mean time to respond to an incident, in minutes."
+        null=True, blank=True, help_text=_("Mean time to respond to an incident, in minutes.")
     )
     workload = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Requests handled in the period."
+        null=True, blank=True, help_text=_("Requests handled in the period.")
     )
     sla_met = models.BooleanField(default=True, editable=False)
 

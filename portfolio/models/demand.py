@@ -21,6 +21,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import (
@@ -65,14 +66,14 @@ ZERO = Value(Decimal("0"), output_field=models.DecimalField(**MONEY))
 
 
 class DemandStatus(models.TextChoices):
-    IDEA = "idea", "Idea"
-    ASSESSING = "assessing", "Assessing"
-    APPROVED = "approved", "Approved"
-    IN_DELIVERY = "in_delivery", "In delivery"
-    DELIVERED = "delivered", "Delivered"
-    BENEFITS_REALISED = "benefits_realised", "Benefits realised"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    IDEA = "idea", _("Idea")
+    ASSESSING = "assessing", _("Assessing")
+    APPROVED = "approved", _("Approved")
+    IN_DELIVERY = "in_delivery", _("In delivery")
+    DELIVERED = "delivered", _("Delivered")
+    BENEFITS_REALISED = "benefits_realised", _("Benefits realised")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # The order of the board's columns; rejected and withdrawn are shown apart.
@@ -97,17 +98,17 @@ ACTIVE_STATUSES = (
 
 
 class BenefitKind(models.TextChoices):
-    REVENUE = "revenue", "Revenue"
-    COST_SAVING = "cost_saving", "Cost saving"
-    RISK_REDUCTION = "risk_reduction", "Risk reduction"
-    COMPLIANCE = "compliance", "Compliance"
+    REVENUE = "revenue", _("Revenue")
+    COST_SAVING = "cost_saving", _("Cost saving")
+    RISK_REDUCTION = "risk_reduction", _("Risk reduction")
+    COMPLIANCE = "compliance", _("Compliance")
 
 
 class Urgency(models.TextChoices):
-    LOW = "low", "Can wait"
-    MEDIUM = "medium", "This year"
-    HIGH = "high", "This quarter"
-    CRITICAL = "critical", "Now"
+    LOW = "low", _("Can wait")
+    MEDIUM = "medium", _("This year")
+    HIGH = "high", _("This quarter")
+    CRITICAL = "critical", _("Now")
 
 
 class DemandSettings(SingletonSettings):
@@ -122,32 +123,32 @@ class DemandSettings(SingletonSettings):
         decimal_places=2,
         default=Decimal("1.00"),
         validators=NON_NEGATIVE,
-        help_text="How much full strategic alignment (5/5) multiplies the value: 1 + weight.",
+        help_text=_("How much full strategic alignment (5/5) multiplies the value: 1 + weight."),
     )
     risk_weight = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("0.50"),
         validators=[*NON_NEGATIVE, MaxValueValidator(Decimal("1"))],
-        help_text="Share of the value lost at the highest risk (5/5); 0-1.",
+        help_text=_("Share of the value lost at the highest risk (5/5); 0-1."),
     )
     effort_weight = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("0.25"),
         validators=[*NON_NEGATIVE, MaxValueValidator(Decimal("1"))],
-        help_text="Share of the value lost at the highest effort (5/5); 0-1.",
+        help_text=_("Share of the value lost at the highest effort (5/5); 0-1."),
     )
     # No currency here: money is shown in the one site-wide currency, settings.BRM_CURRENCY.
     attestation_interval_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(7), MaxValueValidator(366)],
-        help_text="After delivery, ask the sponsor to confirm realised benefits this often.",
+        help_text=_("After delivery, ask the sponsor to confirm realised benefits this often."),
     )
     attestation_rounds = models.PositiveSmallIntegerField(
         default=4,
         validators=[MaxValueValidator(20)],
-        help_text="How many times to ask after delivery (0: never).",
+        help_text=_("How many times to ask after delivery (0: never)."),
     )
 
     class Meta:
@@ -232,7 +233,7 @@ class Demand(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sponsored_demands",
-        help_text="The business person who owns the case and confirms its benefits.",
+        help_text=_("The business person who owns the case and confirms its benefits."),
     )
     brm = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,7 +241,7 @@ class Demand(VersionedModel, UnitScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="demands_as_brm",
-        verbose_name="relationship manager",
+        verbose_name=_("relationship manager"),
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,48 +251,54 @@ class Demand(VersionedModel, UnitScopedModel):
         related_name="demands_submitted",
     )
     title = models.CharField(max_length=200, validators=[single_line])
-    problem = models.TextField(max_length=5000, help_text="What is not working today?")
-    outcome = models.TextField(max_length=5000, help_text="What should be different afterwards?")
+    problem = models.TextField(max_length=5000, help_text=_("What is not working today?"))
+    outcome = models.TextField(max_length=5000, help_text=_("What should be different afterwards?"))
     urgency = models.CharField(max_length=10, choices=Urgency, default=Urgency.MEDIUM)
     status = models.CharField(
         max_length=20, choices=DemandStatus, default=DemandStatus.IDEA, db_index=True
     )
     status_reason = models.TextField(
-        blank=True, max_length=2000, help_text="Why it is where it is (always set when closed)."
+        blank=True, max_length=2000, help_text=_("Why it is where it is (always set when closed).")
     )
     # --- The business case ---
     benefit_kind = models.CharField(max_length=20, choices=BenefitKind, blank=True)
     expected_benefit = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=NON_NEGATIVE, help_text="Per year."
+        **MONEY, null=True, blank=True, validators=NON_NEGATIVE, help_text=_("Per year.")
     )
     estimated_cost = models.DecimalField(
         **MONEY,
         null=True,
         blank=True,
         validators=[validate_estimated_cost],
-        help_text="One-off, all in; more than 0.",
+        help_text=_("One-off, all in; more than 0."),
     )
     objectives = models.ManyToManyField(
-        StrategicObjective, blank=True, related_name="demands", verbose_name="strategic objectives"
+        StrategicObjective,
+        blank=True,
+        related_name="demands",
+        verbose_name=_("strategic objectives"),
     )
     alignment = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MaxValueValidator(5)],
-        help_text="How strongly it serves the objectives, 0-5.",
+        help_text=_("How strongly it serves the objectives, 0-5."),
     )
     risk = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=ONE_TO_FIVE, help_text="Delivery risk, 1 (low)-5."
+        null=True, blank=True, validators=ONE_TO_FIVE, help_text=_("Delivery risk, 1 (low)-5.")
     )
     effort = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=ONE_TO_FIVE, help_text="Effort, 1 (small)-5."
+        null=True, blank=True, validators=ONE_TO_FIVE, help_text=_("Effort, 1 (small)-5.")
     )
     priority_score = models.DecimalField(
         max_digits=12, decimal_places=2, null=True, blank=True, editable=False, db_index=True
     )
     # --- A human override of the ranking ---
     rank_override = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Position on the board."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Position on the board."),
     )
     override_reason = models.TextField(blank=True, max_length=2000)
     override_by = models.ForeignKey(
@@ -459,7 +466,7 @@ class BenefitAttestation(TimeStampedModel):
     """
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attestations")
-    due_on = models.DateField(help_text="The end of the period the sponsor is asked about.")
+    due_on = models.DateField(help_text=_("The end of the period the sponsor is asked about."))
     round = models.PositiveSmallIntegerField()
     recipients = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

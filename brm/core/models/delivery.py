@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
 
@@ -11,11 +12,11 @@ class DeliveryState(models.TextChoices):
     """Where one message stands. Only PENDING -> SENDING is a claim; SENT, SKIPPED and FAILED are
     final (FAILED after `DELIVERY_MAX_ATTEMPTS` raising sends)."""
 
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Skipped (nobody to send to)"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped (nobody to send to)")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class OutboundEmail(TimeStampedModel):
@@ -29,9 +30,11 @@ class OutboundEmail(TimeStampedModel):
     """
 
     kind = models.CharField(max_length=64)
-    ref = models.PositiveBigIntegerField(help_text="Id of the business record the email is about.")
+    ref = models.PositiveBigIntegerField(
+        help_text=_("Id of the business record the email is about.")
+    )
     key = models.CharField(max_length=200, unique=True)
-    to = models.TextField(blank=True, help_text="Fixed recipient(s), comma-separated; or empty.")
+    to = models.TextField(blank=True, help_text=_("Fixed recipient(s), comma-separated; or empty."))
     state = models.CharField(
         max_length=8, choices=DeliveryState, default=DeliveryState.PENDING, db_index=True
     )
@@ -40,7 +43,7 @@ class OutboundEmail(TimeStampedModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     retry_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.TextField(blank=True, help_text="Comma-separated, filled when sent.")
+    recipients = models.TextField(blank=True, help_text=_("Comma-separated, filled when sent."))
     last_error = models.TextField(blank=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
 
@@ -20,9 +21,9 @@ from brm.core.models.base import TimeStampedModel
 class DeliveryMode(models.TextChoices):
     """How a person receives one kind of notification email."""
 
-    IMMEDIATE = "immediate", "Immediately"
-    DAILY = "daily", "In a daily summary"
-    OFF = "off", "Not at all"
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("In a daily summary")
+    OFF = "off", _("Not at all")
 
 
 def validate_time_zone(value: str) -> None:
@@ -68,7 +69,7 @@ class UserPreference(TimeStampedModel):
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="IANA time zone name, e.g. Europe/London; empty for the site's.",
+        help_text=_("IANA time zone name, e.g. Europe/London; empty for the site's."),
     )
     notifications = models.JSONField(
         default=dict, blank=True, validators=[validate_notification_modes]
@@ -77,7 +78,7 @@ class UserPreference(TimeStampedModel):
         max_length=10,
         blank=True,
         validators=[validate_language],
-        help_text="Language code from settings.LANGUAGES; empty for the browser's.",
+        help_text=_("Language code from settings.LANGUAGES; empty for the browser's."),
     )
 
     class Meta:
