@@ -184,7 +184,7 @@ def complaint_report(
     now = now or timezone.now()
     targets = ComplaintSettings.get()
     rows = {
-        s: TargetRow(s, Severity(s).label, targets.ack_hours(s), targets.resolve_hours(s))
+        s: TargetRow(s, str(Severity(s).label), targets.ack_hours(s), targets.resolve_hours(s))
         for s in SEVERITIES
     }
     units: dict[int, UnitRow] = {}

@@ -26,7 +26,7 @@ class Skipped:
 
     @property
     def reason_label(self) -> str:
-        return SkipReason(self.reason).label
+        return str(SkipReason(self.reason).label)
 
 
 @dataclass

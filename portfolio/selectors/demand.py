@@ -95,7 +95,7 @@ def kanban(qs: QuerySet[Demand]) -> list[tuple[str, str, list[Demand]]]:
         F("priority_score").desc(nulls_last=True), "created_at"
     ):
         columns[demand.status].append(demand)
-    return [(s.value, s.label, columns[s.value]) for s in PIPELINE]
+    return [(s.value, str(s.label), columns[s.value]) for s in PIPELINE]
 
 
 @dataclass
