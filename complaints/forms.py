@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, leader_unit_id, role_of
@@ -37,7 +38,7 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
         choices=[(s.value, SEVERITY_HELP[s.value]) for s in Severity],
         initial=Severity.MEDIUM,
         widget=forms.RadioSelect,
-        label="How bad is it?",
+        label=_("How bad is it?"),
     )
 
     class Meta:
@@ -74,7 +75,7 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
     def clean_title(self) -> str:
         value: str = self.cleaned_data["title"].strip()
         if not value:
-            raise forms.ValidationError("Give the complaint a short title.")
+            raise forms.ValidationError(_("Give the complaint a short title."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
         data = self.cleaned_data
         if "unit" not in self.fields and self.unit is None:
             raise forms.ValidationError(
-                "Your login is not linked to a business unit yet; ask your relationship manager."
+                _("Your login is not linked to a business unit yet; ask your relationship manager.")
             )
         return data
 
@@ -94,7 +95,7 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
 class TransitionForm(StyledFormMixin, forms.Form):
     to = forms.CharField(widget=forms.HiddenInput)
     comment = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Comment"
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Comment")
     )
 
 
@@ -103,12 +104,12 @@ class AssignForm(StyledFormMixin, forms.Form):
     why (`assign_complaint` requires it). `version` is the complaint's version the page showed:
     a complaint changed meanwhile is refused (412) rather than reassigned unseen."""
 
-    handler = UserChoiceField(queryset=User.objects.none(), label="Complaint handler")
+    handler = UserChoiceField(queryset=User.objects.none(), label=_("Complaint handler"))
     reason = forms.CharField(
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why (required when reassigning)",
+        label=_("Why (required when reassigning)"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -125,7 +126,7 @@ class AssignForm(StyledFormMixin, forms.Form):
 
 class CommentForm(StyledFormMixin, forms.Form):
     comment = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Add a comment"
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Add a comment")
     )
 
 
@@ -138,13 +139,13 @@ class RatingForm(StyledFormMixin, forms.Form):
         choices=[(i, f"{i} · {label}") for i, label in RATING_LABELS.items()],
         coerce=int,
         widget=forms.RadioSelect,
-        label="How well was it resolved? (1 poor – 5 excellent)",
+        label=_("How well was it resolved? (1 poor – 5 excellent)"),
     )
     comment = forms.CharField(
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Anything to add? (optional)",
+        label=_("Anything to add? (optional)"),
     )
 
 
@@ -156,19 +157,21 @@ class FollowUpForm(StyledFormMixin, forms.Form):
     """Pick the unit's open change request, demand or commitment, create a commitment, or name
     work outside this system. Only the complaint's unit's open work is offered (and accepted)."""
 
-    work = forms.ChoiceField(required=False, label="The fix needs")
-    title = forms.CharField(max_length=200, required=False, label="New commitment: what IT will do")
+    work = forms.ChoiceField(required=False, label=_("The fix needs"))
+    title = forms.CharField(
+        max_length=200, required=False, label=_("New commitment: what IT will do")
+    )
     due_date = forms.DateField(
-        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Due"), widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(
-        choices=[("", "—"), *FollowUpKind.choices], required=False, label="Outside work is"
+        choices=[("", "—"), *FollowUpKind.choices], required=False, label=_("Outside work is")
     )
     reference = forms.CharField(
         max_length=200,
         required=False,
-        label="Reference or note",
-        help_text="Required for outside work, e.g. CR-118.",
+        label=_("Reference or note"),
+        help_text=_("Required for outside work, e.g. CR-118."),
     )
 
     def __init__(self, *args: Any, complaint: Complaint, user: AnyUser, **kwargs: Any) -> None:
@@ -206,16 +209,16 @@ class FollowUpForm(StyledFormMixin, forms.Form):
         data["record"] = self.records.get(choice)
         if choice == NEW_COMMITMENT:
             if not (data.get("title") or "").strip():
-                self.add_error("title", "Say what IT commits to do.")
+                self.add_error("title", _("Say what IT commits to do."))
             if not data.get("due_date"):
-                self.add_error("due_date", "Give a due date.")
+                self.add_error("due_date", _("Give a due date."))
         elif choice == OUTSIDE_WORK:
             if not data.get("kind"):
-                self.add_error("kind", "Choose a change, a demand or an improvement.")
+                self.add_error("kind", _("Choose a change, a demand or an improvement."))
             if not (data.get("reference") or "").strip():
-                self.add_error("reference", "Give the outside work's reference.")
+                self.add_error("reference", _("Give the outside work's reference."))
         elif data["record"] is None and "work" not in self.errors:
-            self.add_error("work", "Choose the work the fix needs.")
+            self.add_error("work", _("Choose the work the fix needs."))
         return data
 
 
@@ -223,7 +226,7 @@ class FollowUpDoneForm(StyledFormMixin, forms.Form):
     outcome = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Outcome (the complainant is told)",
+        label=_("Outcome (the complainant is told)"),
     )
 
 
@@ -232,17 +235,17 @@ class FeedbackForm(StyledFormMixin, forms.Form):
         choices=FeedbackKind.choices,
         widget=forms.RadioSelect,
         initial=FeedbackKind.COMPLIMENT,
-        label="What would you like to share?",
+        label=_("What would you like to share?"),
     )
     about_person = UserChoiceField(
-        queryset=User.objects.none(), required=False, label="A person in IT (optional)"
+        queryset=User.objects.none(), required=False, label=_("A person in IT (optional)")
     )
     about_team = forms.CharField(
-        max_length=120, required=False, label="Or a team in IT", help_text="e.g. Service desk"
+        max_length=120, required=False, label=_("Or a team in IT"), help_text=_("e.g. Service desk")
     )
     message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     unit = forms.ModelChoiceField(
-        queryset=BusinessUnit.objects.none(), required=False, label="On behalf of business unit"
+        queryset=BusinessUnit.objects.none(), required=False, label=_("On behalf of business unit")
     )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
@@ -260,5 +263,5 @@ class FeedbackForm(StyledFormMixin, forms.Form):
         super().clean()
         data = self.cleaned_data
         if not data.get("about_person") and not (data.get("about_team") or "").strip():
-            self.add_error("about_team", "Say which team or person in IT it is for.")
+            self.add_error("about_team", _("Say which team or person in IT it is for."))
         return data

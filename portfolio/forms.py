@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, role_of
@@ -21,23 +22,23 @@ MONEY_FIELD: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value
 class DemandForm(StyledFormMixin, forms.Form):
     """Submit an idea or need. A leader's unit is their own; a BRM picks a unit they manage."""
 
-    unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none(), label="Business unit")
-    title = forms.CharField(max_length=200, label="In one line, what do you need?")
+    unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none(), label=_("Business unit"))
+    title = forms.CharField(max_length=200, label=_("In one line, what do you need?"))
     problem = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="What is the problem today?",
+        label=_("What is the problem today?"),
     )
     outcome = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="What should be different when it is done?",
+        label=_("What should be different when it is done?"),
     )
     urgency = forms.ChoiceField(
         choices=Urgency.choices,
         initial=Urgency.MEDIUM,
         widget=forms.RadioSelect,
-        label="How soon is it needed?",
+        label=_("How soon is it needed?"),
     )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
@@ -55,38 +56,38 @@ class BusinessCaseForm(StyledFormMixin, forms.Form):
 
     sponsor = forms.ModelChoiceField(queryset=Stakeholder.objects.none(), required=False)
     benefit_kind = forms.ChoiceField(
-        choices=[("", "—"), *BenefitKind.choices], required=False, label="Kind of benefit"
+        choices=[("", "—"), *BenefitKind.choices], required=False, label=_("Kind of benefit")
     )
     expected_benefit = forms.DecimalField(
-        **MONEY_FIELD, required=False, label="Expected benefit per year"
+        **MONEY_FIELD, required=False, label=_("Expected benefit per year")
     )
-    estimated_cost = forms.DecimalField(**MONEY_FIELD, required=False, label="Estimated cost")
+    estimated_cost = forms.DecimalField(**MONEY_FIELD, required=False, label=_("Estimated cost"))
     objectives = forms.ModelMultipleChoiceField(
         queryset=StrategicObjective.objects.filter(active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Strategic objectives it serves",
+        label=_("Strategic objectives it serves"),
     )
     alignment = forms.TypedChoiceField(
         choices=[("", "—"), *[(i, str(i)) for i in range(6)]],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Strategic alignment (0-5)",
+        label=_("Strategic alignment (0-5)"),
     )
     risk = forms.TypedChoiceField(
         choices=[("", "—"), *[(i, str(i)) for i in range(1, 6)]],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Delivery risk (1 low - 5 high)",
+        label=_("Delivery risk (1 low - 5 high)"),
     )
     effort = forms.TypedChoiceField(
         choices=[("", "—"), *[(i, str(i)) for i in range(1, 6)]],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Effort (1 small - 5 large)",
+        label=_("Effort (1 small - 5 large)"),
     )
 
     def __init__(self, *args: Any, demand: Demand, **kwargs: Any) -> None:
@@ -104,18 +105,18 @@ class TransitionForm(forms.Form):
 
 class OverrideForm(StyledFormMixin, forms.Form):
     rank = forms.IntegerField(
-        min_value=1, max_value=10000, required=False, label="Position (empty: back to score)"
+        min_value=1, max_value=10000, required=False, label=_("Position (empty: back to score)")
     )
     reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (required)"
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Why (required)")
     )
 
 
 class BenefitForm(StyledFormMixin, forms.Form):
     period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    planned_amount = forms.DecimalField(**MONEY_FIELD, label="Planned")
-    realised_amount = forms.DecimalField(**MONEY_FIELD, label="Realised")
+    planned_amount = forms.DecimalField(**MONEY_FIELD, label=_("Planned"))
+    realised_amount = forms.DecimalField(**MONEY_FIELD, label=_("Realised"))
     note = forms.CharField(max_length=2000, required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -123,5 +124,5 @@ class BenefitForm(StyledFormMixin, forms.Form):
         data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end <= start:
-            self.add_error("period_end", "The period must end after it starts.")
+            self.add_error("period_end", _("The period must end after it starts."))
         return data

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin
 from portfolio.models import Service
@@ -26,27 +27,27 @@ class ReviewForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
     """Plan a review or change a planned one. Services and attendees are the unit's own."""
 
     scheduled_at = forms.DateTimeField(
-        label="When", widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+        label=_("When"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
     )
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Services covered",
-        help_text="Leave empty to cover every live service the unit uses.",
+        label=_("Services covered"),
+        help_text=_("Leave empty to cover every live service the unit uses."),
     )
     attendees = forms.ModelMultipleChoiceField(
         queryset=Stakeholder.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Invited from the business",
+        label=_("Invited from the business"),
     )
     it_attendees = UserMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
-        label="Invited from IT",
-        help_text="Leave empty to invite just yourself.",
+        label=_("Invited from IT"),
+        help_text=_("Leave empty to invite just yourself."),
     )
 
     class Meta:
@@ -87,7 +88,7 @@ class ReviewForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
         value: datetime = self.cleaned_data["scheduled_at"]
         unchanged = self.instance.pk and value == self.instance.scheduled_at
         if not unchanged and value <= timezone.now():
-            raise forms.ValidationError("A review is planned for a time in the future.")
+            raise forms.ValidationError(_("A review is planned for a time in the future."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -95,7 +96,7 @@ class ReviewForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
         data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
-            self.add_error("period_end", "The period must end on or after its start.")
+            self.add_error("period_end", _("The period must end on or after its start."))
         return data
 
     def _post_clean(self) -> None:
@@ -115,7 +116,7 @@ class MinutesForm(StyledFormMixin, forms.ModelForm[ServiceReview]):
 
 
 class ChangeRequestForm(StyledFormMixin, forms.ModelForm[ChangeRequest]):
-    kind = forms.ChoiceField(choices=ChangeKind.choices, label="Change to")
+    kind = forms.ChoiceField(choices=ChangeKind.choices, label=_("Change to"))
 
     class Meta:
         model = ChangeRequest
@@ -133,8 +134,9 @@ class ChangeRequestForm(StyledFormMixin, forms.ModelForm[ChangeRequest]):
 
 class DecisionForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(
-        choices=[c for c in ChangeStatus.choices if c[0] != ChangeStatus.RAISED], label="Decision"
+        choices=[c for c in ChangeStatus.choices if c[0] != ChangeStatus.RAISED],
+        label=_("Decision"),
     )
     decision = forms.CharField(
-        required=False, max_length=2000, widget=forms.TextInput(), label="Why"
+        required=False, max_length=2000, widget=forms.TextInput(), label=_("Why")
     )

@@ -20,6 +20,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -192,7 +193,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
     unit_id = request.GET.get("unit", "")
     if not unit_id.isdigit():
         # Reviews are planned from a unit; without one, send the user to pick it.
-        messages.info(request, "Pick the business unit to plan a review for.")
+        messages.info(request, _("Pick the business unit to plan a review for."))
         return redirect(reverse("reviews:review_list") + "#unit-schedule")
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=int(unit_id))
     _or_403(permissions.may_plan_review(request.user, unit))
@@ -217,7 +218,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
             except (ValidationError, InputError) as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Review planned; invitations go out before it.")
+                messages.success(request, _("Review planned; invitations go out before it."))
                 return redirect(review)
     else:
         schedule = selectors.unit_schedule(request.user).filter(pk=unit.pk).first()
@@ -283,7 +284,7 @@ def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if review.status != ReviewStatus.PLANNED:
         if request.htmx:
             return HttpResponse("Only a planned review can be rescheduled.", status=409)
-        messages.error(request, "Only a planned review can be rescheduled.")
+        messages.error(request, _("Only a planned review can be rescheduled."))
         return redirect(review)
     form = ReviewForm(request.POST or None, instance=review, unit=review.unit)
     if request.method == "POST" and form.is_valid():
@@ -307,7 +308,7 @@ def review_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect(review)
         else:
-            messages.success(request, "Review updated.")
+            messages.success(request, _("Review updated."))
             if request.htmx:
                 return HttpResponseClientRedirect(review.get_absolute_url())
             return redirect(review)
@@ -339,7 +340,7 @@ def _minutes_answer(
     """The review page after a minutes post: its minutes section alone for htmx."""
     if not request.htmx:
         if saved:
-            messages.success(request, "Minutes saved.")
+            messages.success(request, _("Minutes saved."))
             return redirect(review)
         context = _detail_context(request, review)
         context["minutes_form"] = form
@@ -376,7 +377,7 @@ def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
             messages.success(request, "Review marked held; its performance pack is kept." + note)
         elif operation == "cancel":
             services.cancel_review(review, actor=request.user)
-            messages.success(request, "Review cancelled.")
+            messages.success(request, _("Review cancelled."))
         else:
             raise Http404
     except services.StateConflict as exc:
@@ -403,7 +404,7 @@ def change_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             form = ChangeRequestForm(review=review)
-            messages.success(request, "Change request recorded.")
+            messages.success(request, _("Change request recorded."))
             if not request.htmx:
                 return redirect(review)
     return _changes_section(request, review, form)
@@ -441,7 +442,7 @@ def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = change.review
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a decision.")
+        messages.error(request, _("Pick a decision."))
     else:
         try:
             services.decide_change_request(
@@ -450,7 +451,7 @@ def change_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 decision=form.cleaned_data["decision"],
             )
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
         except services.StateConflict as exc:
             if request.htmx:
                 return HttpResponse(str(exc), status=http_status(exc))
@@ -470,7 +471,7 @@ def commitment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         spec = form.to_input(request.user)
         if spec is None:
-            form.add_error("title", "What was promised?")
+            form.add_error("title", _("What was promised?"))
         else:
             try:
                 services.add_commitment(
@@ -488,7 +489,7 @@ def commitment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except (ValidationError, services.StateConflict) as exc:
                 form.add_error(None, getattr(exc, "messages", [str(exc)]))
     if ok and not request.htmx:
-        messages.success(request, "Commitment recorded.")
+        messages.success(request, _("Commitment recorded."))
         return redirect(review)
     context = {
         "review": review,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import VersionedFormMixin, model_choice
 from satisfaction.models import Campaign, Schedule, SurveyTemplate
@@ -16,19 +17,19 @@ class CampaignForm(VersionedFormMixin, forms.ModelForm[Campaign]):
     units = forms.ModelMultipleChoiceField(
         queryset=BusinessUnit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Units you manage. Everyone active in them is a candidate.",
+        help_text=_("Units you manage. Everyone active in them is a candidate."),
     )
     role_types = forms.MultipleChoiceField(
         choices=RoleType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to ask every role.",
+        help_text=_("Leave all unticked to ask every role."),
     )
     next_run_at = forms.DateTimeField(
         required=False,
-        label="First send",
+        label=_("First send"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Empty: as soon as you schedule it.",
+        help_text=_("Empty: as soon as you schedule it."),
     )
 
     class Meta:
@@ -74,5 +75,5 @@ class CampaignForm(VersionedFormMixin, forms.ModelForm[Campaign]):
         super().clean()
         data = self.cleaned_data
         if data.get("schedule") == Schedule.EVERY_N_DAYS and not data.get("interval_days"):
-            self.add_error("interval_days", "Say how many days apart the runs are.")
+            self.add_error("interval_days", _("Say how many days apart the runs are."))
         return data

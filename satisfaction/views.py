@@ -18,6 +18,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -109,7 +110,7 @@ def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, "Draft saved. Check who it reaches, then schedule it.")
+                messages.success(request, _("Draft saved. Check who it reaches, then schedule it."))
                 return redirect(campaign)
     else:
         form = CampaignForm(
@@ -144,7 +145,7 @@ def campaign_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except services.StateConflict as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Campaign saved.")
+                messages.success(request, _("Campaign saved."))
                 return redirect(campaign)
     else:
         form = CampaignForm(instance=campaign, units=units)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import GROUP_NAMES, Role, stored_user
@@ -82,7 +83,7 @@ class InteractionForm(StyledFormMixin, forms.ModelForm[Interaction]):
     """Log a meeting. Attendees are the unit's stakeholders; IT participants are IT staff."""
 
     occurred_at = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
@@ -91,20 +92,20 @@ class InteractionForm(StyledFormMixin, forms.ModelForm[Interaction]):
         coerce=int,
         initial=Sentiment.NEUTRAL,
         widget=forms.RadioSelect,
-        help_text="How did the business side feel about IT in this meeting?",
+        help_text=_("How did the business side feel about IT in this meeting?"),
     )
     attendees = forms.ModelMultipleChoiceField(
         queryset=Stakeholder.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Who attended from the business",
+        label=_("Who attended from the business"),
     )
     it_participants = UserMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
-        label="IT participants",
-        help_text="Leave empty if it was just you.",
+        label=_("IT participants"),
+        help_text=_("Leave empty if it was just you."),
     )
 
     class Meta:
@@ -119,7 +120,7 @@ class InteractionForm(StyledFormMixin, forms.ModelForm[Interaction]):
             "notes",
         ]
         widgets = {
-            "summary": forms.TextInput(attrs={"placeholder": "What was discussed, in one line"}),
+            "summary": forms.TextInput(attrs={"placeholder": _("What was discussed, in one line")}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"notes": "Private notes (never shown to the business)"}
@@ -136,21 +137,21 @@ class InteractionForm(StyledFormMixin, forms.ModelForm[Interaction]):
     def clean_occurred_at(self) -> datetime:
         value: datetime = self.cleaned_data["occurred_at"]
         if value > timezone.now() + timedelta(hours=1):
-            raise forms.ValidationError("A meeting is logged after it happens, not before.")
+            raise forms.ValidationError(_("A meeting is logged after it happens, not before."))
         return value
 
 
 class CommitmentForm(StyledFormMixin, forms.Form):
     """One commitment made in the meeting. A row left blank is ignored."""
 
-    title = forms.CharField(max_length=200, required=False, label="Commitment")
-    owner_side = forms.ChoiceField(choices=OwnerSide.choices, initial=OwnerSide.IT, label="Who")
-    owner = UserChoiceField(queryset=User.objects.none(), required=False, label="IT owner")
+    title = forms.CharField(max_length=200, required=False, label=_("Commitment"))
+    owner_side = forms.ChoiceField(choices=OwnerSide.choices, initial=OwnerSide.IT, label=_("Who"))
+    owner = UserChoiceField(queryset=User.objects.none(), required=False, label=_("IT owner"))
     owner_stakeholder = forms.ModelChoiceField(
-        queryset=Stakeholder.objects.none(), required=False, label="Business owner"
+        queryset=Stakeholder.objects.none(), required=False, label=_("Business owner")
     )
     due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Due")
     )
 
     def __init__(self, *args: Any, unit: BusinessUnit, **kwargs: Any) -> None:
@@ -166,11 +167,11 @@ class CommitmentForm(StyledFormMixin, forms.Form):
         if not data.get("title"):
             return data  # empty row
         if not data.get("due_date"):
-            self.add_error("due_date", "A commitment needs a due date.")
+            self.add_error("due_date", _("A commitment needs a due date."))
         elif data["due_date"] < timezone.localdate() - timedelta(days=1):
-            self.add_error("due_date", "The due date is in the past.")
+            self.add_error("due_date", _("The due date is in the past."))
         if data.get("owner_side") == OwnerSide.BUSINESS and not data.get("owner_stakeholder"):
-            self.add_error("owner_stakeholder", "Who on the business side will do it?")
+            self.add_error("owner_stakeholder", _("Who on the business side will do it?"))
         return data
 
     def to_input(self, actor: AnyUser) -> CommitmentInput | None:
@@ -215,18 +216,18 @@ class ActionItemForm(StyledFormMixin, forms.ModelForm[ActionItem]):
 
 
 class DropForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(max_length=500, label="Why is it dropped?")
+    reason = forms.CharField(max_length=500, label=_("Why is it dropped?"))
 
 
 class ReassignForm(StyledFormMixin, forms.Form):
     new_brm = UserChoiceField(
-        queryset=User.objects.none(), required=False, label="New relationship manager"
+        queryset=User.objects.none(), required=False, label=_("New relationship manager")
     )
     note = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Handover note",
+        label=_("Handover note"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -135,7 +136,7 @@ def interaction_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     },
                 )
                 return trigger_client_event(response, "interactionLogged")
-            messages.success(request, "Meeting logged.")
+            messages.success(request, _("Meeting logged."))
             return redirect(unit)
     else:
         form = InteractionForm(unit=unit)
@@ -180,12 +181,12 @@ def unit_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         if handover:
             messages.success(
-                request, "Relationship handed over; the new BRM gets the handover pack."
+                request, _("Relationship handed over; the new BRM gets the handover pack.")
             )
         else:
-            messages.info(request, "That person already manages this relationship.")
+            messages.info(request, _("That person already manages this relationship."))
     else:
-        messages.error(request, "Pick an active relationship manager.")
+        messages.error(request, _("Pick an active relationship manager."))
     if request.htmx:
         return HttpResponseClientRedirect(unit.get_absolute_url())
     return redirect(unit)
@@ -315,7 +316,7 @@ def stakeholder_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
     )
     if request.method == "POST" and form.is_valid():
         person = services.save_stakeholder(form.save(commit=False), actor=request.user)
-        messages.success(request, f"{person.name} saved.")
+        messages.success(request, _("%(name)s saved.") % {"name": person.name})
         return redirect(person)
     return render(request, "stakeholders/stakeholder_form.html", {"form": form, "person": person})
 
@@ -396,7 +397,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ActionItemForm(request.POST, instance=item)
         if form.is_valid():
             services.update_commitment(form.save(commit=False), actor=request.user)
-            messages.success(request, "Commitment updated.")
+            messages.success(request, _("Commitment updated."))
             return redirect(item)
     elif can_edit:
         form = ActionItemForm(instance=item)
@@ -428,7 +429,7 @@ def action_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
         elif operation == "drop":
             form = DropForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "Say why the commitment is dropped.")
+                messages.error(request, _("Say why the commitment is dropped."))
                 return redirect(item)
             services.drop_action_item(item, actor=request.user, reason=form.cleaned_data["reason"])
             done = f"“{item.title}” dropped."

@@ -12,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.forms.models import ModelChoiceIteratorValue
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import VersionedModel
 from brm.core.validators import bound_dates, single_line
@@ -88,7 +89,8 @@ class VersionedFormMixin(_FormBase):
             self.add_error(
                 None,
                 ValidationError(
-                    "This record was deleted after you opened it; nothing was saved.", code="stale"
+                    _("This record was deleted after you opened it; nothing was saved."),
+                    code="stale",
                 ),
             )
             self.stale_changes = []

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import ForbiddenAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
     # AUTH_USER_MODEL is Django's own User; request.user is this union.
     type AnyUser = User | AnonymousUser
@@ -43,13 +45,14 @@ _ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
 # When someone is in several groups the widest role wins.
 _PRECEDENCE = [Role.BRM, Role.INTEGRATION, Role.EXECUTIVE, Role.LEADER]
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: "Administrator",
-    Role.BRM: "Relationship manager",
-    Role.LEADER: "Business leader",
-    Role.EXECUTIVE: "IT leadership",
-    Role.INTEGRATION: "Integration",
-    Role.NONE: "No role",
+# What a page calls each role (lazy: in the reader's language).
+ROLE_LABELS: dict[Role, StrOrPromise] = {
+    Role.ADMIN: _("Administrator"),
+    Role.BRM: _("Relationship manager"),
+    Role.LEADER: _("Business leader"),
+    Role.EXECUTIVE: _("IT leadership"),
+    Role.INTEGRATION: _("Integration"),
+    Role.NONE: _("No role"),
 }
 
 

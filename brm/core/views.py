@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -138,7 +139,10 @@ def token_create(request: HttpRequest) -> HttpResponse:
     token, raw = create_own_token(
         user, token_form.cleaned_data["name"], days=token_form.cleaned_data["days"]
     )
-    messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown once.")
+    messages.success(
+        request,
+        _("Token “%(name)s” created. Copy it now: it is shown once.") % {"name": token.name},
+    )
     response = _profile_page(request, _preference_form(request), TokenForm(), new_token=raw)
     response["Cache-Control"] = "no-store"
     return response
@@ -150,7 +154,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the signed-in user's tokens; another user's is 404."""
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     revoke_own_token(request.user, token)  # type: ignore[arg-type]
-    messages.success(request, f"Token “{token.name}” revoked.")
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("core:profile")
 
 
@@ -169,6 +173,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         }
         pref.full_clean()
         pref.save()
-        messages.success(request, "Your preferences are saved.")
+        messages.success(request, _("Your preferences are saved."))
         return redirect("core:profile")
     return _profile_page(request, form, TokenForm(), status=400 if form.errors else 200)

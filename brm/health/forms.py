@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin
 from brm.health.models import MaturityAssessment, MaturityLevel
@@ -11,7 +12,7 @@ class MaturityForm(StyledFormMixin, forms.ModelForm[MaturityAssessment]):
         choices=MaturityLevel.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        label="Where is the relationship today?",
+        label=_("Where is the relationship today?"),
     )
 
     class Meta:
@@ -22,5 +23,5 @@ class MaturityForm(StyledFormMixin, forms.ModelForm[MaturityAssessment]):
 
 
 class PlanActionForm(StyledFormMixin, forms.Form):
-    title = forms.CharField(max_length=200, label="Action")
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due")
+    title = forms.CharField(max_length=200, label=_("Action"))
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Due"))

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brm.core.errors import ForbiddenAction, StateConflict
@@ -76,7 +77,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
     if not permissions.may_recompute(request.user):
         raise PermissionDenied
     services.request_recompute(actor=request.user)
-    messages.info(request, "Recomputing relationship health; the dashboard refreshes itself.")
+    messages.info(request, _("Recomputing relationship health; the dashboard refreshes itself."))
     return redirect(safe_next(request, reverse("health:dashboard")))
 
 
@@ -88,7 +89,7 @@ def recompute_unit(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.may_recompute(request.user, unit):
         raise PermissionDenied
     services.request_unit_recompute(unit, actor=request.user)
-    messages.info(request, "Recomputing this unit's health; reload the page in a moment.")
+    messages.info(request, _("Recomputing this unit's health; reload the page in a moment."))
     return redirect("health:unit_health", pk=unit.pk)
 
 
@@ -174,9 +175,9 @@ def rate_maturity(request: HttpRequest, pk: int) -> HttpResponse:
             record_rating(unit, actor=request.user, **form.cleaned_data)
         except ForbiddenAction as exc:
             raise PermissionDenied(str(exc)) from exc
-        messages.success(request, "Thank you: your view of the relationship is recorded.")
+        messages.success(request, _("Thank you: your view of the relationship is recorded."))
     else:
-        messages.error(request, "Pick one of the five levels.")
+        messages.error(request, _("Pick one of the five levels."))
     return redirect(reverse("health:unit_health", args=[unit.pk]) + "#maturity")
 
 
@@ -205,14 +206,14 @@ def add_plan_action(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _editable_plan(request, pk)
     form = PlanActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "An action needs a title and a due date.")
+        messages.error(request, _("An action needs a title and a due date."))
         return redirect(plan)
     try:
         plans.add_plan_action(plan, actor=request.user, **form.cleaned_data)
     except StateConflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Action added to the improvement plan.")
+        messages.success(request, _("Action added to the improvement plan."))
     return redirect(plan)
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brm.privacy import services
@@ -61,12 +62,14 @@ def person_erase(request: HttpRequest, subject_type: str, pk: int) -> HttpRespon
     """Erase the person (the page's form asks to type ERASE first), then show their export."""
     _check(request, subject_type)
     if request.POST.get("confirm") != "ERASE":
-        messages.error(request, "Type ERASE to confirm; nothing was erased.")
+        messages.error(request, _("Type ERASE to confirm; nothing was erased."))
         return redirect(f"privacy:{subject_type}_export", pk=pk)
     try:
         result = services.erase_person(subject_type, pk, actor=request.user)
     except services.NotFound as exc:
         raise Http404(str(exc)) from exc
     changed = sum(sum(section.values()) for section in result["counts"].values())
-    messages.success(request, f"Erased: {changed} rows changed or removed.")
+    messages.success(
+        request, _("Erased: %(changed)s rows changed or removed.") % {"changed": changed}
+    )
     return redirect(f"privacy:{subject_type}_export", pk=pk)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brm.core.attachments.views import attachment_panel
@@ -350,7 +351,7 @@ def demand_case(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except workflow.TransitionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Business case saved; the priority score is updated.")
+            messages.success(request, _("Business case saved; the priority score is updated."))
             return redirect(demand)
     return render(request, "portfolio/demand_case_form.html", {"form": form, "demand": demand})
 
@@ -417,7 +418,7 @@ def demand_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except workflow.TransitionError as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
-            messages.success(request, f"Thank you: {n} figure(s) confirmed.")
+            messages.success(request, _("Thank you: %(n)s figure(s) confirmed.") % {"n": n})
             return redirect(demand)
     return render(
         request,
