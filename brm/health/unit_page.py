@@ -131,6 +131,8 @@ def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
         "entries": entries,
         "next_before": next_before,
         "sees_analysis": may_see_analysis(request.user),
+        # Whether a meeting with no files yet still offers its Files link (to add one).
+        "can_edit": may_log_interaction(request.user, unit),
     }
     response = render(request, f"stakeholders/unit_detail.html#{partial}", context)
     if before is None:

@@ -200,6 +200,17 @@ def test_the_unit_timeline_lists_a_meetings_files(client, meeting, brm, leader):
     assert 'id="attachment-form"' not in files_page.content.decode()  # leaders read only
 
 
+def test_a_meeting_without_files_offers_its_files_link_only_to_who_may_add_one(
+    client, meeting, brm, leader
+):
+    link = f'href="/meetings/{meeting.pk}/files/"'
+    for who, shown in ((brm, True), (leader, False)):
+        client.force_login(who)
+        page = client.get(f"/units/{meeting.unit_id}/").content.decode()
+        region = client.get(f"/units/{meeting.unit_id}/timeline/").content.decode()
+        assert (link in page, link in region) == (shown, shown), who.username
+
+
 def test_the_files_page_costs_the_same_queries_for_2_or_20_files(client, complaint, leader):
     client.force_login(leader)
     url = files_url(complaint, "complaints")
