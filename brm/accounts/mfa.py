@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 
 
 def mfa_required(user: AnyUser) -> bool:
-    """Whether `user`'s role (brm.core.roles.Role value) is one that must use MFA."""
+    """Whether `user`'s role (brm.core.roles.Role value) is one that must use MFA here. Never
+    when local passwords are off (SOCIALACCOUNT_ONLY): every sign-in is then the identity
+    provider's, whose MFA policy applies, and a user without a password could not confirm
+    their identity to add an authenticator."""
+    if settings.SOCIALACCOUNT_ONLY:
+        return False
     required = set(settings.BRM_MFA_REQUIRED_ROLES)
     return bool(required) and role_of(user).value in required
 

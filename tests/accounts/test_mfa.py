@@ -89,6 +89,12 @@ def test_a_role_can_be_required_by_the_setting(client, settings):
     assert client.get("/profile/")["Location"] == reverse("mfa_activate_totp")
 
 
+def test_with_passwords_off_the_identity_provider_answers_for_mfa(client, admin, settings):
+    settings.SOCIALACCOUNT_ONLY = True
+    client.force_login(admin)
+    assert client.get("/profile/").status_code == 200
+
+
 def test_an_admin_sets_up_an_authenticator_app_and_then_may_work(
     client, admin, django_capture_on_commit_callbacks
 ):
