@@ -314,6 +314,9 @@ def _protect_series(
     return Series(overall, by_unit, runs)
 
 
+COMMENTS_PER_PAGE = 25
+
+
 @dataclass
 class Results:
     campaign: Campaign
@@ -323,6 +326,9 @@ class Results:
     by_service: list[Figures] = field(default_factory=list)
     distribution: dict[str, list[dict[str, int]]] = field(default_factory=dict)
     comments: list[dict[str, Any]] = field(default_factory=list)
+    # Paging through comments, newest first: where this page starts and whether older ones exist.
+    comments_from: int = 0
+    older_comments: bool = False
 
     @property
     def anonymous(self) -> bool:
@@ -356,6 +362,7 @@ def results(
     unit_ids: Iterable[int] | None = None,
     conf: SatisfactionSettings | None = None,
     with_comments: bool = True,
+    comments_from: int = 0,
 ) -> Results:
     """Results of a campaign (or series), in four queries whatever its size: the (run, unit)
     cells, per service, the score distribution and (not anonymous) the comments.
@@ -364,8 +371,13 @@ def results(
     through `protect` (primary and complementary suppression, decided on all units and runs
     before narrowing): no figure, distribution or comment of a hidden group is returned, and
     none can be derived by subtracting shown figures from a shown total.
+
+    Comments come a page at a time (COMMENTS_PER_PAGE, newest first, starting at the
+    `comments_from`-th); one row more is read to know whether older ones exist, so paging costs
+    no COUNT query.
     """
     conf = conf or SatisfactionSettings.get()
+    comments_from = max(0, comments_from)
     hide = conf.anonymity_min_group if campaign.anonymous else 0
     wanted = list(unit_ids) if unit_ids is not None else None
     answers = campaign_answers(campaign)
@@ -401,10 +413,20 @@ def results(
             narrowed.filter(question__kind=QuestionKind.FREE_TEXT)
             .exclude(text="")
             .values("text", "response__unit__name", "response__submitted_at", "question__text")
-            .order_by("-response__submitted_at", "-pk")[:100]
+            .order_by("-response__submitted_at", "-pk")[
+                comments_from : comments_from + COMMENTS_PER_PAGE + 1
+            ]
         )
     return Results(
-        campaign, conf.anonymity_min_group, overall, by_unit, by_service, distribution, comments
+        campaign,
+        conf.anonymity_min_group,
+        overall,
+        by_unit,
+        by_service,
+        distribution,
+        comments[:COMMENTS_PER_PAGE],
+        comments_from,
+        len(comments) > COMMENTS_PER_PAGE,
     )
 
 

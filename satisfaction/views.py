@@ -215,7 +215,13 @@ def campaign_results(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if role_of(request.user) == Role.LEADER:
         own = leader_unit_id(request.user)
         unit_ids = [own] if own is not None else []
-    res = selectors.results(campaign, unit_ids=unit_ids, conf=conf)
+    try:
+        comments_from = max(0, int(request.GET.get("comments", 0)))
+    except ValueError:
+        comments_from = 0  # a malformed offset shows the newest comments, not an error
+    res = selectors.results(
+        campaign, unit_ids=unit_ids, conf=conf, comments_from=min(comments_from, 10**6)
+    )
     if campaign.runs.exists():
         series = Campaign.objects.filter(parent=campaign)
     else:
@@ -235,6 +241,8 @@ def campaign_results(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "leader_view": unit_ids is not None,
             "csat_dist": res.distribution.get("csat", []),
             "nps_dist": res.distribution.get("nps", []),
+            "newer_comments_from": max(0, res.comments_from - selectors.COMMENTS_PER_PAGE),
+            "older_comments_from": res.comments_from + selectors.COMMENTS_PER_PAGE,
         },
     )
 

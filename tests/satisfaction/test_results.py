@@ -139,3 +139,37 @@ def test_it_reports_perception_per_unit_in_one_query(
     a = rows[unit_a.pk]
     assert (a["csat"], a["nps"], a["responses"]) == (2.5, 0.0, 2)
     assert rows[unit_b.pk]["nps"] is None and rows[unit_b.pk]["responses"] == 1
+
+
+def test_the_results_page_pages_through_every_comment_newest_first(
+    client, brm, make_campaign, add_response, unit_a, django_assert_num_queries
+):
+    campaign = make_campaign([unit_a], status=CampaignStatus.OPEN)
+    start = timezone.now() - timedelta(days=1)
+    for i in range(selectors.COMMENTS_PER_PAGE + 5):
+        add_response(
+            campaign, unit_a, csat=4, text=f"comment {i:02d}", at=start + timedelta(minutes=i)
+        )
+    client.force_login(brm)
+    url = f"/surveys/{campaign.pk}/results/"
+    SatisfactionSettings.get()
+    client.get(url)
+
+    seen: list[str] = []
+    page = client.get(url)
+    while True:
+        res = page.context["res"]
+        seen += [c["text"] for c in res.comments]
+        if not res.older_comments:
+            break
+        assert "Older comments" in page.content.decode()
+        with django_assert_num_queries(12):  # the same as the first page: no COUNT for paging
+            page = client.get(url, {"comments": page.context["older_comments_from"]})
+        assert "Newer comments" in page.content.decode()
+    newest_first = [f"comment {i:02d}" for i in reversed(range(selectors.COMMENTS_PER_PAGE + 5))]
+    assert seen == newest_first  # every comment once, none lost to a cap
+
+    # A malformed or absurd offset shows the newest page or an honest empty one, never a 500.
+    assert client.get(url, {"comments": "x"}).context["res"].comments[0]["text"] == newest_first[0]
+    far = client.get(url, {"comments": 10**9})
+    assert far.status_code == 200 and "No older comments" in far.content.decode()
