@@ -11,8 +11,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.delivery import Outgoing
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from complaints import services
 from complaints.models import ComplaintNotification, NotificationKind
@@ -21,11 +24,11 @@ from complaints.workflow import news_for_handlers
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
-    NotificationKind.ACKNOWLEDGEMENT: "We have received your complaint {ref}",
-    NotificationKind.STATUS_CHANGE: "Update on your complaint {ref}",
-    NotificationKind.ESCALATION: "Escalation (level {level}): complaint {ref} is overdue",
-    NotificationKind.FOLLOW_UP: "The outcome of the work on your complaint {ref}",
-    NotificationKind.ASSIGNMENT: "Complaint {ref} is assigned to you",
+    NotificationKind.ACKNOWLEDGEMENT: _("We have received your complaint {ref}"),
+    NotificationKind.STATUS_CHANGE: _("Update on your complaint {ref}"),
+    NotificationKind.ESCALATION: _("Escalation (level {level}): complaint {ref} is overdue"),
+    NotificationKind.FOLLOW_UP: _("The outcome of the work on your complaint {ref}"),
+    NotificationKind.ASSIGNMENT: _("Complaint {ref} is assigned to you"),
 }
 
 
@@ -80,17 +83,18 @@ def compose_notification(row: OutboundEmail) -> Outgoing | None:
         "url": settings.SITE_URL + complaint.get_absolute_url(),
         "queue_url": settings.SITE_URL + reverse("complaints:complaint_queue"),
     }
-    email = EmailMessage(
-        subject=(
-            f"{complaint.reference}: news from the complainant"
-            if to_handlers
-            else SUBJECTS[NotificationKind(note.kind)].format(
-                ref=complaint.reference, level=note.level
-            )
-        ),
-        body=render_to_string("complaints/email/notification.txt", context),
-        to=to,
-    )
+    with translation.override(language_for(to)):  # the recipients' language, else the site's
+        email = EmailMessage(
+            subject=(
+                _("{ref}: news from the complainant").format(ref=complaint.reference)
+                if to_handlers
+                else str(SUBJECTS[NotificationKind(note.kind)]).format(
+                    ref=complaint.reference, level=note.level
+                )
+            ),
+            body=render_to_string("complaints/email/notification.txt", context),
+            to=to,
+        )
 
     def on_sent(sent_at: datetime) -> None:
         ComplaintNotification.objects.filter(pk=note.pk).update(

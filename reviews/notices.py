@@ -26,10 +26,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from brm.core import delivery
 from brm.core.delivery import Outcome, Outgoing, too_old
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from brm.core.schedule import add_local_days
 from reviews import selectors
@@ -63,10 +64,11 @@ class NoticeRun:
 
 
 def _email(subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    with translation.override(language_for([to])):  # the recipient's language, else the site's
+        message = EmailMultiAlternatives(
+            subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
+        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
 

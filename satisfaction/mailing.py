@@ -25,11 +25,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from brm.core import delivery
 from brm.core.delivery import Outcome, Outgoing, notification_cutoff, too_old
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from brm.core.schedule import start_of_local_day, to_local
 from satisfaction.models import Campaign, CampaignStatus, Invitation, hash_token
@@ -92,19 +94,22 @@ def _email(invitation: Invitation, raw: str | None, kind: str) -> EmailMultiAlte
         "expires_at": invitation.expires_at,
         "unit": person.unit,
     }
-    subjects = {
-        "invitation": f"One minute of your time: {campaign.template.name}",
-        "reminder": f"Reminder: {campaign.template.name}",
-        "thanks": "Thank you for your feedback",
-    }
-    message = EmailMultiAlternatives(
-        subject=subjects[kind],
-        body=render_to_string("satisfaction/email/survey.txt", context),
-        to=[person.email],
-    )
-    message.attach_alternative(
-        render_to_string("satisfaction/email/survey.html", context), "text/html"
-    )
+    # The person's language when they have an account that chose one, else the site's.
+    with translation.override(language_for([person.email])):
+        subjects = {
+            "invitation": _("One minute of your time: %(survey)s")
+            % {"survey": campaign.template.name},
+            "reminder": _("Reminder: %(survey)s") % {"survey": campaign.template.name},
+            "thanks": _("Thank you for your feedback"),
+        }
+        message = EmailMultiAlternatives(
+            subject=subjects[kind],
+            body=render_to_string("satisfaction/email/survey.txt", context),
+            to=[person.email],
+        )
+        message.attach_alternative(
+            render_to_string("satisfaction/email/survey.html", context), "text/html"
+        )
     return message
 
 

@@ -15,8 +15,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from brm.core.delivery import Outgoing
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from stakeholders import events
 from stakeholders.models import Handover
@@ -42,14 +45,15 @@ def compose_handover_pack(row: OutboundEmail) -> Outgoing | None:
         "pack": pack,
         "url": settings.SITE_URL + reverse("stakeholders:unit_handover", args=[handover.unit_id]),
     }
-    email = EmailMultiAlternatives(
-        subject=f"Handover pack: {handover.unit.name}",
-        body=render_to_string("stakeholders/email/handover_pack.txt", context),
-        to=[recipient.email],
-    )
-    email.attach_alternative(
-        render_to_string("stakeholders/email/handover_pack.html", context), "text/html"
-    )
+    with translation.override(language_for([recipient.email])):  # theirs, else the site's
+        email = EmailMultiAlternatives(
+            subject=_("Handover pack: %(unit)s") % {"unit": handover.unit.name},
+            body=render_to_string("stakeholders/email/handover_pack.txt", context),
+            to=[recipient.email],
+        )
+        email.attach_alternative(
+            render_to_string("stakeholders/email/handover_pack.html", context), "text/html"
+        )
 
     def on_sent(sent_at: datetime) -> None:
         Handover.objects.filter(pk=handover.pk, pack_sent_at__isnull=True).update(

@@ -10,10 +10,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from brm.core import delivery, schedule
 from brm.core.delivery import Outcome, Outgoing
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from brm.core.roles import GROUP_NAMES, Role
 from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan
@@ -81,12 +84,14 @@ def compose_digest(row: OutboundEmail) -> Outgoing | None:
     if log is None or not emails:
         return None
     context = digest_context(log.week_start)
-    message = EmailMultiAlternatives(
-        subject=f"Relationship health: week of {log.week_start:%d %b %Y}",
-        body=render_to_string("brm/email/digest.txt", context),
-        to=emails,
-    )
-    message.attach_alternative(render_to_string("brm/email/digest.html", context), "text/html")
+    with translation.override(language_for(emails)):  # leadership's language, else the site's
+        message = EmailMultiAlternatives(
+            subject=gettext("Relationship health: week of %(week)s")
+            % {"week": date_format(log.week_start, "j M Y")},
+            body=render_to_string("brm/email/digest.txt", context),
+            to=emails,
+        )
+        message.attach_alternative(render_to_string("brm/email/digest.html", context), "text/html")
 
     def on_sent(sent_at: datetime) -> None:
         DigestLog.objects.filter(pk=log.pk, sent_at__isnull=True).update(

@@ -27,11 +27,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from brm.core import delivery
 from brm.core.delivery import Outgoing
 from brm.core.errors import InputError, StateConflict
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from portfolio.models.demand import (
     AFTER_DELIVERY,
@@ -189,11 +191,13 @@ def compose_benefit_attestation(row: OutboundEmail) -> Outgoing | None:
         "url": settings.SITE_URL
         + reverse("demands:attestation_answer", args=[attestation_token(att.pk)]),
     }
-    email = EmailMessage(
-        subject=f"Please confirm the benefits of {demand.reference}: {demand.title}",
-        body=render_to_string("portfolio/demand_email_attestation.txt", context),
-        to=to,
-    )
+    with translation.override(language_for(to)):  # the sponsor's language, else the site's
+        email = EmailMessage(
+            subject=_("Please confirm the benefits of %(reference)s: %(title)s")
+            % {"reference": demand.reference, "title": demand.title},
+            body=render_to_string("portfolio/demand_email_attestation.txt", context),
+            to=to,
+        )
 
     def on_sent(sent_at: datetime) -> None:
         BenefitAttestation.objects.filter(pk=att.pk, sent_at__isnull=True).update(
