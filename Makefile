@@ -44,7 +44,7 @@ TEST_DATES_TZ ?= Europe/London
 TEST_DATES ?= 2027-01-31T23:30 2027-04-30T23:30Z 2027-03-28T00:30 2027-10-31T01:30 \
 	2028-02-29T12:00 2026-12-31T23:50
 
-.PHONY: help venv run test test-dates fuzz lint format bench bench-web worker beat migrate seed clean
+.PHONY: help venv run test test-dates fuzz lint format bench bench-web worker beat migrate seed messages clean
 
 help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
@@ -58,6 +58,7 @@ help:
 	@echo "             alone: .venv/bin/python manage.py bench_health --only import),"
 	@echo "             then every page and API list per role against bare floors (var/bench/*.json)"
 	@echo "make bench-web  the pages and API lists part alone (BENCH_WEB_ARGS, e.g. --size 500)"
+	@echo "make messages the Spanish catalogue: new messages into locale/es/.../django.po, then its .mo"
 	@echo "make migrate | seed | worker | beat | venv | clean"
 
 venv: $(STAMP)
@@ -158,6 +159,12 @@ migrate: venv
 
 seed: venv
 	$(PY) manage.py seed_demo
+
+# Needs GNU gettext (msgfmt, xgettext). Translate the new entries in django.po (no fuzzy ones:
+# tests/i18n fails on them), then run it again to compile; commit the .po and the .mo.
+messages: venv
+	$(PY) manage.py makemessages -l es --no-location --ignore=".venv/*" --ignore="var/*" --ignore="tests/*"
+	$(PY) manage.py compilemessages -l es --ignore=".venv"
 
 clean:
 	rm -rf var $(VENV)
