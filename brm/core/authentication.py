@@ -17,6 +17,14 @@ from rest_framework.request import Request
 from brm.core.models import ApiToken
 
 
+def _lockout_name(raw: str) -> str:
+    """The name axes counts a wrong token under: "token:<key id>" when the token has the shape
+    of one (so a stolen key id is locked too), else "" (the address alone). Anything else a
+    client sent (NUL bytes, 5,000 characters) never reaches the database."""
+    key_id = ApiToken.key_id_of(raw)
+    return f"token:{key_id}" if key_id else ""
+
+
 class TokenGuessing(exceptions.Throttled):
     """429: this address (or this token's key id) failed too often; django-axes' cool-off."""
 
@@ -26,8 +34,13 @@ class TokenGuessing(exceptions.Throttled):
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer brm_<key id>_<secret>`. A wrong token counts as a failed sign-in
     for django-axes (Django's `user_login_failed`, username "token:<key id>"), so an address or
-    a key id that fails AXES_FAILURE_LIMIT times is refused with 429 for the cool-off, even
-    with a good token, like the login form."""
+    a key id that fails AXES_FAILURE_LIMIT times gets 429 for every wrong token during the
+    cool-off instead of 401.
+
+    A good token is accepted without asking axes, unlike a password on the login form: its
+    secret is 256 random bits, so a lock protects nothing there, while refusing it would let
+    anyone behind the same address lock an integration out (and would cost every API request
+    the two lockout queries)."""
 
     keyword = "Bearer"
 
@@ -44,12 +57,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError as exc:
             self._failed(http_request, "")
             raise exceptions.AuthenticationFailed(_("Malformed token.")) from exc
-        credentials = {"username": f"token:{raw.split('_')[1][:16]}" if raw.count("_") >= 2 else ""}
-        if not AxesProxyHandler.is_allowed(http_request, credentials):
-            raise TokenGuessing()
         token = ApiToken.authenticate(raw)
         if token is None:
-            self._failed(http_request, credentials["username"])
+            key = _lockout_name(raw)
+            if not AxesProxyHandler.is_allowed(http_request, {"username": key}):
+                raise TokenGuessing()
+            self._failed(http_request, key)
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         token.touch()
         return (token.user, token)

@@ -83,14 +83,23 @@ class ApiToken(TimeStampedModel):
         )
         return token, f"{TOKEN_PREFIX}_{key_id}_{secret}"
 
-    @classmethod
-    def authenticate(cls, raw: str) -> ApiToken | None:
-        """The usable token matching `raw`, or None. Constant-time comparison of the secret."""
+    @staticmethod
+    def key_id_of(raw: str) -> str | None:
+        """The key id of a presented `brm_<key id>_<secret>` string, or None when it does not
+        have that shape (so nothing malformed, such as a NUL byte, is ever looked up)."""
         parts = raw.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _KEY_ID.fullmatch(parts[1]):
             return None
-        token = cls.objects.usable().select_related("user").filter(key_id=parts[1]).first()
-        if token is None or not hmac.compare_digest(token.secret_hash, _hash(parts[2])):
+        return parts[1]
+
+    @classmethod
+    def authenticate(cls, raw: str) -> ApiToken | None:
+        """The usable token matching `raw`, or None. Constant-time comparison of the secret."""
+        key_id = cls.key_id_of(raw)
+        if key_id is None:
+            return None
+        token = cls.objects.usable().select_related("user").filter(key_id=key_id).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, _hash(raw.split("_", 2)[2])):
             return None
         return token
 
