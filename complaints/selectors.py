@@ -47,7 +47,7 @@ from complaints.models import (
     open_condition,
     overdue_condition,
 )
-from stakeholders.selectors import TimelineEntry
+from stakeholders.selectors import timeline_source
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -246,25 +246,39 @@ def prefetch_timeline(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
 # --- The unit timeline's part -----------------------------------------------------------------
 
 
-def timeline_entries(
+def timeline_keys(
     unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
-) -> list[TimelineEntry]:
-    """Complaints filed and compliments received by a unit before `before`, at most `limit` of
-    each, newest first (two queries). Compliments share the credit on the unit's history."""
-    complaints = (
-        Complaint.objects.visible_to(user)
-        .filter(unit=unit, created_at__lt=before)
-        .select_related("service")
-        .order_by("-created_at")[:limit]
+) -> list[QuerySet[Any]]:
+    """Complaints filed (those the user may see) and compliments received by a unit before
+    `before`, as timeline keys (`stakeholders.selectors.TimelineEntry`; no query until the page
+    unions them). Compliments share the credit on the unit's history."""
+    complaints = Complaint.objects.visible_to(user).filter(unit=unit, created_at__lt=before)
+    compliments = Feedback.objects.filter(
+        unit=unit, kind=FeedbackKind.COMPLIMENT, created_at__lt=before
     )
-    compliments = (
-        Feedback.objects.filter(unit=unit, kind=FeedbackKind.COMPLIMENT, created_at__lt=before)
-        .select_related("author", "about_person")
-        .order_by("-created_at")[:limit]
-    )
-    entries = [TimelineEntry(c.created_at, "complaint", c) for c in complaints]
-    entries += [TimelineEntry(f.created_at, "compliment", f) for f in compliments]
-    return entries
+    return [
+        timeline_source(complaints, "complaint", "created_at", limit),
+        timeline_source(compliments, "compliment", "created_at", limit),
+    ]
+
+
+def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, int], Any]:
+    """The complaints (with their service) and compliments (with their author and the person
+    praised) of those ids by (kind, id): one query per kind asked for."""
+    found: dict[tuple[str, int], Any] = {}
+    if ids.get("complaint"):
+        complaints = (
+            Complaint.objects.visible_to(user)
+            .filter(pk__in=ids["complaint"])
+            .select_related("service")
+        )
+        found.update((("complaint", c.pk), c) for c in complaints)
+    if ids.get("compliment"):
+        compliments = Feedback.objects.filter(
+            pk__in=ids["compliment"], kind=FeedbackKind.COMPLIMENT
+        ).select_related("author", "about_person")
+        found.update((("compliment", f.pk), f) for f in compliments)
+    return found
 
 
 # --- Figures the top floor reads (health engine, dashboard, evidence, My relationships) -------

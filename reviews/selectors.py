@@ -30,7 +30,7 @@ from portfolio.models import Service
 from portfolio.selectors.catalogue import pack_for, performance_pack
 from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
 from stakeholders.models import BusinessUnit, Stakeholder
-from stakeholders.selectors import TimelineEntry
+from stakeholders.selectors import timeline_source
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -200,19 +200,28 @@ def held_between(since: datetime, until: datetime) -> QuerySet[ServiceReview]:
     )
 
 
-def timeline_entries(
+def timeline_keys(
     unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
-) -> list[TimelineEntry]:
-    """Service reviews held with a unit before `before`, newest first, at most `limit`, with
-    the number of promises made at each (one query)."""
+) -> list[QuerySet[Any]]:
+    """Service reviews held with a unit before `before` that the user may see, as timeline keys
+    (`stakeholders.selectors.TimelineEntry`; no query until the page unions them)."""
+    held = ServiceReview.objects.visible_to(user).filter(
+        unit=unit, status=ReviewStatus.HELD, held_at__lt=before
+    )
+    return [timeline_source(held, "review", "held_at", limit)]
+
+
+def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, int], Any]:
+    """The reviews of those ids by ("review", id), with the number of promises made at each
+    (`n_actions`; one query, none when no review is asked for)."""
+    if not ids.get("review"):
+        return {}
     reviews = (
         ServiceReview.objects.visible_to(user)
-        .filter(unit=unit, status=ReviewStatus.HELD, held_at__lt=before)
+        .filter(pk__in=ids["review"])
         .annotate(n_actions=Count("action_items"))
-        .order_by("-held_at")[:limit]
     )
-    # A held review always has `held_at`.
-    return [TimelineEntry(r.held_at, "review", r) for r in reviews if r.held_at is not None]
+    return {("review", r.pk): r for r in reviews}
 
 
 @dataclass

@@ -11,7 +11,19 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -139,55 +151,112 @@ def stakeholder_grid(stakeholders: QuerySet[Stakeholder]) -> list[list[MapCell]]
 
 @dataclass
 class TimelineEntry:
-    """One event in a unit's history. Each app exports `timeline_entries(unit, user, *, before,
-    limit)` returning these; the unit page (top floor) merges them newest first."""
+    """One event in a unit's history, `obj` loaded for display.
+
+    Each app exports two functions for its part of the unit timeline, which the unit page (top
+    floor) uses so that the page loads only the rows it shows:
+
+    - `timeline_keys(unit, user, *, before, limit) -> list[QuerySet]`: one values queryset per
+      source (`timeline_source`), rows `{"entry_id", "entry_kind", "entry_at"}` before
+      `before`, newest first, at most `limit`, each scoped to the user exactly as the app's own
+      lists are. The page unions them (UNION ALL) and keeps the newest across sources in one
+      query.
+    - `timeline_load(user, ids: dict[str, list[int]]) -> dict[tuple[str, int], Any]`: the rows
+      of those ids by (kind, id), with what the timeline shows of them (a fixed number of
+      queries per kind present, none for a kind absent).
+    """
 
     at: datetime
     kind: str  # "interaction", "commitment_done", "handover", "compliment", "review", "complaint"
     obj: Any
 
 
-def timeline_entries(
+def timeline_source(qs: QuerySet[Any], kind: str, at: str, limit: int) -> QuerySet[Any]:
+    """`qs` as timeline keys: rows `{"entry_id", "entry_kind", "entry_at"}` (`entry_at` from the
+    field `at`), newest first, at most `limit`. Every source has the same columns in the same
+    order, as a UNION needs (the names cannot clash with a model's own `kind` or `id`)."""
+    keys: QuerySet[Any] = (
+        qs.order_by()
+        .values(
+            entry_id=F("pk"),
+            entry_kind=Value(kind, output_field=CharField()),
+            entry_at=F(at),
+        )
+        .order_by("-entry_at", "-entry_id")[:limit]
+    )
+    return keys
+
+
+def timeline_keys(
     unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
-) -> list[TimelineEntry]:
-    """The register's part of a unit's history before `before`: meetings (with the promises made
-    at them and their number of files, `file_count`), promises kept and handovers, at most
-    `limit` of each (four queries).
+) -> list[QuerySet[Any]]:
+    """The register's timeline sources before `before`: meetings the user may see, promises
+    kept and handovers (no query until the page unions them)."""
+    return [
+        timeline_source(
+            Interaction.objects.visible_to(user).filter(unit=unit, occurred_at__lt=before),
+            "interaction",
+            "occurred_at",
+            limit,
+        ),
+        timeline_source(
+            ActionItem.objects.filter(done_condition(), unit=unit, completed_at__lt=before),
+            "commitment_done",
+            "completed_at",
+            limit,
+        ),
+        timeline_source(
+            Handover.objects.filter(unit=unit, created_at__lt=before),
+            "handover",
+            "created_at",
+            limit,
+        ),
+    ]
+
+
+def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, int], Any]:
+    """The register's timeline rows by (kind, id): meetings with their attendees, IT
+    participants, the promises made at them and their number of files (`file_count`), promises
+    kept, handovers (up to five queries, each only when its kind is asked for).
 
     Private meeting notes never leave the IT side, whatever the template does.
     """
-    interactions = list(
-        interaction_list(user)
-        .filter(unit=unit, occurred_at__lt=before)
-        .annotate(file_count=Attachment.objects.count_for(Interaction))
-        .prefetch_related(
-            Prefetch(
-                "action_items",
-                queryset=ActionItem.objects.select_related("owner", "owner_stakeholder"),
-            )
-        )[:limit]
-    )
-    completed = (
-        ActionItem.objects.filter(done_condition(), unit=unit, completed_at__lt=before)
-        .select_related("owner", "owner_stakeholder")
-        .order_by("-completed_at")[:limit]
-    )
-    handovers = (
-        Handover.objects.filter(unit=unit, created_at__lt=before)
-        .select_related("from_brm", "to_brm", "handed_over_by")
-        .order_by("-created_at")[:limit]
-    )
-    if not is_it_side(user):
-        for i in interactions:
-            i.notes = ""
-    entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions]
-    entries += [
-        TimelineEntry(a.completed_at, "commitment_done", a)
-        for a in completed
-        if a.completed_at is not None  # always set on a completed promise
-    ]
-    entries += [TimelineEntry(h.created_at, "handover", h) for h in handovers]
-    return entries
+    found: dict[tuple[str, int], Any] = {}
+    meeting_ids, kept_ids = ids.get("interaction", []), ids.get("commitment_done", [])
+    promises: list[ActionItem] = []
+    if meeting_ids or kept_ids:
+        # The promises made at the meetings shown and the promises kept: one query for both.
+        promises = list(
+            ActionItem.objects.filter(Q(interaction_id__in=meeting_ids) | Q(pk__in=kept_ids))
+            .select_related("owner", "owner_stakeholder")
+            .order_by("due_date", "pk")
+        )
+        kept = set(kept_ids)
+        for a in promises:
+            if a.pk in kept:
+                found[("commitment_done", a.pk)] = a
+    if meeting_ids:
+        made: dict[int, list[ActionItem]] = {}
+        for a in promises:
+            if a.interaction_id is not None:
+                made.setdefault(a.interaction_id, []).append(a)
+        meetings = (
+            interaction_list(user)
+            .filter(pk__in=meeting_ids)
+            .annotate(file_count=Attachment.objects.count_for(Interaction))
+        )
+        it_side = is_it_side(user)
+        for i in meetings:
+            if not it_side:
+                i.notes = ""
+            i.promises_made = made.get(i.pk, [])  # type: ignore[attr-defined]  # the template's
+            found[("interaction", i.pk)] = i
+    if ids.get("handover"):
+        handovers = Handover.objects.filter(pk__in=ids["handover"]).select_related(
+            "from_brm", "to_brm", "handed_over_by"
+        )
+        found.update((("handover", h.pk), h) for h in handovers)
+    return found
 
 
 # --- Figures the top floor reads (health, dashboard, My relationships) -----------------------

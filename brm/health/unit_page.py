@@ -9,7 +9,7 @@ selector functions; this module merges them. The URLs stay in the register's nam
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -33,30 +33,51 @@ if TYPE_CHECKING:
     from brm.core.roles import AnyUser
     from stakeholders.models import BusinessUnit
 
+# Each app's part of the timeline: (its sources as (kind, id, at) keys, the loader of its rows).
 TIMELINE_PARTS = (
-    register_selectors.timeline_entries,
-    review_selectors.timeline_entries,
-    complaint_selectors.timeline_entries,
+    (register_selectors.timeline_keys, register_selectors.timeline_load),
+    (review_selectors.timeline_keys, review_selectors.timeline_load),
+    (complaint_selectors.timeline_keys, complaint_selectors.timeline_load),
 )
 
 
 def unit_timeline(
     unit: BusinessUnit, user: AnyUser, *, before: datetime | None = None, limit: int = 20
 ) -> tuple[list[TimelineEntry], datetime | None]:
-    """Everything between IT and a unit, newest first: meetings (with their promises), promises
-    kept, handovers, service reviews held, complaints filed and compliments (seven queries).
+    """Everything between IT and a unit before `before`, newest first, at most `limit`:
+    meetings (with their promises), promises kept, handovers, service reviews held, complaints
+    filed and compliments; and the cursor of the next older page (None if there is none).
 
-    Each app's part is cut at `limit + 1` per source before merging, so the page never loads
-    the whole history and knows whether an older page exists; the returned cursor fetches it.
+    The newest `limit + 1` across every source are picked first in one query (a UNION ALL of
+    each app's scoped `(kind, id, at)` keys, each cut at `limit + 1`), then only those rows are
+    loaded, by each app, with what the page shows of them: two to nine queries whatever the
+    history's length, depending on which kinds the page holds.
     """
     before = before or timezone.now() + timedelta(days=1)
-    entries: list[TimelineEntry] = []
-    for part in TIMELINE_PARTS:
-        entries += part(unit, user, before=before, limit=limit + 1)
-    entries.sort(key=lambda e: e.at, reverse=True)
-    page = entries[:limit]
-    next_before = page[-1].at if page and len(entries) > limit else None
-    return page, next_before
+    sources = [
+        qs
+        for keys, _load in TIMELINE_PARTS
+        for qs in keys(unit, user, before=before, limit=limit + 1)
+    ]
+    rows = list(
+        sources[0].union(*sources[1:], all=True).order_by("-entry_at", "-entry_id")[: limit + 1]
+    )
+    page = rows[:limit]
+    ids: dict[str, list[int]] = {}
+    for row in page:
+        ids.setdefault(row["entry_kind"], []).append(row["entry_id"])
+    found: dict[tuple[str, int], Any] = {}
+    for _keys, load in TIMELINE_PARTS:
+        found.update(load(user, ids))
+    entries = [
+        TimelineEntry(
+            row["entry_at"], row["entry_kind"], found[(row["entry_kind"], row["entry_id"])]
+        )
+        for row in page
+        if (row["entry_kind"], row["entry_id"]) in found
+    ]
+    next_before = page[-1]["entry_at"] if len(rows) > limit else None
+    return entries, next_before
 
 
 def _before(request: HttpRequest) -> datetime | None:

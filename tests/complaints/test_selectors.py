@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from brm.health.unit_page import unit_timeline
 from complaints import selectors
 from complaints.models import Complaint
 from tests.factories import ComplaintFactory
@@ -70,6 +71,6 @@ def test_it_counts_open_complaints_by_age_for_the_units_a_user_sees(unit_a, unit
 def test_it_lists_filed_complaints_and_compliments_for_the_timeline(unit_a, brm):
     _complaint(unit_a, "received", 5, 50)
 
-    entries = selectors.timeline_entries(unit_a, brm, before=NOW + timedelta(days=1), limit=5)
+    entries, _ = unit_timeline(unit_a, brm, before=NOW + timedelta(days=1), limit=5)
 
     assert [e.kind for e in entries] == ["complaint"]

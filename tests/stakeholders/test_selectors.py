@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from brm.health.unit_page import unit_timeline
 from stakeholders import selectors
 from stakeholders.models import ActionItem, ActionStatus, OwnerSide
 from tests.factories import ActionItemFactory, InteractionFactory
@@ -102,8 +103,8 @@ def test_it_hides_private_notes_from_the_business_in_timeline_entries(unit_a, le
     )
     before = NOW + timedelta(days=1)
 
-    for_leader = selectors.timeline_entries(unit_a, leader, before=before, limit=5)
-    for_brm = selectors.timeline_entries(unit_a, brm, before=before, limit=5)
+    for_leader, _ = unit_timeline(unit_a, leader, before=before, limit=5)
+    for_brm, _ = unit_timeline(unit_a, brm, before=before, limit=5)
 
     assert [e.obj.notes for e in for_leader] == [""]
     assert [e.obj.notes for e in for_brm] == ["Budget is tight"]
