@@ -2,7 +2,8 @@
 
 The error bodies are the ones `brm.core.api.exception_handler` sends (DRF's shape):
 
-- `ErrorSerializer` (component `Error`): `{"detail": "..."}` for 401, 403, 404, 409, 412, 428.
+- `ErrorSerializer` (component `Error`): `{"detail": "..."}` for 401, 403, 404, 409, 412, 428,
+  429.
 - `ValidationErrorSerializer` (component `ValidationError`): 400, `{"field": ["message", ...]}`,
   where a nested object or list of objects carries its own field errors, errors that belong to
   no field are under `non_field_errors` (or, from model and database checks, `detail` as a
@@ -14,10 +15,12 @@ operation can meet, so no viewset declares them by hand:
 | code | when documented |
 |---|---|
 | 400 | a write (POST, PUT, PATCH), or a GET with filter or ordering parameters |
-| 401, 403 | every operation that needs a login (all of `/api/v1/`) |
+| 401, 403, 429 | every operation that needs a login (all of `/api/v1/`); 429: wrong tokens |
 | 404 | a path with an id, or a paginated list (a page past the end) |
 | 409 | a write or a DELETE: the record's state forbids it now, or others still refer to it |
 | 412, 428 | PUT, PATCH, DELETE: `If-Match` is stale (412) or missing where required (428) |
+
+429 answers wrong tokens from an address or key id locked out for guessing (django-axes).
 
 A response an operation declares with a body keeps it; one declared without a body (`None`)
 gets the shared body.
@@ -42,6 +45,7 @@ ERROR_DESCRIPTIONS = {
     "409": "The record's current state does not allow this, or other records still use it.",
     "412": "`If-Match` names an older version: someone changed the record meanwhile.",
     "428": "This server requires `If-Match` (the `ETag` of the version you edited).",
+    "429": "Too many wrong tokens from this address or for this key id: wait for the cool-off.",
 }
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -52,7 +56,7 @@ HARMLESS_QUERY = frozenset({"page", "page_size", "search"})
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
-    """`{"detail": "..."}`: what went wrong, in a sentence (401, 403, 404, 409, 412, 428)."""
+    """`{"detail": "..."}`: what went wrong, in a sentence (401, 403, 404, 409, 412, 428, 429)."""
 
     detail = serializers.CharField(help_text="What went wrong, for a person to read.")
 
@@ -131,7 +135,7 @@ def error_codes(method: str, operation: dict[str, Any], needs_login: bool) -> li
     if method in WRITE_METHODS or query - HARMLESS_QUERY:
         codes.add("400")
     if needs_login:
-        codes |= {"401", "403"}
+        codes |= {"401", "403", "429"}
     if in_path or "page" in query:
         codes.add("404")
     if method in WRITE_METHODS or method == "DELETE":

@@ -130,3 +130,12 @@ def test_password_reset_requests_are_limited_per_address(client, alice, mailoutb
     assert [a.status_code for a in answers[:3]] == [302, 302, 302]
     assert answers[-1].status_code == 429
     assert len(mailoutbox) == 3
+
+
+def test_the_lockout_answer_is_the_documented_error(alice):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer brm_0123456789ab_guess")
+    answers = [api.get("/api/v1/units/") for _ in range(6)]
+    locked = answers[-1]
+    assert locked.status_code == 429
+    assert set(locked.json()) == {"detail"}  # the schema's Error body, as 401 and 403 send

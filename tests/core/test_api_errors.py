@@ -41,7 +41,7 @@ def test_every_operation_documents_its_errors_with_their_bodies(contract: Contra
     missing = []
     for path, method, op in operations(contract):
         documented = {code for code in op["responses"] if code >= "400"}
-        wanted = {"401", "403"}
+        wanted = {"401", "403", "429"}
         if "{" in path:
             wanted.add("404")
         if method in {"post", "put", "patch"}:
@@ -69,6 +69,7 @@ def test_filtered_lists_document_400_and_paginated_lists_404(contract: Contract)
         "409",
         "412",
         "428",
+        "429",
     ]
 
 
