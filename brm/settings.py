@@ -259,6 +259,9 @@ BRM_SSO_CREATE_USERS = env_bool("BRM_SSO_CREATE_USERS", False)
 # django-axes: AXES_FAILURE_LIMIT failed sign-ins for one account, or from one address, lock it
 # for AXES_COOLOFF_MINUTES; the login form, the admin's and bearer tokens all count.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# axes logs its version at every start and each sign-in at INFO; locks and releases are in the
+# audit log (brm.accounts), so the console keeps only what needs a person (issue 15).
+AXES_VERBOSE = False
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
