@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.roles import require, stored_user
 from complaints.models import (
@@ -186,7 +187,7 @@ def link_follow_up(
     _require_handler(actor, complaint, "links follow-up work")
     reference = (reference or "").strip()
     if len(reference) > 200:
-        raise InputError("follow_up_reference", "Keep the reference under 200 characters.")
+        raise InputError("follow_up_reference", gettext("Keep the reference under 200 characters."))
     if work is not None:
         link = link_of(work)
         if not linkable(link, complaint, actor).filter(pk=work.pk).exists():
@@ -195,9 +196,13 @@ def link_follow_up(
         said = f"Linked to the {link.label} “{work}”."
     else:
         if kind not in FollowUpKind.values:
-            raise InputError("follow_up_kind", "Choose a change, a demand or an improvement.")
+            raise InputError(
+                "follow_up_kind", gettext("Choose a change, a demand or an improvement.")
+            )
         if not reference:
-            raise InputError("follow_up_reference", "Give the work's reference (up to 200 chars).")
+            raise InputError(
+                "follow_up_reference", gettext("Give the work's reference (up to 200 chars).")
+            )
         said = f"Linked to {FollowUpKind(kind).label.lower()} {reference}."
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     chosen = link_of(work).field if work is not None else None
@@ -229,9 +234,9 @@ def create_follow_up_commitment(
     _require_handler(actor, complaint, "links follow-up work")
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise InputError("title", "Say what IT commits to do (up to 200 characters).")
+        raise InputError("title", gettext("Say what IT commits to do (up to 200 characters)."))
     if due_date is None or due_date < timezone.localdate():
-        raise InputError("due_date", "Give a due date from today on.")
+        raise InputError("due_date", gettext("Give a due date from today on."))
     item = make_commitment(
         complaint.unit,
         CommitmentInput(

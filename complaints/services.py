@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import set_change_reason
 from brm.core.errors import ForbiddenAction, StaleVersion
@@ -105,9 +106,9 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     )
     check_consumed(data.unit, [data.service], field="service")
     if not data.title.strip():
-        raise InputError("title", "Give the complaint a short title.")
+        raise InputError("title", gettext("Give the complaint a short title."))
     if not data.description.strip():
-        raise InputError("description", "Say what happened.")
+        raise InputError("description", gettext("Say what happened."))
     now = timezone.now()
     brm = data.unit.brm
     complaint = Complaint(
@@ -169,9 +170,9 @@ def rate_resolution(
     try:
         value = int(rating) if isinstance(rating, (int, float)) else int(str(rating))
     except (TypeError, ValueError):
-        raise InputError("rating", "Choose a rating from 1 to 5.") from None
+        raise InputError("rating", gettext("Choose a rating from 1 to 5.")) from None
     if not 1 <= value <= 5:
-        raise InputError("rating", "Choose a rating from 1 to 5.")
+        raise InputError("rating", gettext("Choose a rating from 1 to 5."))
     text = clean_comment(comment, required=False)
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not can_rate(locked, actor):
@@ -232,7 +233,11 @@ def assign_complaint(
         )
     text = (reason or "").strip()
     if len(text) > MAX_REASON:
-        raise InputError("reason", f"Keep the reason under {MAX_REASON} characters.")
+        raise InputError(
+            "reason",
+            gettext("Keep the reason under %(MAX_REASON)s characters.")
+            % {"MAX_REASON": MAX_REASON},
+        )
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
@@ -247,7 +252,7 @@ def assign_complaint(
             "reopen it first."
         )
     if locked.handler_id is not None and not text:
-        raise InputError("reason", "Say why you are reassigning it.")
+        raise InputError("reason", gettext("Say why you are reassigning it."))
     now = timezone.now()
     previous = locked.handler_id
     locked.handler = handler
@@ -400,15 +405,18 @@ def leave_feedback(
     if unit is not None and not may_leave_feedback(actor, unit):
         raise InputError(
             "unit",
-            f"Feedback about {unit.name} comes from its own people or its relationship managers.",
+            gettext(
+                "Feedback about %(name)s comes from its own people or its relationship managers."
+            )
+            % {"name": unit.name},
         )
     text = (message or "").strip()
     if not text:
-        raise InputError("message", "Write a few words.")
+        raise InputError("message", gettext("Write a few words."))
     if len(text) > 2000:
-        raise InputError("message", "Keep it under 2000 characters.")
+        raise InputError("message", gettext("Keep it under 2000 characters."))
     if about_person is None and not (about_team or "").strip():
-        raise InputError("about_team", "Say which team or person in IT it is for.")
+        raise InputError("about_team", gettext("Say which team or person in IT it is for."))
     feedback = Feedback(
         kind=kind,
         author=stored_user(actor),

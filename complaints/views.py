@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -95,7 +96,9 @@ def complaint_queue(request: HtmxHttpRequest) -> HttpResponse:
     """My queue: the open complaints I handle, nearest deadline first, with the list's filters
     (the same FilterSet; status is always "open" here). People in IT only (`may_keep_queue`)."""
     if not permissions.may_keep_queue(request.user):
-        raise PermissionDenied("The complaint queue is for people in IT who handle complaints.")
+        raise PermissionDenied(
+            gettext("The complaint queue is for people in IT who handle complaints.")
+        )
     filterset = ComplaintFilterSet(
         request.GET, queryset=selectors.complaint_queue(request.user), request=request
     )
@@ -165,7 +168,7 @@ def complaint_export(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def complaint_create(request: HtmxHttpRequest) -> HttpResponse:
     if not permissions.may_file(request.user):
-        raise PermissionDenied("Your role does not file complaints.")
+        raise PermissionDenied(gettext("Your role does not file complaints."))
     form = ComplaintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -297,7 +300,7 @@ def complaint_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     Who may is `permissions.may_assign`, checked by the service (403)."""
     complaint = _visible_complaint(request, pk)
     if not permissions.may_assign(request.user, complaint):
-        raise PermissionDenied("Your role may not assign this complaint.")
+        raise PermissionDenied(gettext("Your role may not assign this complaint."))
     form = AssignForm(request.POST, complaint=complaint)
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
@@ -402,7 +405,9 @@ def complaint_follow_up(request: HtmxHttpRequest, pk: int, operation: str) -> Ht
 @login_required
 def complaint_reports(request: HtmxHttpRequest) -> HttpResponse:
     if role_of(request.user) not in {Role.BRM, Role.EXECUTIVE, Role.ADMIN}:
-        raise PermissionDenied("Complaint reports are for relationship managers and the CIO.")
+        raise PermissionDenied(
+            gettext("Complaint reports are for relationship managers and the CIO.")
+        )
     filterset = ComplaintFilterSet(
         request.GET, queryset=selectors.complaint_list(request.user), request=request
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core import delivery
 from brm.core.errors import ForbiddenAction, StateConflict
@@ -148,9 +149,13 @@ def can_rate(complaint: Complaint, user: AnyUser) -> bool:
 def clean_comment(comment: str | None, *, required: bool = True) -> str:
     text = (comment or "").strip()
     if required and not text:
-        raise InputError("comment", "Add a comment saying why.")
+        raise InputError("comment", gettext("Add a comment saying why."))
     if len(text) > MAX_COMMENT:
-        raise InputError("comment", f"Keep the comment under {MAX_COMMENT} characters.")
+        raise InputError(
+            "comment",
+            gettext("Keep the comment under %(MAX_COMMENT)s characters.")
+            % {"MAX_COMMENT": MAX_COMMENT},
+        )
     return text
 
 
@@ -168,9 +173,9 @@ def transition_complaint(
     text = clean_comment(comment)
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if to not in Status.values:
-        raise InputError("to", f"Unknown status “{to}”.")
+        raise InputError("to", gettext("Unknown status “%(to)s”.") % {"to": to})
     if not may_transition(actor, locked, to):
-        raise ForbiddenAction("Your role may not make this change.")
+        raise ForbiddenAction(gettext("Your role may not make this change."))
     match = [t for t in allowed_transitions(locked, actor) if t.target == to]
     if not match:
         if any(t.source == locked.status and t.target == to for t in TRANSITIONS):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import set_change_reason
 from brm.core.errors import StateConflict
@@ -140,11 +141,13 @@ def update_review(
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
     _require_change(actor, review)
     if review.status == ReviewStatus.CANCELLED:
-        raise StateConflict("This review was cancelled; plan a new one instead.")
+        raise StateConflict(gettext("This review was cancelled; plan a new one instead."))
     if review.status == ReviewStatus.HELD:
         locked = set(fields) - {"minutes", "outcome"}
         if locked or services is not None or attendees is not None or it_attendees is not None:
-            raise StateConflict("This review was held; only its minutes and outcome can change.")
+            raise StateConflict(
+                gettext("This review was held; only its minutes and outcome can change.")
+            )
     moved = "scheduled_at" in fields and fields["scheduled_at"] != review.scheduled_at
     # Invitees hear about a change of time, length or place: a new SEQUENCE of the same UID.
     rescheduled = review.status == ReviewStatus.PLANNED and any(
@@ -201,7 +204,7 @@ def hold_review(
         raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
     now = timezone.now()
     if review.scheduled_at > now + timedelta(hours=12):
-        raise StateConflict("A review is marked held on or after its day, not before.")
+        raise StateConflict(gettext("A review is marked held on or after its day, not before."))
     if minutes is not None:
         review.minutes = minutes
     if outcome is not None:
@@ -271,7 +274,7 @@ def raise_change_request(
         "Only the unit's relationship managers record change requests.",
     )
     if review.status == ReviewStatus.CANCELLED:
-        raise StateConflict("Changes are raised at a review that takes place.")
+        raise StateConflict(gettext("Changes are raised at a review that takes place."))
     check_consumed(review.unit, [fields.get("service")], field="service")
     return ChangeRequest.objects.create(review=review, raised_by=stored_user(actor), **fields)
 
@@ -352,7 +355,7 @@ def add_commitment(
         "Only the unit's relationship managers record promises for it.",
     )
     if review.status == ReviewStatus.CANCELLED:
-        raise StateConflict("Commitments are made at a review that takes place.")
+        raise StateConflict(gettext("Commitments are made at a review that takes place."))
     item = make_commitment(
         review.unit,
         CommitmentInput(

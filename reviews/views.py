@@ -20,6 +20,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -51,7 +52,7 @@ from stakeholders.models import BusinessUnit
 def _or_403(allowed: bool) -> None:
     # The page decides what to offer with the same `permissions.may_*` the service enforces.
     if not allowed:
-        raise PermissionDenied("You may read this record but not change it.")
+        raise PermissionDenied(gettext("You may read this record but not change it."))
 
 
 def _review_or_404(request: HttpRequest, pk: int) -> ServiceReview:

@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import set_change_reason
 from brm.core.errors import InputError, StateConflict
@@ -157,7 +158,9 @@ def update_campaign(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _require_change(actor, campaign)
     if campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}:
-        raise StateConflict("This campaign has been sent; its audience and questions are fixed.")
+        raise StateConflict(
+            gettext("This campaign has been sent; its audience and questions are fixed.")
+        )
     merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS} | fields
     new_units = list(units) if units is not None else list(campaign.units.all())
     _check(actor, new_units, merged)
@@ -183,7 +186,9 @@ def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     if campaign.status != CampaignStatus.DRAFT:
         raise StateConflict(f"This campaign is already {campaign.get_status_display().lower()}.")
     if not plan_audience(campaign).selected:
-        raise StateConflict("Nobody would receive this survey: every candidate was skipped.")
+        raise StateConflict(
+            gettext("Nobody would receive this survey: every candidate was skipped.")
+        )
     campaign.status = CampaignStatus.SCHEDULED
     campaign.next_run_at = campaign.next_run_at or timezone.now()
     campaign.first_run_at = campaign.next_run_at  # the anchor every later run counts from
@@ -201,7 +206,7 @@ def close_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _require_change(actor, campaign)
     if campaign.status == CampaignStatus.CLOSED:
-        raise StateConflict("This campaign is already closed.")
+        raise StateConflict(gettext("This campaign is already closed."))
     campaign.status = CampaignStatus.CLOSED
     campaign.closed_at = timezone.now()
     campaign.next_run_at = None
@@ -218,7 +223,7 @@ def delete_campaign(campaign: Campaign, *, actor: AnyUser | None) -> None:
     """
     _require_change(actor, campaign)
     if campaign.invitations.exists():
-        raise StateConflict("This campaign was sent; close it instead of deleting it.")
+        raise StateConflict(gettext("This campaign was sent; close it instead of deleting it."))
     campaign.delete()
 
 
@@ -246,7 +251,11 @@ def save_template(
     if questions is not None:
         questions = list(questions)
         if len(questions) > MAX_QUESTIONS:
-            raise InputError("questions", f"A survey has at most {MAX_QUESTIONS} questions.")
+            raise InputError(
+                "questions",
+                gettext("A survey has at most %(MAX_QUESTIONS)s questions.")
+                % {"MAX_QUESTIONS": MAX_QUESTIONS},
+            )
     if template.pk is None:
         require(may_build_surveys(actor), "Relationship managers and administrators build surveys.")
     else:
@@ -255,7 +264,9 @@ def save_template(
             "Shared questionnaires are changed by their survey owners; copy it to adapt it.",
         )
         if questions is not None and template.questions.filter(answers__isnull=False).exists():
-            raise StateConflict("People have answered this template; copy it to change questions.")
+            raise StateConflict(
+                gettext("People have answered this template; copy it to change questions.")
+            )
     template.save()
     if questions is not None:
         template.questions.all().delete()
@@ -274,7 +285,7 @@ def delete_template(template: SurveyTemplate, *, actor: AnyUser | None) -> None:
         "Shared questionnaires are deleted by administrators and survey owners.",
     )
     if template.campaigns.exists():
-        raise StateConflict("Campaigns use this template; mark it inactive instead.")
+        raise StateConflict(gettext("Campaigns use this template; mark it inactive instead."))
     template.delete()
 
 

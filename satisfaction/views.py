@@ -18,6 +18,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -95,7 +96,7 @@ def _form_fields(data: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
     if not permissions.may_run_campaign(request.user):
-        raise PermissionDenied("Relationship managers build surveys.")
+        raise PermissionDenied(gettext("Relationship managers build surveys."))
     units = BusinessUnit.objects.editable_by(request.user).filter(active=True)
     conf = SatisfactionSettings.get()
     if request.method == "POST":
@@ -128,7 +129,7 @@ def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
 def campaign_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     if not permissions.may_change_campaign(request.user, campaign):
-        raise PermissionDenied("You may read this campaign but not change it.")
+        raise PermissionDenied(gettext("You may read this campaign but not change it."))
     units = BusinessUnit.objects.editable_by(request.user).filter(active=True)
     if request.method == "POST":
         form = CampaignForm(request.POST, instance=campaign, units=units)
@@ -189,7 +190,7 @@ def campaign_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def campaign_transition(request: HtmxHttpRequest, pk: int, operation: str) -> HttpResponse:
     campaign = _campaign_or_404(request, pk)
     if not permissions.may_change_campaign(request.user, campaign):
-        raise PermissionDenied("You may read this campaign but not change it.")
+        raise PermissionDenied(gettext("You may read this campaign but not change it."))
     actions = {"schedule": services.schedule_campaign, "close": services.close_campaign}
     if operation not in actions:
         raise Http404

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brm.core import delivery
@@ -173,7 +174,7 @@ def reopen_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
     """
     _require_commitment_change(item, actor)
     if item.status == ActionStatus.OPEN:
-        raise StateConflict("This commitment is already open.")
+        raise StateConflict(gettext("This commitment is already open."))
     item.status = ActionStatus.OPEN
     item.completed_at = None
     set_change_reason(item, "Reopened")
@@ -202,7 +203,11 @@ def reassign_brm(
         return None
     if new_brm is not None and not may_manage_relationship(new_brm):
         who = new_brm.get_full_name() or new_brm.get_username()
-        raise InputError("brm", f"{who} is not a relationship manager; a unit's BRM is IT staff.")
+        raise InputError(
+            "brm",
+            gettext("%(who)s is not a relationship manager; a unit's BRM is IT staff.")
+            % {"who": who},
+        )
     previous = unit.brm
     unit.brm = new_brm
     if new_brm is not None and unit.deputy_id == new_brm.pk:
@@ -248,7 +253,9 @@ def check_unit_placement(
             if not may_place_unit(actor, parent):
                 assert parent is not None  # the top level is open to anyone who saves the unit
                 raise InputError(
-                    "parent", f"You do not manage {parent.name}; ask an administrator to move it."
+                    "parent",
+                    gettext("You do not manage %(name)s; ask an administrator to move it.")
+                    % {"name": parent.name},
                 )
 
 
@@ -352,7 +359,7 @@ def save_stakeholders(
         before = stored.get(person.pk) if person.pk is not None else None
         if person.pk is not None and (before is None or before.version != person.version):
             raise StaleVersion(
-                "person", person.pk, person.version, before.version if before else None
+                gettext("person"), person.pk, person.version, before.version if before else None
             )
         check_stakeholder_write(person, stored=before, actor=actor)
     who = stored_user(actor) if actor is not None else None

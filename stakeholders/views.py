@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -45,7 +46,7 @@ from stakeholders.models import BusinessUnit, Stakeholder
 def _or_403(allowed: bool) -> None:
     # The page decides what to offer with the same `permissions.may_*` the service enforces.
     if not allowed:
-        raise PermissionDenied("You may read this record but not change it.")
+        raise PermissionDenied(gettext("You may read this record but not change it."))
 
 
 # --- Business units ---------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def unit_handover(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not permissions.may_reassign_brm(request.user, unit):
-        raise PermissionDenied("Only administrators reassign a unit's BRM.")
+        raise PermissionDenied(gettext("Only administrators reassign a unit's BRM."))
     form = ReassignForm(request.POST)
     if form.is_valid():
         handover = services.reassign_brm(
@@ -204,7 +205,7 @@ def _register_filter(request: HttpRequest) -> StakeholderFilterSet:
 def _require_analysis(request: HttpRequest) -> None:
     """The register and the map are IT's stakeholder analysis: 403 for the business side."""
     if not permissions.may_see_analysis(request.user):
-        raise PermissionDenied("Stakeholder analysis is IT's working notes.")
+        raise PermissionDenied(gettext("Stakeholder analysis is IT's working notes."))
 
 
 @login_required

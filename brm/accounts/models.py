@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from brm.core.models import SingletonSettings
 from brm.core.roles import Role
@@ -20,7 +21,7 @@ def validate_role_map(value: Any) -> None:
         raise ValidationError('A mapping of group name to role, e.g. {"BRM-Admins": "admin"}.')
     for group, role in value.items():
         if not isinstance(group, str) or not group.strip():
-            raise ValidationError("Group names are non-empty text.")
+            raise ValidationError(gettext("Group names are non-empty text."))
         if role not in MAPPABLE_ROLES:
             raise ValidationError(
                 f"{role!r} for {group!r} is not a role; use one of {', '.join(MAPPABLE_ROLES)}."

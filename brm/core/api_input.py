@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -80,18 +81,23 @@ class BoundedJSONParser(JSONParser):
         try:
             raw = stream.read(limit + 1 if limit is not None else -1) if stream else b""
             if limit is not None and len(raw) > limit:
-                raise ParseError(f"The request body is larger than {limit} bytes.")
+                raise ParseError(
+                    gettext("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+                )
             text = codecs.decode(raw, encoding)
         except (LookupError, ValueError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(gettext("JSON parse error - %(exc)s") % {"exc": exc}) from exc
         max_depth = getattr(settings, "API_MAX_JSON_DEPTH", 32)
         if json_depth_exceeds(text, max_depth):
-            raise ParseError(f"JSON parse error - nested more than {max_depth} levels deep.")
+            raise ParseError(
+                gettext("JSON parse error - nested more than %(max_depth)s levels deep.")
+                % {"max_depth": max_depth}
+            )
         try:
             constant = json.strict_constant if self.strict else None
             return json.loads(text, parse_constant=constant)
         except (ValueError, RecursionError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(gettext("JSON parse error - %(exc)s") % {"exc": exc}) from exc
 
 
 # --- Serializers ------------------------------------------------------------------------------

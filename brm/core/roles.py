@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import ForbiddenAction
@@ -168,5 +169,5 @@ def stored_user(actor: AnyUser | None) -> User | None:
     if actor is None:
         return None
     if not actor.is_authenticated:
-        raise ForbiddenAction("Sign in first.")
+        raise ForbiddenAction(gettext("Sign in first."))
     return actor  # `is_authenticated` is Literal[True] on User, so the type narrows here

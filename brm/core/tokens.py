@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import record_event
 from brm.core.errors import ForbiddenAction
@@ -37,7 +38,7 @@ def create_own_token(actor: User, name: str, *, days: int | None) -> tuple[ApiTo
     with its plain value, shown once and never stored. Raises ForbiddenAction (403) for a user
     without a role, ValidationError for a name that is not one line; audit "api_token.created"."""
     if not may_create_token(actor):
-        raise ForbiddenAction("Only users with a role may hold API tokens.")
+        raise ForbiddenAction(gettext("Only users with a role may hold API tokens."))
     token, raw = ApiToken.issue(actor, name, days=days)
     record_event(
         "api_token.created",
@@ -54,7 +55,7 @@ def revoke_own_token(actor: User, token: ApiToken) -> ApiToken:
     """Revoke `token` now (a second revoke changes nothing). Raises ForbiddenAction (403) when
     `actor` is not its owner; audit "api_token.revoked"."""
     if not may_revoke_token(actor, token):
-        raise ForbiddenAction("Only the token's owner may revoke it here.")
+        raise ForbiddenAction(gettext("Only the token's owner may revoke it here."))
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     ):

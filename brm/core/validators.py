@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 from rest_framework import fields as drf
 
 from brm.core.errors import InputError
@@ -93,7 +94,7 @@ class DateInRangeValidator:
             offset = value.utcoffset()
             if offset is not None and abs(offset) > MAX_UTC_OFFSET:
                 raise ValidationError(
-                    "Give a UTC offset between -14:00 and +14:00.", code="utc_offset"
+                    gettext("Give a UTC offset between -14:00 and +14:00."), code="utc_offset"
                 )
             day = value.date()
         elif isinstance(value, date):

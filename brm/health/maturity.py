@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from brm.core.errors import ForbiddenAction
 from brm.core.roles import require, stored_user
 from brm.health.models import MaturityAssessment, Side
@@ -76,7 +78,9 @@ def rate_maturity(
     )
     side = rating_side(actor, unit)
     if side is None:  # may_rate_maturity already refused anyone without a side
-        raise ForbiddenAction("Only the unit's BRM and its business leaders rate the relationship.")
+        raise ForbiddenAction(
+            gettext("Only the unit's BRM and its business leaders rate the relationship.")
+        )
     return MaturityAssessment.objects.create(
         unit=unit, side=side, level=level, comment=comment, rated_by=stored_user(actor)
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.errors import StateConflict
 from brm.core.roles import require, stored_user
@@ -148,7 +149,7 @@ def add_plan_action(
     """
     require(may_change_plan(actor, plan), "Only the unit's relationship managers change its plan.")
     if plan.status != PlanStatus.ACTIVE:
-        raise StateConflict("This improvement plan is closed; start a new one.")
+        raise StateConflict(gettext("This improvement plan is closed; start a new one."))
     item = make_commitment(
         plan.unit,
         CommitmentInput(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -49,7 +50,10 @@ class UploadSerializer(api_input.Serializer):
 
     def validate_file(self, value: Any) -> Any:
         if value.size > MAX_IMPORT_BYTES:
-            raise serializers.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES} bytes.")
+            raise serializers.ValidationError(
+                gettext("The file is larger than %(MAX_IMPORT_BYTES)s bytes.")
+                % {"MAX_IMPORT_BYTES": MAX_IMPORT_BYTES}
+            )
         return value
 
 

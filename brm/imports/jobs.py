@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.outbox import queue_after_commit
@@ -45,7 +46,7 @@ def start_import(
     """Record the job and queue it once committed. Raises `ForbiddenAction` (403) unless
     `may_import(user)`, `ValueError` for an unknown kind (the callers offer only `KINDS`)."""
     if not may_import(user):
-        raise ForbiddenAction("Only administrators and integrations import records.")
+        raise ForbiddenAction(gettext("Only administrators and integrations import records."))
     if kind not in KINDS:
         raise ValueError(kind)
     job = ImportJob.objects.create(
@@ -59,11 +60,11 @@ def confirm_import(preview: ImportJob, *, user: User) -> ImportJob:
     """The real run of a finished, error-free dry run, on the same file. Raises `StateConflict`
     (409) when `preview` is not one, `ForbiddenAction` (403) unless `may_import(user)`."""
     if not (preview.dry_run and preview.status == JobStatus.DONE and preview.result):
-        raise StateConflict("Only a finished dry run can be confirmed.")
+        raise StateConflict(gettext("Only a finished dry run can be confirmed."))
     if not preview.result.get("ok"):
-        raise StateConflict("The dry run found errors; correct the file and try again.")
+        raise StateConflict(gettext("The dry run found errors; correct the file and try again."))
     if preview.file_deleted_at is not None:
-        raise StateConflict("The file of this dry run has been deleted; upload it again.")
+        raise StateConflict(gettext("The file of this dry run has been deleted; upload it again."))
     job = start_import(
         user=user,
         kind=preview.kind,

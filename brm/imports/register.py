@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 
 from brm.core.errors import InputError
 from brm.core.validators import date_in_range
@@ -233,7 +234,9 @@ def _prepare_people(rows: list[dict[str, str]], lock: bool) -> PeopleContext:
 def _chunk_unit(context: PeopleContext, value: str) -> BusinessUnit:
     unit = context.units.get(value.lower())
     if unit is None:
-        raise InputError("unit", f"No business unit has the code or name '{value}'.")
+        raise InputError(
+            "unit", gettext("No business unit has the code or name '%(value)s'.") % {"value": value}
+        )
     return unit
 
 
@@ -241,12 +244,17 @@ def _apply_stakeholder(values: dict[str, str], context: PeopleContext) -> tuple[
     email = values["email"]
     matches = context.people.get(email.lower(), [])
     if len(matches) > 1:
-        raise InputError("email", f"Several people in the register have the email {email}.")
+        raise InputError(
+            "email",
+            gettext("Several people in the register have the email %(email)s.") % {"email": email},
+        )
     person = matches[0] if matches else None
     new = person is None
     if person is None:
         if not values.get("unit"):
-            raise InputError("unit", "A new person needs their business unit (code or name).")
+            raise InputError(
+                "unit", gettext("A new person needs their business unit (code or name).")
+            )
         person = Stakeholder(email=email)
     changed = new
     if values.get("unit"):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from brm.core.errors import StateConflict
@@ -29,13 +30,16 @@ class UploadForm(StyledFormMixin, forms.Form):
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES} bytes.")
+            raise forms.ValidationError(
+                gettext("The file is larger than %(MAX_IMPORT_BYTES)s bytes.")
+                % {"MAX_IMPORT_BYTES": MAX_IMPORT_BYTES}
+            )
         return upload
 
 
 def _require_importer(request: HttpRequest) -> None:
     if not may_import(request.user):
-        raise PermissionDenied("Only administrators and integrations import records.")
+        raise PermissionDenied(gettext("Only administrators and integrations import records."))
 
 
 @login_required

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import brm.health.privacy
 import brm.imports.privacy
@@ -67,14 +68,16 @@ def find_person(subject_type: str, subject_id: int) -> Person:
     if subject_type == "stakeholder":
         person = stakeholders.privacy.person_for_stakeholder(subject_id)
         if person is None:
-            raise NotFound(f"No stakeholder {subject_id}.")
+            raise NotFound(gettext("No stakeholder %(subject_id)s.") % {"subject_id": subject_id})
         return person
     if subject_type == "user":
         user = User.objects.filter(pk=subject_id).first()
         if user is None:
-            raise NotFound(f"No user {subject_id}.")
+            raise NotFound(gettext("No user %(subject_id)s.") % {"subject_id": subject_id})
         return stakeholders.privacy.person_for_user(user)
-    raise NotFound(f"Unknown kind of subject {subject_type!r}.")
+    raise NotFound(
+        gettext("Unknown kind of subject %(subject_type)s.") % {"subject_type": repr(subject_type)}
+    )
 
 
 def _require(actor: AnyUser) -> None:
@@ -119,7 +122,7 @@ def erase_person(subject_type: str, subject_id: int, *, actor: AnyUser) -> dict[
     _require(actor)
     person = find_person(subject_type, subject_id)
     if person.user_id is not None and person.user_id == actor.pk:
-        raise ForbiddenAction("Another administrator must erase your own account.")
+        raise ForbiddenAction(gettext("Another administrator must erase your own account."))
     with transaction.atomic():
         counts = {name: module.erase_part(person) for name, module in PARTS.items()}
         record_event(

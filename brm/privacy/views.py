@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +24,7 @@ def _check(request: HttpRequest, subject_type: str) -> None:
     if subject_type not in services.SUBJECT_TYPES:
         raise Http404
     if not may_handle_personal_data(request.user):
-        raise PermissionDenied("Only administrators export or erase people's data.")
+        raise PermissionDenied(gettext("Only administrators export or erase people's data."))
 
 
 def _table(rows: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.errors import InputError, StateConflict
 from brm.core.events import EVENT_TYPES
@@ -70,7 +71,7 @@ def clean_event_types(event_types: Iterable[str]) -> list[str]:
     if unknown:
         raise InputError("event_types", f"Unknown event type(s): {', '.join(unknown)}.")
     if not wanted:
-        raise InputError("event_types", "Choose at least one event type.")
+        raise InputError("event_types", gettext("Choose at least one event type."))
     return wanted
 
 
@@ -81,7 +82,7 @@ def clean_description(description: str) -> str:
     except ValidationError as exc:
         raise InputError("description", exc.messages[0]) from None
     if len(description.strip()) > 200:
-        raise InputError("description", "Keep the description under 200 characters.")
+        raise InputError("description", gettext("Keep the description under 200 characters."))
     return description.strip()
 
 
@@ -198,9 +199,9 @@ def redeliver(delivery: WebhookDelivery, *, actor: AnyUser) -> WebhookDelivery:
         .get(pk=delivery.pk)
     )
     if locked.state in {DeliveryState.PENDING, DeliveryState.SENDING}:
-        raise StateConflict("This delivery is still being sent; wait for its result.")
+        raise StateConflict(gettext("This delivery is still being sent; wait for its result."))
     if not locked.subscription.active:
-        raise StateConflict("The subscription is disabled; enable it first.")
+        raise StateConflict(gettext("The subscription is disabled; enable it first."))
     locked.state = DeliveryState.PENDING
     locked.next_attempt_at = None
     locked.first_attempt_at = None

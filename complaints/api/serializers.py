@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_fields import OptionalChoiceField
@@ -95,7 +96,7 @@ class ComplaintSerializer(ModelSerializer[Complaint]):
 
     def validate_title(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("Give the complaint a short title.")
+            raise serializers.ValidationError(gettext("Give the complaint a short title."))
         return value.strip()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -82,7 +83,7 @@ class ComplaintViewSet(
         # The role is checked before the body: a role that may not file learns nothing more.
         # The service applies the same rule (and the unit's) again: this only answers early.
         if not may_file(request.user):
-            raise PermissionDenied("Your role does not file complaints.")
+            raise PermissionDenied(gettext("Your role does not file complaints."))
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: BaseSerializer[Complaint]) -> None:

@@ -21,6 +21,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +33,7 @@ from brm.core.models import (
     VersionedModel,
 )
 from brm.core.roles import Role, reads_all_units, role_of, writes_all_units
+from brm.core.search import SearchDocument
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
@@ -56,7 +58,9 @@ def validate_estimated_cost(value: Decimal | None) -> None:
     if value is None:
         return
     if Decimal(value) < 0:
-        raise ValidationError("The estimated cost cannot be negative.", code="cost_negative")
+        raise ValidationError(
+            gettext("The estimated cost cannot be negative."), code="cost_negative"
+        )
     if Decimal(value) == 0:
         raise ValidationError(COST_ABOVE_ZERO, code="cost_not_above_zero")
 
@@ -217,6 +221,10 @@ class DemandQuerySet(UnitScopedQuerySet["Demand"]):
         ).annotate(leakage=F("planned_total") - F("realised_total"))
 
 
+# What the global search reads (`brm.core.search`), in a GIN index on PostgreSQL.
+DEMAND_SEARCH = SearchDocument("demand_search", ("title", "problem", "outcome"))
+
+
 class Demand(VersionedModel, UnitScopedModel):
     """An idea or need from a business unit, grown into a business case and tracked to benefits.
 
@@ -316,7 +324,7 @@ class Demand(VersionedModel, UnitScopedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["unit", "status"])]
+        indexes = [models.Index(fields=["unit", "status"]), DEMAND_SEARCH.index()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expected_benefit__isnull=True) | Q(expected_benefit__gte=0),

@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from brm.core import delivery
@@ -85,13 +86,13 @@ def confirmable_records(demand: Demand, record_ids: Iterable[int | str]) -> Quer
     delivered, `InputError` (400, field "records") for no ticked figure or an unknown one.
     """
     if demand.status not in {DemandStatus.DELIVERED, DemandStatus.BENEFITS_REALISED}:
-        raise StateConflict("Benefits are confirmed once the demand is delivered.")
+        raise StateConflict(gettext("Benefits are confirmed once the demand is delivered."))
     ids = {int(i) for i in record_ids}
     if not ids:
-        raise InputError("records", "Tick the figures you confirm.")
+        raise InputError("records", gettext("Tick the figures you confirm."))
     records = BenefitRecord.objects.filter(demand=demand, pk__in=ids)
     if records.count() != len(ids):
-        raise InputError("records", "Unknown benefit record.")
+        raise InputError("records", gettext("Unknown benefit record."))
     return records
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, overload
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import set_change_reason
 from brm.core.roles import Role, leader_unit_id, role_of, stored_user
@@ -141,21 +142,21 @@ def submit_demand(data: DemandInput, *, actor: AnyUser) -> Demand:
     if role == Role.LEADER:
         unit_id = leader_unit_id(actor)
         if unit_id is None:
-            raise InputError("unit", "Your login is not linked to a business unit.")
+            raise InputError("unit", gettext("Your login is not linked to a business unit."))
         if data.unit is not None and data.unit.pk != unit_id:
-            raise InputError("unit", "You submit ideas for your own unit only.")
+            raise InputError("unit", gettext("You submit ideas for your own unit only."))
         unit = BusinessUnit.objects.get(pk=unit_id)
         sponsor = Stakeholder.objects.filter(user=stored_user(actor), active=True).first()
     elif role in {Role.BRM, Role.ADMIN}:
         if data.unit is None:
-            raise InputError("unit", "Choose the business unit.")
+            raise InputError("unit", gettext("Choose the business unit."))
         if not may_submit_demand(actor, data.unit):
             raise ForbiddenTransition("You may submit demands only for units you manage.")
         unit, sponsor = data.unit, data.sponsor
         if sponsor is not None and sponsor.unit_id != unit.pk:
-            raise InputError("sponsor", "The sponsor must belong to the demand's unit.")
+            raise InputError("sponsor", gettext("The sponsor must belong to the demand's unit."))
     if data.urgency not in Urgency.values:
-        raise InputError("urgency", "Choose how urgent it is.")
+        raise InputError("urgency", gettext("Choose how urgent it is."))
     demand = Demand.objects.create(
         unit=unit,
         sponsor=sponsor,
@@ -201,7 +202,7 @@ def update_business_case(demand: Demand, case: BusinessCase, *, actor: AnyUser) 
             raise TransitionError("The business case is fixed once delivery has started.")
         raise ForbiddenTransition("Only the unit's relationship manager edits the business case.")
     if case.benefit_kind and case.benefit_kind not in BenefitKind.values:
-        raise InputError("benefit_kind", "Choose the kind of benefit.")
+        raise InputError("benefit_kind", gettext("Choose the kind of benefit."))
     benefit = _money("expected_benefit", case.expected_benefit)
     cost = _money("estimated_cost", case.estimated_cost)
     try:
@@ -216,9 +217,9 @@ def update_business_case(demand: Demand, case: BusinessCase, *, actor: AnyUser) 
         ids = {int(i) for i in case.objective_ids}
         objectives = list(StrategicObjective.objects.filter(pk__in=ids, active=True))
         if len(objectives) != len(ids):
-            raise InputError("objectives", "Unknown or inactive strategic objective.")
+            raise InputError("objectives", gettext("Unknown or inactive strategic objective."))
     if case.sponsor is not None and case.sponsor.unit_id != locked.unit_id:
-        raise InputError("sponsor", "The sponsor must belong to the demand's unit.")
+        raise InputError("sponsor", gettext("The sponsor must belong to the demand's unit."))
     for name, limit in (("title", 200), ("problem", 5000), ("outcome", 5000)):
         if name in case.extra:
             setattr(locked, name, _text(name, case.extra[name], limit, one_line=name == "title"))
@@ -273,9 +274,9 @@ def override_rank(demand: Demand, rank: object, *, actor: AnyUser, reason: str) 
         try:
             position = int(rank) if isinstance(rank, (int, float, Decimal)) else int(str(rank))
         except (TypeError, ValueError):
-            raise InputError("rank", "Give a position, 1 for the top.") from None
+            raise InputError("rank", gettext("Give a position, 1 for the top.")) from None
         if not 1 <= position <= 10000:
-            raise InputError("rank", "Give a position, 1 for the top.")
+            raise InputError("rank", gettext("Give a position, 1 for the top."))
     locked.rank_override = position
     locked.override_reason = text
     locked.override_by = stored_user(actor)
@@ -313,7 +314,7 @@ def record_benefit(
             raise TransitionError("Benefits are recorded once the demand is delivered.")
         raise ForbiddenTransition("Only the unit's relationship manager records benefits.")
     if not period_start or not period_end or period_end <= period_start:
-        raise InputError("period_end", "The period must end after it starts.")
+        raise InputError("period_end", gettext("The period must end after it starts."))
     planned_amount = _money("planned_amount", planned, required=True)
     realised_amount = _money("realised_amount", realised, required=True)
     text = _text("note", note, 2000, required=False)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.audit import set_change_reason
 from brm.core.errors import ForbiddenAction, StateConflict
@@ -180,9 +181,13 @@ def may_confirm_benefits(demand: Demand, user: AnyUser) -> bool:
 def clean_reason(reason: str | None, *, required: bool) -> str:
     text = (reason or "").strip()
     if required and not text:
-        raise InputError("reason", "Give a reason; the sponsor sees it.")
+        raise InputError("reason", gettext("Give a reason; the sponsor sees it."))
     if len(text) > MAX_REASON:
-        raise InputError("reason", f"Keep the reason under {MAX_REASON} characters.")
+        raise InputError(
+            "reason",
+            gettext("Keep the reason under %(MAX_REASON)s characters.")
+            % {"MAX_REASON": MAX_REASON},
+        )
     return text
 
 
@@ -196,7 +201,7 @@ def transition_demand(demand: Demand, to: str, *, actor: AnyUser, reason: str = 
     status does not allow the move, `InputError` (400) for an unknown status or a missing reason.
     """
     if to not in DemandStatus.values:
-        raise InputError("to", f"Unknown status “{to}”.")
+        raise InputError("to", gettext("Unknown status “%(to)s”.") % {"to": to})
     locked = Demand.objects.select_for_update().get(pk=demand.pk)
     if not may_transition(actor, locked, to):
         raise ForbiddenTransition("Your role may not make this change.")

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -171,7 +172,7 @@ def demand_export(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def demand_create(request: HtmxHttpRequest) -> HttpResponse:
     if not permissions.may_submit_demand(request.user):
-        raise PermissionDenied("Your role does not submit demands.")
+        raise PermissionDenied(gettext("Your role does not submit demands."))
     form = DemandForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -317,7 +318,9 @@ def demand_case(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The BRM's business-case form; the score is recomputed on save."""
     demand = _visible(request, pk)
     if not workflow.may_edit_case(demand, request.user):
-        raise PermissionDenied("Only the unit's relationship manager edits the business case.")
+        raise PermissionDenied(
+            gettext("Only the unit's relationship manager edits the business case.")
+        )
     initial = {
         "sponsor": demand.sponsor_id,
         "benefit_kind": demand.benefit_kind,
@@ -405,7 +408,9 @@ def demand_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The sponsor's page (linked from the attestation email): confirm realised benefits."""
     demand = _visible(request, pk)
     if not workflow.may_confirm_benefits(demand, request.user):
-        raise PermissionDenied("A business leader of the unit confirms the realised benefits.")
+        raise PermissionDenied(
+            gettext("A business leader of the unit confirms the realised benefits.")
+        )
     records = list(demand.benefit_records.select_related("confirmed_by"))
     error = ""
     if request.method == "POST":
@@ -439,7 +444,7 @@ def demand_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def demand_value(request: HtmxHttpRequest) -> HttpResponse:
     if not permissions.may_read_portfolio_value(request.user):
-        raise PermissionDenied("The portfolio value view is for IT leadership and BRMs.")
+        raise PermissionDenied(gettext("The portfolio value view is for IT leadership and BRMs."))
     demands = selectors.demand_list(request.user)
     share = selectors.portfolio_share(demands)
     delivered = demands.filter(status__in=AFTER_DELIVERY)

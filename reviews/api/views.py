@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -80,7 +81,7 @@ class ServiceReviewViewSet(
         )
 
     def perform_destroy(self, instance: ServiceReview) -> None:
-        raise PermissionDenied("Reviews are cancelled, not deleted: POST to cancel/.")
+        raise PermissionDenied(gettext("Reviews are cancelled, not deleted: POST to cancel/."))
 
     @extend_schema(request=HoldSerializer, responses=ServiceReviewSerializer)
     @action(detail=True, methods=["post"])
@@ -132,7 +133,9 @@ class ChangeRequestViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ChangeRe
         change = serializer.instance
         assert change is not None  # an update always has its instance
         if serializer.validated_data.get("review", change.review) != change.review:
-            raise PermissionDenied("A change request stays with the review it was raised at.")
+            raise PermissionDenied(
+                gettext("A change request stays with the review it was raised at.")
+            )
         data = dict(serializer.validated_data)
         data.pop("review", None)
         serializer.instance = services.update_change_request(

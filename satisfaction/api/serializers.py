@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
@@ -29,7 +30,7 @@ class SurveyTemplateSerializer(ModelSerializer[SurveyTemplate]):
 
     def validate_questions(self, value: list[Any]) -> list[Any]:
         if not value:
-            raise serializers.ValidationError("A survey needs at least one question.")
+            raise serializers.ValidationError(gettext("A survey needs at least one question."))
         return value
 
 

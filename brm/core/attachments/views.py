@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -84,7 +85,7 @@ def attachment_panel(
 
 def _record(request: HtmxHttpRequest, target: AttachmentTarget, pk: int) -> models.Model:
     if role_of(request.user) == Role.NONE:
-        raise PermissionDenied("Your account has no role yet; ask an administrator.")
+        raise PermissionDenied(gettext("Your account has no role yet; ask an administrator."))
     record: models.Model = get_object_or_404(target.records(request.user), pk=pk)
     return record
 
@@ -134,7 +135,9 @@ def attachment_list(
             messages.success(request, message)
             return redirect(safe_next(request, target.list_url(record)))
     elif not target.may_attach(request.user, record):
-        raise PermissionDenied(f"You may not add files to this {target.noun}.")
+        raise PermissionDenied(
+            gettext("You may not add files to this %(noun)s.") % {"noun": target.noun}
+        )
     return _answer(request, target, record, form=form, status=400)
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
@@ -40,19 +41,26 @@ def validate_time_zone(value: str) -> None:
 def validate_language(value: str) -> None:
     """A language code from ``settings.LANGUAGES`` ("es", "en-gb"); empty means the browser's."""
     if value and value not in dict(settings.LANGUAGES):
-        raise ValidationError(f"{value!r} is not a language this site speaks.")
+        raise ValidationError(
+            gettext("%(value)s is not a language this site speaks.") % {"value": repr(value)}
+        )
 
 
 def validate_notification_modes(value: Any) -> None:
     """A mapping {email kind: "immediate" | "daily" | "off"} of known kinds."""
     if not isinstance(value, dict):
-        raise ValidationError("Notification preferences are a mapping of kind to mode.")
+        raise ValidationError(gettext("Notification preferences are a mapping of kind to mode."))
     kinds = getattr(settings, "NOTIFICATION_KINDS", {})
     for kind, mode in value.items():
         if kind not in kinds:
-            raise ValidationError(f"Unknown kind of notification: {kind!r}.")
+            raise ValidationError(
+                gettext("Unknown kind of notification: %(kind)s.") % {"kind": repr(kind)}
+            )
         if mode not in DeliveryMode.values:
-            raise ValidationError(f"Unknown delivery mode {mode!r} for {kind}.")
+            raise ValidationError(
+                gettext("Unknown delivery mode %(mode)s for %(kind)s.")
+                % {"mode": repr(mode), "kind": kind}
+            )
 
 
 class UserPreference(TimeStampedModel):

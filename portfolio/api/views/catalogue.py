@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -36,7 +37,9 @@ from portfolio.services.catalogue import (
 def _writers_only(request: Request) -> None:
     # Answered before the body is read; the services apply the same rule (may_edit_catalogue).
     if not may_edit_catalogue(request.user):
-        raise PermissionDenied("Only administrators and integrations change the catalogue.")
+        raise PermissionDenied(
+            gettext("Only administrators and integrations change the catalogue.")
+        )
 
 
 class ServiceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Service]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -107,7 +108,7 @@ class DemandViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Answered before the body is read; `submit_demand` applies the same rule again.
         if not may_submit_demand(request.user):
-            raise PermissionDenied("Your role does not submit demands.")
+            raise PermissionDenied(gettext("Your role does not submit demands."))
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: BaseSerializer[Demand]) -> None:
