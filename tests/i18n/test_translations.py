@@ -246,3 +246,18 @@ def test_a_language_the_site_does_not_speak_falls_back_to_english(client):
     client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
     html = client.get("/accounts/login/", headers={"accept-language": "fr"}).content.decode()
     assert "Log in" in html
+
+
+@pytest.mark.django_db
+def test_the_api_answers_errors_in_the_callers_language(client, brm):
+    """The API's own messages (here a token that is no token) follow Accept-Language like the
+    pages: a Spanish integration reads Spanish errors."""
+    response = client.get(
+        "/api/v1/units/", headers={"authorization": "Bearer nope", "accept-language": "es"}
+    )
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Token no válido, caducado o revocado."}
+    english = client.get(
+        "/api/v1/units/", headers={"authorization": "Bearer nope", "accept-language": "en"}
+    )
+    assert english.json() == {"detail": "Invalid, expired or revoked token."}
