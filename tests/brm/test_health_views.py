@@ -97,13 +97,26 @@ def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(
     with CaptureQueriesContext(connection) as small:
         client.get("/dashboard/")
     _snapshots(10)
-    # session, user, groups, latest snapshots, sparkline history, overdue reviews with their
-    # total (one query since issue 14), units due a review with none planned, complaint ageing,
-    # promises, demand (2), monthly complaints, BRM choices, plans (+count).
+    # session, user, groups, every unit's latest snapshot (as rows, issue 14), the watermelons
+    # and drops shown (in full), sparkline history, review settings, overdue reviews with their
+    # total, units due a review with none planned with their total, complaint ageing, promises,
+    # demand (2), monthly complaints, plans with their total, BRM choices.
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get("/dashboard/")
     assert response.status_code == 200
     assert len(small.captured_queries) <= 16
+
+
+def test_it_lists_the_first_watermelons_with_how_many_there_are(client, executive):
+    _snapshots(17)
+    client.force_login(executive)
+
+    html = client.get("/dashboard/").content.decode()
+
+    section = html.split('id="watermelons"')[1].split("</section>")[0]
+    assert section.count("<tr>") == 15 + 1  # the 15 unhappiest and the header row
+    assert "see all 17 on the map" in section
+    assert html.count('class="heat-tile') == 17  # the heat map still has every unit
 
 
 def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(
