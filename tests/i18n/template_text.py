@@ -134,9 +134,13 @@ def _report(
         found.append((offset + a, offset + b, piece, kind))
 
 
-# `{{ x|default:"never" }}` shows its argument: it must be `default:_("never")`. Template names
-# and the allow-list are not words.
-_SHOWN_ARGUMENT = re.compile(r'\|(?:person|default):"([^"]*)"')
+# `{{ x|default:"never" }}` shows its argument: it must be `default:_("never")`; so do the texts
+# an include is given (`{% include "includes/empty.html" with title=_("...") %}`). Template
+# names, icons, ids and the allow-list are not words.
+_SHOWN_ARGUMENT = re.compile(
+    r'\|(?:person|default):"([^"]*)"'
+    r'|\b(?:action_label|caption|first|hint|title|text|label|heading|message)="([^"]*)"'
+)
 
 
 def untranslated_arguments(source: str) -> list[str]:
@@ -145,7 +149,11 @@ def untranslated_arguments(source: str) -> list[str]:
     for token in DebugLexer(source).tokenize():
         if token.token_type not in (TokenType.VAR, TokenType.BLOCK):
             continue
-        for argument in _SHOWN_ARGUMENT.findall(token.contents):
+        if token.token_type == TokenType.BLOCK and not token.contents.startswith("include "):
+            shown = [f for f, _ in _SHOWN_ARGUMENT.findall(token.contents) if f]
+        else:
+            shown = [f or w for f, w in _SHOWN_ARGUMENT.findall(token.contents)]
+        for argument in shown:
             if is_visible(argument) and not argument.endswith((".html", ".txt")):
                 found.append(argument)
     return found

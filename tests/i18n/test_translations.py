@@ -112,12 +112,13 @@ def test_the_template_check_finds_what_it_should():
         "{% translate 'Save' %}</button><script>var a = 'word';</script><code>GET /x</code>"
         '{# note #}{% comment %}words{% endcomment %}{{ u|person:"someone" }}'
         "{% blocktranslate count n=2 %}{{ n }} day{% plural %}{{ n }} days{% endblocktranslate %}"
+        '{% include "includes/empty.html" with icon="inbox" title="Nothing here" hint=_("Ok") %}'
     )
     assert [(kind, text) for _, _, text, kind in untranslated(source)] == [
         ("title", "Hello"),
         ("text", "Open"),
     ]
-    assert untranslated_arguments(source) == ["someone"]
+    assert untranslated_arguments(source) == ["someone", "Nothing here"]
 
 
 def test_it_ships_a_complete_spanish_catalogue():
