@@ -16,6 +16,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_noop
 
 # Lets annotations such as `admin.ModelAdmin[Unit]` or `serializers.ModelSerializer[Unit]` be
 # subscripted at run time too (the type checker's generics; no behaviour change).
@@ -574,33 +575,55 @@ DELIVERY_COMPOSERS = {
     "webhooks.disabled": "brm.webhooks.emails.compose_disabled",
 }
 # --- Who gets notification emails (brm/core/delivery.py `recipients_for`, one filter for all) ---
-# Each kind: what a person sees on the preferences page, and whether the law or ISO 10002
-# requires it (`required`: no unsubscribe, preferences not applied). ISO 10002 (8.3-8.6) requires
-# the complaint's receipt and keeping the complainant informed: what goes to the complainant is
-# required. Escalations and news for IT staff are internal, so each person chooses how to get them.
+# Each kind: what a person sees on the preferences page (gettext_noop: translated there), and
+# whether the law or ISO 10002 requires it (`required`: no unsubscribe, preferences not applied).
+# ISO 10002 (8.3-8.6) requires the complaint's receipt and keeping the complainant informed: what
+# goes to the complainant is required. Escalations and news for IT staff are internal, so each
+# person chooses how to get them.
 NOTIFICATION_KINDS: dict[str, dict[str, object]] = {
     "complaints.notification": {
-        "label": "Complaints you raised: receipt, progress and resolution",
+        "label": gettext_noop("Complaints you raised: receipt, progress and resolution"),
         "required": True,
     },
     "complaints.staff": {
-        "label": "Complaints for IT staff: escalations and news from complainants",
+        "label": gettext_noop("Complaints for IT staff: escalations and news from complainants"),
         "required": False,
     },
-    "reviews.notice": {"label": "Service reviews: reminders and invitations", "required": False},
-    "reviews.update": {"label": "Service reviews: moved or cancelled", "required": False},
-    "reviews.unplanned": {"label": "Service reviews due with none planned", "required": False},
-    "satisfaction.invitation": {"label": "Satisfaction surveys: invitations", "required": False},
-    "satisfaction.reminder": {"label": "Satisfaction surveys: reminders", "required": False},
-    "satisfaction.thanks": {"label": "Satisfaction surveys: thank-you notes", "required": False},
-    "stakeholders.handover_pack": {"label": "Handover packs", "required": False},
+    "reviews.notice": {
+        "label": gettext_noop("Service reviews: reminders and invitations"),
+        "required": False,
+    },
+    "reviews.update": {
+        "label": gettext_noop("Service reviews: moved or cancelled"),
+        "required": False,
+    },
+    "reviews.unplanned": {
+        "label": gettext_noop("Service reviews due with none planned"),
+        "required": False,
+    },
+    "satisfaction.invitation": {
+        "label": gettext_noop("Satisfaction surveys: invitations"),
+        "required": False,
+    },
+    "satisfaction.reminder": {
+        "label": gettext_noop("Satisfaction surveys: reminders"),
+        "required": False,
+    },
+    "satisfaction.thanks": {
+        "label": gettext_noop("Satisfaction surveys: thank-you notes"),
+        "required": False,
+    },
+    "stakeholders.handover_pack": {"label": gettext_noop("Handover packs"), "required": False},
     "portfolio.benefit_attestation": {
-        "label": "Requests to confirm realised benefits",
+        "label": gettext_noop("Requests to confirm realised benefits"),
         "required": False,
     },
-    "health.digest": {"label": "Weekly relationship health digest", "required": False},
+    "health.digest": {
+        "label": gettext_noop("Weekly relationship health digest"),
+        "required": False,
+    },
     "webhooks.disabled": {
-        "label": "Webhook subscriptions disabled after repeated failures",
+        "label": gettext_noop("Webhook subscriptions disabled after repeated failures"),
         "required": False,
     },
 }
