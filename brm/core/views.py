@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -45,7 +47,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 def _kinds() -> list[tuple[str, str]]:
     return [
-        (kind, str(entry.get("label", kind)))
+        (kind, _(str(entry.get("label", kind))))  # marked with gettext_noop in settings
         for kind, entry in settings.NOTIFICATION_KINDS.items()
         if not delivery.kind_is_required(kind)
     ]
@@ -58,22 +60,24 @@ class PreferenceForm(StyledFormMixin, forms.Form):
         required=False,
         max_length=64,
         validators=[validate_time_zone],
-        help_text="An IANA name such as Europe/London; empty for the site's "
-        f"({settings.TIME_ZONE}).",
+        help_text=format_lazy(
+            gettext_lazy("An IANA name such as Europe/London; empty for the site's ({zone})."),
+            zone=settings.TIME_ZONE,
+        ),
     )
 
     language = forms.ChoiceField(
         required=False,
         choices=[],  # settings.LANGUAGES, read per form (tests and deployments change it)
         widget=forms.Select(attrs={"class": "form-select"}),
-        help_text="Pages and emails in this language; empty follows your browser.",
+        help_text=gettext_lazy("Pages and emails in this language; empty follows your browser."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)
-        language.choices = [("", "Your browser's language"), *settings.LANGUAGES]
+        language.choices = [("", _("Your browser's language")), *settings.LANGUAGES]
         for kind, label in _kinds():
             self.fields[f"kind:{kind}"] = forms.ChoiceField(
                 label=label,
@@ -87,15 +91,17 @@ class TokenForm(StyledFormMixin, forms.Form):
     """A new API token for oneself: what uses it, and after how many days it expires."""
 
     name = forms.CharField(
-        max_length=100, validators=[single_line], help_text="What uses it, e.g. 'Excel report'."
+        max_length=100,
+        validators=[single_line],
+        help_text=gettext_lazy("What uses it, e.g. 'Excel report'."),
     )
     days = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_TOKEN_DAYS,
         initial=90,
-        label="Expires after (days)",
-        help_text=f"1 to {MAX_TOKEN_DAYS}; empty for never.",
+        label=gettext_lazy("Expires after (days)"),
+        help_text=format_lazy(gettext_lazy("1 to {days}; empty for never."), days=MAX_TOKEN_DAYS),
     )
 
 
