@@ -11,8 +11,8 @@ from django.conf import settings
 
 from brm.health.unit_page import unit_timeline
 from stakeholders import selectors
-from stakeholders.models import ActionItem, ActionStatus, OwnerSide
-from tests.factories import ActionItemFactory, InteractionFactory
+from stakeholders.models import ActionItem, ActionStatus, OwnerSide, Stakeholder
+from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,17 @@ def test_it_hides_private_notes_from_the_business_in_timeline_entries(unit_a, le
 
     assert [e.obj.notes for e in for_leader] == [""]
     assert [e.obj.notes for e in for_brm] == ["Budget is tight"]
+
+
+def test_it_names_the_first_people_of_a_map_cell_and_counts_them_all(unit_a):
+    for name in ["Fay", "Cy", "Eve", "Al", "Bo", "Di"]:
+        StakeholderFactory.create(unit=unit_a, name=name, influence=5, interest=4)
+    StakeholderFactory.create(unit=unit_a, name="Zed", influence=1, interest=1)
+
+    grid = selectors.stakeholder_grid(Stakeholder.objects.filter(unit=unit_a), shown=4)
+
+    cell = grid[0][3]  # influence 5 (top row), interest 4
+    assert (cell.count, cell.more) == (6, 2)
+    assert [p["name"] for p in cell.people] == ["Al", "Bo", "Cy", "Di"]
+    assert (grid[4][0].count, [p["name"] for p in grid[4][0].people]) == (1, ["Zed"])
+    assert sum(c.count for row in grid for c in row) == 7
