@@ -1,8 +1,10 @@
 """The unit page and its timeline: a cross-app page, so it is assembled here at the top.
 
 The register (`stakeholders`) knows no workflow. Each app exports its part of a unit's history
-as `timeline_entries(unit, user, *, before, limit)` in its selectors, and its figures as
-selector functions; this module merges them. The URLs stay in the register's namespace
+in its selectors as `timeline_keys(unit, user, *, before, limit)` (scoped `(kind, id, at)`
+keys) and `timeline_load(user, ids)` (the rows of the entries shown; see
+`stakeholders.selectors.TimelineEntry`), and its figures as selector functions; this module
+merges them. The URLs stay in the register's namespace
 (`stakeholders:unit_detail`, `stakeholders:unit_timeline`): the project's `urls.py` wires them.
 """
 
