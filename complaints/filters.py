@@ -8,6 +8,7 @@ import django_filters as filters
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
@@ -22,13 +23,13 @@ class ComplaintFilterSet(SearchFilterSet):
     )
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)
     status = filters.MultipleChoiceFilter(choices=Status.choices)
-    overdue = FlagFilter(method="filter_overdue", label="Overdue only")
-    mine = FlagFilter(method="filter_mine", label="Only mine")
-    escalated = FlagFilter(method="filter_escalated", label="Escalated only")
+    overdue = FlagFilter(method="filter_overdue", label=_("Overdue only"))
+    mine = FlagFilter(method="filter_mine", label=_("Only mine"))
+    escalated = FlagFilter(method="filter_escalated", label=_("Escalated only"))
     handler = filters.CharFilter(
         method="filter_handler",
-        label="Handler",
-        help_text="`me` for the complaints you handle (your queue), or a user's id.",
+        label=_("Handler"),
+        help_text=_("`me` for the complaints you handle (your queue), or a user's id."),
         validators=[RegexValidator(r"^(me|[0-9]{1,18})$", "Give `me` or a user's id.")],
     )
     ordering = StableOrderingFilter(

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 User = get_user_model()
 
 SEVERITY_HELP = {
-    "low": "Low — an annoyance; we can work around it",
-    "medium": "Medium — it slows our work down",
-    "high": "High — important work is blocked or at risk",
-    "critical": "Critical — the business is seriously harmed right now",
+    "low": _("Low — an annoyance; we can work around it"),
+    "medium": _("Medium — it slows our work down"),
+    "high": _("High — important work is blocked or at risk"),
+    "critical": _("Critical — the business is seriously harmed right now"),
 }
 
 
@@ -45,10 +45,10 @@ class ComplaintForm(StyledFormMixin, forms.ModelForm[Complaint]):
         model = Complaint
         fields = ["unit", "title", "description", "service", "severity", "remedy_requested"]
         labels = {
-            "title": "In one line, what is wrong?",
-            "description": "What happened?",
-            "service": "Which IT service (if you know)",
-            "remedy_requested": "What would put it right for you? (optional)",
+            "title": _("In one line, what is wrong?"),
+            "description": _("What happened?"),
+            "service": _("Which IT service (if you know)"),
+            "remedy_requested": _("What would put it right for you? (optional)"),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -177,7 +177,7 @@ class FollowUpForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, complaint: Complaint, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records: dict[str, object] = {}
-        groups: list[tuple[str, object]] = [("", "Choose…")]
+        groups: list[tuple[str, object]] = [("", _("Choose…"))]
         for link, heading in zip(LINKS, ("Change requests", "Demands", "Commitments"), strict=True):
             options = []
             for record in open_work(link, complaint, user):
@@ -190,8 +190,8 @@ class FollowUpForm(StyledFormMixin, forms.Form):
             (
                 "Other",
                 [
-                    (NEW_COMMITMENT, "Create a commitment for this"),
-                    (OUTSIDE_WORK, "Work outside this system (give its reference)"),
+                    (NEW_COMMITMENT, _("Create a commitment for this")),
+                    (OUTSIDE_WORK, _("Work outside this system (give its reference)")),
                 ],
             )
         )

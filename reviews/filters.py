@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
@@ -20,7 +21,12 @@ from reviews.models import (
 )
 from stakeholders.filters import SearchFilterSet, _visible_units
 
-VIEWS = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("held", "Held"), ("all", "All")]
+VIEWS = [
+    ("upcoming", _("Upcoming")),
+    ("overdue", _("Overdue")),
+    ("held", _("Held")),
+    ("all", _("All")),
+]
 
 
 def _visible_reviews(request: HttpRequest | None) -> QuerySet[ServiceReview]:
@@ -35,8 +41,8 @@ class ServiceReviewFilterSet(SearchFilterSet):
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
     status = filters.ChoiceFilter(choices=ReviewStatus.choices)
-    view = filters.ChoiceFilter(choices=VIEWS, method="filter_view", label="Show")
-    mine = FlagFilter(method="filter_mine", label="Only my units")
+    view = filters.ChoiceFilter(choices=VIEWS, method="filter_view", label=_("Show"))
+    mine = FlagFilter(method="filter_mine", label=_("Only my units"))
     scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
     ordering = StableOrderingFilter(

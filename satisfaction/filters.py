@@ -7,6 +7,7 @@ from typing import Any
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from satisfaction.models import Campaign, CampaignKind, CampaignStatus
 from stakeholders.models import BusinessUnit
@@ -27,13 +28,13 @@ class CampaignFilterSet(filters.FilterSet):
     `search` matches the survey's or its template's name.
     """
 
-    search = filters.CharFilter(method="filter_search", label="Search")
+    search = filters.CharFilter(method="filter_search", label=_("Search"))
     status = filters.ChoiceFilter(choices=CampaignStatus.choices, method="filter_status")
     kind = filters.ChoiceFilter(choices=CampaignKind.choices)
     unit = filters.ModelChoiceFilter(
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
         method="filter_unit",
-        label="Business unit",
+        label=_("Business unit"),
     )
 
     class Meta:

@@ -48,11 +48,11 @@ class CampaignForm(VersionedFormMixin, forms.ModelForm[Campaign]):
             "reminder_days",
         ]
         labels = {
-            "sample_size": "Random sample size",
-            "interval_days": "Every how many days",
-            "max_reminders": "Reminders at most",
-            "reminder_days": "Days between reminders",
-            "anonymous": "Anonymous (aggregates only)",
+            "sample_size": _("Random sample size"),
+            "interval_days": _("Every how many days"),
+            "max_reminders": _("Reminders at most"),
+            "reminder_days": _("Days between reminders"),
+            "anonymous": _("Anonymous (aggregates only)"),
         }
 
     def __init__(

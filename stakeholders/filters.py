@@ -8,6 +8,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.filtering import FILTER_DEFAULTS, FlagFilter
 from brm.core.ordering import StableOrderingFilter
@@ -68,7 +69,7 @@ class SearchFilterSet(filters.FilterSet):
 
     FILTER_DEFAULTS = FILTER_DEFAULTS  # yes/no model fields read "1", "on"... (FlagFilter)
     search_fields: tuple[str, ...] = ()
-    search = filters.CharFilter(method="filter_search", label="Search")
+    search = filters.CharFilter(method="filter_search", label=_("Search"))
     _dates_bound = False
 
     @property
@@ -93,7 +94,7 @@ class SearchFilterSet(filters.FilterSet):
 
 class BusinessUnitFilterSet(SearchFilterSet):
     search_fields = ("name", "code", "description")
-    mine = FlagFilter(method="filter_mine", label="Only my units")
+    mine = FlagFilter(method="filter_mine", label=_("Only my units"))
     parent = filters.ModelChoiceFilter(
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
@@ -177,14 +178,14 @@ class ActionItemFilterSet(SearchFilterSet):
     # The review and plan that made a promise link to it from their own apps (`review_link`,
     # `plan_link`); filtering by their ids keeps the API's parameters without importing them. An
     # id of a review the caller may not see matches nothing the caller can see either.
-    review = filters.NumberFilter(field_name="review_link__review", label="Service review")
+    review = filters.NumberFilter(field_name="review_link__review", label=_("Service review"))
     improvement_plan = filters.NumberFilter(field_name="plan_link__plan")
     owner_side = filters.ChoiceFilter(choices=OwnerSide.choices)
-    overdue = FlagFilter(method="filter_overdue", label="Overdue only")
+    overdue = FlagFilter(method="filter_overdue", label=_("Overdue only"))
     outcome = filters.ChoiceFilter(
-        choices=list(OUTCOME_LABELS.items()), method="filter_outcome", label="Outcome"
+        choices=list(OUTCOME_LABELS.items()), method="filter_outcome", label=_("Outcome")
     )
-    mine = FlagFilter(method="filter_mine", label="Only mine")
+    mine = FlagFilter(method="filter_mine", label=_("Only mine"))
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     ordering = StableOrderingFilter(
