@@ -273,10 +273,21 @@ def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, i
         for a in promises:
             if a.interaction_id is not None:
                 made.setdefault(a.interaction_id, []).append(a)
+        # Only what the timeline names of each person (the register's whole rows and users'
+        # password hashes were most of this query's cost).
         meetings = (
-            interaction_list(user)
+            Interaction.objects.visible_to(user)
             .filter(pk__in=meeting_ids)
             .annotate(file_count=Attachment.objects.count_for(Interaction))
+            .prefetch_related(
+                Prefetch("attendees", queryset=Stakeholder.objects.only("id", "name")),
+                Prefetch(
+                    "it_participants",
+                    queryset=get_user_model().objects.only(
+                        "id", "username", "first_name", "last_name"
+                    ),
+                ),
+            )
         )
         it_side = is_it_side(user)
         for i in meetings:
