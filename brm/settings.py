@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # GIN search indexes (brm.core.search); harmless on SQLite
     "rest_framework",
     "django_filters",
     "drf_spectacular",
