@@ -34,6 +34,7 @@ from brm.core.models import (
 )
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.schedule import PublicHolidays, WorkingCalendar, add_working_time
+from brm.core.search import SearchDocument
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
@@ -272,6 +273,12 @@ FREE_TEXT_FIELDS = [
 ]
 
 
+# What the global search reads (`brm.core.search`), in a GIN index on PostgreSQL.
+COMPLAINT_SEARCH = SearchDocument(
+    "complaint_search", ("reference", "title", "description", "resolution")
+)
+
+
 class Complaint(VersionedModel, UnitScopedModel):
     """A complaint from the business about IT, worked to closure within the published targets.
 
@@ -388,6 +395,7 @@ class Complaint(VersionedModel, UnitScopedModel):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["status", "resolve_by"]),
             models.Index(fields=["handler", "status"]),  # each person's queue
+            COMPLAINT_SEARCH.index(),
         ]
         constraints = [
             models.CheckConstraint(

@@ -34,6 +34,7 @@ from django.utils import timezone
 from brm.core.roles import Role, role_of
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from complaints.models import (
+    COMPLAINT_SEARCH,
     OPEN_STATUSES,
     Complaint,
     ComplaintEvent,
@@ -512,7 +513,7 @@ def search_complaints(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -
         Complaint.objects.visible_to(user).select_related("unit"),
         text,
         fields=[("reference", "A"), ("title", "A"), ("description", "B"), ("resolution", "C")],
-        titles=["reference", "title"],
+        document=COMPLAINT_SEARCH,
         then=["-created_at", "-pk"],
         limit=limit,
     )

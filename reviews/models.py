@@ -21,6 +21,7 @@ from brm.core.models import (
     UnitScopedQuerySet,
     VersionedModel,
 )
+from brm.core.search import SearchDocument
 from brm.core.validators import single_line
 from stakeholders.models import BusinessUnit
 
@@ -91,6 +92,11 @@ class ServiceReviewQuerySet(UnitScopedQuerySet["ServiceReview"]):
         )
 
 
+# What the global search reads (`brm.core.search`), in a GIN index on PostgreSQL; the unit's
+# name is searched too, through the unit.
+REVIEW_SEARCH = SearchDocument("review_search", ("agenda", "outcome", "minutes", "location"))
+
+
 class ServiceReview(VersionedModel, UnitScopedModel):
     """A review with a business unit of the services it consumes (ISO/IEC 20000 "at planned
     intervals"). When held, the performance pack for the period is frozen into
@@ -140,7 +146,7 @@ class ServiceReview(VersionedModel, UnitScopedModel):
 
     class Meta:
         ordering = ["-scheduled_at", "-pk"]
-        indexes = [models.Index(fields=["unit", "status", "scheduled_at"])]
+        indexes = [models.Index(fields=["unit", "status", "scheduled_at"]), REVIEW_SEARCH.index()]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="held") | Q(held_at__isnull=False),

@@ -28,7 +28,13 @@ from brm.core.schedule import AddLocalDays, to_local
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models import Service
 from portfolio.selectors.catalogue import pack_for, performance_pack
-from reviews.models import ChangeRequest, ReviewStatus, ServiceReview, ServiceReviewQuerySet
+from reviews.models import (
+    REVIEW_SEARCH,
+    ChangeRequest,
+    ReviewStatus,
+    ServiceReview,
+    ServiceReviewQuerySet,
+)
 from stakeholders.models import BusinessUnit, Stakeholder
 from stakeholders.selectors import timeline_source
 
@@ -306,7 +312,7 @@ def search_reviews(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> S
             ("minutes", "C"),
             ("location", "C"),
         ],
-        titles=["unit__name"],
+        document=REVIEW_SEARCH,
         then=["-scheduled_at", "-pk"],
         limit=limit,
     )

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from brm.core.models import UnitScopedModel, UnitScopedQuerySet, VersionedModel
 from brm.core.models.fields import NullableUniqueCharField
+from brm.core.search import SearchDocument
 from brm.core.validators import single_line
 
 if TYPE_CHECKING:
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
 
 class BusinessUnitQuerySet(UnitScopedQuerySet["BusinessUnit"]):
     unit_path = ""
+
+
+# What the global search reads of each model (`brm.core.search`), in a GIN index on PostgreSQL.
+UNIT_SEARCH = SearchDocument("unit_search", ("name", "code", "description"))
+STAKEHOLDER_SEARCH = SearchDocument("stakeholder_search", ("name", "job_title", "email"))
+# The notes are private to IT: the selector leaves them out for everyone else.
+INTERACTION_SEARCH = SearchDocument("interaction_search", ("summary", "notes"))
 
 
 class BusinessUnit(VersionedModel, UnitScopedModel):
@@ -72,6 +80,7 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [UNIT_SEARCH.index()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(review_cadence_days__gte=7) & Q(review_cadence_days__lte=366),
@@ -172,6 +181,7 @@ class Stakeholder(VersionedModel, UnitScopedModel):
             models.Index(fields=["influence", "interest"]),
             # A bulk import finds people by email whatever its case (brm.imports.register).
             models.Index(Lower("email"), name="stakeholder_email_lower"),
+            STAKEHOLDER_SEARCH.index(),
         ]
         constraints = [
             models.CheckConstraint(
@@ -250,7 +260,7 @@ class Interaction(VersionedModel, UnitScopedModel):
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["unit", "-occurred_at"])]
+        indexes = [models.Index(fields=["unit", "-occurred_at"]), INTERACTION_SEARCH.index()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sentiment__gte=-2) & Q(sentiment__lte=2),

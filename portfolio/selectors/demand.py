@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models.demand import (
     CLOSED_STATUSES,
+    DEMAND_SEARCH,
     MONEY,
     PIPELINE,
     ZERO,
@@ -282,7 +283,7 @@ def search_demands(user: AnyUser, text: str, *, limit: int = DEFAULT_LIMIT) -> S
         Demand.objects.visible_to(user).select_related("unit"),
         text,
         fields=[("title", "A"), ("problem", "B"), ("outcome", "B")],
-        titles=["title"],
+        document=DEMAND_SEARCH,
         then=["-created_at", "-pk"],
         limit=limit,
     )

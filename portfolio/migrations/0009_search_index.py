@@ -1,0 +1,31 @@
+"""The global search's GIN index (brm.core.search.SearchDocument), PostgreSQL only.
+
+`AddSearchIndex` creates each index on PostgreSQL and records it in the state everywhere: Django
+writes ``CREATE INDEX ... USING gin (to_tsvector('english'::regconfig, ...))`` on every
+database, and SQLite (``make run``) refuses it ("unrecognized token"). The expression must stay
+the one `SearchDocument.vector()` builds, or the search reads every row again.
+"""
+
+import django.contrib.postgres.indexes
+import django.contrib.postgres.search
+from django.db import migrations
+
+from brm.core.search import AddSearchIndex
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("portfolio", "0008_one_currency"),
+    ]
+
+    operations = [
+        AddSearchIndex(
+            model_name="demand",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.search.SearchVector(
+                    "title", "problem", "outcome", config="english"
+                ),
+                name="demand_search",
+            ),
+        ),
+    ]
