@@ -85,29 +85,36 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     the standard library's `escape` (what Django's `escape` wraps) keeps it to a few ms.
     """
     marker = "987654321"
-    url = reverse("health:unit_health", args=[marker])
-    tile = (
-        '<a class="heat-tile band-{band}{wm_class}" href="{url}" title="{name}: {score_or_none} '
-        '({label}){wm_title}"><span class="heat-name">{name}</span><span class="heat-score">'
-        '{score_or_dash}{wm_icon}</span><span class="visually-hidden">{label}</span></a>'
+    # The URL around the unit id, and each band's class and label, escaped once, not per tile.
+    url_start, url_end = (
+        escape(part) for part in reverse("health:unit_health", args=[marker]).split(marker)
     )
-    labels = {band.value: str(band.label) for band in Band}  # translated once, not per tile
+    bands = {band.value: (escape(band.value), escape(str(band.label))) for band in Band}
+    tile = (
+        '<a class="heat-tile band-{band}{wm_class}" href="{url_start}{unit_id}{url_end}" '
+        'title="{name}: {score_or_none} ({label}){wm_title}"><span class="heat-name">{name}</span>'
+        '<span class="heat-score">{score_or_dash}{wm_icon}</span><span class="visually-hidden">'
+        "{label}</span></a>"
+    ).format
+    icon = ' <i class="bi bi-exclamation-octagon" aria-label="watermelon"></i>'
     tiles = []
     for s in snapshots:
         score = _whole(s["score"]) if s["score"] is not None else None
+        band, label = bands.get(s["band"]) or (escape(s["band"]), escape(s["band"]))
+        watermelon = s["watermelon"]
         tiles.append(
-            tile.format(
-                band=escape(s["band"]),
-                wm_class=" is-watermelon" if s["watermelon"] else "",
-                url=escape(url.replace(marker, str(s["unit_id"]))),
+            tile(
+                band=band,
+                wm_class=" is-watermelon" if watermelon else "",
+                url_start=url_start,
+                unit_id=int(s["unit_id"]),
+                url_end=url_end,
                 name=escape(s["unit__name"]),
                 score_or_none=score if score is not None else "no data",
-                label=escape(labels.get(s["band"], s["band"])),
-                wm_title=", watermelon" if s["watermelon"] else "",
+                label=label,
+                wm_title=", watermelon" if watermelon else "",
                 score_or_dash=score if score is not None else "\u2014",
-                wm_icon=' <i class="bi bi-exclamation-octagon" aria-label="watermelon"></i>'
-                if s["watermelon"]
-                else "",
+                wm_icon=icon if watermelon else "",
             )
         )
     return mark_safe("\n".join(tiles))  # every value above is escaped
