@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Avg,
     CharField,
@@ -208,16 +209,15 @@ def timeline_source(qs: QuerySet[Any], kind: str, at: str, limit: int) -> QueryS
     """`qs` as timeline keys: rows `{"entry_id", "entry_kind", "entry_at"}` (`entry_at` from the
     field `at`), newest first, at most `limit`. Every source has the same columns in the same
     order, as a UNION needs (the names cannot clash with a model's own `kind` or `id`)."""
-    keys: QuerySet[Any] = (
-        qs.order_by()
-        .values(
-            entry_id=F("pk"),
-            entry_kind=Value(kind, output_field=CharField()),
-            entry_at=F(at),
-        )
-        .order_by("-entry_at", "-entry_id")[:limit]
+    keys: QuerySet[Any] = qs.order_by().values(
+        entry_id=F("pk"),
+        entry_kind=Value(kind, output_field=CharField()),
+        entry_at=F(at),
     )
-    return keys
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite (the zero-setup default) allows no LIMIT inside a UNION: the outer one cuts.
+        return keys
+    return keys.order_by("-entry_at", "-entry_id")[:limit]
 
 
 def timeline_keys(
