@@ -34,7 +34,7 @@ def test_it_lets_a_brm_find_a_stakeholder_and_log_a_meeting(page, live_server, l
 
     login(page, "bianca")
     follow_menu(page, "Stakeholders")
-    page.get_by_label("Search").fill("Laura")
+    page.locator("main").get_by_label("Search").fill("Laura")  # not the header's search
     # Live search: the results region is swapped without a page load.
     results = page.locator("#stakeholder-results")
     expect(results.get_by_role("link", name="Laura Finch")).to_be_visible()
