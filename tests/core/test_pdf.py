@@ -48,7 +48,12 @@ def test_a_document_never_reaches_the_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     asked = []
     real = pdf.static_file
-    monkeypatch.setattr(pdf, "static_file", lambda url: asked.append(url) or real(url))
+
+    def counted(url):
+        asked.append(url)
+        return real(url)
+
+    monkeypatch.setattr(pdf, "static_file", counted)
     html_class = pdf._renderer()[0]
     document = html_class(
         string='<link rel="stylesheet" href="/static/css/print.css">'

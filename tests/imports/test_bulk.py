@@ -29,7 +29,7 @@ def _run(text: str, actor, *, dry: bool = False):
 def test_new_people_get_one_history_row_naming_the_importer(unit_a, integration) -> None:
     summary = _run(_people(3), integration)
     assert summary.saved and summary.new == 3, summary.errors
-    history = Stakeholder.history.filter(email__endswith="@example.com")  # type: ignore[attr-defined]
+    history = Stakeholder.history.filter(email__endswith="@example.com")
     assert history.count() == 3
     assert {(h.history_type, h.history_user_id, h.history_change_reason) for h in history} == {
         ("+", integration.pk, "Bulk import")
@@ -45,7 +45,7 @@ def test_a_changed_person_gets_a_new_version_and_a_history_row(unit_a, unit_b, a
     assert (summary.new, summary.changed) == (0, 1), summary.errors
     person.refresh_from_db()
     assert (person.name, person.unit, person.version) == ("Person 0", unit_b, 2)
-    latest = person.history.latest()  # type: ignore[attr-defined]
+    latest = person.history.latest()
     assert (latest.history_type, latest.history_user_id) == ("~", admin_user.pk)
 
 

@@ -47,7 +47,7 @@ def test_it_imports_services_by_code_and_a_second_run_changes_nothing(admin_user
     again = _run(SERVICES, "services", admin_user)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
     assert dict(Service.objects.values_list("code", "version")) == versions
-    assert Service.history.filter(code="erp").count() == 1  # type: ignore[attr-defined]
+    assert Service.history.filter(code="erp").count() == 1
 
 
 def test_a_service_without_a_code_is_found_by_name_and_takes_the_code(admin_user) -> None:
