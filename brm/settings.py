@@ -820,6 +820,9 @@ LOGGING = {
         "django.request": {"filters": ["one_line_4xx"]},
         # WeasyPrint (PDF exports) logs every rendering step at INFO; its warnings still show.
         "weasyprint.progress": {"level": "WARNING"},
+        # django-axes logs every sign-in and clean-up at INFO; locks and releases are in the
+        # audit log, and its warnings (a lockout) still show.
+        "axes": {"level": "WARNING"},
     },
 }
 # What a task prints (the console email backend prints every email) is logged at INFO, not as

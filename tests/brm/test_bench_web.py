@@ -45,6 +45,13 @@ def test_it_reports_a_page_whose_query_count_grows():
     assert len(lines) == 4 and lines[3].startswith("reviews")
 
 
+def test_fewer_queries_at_the_larger_size_is_not_growth():
+    small = SizeResult("demo", {}, [_timing("unit page", 19)])
+    large = SizeResult("+2000 units", {}, [_timing("unit page", 18)])
+
+    assert grown(small, large) == []
+
+
 def test_it_refuses_to_empty_a_database_not_named_for_the_bench():
     with pytest.raises(CommandError, match="Refusing to wipe"):
         call_command("bench_web", "--size", "3")
