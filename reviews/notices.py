@@ -17,6 +17,7 @@ composer checks again at send time (a notice the sweep retries days later is dro
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from brm.core import delivery
 from brm.core.delivery import Outcome, Outgoing, too_old
@@ -63,13 +65,23 @@ class NoticeRun:
     released: int = 0
 
 
-def _email(subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
-    with translation.override(language_for([to])):  # the recipient's language, else the site's
+def _email(
+    subject: Callable[[], str], template: str, context: dict[str, Any], to: str
+) -> EmailMultiAlternatives:
+    """The email to `to` in their language (else the site's): `subject` is called, and the
+    templates rendered, inside that language, so the subject's words and dates follow it too."""
+    with translation.override(language_for([to])):
         message = EmailMultiAlternatives(
-            subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
+            subject=subject(), body=render_to_string(f"{template}.txt", context), to=[to]
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
+
+
+def _when(instant: datetime) -> str:
+    """`instant` in the reader's zone and language, e.g. "Tue 1 Dec, 09:00 GMT" or
+    "Mar 1 Dic, 09:00 GMT" (Django's localized date format, not strftime's C locale)."""
+    return formats.date_format(timezone.localtime(instant), "D j M, H:i T")
 
 
 def _brm_and_deputy(unit: BusinessUnit) -> list[tuple[str, str]]:
@@ -124,12 +136,17 @@ def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
         "kind": notice.kind,
         "url": settings.SITE_URL + review.get_absolute_url(),
     }
-    subject = (
-        f"Reminder: service review with {review.unit.name} "
-        f"on {timezone.localtime(review.scheduled_at):%a %d %b, %H:%M %Z}"
-        if notice.kind == NoticeKind.REMINDER
-        else f"Overdue: service review with {review.unit.name} not marked held"
-    )
+
+    def subject() -> str:
+        if notice.kind == NoticeKind.REMINDER:
+            return _("Reminder: service review with %(unit)s on %(when)s") % {
+                "unit": review.unit.name,
+                "when": _when(review.scheduled_at),
+            }
+        return _("Overdue: service review with %(unit)s not marked held") % {
+            "unit": review.unit.name
+        }
+
     email = _email(subject, "reviews/email/notice", context, notice.recipient)
     if notice.kind == NoticeKind.REMINDER:
         ics = review_ics(review, attendees=recipients)
@@ -173,12 +190,13 @@ def compose_review_update(row: OutboundEmail) -> Outgoing | None:
         "kind": "cancelled" if cancelled else "moved",
         "url": settings.SITE_URL + review.get_absolute_url(),
     }
-    when = f"{timezone.localtime(review.scheduled_at):%a %d %b, %H:%M %Z}"
-    subject = (
-        f"Cancelled: service review with {review.unit.name} on {when}"
-        if cancelled
-        else f"Moved: service review with {review.unit.name}, now on {when}"
-    )
+
+    def subject() -> str:
+        names = {"unit": review.unit.name, "when": _when(review.scheduled_at)}
+        if cancelled:
+            return _("Cancelled: service review with %(unit)s on %(when)s") % names
+        return _("Moved: service review with %(unit)s, now on %(when)s") % names
+
     email = _email(subject, "reviews/email/update", context, row.to)
     method = "CANCEL" if cancelled else "REQUEST"
     ics = review_ics(review, attendees=recipients)
@@ -207,7 +225,10 @@ def compose_unplanned_notice(row: OutboundEmail) -> Outgoing | None:
         "due_at": unit.next_due_at,  # type: ignore[attr-defined]  # annotated (with_review_schedule)
         "url": f"{settings.SITE_URL}{reverse('reviews:review_create')}?unit={unit.pk}",
     }
-    subject = f"Service review with {unit.name} is due and none is planned"
+
+    def subject() -> str:
+        return _("Service review with %(unit)s is due and none is planned") % {"unit": unit.name}
+
     email = _email(subject, "reviews/email/unplanned", context, notice.recipient)
     return Outgoing(email, lambda sent_at: _mark_sent(UnplannedReviewNotice, notice.pk, sent_at))
 
