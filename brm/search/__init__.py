@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from brm.core.search import DEFAULT_LIMIT, SearchResults, clean_query
 from complaints.selectors import search_complaints
 from portfolio.selectors.demand import search_demands
@@ -21,6 +23,8 @@ from reviews.selectors import search_reviews
 from stakeholders.selectors import search_interactions, search_stakeholders, search_units
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from brm.core.roles import AnyUser
 
 
@@ -29,18 +33,18 @@ class Kind:
     """One kind of record the search covers: its key (``?kind=``), label, icon and selector."""
 
     key: str
-    label: str
+    label: StrOrPromise  # in the reader's language
     icon: str  # a Bootstrap Icons name
     find: Callable[..., SearchResults]  # (user, text, *, limit) -> SearchResults
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("units", "Business units", "building", search_units),
-    Kind("people", "People", "person", search_stakeholders),
-    Kind("meetings", "Meetings", "chat-left-text", search_interactions),
-    Kind("complaints", "Complaints", "exclamation-octagon", search_complaints),
-    Kind("demands", "Demands and ideas", "lightbulb", search_demands),
-    Kind("reviews", "Service reviews", "calendar-check", search_reviews),
+    Kind("units", _("Business units"), "building", search_units),
+    Kind("people", _("People"), "person", search_stakeholders),
+    Kind("meetings", _("Meetings"), "chat-left-text", search_interactions),
+    Kind("complaints", _("Complaints"), "exclamation-octagon", search_complaints),
+    Kind("demands", _("Demands and ideas"), "lightbulb", search_demands),
+    Kind("reviews", _("Service reviews"), "calendar-check", search_reviews),
 )
 KINDS_BY_KEY = {k.key: k for k in KINDS}
 

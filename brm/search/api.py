@@ -85,7 +85,7 @@ class SearchView(GenericAPIView[Any]):
             "groups": [
                 {
                     "kind": g.kind.key,
-                    "name": g.kind.label,
+                    "name": str(g.kind.label),
                     "count": g.results.total,
                     "results": [
                         {

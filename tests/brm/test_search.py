@@ -296,3 +296,12 @@ def test_hostile_text_is_searched_not_a_server_error(client, brm, records, text)
     client.force_login(brm)
     response = client.get(URL, {"q": text})
     assert response.status_code == 200 and "x" * 201 not in response.content.decode()
+
+
+def test_the_kinds_are_named_in_the_readers_language(client, brm, records):
+    client.force_login(brm)
+    spanish = client.get(URL, {"q": "warehouse"}, headers={"accept-language": "es"})
+    body = spanish.content.decode()
+    assert "Demandas e ideas" in body and "Demands and ideas" not in body
+    english = client.get(URL, {"q": "warehouse"}, headers={"accept-language": "en"})
+    assert "Demands and ideas" in english.content.decode()
