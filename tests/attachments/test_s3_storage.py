@@ -1,7 +1,8 @@
 """Attachments on S3 over real HTTP: django-storages' `S3Storage` (boto3) against `moto_server`,
 a standalone S3-compatible server started on a free 127.0.0.1 port for this module (no in-process
 mocks). Upload through the page, the object under a random name in the bucket, the scoped
-download, 404 for an outsider, removal, and nothing left of a refused file.
+download, 404 for an outsider, removal, nothing left of a refused file, and the sweep of
+objects no attachment names.
 
 Nothing here is skipped: when `moto_server` (the `moto[server]` dev dependency) cannot start, the
 tests fail and say why.
@@ -18,13 +19,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 
 from brm.core.attachments.models import STORAGE_ALIAS, Attachment
+from brm.core.attachments.services import delete_orphan_files
 from tests.attachments.conftest import EXE, PDF, upload
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +202,16 @@ def test_a_refused_upload_leaves_no_object(
     assert error in refused.content.decode()
     assert not Attachment.objects.exists()
     assert keys(bucket) == []
+
+
+def test_the_sweep_deletes_objects_no_attachment_names(client, complaint, leader, storage, bucket):
+    client.force_login(leader)
+    client.post(f"/complaints/{complaint.pk}/files/", {"file": upload()})
+    kept = f"{PREFIX}/{Attachment.objects.get().file.name}"
+    orphan = storage.save("2026/10/" + "c" * 32, ContentFile(PDF))  # as a rolled-back upload
+    stored_at = bucket.Object(f"{PREFIX}/{orphan}").last_modified  # the server's clock
+
+    assert delete_orphan_files(now=stored_at + timedelta(minutes=30)) == []
+    assert delete_orphan_files(now=stored_at + timedelta(hours=2)) == [orphan]
+    assert keys(bucket) == [kept]
+    assert delete_orphan_files(now=stored_at + timedelta(hours=2)) == []

@@ -9,13 +9,17 @@ as an `AttachmentTarget` (each app's `files.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.storage import Storage
 from django.db import models, transaction
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from brm.core.attachments.content import check_upload
@@ -139,3 +143,45 @@ def download_response(attachment: Attachment) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=0)
     return response
+
+
+# A stored file's name is `YYYY/MM/<32 hex digits>` (models.storage_name); the sweep touches
+# nothing else, even if the storage's folder or bucket prefix is shared with other files.
+ORPHAN_AGE = timedelta(hours=1)
+_YEAR, _MONTH, _RANDOM = re.compile(r"\d{4}"), re.compile(r"\d{2}"), re.compile(r"[0-9a-f]{32}")
+
+
+def _month_folders(storage: Storage) -> Iterator[str]:
+    """`YYYY/MM` folders of `storage` (none when its folder does not exist yet)."""
+    try:
+        years, _ = storage.listdir("")
+    except FileNotFoundError:
+        return
+    for year in sorted(filter(_YEAR.fullmatch, years)):
+        months, _ = storage.listdir(year)
+        for month in sorted(filter(_MONTH.fullmatch, months)):
+            yield f"{year}/{month}"
+
+
+def delete_orphan_files(now: datetime | None = None) -> list[str]:
+    """Delete stored files that no `Attachment` row names and that were last modified more
+    than `ORPHAN_AGE` (1 hour) before `now` (default: the current time); return their names.
+
+    Such files are left when a transaction around `attach_file` rolled back after the bytes
+    were stored, or when the storage's delete after a removal's commit failed. Younger files
+    are kept: their upload's row may not be committed yet. Works on any storage through the
+    storage API (`listdir`, `get_modified_time`, `delete`): the filesystem or S3. One query
+    per month folder. Safe to run twice: a second run finds nothing more to delete.
+    """
+    storage = Attachment._meta.get_field("file").storage
+    cutoff = (now or timezone.now()) - ORPHAN_AGE
+    deleted: list[str] = []
+    for folder in _month_folders(storage):
+        _, files = storage.listdir(folder)
+        names = [f"{folder}/{file}" for file in sorted(filter(_RANDOM.fullmatch, files))]
+        known = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in names:
+            if name not in known and storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                deleted.append(name)
+    return deleted
