@@ -737,6 +737,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "imports.delete_old_files",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Stored attachment files no row names, older than an hour (left by a rolled-back upload or
+    # a failed delete); a second run finds nothing more.
+    "delete-orphan-attachment-files": {
+        "task": "attachments.delete_orphan_files",
+        "schedule": 3600.0,
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------
