@@ -338,6 +338,9 @@ if _attachment_storage == "s3":
             "location": os.environ.get("BRM_ATTACHMENT_S3_PREFIX", "attachments"),
             "default_acl": "private",
             "file_overwrite": False,
+            # MinIO and most on-premises S3 servers want path-style addressing ("path").
+            "addressing_style": os.environ.get("BRM_ATTACHMENT_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
         },
     }
 elif _attachment_storage == "filesystem":
