@@ -18,6 +18,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Case, DateTimeField, F, Value, When
 
 from brm.core.roles import GROUP_NAMES, Role
@@ -51,6 +53,39 @@ class BenchData:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+
+# Tables that describe the schema, not data: kept when a bench empties the database.
+KEEP_TABLES = {
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+}
+
+
+def check_may_wipe(wipe: bool) -> None:
+    """Refuse (CommandError) to empty any database but a PostgreSQL one named *bench*: the bench
+    commands TRUNCATE every data table unless run with --no-wipe."""
+    name = connection.settings_dict["NAME"]
+    if wipe and (connection.vendor != "postgresql" or "bench" not in str(name)):
+        raise CommandError(
+            f"Refusing to wipe database {name!r}: use a PostgreSQL database named *bench* "
+            "(make bench uses brm_bench) or pass --no-wipe."
+        )
+
+
+def wipe_data() -> None:
+    """TRUNCATE every data table (KEEP_TABLES and beat's schedule stay), identities restarted."""
+    tables = [
+        t
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if t not in KEEP_TABLES and not t.startswith("django_celery_beat")
+    ]
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 def _users(tag: str, n_units: int) -> tuple[list[User], User, User]:

@@ -31,21 +31,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.bench import generate
+from brm.bench import check_may_wipe, generate, wipe_data
 from brm.bench_import import AIM_MB, AIM_SECONDS, bench_import
 from brm.core.models import ApiToken
 from brm.health.engine import recompute_health
 
 AIM_RECOMPUTE_S = 10.0
 AIM_DASHBOARD_MS = 300.0
-# Tables that describe the schema, not data: kept when a size wipes the database.
-KEEP_TABLES = {
-    "django_migrations",
-    "django_content_type",
-    "auth_permission",
-    "auth_group",
-    "auth_group_permissions",
-}
 COUNTED = ("recompute_queries", "dashboard_queries", "api_queries")
 
 
@@ -99,12 +91,7 @@ class Command(BaseCommand):
         if not sizes or min(sizes) < 1:
             raise CommandError("--sizes needs at least one positive number")
         wipe = not options["no_wipe"]
-        db_name = connection.settings_dict["NAME"]
-        if wipe and (connection.vendor != "postgresql" or "bench" not in str(db_name)):
-            raise CommandError(
-                f"Refusing to wipe database {db_name!r}: use a PostgreSQL database named *bench* "
-                "(make bench uses brm_bench) or pass --no-wipe."
-            )
+        check_may_wipe(wipe)
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         results = []
         if options["only"] == "import":
@@ -112,7 +99,7 @@ class Command(BaseCommand):
         with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
             for size in sizes:
                 if wipe:
-                    self._wipe()
+                    wipe_data()
                     results.append(self._size(size, options["seed"]))
                 else:
                     with transaction.atomic():
@@ -124,7 +111,7 @@ class Command(BaseCommand):
         constant = {key: len({r[key] for r in results}) <= 1 for key in COUNTED}
         report = {
             "generated_at": timezone.now().isoformat(),
-            "database": str(db_name),
+            "database": str(connection.settings_dict["NAME"]),
             "aims": {"recompute_s": AIM_RECOMPUTE_S, "dashboard_ms": AIM_DASHBOARD_MS},
             "query_counts_constant": constant,
             "rows": results,
@@ -141,16 +128,6 @@ class Command(BaseCommand):
         if not all(constant.values()):
             grown = ", ".join(k for k, ok in constant.items() if not ok)
             raise CommandError(f"Query counts differ between sizes: {grown}")
-
-    def _wipe(self) -> None:
-        tables = [
-            t
-            for t in connection.introspection.django_table_names(only_existing=True)
-            if t not in KEEP_TABLES and not t.startswith("django_celery_beat")
-        ]
-        with connection.cursor() as cursor:
-            quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
     def _size(self, size: int, seed: int) -> dict[str, Any]:
         now = timezone.now()
@@ -237,7 +214,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Import of {rows:,} stakeholders: dry run, real run, same file again...")
         self.stdout.flush()
         if wipe:
-            self._wipe()
+            wipe_data()
             return bench_import(rows, trace_memory=trace)
         with transaction.atomic():
             result = bench_import(rows, trace_memory=trace)

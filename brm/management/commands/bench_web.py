@@ -29,33 +29,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from brm import bench_web
-from brm.bench import generate
+from brm.bench import check_may_wipe, generate, wipe_data
 from brm.core.roles import leader_unit_id
 from brm.health.engine import recompute_health
 from complaints.models import Complaint
 from reviews.models import ServiceReview
 from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
-
-# Tables that describe the schema, not data: kept when the database is emptied.
-KEEP_TABLES = {
-    "django_migrations",
-    "django_content_type",
-    "auth_permission",
-    "auth_group",
-    "auth_group_permissions",
-}
-
-
-def wipe_data() -> None:
-    """TRUNCATE every data table (what `bench_health` does before each size)."""
-    tables = [
-        t
-        for t in connection.introspection.django_table_names(only_existing=True)
-        if t not in KEEP_TABLES and not t.startswith("django_celery_beat")
-    ]
-    with connection.cursor() as cursor:
-        quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
-        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 class Command(BaseCommand):
@@ -78,12 +57,7 @@ class Command(BaseCommand):
         if options["size"] < 1 or options["runs"] < 1:
             raise CommandError("--size and --runs take positive numbers")
         wipe = not options["no_wipe"]
-        db_name = connection.settings_dict["NAME"]
-        if wipe and (connection.vendor != "postgresql" or "bench" not in str(db_name)):
-            raise CommandError(
-                f"Refusing to wipe database {db_name!r}: use a PostgreSQL database named *bench* "
-                "(make bench uses brm_bench) or pass --no-wipe."
-            )
+        check_may_wipe(wipe)
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         failures = self._web(options, wipe, hosts)
         if failures:
