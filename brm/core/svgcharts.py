@@ -16,7 +16,7 @@ None, in the chart's unit (`unit`, e.g. "%" or ""). Sizes are SVG user units (CS
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
@@ -142,6 +142,42 @@ def _frame(
     return mark_safe("".join(out))  # noqa: S308 - every variable part above is escaped
 
 
+# What a chart kind draws inside the frame, given (y_top, plot_w, plot_h) in the chart's unit and
+# px: its SVG elements and the x (px) of each label.
+_Plot = Callable[[float, float, float], tuple[list[str], list[float]]]
+
+
+def _chart(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    unit: str,
+    y_max: float | None,
+    width: int,
+    height: int,
+    plot: _Plot,
+) -> SafeString:
+    """The part line and bar charts share: the y scale (0 to `y_max`, default the largest value),
+    the plot area inside the padding, then `_frame` (axes, grid, labels, legend, accessible
+    description) around what `plot` draws."""
+    y_top = _scale_max(series, y_max)
+    plot_w = width - PAD_LEFT - PAD_RIGHT
+    plot_h = height - PAD_TOP - PAD_BOTTOM
+    body, x_at = plot(y_top, plot_w, plot_h)
+    return _frame(
+        title=title,
+        desc=describe(labels, series, unit),
+        width=width,
+        height=height,
+        y_max=y_top,
+        labels=labels,
+        series=series,
+        body=body,
+        x_at=x_at,
+    )
+
+
 def line_chart(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -154,46 +190,47 @@ def line_chart(
 ) -> SafeString:
     """Lines over a shared x axis (evenly spaced labels); y from 0 to `y_max` (default: the
     largest value). A None value breaks the line; a lone point is drawn as a dot."""
-    y_top = _scale_max(series, y_max)
-    plot_w = width - PAD_LEFT - PAD_RIGHT
-    plot_h = height - PAD_TOP - PAD_BOTTOM
-    n = len(labels)
-    x_at = [PAD_LEFT + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
 
-    def y_of(v: float) -> float:
-        return PAD_TOP + plot_h - plot_h * min(max(float(v), 0.0), y_top) / y_top
+    def plot(y_top: float, plot_w: float, plot_h: float) -> tuple[list[str], list[float]]:
+        n = len(labels)
+        x_at = [PAD_LEFT + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
 
-    body = []
-    for s in series:
-        runs: list[list[tuple[float, float]]] = [[]]
-        for x, v in zip(x_at, s.values, strict=False):
-            if v is None:
-                runs.append([])
-            else:
-                runs[-1].append((x, y_of(v)))
-        dash = f' stroke-dasharray="{escape(s.dash)}"' if s.dash else ""
-        color = escape(s.color)
-        for run in runs:
-            if len(run) == 1:
-                body.append(
-                    f'<circle cx="{run[0][0]:.1f}" cy="{run[0][1]:.1f}" r="2.5" fill="{color}"/>'
-                )
-            elif run:
-                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-                body.append(
-                    f'<polyline points="{points}" fill="none" stroke="{color}" '
-                    f'stroke-width="2"{dash}/>'
-                )
-    return _frame(
+        def y_of(v: float) -> float:
+            return PAD_TOP + plot_h - plot_h * min(max(float(v), 0.0), y_top) / y_top
+
+        body = []
+        for s in series:
+            runs: list[list[tuple[float, float]]] = [[]]
+            for x, v in zip(x_at, s.values, strict=False):
+                if v is None:
+                    runs.append([])
+                else:
+                    runs[-1].append((x, y_of(v)))
+            dash = f' stroke-dasharray="{escape(s.dash)}"' if s.dash else ""
+            color = escape(s.color)
+            for run in runs:
+                if len(run) == 1:
+                    body.append(
+                        f'<circle cx="{run[0][0]:.1f}" cy="{run[0][1]:.1f}" r="2.5" '
+                        f'fill="{color}"/>'
+                    )
+                elif run:
+                    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                    body.append(
+                        f'<polyline points="{points}" fill="none" stroke="{color}" '
+                        f'stroke-width="2"{dash}/>'
+                    )
+        return body, x_at
+
+    return _chart(
+        labels,
+        series,
         title=title,
-        desc=describe(labels, series, unit),
+        unit=unit,
+        y_max=y_max,
         width=width,
         height=height,
-        y_max=y_top,
-        labels=labels,
-        series=series,
-        body=body,
-        x_at=x_at,
+        plot=plot,
     )
 
 
@@ -209,33 +246,33 @@ def bar_chart(
 ) -> SafeString:
     """Grouped bars, one group per label and one bar per series; y from 0 to `y_max` (default:
     the largest value). A None value draws no bar."""
-    y_top = _scale_max(series, y_max)
-    plot_w = width - PAD_LEFT - PAD_RIGHT
-    plot_h = height - PAD_TOP - PAD_BOTTOM
-    n = max(len(labels), 1)
-    group_w = plot_w / n
-    bar_w = group_w * 0.8 / max(len(series), 1)
-    x_at = [PAD_LEFT + group_w * (i + 0.5) for i in range(len(labels))]
-    body = []
-    for k, s in enumerate(series):
-        color = escape(s.color)
-        for i, v in enumerate(s.values[: len(labels)]):
-            if v is None:
-                continue
-            h = plot_h * min(max(float(v), 0.0), y_top) / y_top
-            x = PAD_LEFT + group_w * i + group_w * 0.1 + bar_w * k
-            body.append(
-                f'<rect x="{x:.1f}" y="{PAD_TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                f'height="{h:.1f}" fill="{color}"/>'
-            )
-    return _frame(
+
+    def plot(y_top: float, plot_w: float, plot_h: float) -> tuple[list[str], list[float]]:
+        n = max(len(labels), 1)
+        group_w = plot_w / n
+        bar_w = group_w * 0.8 / max(len(series), 1)
+        x_at = [PAD_LEFT + group_w * (i + 0.5) for i in range(len(labels))]
+        body = []
+        for k, s in enumerate(series):
+            color = escape(s.color)
+            for i, v in enumerate(s.values[: len(labels)]):
+                if v is None:
+                    continue
+                h = plot_h * min(max(float(v), 0.0), y_top) / y_top
+                x = PAD_LEFT + group_w * i + group_w * 0.1 + bar_w * k
+                body.append(
+                    f'<rect x="{x:.1f}" y="{PAD_TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                    f'height="{h:.1f}" fill="{color}"/>'
+                )
+        return body, x_at
+
+    return _chart(
+        labels,
+        series,
         title=title,
-        desc=describe(labels, series, unit),
+        unit=unit,
+        y_max=y_max,
         width=width,
         height=height,
-        y_max=y_top,
-        labels=labels,
-        series=series,
-        body=body,
-        x_at=x_at,
+        plot=plot,
     )
