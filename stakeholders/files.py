@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from brm.core.attachments.services import AttachmentTarget
+from brm.core.attachments.services import attachment_target
 from stakeholders import permissions, selectors
 from stakeholders.models import Interaction
 
@@ -16,11 +16,11 @@ def _back(interaction: Interaction) -> str:
     return reverse("stakeholders:unit_detail", args=[interaction.unit_id]) + "#timeline"
 
 
-MEETING_FILES = AttachmentTarget(
+MEETING_FILES = attachment_target(
     namespace="stakeholders",
     name="interaction",
-    records=selectors.interaction_list,
-    may_attach=permissions.may_attach_to_meeting,
     noun="meeting",
+    scope=selectors.interaction_list,
+    may_attach=permissions.may_attach_to_meeting,
     back=_back,
 )

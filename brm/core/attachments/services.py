@@ -67,6 +67,44 @@ class AttachmentTarget:
         return reverse(self.url_name("attachment_delete"), args=[record_pk, attachment.pk])
 
 
+def record_page(record: Any) -> str:
+    """A record's own page (`get_absolute_url`): where most targets' `back` leads."""
+    return str(record.get_absolute_url())
+
+
+def attachment_target(
+    *,
+    namespace: str,
+    name: str,
+    noun: str,
+    scope: Callable[[AnyUser], models.QuerySet[Any]],
+    may_attach: Callable[[AnyUser, Any], bool],
+    select_related: tuple[str, ...] = (),
+    back: Callable[[Any], str] = record_page,
+) -> AttachmentTarget:
+    """An `AttachmentTarget` from the app's own rules, the wiring done once here.
+
+    `scope(user)` is the app's queryset of records the user may see (e.g. a model's
+    `objects.visible_to`); `select_related` names the relations its `may_attach(user, record)`
+    reads, joined into that one query; `back` defaults to the record's own page. Fields as on
+    `AttachmentTarget`.
+    """
+    records = scope
+    if select_related:
+
+        def records(user: AnyUser) -> models.QuerySet[Any]:
+            return scope(user).select_related(*select_related)
+
+    return AttachmentTarget(
+        namespace=namespace,
+        name=name,
+        records=records,
+        may_attach=may_attach,
+        noun=noun,
+        back=back,
+    )
+
+
 def may_delete_attachment(actor: AnyUser, attachment: Attachment) -> bool:
     """Remove a file: the person who uploaded it, or an administrator. Seeing the record is
     checked before, by the caller (its scope)."""
