@@ -614,8 +614,9 @@ def test_it_searches_stakeholders_word_by_word(brm_api, unit_a) -> None:
 
 
 def test_it_searches_stakeholders_by_unit_name(brm_api, unit_a, unit_b) -> None:
-    found = StakeholderFactory.create(unit=unit_a)
-    StakeholderFactory.create(unit=unit_b)
+    # Name and title are set so only the unit's name can match "financ".
+    found = StakeholderFactory.create(unit=unit_a, name="Ann Lee", job_title="Buyer")
+    StakeholderFactory.create(unit=unit_b, name="Bo Kim", job_title="Buyer")
 
     assert ids(brm_api.get(url("stakeholders"), {"search": "financ"})) == {found.pk}
 
