@@ -346,6 +346,26 @@ def scrub_key(key: str, pk: int, person: Person) -> str:
     return key
 
 
+def remove_old_notifications(
+    *, read_before: datetime | None, unread_before: datetime | None
+) -> dict[str, int]:
+    """Retention of the in-app inbox: delete notifications read before `read_before` and
+    unread ones received before `unread_before` (None keeps that kind). Returns
+    `{"read_notifications": n, "unread_notifications": n}` for the kinds given; a second run
+    deletes nothing more. Run before `remove_old_outbox`, whose emails an inbox still shows
+    stay: the copies freed here go the same night."""
+    removed: dict[str, int] = {}
+    if read_before is not None:
+        removed["read_notifications"] = Notification.objects.filter(
+            read_at__lt=read_before
+        ).delete()[0]
+    if unread_before is not None:
+        removed["unread_notifications"] = (
+            Notification.objects.unread().filter(created_at__lt=unread_before).delete()[0]
+        )
+    return removed
+
+
 def remove_old_outbox(before: datetime) -> int:
     """Retention: delete outbox rows in a final state (sent, skipped, failed) created before
     `before` that no inbox shows, and daily-summary copies created before it and already

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import SingletonSettings
 
@@ -30,6 +31,22 @@ class RetentionSettings(SingletonSettings):
         default=90,
         help_text="Delete copies of emails sent (or given up) more than this many days ago, and "
         f"daily-summary copies already summarised. {KEEP}",
+    )
+    # The in-app inbox: a read notification has done its job; an unread one in an inbox nobody
+    # opens (someone who left, a shared account) must not pile up for ever either, so it goes
+    # too, later. The record a notification points at stays; only the inbox's copy goes.
+    inbox_read_days = models.PositiveSmallIntegerField(
+        default=90,
+        help_text=_(
+            "Delete in-app notifications read more than this many days ago. 0 keeps them for ever."
+        ),
+    )
+    inbox_unread_days = models.PositiveSmallIntegerField(
+        default=365,
+        help_text=_(
+            "Delete unread in-app notifications received more than this many days ago. "
+            "0 keeps them for ever."
+        ),
     )
 
     class Meta:

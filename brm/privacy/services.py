@@ -154,7 +154,8 @@ def years_before(moment: datetime, years: int) -> datetime:
 
 def apply_retention(now: datetime | None = None) -> dict[str, int]:
     """Remove what has passed its retention period (`RetentionSettings`; 0 keeps for ever):
-    meeting notes, review minutes, closed complaints' free text and old email copies. Returns
+    meeting notes, review minutes, closed complaints' free text, in-app notifications (read
+    ones, and unread ones later) and old email copies. Returns
     `{kind: rows changed or deleted}`, logs it and records it in the audit log
     (`privacy.retention`, actor the system). Safe to run twice: the second run finds nothing."""
     now = now or timezone.now()
@@ -170,6 +171,15 @@ def apply_retention(now: datetime | None = None) -> dict[str, int]:
         if policy.closed_complaint_text_years:
             cutoff = years_before(now, policy.closed_complaint_text_years)
             removed["complaint_texts"] = complaints.privacy.remove_old_complaint_texts(cutoff)
+        # The inbox before the outbox: an email drops out of retention while an inbox shows it.
+        removed |= kernel.remove_old_notifications(
+            read_before=now - timedelta(days=policy.inbox_read_days)
+            if policy.inbox_read_days
+            else None,
+            unread_before=now - timedelta(days=policy.inbox_unread_days)
+            if policy.inbox_unread_days
+            else None,
+        )
         if policy.outbox_days:
             removed["email_copies"] = kernel.remove_old_outbox(
                 now - timedelta(days=policy.outbox_days)

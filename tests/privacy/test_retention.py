@@ -92,6 +92,8 @@ def test_it_removes_only_what_is_older_than_each_period(records) -> None:
         "meeting_notes": 1,
         "review_minutes": 1,
         "complaint_texts": 1,
+        "read_notifications": 0,
+        "unread_notifications": 0,
         "email_copies": 3,  # the old sent email and the two old summarised copies
     }
     old_meeting, new_meeting = records["meetings"]
@@ -133,6 +135,8 @@ def test_a_second_run_removes_nothing(records) -> None:
         "meeting_notes": 0,
         "review_minutes": 0,
         "complaint_texts": 0,
+        "read_notifications": 0,
+        "unread_notifications": 0,
         "email_copies": 0,
     }
     assert AuditEvent.objects.filter(action="privacy.retention").count() == 2
@@ -146,11 +150,63 @@ def test_zero_keeps_for_ever(records) -> None:
             "review_minutes_years": 0,
             "closed_complaint_text_years": 0,
             "outbox_days": 0,
+            "inbox_read_days": 0,
+            "inbox_unread_days": 0,
         },
     )
     with time_machine.travel(NOW, tick=False):
         assert apply_retention() == {}
     assert Interaction.objects.get(pk=records["meetings"][0]).notes == "Old private note"
+
+
+@pytest.fixture
+def inbox(brm):
+    """Notifications around each period (defaults: read 90 days ago, unread received 365 days
+    ago), each on its own sent email: {name: notification pk}."""
+    items = {}
+    for name, received, read in [
+        ("read_long_ago", 200, 91),
+        ("received_long_ago_read_lately", 200, 89),
+        ("unread_past_a_year", 366, None),
+        ("unread_within_a_year", 364, None),
+    ]:
+        email = OutboundEmail.objects.create(
+            kind="x", ref=1, key=name, message_id=f"<{name}>", state="sent"
+        )
+        item = Notification.objects.create(user=brm, email=email, kind="x", subject=name)
+        moment = NOW - received * DAY
+        OutboundEmail.objects.filter(pk=email.pk).update(created_at=moment)
+        Notification.objects.filter(pk=item.pk).update(
+            created_at=moment, read_at=NOW - read * DAY if read else None
+        )
+        items[name] = item.pk
+    return items
+
+
+def test_it_deletes_read_notifications_after_their_period_and_unread_ones_later(inbox) -> None:
+    """Read more than 90 days ago goes (when it was received does not matter: one read last
+    month stays); unread goes after a year; their email copies go the same night."""
+    with time_machine.travel(NOW, tick=False):
+        removed = apply_retention()
+        again = apply_retention()
+    assert (removed["read_notifications"], removed["unread_notifications"]) == (1, 1)
+    assert removed["email_copies"] == 2  # the two emails no inbox shows any more
+    assert set(Notification.objects.values_list("subject", flat=True)) == {
+        "received_long_ago_read_lately",
+        "unread_within_a_year",
+    }
+    assert (again["read_notifications"], again["unread_notifications"]) == (0, 0)
+    assert again["email_copies"] == 0
+
+
+def test_zero_keeps_notifications_for_ever(inbox) -> None:
+    RetentionSettings.objects.update_or_create(
+        pk=1, defaults={"inbox_read_days": 0, "inbox_unread_days": 0}
+    )
+    with time_machine.travel(NOW, tick=False):
+        removed = apply_retention()
+    assert "read_notifications" not in removed and "unread_notifications" not in removed
+    assert Notification.objects.count() == 4
 
 
 def test_the_job_runs_nightly(settings) -> None:
