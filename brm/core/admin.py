@@ -1,5 +1,5 @@
-"""Admin for the kernel's records (API tokens, the outbox of emails) and the admin base of
-every versioned record (`VersionedAdminMixin`)."""
+"""Admin for the kernel's records (API tokens, the outbox of emails, the in-app inbox) and the
+admin base of every versioned record (`VersionedAdminMixin`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core import delivery
 from brm.core.errors import StaleVersion
@@ -17,6 +18,7 @@ from brm.core.models import (
     AddressOptOut,
     ApiToken,
     AuditEvent,
+    Notification,
     OutboundEmail,
     UserPreference,
     VersionedModel,
@@ -140,6 +142,44 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
         count = delivery.retry_failed(queryset)
         self.message_user(request, f"{count} email(s) will be sent again by the next sweep.")
+
+
+class ReadListFilter(admin.SimpleListFilter):
+    """Read or unread (`read_at` set or not)."""
+
+    title = _("read state")
+    parameter_name = "read"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Already read")), ("no", _("Not read yet"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(read_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin[Notification]):
+    """The in-app inbox's entries, for support ("did Maria get the escalation?"): who, what
+    kind, the subject and link, when received and read. Read-only and never added here: the
+    delivery path writes them, the recipient reads them, retention deletes them. The body is
+    left out: it is the message as written for its recipient, and the subject and link say
+    what it was about. Deleting one (a wrong notification) is allowed."""
+
+    list_display = ["created_at", "user", "kind", "subject", "read_at"]
+    list_filter = ["kind", ReadListFilter, ("user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["subject", "user__username", "user__email", "kind"]
+    date_hierarchy = "created_at"
+    fields = ("user", "kind", "subject", "link", "email", "created_at", "read_at")
+    readonly_fields = ("user", "kind", "subject", "link", "email", "created_at", "read_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(UserPreference)
