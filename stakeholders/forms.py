@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from brm.core.forms import StyledFormMixin
+from brm.core.forms import StyledFormMixin, share_choices
 from brm.core.roles import GROUP_NAMES, Role, stored_user
 from stakeholders.models import (
     ActionItem,
@@ -198,6 +198,23 @@ class BaseCommitmentFormSet(forms.BaseFormSet[Any]):
 CommitmentFormSet = forms.formset_factory(
     CommitmentForm, formset=BaseCommitmentFormSet, extra=2, max_num=5, validate_max=True
 )
+
+
+def meeting_forms(
+    unit: BusinessUnit, data: Any = None
+) -> tuple[InteractionForm, forms.BaseFormSet[Any]]:
+    """The log-a-meeting form and its commitment rows for `unit`, bound to `data` (a POST) or
+    blank. The meeting and each row offer the same people, so their choices are filled from two
+    queries in all (the unit's active people, IT staff) rather than two per row."""
+    form = InteractionForm(data, unit=unit)
+    formset = CommitmentFormSet(data, form_kwargs={"unit": unit}, prefix="c")
+    share_choices(
+        [form.model_choice("attendees"), *(f.model_choice("owner_stakeholder") for f in formset)]
+    )
+    share_choices(
+        [form.model_choice("it_participants"), *(f.model_choice("owner") for f in formset)]
+    )
+    return form, formset
 
 
 class ActionItemForm(StyledFormMixin, forms.ModelForm[ActionItem]):

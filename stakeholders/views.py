@@ -34,11 +34,10 @@ from stakeholders import permissions, selectors, services
 from stakeholders.filters import ActionItemFilterSet, BusinessUnitFilterSet, StakeholderFilterSet
 from stakeholders.forms import (
     ActionItemForm,
-    CommitmentFormSet,
     DropForm,
-    InteractionForm,
     ReassignForm,
     StakeholderForm,
+    meeting_forms,
 )
 from stakeholders.models import BusinessUnit, Stakeholder
 
@@ -108,40 +107,30 @@ def interaction_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Log a meeting with its commitments. Inline on the unit page (htmx) or as its own page."""
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     _or_403(permissions.may_log_interaction(request.user, unit))
-    if request.method == "POST":
-        form = InteractionForm(request.POST, unit=unit)
-        formset = CommitmentFormSet(request.POST, form_kwargs={"unit": unit}, prefix="c")
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            services.log_interaction(
-                unit,
-                actor=request.user,
-                fields={
-                    k: data[k] for k in ("kind", "occurred_at", "summary", "sentiment", "notes")
-                },
-                attendees=data["attendees"],
-                it_participants=data["it_participants"],
-                commitments=[c for c in (f.to_input(request.user) for f in formset) if c],
+    # The unit page loads this form on demand (htmx GET) rather than building it on every view.
+    form, formset = meeting_forms(unit, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        services.log_interaction(
+            unit,
+            actor=request.user,
+            fields={k: data[k] for k in ("kind", "occurred_at", "summary", "sentiment", "notes")},
+            attendees=data["attendees"],
+            it_participants=data["it_participants"],
+            commitments=[c for c in (f.to_input(request.user) for f in formset) if c],
+        )
+        if request.htmx:
+            # A fresh form in place, and the timeline reloads itself on this event. The form
+            # says "logged" itself: a flash message would only reappear on the next page.
+            form, formset = meeting_forms(unit)
+            response = render(
+                request,
+                "stakeholders/unit_detail.html#log-form",
+                {"unit": unit, "form": form, "formset": formset, "saved": True},
             )
-            if request.htmx:
-                # A fresh form in place, and the timeline reloads itself on this event. The form
-                # says "logged" itself: a flash message would only reappear on the next page.
-                response = render(
-                    request,
-                    "stakeholders/unit_detail.html#log-form",
-                    {
-                        "unit": unit,
-                        "form": InteractionForm(unit=unit),
-                        "formset": CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c"),
-                        "saved": True,
-                    },
-                )
-                return trigger_client_event(response, "interactionLogged")
-            messages.success(request, _("Meeting logged."))
-            return redirect(unit)
-    else:
-        form = InteractionForm(unit=unit)
-        formset = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
+            return trigger_client_event(response, "interactionLogged")
+        messages.success(request, _("Meeting logged."))
+        return redirect(unit)
     context = {"unit": unit, "form": form, "formset": formset}
     if request.htmx:
         return render(request, "stakeholders/unit_detail.html#log-form", context)

@@ -21,13 +21,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from brm.core.audit import history_entries
-from brm.core.forms import share_choices
 from brm.core.roles import is_it_side
 from brm.health.models import HealthSnapshot
 from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
-from stakeholders.forms import CommitmentFormSet, InteractionForm, ReassignForm
+from stakeholders.forms import ReassignForm
 from stakeholders.permissions import may_log_interaction, may_reassign_brm, may_see_analysis
 from stakeholders.selectors import TimelineEntry
 
@@ -120,20 +119,6 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
         "sees_analysis": may_see_analysis(request.user),
     }
-    if can_edit:
-        form = InteractionForm(unit=unit)
-        formset = CommitmentFormSet(form_kwargs={"unit": unit}, prefix="c")
-        # The meeting and each promise row offer the same people: one query for each list.
-        share_choices(
-            [
-                form.model_choice("attendees"),
-                *(f.model_choice("owner_stakeholder") for f in formset),
-            ]
-        )
-        share_choices(
-            [form.model_choice("it_participants"), *(f.model_choice("owner") for f in formset)]
-        )
-        context["form"], context["formset"] = form, formset
     if can_reassign:
         context["reassign_form"] = ReassignForm(initial={"new_brm": unit.brm_id})
     return render(request, "stakeholders/unit_detail.html", context)

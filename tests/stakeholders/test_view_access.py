@@ -330,11 +330,24 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
     #           reviews, complaints and compliments: one query each when the page shows one);
     # 11 the latest health snapshot (the score badge), 12 key people, 13 open promises,
     # 14 its change history, 15 the people named in that history (one query for BRM and
-    # deputy), log form: 16 the unit's active people (attendees and each row's business owner),
-    # 17 IT staff (IT participants and each row's IT owner). Issue 14: was 26, then 20.
-    with django_assert_num_queries(17):
+    # deputy). The log form is loaded on demand (test_log_form_queries). Issue 14: was 26, 20, 17.
+    with django_assert_num_queries(15):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_log_form_queries(client, brm, unit_a, rows, django_assert_num_queries):
+    StakeholderFactory.create_batch(rows, unit=unit_a)
+    client.force_login(brm)
+    # The form the unit page loads on demand: 1 session, 2 user, 3 groups, 4 the unit, 5 its
+    # active people (attendees and each commitment row's business owner), 6 IT staff (IT
+    # participants and each row's IT owner), however many people and rows.
+    with django_assert_num_queries(6):
+        response = client.get(f"/units/{unit_a.pk}/meetings/new/", **HX)
+    body = response.content.decode()
+    assert body.startswith("<form") or 'id="log-form"' in body
+    assert "<html" not in body
 
 
 @pytest.mark.parametrize("rows", [5, 50])

@@ -160,7 +160,10 @@ def test_the_unit_page_is_a_full_page_with_timeline_and_log_form(client, brm, un
     response = client.get(f"/units/{unit_a.pk}/")
     assert_full_page(response)
     assert 'id="timeline"' in body(response)
-    assert 'id="log-form"' in body(response)
+    # The log form is loaded on demand from its own view, with a plain link without JavaScript.
+    form_url = f"/units/{unit_a.pk}/meetings/new/"
+    assert f'id="log-form-slot" hx-get="{form_url}" hx-trigger="revealed"' in body(response)
+    assert f'href="{form_url}"' in body(response)
 
 
 def test_the_timeline_answers_htmx_with_its_region(client, brm, unit_a, world):
@@ -531,14 +534,14 @@ def test_a_leader_never_sees_private_notes(client, leader, unit_a, world, url, s
 def test_a_leader_sees_no_log_form_and_no_history(client, leader, unit_a, world):
     client.force_login(leader)
     response = client.get(f"/units/{unit_a.pk}/")
-    assert 'id="log-form"' not in body(response)
+    assert 'id="log-form' not in body(response)  # neither the form nor its on-demand slot
     assert "Change history" not in body(response)
     assert "Handover pack" not in body(response)
 
 
 def test_an_executive_sees_no_log_form(client, executive, unit_a, world):
     client.force_login(executive)
-    assert 'id="log-form"' not in body(client.get(f"/units/{unit_a.pk}/"))
+    assert 'id="log-form' not in body(client.get(f"/units/{unit_a.pk}/"))
 
 
 # --- Logging a meeting ------------------------------------------------------------------------
