@@ -477,6 +477,11 @@ def open_ageing(
     }
 
 
+def severity_label(severity: str) -> str:
+    """A severity's name in the active language ("Critical", "Crítica"); the code if unknown."""
+    return str(Severity(severity).label) if severity in SEVERITIES else severity
+
+
 def filed_per_month(user: AnyUser, since: datetime) -> list[dict[str, Any]]:
     """Complaints the user may see filed per month since `since` (one query)."""
     rows = (

@@ -19,8 +19,10 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 _ids = itertools.count(1)
 
@@ -40,28 +42,44 @@ class Series:
 
 
 def _fmt(value: float) -> str:
-    """A figure as the description reads it: whole numbers without decimals, else one decimal."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    """A figure as the description reads it: whole numbers without decimals, else one decimal
+    (with the active language's decimal mark)."""
+    decimals = 0 if float(value).is_integer() else 1
+    return str(number_format(round(float(value), decimals), decimals))
 
 
 def describe(labels: Sequence[str], series: Sequence[Series], unit: str = "") -> str:
     """The chart in words: per series, its first and last point and its range."""
     if not labels:
-        return "No data."
+        return gettext("No data.")
     parts = []
     for s in series:
         points = [(lbl, v) for lbl, v in zip(labels, s.values, strict=False) if v is not None]
         if not points:
-            parts.append(f"{s.label}: no data.")
+            parts.append(gettext("%(series)s: no data.") % {"series": s.label})
             continue
         (first_l, first_v), (last_l, last_v) = points[0], points[-1]
         values = [v for _, v in points]
         if len(points) == 1:
-            parts.append(f"{s.label}: {_fmt(first_v)}{unit} ({first_l}).")
+            parts.append(
+                gettext("%(series)s: %(value)s (%(label)s).")
+                % {"series": s.label, "value": _fmt(first_v) + unit, "label": first_l}
+            )
         else:
             parts.append(
-                f"{s.label}: {_fmt(first_v)}{unit} on {first_l}, {_fmt(last_v)}{unit} on "
-                f"{last_l} (lowest {_fmt(min(values))}{unit}, highest {_fmt(max(values))}{unit})."
+                gettext(
+                    "%(series)s: %(first)s on %(first_label)s, %(last)s on %(last_label)s "
+                    "(lowest %(lowest)s, highest %(highest)s)."
+                )
+                % {
+                    "series": s.label,
+                    "first": _fmt(first_v) + unit,
+                    "first_label": first_l,
+                    "last": _fmt(last_v) + unit,
+                    "last_label": last_l,
+                    "lowest": _fmt(min(values)) + unit,
+                    "highest": _fmt(max(values)) + unit,
+                }
             )
     return " ".join(parts)
 

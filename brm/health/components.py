@@ -56,10 +56,6 @@ def _bounded(value: float) -> float:
     return round(_clamp(value), 1)
 
 
-def _plural(n: float, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 # --- Delivery ---------------------------------------------------------------------------------
 
 
@@ -72,11 +68,11 @@ def delivery(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     out = {}
     for unit_id, row in totals.items():
         total, met = row["periods"], row["met"]
-        facts = [Fact(f"{met} of {total} service periods met their SLA ({_pct(met, total):.0f}%)")]
+        facts = [Fact.of("delivery.sla_met", met=met, total=total, pct=_pct(met, total))]
         facts += [
-            Fact(f"{name} missed its SLA in {_plural(n, 'period')}")
-            for name, n in missed.get(unit_id, [])
-        ][:3]
+            Fact.of("delivery.sla_missed", service=name, n=n)
+            for name, n in missed.get(unit_id, [])[:3]
+        ]
         out[unit_id] = Component(_bounded(_pct(met, total)), facts, {"periods": total, "met": met})
     return out
 
@@ -106,11 +102,9 @@ def _survey_score(s: dict[str, float]) -> float | None:
     return sum(parts) / len(parts) if parts else None
 
 
-SIGNAL_LABELS = {
-    "surveys": "Survey satisfaction",
-    "sentiment": "Meeting sentiment",
-    "complaint_ratings": "Complaint-resolution ratings",
-}
+# The perception signals, in the order the watermelon rule reads them (their names, in the
+# reader's language, are `brm.health.facts.SIGNAL_NAMES`).
+SIGNALS = ("surveys", "sentiment", "complaint_ratings")
 
 
 def _signal_scores(
@@ -181,22 +175,31 @@ def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
         facts: list[Fact] = []
         s = current["surveys"].get(unit_id)
         if "surveys" in scores and s:
-            facts.append(Fact(_survey_fact(s, previous["surveys"].get(unit_id))))
+            facts.append(_survey_fact(s, previous["surveys"].get(unit_id)))
         m = current["sentiment"].get(unit_id)
         if m:
-            fact = f"Meeting sentiment {m['avg']:+.1f} from {_plural(m['n'], 'contact')}"
             prev = previous["sentiment"].get(unit_id)
-            if prev and abs(prev["avg"] - m["avg"]) >= 0.1:
-                fact += f", {'down' if m['avg'] < prev['avg'] else 'up'} from {prev['avg']:+.1f}"
             # How IT read its meetings: IT's working notes, not the business's to read.
-            facts.append(Fact(fact, FactKind.SENTIMENT))
+            facts.append(
+                Fact.of(
+                    "perception.sentiment",
+                    FactKind.SENTIMENT,
+                    avg=float(m["avg"]),
+                    n=int(m["n"]),
+                    previous=float(prev["avg"]) if prev else None,
+                )
+            )
         r = current["complaint_ratings"].get(unit_id)
         if r:
-            fact = f"Complaint resolutions rated {r['avg']:.1f}/5 ({_plural(r['n'], 'rating')})"
             prev = previous["complaint_ratings"].get(unit_id)
-            if prev and abs(prev["avg"] - r["avg"]) >= 0.1:
-                fact += f", {'down' if r['avg'] < prev['avg'] else 'up'} from {prev['avg']:.1f}"
-            facts.append(Fact(fact))
+            facts.append(
+                Fact.of(
+                    "perception.ratings",
+                    avg=float(r["avg"]),
+                    n=int(r["n"]),
+                    previous=float(prev["avg"]) if prev else None,
+                )
+            )
         out[unit_id] = Component(
             value,
             facts,
@@ -211,17 +214,17 @@ def perception(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     return out
 
 
-def _survey_fact(s: dict[str, float], prev: dict[str, float] | None) -> str:
-    parts = []
-    if s.get("csat") is not None:
-        text = f"CSAT {float(s['csat']):.1f}"
-        if prev and prev.get("csat") is not None and abs(prev["csat"] - s["csat"]) >= 0.1:
-            direction = "down" if s["csat"] < prev["csat"] else "up"
-            text += f" ({direction} from {float(prev['csat']):.1f})"
-        parts.append(text)
-    if s.get("nps") is not None:
-        parts.append(f"NPS {float(s['nps']):+.0f}")
-    return f"{', '.join(parts)} from {_plural(int(s['responses']), 'survey response')}"
+def _survey_fact(s: dict[str, float], prev: dict[str, float] | None) -> Fact:
+    """CSAT (with its change when it moved 0.1 or more) and NPS, from how many responses."""
+    csat, nps = s.get("csat"), s.get("nps")
+    previous = prev.get("csat") if prev else None
+    return Fact.of(
+        "perception.surveys",
+        csat=float(csat) if csat is not None else None,
+        csat_previous=float(previous) if previous is not None else None,
+        nps=float(nps) if nps is not None else None,
+        n=int(s["responses"]),
+    )
 
 
 # --- Complaints -------------------------------------------------------------------------------
@@ -262,22 +265,15 @@ def complaints(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             ages = per_severity.get(severity)
             if ages:
                 facts.append(
-                    Fact(
-                        f"{_plural(len(ages), severity + ' complaint')} open"
-                        + (
-                            f" for {max(ages)} days"
-                            if len(ages) == 1
-                            else f", oldest {max(ages)} days"
-                        )
-                    )
+                    Fact.of("complaints.open", severity=severity, n=len(ages), days=max(ages))
                 )
         if overdue:
-            facts.append(Fact(f"{overdue} past the acknowledge or resolve deadline"))
+            facts.append(Fact.of("complaints.overdue", n=overdue))
         if escalated:
-            facts.append(Fact(f"{escalated} escalated"))
+            facts.append(Fact.of("complaints.escalated", n=escalated))
         if not rows:
             n = recent_by_unit[unit_id]["recorded"]
-            facts.append(Fact(f"No open complaints ({_plural(n, 'complaint')} in the last year)"))
+            facts.append(Fact.of("complaints.none_open", n=n))
         value = _bounded(100 - penalty)
         out[unit_id] = Component(
             value, facts, {"open": len(rows), "overdue": overdue, "escalated": escalated}
@@ -320,32 +316,31 @@ def engagement(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
             parts["contact"] = _pct(c["ok"], c["total"])
             # A count rates nobody in particular; each named person's expected frequency
             # follows from how IT rates them (their quadrant), so those are analysis.
-            facts.append(
-                Fact(
-                    f"{c['ok']} of {_plural(c['total'], 'high-influence stakeholder')} "
-                    "met as often as expected"
+            facts.append(Fact.of("engagement.contacts", ok=c["ok"], n=c["total"]))
+            facts += [
+                Fact.of(
+                    "engagement.not_met",
+                    FactKind.ANALYSIS,
+                    name=m["name"],
+                    days=m["days"],
+                    expected=m["expected"],
                 )
-            )
-            for m in c["missed"][:3]:
-                since_text = (
-                    f"not met for {m['days']} days" if m["days"] is not None else "never met"
-                )
-                facts.append(
-                    Fact(
-                        f"{m['name']} {since_text} (expected every {m['expected']} days)",
-                        FactKind.ANALYSIS,
-                    )
-                )
+                for m in c["missed"][:3]
+            ]
         due = schedule.next_due_at
         days_late = 0
         if due is not None:
             days_late = schedule.days_late(now)
             if days_late > 0:
                 parts["reviews"] = max(0.0, 100 - 100 * days_late / schedule.cadence_days)
-                facts.append(Fact(f"Service review overdue by {_plural(days_late, 'day')}"))
+                facts.append(Fact.of("engagement.review_overdue", n=days_late))
             else:
                 parts["reviews"] = 100.0
-                facts.append(Fact(f"Service reviews on schedule (next due {due.day} {due:%b %Y})"))
+                facts.append(
+                    Fact.of(
+                        "engagement.review_on_schedule", due=timezone.localdate(due).isoformat()
+                    )
+                )
         if not parts:
             continue
         weights = {"contact": 0.6, "reviews": 0.4}
@@ -382,15 +377,12 @@ def commitments(now: datetime, cfg: HealthSettings) -> dict[int, Component]:
     since, until = commitment_window(today, cfg)
     out = {}
     for unit_id, r in register_selectors.promise_counts_by_unit(since, until, today=today).items():
-        facts = [Fact(f"{r['on_time']} of {_plural(r['due'], 'promise')} due were kept on time")]
-        for key, label in (
-            ("late", "done late"),
-            ("overdue", "overdue"),
-            ("open", "due today, still open"),
-            ("dropped", "dropped"),
-        ):
-            if r[key]:
-                facts.append(Fact(f"{r[key]} {label}"))
+        facts = [Fact.of("commitments.kept", on_time=r["on_time"], n=r["due"])]
+        facts += [
+            Fact.of(f"commitments.{key}", n=r[key])
+            for key in ("late", "overdue", "open", "dropped")
+            if r[key]
+        ]
         out[unit_id] = Component(_bounded(_pct(r["on_time"], r["due"])), facts, dict(r))
     return out
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
@@ -26,10 +27,10 @@ if TYPE_CHECKING:
 
 BAND_ORDER = {"red": 0, "amber": 1, "green": 2, "none": 3}
 AGE_BUCKETS = [
-    ("0-7 days", 0, 7),
-    ("8-30 days", 8, 30),
-    ("31-90 days", 31, 90),
-    ("over 90", 91, None),
+    (gettext_lazy("0-7 days"), 0, 7),
+    (gettext_lazy("8-30 days"), 8, 30),
+    (gettext_lazy("31-90 days"), 31, 90),
+    (gettext_lazy("over 90"), 91, None),
 ]
 
 
@@ -96,7 +97,11 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
         '<span class="heat-score">{score_or_dash}{wm_icon}</span><span class="visually-hidden">'
         "{label}</span></a>"
     ).format
-    icon = ' <i class="bi bi-exclamation-octagon" aria-label="watermelon"></i>'
+    # The words a tile holds, in the reader's language, escaped once for every tile.
+    icon = ' <i class="bi bi-exclamation-octagon" aria-label="{}"></i>'.format(
+        escape(gettext("watermelon"))
+    )
+    no_data, watermelon_title = escape(gettext("no data")), escape(gettext(", watermelon"))
     tiles = []
     for s in snapshots:
         score = _whole(s["score"]) if s["score"] is not None else None
@@ -110,9 +115,9 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
                 unit_id=int(s["unit_id"]),
                 url_end=url_end,
                 name=escape(s["unit__name"]),
-                score_or_none=score if score is not None else "no data",
+                score_or_none=score if score is not None else no_data,
                 label=label,
-                wm_title=", watermelon" if watermelon else "",
+                wm_title=watermelon_title if watermelon else "",
                 score_or_dash=score if score is not None else "\u2014",
                 wm_icon=icon if watermelon else "",
             )
@@ -127,7 +132,7 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
 
     Every unit's latest snapshot is read as a row of TILE_FIELDS (the page never shows the stored
     facts, and 2,000 units would make 6,000 objects); only the watermelons and drops shown are
-    then loaded in full, with their unit and BRM (one query).
+    then loaded in full, with their unit, BRM and facts (one query).
     """
     rows = list(latest_snapshots(user).values(*TILE_FIELDS))
     bands = dict.fromkeys(BANDS, 0)
@@ -141,7 +146,9 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         (r for r in rows if r["trend"] is not None and r["trend"] < 0), key=lambda r: r["trend"]
     )[:DROPS_SHOWN]
     shown = watermelon_rows[:WATERMELONS_SHOWN]
-    full = latest_snapshots(user).defer("components").in_bulk([r["id"] for r in shown + drop_rows])
+    # In full with their components: the reason a watermelon is one is rendered from its
+    # facts in the reader's language (`brm.health.facts.watermelon_reason_text`).
+    full = latest_snapshots(user).in_bulk([r["id"] for r in shown + drop_rows])
     heat = [
         r
         for r in rows
@@ -213,7 +220,14 @@ def _complaint_ageing(user: AnyUser) -> list[dict[str, Any]]:
     rows = complaint_selectors.open_ageing(
         user, timezone.now(), [(low, high) for _label, low, high in AGE_BUCKETS]
     )
-    return [{"severity": severity, "counts": counts} for severity, counts in rows.items()]
+    return [
+        {
+            "severity": severity,
+            "label": complaint_selectors.severity_label(severity),
+            "counts": counts,
+        }
+        for severity, counts in rows.items()
+    ]
 
 
 PROMISE_DAYS = 90

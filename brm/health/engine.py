@@ -18,16 +18,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from brm.core.events import Event, make_event, publish_many
-from brm.health.components import COMPUTE, SIGNAL_LABELS, Component
-from brm.health.facts import WATERMELON_PREFIX, Fact, FactKind, Visibility
+from brm.health.components import COMPUTE, SIGNALS, Component
+from brm.health.facts import Fact, FactKind, Visibility
 from brm.health.models import COMPONENT_LABELS, COMPONENTS, HealthSettings, HealthSnapshot
 from brm.health.plans import propose_plans
 from stakeholders import selectors as register_selectors
 
 TREND_DAYS = 30
+# A component without data, as the snapshot stores it (English text, rendered when read).
+NO_DATA = Fact("No data yet", msg="none")
 
 
 @dataclass
@@ -53,7 +55,7 @@ class UnitHealth:
                     "label": COMPONENT_LABELS[name],
                     "weight": self.weights[name],
                     "value": c.value if c else None,
-                    "facts": [f.stored() for f in (c.facts if c else [Fact("No data yet")])],
+                    "facts": [f.stored() for f in (c.facts if c else [NO_DATA])],
                     "data": c.data if c else {},
                 }
             )
@@ -111,10 +113,11 @@ def watermelon_facts(
     reasons: list[Fact] = []
     if perception.value < cfg.watermelon_perception_below:
         reasons.append(
-            Fact(
-                f"How the business feels is {perception.value:.0f}, "
-                f"below {cfg.watermelon_perception_below}",
+            Fact.of(
+                "watermelon.low",
                 FactKind.WATERMELON,
+                value=perception.value,
+                threshold=cfg.watermelon_perception_below,
             )
         )
     counts = perception.data.get("counts", {})
@@ -127,15 +130,11 @@ def watermelon_facts(
         and sum(prev_counts.values()) >= least
     ):
         reasons.append(
-            Fact(
-                f"How the business feels fell {-change:.0f} points against the previous "
-                f"{cfg.window_days} days",
-                FactKind.WATERMELON,
-            )
+            Fact.of("watermelon.fell", FactKind.WATERMELON, points=-change, days=cfg.window_days)
         )
     signals = perception.data.get("signals", {})
     prev_signals = perception.data.get("previous_signals", {})
-    for key, label in SIGNAL_LABELS.items():
+    for key in SIGNALS:
         now_score, then_score = signals.get(key), prev_signals.get(key)
         if now_score is None or then_score is None:
             continue
@@ -143,21 +142,27 @@ def watermelon_facts(
             continue
         if then_score - now_score > drop:
             reasons.append(
-                Fact(
-                    f"{label} fell {then_score - now_score:.0f} points "
-                    f"(from {then_score:.0f} to {now_score:.0f} of 100) against the previous "
-                    f"{cfg.window_days} days",
+                Fact.of(
+                    "watermelon.signal_fell",
                     FactKind.WATERMELON,
                     # Meeting sentiment is how IT read its meetings: IT's working notes.
                     Visibility.ANALYSIS if key == "sentiment" else Visibility.EVERYONE,
+                    signal=key,
+                    before=then_score,
+                    now=now_score,
+                    days=cfg.window_days,
                 )
             )
     return reasons
 
 
 def _components(now: datetime, cfg: HealthSettings) -> dict[str, dict[int, Component]]:
-    """Every component for every unit as of `now` (a fixed number of queries)."""
-    return {name: fn(now, cfg) for name, fn in COMPUTE.items()}
+    """Every component for every unit as of `now` (a fixed number of queries).
+
+    With no language active: each fact's stored `text` is the English sentence whoever's
+    request or worker computes it (readers render its message id in their own language)."""
+    with translation.override(None):
+        return {name: fn(now, cfg) for name, fn in COMPUTE.items()}
 
 
 def _values(results: dict[str, dict[int, Component]], unit_id: int) -> dict[str, float | None]:
@@ -191,7 +196,16 @@ def compute_health(
     `trend` is the score's change against the score computed the same way for `TREND_DAYS`
     earlier (always computed, never read from a stored snapshot); `perception_change` is the
     blended perception against the previous window (`perception_change`).
+
+    Computed with no language active, so the stored sentences are English (see `_components`).
     """
+    with translation.override(None):
+        return _compute_health(now, unit_ids, components)
+
+
+def _compute_health(
+    now: datetime | None, unit_ids: Collection[int] | None, components: RunComponents | None
+) -> list[UnitHealth]:
     now = now or timezone.now()
     cfg = HealthSettings.get()
     weights = cfg.weights()
@@ -215,9 +229,7 @@ def compute_health(
         if reasons and comps["perception"] is not None:
             # The unit page explains the flag where it explains perception, reason by reason,
             # each with its own visibility.
-            comps["perception"].facts += [
-                Fact(WATERMELON_PREFIX + f.text, f.kind, f.visibility) for f in reasons
-            ]
+            comps["perception"].facts += [f.prefixed() for f in reasons]
         out.append(
             UnitHealth(
                 unit_id=unit_id,

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from complaints import selectors as complaint_selectors
 from portfolio.selectors import catalogue as catalogue_selectors
@@ -22,6 +23,8 @@ from stakeholders import selectors as register_selectors
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
+# The CSV's header: a data contract (spreadsheets and scripts read the columns by these names),
+# so it stays English whatever the reader's language; the page and PDF show `LABELS`.
 HEADER = [
     "Business unit",
     "Reviews expected",
@@ -39,6 +42,23 @@ HEADER = [
     "SLA met %",
     "Periods over workload limit",
 ]
+LABELS = [
+    gettext_lazy("Business unit"),
+    gettext_lazy("Reviews expected"),
+    gettext_lazy("Reviews planned"),
+    gettext_lazy("Reviews held"),
+    gettext_lazy("Survey invitations"),
+    gettext_lazy("Survey responses"),
+    gettext_lazy("Response rate %"),
+    gettext_lazy("Stakeholders covered %"),
+    gettext_lazy("Complaints recorded"),
+    gettext_lazy("Complaints closed"),
+    gettext_lazy("Complaints escalated"),
+    gettext_lazy("SLA periods"),
+    gettext_lazy("SLA periods met"),
+    gettext_lazy("SLA met %"),
+    gettext_lazy("Periods over workload limit"),
+]
 
 
 @dataclass
@@ -49,10 +69,16 @@ class EvidenceReport:
     header: list[str] = field(default_factory=lambda: list(HEADER))
 
     @property
+    def labels(self) -> list[str]:
+        """The columns' names in the active language, for the page and the PDF."""
+        return [str(label) for label in LABELS]
+
+    @property
     def totals(self) -> list[Any]:
+        """The totals row (shares are not summed), first cell in the active language."""
         if not self.rows:
             return []
-        sums: list[Any] = ["All units"]
+        sums: list[Any] = [gettext("All units")]
         for i in range(1, len(self.header)):
             values = [r[i] for r in self.rows if isinstance(r[i], int | float)]
             sums.append("" if self.header[i].endswith("%") else sum(values))

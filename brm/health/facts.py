@@ -11,17 +11,32 @@ Stored shape (in `HealthSnapshot.components[*]["facts"]`):
 `{"text": str, "kind": "figure" | "sentiment" | "analysis" | "watermelon",
   "visibility": "everyone" | "analysis"}`. A legacy plain string (a snapshot stored before facts
 had kinds, and not migrated) is treated as `analysis`: shown to IT only, never guessed at.
+
+Language (issue 17): a fact the engine writes also stores its message id and parameters
+(`"msg": "delivery.sla_met", "params": {"met": 3, "total": 4, "pct": 75.0}`), and every reader
+(`visible_facts`, hence the page, its PDF and the API; `watermelon_reasons`; the dashboard's and
+digest's `watermelon_reason_text`) renders it in the reader's language at display time through
+`FACT_MESSAGES`, numbers and dates formatted for that language. `text` keeps the English
+sentence (the engine writes it with no language active): the fallback for a fact stored before
+message ids, or one whose id a later release dropped, so old snapshots stay readable as they were.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from stakeholders.permissions import may_see_analysis
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
     from brm.core.roles import AnyUser
     from brm.health.models import HealthSnapshot
 
@@ -45,42 +60,370 @@ KIND_VISIBILITY = {
     FactKind.WATERMELON: Visibility.EVERYONE,
 }
 
+# How facts stored before message ids begin a watermelon reason shown among perception's facts
+# (0004_structured_facts reads it too); a fact with a message id gets the translated prefix.
 WATERMELON_PREFIX = "Watermelon (SLAs green): "
+
+# The names of the components and perception signals, in the reader's language; a snapshot
+# stores the English label too (the fallback for a key a later release renames).
+COMPONENT_NAMES: dict[str, _StrPromise] = {
+    "perception": gettext_lazy("How the business feels"),
+    "delivery": gettext_lazy("Service delivery (SLAs)"),
+    "complaints": gettext_lazy("Complaints"),
+    "engagement": gettext_lazy("Engagement"),
+    "commitments": gettext_lazy("Promises kept"),
+}
+SIGNAL_NAMES: dict[str, _StrPromise] = {
+    "surveys": gettext_lazy("Survey satisfaction"),
+    "sentiment": gettext_lazy("Meeting sentiment"),
+    "complaint_ratings": gettext_lazy("Complaint-resolution ratings"),
+}
 
 
 class StoredFact(TypedDict):
     text: str
     kind: str
     visibility: str
+    msg: NotRequired[str]
+    params: NotRequired[dict[str, Any]]
+
+
+# --- The sentences, rendered in the active language --------------------------------------------
+
+
+def _num(value: Any, decimals: int) -> str:
+    """`value` with `decimals` places and the language's decimal mark ("3.5", "3,5")."""
+    return str(number_format(round(float(value), decimals), decimals))
+
+
+def _signed(value: Any, decimals: int) -> str:
+    """`_num` with its sign always written ("+1.0", "-0.5"), as `format(v, "+.1f")` does."""
+    v = round(float(value), decimals)
+    return ("-" if v < 0 or str(v).startswith("-") else "+") + _num(abs(v), decimals)
+
+
+def _day(value: Any) -> str:
+    """An ISO date ("2026-03-05") as the language writes it ("5 Mar 2026", "5 Mar 2026")."""
+    return str(date_format(date.fromisoformat(str(value)), "j M Y"))
+
+
+FactRenderer = Callable[[dict[str, Any]], str]
+FACT_MESSAGES: dict[str, FactRenderer] = {}
+
+
+def _message(msg: str) -> Callable[[FactRenderer], FactRenderer]:
+    def register(render: FactRenderer) -> FactRenderer:
+        FACT_MESSAGES[msg] = render
+        return render
+
+    return register
+
+
+@_message("none")
+def _no_data(p: dict[str, Any]) -> str:
+    return gettext("No data yet")
+
+
+@_message("delivery.sla_met")
+def _sla_met(p: dict[str, Any]) -> str:
+    return gettext("%(met)s of %(total)s service periods met their SLA (%(pct)s%%)") % {
+        "met": p["met"],
+        "total": p["total"],
+        "pct": _num(p["pct"], 0),
+    }
+
+
+@_message("delivery.sla_missed")
+def _sla_missed(p: dict[str, Any]) -> str:
+    return ngettext(
+        "%(service)s missed its SLA in %(n)s period",
+        "%(service)s missed its SLA in %(n)s periods",
+        int(p["n"]),
+    ) % {"service": p["service"], "n": p["n"]}
+
+
+def _trend(fact: str, now: float, before: float | None, previous: str) -> str:
+    """`fact` with ", down from X"/", up from X" when `before` differs by 0.1 or more."""
+    if before is None or abs(before - now) < 0.1:
+        return fact
+    if now < before:
+        return gettext("%(fact)s, down from %(previous)s") % {"fact": fact, "previous": previous}
+    return gettext("%(fact)s, up from %(previous)s") % {"fact": fact, "previous": previous}
+
+
+@_message("perception.surveys")
+def _surveys(p: dict[str, Any]) -> str:
+    parts = []
+    csat, previous = p.get("csat"), p.get("csat_previous")
+    if csat is not None:
+        text = gettext("CSAT %(csat)s") % {"csat": _num(csat, 1)}
+        if previous is not None and abs(previous - csat) >= 0.1:
+            change = (
+                gettext("CSAT %(csat)s (down from %(previous)s)")
+                if csat < previous
+                else gettext("CSAT %(csat)s (up from %(previous)s)")
+            )
+            text = change % {"csat": _num(csat, 1), "previous": _num(previous, 1)}
+        parts.append(text)
+    if p.get("nps") is not None:
+        parts.append(gettext("NPS %(nps)s") % {"nps": _signed(p["nps"], 0)})
+    return ngettext(
+        "%(figures)s from %(n)s survey response",
+        "%(figures)s from %(n)s survey responses",
+        int(p["n"]),
+    ) % {"figures": ", ".join(parts), "n": p["n"]}
+
+
+@_message("perception.sentiment")
+def _sentiment(p: dict[str, Any]) -> str:
+    fact = ngettext(
+        "Meeting sentiment %(avg)s from %(n)s contact",
+        "Meeting sentiment %(avg)s from %(n)s contacts",
+        int(p["n"]),
+    ) % {"avg": _signed(p["avg"], 1), "n": p["n"]}
+    before = p.get("previous")
+    return _trend(fact, p["avg"], before, _signed(before, 1) if before is not None else "")
+
+
+@_message("perception.ratings")
+def _ratings(p: dict[str, Any]) -> str:
+    fact = ngettext(
+        "Complaint resolutions rated %(avg)s/5 (%(n)s rating)",
+        "Complaint resolutions rated %(avg)s/5 (%(n)s ratings)",
+        int(p["n"]),
+    ) % {"avg": _num(p["avg"], 1), "n": p["n"]}
+    before = p.get("previous")
+    return _trend(fact, p["avg"], before, _num(before, 1) if before is not None else "")
+
+
+@_message("complaints.open")
+def _open_complaints(p: dict[str, Any]) -> str:
+    n, severity = int(p["n"]), p["severity"]
+    values = {"n": n, "days": p["days"]}
+    # One message per severity: in Spanish the adjective agrees ("crítica", "alta").
+    if severity == "critical":
+        text = ngettext(
+            "%(n)s critical complaint open for %(days)s days",
+            "%(n)s critical complaints open, oldest %(days)s days",
+            n,
+        )
+    elif severity == "high":
+        text = ngettext(
+            "%(n)s high complaint open for %(days)s days",
+            "%(n)s high complaints open, oldest %(days)s days",
+            n,
+        )
+    elif severity == "medium":
+        text = ngettext(
+            "%(n)s medium complaint open for %(days)s days",
+            "%(n)s medium complaints open, oldest %(days)s days",
+            n,
+        )
+    else:
+        text = ngettext(
+            "%(n)s low complaint open for %(days)s days",
+            "%(n)s low complaints open, oldest %(days)s days",
+            n,
+        )
+    return text % values
+
+
+@_message("complaints.overdue")
+def _complaints_overdue(p: dict[str, Any]) -> str:
+    return gettext("%(n)s past the acknowledge or resolve deadline") % {"n": p["n"]}
+
+
+@_message("complaints.escalated")
+def _complaints_escalated(p: dict[str, Any]) -> str:
+    return gettext("%(n)s escalated") % {"n": p["n"]}
+
+
+@_message("complaints.none_open")
+def _no_open_complaints(p: dict[str, Any]) -> str:
+    return ngettext(
+        "No open complaints (%(n)s complaint in the last year)",
+        "No open complaints (%(n)s complaints in the last year)",
+        int(p["n"]),
+    ) % {"n": p["n"]}
+
+
+@_message("engagement.contacts")
+def _contacts(p: dict[str, Any]) -> str:
+    return ngettext(
+        "%(ok)s of %(n)s high-influence stakeholder met as often as expected",
+        "%(ok)s of %(n)s high-influence stakeholders met as often as expected",
+        int(p["n"]),
+    ) % {"ok": p["ok"], "n": p["n"]}
+
+
+@_message("engagement.not_met")
+def _not_met(p: dict[str, Any]) -> str:
+    values = {"name": p["name"], "days": p["days"], "expected": p["expected"]}
+    if p["days"] is None:
+        return gettext("%(name)s never met (expected every %(expected)s days)") % values
+    return gettext("%(name)s not met for %(days)s days (expected every %(expected)s days)") % (
+        values
+    )
+
+
+@_message("engagement.review_overdue")
+def _review_overdue(p: dict[str, Any]) -> str:
+    return ngettext(
+        "Service review overdue by %(n)s day", "Service review overdue by %(n)s days", int(p["n"])
+    ) % {"n": p["n"]}
+
+
+@_message("engagement.review_on_schedule")
+def _review_on_schedule(p: dict[str, Any]) -> str:
+    return gettext("Service reviews on schedule (next due %(date)s)") % {"date": _day(p["due"])}
+
+
+@_message("commitments.kept")
+def _kept(p: dict[str, Any]) -> str:
+    return ngettext(
+        "%(on_time)s of %(n)s promise due were kept on time",
+        "%(on_time)s of %(n)s promises due were kept on time",
+        int(p["n"]),
+    ) % {"on_time": p["on_time"], "n": p["n"]}
+
+
+@_message("commitments.late")
+def _late(p: dict[str, Any]) -> str:
+    return gettext("%(n)s done late") % {"n": p["n"]}
+
+
+@_message("commitments.overdue")
+def _overdue(p: dict[str, Any]) -> str:
+    return gettext("%(n)s overdue") % {"n": p["n"]}
+
+
+@_message("commitments.open")
+def _still_open(p: dict[str, Any]) -> str:
+    return gettext("%(n)s due today, still open") % {"n": p["n"]}
+
+
+@_message("commitments.dropped")
+def _dropped(p: dict[str, Any]) -> str:
+    return gettext("%(n)s dropped") % {"n": p["n"]}
+
+
+@_message("watermelon.low")
+def _watermelon_low(p: dict[str, Any]) -> str:
+    return gettext("How the business feels is %(value)s, below %(threshold)s") % {
+        "value": _num(p["value"], 0),
+        "threshold": p["threshold"],
+    }
+
+
+@_message("watermelon.fell")
+def _watermelon_fell(p: dict[str, Any]) -> str:
+    return gettext(
+        "How the business feels fell %(points)s points against the previous %(days)s days"
+    ) % {"points": _num(p["points"], 0), "days": p["days"]}
+
+
+@_message("watermelon.signal_fell")
+def _watermelon_signal_fell(p: dict[str, Any]) -> str:
+    return gettext(
+        "%(signal)s fell %(points)s points (from %(before)s to %(now)s of 100) against the "
+        "previous %(days)s days"
+    ) % {
+        "signal": SIGNAL_NAMES.get(p["signal"], p["signal"]),
+        "points": _num(p["before"] - p["now"], 0),
+        "before": _num(p["before"], 0),
+        "now": _num(p["now"], 0),
+        "days": p["days"],
+    }
+
+
+def render(fact: StoredFact) -> str:
+    """A stored fact's sentence in the active language; its stored (English) `text` when it
+    has no message id, or one this release does not know, or parameters that do not fit."""
+    renderer = FACT_MESSAGES.get(fact.get("msg", ""))
+    if renderer is None:
+        return fact["text"]
+    try:
+        return renderer(fact.get("params", {}))
+    except (KeyError, TypeError, ValueError):
+        return fact["text"]
+
+
+def _prefix(reason: str) -> str:
+    return gettext("Watermelon (SLAs green): %(reason)s") % {"reason": reason}
+
+
+def _with_prefix(fact: StoredFact) -> str:
+    """`render`, with a watermelon reason's prefix when it stands among perception's facts."""
+    if fact.get("msg") and fact.get("params", {}).get("prefixed"):
+        return _prefix(render(fact))
+    return render(fact)
+
+
+# --- Facts as the engine makes them ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Fact:
-    """One checkable sentence behind a figure; `visibility` defaults to its kind's."""
+    """One checkable sentence behind a figure; `visibility` defaults to its kind's.
+
+    Made by the engine with `Fact.of(msg, **params)`: `text` is then the sentence in the active
+    language (English when the engine stores it, see `brm.health.engine`). `Fact(text)` alone is
+    a sentence that no language renders again (tests, legacy rows)."""
 
     text: str
     kind: FactKind = FactKind.FIGURE
     visibility: Visibility | None = None
+    msg: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.visibility is None:
             object.__setattr__(self, "visibility", KIND_VISIBILITY[self.kind])
 
+    @classmethod
+    def of(
+        cls,
+        msg: str,
+        kind: FactKind = FactKind.FIGURE,
+        visibility: Visibility | None = None,
+        **params: Any,
+    ) -> Fact:
+        """The fact of message `msg` (a key of FACT_MESSAGES) with `params` (JSON values)."""
+        text = FACT_MESSAGES[msg](params)
+        return cls(text, kind, visibility, msg, params)
+
     def __str__(self) -> str:
         return self.text
 
+    def prefixed(self) -> Fact:
+        """This watermelon reason as perception's facts list it ("Watermelon (SLAs green): ...")."""
+        if not self.msg:
+            return Fact(WATERMELON_PREFIX + self.text, self.kind, self.visibility)
+        params = {**self.params, "prefixed": True}
+        return Fact(_prefix(self.text), self.kind, self.visibility, self.msg, params)
+
     def stored(self) -> StoredFact:
-        return {"text": self.text, "kind": str(self.kind), "visibility": str(self.visibility)}
+        fact: StoredFact = {
+            "text": self.text,
+            "kind": str(self.kind),
+            "visibility": str(self.visibility),
+        }
+        if self.msg:
+            fact["msg"], fact["params"] = self.msg, self.params
+        return fact
 
 
 def load(value: Any) -> StoredFact:
     """A stored fact in its current shape; a legacy string is IT's only (see the module)."""
     if isinstance(value, dict):
-        return {
+        fact: StoredFact = {
             "text": str(value.get("text", "")),
             "kind": str(value.get("kind", FactKind.FIGURE)),
             "visibility": str(value.get("visibility", Visibility.ANALYSIS)),
         }
+        if value.get("msg") and isinstance(value.get("params"), dict):
+            fact["msg"], fact["params"] = str(value["msg"]), value["params"]
+        return fact
     return {"text": str(value), "kind": FactKind.FIGURE, "visibility": Visibility.ANALYSIS}
 
 
@@ -93,17 +436,28 @@ def may_read(user: AnyUser | None, fact: StoredFact) -> bool:
 
 
 def visible_facts(facts: list[Any], user: AnyUser | None) -> list[StoredFact]:
-    """The stored facts `user` may read, in order."""
-    return [f for f in map(load, facts) if may_read(user, f)]
+    """The stored facts `user` may read, in order, each `text` in the active language."""
+    return [
+        {"text": _with_prefix(f), "kind": f["kind"], "visibility": f["visibility"]}
+        for f in map(load, facts)
+        if may_read(user, f)
+    ]
+
+
+def component_name(row: dict[str, Any]) -> str:
+    """A stored component row's name in the active language (its stored label if unknown)."""
+    name = COMPONENT_NAMES.get(row.get("key", ""))
+    return str(name) if name is not None else str(row.get("label", ""))
 
 
 def visible_components(snapshot: HealthSnapshot, user: AnyUser | None) -> list[dict[str, Any]]:
     """The snapshot's component rows (key, label, weight, value, facts) with only the facts
-    `user` may read; `data` (the engine's working figures) is left out. No query."""
+    `user` may read, label and facts in the active language; `data` (the engine's working
+    figures) is left out. No query."""
     return [
         {
             "key": row["key"],
-            "label": row["label"],
+            "label": component_name(row),
             "weight": row["weight"],
             "value": row["value"],
             "facts": visible_facts(row.get("facts", []), user),
@@ -112,14 +466,37 @@ def visible_components(snapshot: HealthSnapshot, user: AnyUser | None) -> list[d
     ]
 
 
-def watermelon_reasons(snapshot: HealthSnapshot, user: AnyUser | None) -> list[str]:
-    """Why the unit is a watermelon, reason by reason, as far as `user` may read (a fall of
-    meeting sentiment is IT's to read). No query."""
-    if not snapshot.watermelon:
-        return []
+def _watermelon_facts(snapshot: HealthSnapshot) -> list[StoredFact]:
     return [
-        f["text"].removeprefix(WATERMELON_PREFIX)
+        f
         for row in snapshot.components
-        for f in visible_facts(row.get("facts", []), user)
+        for f in map(load, row.get("facts", []))
         if f["kind"] == FactKind.WATERMELON
     ]
+
+
+def _reason(fact: StoredFact) -> str:
+    """One watermelon reason without perception's prefix, in the active language."""
+    return render(fact) if fact.get("msg") else fact["text"].removeprefix(WATERMELON_PREFIX)
+
+
+def watermelon_reasons(snapshot: HealthSnapshot, user: AnyUser | None) -> list[str]:
+    """Why the unit is a watermelon, reason by reason, in the active language, as far as `user`
+    may read (a fall of meeting sentiment is IT's to read). No query."""
+    if not snapshot.watermelon:
+        return []
+    return [_reason(f) for f in _watermelon_facts(snapshot) if may_read(user, f)]
+
+
+def watermelon_reason_text(snapshot: HealthSnapshot) -> str:
+    """Every reason the unit is a watermelon in one sentence, in the active language, for IT's
+    own pages and emails (dashboard, digest, My relationships: IT-side readers, so every
+    reason, as `HealthSnapshot.watermelon_reason` holds them); that stored English sentence for
+    a snapshot stored before message ids. Reads `components` (load them: a deferred field costs a
+    query each). No query."""
+    if not snapshot.watermelon:
+        return ""
+    facts = _watermelon_facts(snapshot)
+    if not facts or not all(f.get("msg") for f in facts):
+        return snapshot.watermelon_reason
+    return "; ".join(_reason(f) for f in facts)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from brm.health.components import commitment_window
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan, PlanStatus
@@ -72,10 +73,6 @@ class Attention:
     urgency: float
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 @dataclass
 class LiveFigures:
     """A unit's figures as they stand now, each counted by its app's one rule, so the number
@@ -106,7 +103,8 @@ def live_figures(unit_ids: list[int], now: datetime) -> dict[int, LiveFigures]:
 
 def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[str, str]]:
     """What the BRM should do next: counts from `live`, who to meet from the snapshot's facts
-    (no query). Each counted action links to the list that shows exactly those rows."""
+    (no query). Each counted action links to the list that shows exactly those rows; its text
+    is in the active language."""
     data = {row["key"]: row.get("data") or {} for row in snapshot.components}
     unit_id = snapshot.unit_id
     actions = []
@@ -116,7 +114,12 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
         actions.append(
             {
                 "kind": "review",
-                "text": f"Service review {_count(late, 'day')} overdue: hold it",
+                "text": ngettext(
+                    "Service review %(n)s day overdue: hold it",
+                    "Service review %(n)s days overdue: hold it",
+                    late,
+                )
+                % {"n": late},
                 "url": f"/reviews/?unit={unit_id}",
             }
         )
@@ -124,7 +127,12 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
         actions.append(
             {
                 "kind": "complaint",
-                "text": f"{_count(live.overdue_complaints, 'complaint')} past the deadline",
+                "text": ngettext(
+                    "%(n)s complaint past the deadline",
+                    "%(n)s complaints past the deadline",
+                    live.overdue_complaints,
+                )
+                % {"n": live.overdue_complaints},
                 "url": f"/complaints/?unit={unit_id}&overdue=true",
             }
         )
@@ -132,17 +140,28 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
         actions.append(
             {
                 "kind": "promise",
-                "text": f"{_count(live.overdue_promises, 'IT promise')} overdue",
+                "text": ngettext(
+                    "%(n)s IT promise overdue", "%(n)s IT promises overdue", live.overdue_promises
+                )
+                % {"n": live.overdue_promises},
                 "url": f"/commitments/?unit={unit_id}&overdue=true&owner_side=it&mine=false",
             }
         )
     for person in engagement.get("neglected", [])[:2]:
         days = person.get("days")
-        since = f"not met for {_count(days, 'day')}" if days is not None else "never met"
+        text = (
+            gettext("Meet %(name)s (never met)")
+            if days is None
+            else ngettext(
+                "Meet %(name)s (not met for %(n)s day)",
+                "Meet %(name)s (not met for %(n)s days)",
+                days,
+            )
+        )
         actions.append(
             {
                 "kind": "contact",
-                "text": f"Meet {person['name']} ({since})",
+                "text": text % {"name": person["name"], "n": days},
                 "url": f"/stakeholders/{person['id']}/",
             }
         )

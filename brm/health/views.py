@@ -24,6 +24,7 @@ from brm.core.htmx import HtmxHttpRequest, csv_response, safe_next
 from brm.core.pdf import pdf_response
 from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, role_of
 from brm.health import permissions, plans, selectors, services
+from brm.health.charts import chart_names
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard
 from brm.health.evidence import evidence_report
 from brm.health.facts import visible_components, watermelon_reasons
@@ -52,7 +53,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "d": data,
         "band": band,
         "brm": brm,
-        "age_labels": [label for label, *_ in AGE_BUCKETS],
+        "age_labels": [str(label) for label, *_ in AGE_BUCKETS],
+        "chart_names": chart_names(),
         "bands": ["red", "amber", "green", "none"],
         "brms": get_user_model()
         .objects.filter(groups__name=GROUP_NAMES[Role.BRM], is_active=True)
@@ -123,6 +125,7 @@ def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, 
             {"d": s.as_of.isoformat(), "s": s.score, "p": s.perception, "dl": s.delivery}
             for s in history
         ],
+        "chart_names": chart_names(),
         "plan": plan,
         "plan_actions": plan.actions.select_related("owner").order_by("due_date") if plan else [],
         "progress": plan_progress(plan) if plan else None,
@@ -227,7 +230,10 @@ def close_plan(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _editable_plan(request, pk)
     completed = request.POST.get("outcome") == "completed"
     if plans.close_plan(plan, actor=request.user, completed=completed):
-        messages.success(request, f"Improvement plan {'completed' if completed else 'abandoned'}.")
+        messages.success(
+            request,
+            _("Improvement plan completed.") if completed else _("Improvement plan abandoned."),
+        )
     return redirect(plan)
 
 

@@ -8,6 +8,14 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  /* Series names in the reader's language: the page's json_script "chart-names"
+     (brm.health.charts.chart_names), else the English name given here. */
+  function name(key, english) {
+    var el = document.getElementById("chart-names");
+    var names = el ? JSON.parse(el.textContent) : {};
+    return names[key] || english;
+  }
+
   var kinds = {
     sparkline: function (canvas, rows) {
       return {
@@ -26,7 +34,7 @@
       return {
         type: "line",
         data: { labels: rows.map(function (r) { return r.d; }),
-          datasets: [line("Score", "s", "#0d6efd"), line("How the business feels", "p", BAND.red, [6, 3]), line("Delivery (SLAs)", "dl", BAND.green, [2, 2])] },
+          datasets: [line(name("score", "Score"), "s", "#0d6efd"), line(name("perception", "How the business feels"), "p", BAND.red, [6, 3]), line(name("delivery", "Delivery (SLAs)"), "dl", BAND.green, [2, 2])] },
         options: { maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } } }
       };
     },
@@ -36,7 +44,7 @@
       return {
         type: "bar",
         data: { labels: labels, datasets: rows.map(function (r) {
-          return { label: r.severity, data: r.counts, backgroundColor: colors[r.severity] };
+          return { label: r.label || r.severity, data: r.counts, backgroundColor: colors[r.severity] };
         }) },
         options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
       };
@@ -44,7 +52,7 @@
     promises: function (canvas, p) {
       return {
         type: "doughnut",
-        data: { labels: ["Kept on time", "Kept late", "Dropped", "Still overdue"],
+        data: { labels: [name("on_time", "Kept on time"), name("late", "Kept late"), name("dropped", "Dropped"), name("overdue", "Still overdue")],
           datasets: [{ data: [p.on_time, p.late, p.dropped, p.overdue], backgroundColor: [BAND.green, "#f0ad4e", "#6c757d", BAND.red] }] },
         options: { maintainAspectRatio: false, plugins: { legend: { position: "right" } } }
       };
@@ -53,7 +61,7 @@
       return {
         type: "bar",
         data: { labels: rows.map(function (r) { return r.month; }),
-          datasets: [{ label: "Complaints", data: rows.map(function (r) { return r.complaints; }), backgroundColor: "rgba(220,53,69,.5)" }] },
+          datasets: [{ label: name("complaints", "Complaints"), data: rows.map(function (r) { return r.complaints; }), backgroundColor: "rgba(220,53,69,.5)" }] },
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
       };
     }

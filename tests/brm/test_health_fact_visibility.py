@@ -56,7 +56,15 @@ def test_the_engine_stores_each_fact_with_its_kind_and_visibility(noted):
         for row in HealthSnapshot.objects.get(unit=noted).components
         for f in row["facts"]
     }
-    assert stored[SENTIMENT] == {"text": SENTIMENT, "kind": "sentiment", "visibility": "analysis"}
+    # The English sentence (the fallback), and the message id and parameters each reader
+    # renders in their own language (issue 17).
+    assert stored[SENTIMENT] == {
+        "text": SENTIMENT,
+        "kind": "sentiment",
+        "visibility": "analysis",
+        "msg": "perception.sentiment",
+        "params": {"avg": -1.0, "n": 1, "previous": None},
+    }
     assert stored["2 of 2 service periods met their SLA (100%)"]["visibility"] == "everyone"
     assert stored[NAMED]["kind"] == "analysis"
 

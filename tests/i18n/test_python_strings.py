@@ -92,7 +92,6 @@ KNOWN_ENGLISH: dict[str, tuple[str, ...]] = {
         "brm/core/attachments/views.py: Add a file",
         "brm/core/attachments/views.py: f'“{}” added.'",
         "brm/core/attachments/views.py: f'“{}” removed.'",
-        "brm/health/views.py: f'Improvement plan {}.'",
         "brm/imports/views.py: CSV (UTF-8 or Windows-1252, ; or ,) or X",
         "complaints/views.py: Thank you for the suggestion; IT will lo",
         "complaints/views.py: Thank you! Your compliment is on the rec",
