@@ -191,8 +191,11 @@ def complaint_create(request: HtmxHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Thank you. Your complaint is recorded as {complaint.reference}; "
-                "we have emailed you an acknowledgement.",
+                gettext(
+                    "Thank you. Your complaint is recorded as %(reference)s; "
+                    "we have emailed you an acknowledgement."
+                )
+                % {"reference": complaint.reference},
             )
             return redirect(complaint)
     return render(request, "complaints/complaint_form.html", {"form": form})
@@ -279,7 +282,7 @@ def complaint_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     complaint = _visible_complaint(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, complaint, "Add a comment saying why.", 400)
+        return _refused(request, complaint, gettext("Add a comment saying why."), 400)
     try:
         workflow.transition_complaint(
             complaint,
@@ -290,7 +293,11 @@ def complaint_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except RULE_ERRORS as exc:
         return _refused(request, complaint, str(exc), http_status(exc))
     complaint.refresh_from_db()
-    return _after_action(request, complaint, f"Complaint is now {complaint.get_status_display()}.")
+    return _after_action(
+        request,
+        complaint,
+        gettext("Complaint is now %(status)s.") % {"status": complaint.get_status_display()},
+    )
 
 
 @login_required
@@ -317,9 +324,8 @@ def complaint_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except RULE_ERRORS as exc:
         return _refused(request, complaint, str(exc), http_status(exc))
     handler = data["handler"]
-    return _after_action(
-        request, complaint, f"{handler.get_full_name() or handler.get_username()} handles it now."
-    )
+    name = handler.get_full_name() or handler.get_username()
+    return _after_action(request, complaint, gettext("%(name)s handles it now.") % {"name": name})
 
 
 @login_required
@@ -328,12 +334,14 @@ def complaint_comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     complaint = _visible_complaint(request, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return _refused(request, complaint, "Write a comment first (up to 5000 characters).", 400)
+        return _refused(
+            request, complaint, gettext("Write a comment first (up to 5000 characters)."), 400
+        )
     try:
         services.add_comment(complaint, actor=request.user, comment=form.cleaned_data["comment"])
     except RULE_ERRORS as exc:
         return _refused(request, complaint, str(exc), http_status(exc))
-    return _after_action(request, complaint, "Comment added.")
+    return _after_action(request, complaint, gettext("Comment added."))
 
 
 @login_required
@@ -342,7 +350,7 @@ def complaint_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     complaint = _visible_complaint(request, pk)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return _refused(request, complaint, "Choose a rating from 1 to 5.", 400)
+        return _refused(request, complaint, gettext("Choose a rating from 1 to 5."), 400)
     try:
         services.rate_resolution(
             complaint,
@@ -352,7 +360,7 @@ def complaint_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except RULE_ERRORS as exc:
         return _refused(request, complaint, str(exc), http_status(exc))
-    return _after_action(request, complaint, "Thank you for rating the resolution.")
+    return _after_action(request, complaint, gettext("Thank you for rating the resolution."))
 
 
 @login_required
@@ -380,18 +388,18 @@ def complaint_follow_up(request: HtmxHttpRequest, pk: int, operation: str) -> Ht
                     reference=data["reference"],
                 )
             message = (
-                "Follow-up work linked."
+                gettext("Follow-up work linked.")
                 if data["choice"] == OUTSIDE_WORK
-                else "Follow-up work linked; the complainant is told when it is finished."
+                else gettext("Follow-up work linked; the complainant is told when it is finished.")
             )
         elif operation == "done":
             done = FollowUpDoneForm(request.POST)
             if not done.is_valid():
-                return _refused(request, complaint, "Describe the outcome.", 400)
+                return _refused(request, complaint, gettext("Describe the outcome."), 400)
             services.complete_follow_up(
                 complaint, actor=request.user, outcome=done.cleaned_data["outcome"]
             )
-            message = "Outcome recorded; the complainant has been told."
+            message = gettext("Outcome recorded; the complainant has been told.")
         else:
             raise Http404
     except RULE_ERRORS as exc:
@@ -466,9 +474,9 @@ def feedback_create(request: HtmxHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Thank you! Your compliment is on the recognition feed."
+                gettext("Thank you! Your compliment is on the recognition feed.")
                 if data["kind"] == FeedbackKind.COMPLIMENT
-                else "Thank you for the suggestion; IT will look at it.",
+                else gettext("Thank you for the suggestion; IT will look at it."),
             )
             return redirect("complaints:feedback_list")
     return render(request, "complaints/feedback_form.html", {"form": form})

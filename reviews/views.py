@@ -20,6 +20,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -371,11 +372,14 @@ def review_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
                 # and show what is saved now, rather than holding without the user's minutes.
                 return _minutes_answer(request, review, form, saved=False)
             review, following = services.hold_review(review, actor=request.user, **kwargs)
-            note = ""
+            held = _("Review marked held; its performance pack is kept.")
             if following:
                 when = timezone.localtime(following.scheduled_at)
-                note = f" The next review is planned for {when:%d %b %Y}."
-            messages.success(request, "Review marked held; its performance pack is kept." + note)
+                held = _(
+                    "Review marked held; its performance pack is kept. The next review is "
+                    "planned for %(date)s."
+                ) % {"date": date_format(when, "j M Y")}
+            messages.success(request, held)
         elif operation == "cancel":
             services.cancel_review(review, actor=request.user)
             messages.success(request, _("Review cancelled."))

@@ -18,7 +18,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -201,9 +201,9 @@ def campaign_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Ht
     else:
         messages.success(
             request,
-            "Scheduled: invitations go out at the first send time."
+            _("Scheduled: invitations go out at the first send time.")
             if operation == "schedule"
-            else "Campaign closed: links stop working and no reminders go out.",
+            else _("Campaign closed: links stop working and no reminders go out."),
         )
     return redirect(campaign)
 
@@ -250,18 +250,21 @@ def campaign_results(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 # --- The public answer page -----------------------------------------------------------------
 
+# The respondent's browser language decides (most have no account): translated when shown.
 GONE = {
     answering.LinkState.USED: (
-        "You have already answered",
-        "Thank you: your answers were saved. Each link works once.",
+        gettext_lazy("You have already answered"),
+        gettext_lazy("Thank you: your answers were saved. Each link works once."),
     ),
     answering.LinkState.EXPIRED: (
-        "This survey link has expired",
-        "The survey is no longer collecting answers from this link. Thank you all the same.",
+        gettext_lazy("This survey link has expired"),
+        gettext_lazy(
+            "The survey is no longer collecting answers from this link. Thank you all the same."
+        ),
     ),
     answering.LinkState.CLOSED: (
-        "This survey has closed",
-        "The survey is no longer collecting answers. Thank you all the same.",
+        gettext_lazy("This survey has closed"),
+        gettext_lazy("The survey is no longer collecting answers. Thank you all the same."),
     ),
 }
 
@@ -269,13 +272,15 @@ GONE = {
 def _link_page(request: HtmxHttpRequest, state: str) -> HttpResponse:
     if state == answering.LinkState.UNKNOWN:
         title, text, status = (
-            "We could not find this survey link",
-            "Please check that you opened the whole link from your email. If you received a "
-            "reminder, use the link in the newest email.",
+            _("We could not find this survey link"),
+            _(
+                "Please check that you opened the whole link from your email. If you received a "
+                "reminder, use the link in the newest email."
+            ),
             404,
         )
     else:
-        (title, text), status = GONE[state], 410
+        title, text, status = str(GONE[state][0]), str(GONE[state][1]), 410
     return render(
         request, "satisfaction/answer_gone.html", {"title": title, "text": text}, status=status
     )

@@ -257,19 +257,27 @@ IN_FLIGHT = (DemandStatus.APPROVED, DemandStatus.IN_DELIVERY)
 
 
 def demand_value(user: AnyUser) -> dict[str, int | Decimal]:
-    """For the demands the user may see: how many are approved or in delivery and their planned
-    benefit (one query), and the benefits realised so far (one query)."""
-    visible = Demand.objects.visible_to(user)
-    figures = visible.filter(status__in=IN_FLIGHT).aggregate(
-        n=Count("id"), value=Sum("expected_benefit")
+    """For the demands the user may see: how many are approved or in delivery, their planned
+    benefit, and the benefits realised so far (one query: the in-flight figures filtered
+    aggregates, the realised sum over each visible demand's records as a correlated subquery, so
+    no join multiplies the demand rows)."""
+    in_flight = Q(status__in=IN_FLIGHT)
+    realised = (
+        BenefitRecord.objects.filter(demand=OuterRef("pk"))
+        .order_by()
+        .values("demand")
+        .annotate(total=Sum("realised_amount"))
+        .values("total")
     )
-    realised = BenefitRecord.objects.filter(demand__in=visible).aggregate(
-        value=Sum("realised_amount")
+    figures = Demand.objects.visible_to(user).aggregate(
+        n=Count("id", filter=in_flight),
+        value=Sum("expected_benefit", filter=in_flight),
+        realised=Sum(Subquery(realised)),
     )
     return {
         "in_flight": figures["n"],
         "in_flight_value": figures["value"] or 0,
-        "realised_value": realised["value"] or 0,
+        "realised_value": figures["realised"] or 0,
     }
 
 

@@ -194,8 +194,11 @@ def demand_create(request: HtmxHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Thank you. Your idea is recorded as {demand.reference}; your relationship "
-                "manager will assess it with you.",
+                gettext(
+                    "Thank you. Your idea is recorded as %(reference)s; your relationship "
+                    "manager will assess it with you."
+                )
+                % {"reference": demand.reference},
             )
             return redirect(demand)
     return render(request, "portfolio/demand_form.html", {"form": form})
@@ -309,7 +312,12 @@ def demand_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect("demands:demand_board")
     if error:
         return _refused(request, pk, error, status)
-    return _done(request, pk, f"{demand.reference} is now {demand.get_status_display()}.")
+    return _done(
+        request,
+        pk,
+        gettext("%(reference)s is now %(status)s.")
+        % {"reference": demand.reference, "status": demand.get_status_display()},
+    )
 
 
 @login_required
@@ -365,7 +373,7 @@ def demand_override(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     demand = _visible(request, pk)
     form = OverrideForm(request.POST)
     if not form.is_valid():
-        return _refused(request, pk, "Give a position (or none) and a reason.", 400)
+        return _refused(request, pk, gettext("Give a position (or none) and a reason."), 400)
     try:
         services.override_rank(
             demand,
@@ -375,7 +383,7 @@ def demand_override(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except RULE_ERRORS as exc:
         return _refused(request, pk, str(exc), http_status(exc))
-    return _done(request, pk, "Ranking override recorded.")
+    return _done(request, pk, gettext("Ranking override recorded."))
 
 
 @login_required
@@ -385,7 +393,9 @@ def demand_benefit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = BenefitForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
-        return _refused(request, pk, f"Check the figures ({errors}).", 400)
+        return _refused(
+            request, pk, gettext("Check the figures (%(errors)s).") % {"errors": errors}, 400
+        )
     data = form.cleaned_data
     try:
         services.record_benefit(
@@ -399,7 +409,9 @@ def demand_benefit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except RULE_ERRORS as exc:
         return _refused(request, pk, str(exc), http_status(exc))
-    return _done(request, pk, "Benefit recorded (an IT estimate until the sponsor confirms it).")
+    return _done(
+        request, pk, gettext("Benefit recorded (an IT estimate until the sponsor confirms it).")
+    )
 
 
 @login_required

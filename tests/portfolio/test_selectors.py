@@ -95,3 +95,28 @@ def test_it_builds_the_pack_in_three_queries_whatever_the_size(unit_a, django_as
     with django_assert_num_queries(3):
         pack = performance_pack(unit_a, date(2026, 1, 1), date(2026, 12, 31))
     assert len(pack["services"]) == 6
+
+
+def test_it_sums_demand_value_in_one_query_without_multiplying_demands(
+    unit_a, unit_b, leader, executive, django_assert_num_queries
+):
+    from portfolio.selectors.demand import demand_value
+    from tests.factories import BenefitRecordFactory, DemandFactory
+
+    flying = DemandFactory.create(unit=unit_a, status="approved", expected_benefit=500)
+    DemandFactory.create(unit=unit_b, status="in_delivery", expected_benefit=300)
+    DemandFactory.create(unit=unit_a, status="draft", expected_benefit=900)
+    delivered = DemandFactory.create(unit=unit_a, status="delivered", expected_benefit=100)
+    for demand in (flying, delivered, delivered):  # two records on one demand: no fan-out
+        BenefitRecordFactory.create(demand=demand, realised_amount=800)
+    BenefitRecordFactory.create(demand__unit=unit_b, realised_amount=50)
+
+    demand_value(executive)  # reads the role once
+    with django_assert_num_queries(1):
+        figures = demand_value(executive)
+    assert figures == {"in_flight": 2, "in_flight_value": 800, "realised_value": 2450}
+    assert demand_value(leader) == {
+        "in_flight": 1,
+        "in_flight_value": 500,
+        "realised_value": 2400,
+    }

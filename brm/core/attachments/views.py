@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -45,7 +45,7 @@ PAGE = "attachments/attachment_list.html"
 class AttachmentForm(forms.Form):
     """One file; its content is judged by the service (`content.check_upload`)."""
 
-    file = forms.FileField(label="Add a file", allow_empty_file=True)
+    file = forms.FileField(label=gettext_lazy("Add a file"), allow_empty_file=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +129,7 @@ def attachment_list(
         except InputError as exc:
             form.add_error(FIELD, exc.message)
         else:
-            message = f"“{attachment.filename}” added."
+            message = gettext("“%(name)s” added.") % {"name": attachment.filename}
             if request.htmx:
                 return _answer(request, target, record, flash=message)
             messages.success(request, message)
@@ -171,7 +171,7 @@ def attachment_delete(
         delete_attachment(attachment, actor=request.user)
     except ForbiddenAction as exc:
         raise PermissionDenied(str(exc)) from exc
-    message = f"“{attachment.filename}” removed."
+    message = gettext("“%(name)s” removed.") % {"name": attachment.filename}
     if request.htmx:
         return _answer(request, target, record, flash=message)
     messages.success(request, message)
