@@ -16,6 +16,7 @@ urlpatterns = [
     # `unit_timeline`.
     path("units/<int:pk>/meetings/new/", views.interaction_create, name="interaction_create"),
     *attachment_urls("meetings/<int:pk>/files/", MEETING_FILES),
+    path("units/<int:pk>/history/", views.unit_history, name="unit_history"),
     path("units/<int:pk>/handover/", views.unit_handover, name="unit_handover"),
     path("units/<int:pk>/reassign/", views.unit_reassign, name="unit_reassign"),
     path("stakeholders/", views.stakeholder_list, name="stakeholder_list"),

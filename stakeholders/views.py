@@ -137,6 +137,25 @@ def interaction_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "stakeholders/interaction_form.html", context)
 
 
+UNIT_HISTORY_SHOWN = 10
+
+
+@login_required
+def unit_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A unit's change history, IT's record (404 for the business side, as on the unit page).
+    The unit page loads it on demand (htmx: the section alone, nothing when there is no change
+    yet); without JavaScript it is a page of its own."""
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
+    if not is_it_side(request.user):
+        raise Http404
+    history = history_entries(unit, limit=UNIT_HISTORY_SHOWN)
+    if request.htmx:
+        if not history:
+            return HttpResponse("")
+        return render(request, "includes/history.html", {"history": history})
+    return render(request, "stakeholders/unit_history.html", {"unit": unit, "history": history})
+
+
 @login_required
 def unit_handover(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(

@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from brm.core.audit import history_entries
-from brm.core.roles import is_it_side
 from brm.health.models import HealthSnapshot
 from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
@@ -92,12 +91,33 @@ def _before(request: HttpRequest) -> datetime | None:
     return value
 
 
+def _with_health_badge(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit]:
+    """`units` annotated with the score and band of each one's latest health snapshot (`badge_*`,
+    NULL when none was computed yet): the badge costs no query of its own."""
+    latest = HealthSnapshot.objects.filter(unit=OuterRef("pk")).order_by("-as_of")
+    return units.annotate(
+        badge_score=Subquery(latest.values("score")[:1]),
+        badge_band=Subquery(latest.values("band")[:1]),
+    )
+
+
+def _health_badge(unit: BusinessUnit) -> HealthSnapshot | None:
+    """The latest snapshot as the badge shows it (score and band only), from `_with_health_badge`;
+    None when the unit's health was never computed."""
+    band = getattr(unit, "badge_band", None)
+    if band is None:
+        return None
+    return HealthSnapshot(unit=unit, score=unit.badge_score, band=band)  # type: ignore[attr-defined]
+
+
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page: figures (each linking to the list of its rows), people, open promises,
     the timeline and the latest health score."""
-    # The unit with its figures (people, open and overdue promises, last contact) in one query.
-    unit = get_object_or_404(register_selectors.unit_list(request.user), pk=pk)
+    # The unit with its figures (people, open and overdue promises, last contact), its health
+    # badge and its key people in one query.
+    units = register_selectors.with_key_people(register_selectors.unit_list(request.user))
+    unit = get_object_or_404(_with_health_badge(units), pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=_before(request))
     # The same questions the register's services ask before they write.
     can_edit = may_log_interaction(request.user, unit)
@@ -108,15 +128,10 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_before": next_before,
         "can_edit": can_edit,
         "can_reassign": can_reassign,
-        # The badge shows the score and band; the stored facts are for the health page.
-        "health": HealthSnapshot.objects.filter(unit=unit)
-        .defer("components")
-        .order_by("-as_of")
-        .first(),
+        "health": _health_badge(unit),
         "stats": unit,
         "key_people": register_selectors.key_people(unit),
         "open_commitments": register_selectors.open_promises(request.user, unit),
-        "history": history_entries(unit, limit=10) if is_it_side(request.user) else [],
         "sees_analysis": may_see_analysis(request.user),
     }
     if can_reassign:

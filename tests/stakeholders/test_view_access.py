@@ -323,15 +323,15 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
             created_at=now - timedelta(hours=n + 1, minutes=40)
         )
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the unit with BRM, deputy, parent and its figures,
-    # timeline: 5 the newest 21 (kind, id, at) across every source (one UNION ALL), then only
-    #           those rows: 6 the promises made at the meetings shown and the promises kept,
-    #           7 meetings, 8 their attendees, 9 their IT participants, 10 handovers (held
-    #           reviews, complaints and compliments: one query each when the page shows one);
-    # 11 the latest health snapshot (the score badge), 12 key people, 13 open promises,
-    # 14 its change history, 15 the people named in that history (one query for BRM and
-    # deputy). The log form is loaded on demand (test_log_form_queries). Issue 14: was 26, 20, 17.
-    with django_assert_num_queries(15):
+    # 1 session, 2 user, 3 groups, 4 the unit with BRM, deputy, parent, its figures, health
+    # badge and key people, timeline: 5 the newest 21 (kind, id, at) across every source (one
+    #           UNION ALL), then only those rows: 6 the promises made at the meetings shown and
+    #           the promises kept, 7 meetings with their attendees and IT participants, 8
+    #           handovers (held reviews, complaints and compliments: one query each when the page
+    #           shows one); 9 open promises. The log form and the change history are loaded on
+    #           demand (test_log_form_queries; tests/brm/test_unit_timeline.py has every role and
+    #           kind). Issue 14: was 26, 20, 17.
+    with django_assert_num_queries(9):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 
@@ -360,9 +360,9 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
     # 1 session, 2 user, 3 groups, 4 the leader's unit, 5 the unit with its figures (open
     # promises, overdue, last contact; sent out of band so the page's counters never go stale),
     # 6 the newest 21 (kind, id, at) across every source (one UNION ALL), 7 the promises made at
-    # the meetings shown, 8 meetings, 9 attendees, 10 IT participants (only meetings on this
-    # page). Issue 14: was 15, then 14.
-    with django_assert_num_queries(10):
+    # the meetings shown, 8 meetings with their attendees and IT participants (only meetings on
+    # this page). Issue 14: was 15, 14, 10.
+    with django_assert_num_queries(8):
         response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert "private" not in response.content.decode()
 

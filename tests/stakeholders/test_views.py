@@ -1233,3 +1233,18 @@ def test_the_timeline_shows_held_reviews_and_filed_complaints(client, leader, un
     html = client.get(f"/units/{unit_a.pk}/timeline/", HTTP_HX_REQUEST="true").content.decode()
     assert "Service review held" in html and "Agreed a new SLA" in html
     assert "Complaint filed" in html and "Invoices stuck in the queue" in html
+
+
+def test_the_unit_page_loads_its_change_history_on_demand(client, brm, unit_a, world):
+    client.force_login(brm)
+    page = body(client.get(f"/units/{unit_a.pk}/"))
+    url = f"/units/{unit_a.pk}/history/"
+    assert f'id="unit-history" hx-get="{url}" hx-trigger="revealed"' in page
+    assert_fragment(client.get(url, **HX), "history-h")
+    assert_full_page(client.get(url))  # without JavaScript, a page of its own
+
+
+def test_a_leader_gets_no_change_history(client, leader, unit_a, world):
+    client.force_login(leader)
+    assert client.get(f"/units/{unit_a.pk}/history/", **HX).status_code == 404
+    assert client.get(f"/units/{unit_a.pk}/history/").status_code == 404
