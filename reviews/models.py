@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import ExpressionWrapper, Q
+from django.db import connection, models
+from django.db.models import Expression, ExpressionWrapper, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,26 @@ def overdue_cutoff(now: datetime | None = None, grace_days: int | None = None) -
     return (now or timezone.now()) - timedelta(days=grace_days)
 
 
-def overdue_condition(cutoff: datetime) -> Q:
+def stored_overdue_cutoff(now: datetime | None = None) -> datetime | Expression:
+    """`overdue_cutoff` as SQL on PostgreSQL, reading the stored grace days inside the query
+    that filters by it (a scalar subquery; the field's default when no settings row exists yet,
+    as `ReviewSettings.get()` would create it), so a list of overdue reviews is one query, not a
+    settings query and then the list: `now` minus that many 24-hour days (the connection is in
+    UTC), as in Python. SQLite cannot multiply a duration, so there it is `overdue_cutoff`."""
+    if connection.vendor != "postgresql":
+        return overdue_cutoff(now)
+    default = ReviewSettings._meta.get_field("overdue_grace_days").get_default()
+    grace = Coalesce(
+        Subquery(ReviewSettings.objects.filter(pk=1).values("overdue_grace_days")[:1]),
+        Value(default),
+    )
+    return ExpressionWrapper(
+        Value(now or timezone.now()) - grace * Value(timedelta(days=1)),
+        output_field=models.DateTimeField(),
+    )
+
+
+def overdue_condition(cutoff: datetime | Expression) -> Q:
     return Q(status=ReviewStatus.PLANNED, scheduled_at__lt=cutoff)
 
 
@@ -79,7 +99,10 @@ class ServiceReviewQuerySet(UnitScopedQuerySet["ServiceReview"]):
     def overdue(
         self, now: datetime | None = None, grace_days: int | None = None
     ) -> ServiceReviewQuerySet:
-        """Planned reviews whose time has passed by more than the grace days, still not held."""
+        """Planned reviews whose time has passed by more than the grace days, still not held;
+        without `grace_days`, the stored ones read in the same query (`stored_overdue_cutoff`)."""
+        if grace_days is None:
+            return self.filter(overdue_condition(stored_overdue_cutoff(now)))
         return self.filter(overdue_condition(overdue_cutoff(now, grace_days)))
 
     def with_overdue(

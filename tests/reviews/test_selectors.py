@@ -58,3 +58,24 @@ def test_it_shows_a_leader_only_their_units_overdue_reviews(leader, unit_a, unit
     ServiceReviewFactory.create(unit=unit_b, scheduled_at=NOW - timedelta(days=2))
 
     assert list(selectors.overdue_reviews(leader, NOW)) == [mine]
+
+
+def test_it_reads_the_stored_grace_days_inside_the_overdue_query(
+    brm, unit_a, django_assert_num_queries
+):
+    from reviews.models import ReviewSettings, ServiceReview
+
+    reviews = [
+        ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW - timedelta(days=d, hours=1))
+        for d in (0, 1, 2, 5)
+    ]
+    ReviewSettings.objects.all().delete()  # no row yet: the field's default (1 day)
+    list(selectors.overdue_reviews(brm, NOW))  # reads the role once
+    for grace in (None, 0, 2, 7):
+        if grace is not None:
+            ReviewSettings.objects.update_or_create(pk=1, defaults={"overdue_grace_days": grace})
+        stored = ReviewSettings.get().overdue_grace_days if grace is not None else 1
+        expected = list(ServiceReview.objects.overdue(NOW, stored).order_by("pk"))
+        with django_assert_num_queries(1):  # the list, the settings read inside it
+            assert list(selectors.overdue_reviews(brm, NOW).order_by("pk")) == expected
+        assert [r for r in reviews if r.is_overdue(NOW, stored)] == expected
