@@ -74,3 +74,27 @@ def test_it_lists_filed_complaints_and_compliments_for_the_timeline(unit_a, brm)
     entries, _ = unit_timeline(unit_a, brm, before=NOW + timedelta(days=1), limit=5)
 
     assert [e.kind for e in entries] == ["complaint"]
+
+
+def test_it_counts_the_dashboards_ageing_and_months_as_the_two_figures_do(
+    unit_a, unit_b, leader, executive, django_assert_num_queries
+):
+    # Open and old (beyond the year), resolved this year, open last month, another unit's.
+    old_open = _complaint(unit_a, "received", 5, 50, severity="high")
+    resolved = _complaint(unit_a, "resolved", 5, 50, severity="low")
+    recent = _complaint(unit_a, "investigating", 5, 50, severity="critical")
+    theirs = _complaint(unit_b, "received", 5, 50, severity="medium")
+    for c, days in ((old_open, 400), (resolved, 100), (recent, 35), (theirs, 3)):
+        Complaint.objects.filter(pk=c.pk).update(created_at=NOW - timedelta(days=days))
+    buckets = [(0, 7), (8, 30), (31, 90), (91, None)]
+    since = NOW - timedelta(days=365)
+
+    for user in (leader, executive):
+        selectors.open_ageing(user, NOW, buckets)  # reads the role once
+        with django_assert_num_queries(1):
+            ageing, monthly = selectors.ageing_and_monthly(user, NOW, buckets, since)
+        assert ageing == selectors.open_ageing(user, NOW, buckets)
+        assert list(ageing) == list(selectors.open_ageing(user, NOW, buckets))
+        assert monthly == selectors.filed_per_month(user, since)
+    assert ageing["high"] == [0, 0, 0, 1] and ageing["medium"] == [1, 0, 0, 0]
+    assert [m["complaints"] for m in monthly] == [1, 1, 1]  # the year-old one is not filed since
