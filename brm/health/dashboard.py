@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
 from brm.health.models import Band, HealthSnapshot
-from brm.health.selectors import BANDS, latest_snapshots, score_history
+from brm.health.selectors import BANDS, latest_snapshots, shown_in_full
 from complaints import selectors as complaint_selectors
 from portfolio.selectors import demand as demand_selectors
 from reviews import selectors as review_selectors
@@ -127,8 +127,8 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
 
 def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboard:
     """Every figure of the CIO dashboard for the units `user` may see, the heat map filtered by
-    `band` (a band or "watermelon") and `brm` (a user id as a string); thirteen queries whatever
-    the number of units.
+    `band` (a band or "watermelon") and `brm` (a user id as a string); nine queries on
+    PostgreSQL (ten elsewhere) whatever the number of units.
 
     Every unit's latest snapshot is read as a row of TILE_FIELDS (the page never shows the stored
     facts, and 2,000 units would make 6,000 objects); only the watermelons and drops shown are
@@ -146,9 +146,10 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         (r for r in rows if r["trend"] is not None and r["trend"] < 0), key=lambda r: r["trend"]
     )[:DROPS_SHOWN]
     shown = watermelon_rows[:WATERMELONS_SHOWN]
-    # In full with their components: the reason a watermelon is one is rendered from its
-    # facts in the reader's language (`brm.health.facts.watermelon_reason_text`).
-    full = latest_snapshots(user).in_bulk([r["id"] for r in shown + drop_rows])
+    featured = [r["unit_id"] for r in watermelon_rows[:8]] + [r["unit_id"] for r in drop_rows]
+    # In full with their components (the reason a watermelon is one is rendered from its facts)
+    # and the featured units' sparkline points, in one query.
+    full, history = shown_in_full(user, [r["id"] for r in shown + drop_rows], featured)
     heat = [
         r
         for r in rows
@@ -156,7 +157,10 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         and (not brm or str(r["unit__brm_id"]) == brm)
     ]
     heat.sort(key=_heat_order)
-    featured = [r["unit_id"] for r in watermelon_rows[:8]] + [r["unit_id"] for r in drop_rows]
+    now = timezone.now()
+    ageing, monthly = complaint_selectors.ageing_and_monthly(
+        user, now, [(low, high) for _label, low, high in AGE_BUCKETS], now - timedelta(days=365)
+    )
     overdue, overdue_count = _overdue_reviews(user)
     unplanned, unplanned_count = _unplanned_units(user)
     return Dashboard(
@@ -165,15 +169,15 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         watermelons=[full[r["id"]] for r in shown if r["id"] in full],
         watermelon_count=len(watermelon_rows),
         drops=[full[r["id"]] for r in drop_rows if r["id"] in full],
-        history=score_history(featured) if featured else {},
+        history=history,
         overdue_reviews=overdue,
         overdue_review_count=overdue_count,
         unplanned_units=unplanned,
         unplanned_count=unplanned_count,
-        complaint_ageing=_complaint_ageing(user),
+        complaint_ageing=_complaint_ageing(ageing),
         promises=_promises(user),
         demand=_demand(user),
-        monthly=_monthly(user),
+        monthly=monthly,
         average=_average(rows),
     )
 
@@ -215,11 +219,9 @@ def _unplanned_units(user: AnyUser) -> tuple[list[Any], int]:
     return first, first[0].total if first else 0
 
 
-def _complaint_ageing(user: AnyUser) -> list[dict[str, Any]]:
-    """Open complaints by severity and age bucket (one query)."""
-    rows = complaint_selectors.open_ageing(
-        user, timezone.now(), [(low, high) for _label, low, high in AGE_BUCKETS]
-    )
+def _complaint_ageing(rows: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Open complaints by severity and age bucket, from `ageing_and_monthly`'s counts (no
+    query); the complaints filed per month, for the trend chart, come from the same query."""
     return [
         {
             "severity": severity,
@@ -258,10 +260,5 @@ def _promises(user: AnyUser) -> dict[str, Any]:
 
 
 def _demand(user: AnyUser) -> dict[str, Any] | None:
-    """Planned benefit of demands in flight, and benefits realised (one query each)."""
+    """Planned benefit of demands in flight, and benefits realised (one query)."""
     return dict(demand_selectors.demand_value(user))
-
-
-def _monthly(user: AnyUser) -> list[dict[str, Any]]:
-    """Complaints filed per month over the last year (one query), for the trend chart."""
-    return complaint_selectors.filed_per_month(user, timezone.now() - timedelta(days=365))

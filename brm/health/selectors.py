@@ -11,7 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -57,6 +60,51 @@ def score_history(unit_ids: list[int], days: int = 90) -> dict[int, list[dict[st
             }
         )
     return dict(out)
+
+
+def shown_in_full(
+    user: AnyUser, ids: list[int], history_units: list[int], days: int = 90
+) -> tuple[dict[int, HealthSnapshot], dict[int, list[dict[str, Any]]]]:
+    """The snapshots `ids` the user may see in full (components too) with their unit and BRM,
+    by id, and the `score_history` of `history_units` (each among those snapshots' units).
+
+    One query on PostgreSQL: each snapshot carries its unit's points of the last `days` days as
+    a JSON array built in the database (a correlated subquery over the (unit, as_of) index),
+    kept only for `history_units`. Elsewhere (SQLite) the history is `score_history`'s query.
+    """
+    snapshots = (
+        HealthSnapshot.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("unit", "unit__brm")
+    )
+    if connection.vendor != "postgresql":
+        full = {s.pk: s for s in snapshots}
+        return full, score_history(history_units) if history_units else {}
+    since = timezone.localdate() - timedelta(days=days)
+    points = (
+        HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
+        .order_by()
+        .values("unit")
+        .annotate(
+            points=JSONBAgg(
+                JSONObject(d="as_of", s="score", p="perception", dl="delivery"),
+                order_by="as_of",
+            )
+        )
+        .values("points")
+    )
+    full, history = {}, {}
+    wanted = set(history_units)
+    for s in snapshots.annotate(history_points=Subquery(points)):
+        full[s.pk] = s
+        # An annotation the plugin cannot follow from the queryset.
+        points_of_unit: list[dict[str, Any]] | None = s.history_points  # type: ignore[attr-defined]
+        if s.unit_id in wanted and points_of_unit:
+            # score_history's point shape and key order, so the sparklines' JSON is the same.
+            history[s.unit_id] = [
+                {"d": p["d"], "s": p["s"], "p": p["p"], "dl": p["dl"]} for p in points_of_unit
+            ]
+    return full, history
 
 
 def unit_history(unit_id: int, days: int = 365) -> list[HealthSnapshot]:

@@ -183,6 +183,24 @@ def test_every_component_of_the_demo_history_is_within_0_and_100():
     assert all(s.score is None or 0 <= s.score <= 100 for s in snapshots)
 
 
+def test_the_dashboards_sparklines_are_the_score_history_of_the_units_featured(
+    executive, django_assert_num_queries
+):
+    from brm.health.selectors import latest_snapshots, score_history, shown_in_full
+
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", verbosity=0)
+        if not HealthSnapshot.objects.exists():
+            seed_health_demo()
+        latest = list(latest_snapshots(executive))
+        ids, featured = [s.pk for s in latest[:6]], [s.unit_id for s in latest[:3]]
+        with django_assert_num_queries(1):  # the snapshots with their points (role read above)
+            full, history = shown_in_full(executive, ids, featured)
+        assert history == score_history(featured) and len(history) == 3
+        assert sorted(full) == sorted(ids)
+        assert all(full[s.pk].components == s.components for s in latest[:6])
+
+
 # --- The fall rule and the trend need no stored snapshot -------------------------------------
 
 
