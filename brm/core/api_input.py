@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, Any, TypeVar
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
@@ -103,6 +104,21 @@ class BoundedJSONParser(JSONParser):
 # --- Serializers ------------------------------------------------------------------------------
 
 
+def pin_time_zone(fields: Iterable[object]) -> None:
+    """Gives every DRF datetime field among `fields` that has no time zone of its own the
+    current one (the reader's, `brm.core.middleware.UserTimeZoneMiddleware`) as its `timezone`.
+
+    The same zone DRF would look up itself, but once per serializer (fields are built per
+    request) instead of once per value: a 50-row list with three datetimes asked for it 150
+    times, about a third of their serialization time (issue 14)."""
+    if not settings.USE_TZ:
+        return
+    zone = timezone.get_current_timezone()
+    for field in fields:
+        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            field.timezone = zone
+
+
 class IntegerPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     """A foreign key given by its integer id: `3` or `"3"`, never `1.5`, `"1.0"` or `true`
     (DRF would look up `pk=1.5`, which the database reads as 1)."""
@@ -140,6 +156,7 @@ class Serializer(serializers.Serializer[Any]):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         bound_dates(fields.values())
+        pin_time_zone(fields.values())
         return fields
 
 
@@ -160,6 +177,7 @@ class ModelSerializer(serializers.ModelSerializer[_M]):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         bound_dates(fields.values())
+        pin_time_zone(fields.values())
         return fields
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
