@@ -30,8 +30,8 @@ class RequireMfaMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not self._open(request.path)
-            and mfa_required(user)
+            and mfa_required(user)  # the role: cached for the request, every page needs it
+            and not self._open(request.path)  # four URL reversals: only for those roles
             and not has_mfa(user)
         ):
             if request.headers.get("HX-Request"):
