@@ -10,11 +10,18 @@ the BRM an API token for the writes: meetings logged through POST /api/v1/intera
 BRM's own units. Run it against demo data (`manage.py seed_demo`) on a server with DEBUG off,
 e.g. `gunicorn brm.wsgi -c brm/gunicorn.conf.py`. The rows it writes stay: use a scratch
 database. Exit status 1 when any request failed (a 5xx, a refused write or a network error).
+
+With `--server-pid` (gunicorn's master, on the same Linux machine) it also prints the CPU the
+server used per request (the master and its workers, from /proc): the figure issue 14 reasons
+with (77 ms then, so two cores top out near 26 requests/s), steadier than requests per second
+on a machine shared with other work, and free of the load's own CPU (this script's clients
+run on the same cores and take a share of them).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import statistics
@@ -49,9 +56,31 @@ READS = {
 WRITE_SHARE = 0.30
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its live children (Linux
+    /proc): a gunicorn master and its workers. A worker recycled meanwhile (max_requests)
+    takes its seconds with it, so keep runs shorter than that."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # exited meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
 def setup() -> dict[str, Any]:
     """Sessions for the demo BRM, leader and CIO, a token for the BRM, and the units used."""
     django.setup()
+    # httpx logs every request at INFO: formatting and printing them cost the clients CPU that
+    # the server on the same cores would otherwise get.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # lazy import: Django's models and settings load only after django.setup() above.
     from django.conf import settings
     from django.contrib.auth import (
@@ -135,8 +164,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--budget", type=int, default=20_000, help="At most this many requests.")
+    parser.add_argument(
+        "--server-pid", type=int, help="gunicorn's master: also print its CPU per request."
+    )
     args = parser.parse_args()
     ctx = setup()
+    cpu_before = server_cpu_seconds(args.server_pid) if args.server_pid else 0.0
     ctx["lock"] = threading.Lock()
     budget = [args.budget]
     out: list[Any] = []  # list.append is atomic in CPython
@@ -152,11 +185,18 @@ def main() -> int:
     for t in threads:
         t.join()
     elapsed = time.monotonic() - start
+    cpu_used = server_cpu_seconds(args.server_pid) - cpu_before if args.server_pid else 0.0
     errors = Counter(str(status) for _kind, _s, ok, status in out if not ok)
     print(
         f"{len(out)} requests in {elapsed:.1f} s with {args.clients} clients: "
         f"{len(out) / elapsed:.1f} requests/s, {sum(errors.values())} errors {dict(errors)}"
     )
+    if args.server_pid and out and cpu_used > 0:  # 0: not the master's pid, or not Linux
+        per_request = cpu_used / len(out)
+        print(
+            f"  server CPU {per_request * 1000:.1f} ms per request: two cores serve at most "
+            f"{2 / per_request:.0f} requests/s"
+        )
     for kind in sorted({k for k, *_ in out}):
         times = sorted(s for k, s, *_ in out if k == kind)
         p95 = times[int(len(times) * 0.95) - 1] if len(times) >= 20 else times[-1]
