@@ -127,8 +127,9 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
 
 def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboard:
     """Every figure of the CIO dashboard for the units `user` may see, the heat map filtered by
-    `band` (a band or "watermelon") and `brm` (a user id as a string); nine queries on
-    PostgreSQL (ten elsewhere) whatever the number of units.
+    `band` (a band or "watermelon") and `brm` (a user id as a string); seven queries on
+    PostgreSQL (nine on SQLite: the review grace days and the sparklines apart) whatever the
+    number of units.
 
     Every unit's latest snapshot is read as a row of TILE_FIELDS (the page never shows the stored
     facts, and 2,000 units would make 6,000 objects); only the watermelons and drops shown are
