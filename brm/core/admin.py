@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from brm.core import delivery
@@ -110,12 +111,19 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         token.expires_at = obj.expires_at
         token.save(update_fields=["expires_at"])
         obj.pk = token.pk
-        messages.warning(request, f"Copy this token now; it will not be shown again: {raw}")
+        messages.warning(
+            request,
+            gettext("Copy this token now; it will not be shown again: %(token)s") % {"token": raw},
+        )
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} token(s) revoked.")
+        self.message_user(
+            request,
+            ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(OutboundEmail)

@@ -8,6 +8,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,7 +23,7 @@ class Conflict(exceptions.APIException):
     """409: the request is valid but clashes with the record's current state."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "This change conflicts with the record's current state."
+    default_detail = _("This change conflicts with the record's current state.")
     default_code = "conflict"
 
 
@@ -29,7 +31,7 @@ class PreconditionFailed(exceptions.APIException):
     """412: `If-Match` names an older version of the record (or a save lost the race)."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record has changed since you read it; read it again and re-apply."
+    default_detail = _("The record has changed since you read it; read it again and re-apply.")
     default_code = "precondition_failed"
 
 
@@ -37,7 +39,7 @@ class PreconditionRequired(exceptions.APIException):
     """428: this server requires `If-Match` on PUT, PATCH and DELETE (BRM_API_REQUIRE_IF_MATCH)."""
 
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "Send If-Match with the ETag of the version you read."
+    default_detail = _("Send If-Match with the ETag of the version you read.")
     default_code = "precondition_required"
 
 
@@ -52,11 +54,13 @@ def database_refusal(exc: Exception) -> exceptions.APIException:
     database's message is not echoed (it names tables and values)."""
     if isinstance(exc, IntegrityError):
         if getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION:
-            return Conflict("Another record already has this value.")
-        return exceptions.ValidationError({"detail": ["The database refused this value."]})
+            return Conflict(gettext("Another record already has this value."))
+        return exceptions.ValidationError({"detail": [gettext("The database refused this value.")]})
     if isinstance(exc, DataError):
-        return exceptions.ValidationError({"detail": ["A value is out of the accepted range."]})
-    return exceptions.ParseError("The request could not be read.")
+        return exceptions.ValidationError(
+            {"detail": [gettext("A value is out of the accepted range.")]}
+        )
+    return exceptions.ParseError(gettext("The request could not be read."))
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -75,7 +79,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, ProtectedError):
-        exc = Conflict("Other records still refer to this one; it cannot be deleted.")
+        exc = Conflict(gettext("Other records still refer to this one; it cannot be deleted."))
     elif isinstance(exc, (IntegrityError, DataError, SuspiciousOperation)):
         exc = database_refusal(exc)
     response = drf_exception_handler(exc, context)

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils.http import parse_etags
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -235,15 +236,26 @@ class VersionedViewSetMixin(_ViewBase):
         if header is None:
             if settings.BRM_API_REQUIRE_IF_MATCH:
                 raise PreconditionRequired(
-                    f"Send If-Match: {etag(obj.version)} (the ETag of the version you read) "
-                    "with PUT, PATCH and DELETE."
+                    gettext(
+                        "Send If-Match: %(etag)s (the ETag of the version you read) with PUT, "
+                        "PATCH and DELETE."
+                    )
+                    % {"etag": etag(obj.version)}
                 )
             return
         if not if_match_allows(header, obj.version):
             raise PreconditionFailed(
-                f"This {obj._meta.verbose_name} has changed since you read it: it is now "
-                f"version {obj.version} (ETag {etag(obj.version)}), not {header.strip()}. "
-                "Read it again and re-apply your change."
+                gettext(
+                    "This %(label)s has changed since you read it: it is now version "
+                    "%(version)s (ETag %(etag)s), not %(given)s. Read it again and re-apply "
+                    "your change."
+                )
+                % {
+                    "label": obj._meta.verbose_name,
+                    "version": obj.version,
+                    "etag": etag(obj.version),
+                    "given": header.strip(),
+                }
             )
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:

@@ -46,7 +46,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import ngettext, override
 
+from brm.core.i18n import language_for
 from brm.core.models import (
     AddressOptOut,
     DeferredEmail,
@@ -553,18 +555,28 @@ def send_daily_summaries(now: datetime | None = None) -> int:
 
 
 def compose_daily_summary(row: OutboundEmail) -> Outgoing | None:
-    """The summary of every notification held back for ``row.to``; None if there is none."""
+    """The summary of every notification held back for ``row.to``; None if there is none.
+    Its own sentences are in the recipient's language (`language_for`); each item keeps the
+    subject and body it was written with."""
     items = list(DeferredEmail.objects.filter(email=row.to, summarised_at__isnull=True))
     if not items:
         return None
-    parts = [f"{len(items)} notification(s) since the last summary:\n"]
+    count = len(items)
+    with override(language_for([row.to])):
+        intro = ngettext(
+            "%(count)s notification since the last summary:",
+            "%(count)s notifications since the last summary:",
+            count,
+        ) % {"count": count}
+        subject = ngettext(
+            "Your daily summary: %(count)s notification",
+            "Your daily summary: %(count)s notifications",
+            count,
+        ) % {"count": count}
+    parts = [f"{intro}\n"]
     for item in items:
         parts.append(f"== {item.subject} ==\n\n{item.body.strip()}\n")
-    email = EmailMessage(
-        subject=f"Your daily summary: {len(items)} notification(s)",
-        body="\n".join(parts),
-        to=[row.to],
-    )
+    email = EmailMessage(subject=subject, body="\n".join(parts), to=[row.to])
     ids = [item.pk for item in items]
 
     def on_sent(sent_at: datetime) -> None:

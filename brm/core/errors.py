@@ -6,6 +6,8 @@ into 400/403/409/412 answers, and HTML views show their message next to the form
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 
 class StateConflict(Exception):
     """The record is not in a state that allows this change (API: 409)."""
@@ -35,12 +37,13 @@ class StaleVersion(StateConflict):
 
     def __init__(self, label: str, pk: object, expected: int, current: int | None) -> None:
         if current is None:
-            message = f"This {label} was deleted after you opened it."
+            message = gettext("This %(label)s was deleted after you opened it.") % {"label": label}
         else:
-            message = (
-                f"Someone else saved this {label} after you read it (you had version "
-                f"{expected}, it is now version {current}). Read it again and re-apply your change."
-            )
+            message = gettext(
+                "Someone else saved this %(label)s after you read it (you had version "
+                "%(expected)s, it is now version %(current)s). Read it again and re-apply your "
+                "change."
+            ) % {"label": label, "expected": expected, "current": current}
         super().__init__(message)
         self.label = label
         self.pk = pk

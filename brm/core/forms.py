@@ -99,9 +99,11 @@ class VersionedFormMixin(_FormBase):
         self.add_error(
             None,
             ValidationError(
-                "Someone else saved this record after you opened it, so nothing was saved. "
-                "Your entries are kept: check them against what is saved now and save again "
-                "to apply them.",
+                _(
+                    "Someone else saved this record after you opened it, so nothing was saved. "
+                    "Your entries are kept: check them against what is saved now and save "
+                    "again to apply them."
+                ),
                 code="stale",
             ),
         )

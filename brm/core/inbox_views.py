@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from brm.core import inbox as service
@@ -67,7 +68,13 @@ def inbox_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HtmxHttpRequest) -> HttpResponse:
     count = service.mark_all_read(request.user)
-    messages.success(request, f"{count} notification{'' if count == 1 else 's'} marked read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s notification marked read.", "%(count)s notifications marked read.", count
+        )
+        % {"count": count},
+    )
     return redirect(_back(request))
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.deconstruct import deconstructible
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import fields as drf
 
 from brm.core.errors import InputError
@@ -67,7 +67,7 @@ def header_text(value: str, limit: int = 250) -> str:
 
 # --- Dates: a sensible range everywhere --------------------------------------------------------
 
-DATE_RANGE_MESSAGE = "Give a date between {first} and {last}."
+DATE_RANGE_MESSAGE = gettext_lazy("Give a date between %(first)s and %(last)s.")
 
 
 def date_range() -> tuple[date, date]:
@@ -104,7 +104,7 @@ class DateInRangeValidator:
         first, last = date_range()
         if not first <= day <= last:
             raise ValidationError(
-                DATE_RANGE_MESSAGE.format(first=first.isoformat(), last=last.isoformat()),
+                DATE_RANGE_MESSAGE % {"first": first.isoformat(), "last": last.isoformat()},
                 code=self.code,
             )
 

@@ -14,14 +14,19 @@ import codecs
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import filetype  # type: ignore[import-untyped]  # ships no type information
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import InputError
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 FIELD = "file"  # the form and API field every error is reported under
 SNIFF_BYTES = 8192
@@ -36,32 +41,32 @@ class FileType:
 
     mime: str
     extensions: tuple[str, ...]
-    label: str
+    label: StrOrPromise  # in the reader's language
     # For Office Open XML: the part every such archive holds (word/document.xml ...).
     ooxml_part: str = ""
 
 
 _OOXML = "application/vnd.openxmlformats-officedocument"
 KNOWN_TYPES: dict[str, FileType] = {
-    "pdf": FileType("application/pdf", ("pdf",), "PDF"),
-    "png": FileType("image/png", ("png",), "PNG image"),
-    "jpeg": FileType("image/jpeg", ("jpg", "jpeg"), "JPEG image"),
-    "gif": FileType("image/gif", ("gif",), "GIF image"),
-    "webp": FileType("image/webp", ("webp",), "WebP image"),
+    "pdf": FileType("application/pdf", ("pdf",), _("PDF")),
+    "png": FileType("image/png", ("png",), _("PNG image")),
+    "jpeg": FileType("image/jpeg", ("jpg", "jpeg"), _("JPEG image")),
+    "gif": FileType("image/gif", ("gif",), _("GIF image")),
+    "webp": FileType("image/webp", ("webp",), _("WebP image")),
     "docx": FileType(
-        f"{_OOXML}.wordprocessingml.document", ("docx",), "Word document", "word/document.xml"
+        f"{_OOXML}.wordprocessingml.document", ("docx",), _("Word document"), "word/document.xml"
     ),
     "xlsx": FileType(
-        f"{_OOXML}.spreadsheetml.sheet", ("xlsx",), "Excel workbook", "xl/workbook.xml"
+        f"{_OOXML}.spreadsheetml.sheet", ("xlsx",), _("Excel workbook"), "xl/workbook.xml"
     ),
     "pptx": FileType(
         f"{_OOXML}.presentationml.presentation",
         ("pptx",),
-        "PowerPoint presentation",
+        _("PowerPoint presentation"),
         "ppt/presentation.xml",
     ),
-    "txt": FileType("text/plain", ("txt",), "text file"),
-    "csv": FileType("text/csv", ("csv",), "CSV file"),
+    "txt": FileType("text/plain", ("txt",), _("text file")),
+    "csv": FileType("text/csv", ("csv",), _("CSV file")),
 }
 TEXT_MIMES = frozenset({"text/plain", "text/csv"})
 
@@ -87,8 +92,11 @@ def max_bytes() -> int:
 
 def accepted_summary() -> str:
     """For people: "PDF, PNG image, ... up to 20 MB"."""
-    labels = ", ".join(t.label for t in allowed_types().values())
-    return f"{labels}; up to {filesizeformat(max_bytes())}"
+    labels = ", ".join(str(t.label) for t in allowed_types().values())
+    return gettext("%(types)s; up to %(size)s") % {
+        "types": labels,
+        "size": filesizeformat(max_bytes()),
+    }
 
 
 def accept_attribute() -> str:
@@ -190,11 +198,12 @@ def check_upload(stream: IO[bytes], name: str, size: int) -> CheckedFile:
     filename = clean_filename(name)
     limit = max_bytes()
     if size <= 0:
-        raise InputError(FIELD, "The file is empty.")
+        raise InputError(FIELD, gettext("The file is empty."))
     if size > limit:
         raise InputError(
             FIELD,
-            f"The file is {filesizeformat(size)}; files may be at most {filesizeformat(limit)}.",
+            gettext("The file is %(size)s; files may be at most %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
         )
     types = allowed_types()
     mime = sniff(stream, filename)
@@ -202,15 +211,24 @@ def check_upload(stream: IO[bytes], name: str, size: int) -> CheckedFile:
     if accepted is None:
         raise InputError(
             FIELD,
-            f"This file's content ({mime}) is not a type you may attach. "
-            f"Accepted: {accepted_summary()}.",
+            gettext(
+                "This file's content (%(type)s) is not a type you may attach. Accepted: "
+                "%(accepted)s."
+            )
+            % {"type": mime, "accepted": accepted_summary()},
         )
     ext = _extension(filename)
     if ext not in accepted.extensions:
-        said = f".{ext}" if ext else "no extension"
-        raise InputError(
-            FIELD,
-            f"The name says {said} but the content is a {accepted.label}: the file may be "
-            f"disguised. Rename it .{accepted.extensions[0]} if that is what it is.",
-        )
+        values = {"said": f".{ext}", "kind": accepted.label, "ext": accepted.extensions[0]}
+        if ext:
+            message = gettext(
+                "The name says %(said)s but the content is a %(kind)s: the file may be "
+                "disguised. Rename it .%(ext)s if that is what it is."
+            )
+        else:
+            message = gettext(
+                "The name has no extension but the content is a %(kind)s: the file may be "
+                "disguised. Rename it .%(ext)s if that is what it is."
+            )
+        raise InputError(FIELD, message % values)
     return CheckedFile(filename=filename, content_type=mime, size=size)

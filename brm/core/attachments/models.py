@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brm.core.models import TimeStampedModel
@@ -80,9 +81,9 @@ class Attachment(TimeStampedModel):
     record_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("record_type", "record_id")
     file = models.FileField(storage=attachment_storage, upload_to=storage_name, max_length=100)
-    filename = models.CharField(max_length=200, help_text="The name it was uploaded with.")
-    content_type = models.CharField(max_length=100, help_text="Sniffed from the content.")
-    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    filename = models.CharField(max_length=200, help_text=_("The name it was uploaded with."))
+    content_type = models.CharField(max_length=100, help_text=_("Sniffed from the content."))
+    size = models.PositiveBigIntegerField(help_text=_("Bytes."))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

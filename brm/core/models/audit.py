@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -25,7 +26,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty when the system acted (a nightly job).",
+        help_text=_("Empty when the system acted (a nightly job)."),
     )
     action = models.CharField(max_length=64, db_index=True)
     subject_type = models.CharField(max_length=32, blank=True)

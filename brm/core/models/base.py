@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.db import models, router, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import StaleVersion
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
@@ -53,7 +54,7 @@ class VersionedModel(models.Model):
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
-        help_text="Goes up by one on every save; a save read at an older version is refused.",
+        help_text=_("Goes up by one on every save; a save read at an older version is refused."),
     )
 
     class Meta:

@@ -29,7 +29,7 @@ class DeliveryMode(models.TextChoices):
 
 def validate_time_zone(value: str) -> None:
     """An IANA time zone name that `zoneinfo` knows ("Europe/London"); else ValidationError."""
-    message = f"{value!r} is not a time zone name (e.g. Europe/London)."
+    message = gettext("%(value)r is not a time zone name (e.g. Europe/London).") % {"value": value}
     if not value or value != value.strip():
         raise ValidationError(message)
     try:

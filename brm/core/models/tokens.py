@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
 from brm.core.validators import single_line
@@ -45,7 +46,7 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(
         max_length=100,
         validators=[single_line],
-        help_text="What uses this token, e.g. 'HR sync'.",
+        help_text=_("What uses this token, e.g. 'HR sync'."),
     )
     key_id = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)

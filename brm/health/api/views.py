@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -65,5 +66,5 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
             except Exception as exc:  # a bad date is the caller's error, not ours
                 from rest_framework.exceptions import ValidationError
 
-                raise ValidationError({"since": ["Enter a date as YYYY-MM-DD."]}) from exc
+                raise ValidationError({"since": [gettext("Enter a date as YYYY-MM-DD.")]}) from exc
         return Response(HealthPointSerializer(points, many=True).data)

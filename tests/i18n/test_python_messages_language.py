@@ -1,0 +1,60 @@
+"""The API's errors and the pages' flash messages built in Python speak the reader's language
+(issue 17): a Spanish reader gets the Spanish catalogue's sentence, an English one the English."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from brm.core.models import Notification, OutboundEmail, UserPreference
+from tests.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/stakeholders/{}/"
+
+
+def _speaks_spanish(user) -> None:
+    pref = UserPreference.for_user(user)
+    pref.language = "es"
+    pref.save()
+
+
+def test_a_missing_if_match_is_explained_in_the_callers_language(as_user, brm, unit_a, settings):
+    settings.BRM_API_REQUIRE_IF_MATCH = True
+    person = StakeholderFactory(unit=unit_a)
+    api = as_user(brm)
+    spanish = api.patch(URL.format(person.pk), {"phone": "555"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.status_code == 428
+    assert spanish.json()["detail"] == (
+        f'Envía If-Match: "{person.version}" (el ETag de la versión que leíste) con PUT, PATCH y '
+        "DELETE."
+    )
+    english = api.patch(URL.format(person.pk), {"phone": "555"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"].startswith(f'Send If-Match: "{person.version}"')
+
+
+def test_a_stale_if_match_is_explained_in_spanish_to_a_spanish_user(client, brm, unit_a):
+    _speaks_spanish(brm)
+    person = StakeholderFactory(unit=unit_a)
+    client.force_login(brm)
+    response = client.patch(
+        URL.format(person.pk),
+        {"phone": "555"},
+        content_type="application/json",
+        headers={"if-match": '"999"'},
+    )
+    assert response.status_code == 412
+    assert "ha cambiado desde que lo leíste" in response.json()["detail"]
+    assert "Vuelve a leerlo y aplica de nuevo tu cambio." in response.json()["detail"]
+
+
+def test_marking_the_inbox_read_says_so_in_spanish(client, leader):
+    _speaks_spanish(leader)
+    for n in range(2):
+        email = OutboundEmail.objects.create(
+            kind="complaint.filed", ref=n, key=f"note-{n}", message_id=f"<{n}@test>"
+        )
+        Notification.objects.create(user=leader, email=email, kind=email.kind, subject=f"Note {n}")
+    client.force_login(leader)
+    page = client.post(reverse("core:inbox_read_all"), follow=True).content.decode()
+    assert "2 notificaciones marcadas como leídas." in page
