@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from brm.core.forms import StyledFormMixin
 from brm.core.roles import Role, leader_unit_id, role_of
@@ -19,6 +21,8 @@ from stakeholders.forms import UserChoiceField, it_people
 from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from brm.core.roles import AnyUser
 
 User = get_user_model()
@@ -130,13 +134,20 @@ class CommentForm(StyledFormMixin, forms.Form):
     )
 
 
-# What each point of the 1-5 resolution rating means, shown on every button (issue 15).
-RATING_LABELS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+# What each point of the 1-5 resolution rating means, shown on every button (issue 15), in the
+# reader's language (a context of its own: Spanish agrees them with "valoración").
+RATING_LABELS: dict[int, StrOrPromise] = {
+    1: pgettext_lazy("resolution rating", "Poor"),
+    2: pgettext_lazy("resolution rating", "Fair"),
+    3: pgettext_lazy("resolution rating", "Good"),
+    4: pgettext_lazy("resolution rating", "Very good"),
+    5: pgettext_lazy("resolution rating", "Excellent"),
+}
 
 
 class RatingForm(StyledFormMixin, forms.Form):
     rating = forms.TypedChoiceField(
-        choices=[(i, f"{i} · {label}") for i, label in RATING_LABELS.items()],
+        choices=[(i, format_lazy("{} · {}", i, label)) for i, label in RATING_LABELS.items()],
         coerce=int,
         widget=forms.RadioSelect,
         label=_("How well was it resolved? (1 poor – 5 excellent)"),
@@ -177,8 +188,10 @@ class FollowUpForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, complaint: Complaint, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records: dict[str, object] = {}
-        groups: list[tuple[str, object]] = [("", _("Choose…"))]
-        for link, heading in zip(LINKS, ("Change requests", "Demands", "Commitments"), strict=True):
+        groups: list[tuple[StrOrPromise, object]] = [("", _("Choose…"))]
+        for link, heading in zip(
+            LINKS, (_("Change requests"), _("Demands"), _("Commitments")), strict=True
+        ):
             options = []
             for record in open_work(link, complaint, user):
                 value = f"{link.param}:{record.pk}"

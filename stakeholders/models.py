@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,6 +23,8 @@ from brm.core.search import SearchDocument
 from brm.core.validators import single_line
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from brm.core.roles import AnyUser
 
 
@@ -201,15 +204,18 @@ class Stakeholder(VersionedModel, UnitScopedModel):
 
     @property
     def quadrant(self) -> str:
-        """Mendelow's quadrant: how closely this person should be engaged."""
+        """Mendelow's quadrant: how closely this person should be engaged, named in the active
+        language ("Manage closely", "Gestionar de cerca"). A label to show, never a key: code
+        that branches on the quadrant uses `stakeholders.selectors.GridCell.quadrant` or
+        `brm.health.components._quadrant` ("manage", "satisfy", "inform", "monitor")."""
         high_power, high_interest = self.influence >= 4, self.interest >= 4
         if high_power and high_interest:
-            return "Manage closely"
+            return gettext("Manage closely")
         if high_power:
-            return "Keep satisfied"
+            return gettext("Keep satisfied")
         if high_interest:
-            return "Keep informed"
-        return "Monitor"
+            return gettext("Keep informed")
+        return gettext("Monitor")
 
 
 # --- Interactions -----------------------------------------------------------------------------
@@ -224,8 +230,8 @@ class InteractionKind(models.TextChoices):
 
 
 class Sentiment(models.IntegerChoices):
-    VERY_NEGATIVE = -2, "Very negative"
-    NEGATIVE = -1, "Negative"
+    VERY_NEGATIVE = -2, _("Very negative")
+    NEGATIVE = -1, _("Negative")
     NEUTRAL = 0, _("Neutral")
     POSITIVE = 1, _("Positive")
     VERY_POSITIVE = 2, _("Very positive")
@@ -286,12 +292,15 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-OUTCOME_LABELS = {
-    "open": "Open",
-    "overdue": "Overdue",
-    "on_time": "Done on time",
-    "late": "Done late",
-    "dropped": "Dropped",
+# What became of a promise (`ActionItem.outcome`): the keys are codes (filters, badges' tones,
+# the promises-kept measure); the labels are shown in the reader's language. A context of their
+# own: Spanish agrees them with "compromiso" (masculine, singular), unlike other "Open"s.
+OUTCOME_LABELS: dict[str, StrOrPromise] = {
+    "open": pgettext_lazy("commitment outcome", "Open"),
+    "overdue": pgettext_lazy("commitment outcome", "Overdue"),
+    "on_time": pgettext_lazy("commitment outcome", "Done on time"),
+    "late": pgettext_lazy("commitment outcome", "Done late"),
+    "dropped": pgettext_lazy("commitment outcome", "Dropped"),
 }
 
 
@@ -537,7 +546,8 @@ class ActionItem(VersionedModel, UnitScopedModel):
 
     @property
     def outcome_label(self) -> str:
-        return OUTCOME_LABELS[self.outcome]
+        """`outcome` in the active language ("Done late", "Cumplido tarde")."""
+        return str(OUTCOME_LABELS[self.outcome])
 
     def clean(self) -> None:
         errors = {}

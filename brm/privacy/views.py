@@ -3,21 +3,28 @@ or a JSON download, and their erasure (POST, from the page's confirmed form or t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brm.privacy import services
 from brm.privacy.permissions import may_handle_personal_data
 
-LABELS = {"stakeholder": "Stakeholder", "user": "User"}
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+# The kind of person in the page's title, in the reader's language (the keys are URL codes).
+LABELS: dict[str, StrOrPromise] = {
+    "stakeholder": gettext_lazy("Stakeholder"),
+    "user": gettext_lazy("User"),
+}
 
 
 def _check(request: HttpRequest, subject_type: str) -> None:
