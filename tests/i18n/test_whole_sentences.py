@@ -1,0 +1,94 @@
+"""Whole sentences for translators (issue 17): a sentence with a name, a date or a count in it is
+one {% blocktranslate %} message, so Spanish can put the words in its own order, and a count
+chooses the noun's plural. Every such message a template asks for is in the Spanish catalogue."""
+
+from __future__ import annotations
+
+import gettext
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.template import engines
+from django.template.loader import render_to_string
+from django.templatetags.i18n import BlockTranslateNode
+from django.utils import translation
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.mo"
+
+
+def _blocktranslate_messages() -> list[tuple[str, str | tuple[str, int]]]:
+    """(template, catalogue key) for every {% blocktranslate %} in the templates: the msgid as
+    makemessages writes it (`%(name)s` for each variable), `(msgid, 0)` for a counted one."""
+    engine = engines["django"].engine  # type: ignore[attr-defined]
+    found: list[tuple[str, str | tuple[str, int]]] = []
+    for path in sorted(TEMPLATES.rglob("*")):
+        if path.suffix not in {".html", ".txt"}:
+            continue
+        template = engine.from_string(path.read_text(encoding="utf-8"))
+        for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
+            singular, _ = node.render_token_list(node.singular)
+            key = (singular, 0) if node.plural and node.countervar else singular
+            found.append((str(path.relative_to(TEMPLATES)), key))
+    return found
+
+
+def test_every_blocktranslate_message_is_in_the_catalogue():
+    """A {% blocktranslate %} added without its Spanish entry shows English to a Spanish
+    reader (the {% translate %} literals have their own test)."""
+    with CATALOGUE.open("rb") as mo:
+        catalogue = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    messages = _blocktranslate_messages()
+    assert len(messages) > 50  # the check finds them (87 when it was written)
+    assert [f"{name}: {key!r}" for name, key in messages if key not in catalogue] == []
+
+
+def _unit(cadence: int) -> SimpleNamespace:
+    return SimpleNamespace(name="Ventas", review_cadence_days=cadence)
+
+
+def test_the_review_due_email_is_one_spanish_sentence_with_the_cadence_in_its_plural():
+    due = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    context = {"name": "Ana", "due_at": due, "url": "https://brm.example/units/7/"}
+    with translation.override("es"):
+        monthly = render_to_string("reviews/email/unplanned.txt", {**context, "unit": _unit(30)})
+        daily = render_to_string("reviews/email/unplanned.html", {**context, "unit": _unit(1)})
+    assert (
+        "La próxima revisión del servicio con Ventas vencía el jueves 3 diciembre 2026 "
+        "y aún no hay ninguna planificada."
+    ) in monthly
+    assert (
+        "Las revisiones con Ventas se celebran cada 30 días. Planifica la próxima aquí: "
+        "https://brm.example/units/7/"
+    ) in monthly
+    assert "<p>Las revisiones con Ventas se celebran cada 1 día.</p>" in daily
+    with translation.override("en"):
+        english = render_to_string("reviews/email/unplanned.txt", {**context, "unit": _unit(30)})
+    assert (
+        "The next service review with Ventas was due on Thursday 3 December 2026 "
+        "and none is planned yet."
+    ) in english
+    assert "Reviews with Ventas take place every 30 days. Plan the next one here:" in english
+
+
+def test_a_name_in_a_sentence_is_escaped_as_it_was():
+    """blocktranslate escapes its variables like {{ }} does: a unit's name stays text."""
+    context = {
+        "name": "Ana",
+        "due_at": datetime(2026, 12, 3, tzinfo=UTC),
+        "url": "https://brm.example/",
+        "unit": SimpleNamespace(name="R&D <b>", review_cadence_days=30),
+    }
+    with translation.override("es"):
+        html = render_to_string("reviews/email/unplanned.html", context)
+    assert "<strong>revisión del servicio con R&amp;D &lt;b&gt;</strong>" in html
+
+
+def test_the_fewer_than_k_responses_cell_is_one_spanish_phrase():
+    rows = [SimpleNamespace(label="Ventas", suppressed=True)]
+    context = {"rows": rows, "res": SimpleNamespace(min_group=5), "services": False}
+    with translation.override("es"):
+        html = render_to_string("satisfaction/includes/figures_table.html", context)
+    assert "Menos de 5 respuestas</td>" in html
