@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Cast, JSONObject, RowNumber, TruncMonth
+from django.db.models.functions import Cast, Coalesce, JSONObject, RowNumber, TruncMonth
 from django.utils import timezone
 
 from brm.core.attachments.models import Attachment
@@ -61,6 +61,16 @@ HIGH_INFLUENCE = 4
 NOT_MET_DAYS = 60
 
 
+def _count_per_unit(rows: QuerySet[Any]) -> Coalesce:
+    """The number of `rows` (a queryset with a `unit` key) of each annotated unit, as a
+    correlated subquery: counting several relations by joining them multiplied their rows
+    (a unit's people x its promises: 7,820 rows and 58 ms for one demo unit at bench size)."""
+    counts = (
+        rows.filter(unit=OuterRef("pk")).order_by().values("unit").annotate(n=Count("pk"))
+    ).values("n")
+    return Coalesce(Subquery(counts), 0)
+
+
 def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
     """Units the user may see, with the figures the list shows (one query)."""
     today = timezone.localdate()
@@ -73,21 +83,15 @@ def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
         BusinessUnit.objects.visible_to(user)
         .select_related("brm", "deputy", "parent")
         .annotate(
-            stakeholder_count=Count(
-                "stakeholders", filter=Q(stakeholders__active=True), distinct=True
-            ),
+            stakeholder_count=_count_per_unit(Stakeholder.objects.filter(active=True)),
             # The list links these to /commitments/?unit=<id>&mine=false (and &overdue=true).
-            open_commitments=Count(
-                "action_items", filter=open_condition("action_items__"), distinct=True
-            ),
-            overdue_commitments=Count(
-                "action_items",
-                filter=overdue_condition(today, "action_items__"),
-                distinct=True,
+            open_commitments=_count_per_unit(ActionItem.objects.filter(open_condition())),
+            overdue_commitments=_count_per_unit(
+                ActionItem.objects.filter(overdue_condition(today))
             ),
             last_contact_at=Subquery(last_contact),
         )
-        .order_by("name")  # aggregation drops Meta.ordering, and pages need a stable order
+        .order_by("name")  # a stable order for pages (the list's default)
     )
 
 
