@@ -9,7 +9,10 @@ the process for them (steadier than wall time on a shared machine) and the large
 Three floors are measured the same way in the same run (`brm.bench_urls`, never in production
 URLs): a plain `JsonResponse`, a bare DRF paginated list and a bare template table, both of 50
 stakeholders with their unit joined. Each page's ratio is its time over its floor's (the bare
-table for pages, the bare DRF list for API lists): 1.0 would be as lean as the bare stack.
+table for pages, the bare DRF list for API lists): 1.0 would be as lean as the bare stack. The
+floor's requests alternate with the page's own (`measure_against`), so both meet the same
+machine: on a shared machine a floor timed once at the start made the same page's ratio swing
+threefold between runs.
 
 The promise checked: a page's query count is the same at every size (`grown` lists those that
 differ).
@@ -118,6 +121,41 @@ def measure(client: Client, url: str, runs: int) -> tuple[int, float, float, int
     )
 
 
+def measure_against(
+    client: Client, url: str, floor: Client, floor_url: str, runs: int
+) -> tuple[int, float, float, int, float | None, float | None]:
+    """`measure(client, url, runs)` with a request of the floor after each of the page's own
+    (after one warm-up each); plus the ratios of the page's medians to the floor's (wall, CPU),
+    None where the floor's median is 0."""
+    client.get(url)
+    floor.get(floor_url)
+    walls, cpus, queries, status = [], [], [], 0
+    floor_walls, floor_cpus = [], []
+    for _ in range(runs):
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        status = response.status_code
+        queries.append(len(ctx.captured_queries))
+        wall, cpu = time.perf_counter(), time.process_time()
+        floor.get(floor_url)
+        floor_walls.append(time.perf_counter() - wall)
+        floor_cpus.append(time.process_time() - cpu)
+    ms, cpu_ms = statistics.median(walls), statistics.median(cpus)
+    floor_ms, floor_cpu = statistics.median(floor_walls), statistics.median(floor_cpus)
+    return (
+        status,
+        round(ms * 1000, 2),
+        round(cpu_ms * 1000, 2),
+        max(queries),
+        round(ms / floor_ms, 2) if floor_ms else None,
+        round(cpu_ms / floor_cpu, 2) if floor_cpu else None,
+    )
+
+
 def api_lists() -> list[tuple[str, str]]:
     """(name, url) of every list the API router serves."""
     out = []
@@ -156,40 +194,18 @@ def measure_size(
     for name, url in FLOORS.items():
         status, ms, cpu, queries = measure(browsers["anonymous"], url, runs)
         result.timings.append(Timing(f"floor: {name}", "-", url, "floor", status, ms, cpu, queries))
-    floors = {t.name.removeprefix("floor: "): t for t in result.timings}
-
-    def ratios(ms: float, cpu: float, kind: str) -> tuple[float | None, float | None]:
-        base = floors[kind]
-        return (
-            round(ms / base.ms, 2) if base.ms else None,
-            round(cpu / base.cpu_ms, 2) if base.cpu_ms else None,
-        )
-
+    floor = browsers["anonymous"]
     for name, pattern, roles in PAGES:
         url = pattern.format(unit=unit)
         for role in roles:
             progress(f"{label}: {name} as {role}")
-            status, ms, cpu, queries = measure(browsers[role], url, runs)
-            result.timings.append(
-                Timing(name, role, url, "page", status, ms, cpu, queries, *ratios(ms, cpu, "table"))
-            )
+            measured = measure_against(browsers[role], url, floor, FLOORS["table"], runs)
+            result.timings.append(Timing(name, role, url, "page", *measured))
     for name, url in api_lists():
         for role in API_ROLES:
             progress(f"{label}: API {name} as {role}")
-            status, ms, cpu, queries = measure(browsers[role], url, runs)
-            result.timings.append(
-                Timing(
-                    f"API {name}",
-                    role,
-                    url,
-                    "api",
-                    status,
-                    ms,
-                    cpu,
-                    queries,
-                    *ratios(ms, cpu, "drf"),
-                )
-            )
+            measured = measure_against(browsers[role], url, floor, FLOORS["drf"], runs)
+            result.timings.append(Timing(f"API {name}", role, url, "api", *measured))
     return result
 
 
