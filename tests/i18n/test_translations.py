@@ -145,6 +145,8 @@ def test_the_compiled_catalogue_is_the_po_file():
         msgid = str(e.get("msgid", ""))
         if not msgid:
             continue
+        if e.get("msgctxt"):  # a pgettext entry: the .mo keys it "context\x04msgid"
+            msgid = f"{e['msgctxt']}\x04{msgid}"
         if isinstance(e["msgstr"], list):
             for i, form in enumerate(e["msgstr"]):
                 expected[(msgid, i)] = form
