@@ -155,6 +155,8 @@ class ComplaintReport:
         return {
             "units": [u.name for u in self.units],
             "severities": SEVERITIES,
+            # The series' names in the reader's language (the codes above are the keys).
+            "severity_labels": {s: severity_label(s) for s in SEVERITIES},
             "open": {s: [u.open_by_severity[s] for u in self.units] for s in SEVERITIES},
             "targets": [
                 {

@@ -2,6 +2,14 @@
 (function () {
   "use strict";
 
+  /* Series names in the reader's language: the page's json_script "chart-names"
+     ({% app_chart_names %}, brm.core.chart_names), else the English name given here. */
+  function name(key, english) {
+    var el = document.getElementById("chart-names");
+    var names = el ? JSON.parse(el.textContent) : {};
+    return names[key] || english;
+  }
+
   // Charts: <canvas data-chart="sentiment" data-source="<id of a json_script>">
   function drawCharts(root) {
     if (!window.Chart) return;
@@ -16,7 +24,7 @@
           type: "line",
           data: {
             labels: rows.map(function (r) { return r.month; }),
-            datasets: [{ label: "Average sentiment", data: rows.map(function (r) { return r.avg; }),
+            datasets: [{ label: name("sentiment", "Average sentiment"), data: rows.map(function (r) { return r.avg; }),
               borderColor: "#0d6efd", backgroundColor: "rgba(13,110,253,.15)", fill: true, tension: .3 }]
           },
           options: { scales: { y: { min: -2, max: 2, ticks: { stepSize: 1 } } }, plugins: { legend: { display: false } } }
@@ -29,7 +37,7 @@
           data: {
             labels: rows.units,
             datasets: rows.severities.map(function (s) {
-              return { label: s, data: rows.open[s], backgroundColor: colours[s] };
+              return { label: (rows.severity_labels || {})[s] || s, data: rows.open[s], backgroundColor: colours[s] };
             })
           },
           options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
@@ -41,8 +49,8 @@
           data: {
             labels: rows.targets.map(function (t) { return t.severity; }),
             datasets: [
-              { label: "Acknowledged on time", data: rows.targets.map(function (t) { return t.ack_pct; }), backgroundColor: "#0d6efd" },
-              { label: "Resolved on time", data: rows.targets.map(function (t) { return t.resolve_pct; }), backgroundColor: "#198754" }
+              { label: name("ack_on_time", "Acknowledged on time"), data: rows.targets.map(function (t) { return t.ack_pct; }), backgroundColor: "#0d6efd" },
+              { label: name("resolved_on_time", "Resolved on time"), data: rows.targets.map(function (t) { return t.resolve_pct; }), backgroundColor: "#198754" }
             ]
           },
           options: { scales: { y: { min: 0, max: 100 } } }
@@ -56,9 +64,9 @@
           data: {
             labels: rows.map(function (r) { return r.period; }),
             datasets: [
-              { data: rows.map(function (r) { return r.availability; }), borderColor: "#0d6efd", borderWidth: 2, tension: .2,
+              { label: name("availability", "Availability %"), data: rows.map(function (r) { return r.availability; }), borderColor: "#0d6efd", borderWidth: 2, tension: .2,
                 pointRadius: 2, pointBackgroundColor: rows.map(function (r) { return r.met ? "#146c43" : "#a61b1b"; }) },
-              { data: rows.map(function () { return target; }), borderColor: "#6c757d", borderDash: [4, 3], borderWidth: 1, pointRadius: 0 }
+              { label: name("target", "Target %"), data: rows.map(function () { return target; }), borderColor: "#6c757d", borderDash: [4, 3], borderWidth: 1, pointRadius: 0 }
             ]
           },
           options: { responsive: false, animation: false, plugins: { legend: { display: false }, tooltip: { enabled: true } },
@@ -69,7 +77,7 @@
         new window.Chart(canvas, {
           type: "bar",
           data: { labels: rows.map(function (r) { return r.score; }),
-            datasets: [{ label: "Answers", data: rows.map(function (r) { return r.count; }), backgroundColor: "#0d6efd" }] },
+            datasets: [{ label: name("answers", "Answers"), data: rows.map(function (r) { return r.count; }), backgroundColor: "#0d6efd" }] },
           // Fills its .chart-box, so it shrinks with the window (a phone turned upright).
           options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
         });
@@ -79,8 +87,8 @@
           type: "line",
           data: { labels: rows.map(function (r) { return r.label; }),
             datasets: [
-              { label: "CSAT (1-5)", yAxisID: "y", data: rows.map(function (r) { return r.suppressed ? null : r.csat; }), borderColor: "#0d6efd", tension: .2 },
-              { label: "NPS", yAxisID: "y2", data: rows.map(function (r) { return r.suppressed ? null : r.nps; }), borderColor: "#b02a37", borderDash: [5, 4], tension: .2 }
+              { label: name("csat", "CSAT (1-5)"), yAxisID: "y", data: rows.map(function (r) { return r.suppressed ? null : r.csat; }), borderColor: "#0d6efd", tension: .2 },
+              { label: name("nps", "NPS"), yAxisID: "y2", data: rows.map(function (r) { return r.suppressed ? null : r.nps; }), borderColor: "#b02a37", borderDash: [5, 4], tension: .2 }
             ] },
           // Fills its .chart-box like the distributions, so it shrinks on a phone.
           options: { maintainAspectRatio: false, scales: { y: { min: 1, max: 5, position: "left" }, y2: { min: -100, max: 100, position: "right", grid: { drawOnChartArea: false } } } }
@@ -91,11 +99,11 @@
           data: {
             labels: rows.map(function (r) { return r.period; }),
             datasets: [
-              { type: "line", label: "Availability %", yAxisID: "y", data: rows.map(function (r) { return r.availability; }),
+              { type: "line", label: name("availability", "Availability %"), yAxisID: "y", data: rows.map(function (r) { return r.availability; }),
                 borderColor: "#0d6efd", tension: .2, pointBackgroundColor: rows.map(function (r) { return r.sla_met ? "#146c43" : "#a61b1b"; }) },
-              { type: "line", label: "Target %", yAxisID: "y", data: rows.map(function (r) { return r.target; }),
+              { type: "line", label: name("target", "Target %"), yAxisID: "y", data: rows.map(function (r) { return r.target; }),
                 borderColor: "#6c757d", borderDash: [5, 4], pointRadius: 0 },
-              { type: "bar", label: "Incidents", yAxisID: "y2", data: rows.map(function (r) { return r.incidents; }),
+              { type: "bar", label: name("incidents", "Incidents"), yAxisID: "y2", data: rows.map(function (r) { return r.incidents; }),
                 backgroundColor: "rgba(220,53,69,.35)" }
             ]
           },
@@ -109,8 +117,8 @@
           data: {
             labels: rows.map(function (r) { return r.period; }),
             datasets: [
-              { label: "Planned", data: rows.map(function (r) { return r.planned; }), backgroundColor: "rgba(108,117,125,.45)" },
-              { label: "Realised", data: rows.map(function (r) { return r.realised; }),
+              { label: name("planned", "Planned"), data: rows.map(function (r) { return r.planned; }), backgroundColor: "rgba(108,117,125,.45)" },
+              { label: name("realised", "Realised"), data: rows.map(function (r) { return r.realised; }),
                 backgroundColor: rows.map(function (r) { return r.confirmed ? "#198754" : "rgba(25,135,84,.35)"; }) }
             ]
           },

@@ -1,19 +1,29 @@
 """Display labels built in Python, in the reader's language (issue 17): meeting sentiment, a
 stakeholder's quadrant, a commitment's outcome, the resolution rating's buttons, the follow-up
-work's groups and the personal-data page's title. The codes behind them (sentiment -2..2,
-outcome keys, URL kinds) stay as they are."""
+work's groups, the personal-data page's title, and the series names app.js draws. The codes
+behind them (sentiment -2..2, outcome keys, URL kinds, severities) stay as they are."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
+from brm.core.chart_names import APP_CHART_NAMES, app_chart_names
 from brm.core.models import UserPreference
 from complaints.forms import RatingForm
 from stakeholders.models import OUTCOME_LABELS, Sentiment, Stakeholder
-from tests.factories import ActionItemFactory, InteractionFactory, StakeholderFactory
+from tests.factories import (
+    ActionItemFactory,
+    InteractionFactory,
+    ServiceFactory,
+    StakeholderFactory,
+)
 
 
 def _speaks_spanish(user):
@@ -124,3 +134,53 @@ def test_the_personal_data_page_names_the_kind_of_person_in_spanish(client, admi
     client.force_login(admin_user)
     html = client.get(f"/privacy/stakeholders/{person.pk}/").content.decode()
     assert "Datos personales de parte interesada" in html
+
+
+# --- Chart names (static/js/app.js) -------------------------------------------------------------
+
+APP_JS = Path(settings.BASE_DIR) / "static" / "js" / "app.js"
+
+
+def _chart_names(html: str) -> dict[str, str]:
+    found = re.search(r'<script id="chart-names" type="application/json">(.*?)</script>', html)
+    assert found, "no chart-names element"
+    return json.loads(found.group(1))
+
+
+def test_every_name_app_js_asks_for_is_translated_with_its_english_fallback():
+    """app.js's `name("key", "English")`: the key is in APP_CHART_NAMES, whose English is the
+    script's fallback, and no series label is left as bare English in the script."""
+    script = APP_JS.read_text(encoding="utf-8")
+    asked = dict(re.findall(r'name\("(\w+)", "([^"]+)"\)', script))
+    assert asked == {key: str(name) for key, name in APP_CHART_NAMES.items()}
+    assert re.findall(r'label: "[^"]*"', script) == []
+    with translation.override("es"):
+        assert app_chart_names()["sentiment"] == "Sentimiento medio"
+        assert app_chart_names()["target"] == "Objetivo %"
+
+
+@pytest.mark.django_db
+def test_the_complaint_reports_chart_names_in_spanish_and_english(client, executive, unit_a):
+    _speaks_spanish(executive)
+    client.force_login(executive)
+    html = client.get("/complaints/reports/").content.decode()
+    assert _chart_names(html)["ack_on_time"] == "Con acuse a tiempo"
+    chart = json.loads(
+        re.search(r'id="complaint-chart-data" type="application/json">(.*?)</script>', html)[1]
+    )
+    assert chart["severities"] == ["low", "medium", "high", "critical"]
+    assert chart["severity_labels"]["critical"] == "Crítica"
+    UserPreference.objects.filter(user=executive).update(language="en")
+    html = client.get("/complaints/reports/").content.decode()
+    assert _chart_names(html)["ack_on_time"] == "Acknowledged on time"
+
+
+@pytest.mark.django_db
+def test_the_handover_pack_and_service_page_name_their_series_in_spanish(client, brm, unit_a):
+    service = ServiceFactory()
+    _speaks_spanish(brm)
+    client.force_login(brm)
+    handover = client.get(f"/units/{unit_a.pk}/handover/").content.decode()
+    assert _chart_names(handover)["sentiment"] == "Sentimiento medio"
+    page = client.get(f"/services/{service.pk}/").content.decode()
+    assert _chart_names(page)["availability"] == "Disponibilidad %"

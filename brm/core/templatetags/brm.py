@@ -8,12 +8,13 @@ from django import template
 from django.conf import settings
 from django.forms import BoundField
 from django.utils.formats import number_format
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from brm.core.badges import tone_of
+from brm.core.chart_names import app_chart_names as _app_chart_names
 
 register = template.Library()
 
@@ -34,6 +35,14 @@ def get_item(mapping: object, key: object) -> object:
     if isinstance(mapping, dict):
         return mapping.get(key)
     return None
+
+
+@register.simple_tag
+def app_chart_names() -> SafeString:
+    """`{% app_chart_names %}`: the names static/js/app.js gives its charts' series, in the
+    active language, as a `json_script` element with id "chart-names" (brm.core.chart_names).
+    Once per page, beside the chart's data."""
+    return json_script(_app_chart_names(), "chart-names")
 
 
 @register.simple_tag
