@@ -6,9 +6,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from brm.accounts.mfa import has_mfa, mfa_required
 
@@ -38,14 +41,22 @@ class RequireMfaMiddleware:
                 # A fragment (the header's bell, a live search) gets nothing, not a redirect:
                 # swapping the setup page into the header, which loads the bell again, loops.
                 return HttpResponse(status=204)
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": "Set up two-factor authentication before using the API."},
-                    status=403,
+            # This runs before UserTimeZoneMiddleware applies the person's language: say it in
+            # theirs here (else the browser's, as LocaleMiddleware chose).
+            with translation.override(_chosen_language(user) or translation.get_language()):
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {
+                            "detail": gettext(
+                                "Set up two-factor authentication before using the API."
+                            )
+                        },
+                        status=403,
+                    )
+                messages.warning(
+                    request,
+                    gettext("Your role requires two-factor authentication: set it up to continue."),
                 )
-            messages.warning(
-                request, "Your role requires two-factor authentication: set it up to continue."
-            )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
@@ -54,3 +65,12 @@ class RequireMfaMiddleware:
         static = "/" + settings.STATIC_URL.lstrip("/")
         prefixes = [static, *(reverse(name) for name in _OPEN_URL_NAMES)]
         return any(path.startswith(prefix) for prefix in prefixes)
+
+
+def _chosen_language(user: object) -> str:
+    """The language the person chose on their profile ("" for none or no preference row);
+    `UserPreference` is loaded with the user (PreferenceModelBackend): no query of its own."""
+    try:
+        return str(getattr(getattr(user, "preference", None), "language", "") or "")
+    except ObjectDoesNotExist:
+        return ""

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import SingletonSettings
 from brm.core.roles import Role
@@ -18,14 +20,25 @@ MAPPABLE_ROLES = [r.value for r in Role if r is not Role.NONE]
 def validate_role_map(value: Any) -> None:
     """A JSON object {group name as the provider sends it: role}, roles from `MAPPABLE_ROLES`."""
     if not isinstance(value, dict):
-        raise ValidationError('A mapping of group name to role, e.g. {"BRM-Admins": "admin"}.')
+        raise ValidationError(
+            gettext('A mapping of group name to role, e.g. {"BRM-Admins": "admin"}.')
+        )
     for group, role in value.items():
         if not isinstance(group, str) or not group.strip():
             raise ValidationError(gettext("Group names are non-empty text."))
         if role not in MAPPABLE_ROLES:
             raise ValidationError(
-                f"{role!r} for {group!r} is not a role; use one of {', '.join(MAPPABLE_ROLES)}."
+                gettext("%(role)r for %(group)r is not a role; use one of %(roles)s.")
+                % {"role": role, "group": group, "roles": ", ".join(MAPPABLE_ROLES)}
             )
+
+
+def _role_map_help() -> str:
+    """The help text of `ClaimsMapping.role_by_group`, in the reader's language."""
+    return gettext(
+        'Group name → role, e.g. {"BRM-Admins": "admin", "Finance-Leads": "leader"}. '
+        "Roles: %(roles)s."
+    ) % {"roles": ", ".join(MAPPABLE_ROLES)}
 
 
 class ClaimsMapping(SingletonSettings):
@@ -45,13 +58,12 @@ class ClaimsMapping(SingletonSettings):
         default=dict,
         blank=True,
         validators=[validate_role_map],
-        help_text='Group name → role, e.g. {"BRM-Admins": "admin", "Finance-Leads": "leader"}. '
-        f"Roles: {', '.join(MAPPABLE_ROLES)}.",
+        help_text=lazy(_role_map_help, str)(),
     )
     unit_claim = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Claim holding the person's business unit (its code or name); empty for none.",
+        help_text=_("Claim holding the person's business unit (its code or name); empty for none."),
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
@@ -30,10 +31,13 @@ def lockout_response(
 ) -> HttpResponse:
     """429 with how long the lock lasts: JSON `{"detail": ...}` on the API, else a page."""
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
-    message = (
-        f"Too many failed sign-ins for this account or from this address. "
-        f"Try again in {minutes} minutes, or reset your password."
-    )
+    message = ngettext(
+        "Too many failed sign-ins for this account or from this address. Try again in "
+        "%(minutes)s minute, or reset your password.",
+        "Too many failed sign-ins for this account or from this address. Try again in "
+        "%(minutes)s minutes, or reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=429)
     else:

@@ -10,10 +10,11 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from brm.core.errors import ForbiddenAction, StateConflict
+from brm.core.i18n import language_for
 from brm.core.outbox import queue_after_commit
 from brm.imports.models import ImportJob, JobStatus
 from brm.imports.permissions import may_import
@@ -90,15 +91,18 @@ def run_import_job(job_id: int) -> None:
     def report(done: int, total: int) -> None:
         cache.set(_progress_key(job_id), (done, total), timeout=3600)
 
+    # The row errors are stored and shown to whoever ran it: written in their language.
+    language = language_for([job.created_by.email] if job.created_by else [])
     try:
-        summary = run_import(
-            job.kind,
-            bytes(job.data),
-            job.filename,
-            actor=job.created_by,
-            dry_run=job.dry_run,
-            progress=report,
-        )
+        with translation.override(language):
+            summary = run_import(
+                job.kind,
+                bytes(job.data),
+                job.filename,
+                actor=job.created_by,
+                dry_run=job.dry_run,
+                progress=report,
+            )
     except Exception:
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED, finished_at=timezone.now()

@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import InputError
 from brm.core.validators import date_in_range
@@ -37,6 +38,8 @@ from stakeholders import services as register_services
 from stakeholders.models import BusinessUnit, Stakeholder
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from brm.core.roles import AnyUser
 
 YES = {"yes", "y", "true", "1", "on", "x"}
@@ -49,7 +52,7 @@ def _yes_no(column: str, value: str) -> bool:
         return True
     if text in NO:
         return False
-    raise InputError(column, f"'{value}' is not yes or no.")
+    raise InputError(column, gettext("'%(value)s' is not yes or no.") % {"value": value})
 
 
 def field_value(record: models.Model, name: str, text: str) -> Any:
@@ -68,7 +71,10 @@ def field_value(record: models.Model, name: str, text: str) -> Any:
             if lowered in {str(value).lower(), str(label).lower()}:
                 return value
         labels = ", ".join(str(label) for _, label in model_field.flatchoices)
-        raise InputError(name, f"'{text}' is not one of {labels}.")
+        raise InputError(
+            name,
+            gettext("'%(value)s' is not one of %(choices)s.") % {"value": text, "choices": labels},
+        )
     if isinstance(model_field, models.BooleanField):
         return _yes_no(name, text)
     if text == "":
@@ -84,12 +90,15 @@ def field_value(record: models.Model, name: str, text: str) -> Any:
         if exc.code == date_in_range.code:
             raise InputError(name, exc.messages[0]) from None
         what = {
-            models.IntegerField: "a whole number",
-            models.DecimalField: "a number",
-            models.DateField: "a date (YYYY-MM-DD)",
+            models.IntegerField: gettext("'%(value)s' is not a whole number."),
+            models.DecimalField: gettext("'%(value)s' is not a number."),
+            models.DateField: gettext("'%(value)s' is not a date (YYYY-MM-DD)."),
         }
-        kind = next((w for t, w in what.items() if isinstance(model_field, t)), "valid")
-        raise InputError(name, f"'{text}' is not {kind}.") from None
+        message = next(
+            (w for t, w in what.items() if isinstance(model_field, t)),
+            gettext("'%(value)s' is not valid."),
+        )
+        raise InputError(name, message % {"value": text}) from None
 
 
 def _set(record: Any, name: str, value: Any) -> bool:
@@ -121,14 +130,16 @@ def _unit(column: str, value: str) -> BusinessUnit:
         or BusinessUnit.objects.filter(name__iexact=value).first()
     )
     if unit is None:
-        raise InputError(column, f"No business unit has the code or name '{value}'.")
+        raise InputError(
+            column, gettext("No business unit has the code or name '%(value)s'.") % {"value": value}
+        )
     return unit
 
 
 def _service(column: str, code: str) -> Any:
     service = catalogue_selectors.service_by_code(code)
     if service is None:
-        raise InputError(column, f"No service has the code '{code}'.")
+        raise InputError(column, gettext("No service has the code '%(code)s'.") % {"code": code})
     return service
 
 
@@ -153,7 +164,7 @@ class Kind:
     prepare: Callable[[list[dict[str, str]], bool], Any] | None = None
     check: Callable[[Any, Any, AnyUser | None], None] | None = None
     save_many: Callable[[list[Any], AnyUser | None], Any] | None = None
-    label: str = ""
+    label: StrOrPromise = ""  # in the reader's language
 
     def key_of(self, values: dict[str, str]) -> str:
         """The row's natural key as compared (lower case; parts joined), "" when a part is blank."""
@@ -313,7 +324,9 @@ def _date(column: str, text: str) -> Any:
             raise InputError(column, exc.messages[0]) from None
         day = None
     if day is None:
-        raise InputError(column, f"'{text}' is not a date (YYYY-MM-DD).")
+        raise InputError(
+            column, gettext("'%(value)s' is not a date (YYYY-MM-DD).") % {"value": text}
+        )
     return day
 
 
@@ -353,7 +366,7 @@ def _save_consumer(link: Consumption, actor: AnyUser | None) -> None:
 KINDS: dict[str, Kind] = {
     "units": Kind(
         name="units",
-        label="Business units (by code)",
+        label=_("Business units (by code)"),
         key=("code",),
         columns={
             "code": ("code", "unit code"),
@@ -368,7 +381,7 @@ KINDS: dict[str, Kind] = {
     ),
     "stakeholders": Kind(
         name="stakeholders",
-        label="Stakeholders (by email)",
+        label=_("Stakeholders (by email)"),
         key=("email",),
         columns={
             "email": ("email",),
@@ -389,7 +402,7 @@ KINDS: dict[str, Kind] = {
     ),
     "services": Kind(
         name="services",
-        label="Services (by code)",
+        label=_("Services (by code)"),
         key=("code",),
         columns={
             "code": ("code", "service code"),
@@ -409,7 +422,7 @@ KINDS: dict[str, Kind] = {
     ),
     "consumers": Kind(
         name="consumers",
-        label="Service consumers (by service code and unit code)",
+        label=_("Service consumers (by service code and unit code)"),
         key=("service", "unit"),
         columns={
             "service": ("service", "service code"),
@@ -421,7 +434,7 @@ KINDS: dict[str, Kind] = {
     ),
     "metrics": Kind(
         name="metrics",
-        label="Service metrics (by service code and period start)",
+        label=_("Service metrics (by service code and period start)"),
         key=("service", "period_start"),
         columns={
             "service": ("service", "service code"),

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from brm.core.errors import StateConflict
@@ -24,7 +24,7 @@ from brm.imports.register import KINDS
 class UploadForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(choices=[(name, kind.label) for name, kind in KINDS.items()])
     file = forms.FileField(
-        help_text="CSV (UTF-8 or Windows-1252, ; or ,) or XLSX; header row first."
+        help_text=gettext_lazy("CSV (UTF-8 or Windows-1252, ; or ,) or XLSX; header row first.")
     )
 
     def clean_file(self) -> object:

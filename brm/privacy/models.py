@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import SingletonSettings
 
-KEEP = "0 keeps them for ever."
-
 
 class RetentionSettings(SingletonSettings):
     """The retention period per kind of record, applied every night by
@@ -16,21 +14,31 @@ class RetentionSettings(SingletonSettings):
 
     meeting_notes_years = models.PositiveSmallIntegerField(
         default=3,
-        help_text=f"Blank the BRM's private notes of meetings older than this many years. {KEEP}",
+        help_text=_(
+            "Blank the BRM's private notes of meetings older than this many years. 0 keeps them "
+            "for ever."
+        ),
     )
     review_minutes_years = models.PositiveSmallIntegerField(
         default=6,
-        help_text=f"Blank the minutes of reviews held more than this many years ago. {KEEP}",
+        help_text=_(
+            "Blank the minutes of reviews held more than this many years ago. 0 keeps them for "
+            "ever."
+        ),
     )
     closed_complaint_text_years = models.PositiveSmallIntegerField(
         default=2,
-        help_text="Remove the free text (description, remedy, resolution, comments) of "
-        f"complaints closed more than this many years ago; the figures stay. {KEEP}",
+        help_text=_(
+            "Remove the free text (description, remedy, resolution, comments) of complaints "
+            "closed more than this many years ago; the figures stay. 0 keeps them for ever."
+        ),
     )
     outbox_days = models.PositiveSmallIntegerField(
         default=90,
-        help_text="Delete copies of emails sent (or given up) more than this many days ago, and "
-        f"daily-summary copies already summarised. {KEEP}",
+        help_text=_(
+            "Delete copies of emails sent (or given up) more than this many days ago, and "
+            "daily-summary copies already summarised. 0 keeps them for ever."
+        ),
     )
     # The in-app inbox: a read notification has done its job; an unread one in an inbox nobody
     # opens (someone who left, a shared account) must not pile up for ever either, so it goes

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.admin import VersionedAdminMixin
 from brm.core.errors import InputError, StateConflict
@@ -105,34 +107,53 @@ class WebhookSubscriptionAdmin(VersionedAdminMixin, admin.ModelAdmin[WebhookSubs
         obj._state.adding = False
         obj._state.db = created._state.db
         messages.warning(
-            request, f"Copy the signing secret now; it will not be shown again: {secret}"
+            request,
+            gettext("Copy the signing secret now; it will not be shown again: %(secret)s")
+            % {"secret": secret},
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # The units were saved by the service in `save_model`; there are no inlines.
         return
 
-    @admin.action(description="Rotate the secret of the selected subscriptions")
+    @admin.action(description=_("Rotate the secret of the selected subscriptions"))
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for subscription in queryset:
             secret = services.rotate_secret(subscription, actor=request.user)
             messages.warning(
                 request,
-                f"New secret for {subscription.url} (copy it now; the old one keeps signing "
-                f"until {subscription.previous_secret_expires_at:%Y-%m-%d %H:%M %Z}): {secret}",
+                gettext(
+                    "New secret for %(url)s (copy it now; the old one keeps signing until "
+                    "%(until)s): %(secret)s"
+                )
+                % {
+                    "url": subscription.url,
+                    "until": f"{subscription.previous_secret_expires_at:%Y-%m-%d %H:%M %Z}",
+                    "secret": secret,
+                },
             )
 
-    @admin.action(description="Disable the selected subscriptions")
+    @admin.action(description=_("Disable the selected subscriptions"))
     def disable(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for subscription in queryset:
             services.set_active(subscription, False, actor=request.user)
-        self.message_user(request, f"{len(queryset)} subscription(s) disabled.")
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)s subscription disabled.", "%(count)s subscriptions disabled.", count)
+            % {"count": count},
+        )
 
-    @admin.action(description="Enable the selected subscriptions")
+    @admin.action(description=_("Enable the selected subscriptions"))
     def enable(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for subscription in queryset:
             services.set_active(subscription, True, actor=request.user)
-        self.message_user(request, f"{len(queryset)} subscription(s) enabled.")
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)s subscription enabled.", "%(count)s subscriptions enabled.", count)
+            % {"count": count},
+        )
 
 
 class AttemptInline(admin.TabularInline[WebhookAttempt, WebhookDelivery]):
@@ -189,7 +210,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     def has_redeliver_permission(self, request: HttpRequest) -> bool:
         return services.may_manage_webhooks(request.user)
 
-    @admin.action(description="Send the selected deliveries again", permissions=["redeliver"])
+    @admin.action(description=_("Send the selected deliveries again"), permissions=["redeliver"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         sent, refused = 0, []
         for delivery in queryset:
@@ -198,6 +219,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
                 sent += 1
             except StateConflict as exc:
                 refused.append(f"{delivery.message_id}: {exc}")
-        self.message_user(request, f"{sent} delivery(ies) queued again.")
+        self.message_user(
+            request,
+            ngettext("%(count)s delivery queued again.", "%(count)s deliveries queued again.", sent)
+            % {"count": sent},
+        )
         for note in refused:
             messages.warning(request, note)

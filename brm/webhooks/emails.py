@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
+from django.utils.translation import gettext, override
 
 from brm.core.delivery import Outgoing
+from brm.core.i18n import language_for
 from brm.core.models import OutboundEmail
 from brm.core.validators import header_text
 from brm.webhooks.models import WebhookSubscription
@@ -24,16 +26,14 @@ def compose_disabled(row: OutboundEmail) -> Outgoing | None:
     admin_url = settings.SITE_URL + reverse(
         "admin:webhooks_webhooksubscription_change", args=[subscription.pk]
     )
-    body = (
-        f"The webhook subscription to {subscription.url} was disabled: "
-        f"{subscription.disabled_reason or 'its deliveries kept failing.'}\n\n"
-        "Nothing more is sent to it. Once the receiver works again, enable the subscription "
-        "and re-send the failed deliveries (admin or API):\n\n"
-        f"{admin_url}\n"
-    )
-    email = EmailMessage(
-        subject=header_text(f"Webhook disabled: {subscription.url}"),
-        body=body,
-        to=[address],
-    )
+    with override(language_for([address])):
+        reason = subscription.disabled_reason or gettext("its deliveries kept failing.")
+        body = gettext(
+            "The webhook subscription to %(url)s was disabled: %(reason)s\n\n"
+            "Nothing more is sent to it. Once the receiver works again, enable the subscription "
+            "and re-send the failed deliveries (admin or API):\n\n"
+            "%(link)s\n"
+        ) % {"url": subscription.url, "reason": reason, "link": admin_url}
+        subject = gettext("Webhook disabled: %(url)s") % {"url": subscription.url}
+    email = EmailMessage(subject=header_text(subject), body=body, to=[address])
     return Outgoing(email)

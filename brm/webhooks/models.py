@@ -28,7 +28,7 @@ class WebhookSubscription(VersionedModel, TimeStampedModel):
     url = models.URLField(max_length=500, help_text=_("http(s) address that receives the events."))
     description = models.CharField(max_length=200, blank=True, validators=[single_line])
     event_types = models.JSONField(
-        default=list, help_text='Event types sent here, e.g. ["complaint.filed"].'
+        default=list, help_text=_('Event types sent here, e.g. ["complaint.filed"].')
     )
     units = models.ManyToManyField(
         "stakeholders.BusinessUnit",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from brm.core.errors import InputError, StateConflict
 from brm.core.events import EVENT_TYPES
@@ -69,7 +69,13 @@ def clean_event_types(event_types: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(event_types))
     unknown = [t for t in wanted if t not in EVENT_TYPES]
     if unknown:
-        raise InputError("event_types", f"Unknown event type(s): {', '.join(unknown)}.")
+        raise InputError(
+            "event_types",
+            ngettext(
+                "Unknown event type: %(types)s.", "Unknown event types: %(types)s.", len(unknown)
+            )
+            % {"types": ", ".join(unknown)},
+        )
     if not wanted:
         raise InputError("event_types", gettext("Choose at least one event type."))
     return wanted

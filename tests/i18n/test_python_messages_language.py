@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from brm.core.models import Notification, OutboundEmail, UserPreference
@@ -58,3 +59,19 @@ def test_marking_the_inbox_read_says_so_in_spanish(client, leader):
     client.force_login(leader)
     page = client.post(reverse("core:inbox_read_all"), follow=True).content.decode()
     assert "2 notificaciones marcadas como leídas." in page
+
+
+def test_the_mfa_requirement_speaks_the_users_language_before_their_page_does(
+    client, brm, settings
+):
+    """RequireMfaMiddleware answers before the middleware that applies a person's language."""
+    settings.BRM_MFA_REQUIRED_ROLES = ["brm"]
+    _speaks_spanish(brm)
+    client.force_login(brm)
+    api = client.get("/api/v1/stakeholders/")
+    assert api.status_code == 403
+    assert api.json()["detail"] == "Configura la autenticación en dos pasos antes de usar la API."
+    page = client.get("/profile/")
+    assert page["Location"] == reverse("mfa_activate_totp")
+    flashed = [str(m) for m in get_messages(page.wsgi_request)]
+    assert "Tu rol exige la autenticación en dos pasos: configúrala para continuar." in flashed
