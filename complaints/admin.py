@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from brm.core.admin import VersionedAdminMixin
@@ -59,10 +61,10 @@ class ComplaintAdminForm(forms.ModelForm[Complaint]):
     """The admin changes status like everyone else: through the workflow, with a comment."""
 
     transition_to = forms.ChoiceField(
-        choices=[("", "— keep —"), *Status.choices], required=False, label="Move to status"
+        choices=[("", _("— keep —")), *Status.choices], required=False, label=_("Move to status")
     )
     transition_comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Comment on the move"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Comment on the move")
     )
 
     class Meta:
@@ -73,7 +75,7 @@ class ComplaintAdminForm(forms.ModelForm[Complaint]):
         super().clean()
         data = self.cleaned_data
         if data.get("transition_to") and not (data.get("transition_comment") or "").strip():
-            raise ValidationError({"transition_comment": "Add a comment saying why."})
+            raise ValidationError({"transition_comment": gettext("Add a comment saying why.")})
         return data
 
 
@@ -140,7 +142,7 @@ class ComplaintAdmin(VersionedAdminMixin, SimpleHistoryAdmin[Complaint]):
                     comment=form.cleaned_data["transition_comment"],
                 )
             except (workflow.TransitionError, workflow.InputError) as exc:
-                messages.error(request, f"Status not changed: {exc}")
+                messages.error(request, gettext("Status not changed: %(reason)s") % {"reason": exc})
 
 
 @admin.register(ComplaintEvent)

@@ -191,7 +191,12 @@ def link_follow_up(
     if work is not None:
         link = link_of(work)
         if not linkable(link, complaint, actor).filter(pk=work.pk).exists():
-            raise InputError(link.param, f"Choose a {link.label} of {complaint.unit}.")
+            choose = {
+                FollowUpKind.CHANGE: gettext("Choose a change of %(unit)s."),
+                FollowUpKind.DEMAND: gettext("Choose a demand of %(unit)s."),
+                FollowUpKind.IMPROVEMENT: gettext("Choose a commitment of %(unit)s."),
+            }[link.kind]
+            raise InputError(link.param, choose % {"unit": complaint.unit})
         kind = link.kind
         said = f"Linked to the {link.label} “{work}”."
     else:

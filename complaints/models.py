@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -70,6 +72,13 @@ DEFAULT_WORKING_DAY_START = time(9, 0)
 DEFAULT_WORKING_DAY_END = time(17, 0)
 
 HEAD_OF_BRM_GROUP = "Head of BRM"
+
+
+def _head_of_brm_help() -> str:
+    """The help text of `ComplaintSettings.head_of_brm`, in the reader's language."""
+    return gettext("Level-2 escalations go here; if empty, to the '%(group)s' group.") % {
+        "group": HEAD_OF_BRM_GROUP
+    }
 
 
 class ComplaintSettings(SingletonSettings):
@@ -144,7 +153,7 @@ class ComplaintSettings(SingletonSettings):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=f"Level-2 escalations go here; if empty, to the '{HEAD_OF_BRM_GROUP}' group.",
+        help_text=lazy(_head_of_brm_help, str)(),
     )
 
     class Meta:
@@ -165,7 +174,9 @@ class ComplaintSettings(SingletonSettings):
 
     def clean(self) -> None:
         if self.working_day_end <= self.working_day_start:
-            raise ValidationError({"working_day_end": "The working day ends after it starts."})
+            raise ValidationError(
+                {"working_day_end": gettext("The working day ends after it starts.")}
+            )
 
     def working_calendar(self, severity: str) -> WorkingCalendar:
         """The calendar `severity`'s targets count in: round the clock if so marked, else the

@@ -228,8 +228,10 @@ def assign_complaint(
     if not may_be_handler(handler):
         raise InputError(
             "handler",
-            "Assign complaints to someone in IT: a relationship manager, IT leadership or an "
-            "administrator.",
+            gettext(
+                "Assign complaints to someone in IT: a relationship manager, IT leadership or an "
+                "administrator."
+            ),
         )
     text = (reason or "").strip()
     if len(text) > MAX_REASON:

@@ -108,11 +108,11 @@ class ComplaintSerializer(ModelSerializer[Complaint]):
             own = leader_unit_id(user)
             if own is None:
                 raise serializers.ValidationError(
-                    {"unit": ["Your login is not linked to a business unit."]}
+                    {"unit": [gettext("Your login is not linked to a business unit.")]}
                 )
             attrs["unit"] = attrs.get("unit") or BusinessUnit.objects.get(pk=own)
         elif attrs.get("unit") is None:
-            raise serializers.ValidationError({"unit": ["This field is required."]})
+            raise serializers.ValidationError({"unit": [gettext("This field is required.")]})
         return attrs
 
 
@@ -238,7 +238,7 @@ class FeedbackSerializer(ModelSerializer[Feedback]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("about_person") and not attrs.get("about_team", "").strip():
             raise serializers.ValidationError(
-                {"about_team": ["Say which team or person in IT it is for."]}
+                {"about_team": [gettext("Say which team or person in IT it is for.")]}
             )
         # A leader's feedback is filed under their own unit by `leave_feedback`.
         return attrs

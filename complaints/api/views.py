@@ -162,9 +162,12 @@ class ComplaintViewSet(
             header = request.headers.get("If-Match")
             if header is not None and not if_match_allows(header, version):
                 raise PreconditionFailed(
-                    f"This complaint has changed since you read it: it is now version {version} "
-                    f"(ETag {etag(version)}), not {header.strip()}. Read it again and re-apply "
-                    "your change."
+                    gettext(
+                        "This complaint has changed since you read it: it is now version "
+                        "%(version)s (ETag %(etag)s), not %(given)s. Read it again and re-apply "
+                        "your change."
+                    )
+                    % {"version": version, "etag": etag(version), "given": header.strip()}
                 )
             services.assign_complaint(
                 complaint,

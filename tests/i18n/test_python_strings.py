@@ -32,24 +32,14 @@ FORM = "a filter or form label"
 RULE = "a business rule's error message, shown on the page or by the API"
 KNOWN_ENGLISH: dict[str, tuple[str, ...]] = {
     ADMIN: (
-        "complaints/admin.py: Add a comment saying why.",
-        "complaints/admin.py: Comment on the move",
-        "complaints/admin.py: Move to status",
-        "complaints/admin.py: f'Status not changed: {}'",
         "portfolio/admin/demand.py: f'Weights saved; {} demand score(s) reco",
     ),
     MODEL: (
-        "complaints/models.py: The working day ends after it starts.",
-        'complaints/models.py: f"Level-2 escalations go here; if empty,',
         "portfolio/models/demand.py: The estimated cost must be more than 0: ",
         "stakeholders/models.py: A unit cannot sit below itself.",
         "stakeholders/models.py: The deputy must be someone other than th",
     ),
     API: (
-        "complaints/api/serializers.py: Say which team or person in IT it is for",
-        "complaints/api/serializers.py: This field is required.",
-        "complaints/api/serializers.py: Your login is not linked to a business u",
-        "complaints/api/views.py: f'This complaint has changed since you r",
         "portfolio/api/serializers/demand.py: The period must end after it starts.",
         "portfolio/api/views/catalogue.py: A period's service and dates are its ide",
         "portfolio/api/views/demand.py: A record stays with its demand.",
@@ -73,8 +63,6 @@ KNOWN_ENGLISH: dict[str, tuple[str, ...]] = {
         "portfolio/filters/demand.py: Strategic objective",
     ),
     RULE: (
-        "complaints/follow_up.py: f'Choose a {} of {}.'",
-        "complaints/services.py: Assign complaints to someone in IT: a re",
         "portfolio/services/attestation.py: This link was used already: the figures ",
         "portfolio/services/catalogue.py: f'{} does not consume {}; choose one of ",
         "portfolio/services/demand.py: Enter an amount, e.g. 12500.00.",
