@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from brm.core.admin import VersionedAdminMixin
@@ -92,4 +93,12 @@ class DemandSettingsAdmin(admin.ModelAdmin[DemandSettings]):
     ) -> None:
         super().save_model(request, obj, form, change)
         n = rescore_all()
-        messages.info(request, f"Weights saved; {n} demand score(s) recomputed.")
+        messages.info(
+            request,
+            ngettext(
+                "Weights saved; %(count)s demand score recomputed.",
+                "Weights saved; %(count)s demand scores recomputed.",
+                n,
+            )
+            % {"count": n},
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.filtering import FILTER_DEFAULTS
 from brm.core.ordering import StableOrderingFilter
@@ -24,7 +25,7 @@ class ServiceFilterSet(SearchFilterSet):
     unit = filters.ModelChoiceFilter(
         field_name="consumers",
         queryset=_visible_units,  # type: ignore[arg-type]  # stubs: no callable(request)
-        label="Consumed by",
+        label=_("Consumed by"),
     )
     ordering = StableOrderingFilter(fields=("name", "lifecycle", "created_at", "updated_at"))
 

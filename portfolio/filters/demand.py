@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
@@ -40,10 +41,10 @@ class DemandFilterSet(SearchFilterSet):
     objective = filters.ModelChoiceFilter(
         field_name="objectives",
         queryset=_visible_objectives,  # type: ignore[arg-type]  # stubs: no callable(request)
-        label="Strategic objective",
+        label=_("Strategic objective"),
     )
     overridden = FlagFilter(
-        field_name="rank_override", lookup_expr="isnull", exclude=True, label="Reordered by hand"
+        field_name="rank_override", lookup_expr="isnull", exclude=True, label=_("Reordered by hand")
     )
     ordering = StableOrderingFilter(
         fields=("priority_score", "created_at", "status", ("unit__name", "unit"))
@@ -59,7 +60,7 @@ class BenefitRecordFilterSet(filters.FilterSet):
         queryset=_visible_demands,  # type: ignore[arg-type]  # stubs: no callable(request)
     )
     confirmed = FlagFilter(
-        field_name="confirmed_at", lookup_expr="isnull", exclude=True, label="Business-confirmed"
+        field_name="confirmed_at", lookup_expr="isnull", exclude=True, label=_("Business-confirmed")
     )
 
     class Meta:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
-COST_ABOVE_ZERO = (
+COST_ABOVE_ZERO = _(
     "The estimated cost must be more than 0: every demand costs something (at least the "
     "effort), and the score divides the benefit by it."
 )

@@ -111,7 +111,7 @@ def confirm_by_link(attestation: BenefitAttestation, record_ids: list[int]) -> i
         answered_at=now, updated_at=now
     )
     if claimed != 1:
-        raise LinkUsed("This link was used already: the figures were confirmed.")
+        raise LinkUsed(gettext("This link was used already: the figures were confirmed."))
     return records.filter(confirmed_at__isnull=True).update(confirmed_at=now, updated_at=now)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from brm.core.errors import InputError
 from brm.core.roles import require
@@ -46,7 +47,9 @@ def check_consumed(
     if strangers:
         names = ", ".join(strangers)
         raise InputError(
-            field, f"{unit.name} does not consume {names}; choose one of its services."
+            field,
+            gettext("%(unit)s does not consume %(services)s; choose one of its services.")
+            % {"unit": unit.name, "services": names},
         )
 
 

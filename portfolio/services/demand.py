@@ -70,9 +70,9 @@ def _text(
 ) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise InputError(name, "This field is required.")
+        raise InputError(name, gettext("This field is required."))
     if len(text) > limit:
-        raise InputError(name, f"Keep it under {limit} characters.")
+        raise InputError(name, gettext("Keep it under %(limit)s characters.") % {"limit": limit})
     if one_line:
         try:
             single_line(text)
@@ -88,30 +88,31 @@ def _money(name: str, value: object, *, required: bool = False) -> Decimal | Non
 def _money(name: str, value: object, *, required: bool = False) -> Decimal | None:
     if value in (None, ""):
         if required:
-            raise InputError(name, "This field is required.")
+            raise InputError(name, gettext("This field is required."))
         return None
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise InputError(name, "Enter an amount, e.g. 12500.00.") from None
+        raise InputError(name, gettext("Enter an amount, e.g. 12500.00.")) from None
     if not amount.is_finite():
-        raise InputError(name, "Enter an amount, e.g. 12500.00.")
+        raise InputError(name, gettext("Enter an amount, e.g. 12500.00."))
     if amount < 0:
-        raise InputError(name, "The amount cannot be negative.")
+        raise InputError(name, gettext("The amount cannot be negative."))
     if amount >= Decimal("1e12"):
-        raise InputError(name, "That amount is too large.")
+        raise InputError(name, gettext("That amount is too large."))
     return amount.quantize(Decimal("0.01"))
 
 
 def _scale(name: str, value: object, low: int, high: int) -> int | None:
     if value in (None, ""):
         return None
+    choose = gettext("Choose %(low)s-%(high)s.") % {"low": low, "high": high}
     try:
         number = int(value) if isinstance(value, (int, float, Decimal)) else int(str(value))
     except (TypeError, ValueError):
-        raise InputError(name, f"Choose {low}-{high}.") from None
+        raise InputError(name, choose) from None
     if not low <= number <= high:
-        raise InputError(name, f"Choose {low}-{high}.")
+        raise InputError(name, choose)
     return number
 
 

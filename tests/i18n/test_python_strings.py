@@ -32,17 +32,12 @@ FORM = "a filter or form label"
 RULE = "a business rule's error message, shown on the page or by the API"
 KNOWN_ENGLISH: dict[str, tuple[str, ...]] = {
     ADMIN: (
-        "portfolio/admin/demand.py: f'Weights saved; {} demand score(s) reco",
     ),
     MODEL: (
-        "portfolio/models/demand.py: The estimated cost must be more than 0: ",
         "stakeholders/models.py: A unit cannot sit below itself.",
         "stakeholders/models.py: The deputy must be someone other than th",
     ),
     API: (
-        "portfolio/api/serializers/demand.py: The period must end after it starts.",
-        "portfolio/api/views/catalogue.py: A period's service and dates are its ide",
-        "portfolio/api/views/demand.py: A record stays with its demand.",
         "reviews/api/serializers.py: A review cannot move to another unit.",
         "reviews/api/serializers.py: The period must end on or after its star",
         "reviews/api/serializers.py: f'Not stakeholders of this unit: {}.'",
@@ -57,20 +52,8 @@ KNOWN_ENGLISH: dict[str, tuple[str, ...]] = {
         "stakeholders/views.py: f'“{}” reopened.'",
     ),
     FORM: (
-        "portfolio/filters/catalogue.py: Consumed by",
-        "portfolio/filters/demand.py: Business-confirmed",
-        "portfolio/filters/demand.py: Reordered by hand",
-        "portfolio/filters/demand.py: Strategic objective",
     ),
     RULE: (
-        "portfolio/services/attestation.py: This link was used already: the figures ",
-        "portfolio/services/catalogue.py: f'{} does not consume {}; choose one of ",
-        "portfolio/services/demand.py: Enter an amount, e.g. 12500.00.",
-        "portfolio/services/demand.py: That amount is too large.",
-        "portfolio/services/demand.py: The amount cannot be negative.",
-        "portfolio/services/demand.py: This field is required.",
-        "portfolio/services/demand.py: f'Choose {}-{}.'",
-        "portfolio/services/demand.py: f'Keep it under {} characters.'",
         "reviews/services.py: A review is planned for a time in the fu",
         "reviews/services.py: The period must end on or after its star",
         "reviews/services.py: f'A change that is {} cannot become {}.'",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
@@ -159,6 +160,6 @@ class BenefitRecordSerializer(ModelSerializer[BenefitRecord]):
         end = attrs.get("period_end", getattr(self.instance, "period_end", None))
         if start and end and end <= start:
             raise serializers.ValidationError(
-                {"period_end": ["The period must end after it starts."]}
+                {"period_end": [gettext("The period must end after it starts.")]}
             )
         return attrs

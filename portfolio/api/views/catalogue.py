@@ -126,7 +126,11 @@ class ServiceMetricViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[ServiceM
             for k in ("service", "period_start", "period_end")
         ):
             raise ValidationError(
-                {"period_start": ["A period's service and dates are its identity; push a new one."]}
+                {
+                    "period_start": [
+                        gettext("A period's service and dates are its identity; push a new one.")
+                    ]
+                }
             )
         try:
             [(metric, _)] = upsert_metrics([_to_input(data)], actor=self.request.user)

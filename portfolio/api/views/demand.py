@@ -243,7 +243,7 @@ class BenefitRecordViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "demand" in data and data["demand"].pk != record.demand_id:
-            raise ValidationError({"demand": ["A record stays with its demand."]})
+            raise ValidationError({"demand": [gettext("A record stays with its demand.")]})
         saved = self._record(record.demand, data, instance=record)
         return Response(self.get_serializer(saved).data)
 
