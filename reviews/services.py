@@ -63,7 +63,12 @@ def _check_relations(
     check_consumed(unit, services, field="services")
     strangers = [s.name for s in attendees if s.unit_id != unit.pk]
     if strangers:
-        raise ValidationError({"attendees": f"Not stakeholders of {unit.name}: {strangers}."})
+        raise ValidationError(
+            {
+                "attendees": gettext("Not stakeholders of %(unit)s: %(names)s.")
+                % {"unit": unit.name, "names": strangers}
+            }
+        )
 
 
 def _require_change(actor: AnyUser | None, review: ServiceReview) -> None:
@@ -94,7 +99,9 @@ def plan_review(
     """
     require(may_plan_review(actor, unit), "Only the unit's relationship managers plan its reviews.")
     if not allow_past and scheduled_at <= timezone.now():
-        raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
+        raise ValidationError(
+            {"scheduled_at": gettext("A review is planned for a time in the future.")}
+        )
     attendees = list(attendees)
     if services is None:
         services = unit.services.filter(lifecycle="live")
@@ -155,7 +162,9 @@ def update_review(
         for name in ("scheduled_at", "duration_minutes", "location")
     )
     if moved and fields["scheduled_at"] <= timezone.now():
-        raise ValidationError({"scheduled_at": "A review is planned for a time in the future."})
+        raise ValidationError(
+            {"scheduled_at": gettext("A review is planned for a time in the future.")}
+        )
     if services is not None:
         services = list(services)
         covered = set(review.services.values_list("pk", flat=True))
@@ -166,7 +175,7 @@ def update_review(
     for name, value in fields.items():
         setattr(review, name, value)
     if review.period_end < review.period_start:
-        raise ValidationError({"period_end": "The period must end on or after its start."})
+        raise ValidationError({"period_end": gettext("The period must end on or after its start.")})
     validate_model(review)
     if rescheduled:
         review.sequence += 1
@@ -201,7 +210,10 @@ def hold_review(
     review = ServiceReview.objects.select_for_update().select_related("unit").get(pk=review.pk)
     _require_change(actor, review)
     if review.status != ReviewStatus.PLANNED:
-        raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
+        raise StateConflict(
+            gettext("This review is already %(status)s.")
+            % {"status": review.get_status_display().lower()}
+        )
     now = timezone.now()
     if review.scheduled_at > now + timedelta(hours=12):
         raise StateConflict(gettext("A review is marked held on or after its day, not before."))
@@ -250,7 +262,10 @@ def cancel_review(review: ServiceReview, *, actor: AnyUser | None) -> ServiceRev
     review = ServiceReview.objects.select_for_update().get(pk=review.pk)
     _require_change(actor, review)
     if review.status != ReviewStatus.PLANNED:
-        raise StateConflict(f"This review is already {review.get_status_display().lower()}.")
+        raise StateConflict(
+            gettext("This review is already %(status)s.")
+            % {"status": review.get_status_display().lower()}
+        )
     review.status = ReviewStatus.CANCELLED
     review.sequence += 1
     set_change_reason(review, "Cancelled")
@@ -321,7 +336,8 @@ def decide_change_request(
     )
     if status not in CHANGE_TRANSITIONS[ChangeStatus(change.status)]:
         raise StateConflict(
-            f"A change that is {change.get_status_display().lower()} cannot become {status}."
+            gettext("A change that is %(current)s cannot become %(target)s.")
+            % {"current": change.get_status_display().lower(), "target": status}
         )
     change.status = status
     if decision:

@@ -17,6 +17,7 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from brm.core.events import publish
 from satisfaction import mailing
@@ -108,8 +109,9 @@ class AnswerForm(forms.Form):
                 choices=[(str(i), str(i)) for i in range(low, high + 1)],
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": "Please choose a rating.",
-                    "invalid_choice": f"Choose a whole number from {low} to {high}.",
+                    "required": gettext("Please choose a rating."),
+                    "invalid_choice": gettext("Choose a whole number from %(low)s to %(high)s.")
+                    % {"low": low, "high": high},
                 },
             )
         field.label = item.service_name or q.text

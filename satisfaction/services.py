@@ -184,7 +184,10 @@ def schedule_campaign(campaign: Campaign, *, actor: AnyUser | None) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _require_change(actor, campaign)
     if campaign.status != CampaignStatus.DRAFT:
-        raise StateConflict(f"This campaign is already {campaign.get_status_display().lower()}.")
+        raise StateConflict(
+            gettext("This campaign is already %(status)s.")
+            % {"status": campaign.get_status_display().lower()}
+        )
     if not plan_audience(campaign).selected:
         raise StateConflict(
             gettext("Nobody would receive this survey: every candidate was skipped.")

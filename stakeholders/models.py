@@ -102,13 +102,15 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
 
     def clean(self) -> None:
         if self.brm_id and self.brm_id == self.deputy_id:
-            raise ValidationError({"deputy": "The deputy must be someone other than the BRM."})
+            raise ValidationError(
+                {"deputy": gettext("The deputy must be someone other than the BRM.")}
+            )
         # Walk up the tree so a unit can never become its own ancestor.
         seen = {self.pk}
         node = self.parent
         while node is not None:
             if node.pk in seen:
-                raise ValidationError({"parent": "A unit cannot sit below itself."})
+                raise ValidationError({"parent": gettext("A unit cannot sit below itself.")})
             seen.add(node.pk)
             node = node.parent
 

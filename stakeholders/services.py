@@ -143,7 +143,10 @@ def complete_action_item(item: ActionItem, *, actor: AnyUser) -> ActionItem:
     """
     _require_commitment_change(item, actor)
     if item.status != ActionStatus.OPEN:
-        raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
+        raise StateConflict(
+            gettext("This commitment is already %(status)s.")
+            % {"status": item.get_status_display().lower()}
+        )
     item.status = ActionStatus.DONE
     item.completed_at = timezone.now()
     set_change_reason(item, "Marked done")
@@ -159,7 +162,10 @@ def drop_action_item(item: ActionItem, *, actor: AnyUser, reason: str) -> Action
     """
     _require_commitment_change(item, actor)
     if item.status != ActionStatus.OPEN:
-        raise StateConflict(f"This commitment is already {item.get_status_display().lower()}.")
+        raise StateConflict(
+            gettext("This commitment is already %(status)s.")
+            % {"status": item.get_status_display().lower()}
+        )
     item.status = ActionStatus.DROPPED
     set_change_reason(item, reason[:100] or "Dropped")
     item.save(update_fields=["status", "updated_at"])
@@ -245,7 +251,10 @@ def check_unit_placement(
             who = person.get_full_name() or person.get_username()
             raise InputError(
                 field,
-                f"{who} is not a relationship manager; a unit's BRM and deputy are IT staff.",
+                gettext(
+                    "%(name)s is not a relationship manager; a unit's BRM and deputy are IT staff."
+                )
+                % {"name": who},
             )
     old_parent = stored.parent if stored is not None else None
     if stored is None or stored.parent_id != unit.parent_id:

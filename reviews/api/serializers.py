@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
@@ -85,17 +86,23 @@ class ServiceReviewSerializer(ModelSerializer[ServiceReview]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unit = attrs.get("unit", getattr(self.instance, "unit", None))
         if self.instance is not None and "unit" in attrs and attrs["unit"] != self.instance.unit:
-            raise serializers.ValidationError({"unit": ["A review cannot move to another unit."]})
+            raise serializers.ValidationError(
+                {"unit": [gettext("A review cannot move to another unit.")]}
+            )
         strangers = [s.pk for s in attrs.get("attendees", []) if unit and s.unit_id != unit.pk]
         if strangers:
             raise serializers.ValidationError(
-                {"attendees": [f"Not stakeholders of this unit: {strangers}."]}
+                {
+                    "attendees": [
+                        gettext("Not stakeholders of this unit: %(ids)s.") % {"ids": strangers}
+                    ]
+                }
             )
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
         end = attrs.get("period_end", getattr(self.instance, "period_end", None))
         if start and end and end < start:
             raise serializers.ValidationError(
-                {"period_end": ["The period must end on or after its start."]}
+                {"period_end": [gettext("The period must end on or after its start.")]}
             )
         return attrs
 

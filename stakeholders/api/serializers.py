@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
@@ -92,14 +93,16 @@ class BusinessUnitSerializer(ModelSerializer[BusinessUnit]):
         if "brm" in attrs and "deputy" not in attrs and deputy == brm:
             deputy = None  # the deputy steps up and stops deputising (`services.reassign_brm`)
         if brm is not None and deputy is not None and brm == deputy:
-            raise serializers.ValidationError({"deputy": ["The deputy must differ from the BRM."]})
+            raise serializers.ValidationError(
+                {"deputy": [gettext("The deputy must differ from the BRM.")]}
+            )
         parent = attrs.get("parent")
         if self.instance is not None and parent is not None:
             node = parent
             while node is not None:
                 if node.pk == self.instance.pk:
                     raise serializers.ValidationError(
-                        {"parent": ["A unit cannot sit below itself."]}
+                        {"parent": [gettext("A unit cannot sit below itself.")]}
                     )
                 node = node.parent
         return attrs
@@ -199,7 +202,11 @@ class InteractionSerializer(ModelSerializer[Interaction]):
         strangers = [s.pk for s in attendees if s.unit_id != unit.pk]
         if strangers:
             raise serializers.ValidationError(
-                {"attendees": [f"Not stakeholders of this unit: {strangers}."]}
+                {
+                    "attendees": [
+                        gettext("Not stakeholders of this unit: %(ids)s.") % {"ids": strangers}
+                    ]
+                }
             )
         return attrs
 
@@ -267,7 +274,9 @@ class ActionTransitionSerializer(Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["action"] == "drop" and not attrs.get("reason", "").strip():
-            raise serializers.ValidationError({"reason": ["Say why the commitment is dropped."]})
+            raise serializers.ValidationError(
+                {"reason": [gettext("Say why the commitment is dropped.")]}
+            )
         return attrs
 
 
