@@ -434,17 +434,17 @@ def action_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
     try:
         if operation == "done":
             services.complete_action_item(item, actor=request.user)
-            done = f"“{item.title}” marked done."
+            done = _("“%(title)s” marked done.") % {"title": item.title}
         elif operation == "drop":
             form = DropForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Say why the commitment is dropped."))
                 return redirect(item)
             services.drop_action_item(item, actor=request.user, reason=form.cleaned_data["reason"])
-            done = f"“{item.title}” dropped."
+            done = _("“%(title)s” dropped.") % {"title": item.title}
         elif operation == "reopen":
             services.reopen_action_item(item, actor=request.user)
-            done = f"“{item.title}” reopened."
+            done = _("“%(title)s” reopened.") % {"title": item.title}
         else:
             raise Http404
     except StateConflict as exc:
