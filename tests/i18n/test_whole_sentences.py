@@ -92,3 +92,27 @@ def test_the_fewer_than_k_responses_cell_is_one_spanish_phrase():
     with translation.override("es"):
         html = render_to_string("satisfaction/includes/figures_table.html", context)
     assert "Menos de 5 respuestas</td>" in html
+
+
+def test_the_survey_email_asks_in_whole_spanish_sentences():
+    campaign = SimpleNamespace(
+        kind="survey", anonymous=True, template=SimpleNamespace(name="Encuesta anual"), pulse=None
+    )
+    context = {
+        "name": "Ana",
+        "kind": "invitation",
+        "campaign": campaign,
+        "unit": SimpleNamespace(name="Ventas"),
+        "url": "https://brm.example/s/abc/",
+        "expires_at": datetime(2026, 12, 3, tzinfo=UTC),
+    }
+    with translation.override("es"):
+        text = render_to_string("satisfaction/email/survey.txt", context)
+    assert (
+        "¿Qué tal lo está haciendo TI para Ventas? "
+        "«Encuesta anual» se responde en menos de un minuto y es anónima."
+    ) in text
+    assert (
+        "Este enlace es personal: no lo reenvíes. Funciona una sola vez, hasta el 3 Dic 2026."
+        in (text)
+    )
