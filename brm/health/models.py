@@ -184,6 +184,12 @@ class ImprovementPlan(UnitScopedModel):
     )
     status = models.CharField(max_length=10, choices=PlanStatus, default=PlanStatus.ACTIVE)
     reason = models.TextField(max_length=2000)
+    # A proposed plan's reason as a message id and parameters (brm.health.plans.REASON_MESSAGES),
+    # rendered in the reader's language by `reason_text`; `reason` keeps the English sentence,
+    # the fallback for plans stored before these fields and for a reason typed by a person
+    # (`reason_msg` empty).
+    reason_msg = models.CharField(max_length=40, blank=True, default="")
+    reason_params = models.JSONField(default=dict, blank=True)
     score_at_start = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -209,6 +215,13 @@ class ImprovementPlan(UnitScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("health:unit_health", args=[self.unit_id]) + "#plan"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the plan exists, in the active language (`brm.health.plans.reason_text`)."""
+        from brm.health.plans import reason_text  # plans imports this module
+
+        return reason_text(self)
 
 
 class PlanCommitment(models.Model):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from brm.core.errors import StateConflict
+from brm.core.i18n import language_for
 from brm.core.roles import require, stored_user
+from brm.health.facts import COMPONENT_NAMES, _num
 from brm.health.models import (
-    COMPONENT_LABELS,
     HealthSettings,
     ImprovementPlan,
     PlanCommitment,
@@ -25,23 +27,99 @@ from stakeholders.models import ActionItem, BusinessUnit, OwnerSide
 from stakeholders.services import CommitmentInput, make_commitment
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
     from brm.core.roles import AnyUser
     from brm.health.engine import UnitHealth
 
-# What a BRM would do first about each weak component, and how many days to give it.
-ACTIONS: dict[str, list[tuple[str, int]]] = {
+# What a BRM would do first about each weak component, and how many days to give it. The
+# actions become ordinary commitments the BRM owns and edits, so they are written once, in the
+# language the unit's BRM chose (`_create_plan`), like an email to them.
+ACTIONS: dict[str, list[tuple[_StrPromise, int]]] = {
     "perception": [
-        ("Meet the sponsor to hear the business's view and agree the top three priorities", 14),
-        ("Share a written status of every open issue with the business, with dates", 21),
+        (
+            gettext_lazy(
+                "Meet the sponsor to hear the business's view and agree the top three priorities"
+            ),
+            14,
+        ),
+        (
+            gettext_lazy(
+                "Share a written status of every open issue with the business, with dates"
+            ),
+            21,
+        ),
     ],
-    "delivery": [("Review SLA misses with the service owners and publish a recovery plan", 21)],
-    "complaints": [("Call each complainant with an open complaint and agree next steps", 10)],
+    "delivery": [
+        (
+            gettext_lazy("Review SLA misses with the service owners and publish a recovery plan"),
+            21,
+        )
+    ],
+    "complaints": [
+        (
+            gettext_lazy("Call each complainant with an open complaint and agree next steps"),
+            10,
+        )
+    ],
     "engagement": [
-        ("Meet the high-influence stakeholders not seen recently", 14),
-        ("Hold the overdue service review", 14),
+        (gettext_lazy("Meet the high-influence stakeholders not seen recently"), 14),
+        (gettext_lazy("Hold the overdue service review"), 14),
     ],
-    "commitments": [("Close or renegotiate every overdue promise with the business", 14)],
+    "commitments": [
+        (gettext_lazy("Close or renegotiate every overdue promise with the business"), 14)
+    ],
 }
+
+
+# --- Why a plan exists, in the reader's language ----------------------------------------------
+# A plan stores its reason's message id and parameters (`ImprovementPlan.reason_msg`,
+# `reason_params`) beside the English sentence (`reason`), as health facts do
+# (brm.health.facts): `reason_text` renders it when read; a plan stored before, a reason a
+# person typed, or an id a later release dropped shows the stored sentence.
+
+
+def _component(key: str) -> str:
+    """A component's name inside a sentence: its first letter lower-cased ("service delivery
+    (SLAs)", "prestación del servicio (SLA)")."""
+    name = str(COMPONENT_NAMES[key])
+    return name[:1].lower() + name[1:]
+
+
+def _red_reason(p: dict[str, Any]) -> str:
+    """params: {"score": float, "amber_from": int, "weak": [[component key, value], ...]}."""
+    weak = ", ".join(f"{_component(key)} {_num(value, 0)}" for key, value in p["weak"])
+    return gettext(
+        "Relationship health %(score)s is below %(amber_from)s (red). Weakest: %(weak)s."
+    ) % {"score": _num(p["score"], 0), "amber_from": p["amber_from"], "weak": weak}
+
+
+def _started_by_brm(p: dict[str, Any]) -> str:
+    return gettext("Started by the BRM.")
+
+
+REASON_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "plan.red": _red_reason,
+    "plan.started": _started_by_brm,
+}
+
+
+def reason_text(plan: ImprovementPlan) -> str:
+    """`plan`'s reason in the active language; its stored `reason` when it has no message id,
+    an unknown one, or parameters that do not fit."""
+    render = REASON_MESSAGES.get(plan.reason_msg)
+    if render is None:
+        return plan.reason
+    try:
+        return render(plan.reason_params)
+    except (KeyError, TypeError, ValueError):
+        return plan.reason
+
+
+def _english(msg: str, params: dict[str, Any]) -> str:
+    """The stored fallback sentence: the message rendered with no language active."""
+    with translation.override(None):
+        return REASON_MESSAGES[msg](params)
 
 
 def weakest(health: UnitHealth, limit: int = 2) -> list[str]:
@@ -82,31 +160,41 @@ def _create_plan(
     unit: BusinessUnit, health: UnitHealth, cfg: HealthSettings, now: datetime
 ) -> ImprovementPlan:
     weak = weakest(health)
-    reason = (
-        f"Relationship health {health.score:.0f} is below {cfg.amber_from} (red). Weakest: "
-        + ", ".join(
-            f"{COMPONENT_LABELS[n].lower()} {component.value:.0f}"
+    params = {
+        "score": health.score,
+        "amber_from": cfg.amber_from,
+        "weak": [
+            [n, component.value]
             for n in weak
             if (component := health.components[n]) is not None  # weak ones all have a value
-        )
-        + "."
+        ],
+    }
+    plan = ImprovementPlan.objects.create(
+        unit=unit,
+        reason=_english("plan.red", params),
+        reason_msg="plan.red",
+        reason_params=params,
+        score_at_start=health.score,
     )
-    plan = ImprovementPlan.objects.create(unit=unit, reason=reason, score_at_start=health.score)
     today = timezone.localdate(now)
-    for name in weak:
-        for title, days in ACTIONS[name]:
-            item = make_commitment(
-                unit,
-                CommitmentInput(
-                    title=title,
-                    description=f"Improvement plan: {COMPONENT_LABELS[name].lower()}.",
-                    owner_side=OwnerSide.IT,
-                    owner=unit.brm,
-                    due_date=today + timedelta(days=days),
-                ),
-                actor=None,
-            )
-            PlanCommitment.objects.create(plan=plan, commitment=item)
+    brm = unit.brm
+    language = language_for([brm.email]) if brm is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        for name in weak:
+            for title, days in ACTIONS[name]:
+                item = make_commitment(
+                    unit,
+                    CommitmentInput(
+                        title=str(title),
+                        description=gettext("Improvement plan: %(component)s.")
+                        % {"component": _component(name)},
+                        owner_side=OwnerSide.IT,
+                        owner=brm,
+                        due_date=today + timedelta(days=days),
+                    ),
+                    actor=None,
+                )
+                PlanCommitment.objects.create(plan=plan, commitment=item)
     return plan
 
 
@@ -132,7 +220,8 @@ def start_plan(unit: BusinessUnit, *, actor: AnyUser, reason: str = "") -> Impro
         with transaction.atomic():
             return ImprovementPlan.objects.create(
                 unit=unit,
-                reason=reason[:2000] or "Started by the BRM.",
+                reason=reason[:2000] or _english("plan.started", {}),
+                reason_msg="" if reason[:2000] else "plan.started",
                 score_at_start=snapshot.score if snapshot else None,
                 created_by=stored_user(actor),
             )
