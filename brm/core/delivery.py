@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import ngettext, override
 
-from brm.core.i18n import language_for
+from brm.core.i18n import language_for, languages_of, writing_for
 from brm.core.models import (
     AddressOptOut,
     DeferredEmail,
@@ -204,9 +204,10 @@ def deliver(pk: int) -> bool:
     sent_at = timezone.now()
     with transaction.atomic():  # the sent mark and the business fact, together or not at all
         if _finish(row, DeliveryState.SENT, to, sent_at):
+            readers = _PerReader(row, outgoing, people)
             for person in deferred:
-                _defer(row, outgoing, person)
-            notify_in_app(row, outgoing, people)
+                _defer(row, readers.email(person), person)
+            notify_in_app(row, outgoing, people, readers)
             if outgoing.on_sent is not None:
                 outgoing.on_sent(sent_at)
     return True
@@ -413,13 +414,47 @@ def _messages(
     return out
 
 
-def _in_zone(row: OutboundEmail, outgoing: Outgoing, zone: ZoneInfo) -> EmailMessage:
-    """The email as composed in `zone` (composed again when that differs from the current)."""
-    if zone.key == timezone.get_current_timezone_name():
+def _in_zone(
+    row: OutboundEmail, outgoing: Outgoing, zone: ZoneInfo, language: str | None = None
+) -> EmailMessage:
+    """The email as composed in `zone`, and in `language` when given (composed again when the
+    zone differs from the current or a language is given; the composer's `language_for` then
+    answers `language`, brm.core.i18n.writing_for)."""
+    if zone.key == timezone.get_current_timezone_name() and language is None:
         return outgoing.email
     with timezone.override(zone):
-        again = _composer(row.kind)(row)
+        if language is None:
+            again = _composer(row.kind)(row)
+        else:
+            with writing_for(language), override(language):
+                again = _composer(row.kind)(row)
     return again.email if again is not None else outgoing.email
+
+
+class _PerReader:
+    """What one person keeps of a message (their inbox item, their daily summary's item), as
+    composed in their time zone and their own language (`UserPreference.language`, else the
+    site's). The email itself went in the recipients' shared language (`language_for` of its
+    addresses, what the composer asked); a reader of another language gets it composed again,
+    once per zone and language. Two queries, on first use."""
+
+    def __init__(self, row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]) -> None:
+        self.row, self.outgoing, self.people = row, outgoing, people
+        self.languages: dict[str, str] | None = None
+        self.written_in = ""
+        self.composed: dict[tuple[str, str], EmailMessage] = {}
+
+    def email(self, person: Recipient) -> EmailMessage:
+        if self.languages is None:
+            sent = self.outgoing.email
+            self.written_in = language_for([*sent.to, *sent.cc, *sent.bcc])
+            self.languages = languages_of(p.email for p in self.people)
+        language = self.languages.get(person.email.lower(), settings.LANGUAGE_CODE)
+        key = (person.zone.key, language)
+        if key not in self.composed:
+            other = None if language == self.written_in else language
+            self.composed[key] = _in_zone(self.row, self.outgoing, person.zone, other)
+        return self.composed[key]
 
 
 def _copy(email: EmailMessage, to: list[str]) -> EmailMessage:
@@ -489,26 +524,30 @@ def _link_of(outgoing: Outgoing, body: str) -> str:
     return ""
 
 
-def notify_in_app(row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]) -> int:
+def notify_in_app(
+    row: OutboundEmail,
+    outgoing: Outgoing,
+    people: list[Recipient],
+    readers: _PerReader | None = None,
+) -> int:
     """Put the message in the in-app inbox of every active user among `people` (the recipients
     `recipients_for` kept: preferences applied as for the email, required kinds always), as
-    composed in their time zone. Called inside the sent mark's transaction, so a message is
+    composed in their time zone and language (`_PerReader`; `readers` shares one with the
+    daily summary's items). Called inside the sent mark's transaction, so a message is
     notified exactly when it is marked sent; the unique (email, user) constraint keeps a second
     call harmless. The daily summary is not notified: what it gathers already was. Returns how
     many users it was for."""
     if row.kind == DAILY_SUMMARY_EMAIL or not people:
         return 0
     users = _users_by_address([p.email for p in people])
-    composed: dict[str, EmailMessage] = {}
+    readers = readers or _PerReader(row, outgoing, people)
     items: dict[int, Notification] = {}
     for person in people:
         account: Any
         for account in users.get(person.email.lower(), []):
             if not account.is_active or account.pk in items:
                 continue
-            if person.zone.key not in composed:
-                composed[person.zone.key] = _in_zone(row, outgoing, person.zone)
-            email = composed[person.zone.key]
+            email = readers.email(person)
             body = str(email.body)
             items[account.pk] = Notification(
                 user=account,
@@ -527,8 +566,8 @@ def notify_in_app(row: OutboundEmail, outgoing: Outgoing, people: list[Recipient
 DAILY_SUMMARY_EMAIL = "core.daily_summary"  # composer: compose_daily_summary
 
 
-def _defer(row: OutboundEmail, outgoing: Outgoing, person: Recipient) -> None:
-    email = _in_zone(row, outgoing, person.zone)
+def _defer(row: OutboundEmail, email: EmailMessage, person: Recipient) -> None:
+    """Hold `email` (as composed for `person`, `_PerReader`) for their daily summary."""
     DeferredEmail.objects.create(
         email=person.email.lower(),
         kind=row.kind,
