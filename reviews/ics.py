@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from brm.core import delivery
@@ -47,15 +48,17 @@ def _address(name: str, email: str, **params: str) -> vCalAddress:
 def review_ics(review: ServiceReview, *, attendees: Iterable[tuple[str, str]] = ()) -> str:
     """The invitation as text with CRLF line endings. `attendees` are (name, email) pairs.
 
-    METHOD:REQUEST for a planned (or held) review, METHOD:CANCEL once it is cancelled.
+    METHOD:REQUEST for a planned (or held) review, METHOD:CANCEL once it is cancelled. Its
+    words (summary, description, the organizer's name when there is no BRM) are in the active
+    language: the recipient's in an email (reviews.notices), the reader's for a download.
     """
     cancelled = review.status == ReviewStatus.CANCELLED
     zone = timezone.get_current_timezone()  # the reader's (the kernel composes per zone)
     url = settings.SITE_URL + review.get_absolute_url()
-    description = f"Service review with {review.unit.name}.\n"
+    description = gettext("Service review with %(unit)s.") % {"unit": review.unit.name} + "\n"
     if review.agenda:
-        description += f"\nAgenda:\n{review.agenda}\n"
-    description += f"\nPerformance pack and minutes: {url}"
+        description += "\n" + gettext("Agenda:") + f"\n{review.agenda}\n"
+    description += "\n" + gettext("Performance pack and minutes: %(url)s") % {"url": url}
 
     cal = Calendar()
     cal.add("prodid", "-//BRM//Service reviews//EN")
@@ -70,7 +73,8 @@ def review_ics(review: ServiceReview, *, attendees: Iterable[tuple[str, str]] = 
     event.add("dtend", start + timedelta(minutes=review.duration_minutes))
     event.add("sequence", review.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", one_line(f"Service review: {review.unit.name}"))
+    summary = gettext("Service review: %(unit)s") % {"unit": review.unit.name}
+    event.add("summary", one_line(summary))
     event.add("description", description)
     event.add("url", url)
     if review.location:
@@ -79,7 +83,9 @@ def review_ics(review: ServiceReview, *, attendees: Iterable[tuple[str, str]] = 
     if brm is not None and brm.email:
         organizer = _address(brm.get_full_name() or brm.get_username(), brm.email)
     else:
-        organizer = _address("Business relationship management", settings.CALENDAR_ORGANIZER_EMAIL)
+        organizer = _address(
+            gettext("Business relationship management"), settings.CALENDAR_ORGANIZER_EMAIL
+        )
     event.add("organizer", organizer)
     for name, email in attendees:
         event.add(

@@ -66,15 +66,26 @@ class NoticeRun:
 
 
 def _email(
-    subject: Callable[[], str], template: str, context: dict[str, Any], to: str
+    subject: Callable[[], str],
+    template: str,
+    context: dict[str, Any],
+    to: str,
+    invitation: tuple[Callable[[], str], str] | None = None,
 ) -> EmailMultiAlternatives:
     """The email to `to` in their language (else the site's): `subject` is called, and the
-    templates rendered, inside that language, so the subject's words and dates follow it too."""
+    templates rendered, inside that language, so the subject's words and dates follow it too.
+    `invitation` (the .ics builder, its METHOD) is attached, its summary and description written
+    in the same language."""
     with translation.override(language_for([to])):
         message = EmailMultiAlternatives(
             subject=subject(), body=render_to_string(f"{template}.txt", context), to=[to]
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+        if invitation is not None:
+            ics, method = invitation
+            message.attach(
+                "service-review.ics", ics(), f"text/calendar; method={method}; charset=utf-8"
+            )
     return message
 
 
@@ -147,10 +158,10 @@ def compose_review_notice(row: OutboundEmail) -> Outgoing | None:
             "unit": review.unit.name
         }
 
-    email = _email(subject, "reviews/email/notice", context, notice.recipient)
+    invitation = None
     if notice.kind == NoticeKind.REMINDER:
-        ics = review_ics(review, attendees=recipients)
-        email.attach("service-review.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+        invitation = (lambda: review_ics(review, attendees=recipients), "REQUEST")
+    email = _email(subject, "reviews/email/notice", context, notice.recipient, invitation)
     return Outgoing(email, lambda sent_at: _mark_sent(ReviewNotice, notice.pk, sent_at))
 
 
@@ -197,10 +208,11 @@ def compose_review_update(row: OutboundEmail) -> Outgoing | None:
             return _("Cancelled: service review with %(unit)s on %(when)s") % names
         return _("Moved: service review with %(unit)s, now on %(when)s") % names
 
-    email = _email(subject, "reviews/email/update", context, row.to)
-    method = "CANCEL" if cancelled else "REQUEST"
-    ics = review_ics(review, attendees=recipients)
-    email.attach("service-review.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+    invitation = (
+        lambda: review_ics(review, attendees=recipients),
+        "CANCEL" if cancelled else "REQUEST",
+    )
+    email = _email(subject, "reviews/email/update", context, row.to, invitation)
     return Outgoing(email)
 
 
