@@ -4,6 +4,8 @@ files (`permissions.may_attach_to_review`: who may change the review)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from brm.core.attachments.services import attachment_target
 from reviews import permissions
 from reviews.models import ServiceReview
@@ -11,7 +13,7 @@ from reviews.models import ServiceReview
 REVIEW_FILES = attachment_target(
     namespace="reviews",
     name="review",
-    noun="review",
+    noun=gettext_noop("review"),
     scope=ServiceReview.objects.visible_to,
     select_related=("unit",),
     may_attach=permissions.may_attach_to_review,

@@ -5,6 +5,7 @@ and who may add files (`permissions.may_attach_to_meeting`: who may log meetings
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from brm.core.attachments.services import attachment_target
 from stakeholders import permissions, selectors
@@ -19,7 +20,7 @@ def _back(interaction: Interaction) -> str:
 MEETING_FILES = attachment_target(
     namespace="stakeholders",
     name="interaction",
-    noun="meeting",
+    noun=gettext_noop("meeting"),
     scope=selectors.interaction_list,
     may_attach=permissions.may_attach_to_meeting,
     back=_back,

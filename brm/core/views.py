@@ -34,9 +34,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "core/unsubscribe.html", {"invalid": True}, status=404)
     address, kind = parsed
     if kind == delivery.ALL_KINDS:
-        label = "all notification emails you may refuse"
-    else:
-        label = str(settings.NOTIFICATION_KINDS.get(kind, {}).get("label", kind))
+        label = _("all notification emails you may refuse")
+    else:  # the kinds' labels are marked with gettext_noop in settings
+        label = _(str(settings.NOTIFICATION_KINDS.get(kind, {}).get("label", kind)))
     done = False
     if request.method == "POST":
         delivery.unsubscribe(address, kind)

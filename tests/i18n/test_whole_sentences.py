@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.template import engines
 from django.template.loader import render_to_string
 from django.templatetags.i18n import BlockTranslateNode
@@ -116,3 +117,46 @@ def test_the_survey_email_asks_in_whole_spanish_sentences():
         "Este enlace es personal: no lo reenvíes. Funciona una sola vez, hasta el 3 Dic 2026."
         in (text)
     )
+
+
+def test_the_pager_and_the_history_speak_whole_spanish_sentences():
+    """A count with its total, and who did what when: one message each, the name escaped."""
+    at = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    entry = SimpleNamespace(who="Ana <b>", action="created", at=at, reason="", changes=[])
+    with translation.override("es"):
+        pages = render_to_string(
+            "includes/paginator.html",
+            {"page": Paginator(range(45), 20).page(2), "qs": "", "target": "t"},
+        )
+        one = render_to_string(
+            "includes/paginator.html",
+            {"page": Paginator(range(1), 20).page(1), "qs": "", "target": "t"},
+        )
+        history = render_to_string("includes/history.html", {"history": [entry]})
+    assert "21–40 de 45</span>" in pages
+    assert "1 mostrado</p>" in one
+    assert (
+        '<strong>Ana &lt;b&gt;</strong> creó este registro el <time datetime="2026-12-03T09:30:00'
+    ) in history
+
+
+def test_the_sign_in_button_is_one_spanish_phrase():
+    attrs = {"href": "/accounts/oidc/entra/login/", "name": "Entra <ID>"}
+    with translation.override("es"):
+        html = render_to_string("allauth/elements/provider.html", {"attrs": attrs})
+    assert "Iniciar sesión con Entra &lt;ID&gt;</button>" in html
+
+
+def test_an_html_email_declares_the_language_it_is_written_in():
+    context = {
+        "name": "Ana",
+        "due_at": datetime(2026, 12, 3, tzinfo=UTC),
+        "url": "https://brm.example/",
+        "unit": _unit(30),
+    }
+    with translation.override("es"):
+        spanish = render_to_string("reviews/email/unplanned.html", context)
+    with translation.override("en"):
+        english = render_to_string("reviews/email/unplanned.html", context)
+    assert '<html lang="es">' in spanish
+    assert '<html lang="en">' in english

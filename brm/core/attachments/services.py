@@ -43,7 +43,8 @@ class AttachmentTarget:
     - `records(user)`: the records the user may see, the very queryset the record's own detail
       page and API use (a record outside it is a 404, and so are its files);
     - `may_attach(user, record)`: who may add files (the app's permission function);
-    - `noun`: the record in words ("complaint"); `back(record)`: the record's page.
+    - `noun`: the record in English words ("complaint"), marked with gettext_noop and translated
+      where shown; `back(record)`: the record's page.
     """
 
     namespace: str

@@ -73,7 +73,7 @@ def attachment_panel(
     can_attach = target.may_attach(user, record)
     return {
         "record": record,
-        "noun": target.noun,
+        "noun": gettext(target.noun),
         "files": files,
         "can_attach": can_attach,
         "form": (form or AttachmentForm()) if can_attach else None,
@@ -136,7 +136,7 @@ def attachment_list(
             return redirect(safe_next(request, target.list_url(record)))
     elif not target.may_attach(request.user, record):
         raise PermissionDenied(
-            gettext("You may not add files to this %(noun)s.") % {"noun": target.noun}
+            gettext("You may not add files to this %(noun)s.") % {"noun": gettext(target.noun)}
         )
     return _answer(request, target, record, form=form, status=400)
 
