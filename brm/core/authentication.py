@@ -90,14 +90,22 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+# Joined to every signed-in user as it is loaded. "stakeholder" is the register's reverse
+# one-to-one (`Stakeholder.user`), named as a string so the kernel imports no app; a leader's unit
+# is read from it on every page. Reverse one-to-ones join as LEFT OUTER, so users without a
+# preference or register entry load as before.
+USER_JOINS = ("preference", "stakeholder")
+
+
 class PreferenceModelBackend(ModelBackend):
     """Django's model backend, loading the signed-in user together with their
-    `core.UserPreference` (one query, a join), so the time zone middleware costs nothing."""
+    `core.UserPreference` and their register entry (one query, two joins), so the time zone
+    middleware and a leader's unit scope (`roles.leader_unit_id`) cost no query of their own."""
 
     def get_user(self, user_id: Any) -> Any:
         UserModel = get_user_model()
         try:
-            user = UserModel._default_manager.select_related("preference").get(pk=user_id)
+            user = UserModel._default_manager.select_related(*USER_JOINS).get(pk=user_id)
         except UserModel.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -99,7 +99,12 @@ class ApiToken(TimeStampedModel):
         key_id = cls.key_id_of(raw)
         if key_id is None:
             return None
-        token = cls.objects.usable().select_related("user").filter(key_id=key_id).first()
+        token = (
+            cls.objects.usable()
+            .select_related("user__preference", "user__stakeholder")
+            .filter(key_id=key_id)
+            .first()
+        )
         if token is None or not hmac.compare_digest(token.secret_hash, _hash(raw.split("_", 2)[2])):
             return None
         return token
