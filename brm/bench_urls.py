@@ -4,13 +4,19 @@ production. Each floor does the least that stack can do for 50 rows with their u
 
 - `/bench/floor/json/`: a plain `JsonResponse` of a constant (no database, no template);
 - `/bench/floor/drf/`: a DRF list of 50 stakeholders, page-number paginated (COUNT and page);
-- `/bench/floor/table/`: the same 50 rows in a bare template table (no base layout).
+- `/bench/floor/table/`: the same 50 rows in a bare template table (no base layout, anonymous);
+- `/bench/floor/page/`: the floor a page is held to, what a bare stack serving private data
+  does at least: `login_required` with the session (the user loaded, as every page of ours), the
+  same 50 rows in a template table inside a minimal base layout (`bench/floor_base.html`: head,
+  stylesheet, the signed-in name and a log-out form with its CSRF token). Rendered with
+  `render()`, so the project's context processors run as for any view.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
@@ -31,6 +37,12 @@ def floor_json(request: HttpRequest) -> JsonResponse:
 def floor_table(request: HttpRequest) -> HttpResponse:
     rows = Stakeholder.objects.select_related("unit").order_by("name", "pk")[:FLOOR_ROWS]
     return render(request, "bench/floor_table.html", {"rows": rows})
+
+
+@login_required
+def floor_page(request: HttpRequest) -> HttpResponse:
+    rows = Stakeholder.objects.select_related("unit").order_by("name", "pk")[:FLOOR_ROWS]
+    return render(request, "bench/floor_page.html", {"rows": rows})
 
 
 class FloorSerializer(serializers.ModelSerializer[Stakeholder]):
@@ -59,5 +71,6 @@ urlpatterns = [
     path("bench/floor/json/", floor_json),
     path("bench/floor/drf/", FloorList.as_view()),
     path("bench/floor/table/", floor_table),
+    path("bench/floor/page/", floor_page),
     *project_urlpatterns,
 ]

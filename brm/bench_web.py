@@ -6,13 +6,18 @@ Project wiring (it reads every app's URLs and writes rows in every app for the l
 For each size it measures, per (page, role): the median server time of `runs` requests through
 Django's in-process test client (the whole middleware stack, DEBUG off), the median CPU time of
 the process for them (steadier than wall time on a shared machine) and the largest query count.
-Three floors are measured the same way in the same run (`brm.bench_urls`, never in production
-URLs): a plain `JsonResponse`, a bare DRF paginated list and a bare template table, both of 50
-stakeholders with their unit joined. Each page's ratio is its time over its floor's (the bare
-table for pages, the bare DRF list for API lists): 1.0 would be as lean as the bare stack. The
-floor's requests alternate with the page's own (`measure_against`), so both meet the same
-machine: on a shared machine a floor timed once at the start made the same page's ratio swing
-threefold between runs.
+Four floors are measured the same way in the same run (`brm.bench_urls`, never in production
+URLs): a plain `JsonResponse`, a bare DRF paginated list, a bare template table (anonymous),
+each of 50 stakeholders with their unit joined, and the page floor: the same table signed in
+(`login_required`, the session and the user loaded) inside a minimal base layout.
+
+A page's ratio (`x floor`) is its time over the page floor's, requested by the same signed-in
+role: what a bare stack serving private data pays at least, so 1.0 would be as lean as it. Until
+issue 14's second pass the floor was the anonymous bare table, which pays neither the session
+nor the user nor any layout; that ratio is still reported (`x bare`, `bare_ratio`). An API
+list's ratio is over the bare DRF list. The floors' requests alternate with the page's own
+(`measure_against`), so both meet the same machine: on a shared machine a floor timed once at
+the start made the same page's ratio swing threefold between runs.
 
 The promise checked: a page's query count is the same at every size (`grown` lists those that
 differ).
@@ -66,6 +71,7 @@ FLOORS = {
     "json": "/bench/floor/json/",
     "drf": "/bench/floor/drf/",
     "table": "/bench/floor/table/",
+    "page": "/bench/floor/page/",  # signed in: requested by the role whose page it is held to
 }
 
 
@@ -81,8 +87,10 @@ class Timing:
     ms: float
     cpu_ms: float
     queries: int
-    ratio: float | None = None  # ms over the floor's ms (bare table or bare DRF list)
+    ratio: float | None = None  # ms over the floor's ms (page floor, or bare DRF list for APIs)
     cpu_ratio: float | None = None  # the same with CPU time, steadier on a busy machine
+    bare_ratio: float | None = None  # a page's ms over the anonymous bare table's (the old floor)
+    bare_cpu_ratio: float | None = None  # the same with CPU time
 
 
 @dataclass
@@ -122,15 +130,17 @@ def measure(client: Client, url: str, runs: int) -> tuple[int, float, float, int
 
 
 def measure_against(
-    client: Client, url: str, floor: Client, floor_url: str, runs: int
-) -> tuple[int, float, float, int, float | None, float | None]:
-    """`measure(client, url, runs)` with a request of the floor after each of the page's own
-    (after one warm-up each); plus the ratios of the page's medians to the floor's (wall, CPU),
-    None where the floor's median is 0."""
+    client: Client, url: str, floors: list[tuple[Client, str]], runs: int
+) -> tuple[int, float, float, int, list[tuple[float | None, float | None]]]:
+    """`measure(client, url, runs)` with a request of each floor (client, url) after each of the
+    page's own (after one warm-up each); plus, per floor in order, the ratios of the page's
+    medians to the floor's (wall, CPU), None where the floor's median is 0."""
     client.get(url)
-    floor.get(floor_url)
+    for floor, floor_url in floors:
+        floor.get(floor_url)
     walls, cpus, queries, status = [], [], [], 0
-    floor_walls, floor_cpus = [], []
+    floor_walls: list[list[float]] = [[] for _ in floors]
+    floor_cpus: list[list[float]] = [[] for _ in floors]
     for _ in range(runs):
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as ctx:
@@ -140,20 +150,22 @@ def measure_against(
             cpus.append(time.process_time() - cpu)
         status = response.status_code
         queries.append(len(ctx.captured_queries))
-        wall, cpu = time.perf_counter(), time.process_time()
-        floor.get(floor_url)
-        floor_walls.append(time.perf_counter() - wall)
-        floor_cpus.append(time.process_time() - cpu)
+        for i, (floor, floor_url) in enumerate(floors):
+            wall, cpu = time.perf_counter(), time.process_time()
+            floor.get(floor_url)
+            floor_walls[i].append(time.perf_counter() - wall)
+            floor_cpus[i].append(time.process_time() - cpu)
     ms, cpu_ms = statistics.median(walls), statistics.median(cpus)
-    floor_ms, floor_cpu = statistics.median(floor_walls), statistics.median(floor_cpus)
-    return (
-        status,
-        round(ms * 1000, 2),
-        round(cpu_ms * 1000, 2),
-        max(queries),
-        round(ms / floor_ms, 2) if floor_ms else None,
-        round(cpu_ms / floor_cpu, 2) if floor_cpu else None,
-    )
+    ratios = []
+    for f_walls, f_cpus in zip(floor_walls, floor_cpus, strict=True):
+        floor_ms, floor_cpu = statistics.median(f_walls), statistics.median(f_cpus)
+        ratios.append(
+            (
+                round(ms / floor_ms, 2) if floor_ms else None,
+                round(cpu_ms / floor_cpu, 2) if floor_cpu else None,
+            )
+        )
+    return status, round(ms * 1000, 2), round(cpu_ms * 1000, 2), max(queries), ratios
 
 
 def api_lists() -> list[tuple[str, str]]:
@@ -192,20 +204,46 @@ def measure_size(
     browsers = clients()
     result = SizeResult(label, rows)
     for name, url in FLOORS.items():
-        status, ms, cpu, queries = measure(browsers["anonymous"], url, runs)
-        result.timings.append(Timing(f"floor: {name}", "-", url, "floor", status, ms, cpu, queries))
-    floor = browsers["anonymous"]
+        role = "brm" if name == "page" else "-"  # the page floor is signed in
+        status, ms, cpu, queries = measure(
+            browsers[role if name == "page" else "anonymous"], url, runs
+        )
+        result.timings.append(
+            Timing(f"floor: {name}", role, url, "floor", status, ms, cpu, queries)
+        )
+    anonymous = browsers["anonymous"]
     for name, pattern, roles in PAGES:
         url = pattern.format(unit=unit)
         for role in roles:
             progress(f"{label}: {name} as {role}")
-            measured = measure_against(browsers[role], url, floor, FLOORS["table"], runs)
-            result.timings.append(Timing(name, role, url, "page", *measured))
+            floors = [(browsers[role], FLOORS["page"]), (anonymous, FLOORS["table"])]
+            status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
+            (ratio, cpu_ratio), (bare, bare_cpu) = ratios
+            result.timings.append(
+                Timing(
+                    name,
+                    role,
+                    url,
+                    "page",
+                    status,
+                    ms,
+                    cpu,
+                    queries,
+                    ratio,
+                    cpu_ratio,
+                    bare,
+                    bare_cpu,
+                )
+            )
     for name, url in api_lists():
         for role in API_ROLES:
             progress(f"{label}: API {name} as {role}")
-            measured = measure_against(browsers[role], url, floor, FLOORS["drf"], runs)
-            result.timings.append(Timing(f"API {name}", role, url, "api", *measured))
+            floors = [(anonymous, FLOORS["drf"])]
+            status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
+            ((ratio, cpu_ratio),) = ratios
+            result.timings.append(
+                Timing(f"API {name}", role, url, "api", status, ms, cpu, queries, ratio, cpu_ratio)
+            )
     return result
 
 
@@ -227,9 +265,12 @@ def grown(small: SizeResult, large: SizeResult) -> list[dict[str, Any]]:
 
 
 def table(results: list[SizeResult]) -> list[str]:
-    """The printed table: one line per (page, role), each size's ms, CPU ms, queries, ratio."""
+    """The printed table: one line per (page, role), each size's ms, CPU ms, queries, CPU ratio
+    to the floor (`x floor`: the page floor for pages, the bare DRF list for API lists) and, for
+    pages, to the anonymous bare table (`x bare`)."""
     head = f"{'page':<30} {'role':<12}" + "".join(
-        f" | {r.label[:10]:>10} {'ms':>7} {'cpu':>7} {'q':>3} {'x floor':>7}" for r in results
+        f" | {r.label[:10]:>10} {'ms':>7} {'cpu':>7} {'q':>3} {'x floor':>7} {'x bare':>6}"
+        for r in results
     )
     lines = [head, "-" * len(head)]
     keyed = [{(t.name, t.role): t for t in r.timings} for r in results]
@@ -238,12 +279,14 @@ def table(results: list[SizeResult]) -> list[str]:
         for r in keyed:
             other = r.get((t.name, t.role))
             if other is None:
-                line += " | " + " " * 38
+                line += " | " + " " * 45
                 continue
-            ratio = f"{other.ratio:.1f}" if other.ratio is not None else "-"
+            ratio = f"{other.cpu_ratio:.2f}" if other.cpu_ratio is not None else "-"
+            bare = f"{other.bare_cpu_ratio:.2f}" if other.bare_cpu_ratio is not None else "-"
             flag = "" if other.status == 200 else f" {other.status}"
             line += (
-                f" | {flag:>10} {other.ms:>7.1f} {other.cpu_ms:>7.1f} {other.queries:>3} {ratio:>7}"
+                f" | {flag:>10} {other.ms:>7.1f} {other.cpu_ms:>7.1f} {other.queries:>3}"
+                f" {ratio:>7} {bare:>6}"
             )
         lines.append(line)
     return lines

@@ -20,13 +20,13 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import (
     SingletonSettings,
     TimeStampedModel,
@@ -432,7 +432,7 @@ class Complaint(VersionedModel, UnitScopedModel):
         return f"{self.reference or 'New'}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("complaints:complaint_detail", args=[self.pk])
+        return detail_url("complaints:complaint_detail", self.pk)
 
     @staticmethod
     def make_reference(pk: int, at: datetime) -> str:

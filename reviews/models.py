@@ -10,11 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Expression, ExpressionWrapper, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import (
     SingletonSettings,
     TimeStampedModel,
@@ -185,7 +185,7 @@ class ServiceReview(VersionedModel, UnitScopedModel):
         return f"Service review with {self.unit} on {timezone.localdate(self.scheduled_at)}"
 
     def get_absolute_url(self) -> str:
-        return reverse("reviews:review_detail", args=[self.pk])
+        return detail_url("reviews:review_detail", self.pk)
 
     @property
     def ends_at(self) -> datetime:

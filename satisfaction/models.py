@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import SingletonSettings, TimeStampedModel, VersionedModel
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of
 from brm.core.validators import single_line
@@ -275,7 +275,7 @@ class Campaign(VersionedModel, TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("satisfaction:campaign_detail", args=[self.pk])
+        return detail_url("satisfaction:campaign_detail", self.pk)
 
     @property
     def is_recurring(self) -> bool:

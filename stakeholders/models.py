@@ -11,12 +11,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import UnitScopedModel, UnitScopedQuerySet, VersionedModel
 from brm.core.models.fields import NullableUniqueCharField
 from brm.core.search import SearchDocument
@@ -95,7 +95,7 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("stakeholders:unit_detail", args=[self.pk])
+        return detail_url("stakeholders:unit_detail", self.pk)
 
     def get_unit(self) -> BusinessUnit:
         return self
@@ -202,7 +202,7 @@ class Stakeholder(VersionedModel, UnitScopedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("stakeholders:stakeholder_detail", args=[self.pk])
+        return detail_url("stakeholders:stakeholder_detail", self.pk)
 
     @property
     def quadrant(self) -> str:
@@ -506,7 +506,7 @@ class ActionItem(VersionedModel, UnitScopedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("stakeholders:action_detail", args=[self.pk])
+        return detail_url("stakeholders:action_detail", self.pk)
 
     @property
     def owner_name(self) -> str:

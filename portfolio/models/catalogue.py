@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_slug
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import TimeStampedModel, VersionedModel
 from brm.core.models.fields import NullableUniqueCharField
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
@@ -123,7 +123,7 @@ class Service(VersionedModel, TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("portfolio:service_detail", args=[self.pk])
+        return detail_url("portfolio:service_detail", self.pk)
 
     def is_editable_by(self, user: AnyUser) -> bool:
         return writes_all_units(user)

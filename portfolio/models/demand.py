@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.links import detail_url
 from brm.core.models import (
     SingletonSettings,
     TimeStampedModel,
@@ -360,7 +361,7 @@ class Demand(VersionedModel, UnitScopedModel):
         return f"D-{self.pk:04d}" if self.pk else "New"
 
     def get_absolute_url(self) -> str:
-        return reverse("demands:demand_detail", args=[self.pk])
+        return detail_url("demands:demand_detail", self.pk)
 
     @property
     def is_closed(self) -> bool:

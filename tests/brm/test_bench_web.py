@@ -28,6 +28,16 @@ def test_it_serves_the_floors_only_in_the_bench_urls(client, django_assert_num_q
     assert page.count("<tr><td>") == 3
 
 
+@override_settings(ROOT_URLCONF="brm.bench_urls")
+def test_the_page_floor_is_signed_in_in_a_layout(client, brm, unit_a):
+    StakeholderFactory.create_batch(3, unit=unit_a)
+    assert client.get("/bench/floor/page/").status_code == 302  # login_required
+    client.force_login(brm)
+    page = client.get("/bench/floor/page/").content.decode()
+    assert page.count("<tr><td>") == 3
+    assert brm.get_username() in page and "csrfmiddlewaretoken" in page
+
+
 def test_it_never_serves_the_floors_in_production(client):
     assert client.get("/bench/floor/json/").status_code == 404
 

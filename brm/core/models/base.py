@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.db import models, router, transaction
 from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import StaleVersion
@@ -27,6 +29,20 @@ class ManagedUnit(Protocol):
     deputy_id: int | None
 
 
+def _choice_labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
+    """{stored value: label (lazy, translated when shown)} of a field with choices, built once
+    per field and rebuilt if its `choices` object is replaced."""
+    cached = _CHOICE_LABELS.get(field)
+    if cached is not None and cached[0] is field.choices:
+        return cached[1]
+    labels = {make_hashable(value): label for value, label in field.flatchoices}
+    _CHOICE_LABELS[field] = (field.choices, labels)
+    return labels
+
+
+_CHOICE_LABELS: dict[models.Field[Any, Any], tuple[object, dict[Any, Any]]] = {}
+
+
 class TimeStampedModel(models.Model):
     """Every record says when it was created and last changed."""
 
@@ -35,6 +51,13 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field[Any, Any]) -> Any:  # noqa: N802 - Django's
+        # What `get_<field>_display()` calls. Django's own rebuilds a dict of the field's choices
+        # on every call, hashing each label, which translates it (~25 µs with six choices; a list
+        # page calls it per row and column): the same answer from a map built once per field.
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 class VersionedModel(models.Model):

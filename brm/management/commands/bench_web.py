@@ -2,6 +2,10 @@
 bare floors timed in the same run, on the demo data and again with `--size` generated units
 (brm.bench_web; issue 14). `make bench` runs it after `bench_health`; `make bench-web` alone.
 
+A page is held to the page floor (a 50-row table signed in as the same role, in a minimal base
+layout: what a bare stack serving private data pays at least) and also reported against the
+anonymous bare table, the floor before issue 14's second pass (`x bare`).
+
 The demo data is seeded, every page and list measured per role with the floors, then `--size`
 generated units are added (a tenth given to the demo BRM, the rows of ten more moved into the
 leader's unit, so what the demo users see grows) and everything is measured again. It prints a
@@ -107,8 +111,11 @@ class Command(BaseCommand):
         for line in bench_web.table([small, large]):
             self.stdout.write(line)
         self.stdout.write(
-            "ms: median server time; cpu: median process CPU; q: most queries; x floor: ms over "
-            "the bare table (pages) or the bare DRF list (API lists)."
+            "ms: median server time; cpu: median process CPU; q: most queries; x floor: CPU over "
+            "the page floor's (pages: a 50-row table signed in as the same role, in a minimal "
+            "layout) or the bare DRF list's (API lists); x bare: a page's CPU over the anonymous "
+            "bare table's (the floor before issue 14's second pass). Floors alternate with each "
+            "page's requests."
         )
         self.stdout.write(f"Written to {out}")
         bad = [t for r in (small, large) for t in r.timings if t.status not in bench_web.ANSWERS]
