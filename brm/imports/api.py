@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -37,7 +37,7 @@ MAX_IMPORT_BYTES = getattr(settings, "BRM_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 class Importers(permissions.BasePermission):
     """`brm.imports.permissions.may_import`: administrators and integrations."""
 
-    message = "Only administrators and integrations import records."
+    message = gettext_lazy("Only administrators and integrations import records.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated and may_import(request.user))

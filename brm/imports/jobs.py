@@ -44,8 +44,10 @@ def progress(job: ImportJob) -> dict[str, int]:
 def start_import(
     *, user: User, kind: str, data: bytes, filename: str = "", dry_run: bool = True
 ) -> ImportJob:
-    """Record the job and queue it once committed. Raises `ForbiddenAction` (403) unless
-    `may_import(user)`, `ValueError` for an unknown kind (the callers offer only `KINDS`)."""
+    """Record the job and queue it once committed, to run in the language active now (the
+    requester's page or API call: their chosen language, else their browser's). Raises
+    `ForbiddenAction` (403) unless `may_import(user)`, `ValueError` for an unknown kind (the
+    callers offer only `KINDS`)."""
     if not may_import(user):
         raise ForbiddenAction(gettext("Only administrators and integrations import records."))
     if kind not in KINDS:
@@ -53,7 +55,7 @@ def start_import(
     job = ImportJob.objects.create(
         kind=kind, data=data, filename=filename[:200], dry_run=dry_run, created_by=user
     )
-    queue_after_commit(run_import_job, job.pk)
+    queue_after_commit(run_import_job, job.pk, translation.get_language())
     return job
 
 
@@ -78,8 +80,11 @@ def confirm_import(preview: ImportJob, *, user: User) -> ImportJob:
 
 
 @shared_task(name="imports.run_import_job")
-def run_import_job(job_id: int) -> None:
-    """Run a queued job once: claimed by one UPDATE, so a second delivery of the task is a no-op."""
+def run_import_job(job_id: int, language: str | None = None) -> None:
+    """Run a queued job once: claimed by one UPDATE, so a second delivery of the task is a no-op.
+
+    Row errors are written in `language` (the one the job was started in); without it (a task
+    queued before the argument existed) in the language the requester's account chose."""
     claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING
     )
@@ -92,7 +97,7 @@ def run_import_job(job_id: int) -> None:
         cache.set(_progress_key(job_id), (done, total), timeout=3600)
 
     # The row errors are stored and shown to whoever ran it: written in their language.
-    language = language_for([job.created_by.email] if job.created_by else [])
+    language = language or language_for([job.created_by.email] if job.created_by else [])
     try:
         with translation.override(language):
             summary = run_import(

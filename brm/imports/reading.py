@@ -8,7 +8,8 @@
   by the importer; wholly blank rows are skipped; an apostrophe our CSV exports put before a
   leading = + - @ (against formula injection) is taken off again, so an export re-imports.
 
-Raises `FileRefused` (one message for the whole file) when the file cannot be read at all.
+Raises `FileRefused` (one message for the whole file, in the active language) when the file
+cannot be read at all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import tablib
+from django.utils.translation import gettext
 
 # A row number is the one a spreadsheet shows: the header is row 1.
 FIRST_DATA_ROW = 2
@@ -47,7 +49,7 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise FileRefused("The file is neither UTF-8 nor Windows-1252 text.") from exc
+            raise FileRefused(gettext("The file is neither UTF-8 nor Windows-1252 text.")) from exc
 
 
 def cell_text(value: Any) -> str:
@@ -82,18 +84,19 @@ def read_table(data: bytes, filename: str = "") -> Table:
         try:
             dataset = tablib.Dataset().load(io.BytesIO(data), format="xlsx")
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-            raise FileRefused("The workbook cannot be read as XLSX.") from exc
+            raise FileRefused(gettext("The workbook cannot be read as XLSX.")) from exc
     else:
         text = decode(data)
         if not text.strip():
-            raise FileRefused("The file is empty.")
+            raise FileRefused(gettext("The file is empty."))
         try:
             dataset = tablib.Dataset().load(text, format="csv", delimiter=_sniff_delimiter(text))
         except Exception as exc:  # tablib raises csv.Error, or InvalidDimensions on ragged rows
-            raise FileRefused(f"The file cannot be read as CSV: {exc}") from exc
+            message = gettext("The file cannot be read as CSV: %(error)s") % {"error": exc}
+            raise FileRefused(message) from exc
     headers = [cell_text(h) for h in (dataset.headers or [])]
     if not any(headers):
-        raise FileRefused("The first row must name the columns.")
+        raise FileRefused(gettext("The first row must name the columns."))
     rows = []
     for offset, raw in enumerate(dataset):
         cells = [cell_text(v) for v in raw]

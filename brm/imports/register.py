@@ -21,17 +21,21 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import InputError
 from brm.core.validators import date_in_range
+from portfolio.models.catalogue import Service, ServiceMetric
 from portfolio.selectors import catalogue as catalogue_selectors
 from portfolio.services import catalogue as catalogue_services
 from stakeholders import services as register_services
@@ -42,7 +46,8 @@ if TYPE_CHECKING:
 
     from brm.core.roles import AnyUser
 
-YES = {"yes", "y", "true", "1", "on", "x"}
+# "sí"/"si" too: a Spanish reader types what the page's "yes or no" says in their language.
+YES = {"yes", "y", "true", "1", "on", "x", "sí", "si"}
 NO = {"no", "n", "false", "0", "off"}
 
 
@@ -55,21 +60,37 @@ def _yes_no(column: str, value: str) -> bool:
     raise InputError(column, gettext("'%(value)s' is not yes or no.") % {"value": value})
 
 
+@cache
+def _choice_values(model_field: models.Field[Any, Any]) -> dict[str, Any]:
+    """Lower-case stored value, and label in every language of `settings.LANGUAGES` -> value.
+
+    Every language, not only the active one: the register's CSV export writes labels in the
+    exporter's language, and the file must import again whoever runs the import."""
+    found: dict[str, Any] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for value, label in model_field.flatchoices:
+                found.setdefault(str(label).lower(), value)
+    for value, _label in model_field.flatchoices:
+        found[str(value).lower()] = value  # a stored value wins over another choice's label
+    return found
+
+
 def field_value(record: models.Model, name: str, text: str) -> Any:
     """The cell `text` as the value of `record`'s field `name`, parsed by the field itself.
 
-    Choices match their stored value or their label, case-insensitively; yes/no columns take
-    yes/no, true/false, 1/0 and x; a decimal may use a comma ("99,5" from a European
+    Choices match their stored value or their label in any of the site's languages,
+    case-insensitively (`_choice_values`); yes/no columns take
+    yes/no, sí/no, true/false, 1/0 and x; a decimal may use a comma ("99,5" from a European
     spreadsheet); dates are ISO (XLSX date cells already are). Blank is "" for text, None where
     the field may be empty. Raises `InputError(name, ...)` naming the value and what it should be.
     """
     model_field = record._meta.get_field(name)
     assert isinstance(model_field, models.Field)
     if model_field.choices:
-        lowered = text.lower()
-        for value, label in model_field.flatchoices:
-            if lowered in {str(value).lower(), str(label).lower()}:
-                return value
+        values = _choice_values(model_field)
+        if text.lower() in values:
+            return values[text.lower()]
         labels = ", ".join(str(label) for _, label in model_field.flatchoices)
         raise InputError(
             name,
@@ -165,11 +186,68 @@ class Kind:
     check: Callable[[Any, Any, AnyUser | None], None] | None = None
     save_many: Callable[[list[Any], AnyUser | None], Any] | None = None
     label: StrOrPromise = ""  # in the reader's language
+    # What the rows are, for a sentence ("Dry run of business units: units.csv").
+    noun: StrOrPromise = ""
+    # The model whose fields the columns set: their help text and choices describe a column.
+    model: type[models.Model] | None = None
+    # Canonical column -> what it holds, for a column whose model field has no help text.
+    help: dict[str, StrOrPromise] = field(default_factory=dict)
 
     def key_of(self, values: dict[str, str]) -> str:
         """The row's natural key as compared (lower case; parts joined), "" when a part is blank."""
         parts = [values.get(column, "").lower() for column in self.key]
         return "\x1f".join(parts) if all(parts) else ""
+
+    def header(self, column: str) -> str:
+        """The header name a file writes for canonical `column` (English: the files' contract);
+        `column` itself for a name the kind does not read (a model rule's field), "" for a rule
+        on the whole record (Django's `__all__`)."""
+        if column in self.columns:
+            return self.columns[column][0]
+        return "" if column == NON_FIELD_ERRORS else column
+
+    def guide(self) -> list[ColumnGuide]:
+        """Each column the kind reads, in order, as the pages describe it to the reader."""
+        guides = []
+        for column, spellings in self.columns.items():
+            model_field = _model_field(self.model, column)
+            description = self.help.get(column) or getattr(model_field, "help_text", "")
+            choices: tuple[str, ...] = ()
+            if model_field is not None and model_field.choices:
+                choices = tuple(str(label) for _value, label in model_field.flatchoices)
+            guides.append(
+                ColumnGuide(
+                    header=spellings[0],
+                    aliases=tuple(s for s in spellings[1:] if s != spellings[0]),
+                    description=str(description),
+                    key=column in self.key,
+                    choices=choices,
+                )
+            )
+        return guides
+
+
+@dataclass(frozen=True)
+class ColumnGuide:
+    """One column as the upload and job pages describe it: `header` and `aliases` are the
+    English header names a file may use (shown as code), `description` and `choices` (the
+    labels a choice column takes) are in the active language, `key` marks a key column."""
+
+    header: str
+    aliases: tuple[str, ...]
+    description: str
+    key: bool
+    choices: tuple[str, ...]
+
+
+def _model_field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
 
 
 # --- Business units (row by row: a parent may be an earlier row of the same file) --------------
@@ -363,10 +441,22 @@ def _save_consumer(link: Consumption, actor: AnyUser | None) -> None:
     )
 
 
+# What a yes/no column takes, and what a blank cell does (`_set_fields`).
+YES_NO = _("Yes or no; blank leaves it as it is (yes on a new record).")
+SERVICE_CODE = _("Code of the service.")
+
 KINDS: dict[str, Kind] = {
     "units": Kind(
         name="units",
         label=_("Business units (by code)"),
+        noun=_("business units"),
+        model=BusinessUnit,
+        help={
+            "name": _("Name of the unit."),
+            "parent": _("Code or name of the unit it belongs to; blank for a top-level unit."),
+            "description": _("What the unit does."),
+            "active": YES_NO,
+        },
         key=("code",),
         columns={
             "code": ("code", "unit code"),
@@ -382,6 +472,18 @@ KINDS: dict[str, Kind] = {
     "stakeholders": Kind(
         name="stakeholders",
         label=_("Stakeholders (by email)"),
+        noun=_("stakeholders"),
+        model=Stakeholder,
+        help={
+            "email": _("Email address: it tells the person apart in the register."),
+            "name": _("Full name."),
+            "job_title": _("Job title."),
+            "unit": _("Code or name of their business unit; a new person needs one."),
+            "role_type": _("Their role towards IT."),
+            "phone": _("Phone number."),
+            "preferred_channel": _("How they prefer to be contacted."),
+            "active": YES_NO,
+        },
         key=("email",),
         columns={
             "email": ("email",),
@@ -403,6 +505,14 @@ KINDS: dict[str, Kind] = {
     "services": Kind(
         name="services",
         label=_("Services (by code)"),
+        noun=_("services"),
+        model=Service,
+        help={
+            "name": _("Name of the service."),
+            "description": _("What the service does."),
+            "lifecycle": _("Where the service is in its lifecycle."),
+            "workload_unit": _("What the workload counts, e.g. requests."),
+        },
         key=("code",),
         columns={
             "code": ("code", "service code"),
@@ -423,6 +533,12 @@ KINDS: dict[str, Kind] = {
     "consumers": Kind(
         name="consumers",
         label=_("Service consumers (by service code and unit code)"),
+        noun=_("service consumers"),
+        help={
+            "service": SERVICE_CODE,
+            "unit": _("Code or name of the business unit that consumes the service."),
+            "consumes": _("Yes, or no to stop the unit consuming it; blank is yes."),
+        },
         key=("service", "unit"),
         columns={
             "service": ("service", "service code"),
@@ -435,6 +551,16 @@ KINDS: dict[str, Kind] = {
     "metrics": Kind(
         name="metrics",
         label=_("Service metrics (by service code and period start)"),
+        noun=_("service metrics"),
+        model=ServiceMetric,
+        help={
+            "service": SERVICE_CODE,
+            "period_start": _("First day of the period (YYYY-MM-DD)."),
+            "period_end": _("End of the period (YYYY-MM-DD), after its start."),
+            "availability": _("Availability in the period, in %."),
+            "incidents": _("Incidents in the period."),
+            "major_incidents": _("Major incidents, counted among the incidents."),
+        },
         key=("service", "period_start"),
         columns={
             "service": ("service", "service code"),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
+from django.utils.translation import gettext
 
 from brm.core.errors import InputError, StateConflict
 from brm.core.validators import check_model
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class RowError:
-    """One problem: `row` is the spreadsheet's row number (header = 1, 0 for the whole file)."""
+    """One problem: `row` is the spreadsheet's row number (header = 1, 0 for the whole file);
+    `column` the canonical column (or model field) it is about, "" for none; `message` in the
+    language active while the import ran (the requester's, `brm.imports.jobs`)."""
 
     row: int
     column: str
@@ -106,7 +109,8 @@ def run_import(
     for key in kind.key:
         if key not in columns.values():
             wanted = kind.columns[key][0]
-            summary.errors.append(RowError(1, wanted, f"The file has no '{wanted}' column."))
+            message = gettext("The file has no '%(column)s' column.") % {"column": wanted}
+            summary.errors.append(RowError(1, wanted, message))
     if summary.errors:
         return summary
     summary.total = len(table.rows)
@@ -121,7 +125,8 @@ def run_import(
     except DatabaseError as exc:
         # A rule only PostgreSQL knows (a unique index two rows hit at once): nothing was kept.
         summary.saved = False
-        summary.errors.append(RowError(0, "", f"The database refused the import: {exc}"))
+        message = gettext("The database refused the import: %(error)s") % {"error": exc}
+        summary.errors.append(RowError(0, "", message))
     return summary
 
 
@@ -150,15 +155,20 @@ def _run_rows(
             key = kind.key_of(values)
             if not key:
                 missing = next(c for c in kind.key if not values.get(c))
-                summary.errors.append(RowError(number, missing, f"The {missing} is missing."))
+                message = gettext("The '%(column)s' cell is blank; every row needs it.") % {
+                    "column": kind.header(missing)
+                }
+                summary.errors.append(RowError(number, missing, message))
                 continue
             earlier = seen.get(key)
             if earlier is not None:
                 if earlier[1] == values:
                     summary.duplicates += 1
                 else:
-                    names = " and ".join(kind.key)
-                    message = f"Row {earlier[0]} has the same {names} with other values."
+                    names = ", ".join(kind.header(column) for column in kind.key)
+                    message = gettext(
+                        "Row %(row)s has the same key (%(columns)s) with other values."
+                    ) % {"row": earlier[0], "columns": names}
                     summary.errors.append(RowError(number, kind.key[0], message))
                 continue
             seen[key] = (number, values)

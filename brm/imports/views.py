@@ -1,7 +1,13 @@
 """Bulk import pages: upload, the job's page (progress polled by htmx, then the dry run's
-counts and row errors, and a confirm button), for those `may_import` allows (others 403)."""
+counts and row errors, and a confirm button), for those `may_import` allows (others 403).
+
+Both pages describe the columns each kind reads (`Kind.guide`): the header names stay English,
+the files' contract (an export imports again unchanged), shown as code beside a description in
+the reader's language."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -18,13 +24,17 @@ from brm.imports import jobs
 from brm.imports.api import MAX_IMPORT_BYTES
 from brm.imports.models import ImportJob, JobStatus
 from brm.imports.permissions import may_import
-from brm.imports.register import KINDS
+from brm.imports.register import KINDS, Kind
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(choices=[(name, kind.label) for name, kind in KINDS.items()])
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What to import"),
+        choices=[(name, kind.label) for name, kind in KINDS.items()],
+    )
     file = forms.FileField(
-        help_text=gettext_lazy("CSV (UTF-8 or Windows-1252, ; or ,) or XLSX; header row first.")
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV (UTF-8 or Windows-1252, ; or ,) or XLSX; header row first."),
     )
 
     def clean_file(self) -> object:
@@ -57,7 +67,22 @@ def upload(request: HttpRequest) -> HttpResponseBase:
             dry_run=True,
         )
         return redirect("imports:job", pk=job.pk)
-    return render(request, "imports/upload.html", {"form": form})
+    guides = [{"label": kind.label, "columns": kind.guide()} for kind in KINDS.values()]
+    return render(request, "imports/upload.html", {"form": form, "guides": guides})
+
+
+def _shown_errors(kind: Kind | None, result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The stored row errors with the header name of their column (what the file calls it;
+    the API keeps the canonical name), as [{"row", "header", "message"}]."""
+    errors = (result or {}).get("errors") or []
+    return [
+        {
+            "row": e["row"],
+            "header": kind.header(e["column"]) if kind else e["column"],
+            "message": e["message"],
+        }
+        for e in errors
+    ]
 
 
 @login_required
@@ -65,8 +90,12 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The job; with htmx (polling every second while it runs) only its status region."""
     _require_importer(request)
     job = get_object_or_404(ImportJob.objects.defer("data"), pk=pk)
+    kind = KINDS.get(job.kind)
     context = {
         "job": job,
+        "kind_noun": kind.noun if kind else job.kind,
+        "columns": kind.guide() if kind else [],
+        "errors": _shown_errors(kind, job.result),
         "progress": jobs.progress(job),
         "running": job.status in {JobStatus.QUEUED, JobStatus.RUNNING},
     }

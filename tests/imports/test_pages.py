@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from brm.core.models import UserPreference
 from brm.imports.jobs import run_import_job
 from brm.imports.models import ImportJob
 from stakeholders.models import BusinessUnit
@@ -47,7 +50,8 @@ def test_row_errors_are_shown_and_cannot_be_confirmed(client, admin_user) -> Non
     job = ImportJob.objects.get()
     run_import_job(job.pk)
     page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
-    assert "<td>3</td><td>code</td>" in page and "Import these rows" not in page
+    assert '<td>3</td><td><code lang="en">code</code></td>' in page
+    assert "Import these rows" not in page
     assert client.post(reverse("imports:confirm", args=[job.pk])).status_code == 409
     assert not BusinessUnit.objects.filter(code="hr").exists()
 
@@ -61,3 +65,38 @@ def test_others_get_403(request, client, admin_user, persona) -> None:
     assert client.get(reverse("imports:job", args=[job.pk])).status_code == 403
     assert client.post(reverse("imports:confirm", args=[job.pk])).status_code == 403
     assert ImportJob.objects.count() == 1
+
+
+def test_a_spanish_reader_gets_spanish_labels_and_the_english_header_names(
+    client, admin_user, django_capture_on_commit_callbacks
+) -> None:
+    """The headers are the files' contract, so they stay English (as code) beside Spanish
+    descriptions; the row errors are written in the language the dry run was started in."""
+    preference = UserPreference.for_user(admin_user)
+    preference.language = "es"
+    preference.save()
+    client.force_login(admin_user)
+    upload = client.get(reverse("imports:upload")).content.decode()
+    assert "Columnas del archivo" in upload and "Qué importar" in upload
+    assert '<code lang="en">email</code>' in upload and "Dirección de correo electrónico" in upload
+    assert "Admite: Cliente, Usuario, Patrocinador" in upload  # the role's labels, in Spanish
+    with (
+        mock.patch.object(run_import_job, "delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _upload(client, b"Code,Name,Review cadence days\nhr,People,x\nhr,Other,30\n,Blank,30\n")
+    job = ImportJob.objects.get()
+    queued.assert_called_once_with(job.pk, "es")
+    run_import_job(job.pk, "es")
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "Simulación de unidades de negocio: units.csv" in page
+    assert '<th scope="row">Errores</th><td>3</td>' in page
+    assert "El archivo tiene errores; corrígelos y vuelve a subirlo." in page
+    assert '<td>2</td><td><code lang="en">review cadence days</code></td>' in page
+    assert "«x» no es un número entero." in page
+    assert "La fila 2 tiene la misma clave (code) con otros valores." in page
+    assert "La celda «code» está vacía; todas las filas la necesitan." in page
+    assert "Columnas que lee esta importación" in page and "Encabezado" in page
+    assert '<code lang="en">code</code> <span class="badge text-bg-secondary">clave</span>' in page
+    for english in ("Rows in the file", "Errors by row", "The file has errors", "What it holds"):
+        assert english not in page

@@ -155,3 +155,15 @@ def test_the_register_export_re_imports_unchanged(client, admin_user, unit_a, un
     summary = run_import("stakeholders", data, "stakeholders.csv", actor=admin_user, dry_run=False)
     assert summary.ok, summary.errors
     assert (summary.new, summary.changed, summary.unchanged) == (0, 0, 2)
+
+
+def test_a_choice_imports_by_its_label_in_any_language(unit_a, admin_user) -> None:
+    """A Spanish export (labels in Spanish, "sí") imports again with English active."""
+    summary = _run(
+        f"Email,Name,Unit,Role,Preferred channel,Active\n"
+        f"ana@example.com,Ana,{unit_a.code},Patrocinador,Teléfono,sí\n",
+        actor=admin_user,
+    )
+    assert summary.errors == []
+    person = Stakeholder.objects.get(email="ana@example.com")
+    assert (person.role_type, person.preferred_channel, person.active) == ("sponsor", "phone", True)
