@@ -160,3 +160,31 @@ def test_an_html_email_declares_the_language_it_is_written_in():
         english = render_to_string("reviews/email/unplanned.html", context)
     assert '<html lang="es">' in spanish
     assert '<html lang="en">' in english
+
+
+def _digest_context(watermelons: int) -> dict[str, object]:
+    unit = SimpleNamespace(name="I+D & <Lab>")
+    snapshot = SimpleNamespace(
+        unit=unit, delivery=91.4, perception=42.6, score=55.2, watermelon=False
+    )
+    return {
+        "week_start": datetime(2026, 11, 23, tzinfo=UTC).date(),
+        "bands": {"red": 2, "amber": 1, "green": 0},
+        "watermelons": [snapshot] * watermelons,
+        "dashboard_url": "https://brm.example/health/",
+    }
+
+
+def test_the_digest_speaks_whole_spanish_sentences_and_counts_its_watermelons():
+    with translation.override("es"):
+        one = render_to_string("brm/email/digest.html", _digest_context(1))
+        two = render_to_string("brm/email/digest.txt", _digest_context(2))
+    assert "<h2>Salud de la relación, semana del 23 nov 2026</h2>" in one
+    assert "Unidades: <strong>2 en rojo</strong>, 1 en ámbar, 0 en verde." in one
+    assert "<h3>Sandía: SLA en verde, negocio descontento (1)</h3>" in one
+    assert "I+D &amp; &lt;Lab&gt;: prestación 91, percepción 43" in one
+    assert "Sandías (SLA en verde, negocio descontento): 2" in two
+    assert "I+D & <Lab>: prestación 91, percepción 43" in two
+    with translation.override("en"):
+        english = render_to_string("brm/email/digest.html", _digest_context(1))
+    assert "<h3>Watermelons: SLAs green, business unhappy (1)</h3>" in english
