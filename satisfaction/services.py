@@ -94,22 +94,26 @@ def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[st
     errors: dict[str, str] = {}
     units = list(units)
     if not units:
-        errors["units"] = "Choose at least one business unit."
+        errors["units"] = gettext("Choose at least one business unit.")
     else:
         # A unit outside the actor's reach is reported on the field (400), like a bad choice.
         strangers = [u.name for u in units if not may_survey_unit(actor, u)]
         if strangers:
-            errors["units"] = f"You run surveys only for units you manage: {', '.join(strangers)}."
+            errors["units"] = gettext("You run surveys only for units you manage: %(units)s.") % {
+                "units": ", ".join(strangers)
+            }
     bad = [r for r in fields.get("role_types") or [] if r not in RoleType.values]
     if bad:
-        errors["role_types"] = f"Unknown role types: {', '.join(bad)}."
+        errors["role_types"] = gettext("Unknown role types: %(types)s.") % {"types": ", ".join(bad)}
     if fields.get("schedule") == Schedule.EVERY_N_DAYS and not fields.get("interval_days"):
-        errors["interval_days"] = "Say how many days apart the runs are."
+        errors["interval_days"] = gettext("Say how many days apart the runs are.")
     if fields.get("sample_size") == 0:
-        errors["sample_size"] = "A sample needs at least one person; leave empty to ask everyone."
+        errors["sample_size"] = gettext(
+            "A sample needs at least one person; leave empty to ask everyone."
+        )
     template = fields.get("template")
     if template is not None and not template.questions.exists():
-        errors["template"] = "This template has no questions yet."
+        errors["template"] = gettext("This template has no questions yet.")
     if errors:
         raise ValidationError(errors)
 

@@ -554,15 +554,15 @@ class ActionItem(VersionedModel, UnitScopedModel):
     def clean(self) -> None:
         errors = {}
         if self.owner_side == OwnerSide.BUSINESS and self.owner_id:
-            errors["owner"] = "A business-side commitment is owned by a stakeholder, not IT."
+            errors["owner"] = _("A business-side commitment is owned by a stakeholder, not IT.")
         if self.owner_side == OwnerSide.IT and self.owner_stakeholder_id:
-            errors["owner_stakeholder"] = "An IT commitment is owned by an IT person."
+            errors["owner_stakeholder"] = _("An IT commitment is owned by an IT person.")
         if (
             self.owner_stakeholder is not None
             and self.unit_id
             and self.owner_stakeholder.unit_id != self.unit_id
         ):
-            errors["owner_stakeholder"] = "The owner must belong to the same business unit."
+            errors["owner_stakeholder"] = _("The owner must belong to the same business unit.")
         if errors:
             raise ValidationError(errors)
 

@@ -210,9 +210,9 @@ class ServiceMetric(VersionedModel, TimeStampedModel):
     def clean(self) -> None:
         errors = {}
         if self.period_start and self.period_end and self.period_end <= self.period_start:
-            errors["period_end"] = "The period must end after it starts."
+            errors["period_end"] = _("The period must end after it starts.")
         if self.incidents is not None and (self.major_incidents or 0) > self.incidents:
-            errors["major_incidents"] = "Major incidents are counted among all incidents."
+            errors["major_incidents"] = _("Major incidents are counted among all incidents.")
         if errors:
             raise ValidationError(errors)
 

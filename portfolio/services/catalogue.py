@@ -117,7 +117,7 @@ def upsert_metrics(
     errors: dict[str, list[str]] = {}
     for i, row in enumerate(rows):
         if row.period_end <= row.period_start:
-            errors[f"{i}"] = ["The period must end after it starts."]
+            errors[f"{i}"] = [gettext("The period must end after it starts.")]
             continue
         for j, other in enumerate(rows[:i]):
             if (
@@ -125,7 +125,9 @@ def upsert_metrics(
                 and other.period_start <= row.period_end
                 and other.period_end >= row.period_start
             ):
-                errors[f"{i}"] = [f"Overlaps row {j} for the same service."]
+                errors[f"{i}"] = [
+                    gettext("Overlaps row %(row)s for the same service.") % {"row": j}
+                ]
                 break
     if errors:
         raise ValidationError(errors)
@@ -146,8 +148,11 @@ def upsert_metrics(
         if clash:
             m = clash[0]
             errors[f"{i}"] = [
-                f"Overlaps the stored period {m.period_start}..{m.period_end} of {service.name}; "
-                "push that exact period to update it."
+                gettext(
+                    "Overlaps the stored period %(start)s..%(end)s of %(service)s; "
+                    "push that exact period to update it."
+                )
+                % {"start": m.period_start, "end": m.period_end, "service": service.name}
             ]
             continue
         metric = (

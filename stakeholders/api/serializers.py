@@ -254,15 +254,17 @@ class ActionItemSerializer(ModelSerializer[ActionItem]):
         unit, side = get("unit"), get("owner_side") or OwnerSide.IT
         errors: dict[str, list[str]] = {}
         if side == OwnerSide.BUSINESS and get("owner") is not None:
-            errors["owner"] = ["A business-side commitment is owned by a stakeholder."]
+            errors["owner"] = [gettext("A business-side commitment is owned by a stakeholder.")]
         if side == OwnerSide.IT and get("owner_stakeholder") is not None:
-            errors["owner_stakeholder"] = ["An IT commitment is owned by an IT person."]
+            errors["owner_stakeholder"] = [gettext("An IT commitment is owned by an IT person.")]
         person = get("owner_stakeholder")
         if person is not None and unit is not None and person.unit_id != unit.pk:
-            errors["owner_stakeholder"] = ["The owner must belong to the same business unit."]
+            errors["owner_stakeholder"] = [
+                gettext("The owner must belong to the same business unit.")
+            ]
         interaction = get("interaction")
         if interaction is not None and unit is not None and interaction.unit_id != unit.pk:
-            errors["interaction"] = ["The meeting must belong to the same business unit."]
+            errors["interaction"] = [gettext("The meeting must belong to the same business unit.")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

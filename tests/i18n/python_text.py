@@ -168,6 +168,10 @@ def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found.setdefault(target.id, []).append(node.value)
+                # `errors["field"] = "..."; raise ValidationError(errors)`: an item stored in a
+                # local dict is shown when the dict is.
+                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    found.setdefault(target.value.id, []).append(node.value)
         elif (
             isinstance(node, ast.AnnAssign | ast.AugAssign)
             and node.value is not None

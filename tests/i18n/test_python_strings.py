@@ -170,5 +170,15 @@ def test_the_python_check_finds_what_it_should():
         (24, "Reminder: "),
         (25, "_() of a built string: not extracted"),
     ]
+    # An item stored in a local dict that becomes the error (the model `clean` pattern).
+    stored = (
+        "from django.core.exceptions import ValidationError\n"
+        "def clean(self):\n"
+        "    errors = {}\n"
+        "    errors['end'] = 'The period must end after it starts.'\n"
+        "    errors['code'] = _('Give a code.')\n"
+        "    raise ValidationError(errors)\n"
+    )
+    assert untranslated_sinks(stored) == [(4, "The period must end after it starts.")]
     assert marked_messages(GOOD)[:2] == [(None, "Name", None), (None, "Your name.", None)]
     assert (None, "%(n)s saved.", None) in marked_messages(GOOD)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
@@ -89,10 +90,12 @@ class ServiceMetricSerializer(ModelSerializer[ServiceMetric]):
         errors: dict[str, list[str]] = {}
         start, end = get("period_start"), get("period_end")
         if start and end and end <= start:
-            errors["period_end"] = ["The period must end after it starts."]
+            errors["period_end"] = [gettext("The period must end after it starts.")]
         incidents, major = get("incidents") or 0, get("major_incidents") or 0
         if major > incidents:
-            errors["major_incidents"] = ["Major incidents are counted among all incidents."]
+            errors["major_incidents"] = [
+                gettext("Major incidents are counted among all incidents.")
+            ]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
