@@ -1,0 +1,103 @@
+"""The API's fast paths answer byte for byte what plain DRF answers (issue 14).
+
+`brm.core.api_output.FastRepresentationMixin` builds each row without DRF's per-field calls, and
+`brm.core.api_input.FilterBackend` builds no filter set for a request that names no filter. With
+the demo data of every app (tests/core/test_api_contract.py's world: nulls, blanks, decimals,
+choices, nested rows, many-to-many ids), every list the router serves and the first rows' details
+are fetched as every role, once with the fast paths and once with DRF's own code, and the bodies
+must be the same bytes; the BRM reads in Asia/Tokyo, so datetimes are checked away from UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from brm import bench_web
+from brm.core.api_input import FilterBackend
+from brm.core.api_output import FastRepresentationMixin
+from brm.core.models import UserPreference
+from tests.conftest import token_client
+from tests.core.test_api_contract import build_world
+
+ROLES = ["cio", "brm", "leader", "admin", "integration"]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The contract test's data set, built once for the module and rolled back at the end."""
+    from django.contrib.auth import get_user_model
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        build_world()
+        preference = UserPreference.for_user(get_user_model().objects.get(username="brm"))
+        preference.time_zone = "Asia/Tokyo"
+        preference.save()
+        yield
+        transaction.set_rollback(True)
+
+
+def drf_representation(self: Any, instance: Any) -> Any:
+    """DRF's own `Serializer.to_representation`, skipping the fast path."""
+    return serializers.Serializer.to_representation(self, instance)
+
+
+def drf_filtering(self: Any, request: Any, queryset: Any, view: Any) -> Any:
+    """django-filter's own `filter_queryset`: always the filter set."""
+    return DjangoFilterBackend.filter_queryset(self, request, queryset, view)
+
+
+def bodies(role: str) -> dict[str, bytes]:
+    """url -> response body of every API list (its largest page) and its first rows' details,
+    as `role`; refusals included (their bodies must agree too)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=role)
+    if role == "integration":
+        client = token_client(user)
+    else:  # signed in: the reader's time zone applies (UserTimeZoneMiddleware)
+        client = APIClient()
+        client.force_login(user)
+    out: dict[str, bytes] = {}
+    for _name, url in bench_web.api_lists():
+        for query in ("", "?page_size=200"):
+            response = client.get(url + query)
+            out[url + query] = response.content
+        if response.status_code != 200:
+            continue
+        body = response.json()
+        rows = body.get("results", body) if isinstance(body, dict) else body
+        for row in rows[:3] if isinstance(rows, list) else []:
+            if isinstance(row, dict) and "id" in row:
+                detail = f"{url}{row['id']}/"
+                out[detail] = client.get(detail).content
+    return out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_it_answers_what_drf_answers(world: None, role: str, monkeypatch: Any) -> None:
+    fast = bodies(role)
+    monkeypatch.setattr(FastRepresentationMixin, "to_representation", drf_representation)
+    monkeypatch.setattr(FilterBackend, "filter_queryset", drf_filtering)
+    plain = bodies(role)
+    assert plain.keys() == fast.keys()
+    differ = [url for url in plain if plain[url] != fast[url]]
+    assert not differ, differ
+    assert sum(len(body) for body in plain.values()) > 10_000  # the world has rows to compare
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_readers_zone(world: None) -> None:
+    from django.contrib.auth import get_user_model
+
+    client = APIClient()
+    client.force_login(get_user_model().objects.get(username="brm"))
+    rows = client.get("/api/v1/stakeholders/").json()["results"]
+    assert rows and all(row["created_at"].endswith("+09:00") for row in rows)
