@@ -15,15 +15,22 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models import AuditEvent
 from brm.core.roles import stored_user
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
     from brm.core.roles import AnyUser
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 IGNORED = {"updated_at", "created_at"}
+# Words the history shows for what is stored untranslated (no user on the row, a boolean): lazy,
+# so they are in the language of whoever reads the page, and the rows themselves stay as they are.
+SYSTEM = _("system")
+YES, NO = _("yes"), _("no")
 
 
 @dataclass
@@ -36,7 +43,7 @@ class FieldChange:
 @dataclass
 class AuditEntry:
     at: datetime
-    who: str
+    who: str | _StrPromise  # SYSTEM when no person made the change
     action: str
     reason: str
     changes: list[FieldChange] = field(default_factory=list)
@@ -55,7 +62,7 @@ def _display(
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return YES if value else NO
     return value
 
 
@@ -118,7 +125,7 @@ def history_entries(obj: models.Model, limit: int = 15) -> list[AuditEntry]:
         entries.append(
             AuditEntry(
                 at=record.history_date,
-                who=(user.get_full_name() or user.get_username()) if user else "system",
+                who=(user.get_full_name() or user.get_username()) if user else SYSTEM,
                 action=ACTIONS.get(record.history_type, record.history_type),
                 reason=record.history_change_reason or "",
                 changes=[

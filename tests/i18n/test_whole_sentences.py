@@ -16,6 +16,9 @@ from django.template.loader import render_to_string
 from django.templatetags.i18n import BlockTranslateNode
 from django.utils import translation
 
+from brm.core.audit import SYSTEM, AuditEntry, FieldChange, _display
+from complaints.models import ComplaintSettings
+
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.mo"
 
@@ -179,7 +182,7 @@ def test_the_digest_speaks_whole_spanish_sentences_and_counts_its_watermelons():
     with translation.override("es"):
         one = render_to_string("brm/email/digest.html", _digest_context(1))
         two = render_to_string("brm/email/digest.txt", _digest_context(2))
-    assert "<h2>Salud de la relación, semana del 23 nov 2026</h2>" in one
+    assert "<h2>Salud de la relación, semana del 23 Nov 2026</h2>" in one
     assert "Unidades: <strong>2 en rojo</strong>, 1 en ámbar, 0 en verde." in one
     assert "<h3>Sandía: SLA en verde, negocio descontento (1)</h3>" in one
     assert "I+D &amp; &lt;Lab&gt;: prestación 91, percepción 43" in one
@@ -188,3 +191,24 @@ def test_the_digest_speaks_whole_spanish_sentences_and_counts_its_watermelons():
     with translation.override("en"):
         english = render_to_string("brm/email/digest.html", _digest_context(1))
     assert "<h3>Watermelons: SLAs green, business unhappy (1)</h3>" in english
+
+
+def test_the_history_shows_the_system_and_yes_in_the_readers_language():
+    """The stored row has no user and a boolean: the words for them are chosen when the page is
+    rendered, so one list of entries reads in each reader's language."""
+    on = _display(ComplaintSettings, "round_the_clock_low", True, {})
+    entry = AuditEntry(
+        at=datetime(2026, 12, 3, 9, 30, tzinfo=UTC),
+        who=SYSTEM,
+        action="changed",
+        reason="",
+        changes=[FieldChange("round the clock", "—", on)],
+    )
+    with translation.override("es"):
+        spanish = render_to_string("includes/history.html", {"history": [entry]})
+    with translation.override("en"):
+        english = render_to_string("includes/history.html", {"history": [entry]})
+    assert "<strong>el sistema</strong> modificó este registro el" in spanish
+    assert "<ins>sí</ins>" in spanish
+    assert "<strong>system</strong> changed this" in english
+    assert "<ins>yes</ins>" in english
