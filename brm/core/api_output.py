@@ -9,8 +9,9 @@ those, most of the API lists' cost against a bare DRF list (issue 14: 2.0-2.4x i
 every model serializer of the API) works out once per serializer instance, from its bound
 fields, how to read each field (`RowPlan`): the attribute (a foreign key's `attname`, so no
 related object is loaded, as DRF's pk-only optimization) and a converter for the simple kinds
-(`str`, `int`, booleans, choices, ISO dates, datetimes in the pinned time zone, primary keys and
-lists of them); other fields read that way (decimals, JSON) keep their own `to_representation`.
+(`str`, `int`, booleans, choices, decimal strings, ISO dates, datetimes in the pinned time zone,
+primary keys and lists of them); other fields read that way (JSON, optional choices) keep
+their own `to_representation`.
 Fields DRF must read itself (dotted or `*` sources, fields overriding `get_attribute`: nested
 serializers, method fields) are left to it, per field; so is any value the plain read cannot
 take (a callable, a missing attribute) or a converter does not expect (a string in a date
@@ -21,6 +22,7 @@ for every API list.
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections.abc import Callable
 from typing import Any
 
@@ -116,6 +118,34 @@ def _boolean_converter(field: drf_fields.BooleanField) -> Converter:
     return convert
 
 
+def _decimal_converter(field: drf_fields.DecimalField) -> Converter | None:
+    """A decimal string quantized as DRF's `DecimalField.quantize` does (the context's copy
+    with `max_digits` precision, the field's rounding), made once per serializer instead of per
+    value; None (DRF) for localized, normalized or unbounded fields."""
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    places, digits = field.decimal_places, field.max_digits
+    plain = (
+        coerce
+        and not field.localize
+        and not field.normalize_output
+        and _same(field, "quantize", drf_fields.DecimalField)
+    )
+    if not plain or places is None or digits is None:
+        return None
+    context = decimal.getcontext().copy()
+    context.prec = digits
+    exponent = decimal.Decimal(".1") ** places
+    rounding = field.rounding
+    drf = field.to_representation
+
+    def convert(value: Any) -> Any:
+        if type(value) is not decimal.Decimal:
+            return drf(value)
+        return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+
+    return convert
+
+
 def _bigint_converter(field: drf_fields.BigIntegerField) -> Converter:
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
     return str if coerce else int
@@ -136,6 +166,7 @@ def _converter(field: Any) -> Converter | None:
     makers: list[tuple[type, Callable[[Any], Converter | None]]] = [
         (drf_fields.BigIntegerField, _bigint_converter),
         (drf_fields.BooleanField, _boolean_converter),
+        (drf_fields.DecimalField, _decimal_converter),
         (drf_fields.ChoiceField, _choice_converter),
         (drf_fields.DateTimeField, _datetime_converter),
         (drf_fields.DateField, _date_converter),
