@@ -157,8 +157,8 @@ class ComplaintSettings(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "complaint settings"
-        verbose_name_plural = "complaint settings"
+        verbose_name = _("complaint settings")
+        verbose_name_plural = _("complaint settings")
 
     def __str__(self) -> str:
         return "Complaint targets and escalation"
@@ -210,6 +210,8 @@ class PublicHoliday(models.Model):
     name = models.CharField(max_length=100, validators=[single_line])
 
     class Meta:
+        verbose_name = _("public holiday")
+        verbose_name_plural = _("public holidays")
         ordering = ["date", "pk"]
 
     def __str__(self) -> str:
@@ -401,6 +403,8 @@ class Complaint(VersionedModel, UnitScopedModel):
     history = HistoricalRecords(excluded_fields=FREE_TEXT_FIELDS)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["unit", "status"]),
@@ -586,6 +590,8 @@ class ComplaintEvent(models.Model):
     objects = ComplaintEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -633,6 +639,8 @@ class ComplaintNotification(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("complaint notification")
+        verbose_name_plural = _("complaint notifications")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -709,7 +717,8 @@ class Feedback(TimeStampedModel):
     objects = FeedbackQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "feedback"
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "kind", "-created_at"])]
         constraints = [

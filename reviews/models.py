@@ -45,8 +45,8 @@ class ReviewSettings(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "review settings"
-        verbose_name_plural = "review settings"
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
 
     def __str__(self) -> str:
         return "Review reminder settings"
@@ -168,6 +168,8 @@ class ServiceReview(VersionedModel, UnitScopedModel):
     objects = ServiceReviewQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("service review")
+        verbose_name_plural = _("service reviews")
         ordering = ["-scheduled_at", "-pk"]
         indexes = [models.Index(fields=["unit", "status", "scheduled_at"]), REVIEW_SEARCH.index()]
         constraints = [
@@ -260,6 +262,8 @@ class ChangeRequest(VersionedModel, UnitScopedModel):
     objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -289,6 +293,8 @@ class ReviewNotice(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("review notice")
+        verbose_name_plural = _("review notices")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -316,6 +322,8 @@ class UnplannedReviewNotice(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("unplanned review notice")
+        verbose_name_plural = _("unplanned review notices")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -338,7 +346,8 @@ class ReviewCommitment(models.Model):
     )
 
     class Meta:
-        verbose_name = "commitment made at a review"
+        verbose_name = _("commitment made at a review")
+        verbose_name_plural = _("commitments made at a review")
 
     def __str__(self) -> str:
         return f"{self.commitment_id} at review {self.review_id}"

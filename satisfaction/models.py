@@ -83,8 +83,8 @@ class SatisfactionSettings(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "satisfaction settings"
-        verbose_name_plural = "satisfaction settings"
+        verbose_name = _("satisfaction settings")
+        verbose_name_plural = _("satisfaction settings")
 
     def __str__(self) -> str:
         return "Survey fatigue, anonymity and reminders"
@@ -126,6 +126,8 @@ class SurveyTemplate(VersionedModel, TimeStampedModel):
     objects = SurveyTemplateQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("survey template")
+        verbose_name_plural = _("survey templates")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -147,6 +149,8 @@ class Question(TimeStampedModel):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         ordering = ["template", "position", "pk"]
 
     def __str__(self) -> str:
@@ -263,6 +267,8 @@ class Campaign(VersionedModel, TimeStampedModel):
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -324,6 +330,8 @@ class Invitation(TimeStampedModel):
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["campaign", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -351,6 +359,8 @@ class Skip(TimeStampedModel):
     detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("skip")
+        verbose_name_plural = _("skips")
         ordering = ["reason", "stakeholder__name"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "stakeholder"], name="skip_once"),
@@ -376,6 +386,8 @@ class Response(TimeStampedModel):
     submitted_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["campaign", "unit"])]
 
@@ -395,6 +407,8 @@ class Answer(models.Model):
     text = models.TextField(blank=True, max_length=3000)
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         ordering = ["response", "question__position", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -424,6 +438,8 @@ class Pulse(TimeStampedModel):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("pulse")
+        verbose_name_plural = _("pulses")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["source_type", "source_id"], name="pulse_once"),

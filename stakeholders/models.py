@@ -82,6 +82,8 @@ class BusinessUnit(VersionedModel, UnitScopedModel):
     objects = BusinessUnitQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("business unit")
+        verbose_name_plural = _("business units")
         ordering = ["name"]
         indexes = [UNIT_SEARCH.index()]
         constraints = [
@@ -180,6 +182,8 @@ class Stakeholder(VersionedModel, UnitScopedModel):
     objects = StakeholderQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
         ordering = ["name", "pk"]
         indexes = [
             models.Index(fields=["unit", "name"]),
@@ -267,6 +271,8 @@ class Interaction(VersionedModel, UnitScopedModel):
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-pk"]
         indexes = [models.Index(fields=["unit", "-occurred_at"]), INTERACTION_SEARCH.index()]
         constraints = [
@@ -492,7 +498,8 @@ class ActionItem(VersionedModel, UnitScopedModel):
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "commitment"
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["unit", "status", "due_date"])]
         constraints = [
@@ -593,6 +600,8 @@ class Handover(UnitScopedModel):
     objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

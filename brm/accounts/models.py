@@ -67,7 +67,8 @@ class ClaimsMapping(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "single sign-on claims mapping"
+        verbose_name = _("single sign-on claims mapping")
+        verbose_name_plural = _("single sign-on claims mappings")
 
     def __str__(self) -> str:
         return "Single sign-on claims mapping"

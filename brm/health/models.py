@@ -78,9 +78,9 @@ class HealthSettings(SingletonSettings):
     contact_days_monitor = models.PositiveSmallIntegerField(default=120)
 
     class Meta:
+        verbose_name = _("health settings")
+        verbose_name_plural = _("health settings")
         db_table = "brm_healthsettings"  # the table kept its name when health became an app
-        verbose_name = "health settings"
-        verbose_name_plural = "health settings"
 
     def __str__(self) -> str:
         return "Relationship health settings"
@@ -152,6 +152,8 @@ class HealthSnapshot(UnitScopedModel):
     objects = HealthSnapshotQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("health snapshot")
+        verbose_name_plural = _("health snapshots")
         db_table = "brm_healthsnapshot"
         ordering = ["-as_of", "unit"]
         constraints = [
@@ -202,6 +204,8 @@ class ImprovementPlan(UnitScopedModel):
     objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("improvement plan")
+        verbose_name_plural = _("improvement plans")
         db_table = "brm_improvementplan"
         ordering = ["-created_at"]
         constraints = [
@@ -235,7 +239,8 @@ class PlanCommitment(models.Model):
     )
 
     class Meta:
-        verbose_name = "improvement-plan action"
+        verbose_name = _("improvement-plan action")
+        verbose_name_plural = _("improvement-plan actions")
 
     def __str__(self) -> str:
         return f"{self.commitment_id} in plan {self.plan_id}"
@@ -270,6 +275,8 @@ class MaturityAssessment(UnitScopedModel):
     objects = UnitScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("maturity assessment")
+        verbose_name_plural = _("maturity assessments")
         db_table = "brm_maturityassessment"
         ordering = ["-created_at"]
         constraints = [
@@ -291,6 +298,8 @@ class DigestLog(TimeStampedModel):
     recipients = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("digest log")
+        verbose_name_plural = _("digest logs")
         db_table = "brm_digestlog"
 
     def __str__(self) -> str:

@@ -42,6 +42,8 @@ class ImportJob(models.Model):
     file_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
         indexes = [
             # The retention sweep looks for finished jobs that still hold their file.

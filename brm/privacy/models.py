@@ -58,8 +58,8 @@ class RetentionSettings(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "retention settings"
-        verbose_name_plural = "retention settings"
+        verbose_name = _("retention settings")
+        verbose_name_plural = _("retention settings")
 
     def __str__(self) -> str:
         return "Retention settings"

@@ -53,8 +53,9 @@ class WebhookSubscription(VersionedModel, TimeStampedModel):
     disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
         ordering = ["pk"]
-        verbose_name = "webhook subscription"
 
     def __str__(self) -> str:
         return f"{self.url} ({', '.join(self.event_types) or 'no events'})"
@@ -115,9 +116,9 @@ class WebhookDelivery(TimeStampedModel):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
-        verbose_name = "webhook delivery"
-        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "key"],
@@ -144,8 +145,9 @@ class WebhookAttempt(models.Model):
     will_retry = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["delivery", "number", "pk"]
-        verbose_name = "webhook attempt"
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}: {self.status_code or self.error[:40]}"

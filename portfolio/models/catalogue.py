@@ -111,6 +111,8 @@ class Service(VersionedModel, TimeStampedModel):
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -167,6 +169,8 @@ class ServiceMetric(VersionedModel, TimeStampedModel):
     objects = ServiceMetricQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("service metric")
+        verbose_name_plural = _("service metrics")
         ordering = ["service", "-period_start"]
         constraints = [
             models.UniqueConstraint(

@@ -157,8 +157,8 @@ class DemandSettings(SingletonSettings):
     )
 
     class Meta:
-        verbose_name = "demand settings"
-        verbose_name_plural = "demand settings"
+        verbose_name = _("demand settings")
+        verbose_name_plural = _("demand settings")
 
     def __str__(self) -> str:
         return "Demand scoring weights and benefit attestation"
@@ -186,6 +186,8 @@ class StrategicObjective(VersionedModel, TimeStampedModel):
     objects = StrategicObjectiveQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("strategic objective")
+        verbose_name_plural = _("strategic objectives")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -324,6 +326,8 @@ class Demand(VersionedModel, UnitScopedModel):
     objects = DemandQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "status"]), DEMAND_SEARCH.index()]
         constraints = [
@@ -396,6 +400,8 @@ class DemandStatusChange(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("demand status change")
+        verbose_name_plural = _("demand status changes")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -437,6 +443,8 @@ class BenefitRecord(VersionedModel, UnitScopedModel):
     objects = BenefitRecordQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("benefit record")
+        verbose_name_plural = _("benefit records")
         ordering = ["demand", "period_start"]
         constraints = [
             models.UniqueConstraint(
@@ -482,6 +490,8 @@ class BenefitAttestation(TimeStampedModel):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("benefit attestation")
+        verbose_name_plural = _("benefit attestations")
         ordering = ["-due_on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["demand", "due_on"], name="attestation_once_per_period")

@@ -96,6 +96,8 @@ class Attachment(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["record_type", "record_id"])]
 

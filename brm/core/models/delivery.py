@@ -47,8 +47,9 @@ class OutboundEmail(TimeStampedModel):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
         ordering = ["created_at", "pk"]
-        verbose_name = "outbound email"
         indexes = [models.Index(fields=["kind", "ref"])]
 
     def __str__(self) -> str:

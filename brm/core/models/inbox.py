@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
 from brm.core.models.delivery import OutboundEmail
@@ -56,8 +57,9 @@ class Notification(TimeStampedModel):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("in-app notification")
+        verbose_name_plural = _("in-app notifications")
         ordering = ["-created_at", "-pk"]
-        verbose_name = "in-app notification"
         constraints = [
             models.UniqueConstraint(fields=["email", "user"], name="notification_once_per_user")
         ]

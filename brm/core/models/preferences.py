@@ -90,7 +90,8 @@ class UserPreference(TimeStampedModel):
     )
 
     class Meta:
-        verbose_name = "user preference"
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"
@@ -118,7 +119,8 @@ class AddressOptOut(TimeStampedModel):
     kind = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name = "address opt-out"
+        verbose_name = _("address opt-out")
+        verbose_name_plural = _("address opt-outs")
         constraints = [
             models.UniqueConstraint(fields=["email", "kind"], name="address_opt_out_once")
         ]
@@ -139,8 +141,9 @@ class DeferredEmail(TimeStampedModel):
     summarised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("deferred email")
+        verbose_name_plural = _("deferred emails")
         ordering = ["created_at", "pk"]
-        verbose_name = "deferred email"
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.email}"

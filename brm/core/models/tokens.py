@@ -57,8 +57,9 @@ class ApiToken(TimeStampedModel):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         db_table = "brm_apitoken"  # the table kept its name when the kernel became an app
-        verbose_name = "API token"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
