@@ -161,11 +161,9 @@ def outcome_of(work: models.Model) -> str:
 # --- Operations -------------------------------------------------------------------------------
 
 
-def _require_handler(actor: AnyUser, complaint: Complaint, what: str) -> None:
-    require(
-        may_follow_up(actor, complaint),
-        f"Only the unit's relationship manager {what}.",
-    )
+def _require_handler(actor: AnyUser, complaint: Complaint, message: str) -> None:
+    # `message` is a whole translated sentence, so translators never see a fragment.
+    require(may_follow_up(actor, complaint), message)
 
 
 @transaction.atomic
@@ -184,7 +182,9 @@ def link_follow_up(
     unit, or one the actor may not see, gets the same answer as one that does not exist.
     Raises `ForbiddenAction` (nothing written) unless `may_follow_up(actor, complaint)`.
     """
-    _require_handler(actor, complaint, "links follow-up work")
+    _require_handler(
+        actor, complaint, gettext("Only the unit's relationship manager links follow-up work.")
+    )
     reference = (reference or "").strip()
     if len(reference) > 200:
         raise InputError("follow_up_reference", gettext("Keep the reference under 200 characters."))
@@ -236,7 +236,9 @@ def create_follow_up_commitment(
 
     Raises `ForbiddenAction` (nothing written) unless `may_follow_up(actor, complaint)`.
     """
-    _require_handler(actor, complaint, "links follow-up work")
+    _require_handler(
+        actor, complaint, gettext("Only the unit's relationship manager links follow-up work.")
+    )
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise InputError("title", gettext("Say what IT commits to do (up to 200 characters)."))
@@ -272,7 +274,9 @@ def complete_follow_up(
     `may_follow_up(actor, complaint)`, `StateConflict` when there is no open follow-up to finish.
     """
     if actor is not None:
-        _require_handler(actor, complaint, "records the outcome")
+        _require_handler(
+            actor, complaint, gettext("Only the unit's relationship manager records the outcome.")
+        )
     text = clean_comment(outcome)
     now = timezone.now()
     claim = Complaint.objects.filter(pk=complaint.pk, follow_up_done_at__isnull=True).exclude(

@@ -102,7 +102,7 @@ def file_complaint(data: ComplaintInput, *, actor: AnyUser) -> Complaint:
     """
     require(
         may_file(actor, data.unit),
-        "Your role does not file complaints for this business unit.",
+        gettext("Your role does not file complaints for this business unit."),
     )
     check_consumed(data.unit, [data.service], field="service")
     if not data.title.strip():
@@ -145,7 +145,7 @@ def add_comment(complaint: Complaint, *, actor: AnyUser, comment: str) -> Compla
 
     Raises `ForbiddenAction` unless `may_comment`, `InputError` for an empty or long comment.
     """
-    require(may_comment(actor, complaint), "Your role may not comment on this complaint.")
+    require(may_comment(actor, complaint), gettext("Your role may not comment on this complaint."))
     text = clean_comment(comment)
     event = ComplaintEvent.objects.create(
         complaint=complaint, kind=EventKind.COMMENT, actor=stored_user(actor), comment=text
@@ -165,7 +165,7 @@ def rate_resolution(
     """
     require(
         may_rate(actor, complaint),
-        "Only the person who raised the complaint rates its resolution.",
+        gettext("Only the person who raised the complaint rates its resolution."),
     )
     try:
         value = int(rating) if isinstance(rating, (int, float)) else int(str(rating))
@@ -224,7 +224,7 @@ def assign_complaint(
     reason over 5000 characters; `StaleVersion` (412) when `expected_version` is given and the
     complaint is at another version; `StateConflict` (409) when it is no longer open.
     """
-    require(may_assign(actor, complaint), "Your role may not assign this complaint.")
+    require(may_assign(actor, complaint), gettext("Your role may not assign this complaint."))
     if not may_be_handler(handler):
         raise InputError(
             "handler",
@@ -403,7 +403,7 @@ def leave_feedback(
     """
     if unit is None and role_of(actor) == Role.LEADER and (own := leader_unit_id(actor)):
         unit = BusinessUnit.objects.filter(pk=own).first()
-    require(may_leave_feedback(actor), "Your role may not leave feedback.")
+    require(may_leave_feedback(actor), gettext("Your role may not leave feedback."))
     if unit is not None and not may_leave_feedback(actor, unit):
         raise InputError(
             "unit",

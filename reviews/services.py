@@ -74,7 +74,7 @@ def _check_relations(
 def _require_change(actor: AnyUser | None, review: ServiceReview) -> None:
     require(
         may_change_review(actor, review),
-        "Only the unit's relationship managers change its reviews.",
+        gettext("Only the unit's relationship managers change its reviews."),
     )
 
 
@@ -97,7 +97,10 @@ def plan_review(
     ("services", 400) for a service the unit does not consume, `InputError` on the field when
     the review as filled in breaks the model's rules (a period start after the default end).
     """
-    require(may_plan_review(actor, unit), "Only the unit's relationship managers plan its reviews.")
+    require(
+        may_plan_review(actor, unit),
+        gettext("Only the unit's relationship managers plan its reviews."),
+    )
     if not allow_past and scheduled_at <= timezone.now():
         raise ValidationError(
             {"scheduled_at": gettext("A review is planned for a time in the future.")}
@@ -286,7 +289,7 @@ def raise_change_request(
     """
     require(
         may_raise_change(actor, review),
-        "Only the unit's relationship managers record change requests.",
+        gettext("Only the unit's relationship managers record change requests."),
     )
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict(gettext("Changes are raised at a review that takes place."))
@@ -308,7 +311,7 @@ def update_change_request(
     )
     require(
         may_raise_change(actor, change.review),
-        "Only the unit's relationship managers change its change requests.",
+        gettext("Only the unit's relationship managers change its change requests."),
     )
     new_service = fields.get("service")
     if new_service is not None and new_service.pk != change.service_id:
@@ -332,7 +335,7 @@ def decide_change_request(
     )
     require(
         may_decide_change(actor, change),
-        "Only the unit's relationship managers decide its change requests.",
+        gettext("Only the unit's relationship managers decide its change requests."),
     )
     if status not in CHANGE_TRANSITIONS[ChangeStatus(change.status)]:
         raise StateConflict(
@@ -368,7 +371,7 @@ def add_commitment(
     """
     require(
         may_add_commitment(actor, review),
-        "Only the unit's relationship managers record promises for it.",
+        gettext("Only the unit's relationship managers record promises for it."),
     )
     if review.status == ReviewStatus.CANCELLED:
         raise StateConflict(gettext("Commitments are made at a review that takes place."))

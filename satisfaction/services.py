@@ -121,7 +121,7 @@ def _check(actor: AnyUser | None, units: Iterable[BusinessUnit], fields: dict[st
 def _require_change(actor: AnyUser | None, campaign: Campaign) -> None:
     require(
         may_change_campaign(actor, campaign),
-        "You may read this campaign but not change it.",
+        gettext("You may read this campaign but not change it."),
     )
 
 
@@ -134,7 +134,9 @@ def create_campaign(
     Raises `ForbiddenAction` (nothing written) unless `may_run_campaign(actor)`, and
     `ValidationError` on `units` for a unit outside `may_survey_unit`.
     """
-    require(may_run_campaign(actor), "Relationship managers and administrators run surveys.")
+    require(
+        may_run_campaign(actor), gettext("Relationship managers and administrators run surveys.")
+    )
     units = list(units)
     _check(actor, units, fields)
     conf = SatisfactionSettings.get()
@@ -264,11 +266,16 @@ def save_template(
                 % {"MAX_QUESTIONS": MAX_QUESTIONS},
             )
     if template.pk is None:
-        require(may_build_surveys(actor), "Relationship managers and administrators build surveys.")
+        require(
+            may_build_surveys(actor),
+            gettext("Relationship managers and administrators build surveys."),
+        )
     else:
         require(
             may_edit_template(actor, template),
-            "Shared questionnaires are changed by their survey owners; copy it to adapt it.",
+            gettext(
+                "Shared questionnaires are changed by their survey owners; copy it to adapt it."
+            ),
         )
         if questions is not None and template.questions.filter(answers__isnull=False).exists():
             raise StateConflict(
@@ -289,7 +296,7 @@ def delete_template(template: SurveyTemplate, *, actor: AnyUser | None) -> None:
     """
     require(
         may_delete_template(actor, template),
-        "Shared questionnaires are deleted by administrators and survey owners.",
+        gettext("Shared questionnaires are deleted by administrators and survey owners."),
     )
     if template.campaigns.exists():
         raise StateConflict(gettext("Campaigns use this template; mark it inactive instead."))

@@ -78,7 +78,7 @@ def make_commitment(
     """
     require(
         may_record_commitment(actor, unit),
-        "Only the unit's relationship managers record promises for it.",
+        gettext("Only the unit's relationship managers record promises for it."),
     )
     it_side = spec.owner_side == OwnerSide.IT
     owner = spec.owner
@@ -116,7 +116,10 @@ def log_interaction(
 
     Raises `ForbiddenAction` unless `may_log_interaction(actor, unit)`; nothing is written then.
     """
-    require(may_log_interaction(actor, unit), "Only the unit's relationship managers log meetings.")
+    require(
+        may_log_interaction(actor, unit),
+        gettext("Only the unit's relationship managers log meetings."),
+    )
     interaction = Interaction.objects.create(unit=unit, logged_by=stored_user(actor), **fields)
     interaction.attendees.set(attendees)
     participants = list(it_participants)
@@ -131,7 +134,7 @@ def log_interaction(
 def _require_commitment_change(item: ActionItem, actor: AnyUser | None) -> None:
     require(
         may_change_commitment(actor, item),
-        "Only the unit's relationship managers change its promises.",
+        gettext("Only the unit's relationship managers change its promises."),
     )
 
 
@@ -203,7 +206,7 @@ def reassign_brm(
     already manages the unit. Raises `ForbiddenAction` unless `may_reassign_brm(actor)`,
     `InputError` ("brm", 400) when `new_brm` is not a relationship manager.
     """
-    require(may_reassign_brm(actor, unit), "Only administrators reassign a unit's BRM.")
+    require(may_reassign_brm(actor, unit), gettext("Only administrators reassign a unit's BRM."))
     unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.brm_id == (new_brm.pk if new_brm else None):
         return None
@@ -279,10 +282,12 @@ def save_unit(unit: BusinessUnit, *, actor: AnyUser | None) -> BusinessUnit:
     """
     stored = None
     if unit.pk is None:
-        require(may_manage_units(actor), "Only administrators and integrations create units.")
+        require(
+            may_manage_units(actor), gettext("Only administrators and integrations create units.")
+        )
     else:
         stored = BusinessUnit.objects.select_related("parent").get(pk=unit.pk)
-        require(may_edit_unit(actor, stored), "You may read this unit but not change it.")
+        require(may_edit_unit(actor, stored), gettext("You may read this unit but not change it."))
     check_unit_placement(unit, actor=actor, stored=stored)
     unit.save()
     return unit
@@ -294,7 +299,7 @@ def delete_unit(unit: BusinessUnit, *, actor: AnyUser | None) -> None:
 
     Raises `ForbiddenAction` unless `may_manage_units(actor)`.
     """
-    require(may_manage_units(actor), "Only administrators delete business units.")
+    require(may_manage_units(actor), gettext("Only administrators delete business units."))
     unit.delete()
 
 
@@ -325,11 +330,12 @@ def check_stakeholder_write(
     """
     if stored is not None:
         require(
-            may_edit_stakeholder(actor, stored), "You may read this person but not change them."
+            may_edit_stakeholder(actor, stored),
+            gettext("You may read this person but not change them."),
         )
     require(
         may_add_stakeholder(actor, person.unit),
-        "Only the unit's relationship managers change its register.",
+        gettext("Only the unit's relationship managers change its register."),
     )
 
 
@@ -406,7 +412,7 @@ def update_commitment(item: ActionItem, *, actor: AnyUser | None) -> ActionItem:
     _require_commitment_change(stored, actor)
     require(
         may_record_commitment(actor, item.unit),
-        "Only the unit's relationship managers record promises for it.",
+        gettext("Only the unit's relationship managers record promises for it."),
     )
     item.save()
     return item
@@ -430,13 +436,13 @@ def update_interaction(
     stored = Interaction.objects.select_related("unit").get(pk=interaction.pk)
     require(
         may_log_interaction(actor, stored.unit),
-        "Only the unit's relationship managers change its meetings.",
+        gettext("Only the unit's relationship managers change its meetings."),
     )
     for name, value in fields.items():
         setattr(interaction, name, value)
     require(
         may_log_interaction(actor, interaction.unit),
-        "Only the unit's relationship managers log meetings.",
+        gettext("Only the unit's relationship managers log meetings."),
     )
     interaction.save()
     if attendees is not None:
@@ -455,6 +461,6 @@ def delete_record(record: Interaction | Stakeholder | ActionItem, *, actor: AnyU
     """
     require(
         may_edit_unit(actor, record.unit),
-        "Only the unit's relationship managers delete its records.",
+        gettext("Only the unit's relationship managers delete its records."),
     )
     record.delete()

@@ -74,7 +74,7 @@ def rate_maturity(
     """
     require(
         may_rate_maturity(actor, unit),
-        "Only the unit's BRM and its business leaders rate the relationship.",
+        gettext("Only the unit's BRM and its business leaders rate the relationship."),
     )
     side = rating_side(actor, unit)
     if side is None:  # may_rate_maturity already refused anyone without a side

@@ -211,7 +211,9 @@ def start_plan(unit: BusinessUnit, *, actor: AnyUser, reason: str = "") -> Impro
 
     Raises `ForbiddenAction` (nothing written) unless `may_start_plan(actor, unit)`.
     """
-    require(may_start_plan(actor, unit), "Only the unit's relationship managers start a plan.")
+    require(
+        may_start_plan(actor, unit), gettext("Only the unit's relationship managers start a plan.")
+    )
     active = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
     if active is not None:
         return active
@@ -236,7 +238,10 @@ def add_plan_action(
 
     Raises `ForbiddenAction` unless `may_change_plan`, `StateConflict` for a closed plan.
     """
-    require(may_change_plan(actor, plan), "Only the unit's relationship managers change its plan.")
+    require(
+        may_change_plan(actor, plan),
+        gettext("Only the unit's relationship managers change its plan."),
+    )
     if plan.status != PlanStatus.ACTIVE:
         raise StateConflict(gettext("This improvement plan is closed; start a new one."))
     item = make_commitment(
@@ -255,7 +260,10 @@ def close_plan(plan: ImprovementPlan, *, actor: AnyUser, completed: bool) -> boo
 
     Raises `ForbiddenAction` (nothing written) unless `may_change_plan(actor, plan)`.
     """
-    require(may_change_plan(actor, plan), "Only the unit's relationship managers close its plan.")
+    require(
+        may_change_plan(actor, plan),
+        gettext("Only the unit's relationship managers close its plan."),
+    )
     status = PlanStatus.COMPLETED if completed else PlanStatus.ABANDONED
     return bool(
         ImprovementPlan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(

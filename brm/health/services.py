@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brm.core.outbox import queue_after_commit
 from brm.core.roles import require
@@ -22,7 +23,9 @@ def request_recompute(*, actor: AnyUser | None) -> None:
 
     Raises `ForbiddenAction` unless `may_recompute(actor)`; nothing is queued then.
     """
-    require(may_recompute(actor), "Only IT leadership and administrators recompute every unit.")
+    require(
+        may_recompute(actor), gettext("Only IT leadership and administrators recompute every unit.")
+    )
     queue_after_commit(recompute_health_task)
 
 
@@ -34,7 +37,9 @@ def request_unit_recompute(unit: BusinessUnit, *, actor: AnyUser | None) -> None
     """
     require(
         may_recompute(actor, unit),
-        "Only the unit's relationship managers, IT leadership and administrators recompute it.",
+        gettext(
+            "Only the unit's relationship managers, IT leadership and administrators recompute it."
+        ),
     )
     queue_after_commit(
         recompute_health_chunk, [unit.pk], timezone.now().isoformat(), uuid.uuid4().hex

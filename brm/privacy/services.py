@@ -81,7 +81,10 @@ def find_person(subject_type: str, subject_id: int) -> Person:
 
 
 def _require(actor: AnyUser) -> None:
-    require(may_handle_personal_data(actor), "Only administrators export or erase people's data.")
+    require(
+        may_handle_personal_data(actor),
+        gettext("Only administrators export or erase people's data."),
+    )
 
 
 def export_person(subject_type: str, subject_id: int, *, actor: AnyUser) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def may_manage_webhooks(actor: AnyUser) -> bool:
 
 
 def _require(actor: AnyUser) -> None:
-    require(may_manage_webhooks(actor), "Only administrators manage webhooks.")
+    require(may_manage_webhooks(actor), gettext("Only administrators manage webhooks."))
 
 
 def clean_url(url: str) -> str:

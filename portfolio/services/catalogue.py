@@ -61,7 +61,10 @@ def save_service(
 
     Raises `ForbiddenAction` (nothing saved) unless `may_edit_catalogue(actor)`.
     """
-    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    require(
+        may_edit_catalogue(actor),
+        gettext("Only administrators and integrations change the catalogue."),
+    )
     service.save()
     if consumers is not None:
         service.consumers.set(consumers)
@@ -86,7 +89,10 @@ def delete_service(service: Service, *, actor: AnyUser | None) -> None:
 
     Raises `ForbiddenAction` unless `may_edit_catalogue(actor)`.
     """
-    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    require(
+        may_edit_catalogue(actor),
+        gettext("Only administrators and integrations change the catalogue."),
+    )
     service.delete()
 
 
@@ -110,7 +116,10 @@ def upsert_metrics(
     Returns (metric, created) pairs in input order. Raises `ForbiddenAction` (nothing written)
     unless `may_edit_catalogue(actor)`; `actor` None is the system (demo data, imports).
     """
-    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    require(
+        may_edit_catalogue(actor),
+        gettext("Only administrators and integrations change the catalogue."),
+    )
     service_ids = sorted({r.service.pk for r in rows})
     # Lock in id order so concurrent bulk pushes never deadlock on each other.
     services = {s.pk: s for s in Service.objects.select_for_update().filter(pk__in=service_ids)}
@@ -210,7 +219,10 @@ def set_consumer(
 
     Raises `ForbiddenAction` (nothing saved) unless `may_edit_catalogue(actor)`.
     """
-    require(may_edit_catalogue(actor), "Only administrators and integrations change the catalogue.")
+    require(
+        may_edit_catalogue(actor),
+        gettext("Only administrators and integrations change the catalogue."),
+    )
     if consumes(unit, service) == consumes_it:
         return False
     if consumes_it:

@@ -273,6 +273,9 @@ class _Finder:
             self._argument(node, 2, "message")
         elif name == "add_error":
             self._argument(node, 1, "error")
+        elif name == "require":
+            # brm.core.roles.require(allowed, message): raises ForbiddenAction(message), a 403.
+            self._argument(node, 1, "message")
         elif name in GETTEXT:
             # gettext(variable) of a message marked elsewhere (gettext_noop) is fine; an
             # f-string, a sum or a .format() is a message makemessages cannot extract.

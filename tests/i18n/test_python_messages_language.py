@@ -75,3 +75,19 @@ def test_the_mfa_requirement_speaks_the_users_language_before_their_page_does(
     assert page["Location"] == reverse("mfa_activate_totp")
     flashed = [str(m) for m in get_messages(page.wsgi_request)]
     assert "Tu rol exige la autenticación en dos pasos: configúrala para continuar." in flashed
+
+
+def test_a_refusal_from_a_service_is_in_the_readers_language(leader, unit_a):
+    """`roles.require`'s message is the 403 people read: Spanish for a Spanish reader."""
+    from django.utils import translation
+
+    from brm.core.errors import ForbiddenAction
+    from stakeholders.services import log_interaction
+
+    for language, sentence in [
+        ("es", "Solo los responsables de relación de negocio de la unidad registran reuniones."),
+        ("en", "Only the unit's relationship managers log meetings."),
+    ]:
+        with translation.override(language), pytest.raises(ForbiddenAction) as refused:
+            log_interaction(unit_a, actor=leader, fields={"summary": "Catch-up"})
+        assert str(refused.value) == sentence

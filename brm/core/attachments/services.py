@@ -21,6 +21,7 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 from brm.core.attachments.content import check_upload
 from brm.core.attachments.models import Attachment
@@ -126,7 +127,10 @@ def attach_file(
     refused (`content.check_upload`: empty, too large, a type not allowed, a disguised name).
     Either way, and on any later failure, nothing is kept: no row and no stored file.
     """
-    require(allowed, f"You may not add files to this {record._meta.verbose_name}.")
+    require(
+        allowed,
+        gettext("You may not add files to this %(noun)s.") % {"noun": record._meta.verbose_name},
+    )
     user = stored_user(actor)
     checked = check_upload(upload, upload.name or "", upload.size or 0)
     attachment = Attachment(
@@ -155,7 +159,7 @@ def delete_attachment(attachment: Attachment, *, actor: AnyUser) -> None:
     `may_delete_attachment`."""
     require(
         may_delete_attachment(actor, attachment),
-        "Only the person who added this file, or an administrator, may remove it.",
+        gettext("Only the person who added this file, or an administrator, may remove it."),
     )
     storage, name = attachment.file.storage, str(attachment.file.name)
     attachment.__dict__["_history_user"] = stored_user(actor)
