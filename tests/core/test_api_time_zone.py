@@ -35,7 +35,7 @@ def test_it_writes_what_drf_writes_in_every_zone():
 
 
 def test_it_lists_times_in_the_readers_zone(client, unit_a, brm):
-    person = StakeholderFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a)
     pref = UserPreference.for_user(brm)
     pref.time_zone = "Asia/Tokyo"
     pref.save()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.conf import settings
 from django.utils import timezone, translation
 
@@ -89,9 +90,9 @@ def test_a_commitments_outcome_is_named_in_each_language_and_its_key_stays():
 
 @pytest.mark.django_db
 def test_a_spanish_brm_reads_outcomes_sentiment_and_quadrants_in_spanish(client, brm, unit_a):
-    late = ActionItemFactory(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
-    person = StakeholderFactory(unit=unit_a, influence=5, interest=5)
-    InteractionFactory(unit=unit_a, sentiment=-2).attendees.add(person)
+    late = ActionItemFactory.create(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
+    person = StakeholderFactory.create(unit=unit_a, influence=5, interest=5)
+    InteractionFactory.create(unit=unit_a, sentiment=-2).attendees.add(person)
     _speaks_spanish(brm)
     client.force_login(brm)
     page = client.get(late.get_absolute_url()).content.decode()
@@ -104,9 +105,9 @@ def test_a_spanish_brm_reads_outcomes_sentiment_and_quadrants_in_spanish(client,
 
 @pytest.mark.django_db
 def test_an_english_brm_reads_them_in_english(client, brm, unit_a):
-    late = ActionItemFactory(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
-    person = StakeholderFactory(unit=unit_a, influence=5, interest=5)
-    InteractionFactory(unit=unit_a, sentiment=-2).attendees.add(person)
+    late = ActionItemFactory.create(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
+    person = StakeholderFactory.create(unit=unit_a, influence=5, interest=5)
+    InteractionFactory.create(unit=unit_a, sentiment=-2).attendees.add(person)
     client.force_login(brm)
     assert ">Overdue</span>" in client.get(late.get_absolute_url()).content.decode()
     html = client.get(person.get_absolute_url()).content.decode()
@@ -115,21 +116,23 @@ def test_an_english_brm_reads_them_in_english(client, brm, unit_a):
 
 def test_the_resolution_rating_buttons_are_in_the_readers_language():
     field = RatingForm.base_fields["rating"]
+    assert isinstance(field, forms.ChoiceField)
+    choices: list[tuple[int, str]] = list(field.choices)  # type: ignore[arg-type]
     with translation.override("es"):
-        assert [str(label) for _, label in field.choices] == [
+        assert [str(label) for _, label in choices] == [
             "1 · Mala",
             "2 · Regular",
             "3 · Buena",
             "4 · Muy buena",
             "5 · Excelente",
         ]
-    assert [str(label) for _, label in field.choices][0] == "1 · Poor"
-    assert [value for value, _ in field.choices] == [1, 2, 3, 4, 5]
+    assert [str(label) for _, label in choices][0] == "1 · Poor"
+    assert [value for value, _ in choices] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.django_db
 def test_the_personal_data_page_names_the_kind_of_person_in_spanish(client, admin_user, unit_a):
-    person = StakeholderFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a)
     _speaks_spanish(admin_user)
     client.force_login(admin_user)
     html = client.get(f"/privacy/stakeholders/{person.pk}/").content.decode()
@@ -144,7 +147,8 @@ APP_JS = Path(settings.BASE_DIR) / "static" / "js" / "app.js"
 def _chart_names(html: str) -> dict[str, str]:
     found = re.search(r'<script id="chart-names" type="application/json">(.*?)</script>', html)
     assert found, "no chart-names element"
-    return json.loads(found.group(1))
+    names: dict[str, str] = json.loads(found.group(1))
+    return names
 
 
 def test_every_name_app_js_asks_for_is_translated_with_its_english_fallback():
@@ -165,9 +169,9 @@ def test_the_complaint_reports_chart_names_in_spanish_and_english(client, execut
     client.force_login(executive)
     html = client.get("/complaints/reports/").content.decode()
     assert _chart_names(html)["ack_on_time"] == "Con acuse a tiempo"
-    chart = json.loads(
-        re.search(r'id="complaint-chart-data" type="application/json">(.*?)</script>', html)[1]
-    )
+    data = re.search(r'id="complaint-chart-data" type="application/json">(.*?)</script>', html)
+    assert data is not None
+    chart = json.loads(data[1])
     assert chart["severities"] == ["low", "medium", "high", "critical"]
     assert chart["severity_labels"]["critical"] == "Crítica"
     UserPreference.objects.filter(user=executive).update(language="en")
@@ -177,7 +181,7 @@ def test_the_complaint_reports_chart_names_in_spanish_and_english(client, execut
 
 @pytest.mark.django_db
 def test_the_handover_pack_and_service_page_name_their_series_in_spanish(client, brm, unit_a):
-    service = ServiceFactory()
+    service = ServiceFactory.create()
     _speaks_spanish(brm)
     client.force_login(brm)
     handover = client.get(f"/units/{unit_a.pk}/handover/").content.decode()

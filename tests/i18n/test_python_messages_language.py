@@ -22,7 +22,7 @@ def _speaks_spanish(user) -> None:
 
 def test_a_missing_if_match_is_explained_in_the_callers_language(as_user, brm, unit_a, settings):
     settings.BRM_API_REQUIRE_IF_MATCH = True
-    person = StakeholderFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a)
     api = as_user(brm)
     spanish = api.patch(URL.format(person.pk), {"phone": "555"}, HTTP_ACCEPT_LANGUAGE="es")
     assert spanish.status_code == 428
@@ -36,7 +36,7 @@ def test_a_missing_if_match_is_explained_in_the_callers_language(as_user, brm, u
 
 def test_a_stale_if_match_is_explained_in_spanish_to_a_spanish_user(client, brm, unit_a):
     _speaks_spanish(brm)
-    person = StakeholderFactory(unit=unit_a)
+    person = StakeholderFactory.create(unit=unit_a)
     client.force_login(brm)
     response = client.patch(
         URL.format(person.pk),

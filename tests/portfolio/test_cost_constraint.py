@@ -56,7 +56,7 @@ def test_full_clean_refuses_it(demand_a):
     demand_a.estimated_cost = Decimal("0")
     with pytest.raises(ValidationError) as caught:
         demand_a.full_clean()
-    assert caught.value.message_dict["estimated_cost"] == [COST_ABOVE_ZERO]
+    assert caught.value.message_dict["estimated_cost"] == [str(COST_ABOVE_ZERO)]
 
 
 def test_the_database_refuses_a_zero_cost_written_around_the_model(demand_a):
