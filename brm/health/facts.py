@@ -500,3 +500,48 @@ def watermelon_reason_text(snapshot: HealthSnapshot) -> str:
     if not facts or not all(f.get("msg") for f in facts):
         return snapshot.watermelon_reason
     return "; ".join(_reason(f) for f in facts)
+
+
+# --- Why a plan exists, in the reader's language ----------------------------------------------
+# A plan stores its reason's message id and parameters (`ImprovementPlan.reason_msg`,
+# `reason_params`) beside the English sentence (`reason`), as health facts do:
+# `plan_reason_text` renders it when read; a plan stored before, a reason a person typed, or an id
+# a later release dropped shows the stored sentence.
+
+
+def component_in_sentence(key: str) -> str:
+    """A component's name inside a sentence: its first letter lower-cased ("service delivery
+    (SLAs)", "prestación del servicio (SLA)")."""
+    name = str(COMPONENT_NAMES[key])
+    return name[:1].lower() + name[1:]
+
+
+def _red_reason(p: dict[str, Any]) -> str:
+    """params: {"score": float, "amber_from": int, "weak": [[component key, value], ...]}."""
+    weak = ", ".join(f"{component_in_sentence(key)} {_num(value, 0)}" for key, value in p["weak"])
+    return gettext(
+        "Relationship health %(score)s is below %(amber_from)s (red). Weakest: %(weak)s."
+    ) % {"score": _num(p["score"], 0), "amber_from": p["amber_from"], "weak": weak}
+
+
+def _started_by_brm(p: dict[str, Any]) -> str:
+    return gettext("Started by the BRM.")
+
+
+PLAN_REASONS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "plan.red": _red_reason,
+    "plan.started": _started_by_brm,
+}
+
+
+def plan_reason_text(msg: str, params: dict[str, Any], stored: str) -> str:
+    """An improvement plan's reason in the active language: the message `msg` (a key of
+    `PLAN_REASONS`) rendered with `params`, or `stored` (the English sentence kept with the plan)
+    when there is no message id, an unknown one, or parameters that do not fit."""
+    render = PLAN_REASONS.get(msg)
+    if render is None:
+        return stored
+    try:
+        return render(params)
+    except (KeyError, TypeError, ValueError):
+        return stored

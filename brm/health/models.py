@@ -17,6 +17,7 @@ from brm.core.models import (
     UnitScopedModel,
     UnitScopedQuerySet,
 )
+from brm.health.facts import plan_reason_text
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -222,10 +223,8 @@ class ImprovementPlan(UnitScopedModel):
 
     @property
     def reason_text(self) -> str:
-        """Why the plan exists, in the active language (`brm.health.plans.reason_text`)."""
-        from brm.health.plans import reason_text  # plans imports this module
-
-        return reason_text(self)
+        """Why the plan exists, in the active language (`brm.health.facts.plan_reason_text`)."""
+        return plan_reason_text(self.reason_msg, self.reason_params, self.reason)
 
 
 class PlanCommitment(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from brm.core.errors import StateConflict
 from brm.core.i18n import language_for
 from brm.core.roles import require, stored_user
-from brm.health.facts import COMPONENT_NAMES, _num
+from brm.health.facts import PLAN_REASONS, component_in_sentence
 from brm.health.models import (
     HealthSettings,
     ImprovementPlan,
@@ -72,54 +72,10 @@ ACTIONS: dict[str, list[tuple[_StrPromise, int]]] = {
 }
 
 
-# --- Why a plan exists, in the reader's language ----------------------------------------------
-# A plan stores its reason's message id and parameters (`ImprovementPlan.reason_msg`,
-# `reason_params`) beside the English sentence (`reason`), as health facts do
-# (brm.health.facts): `reason_text` renders it when read; a plan stored before, a reason a
-# person typed, or an id a later release dropped shows the stored sentence.
-
-
-def _component(key: str) -> str:
-    """A component's name inside a sentence: its first letter lower-cased ("service delivery
-    (SLAs)", "prestación del servicio (SLA)")."""
-    name = str(COMPONENT_NAMES[key])
-    return name[:1].lower() + name[1:]
-
-
-def _red_reason(p: dict[str, Any]) -> str:
-    """params: {"score": float, "amber_from": int, "weak": [[component key, value], ...]}."""
-    weak = ", ".join(f"{_component(key)} {_num(value, 0)}" for key, value in p["weak"])
-    return gettext(
-        "Relationship health %(score)s is below %(amber_from)s (red). Weakest: %(weak)s."
-    ) % {"score": _num(p["score"], 0), "amber_from": p["amber_from"], "weak": weak}
-
-
-def _started_by_brm(p: dict[str, Any]) -> str:
-    return gettext("Started by the BRM.")
-
-
-REASON_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "plan.red": _red_reason,
-    "plan.started": _started_by_brm,
-}
-
-
-def reason_text(plan: ImprovementPlan) -> str:
-    """`plan`'s reason in the active language; its stored `reason` when it has no message id,
-    an unknown one, or parameters that do not fit."""
-    render = REASON_MESSAGES.get(plan.reason_msg)
-    if render is None:
-        return plan.reason
-    try:
-        return render(plan.reason_params)
-    except (KeyError, TypeError, ValueError):
-        return plan.reason
-
-
 def _english(msg: str, params: dict[str, Any]) -> str:
     """The stored fallback sentence: the message rendered with no language active."""
     with translation.override(None):
-        return REASON_MESSAGES[msg](params)
+        return PLAN_REASONS[msg](params)
 
 
 def weakest(health: UnitHealth, limit: int = 2) -> list[str]:
@@ -187,7 +143,7 @@ def _create_plan(
                     CommitmentInput(
                         title=str(title),
                         description=gettext("Improvement plan: %(component)s.")
-                        % {"component": _component(name)},
+                        % {"component": component_in_sentence(name)},
                         owner_side=OwnerSide.IT,
                         owner=brm,
                         due_date=today + timedelta(days=days),

@@ -1,5 +1,5 @@
 # Issue 17: a proposed plan stores its reason as a message id and parameters (rendered in the
-# reader's language, brm.health.plans.reason_text); existing plans keep their English reason.
+# reader's language, brm.health.facts.plan_reason_text); existing plans keep their English reason.
 
 from django.db import migrations, models
 
