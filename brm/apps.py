@@ -5,12 +5,13 @@ command, and keeps the migration history of the records that moved to `brm.core`
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectConfig(AppConfig):
     name = "brm"
     label = "brm"
-    verbose_name = "BRM project"
+    verbose_name = _("BRM project")
 
     def ready(self) -> None:
         # lazy import: Django's documented place to register checks is ready(), once apps load.

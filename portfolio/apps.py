@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortfolioConfig(AppConfig):
     name = "portfolio"
+    verbose_name = _("Portfolio")

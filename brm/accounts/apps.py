@@ -4,13 +4,14 @@ register's units, and django-axes' lockout recorded in the audit log."""
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "brm.accounts"
     default_auto_field = "django.db.models.BigAutoField"
     label = "accounts"
-    verbose_name = "Sign-in"
+    verbose_name = _("Sign-in")
 
     def ready(self) -> None:
         # Connects the receivers of allauth's and axes' signals.

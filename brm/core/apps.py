@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "brm.core"
     label = "core"
-    verbose_name = "BRM platform"
+    verbose_name = _("BRM platform")

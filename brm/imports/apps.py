@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
@@ -8,5 +9,5 @@ class ImportsConfig(AppConfig):
 
     name = "brm.imports"
     label = "imports"
-    verbose_name = "Bulk import"
+    verbose_name = _("Bulk import")
     default_auto_field = "django.db.models.BigAutoField"

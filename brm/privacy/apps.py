@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
@@ -10,5 +11,5 @@ class PrivacyConfig(AppConfig):
 
     name = "brm.privacy"
     label = "privacy"
-    verbose_name = "People's data"
+    verbose_name = _("People's data")
     default_auto_field = "django.db.models.BigAutoField"

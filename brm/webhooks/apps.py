@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
@@ -8,7 +9,7 @@ class WebhooksConfig(AppConfig):
 
     name = "brm.webhooks"
     label = "webhooks"
-    verbose_name = "Webhooks"
+    verbose_name = _("Webhooks")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models as db_models
 from django.utils import translation
 from django.utils.functional import Promise
@@ -72,3 +73,21 @@ def test_a_stale_write_names_the_record_in_the_readers_language(as_user, brm, un
     assert english.json()["detail"].startswith(
         "This commitment has changed since you read it: it is now version"
     )
+
+
+def test_every_project_app_is_named_in_the_readers_language():
+    """The admin's sections are the apps' names: lazy, and translated in the Spanish catalogue."""
+    ours = [
+        a for a in apps.get_app_configs() if not a.name.startswith(("django", "rest_framework"))
+    ]
+    ours = [
+        a
+        for a in ours
+        if a.path.startswith(str(settings.BASE_DIR)) and "site-packages" not in a.path
+    ]
+    assert len(ours) >= 13
+    for app in ours:
+        assert isinstance(app.verbose_name, Promise), app.label
+        with translation.override("es"):
+            spanish = str(app.verbose_name)
+        assert spanish != str(app.verbose_name) or app.label == "webhooks", app.label

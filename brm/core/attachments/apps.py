@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AttachmentsConfig(AppConfig):
@@ -8,5 +9,5 @@ class AttachmentsConfig(AppConfig):
 
     name = "brm.core.attachments"
     label = "attachments"
-    verbose_name = "Attachments"
+    verbose_name = _("Attachments")
     default_auto_field = "django.db.models.BigAutoField"
