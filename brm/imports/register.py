@@ -35,11 +35,14 @@ from django.utils.translation import gettext_lazy as _
 
 from brm.core.errors import InputError
 from brm.core.validators import date_in_range
-from portfolio.models.catalogue import Service, ServiceMetric
 from portfolio.selectors import catalogue as catalogue_selectors
 from portfolio.services import catalogue as catalogue_services
 from stakeholders import services as register_services
 from stakeholders.models import BusinessUnit, Stakeholder
+
+# The catalogue's models only describe their columns (help texts, choices); rows are read and
+# written through the portfolio's selectors and services, as the layer rule asks.
+_CATALOGUE_MODELS = catalogue_selectors.described_models()
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -506,7 +509,7 @@ KINDS: dict[str, Kind] = {
         name="services",
         label=_("Services (by code)"),
         noun=_("services"),
-        model=Service,
+        model=_CATALOGUE_MODELS["services"],
         help={
             "name": _("Name of the service."),
             "description": _("What the service does."),
@@ -552,7 +555,7 @@ KINDS: dict[str, Kind] = {
         name="metrics",
         label=_("Service metrics (by service code and period start)"),
         noun=_("service metrics"),
-        model=ServiceMetric,
+        model=_CATALOGUE_MODELS["metrics"],
         help={
             "service": SERVICE_CODE,
             "period_start": _("First day of the period (YYYY-MM-DD)."),

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from stakeholders.models import BusinessUnit
 
 
+def described_models() -> dict[str, type[Service] | type[ServiceMetric]]:
+    """The catalogue's models by bulk-import kind ("services", "metrics"), for reading their
+    fields' metadata (help text, choices) to describe an import file's columns; never for rows."""
+    return {"services": Service, "metrics": ServiceMetric}
+
+
 def service_list(user: AnyUser) -> QuerySet[Service]:
     """The catalogue as the user may see it, with the latest period's figures (one query)."""
     return (
