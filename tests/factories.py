@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.models import User as AuthUser
 from django.utils import timezone
 
+from brm.core.models import UserPreference
 from brm.core.roles import GROUP_NAMES, Role
 from complaints.models import Complaint, Feedback
 from portfolio.models import BenefitRecord, Demand, StrategicObjective
@@ -257,3 +258,11 @@ class BenefitRecordFactory(factory.django.DjangoModelFactory[BenefitRecord]):
     period_end = factory.LazyAttribute(lambda r: r.period_start + timedelta(days=30))
     planned_amount = 1000
     realised_amount = 800
+
+
+def choose_language(user: AuthUser, language: str) -> None:
+    """Save `language` ("es", "en-gb") as `user`'s choice on their profile, as the profile page
+    does: their pages, emails and notifications then speak it (issue 17)."""
+    preference = UserPreference.for_user(user)
+    preference.language = language
+    preference.save()

@@ -6,17 +6,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from brm.core.models import UserPreference
 from tests.attachments.conftest import complaint, storage, upload  # noqa: F401 - fixtures
+from tests.factories import choose_language
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_adding_a_file_says_so_in_spanish(client, complaint, leader, storage):  # noqa: F811
-    pref = UserPreference.for_user(leader)
-    pref.language = "es"
-    pref.save()
+    choose_language(leader, "es")
     client.force_login(leader)
     url = f"/complaints/{complaint.pk}/files/"
     body = client.post(url, {"file": upload("Registro.pdf")}, **HX).content.decode()

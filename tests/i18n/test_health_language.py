@@ -12,7 +12,6 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from brm.core import pdf
-from brm.core.models import UserPreference
 from brm.health.charts import health_history_chart
 from brm.health.digest import send_weekly_digest
 from brm.health.engine import recompute_health
@@ -20,14 +19,9 @@ from brm.health.facts import Fact, FactKind, render, visible_facts, watermelon_r
 from brm.health.models import HealthSnapshot
 from brm.health.selectors import LiveFigures, next_best_actions
 from tests.brm.health_fixtures import metrics, survey
+from tests.factories import choose_language
 
 pytestmark = pytest.mark.django_db
-
-
-def _speaks_spanish(user):
-    pref = UserPreference.for_user(user)
-    pref.language = "es"
-    pref.save()
 
 
 @pytest.fixture
@@ -71,7 +65,7 @@ def test_the_engine_stores_english_whatever_language_is_active(unit_a):
 
 
 def test_a_spanish_reader_reads_the_facts_in_spanish(client, brm, watermelon):
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     html = client.get(f"/units/{watermelon.pk}/health/").content.decode()
     assert "4 de 4 periodos de servicio cumplieron su SLA (100 %)" in html
@@ -97,7 +91,7 @@ def test_the_pdf_is_written_in_the_readers_language(client, brm, watermelon, mon
         return documents[-1]
 
     monkeypatch.setattr(pdf, "pdf_document", keep)
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     assert client.get(f"/units/{watermelon.pk}/health/?format=pdf").status_code == 200
     text = " ".join(pdf.document_text(documents[-1]).split())
@@ -119,7 +113,7 @@ def test_the_api_answers_facts_in_the_callers_language(as_user, brm, watermelon)
 
 
 def test_the_dashboard_gives_the_watermelon_reason_in_spanish(client, executive, watermelon):
-    _speaks_spanish(executive)
+    choose_language(executive, "es")
     client.force_login(executive)
     html = client.get("/dashboard/").content.decode()
     section = html.split('id="watermelons"')[1].split("</section>")[0]
@@ -150,7 +144,7 @@ def test_an_old_watermelon_keeps_its_stored_reason(unit_a):
 
 
 def test_the_digest_gives_spanish_leaders_the_reason_in_spanish(executive, watermelon):
-    _speaks_spanish(executive)
+    choose_language(executive, "es")
     HealthSnapshot.objects.filter(unit=watermelon).update(as_of=timezone.localdate())
     send_weekly_digest()
     body = mail.outbox[-1].body
@@ -176,7 +170,7 @@ def test_next_actions_speak_the_readers_language(watermelon):
 
 
 def test_the_evidence_report_shows_spanish_headings_and_keeps_its_csv_english(client, brm, unit_a):
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     html = client.get("/reports/evidence/?start=2026-01-01&end=2026-03-31").content.decode()
     assert "Revisiones celebradas" in html and "Reviews held" not in html

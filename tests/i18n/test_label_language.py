@@ -24,13 +24,8 @@ from tests.factories import (
     InteractionFactory,
     ServiceFactory,
     StakeholderFactory,
+    choose_language,
 )
-
-
-def _speaks_spanish(user):
-    pref = UserPreference.for_user(user)
-    pref.language = "es"
-    pref.save()
 
 
 def test_sentiment_is_named_in_each_language():
@@ -93,7 +88,7 @@ def test_a_spanish_brm_reads_outcomes_sentiment_and_quadrants_in_spanish(client,
     late = ActionItemFactory.create(unit=unit_a, due_date=timezone.localdate() - timedelta(days=3))
     person = StakeholderFactory.create(unit=unit_a, influence=5, interest=5)
     InteractionFactory.create(unit=unit_a, sentiment=-2).attendees.add(person)
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     page = client.get(late.get_absolute_url()).content.decode()
     assert ">Vencido</span>" in page and "Overdue" not in page
@@ -133,7 +128,7 @@ def test_the_resolution_rating_buttons_are_in_the_readers_language():
 @pytest.mark.django_db
 def test_the_personal_data_page_names_the_kind_of_person_in_spanish(client, admin_user, unit_a):
     person = StakeholderFactory.create(unit=unit_a)
-    _speaks_spanish(admin_user)
+    choose_language(admin_user, "es")
     client.force_login(admin_user)
     html = client.get(f"/privacy/stakeholders/{person.pk}/").content.decode()
     assert "Datos personales de parte interesada" in html
@@ -165,7 +160,7 @@ def test_every_name_app_js_asks_for_is_translated_with_its_english_fallback():
 
 @pytest.mark.django_db
 def test_the_complaint_reports_chart_names_in_spanish_and_english(client, executive, unit_a):
-    _speaks_spanish(executive)
+    choose_language(executive, "es")
     client.force_login(executive)
     html = client.get("/complaints/reports/").content.decode()
     assert _chart_names(html)["ack_on_time"] == "Con acuse a tiempo"
@@ -182,7 +177,7 @@ def test_the_complaint_reports_chart_names_in_spanish_and_english(client, execut
 @pytest.mark.django_db
 def test_the_handover_pack_and_service_page_name_their_series_in_spanish(client, brm, unit_a):
     service = ServiceFactory.create()
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     handover = client.get(f"/units/{unit_a.pk}/handover/").content.decode()
     assert _chart_names(handover)["sentiment"] == "Sentimiento medio"

@@ -12,21 +12,14 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from brm.core.models import UserPreference
 from brm.health.engine import recompute_health
 from brm.health.models import ImprovementPlan
 from brm.health.plans import start_plan
-from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory
+from tests.factories import BusinessUnitFactory, InteractionFactory, UserFactory, choose_language
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))
-
-
-def _speaks_spanish(user):
-    pref = UserPreference.for_user(user)
-    pref.language = "es"
-    pref.save()
 
 
 def _red_unit(brm):
@@ -69,7 +62,7 @@ def test_a_plan_started_without_a_reason_says_so_in_the_readers_language(brm, un
 
 def test_the_proposed_actions_are_written_in_the_brms_language():
     brm = UserFactory.create(username="owner")
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     _, plan = _red_unit(brm)
     titles = set(plan.actions.values_list("title", flat=True))
     assert "Reúnete con el patrocinador para conocer la visión del negocio y acordar las tres " in (
@@ -91,7 +84,7 @@ def test_an_english_brm_gets_english_actions():
 
 def test_the_unit_page_shows_the_reason_in_the_readers_language(client, brm):
     unit, _ = _red_unit(brm)
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     html = client.get(f"/units/{unit.pk}/health/").content.decode()
     assert "La salud de la relación está en " in html

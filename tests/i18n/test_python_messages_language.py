@@ -7,17 +7,11 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from brm.core.models import Notification, OutboundEmail, UserPreference
-from tests.factories import StakeholderFactory
+from brm.core.models import Notification, OutboundEmail
+from tests.factories import StakeholderFactory, choose_language
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/stakeholders/{}/"
-
-
-def _speaks_spanish(user) -> None:
-    pref = UserPreference.for_user(user)
-    pref.language = "es"
-    pref.save()
 
 
 def test_a_missing_if_match_is_explained_in_the_callers_language(as_user, brm, unit_a, settings):
@@ -35,7 +29,7 @@ def test_a_missing_if_match_is_explained_in_the_callers_language(as_user, brm, u
 
 
 def test_a_stale_if_match_is_explained_in_spanish_to_a_spanish_user(client, brm, unit_a):
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     person = StakeholderFactory.create(unit=unit_a)
     client.force_login(brm)
     response = client.patch(
@@ -50,7 +44,7 @@ def test_a_stale_if_match_is_explained_in_spanish_to_a_spanish_user(client, brm,
 
 
 def test_marking_the_inbox_read_says_so_in_spanish(client, leader):
-    _speaks_spanish(leader)
+    choose_language(leader, "es")
     for n in range(2):
         email = OutboundEmail.objects.create(
             kind="complaint.filed", ref=n, key=f"note-{n}", message_id=f"<{n}@test>"
@@ -66,7 +60,7 @@ def test_the_mfa_requirement_speaks_the_users_language_before_their_page_does(
 ):
     """RequireMfaMiddleware answers before the middleware that applies a person's language."""
     settings.BRM_MFA_REQUIRED_ROLES = ["brm"]
-    _speaks_spanish(brm)
+    choose_language(brm, "es")
     client.force_login(brm)
     api = client.get("/api/v1/stakeholders/")
     assert api.status_code == 403

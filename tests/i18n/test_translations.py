@@ -18,6 +18,7 @@ from django.utils import translation
 
 from brm.core.models import UserPreference
 from brm.core.templatetags.brm import money
+from tests.factories import choose_language
 from tests.i18n.template_text import untranslated, untranslated_arguments
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -194,9 +195,7 @@ def test_money_and_numbers_follow_the_spanish_conventions(settings):
 
 @pytest.mark.django_db
 def test_it_speaks_spanish_to_a_person_who_chose_it_on_their_profile(client, brm):
-    pref = UserPreference.for_user(brm)
-    pref.language = "es"
-    pref.save()
+    choose_language(brm, "es")
     client.force_login(brm)
     with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=UTC), tick=False):
         response = client.get("/profile/", headers={"accept-language": "en-GB,en"})

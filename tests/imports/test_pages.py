@@ -8,10 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from brm.core.models import UserPreference
 from brm.imports.jobs import run_import_job
 from brm.imports.models import ImportJob
 from stakeholders.models import BusinessUnit
+from tests.factories import choose_language
 
 pytestmark = pytest.mark.django_db
 
@@ -72,9 +72,7 @@ def test_a_spanish_reader_gets_spanish_labels_and_the_english_header_names(
 ) -> None:
     """The headers are the files' contract, so they stay English (as code) beside Spanish
     descriptions; the row errors are written in the language the dry run was started in."""
-    preference = UserPreference.for_user(admin_user)
-    preference.language = "es"
-    preference.save()
+    choose_language(admin_user, "es")
     client.force_login(admin_user)
     upload = client.get(reverse("imports:upload")).content.decode()
     assert "Columnas del archivo" in upload and "Qué importar" in upload

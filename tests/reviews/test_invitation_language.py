@@ -11,10 +11,10 @@ from django.core import mail
 from django.utils import translation
 from icalendar import Calendar
 
-from brm.core.models import UserPreference
 from reviews import services
 from reviews.ics import review_ics
 from reviews.tasks import send_review_reminders
+from tests.factories import choose_language
 from tests.reviews.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -26,9 +26,7 @@ def _event(ics: str):
 
 
 def test_each_readers_invitation_is_in_their_language(unit_a, brm, cfo):
-    pref = UserPreference.for_user(brm)
-    pref.language = "es"
-    pref.save()
+    choose_language(brm, "es")
     services.plan_review(
         unit_a, actor=brm, scheduled_at=NOW + timedelta(days=2), attendees=[cfo], it_attendees=[brm]
     )

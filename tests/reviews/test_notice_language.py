@@ -9,18 +9,16 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from brm.core.models import UserPreference
 from reviews import services
 from reviews.tasks import send_review_reminders
+from tests.factories import choose_language
 from tests.reviews.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 def test_a_reminder_subject_is_in_each_readers_language(unit_a, brm, cfo):
-    pref = UserPreference.for_user(brm)
-    pref.language = "es"
-    pref.save()
+    choose_language(brm, "es")
     services.plan_review(
         unit_a, actor=brm, scheduled_at=NOW + timedelta(days=2), attendees=[cfo], it_attendees=[brm]
     )
