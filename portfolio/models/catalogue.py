@@ -24,6 +24,8 @@ from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, write
 from brm.core.validators import single_line
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from brm.core.roles import AnyUser
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -143,6 +145,26 @@ class ServiceMetricQuerySet(models.QuerySet["ServiceMetric"]):
         return self.filter(period_start__lte=end, period_end__gte=start)
 
 
+def metric_errors(
+    period_start: date | None,
+    period_end: date | None,
+    incidents: int | None = None,
+    major_incidents: int | None = None,
+) -> dict[str, StrOrPromise]:
+    """The rules of one service metric's figures, kept in one place for the model's `clean()`,
+    the API serializer and the push service (`portfolio.services.catalogue.upsert_metrics`).
+    Returns `{field: message}` (lazy, in the reader's language), empty when all is well:
+    `period_end` when the period does not end after it starts (unchecked while either date is
+    missing); `major_incidents` when more major incidents than incidents are given (unchecked
+    while `incidents` is None; a missing `major_incidents` counts as 0)."""
+    errors: dict[str, StrOrPromise] = {}
+    if period_start and period_end and period_end <= period_start:
+        errors["period_end"] = _("The period must end after it starts.")
+    if incidents is not None and (major_incidents or 0) > incidents:
+        errors["major_incidents"] = _("Major incidents are counted among all incidents.")
+    return errors
+
+
 class ServiceMetric(VersionedModel, TimeStampedModel):
     """What a service delivered in one period (a month or a week), pushed in by an integration.
 
@@ -212,11 +234,9 @@ class ServiceMetric(VersionedModel, TimeStampedModel):
         return limit is not None and self.workload is not None and self.workload > limit
 
     def clean(self) -> None:
-        errors = {}
-        if self.period_start and self.period_end and self.period_end <= self.period_start:
-            errors["period_end"] = _("The period must end after it starts.")
-        if self.incidents is not None and (self.major_incidents or 0) > self.incidents:
-            errors["major_incidents"] = _("Major incidents are counted among all incidents.")
+        errors = metric_errors(
+            self.period_start, self.period_end, self.incidents, self.major_incidents
+        )
         if errors:
             raise ValidationError(errors)
 

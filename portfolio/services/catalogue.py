@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from brm.core.errors import InputError
 from brm.core.roles import require
-from portfolio.models.catalogue import Service, ServiceMetric
+from portfolio.models.catalogue import Service, ServiceMetric, metric_errors
 from portfolio.permissions import may_edit_catalogue
 from portfolio.selectors.catalogue import consumed_services, consumes
 
@@ -125,8 +125,9 @@ def upsert_metrics(
     services = {s.pk: s for s in Service.objects.select_for_update().filter(pk__in=service_ids)}
     errors: dict[str, list[str]] = {}
     for i, row in enumerate(rows):
-        if row.period_end <= row.period_start:
-            errors[f"{i}"] = [gettext("The period must end after it starts.")]
+        period = metric_errors(row.period_start, row.period_end).get("period_end")
+        if period is not None:
+            errors[f"{i}"] = [str(period)]
             continue
         for j, other in enumerate(rows[:i]):
             if (

@@ -6,12 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext
 from rest_framework import serializers
 
 from brm.core.api_input import IntegerPrimaryKeyRelatedField, ModelSerializer, Serializer
 from brm.core.roles import is_it_side
-from portfolio.models.catalogue import Service, ServiceMetric
+from portfolio.models.catalogue import Service, ServiceMetric, metric_errors
 from stakeholders.api.serializers import ScopedPrimaryKeyRelatedField
 from stakeholders.models import BusinessUnit
 
@@ -87,17 +86,17 @@ class ServiceMetricSerializer(ModelSerializer[ServiceMetric]):
         def get(name: str) -> Any:
             return attrs.get(name, getattr(self.instance, name, None))
 
-        errors: dict[str, list[str]] = {}
-        start, end = get("period_start"), get("period_end")
-        if start and end and end <= start:
-            errors["period_end"] = [gettext("The period must end after it starts.")]
-        incidents, major = get("incidents") or 0, get("major_incidents") or 0
-        if major > incidents:
-            errors["major_incidents"] = [
-                gettext("Major incidents are counted among all incidents.")
-            ]
+        # Missing incidents count as 0 here, so major incidents without a total are refused.
+        errors = metric_errors(
+            get("period_start"),
+            get("period_end"),
+            get("incidents") or 0,
+            get("major_incidents"),
+        )
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError(
+                {field: [str(message)] for field, message in errors.items()}
+            )
         return attrs
 
 
