@@ -61,6 +61,7 @@ TARGETS: dict[str, Callable[[dict[str, Any]], Request]] = {
     "unit_list": lambda t: ("get", "/units/", None),
     "unit_detail": lambda t: ("get", f"/units/{t['unit'].pk}/", None),
     "unit_timeline": lambda t: ("get", f"/units/{t['unit'].pk}/timeline/", None),
+    "unit_history": lambda t: ("get", f"/units/{t['unit'].pk}/history/", None),
     "meeting_form": lambda t: ("get", f"/units/{t['unit'].pk}/meetings/new/", None),
     "meeting_post": lambda t: ("post", f"/units/{t['unit'].pk}/meetings/new/", meeting_data()),
     "handover_pack": lambda t: ("get", f"/units/{t['unit'].pk}/handover/", None),
@@ -108,6 +109,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "unit_list":            (200, 200, 200, 200, 200, 200, 200),
     "unit_detail":          (200, 200, 200, 200, 200, 404, 404),
     "unit_timeline":        (200, 200, 200, 200, 200, 404, 404),
+    # The change history is IT's record: 404 for the business side, as the unit page hides it.
+    "unit_history":         (200, 200, 200, 200, 404, 404, 404),
     "meeting_form":         (200, 200, 403, 403, 403, 404, 404),
     "meeting_post":         (302, 302, 403, 403, 403, 404, 404),
     "handover_pack":        (200, 200, 200, 200, 404, 404, 404),
