@@ -189,10 +189,10 @@ def measure_size(
     browsers = clients()
     result = SizeResult(label, rows)
     for name, url in FLOORS.items():
-        role = "brm" if name == "page" else "-"  # the page floor is signed in
-        status, ms, cpu, queries = measure(
-            browsers[role if name == "page" else "anonymous"], url, runs
-        )
+        signed_in = name == "page"  # the page floor is signed in, as the BRM
+        browser = browsers["brm" if signed_in else "anonymous"]
+        role = "brm" if signed_in else "-"
+        status, ms, cpu, queries = measure(browser, url, runs)
         result.timings.append(
             Timing(f"floor: {name}", role, url, "floor", status, ms, cpu, queries)
         )
