@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -183,10 +183,18 @@ class ModelSerializer(FastRepresentationMixin, serializers.ModelSerializer[_M]):
         # class alone (no serializer of the API overrides get_field_names, get_extra_kwargs or
         # build_field), so it is done once per class and each serializer gets a deep copy: new
         # field instances made from the same arguments, as DRF copies its declared fields.
-        built = type(self).__dict__.get("_built_fields")
+        # Kept per language: DRF formats some messages as it builds (a unique field's "... with
+        # this ... already exists."), which would otherwise stay in the first caller's language.
+        by_language: dict[str | None, dict[str, Any]] | None = type(self).__dict__.get(
+            "_built_fields"
+        )
+        if by_language is None:
+            by_language = {}
+            type(self)._built_fields = by_language  # type: ignore[attr-defined]
+        language = get_language()
+        built = by_language.get(language)
         if built is None:
-            built = super().get_fields()
-            type(self)._built_fields = built  # type: ignore[attr-defined]
+            built = by_language[language] = super().get_fields()
         fields = copy.deepcopy(built)
         bound_dates(fields.values())
         pin_time_zone(fields.values())
