@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brm.privacy import services
@@ -70,7 +69,7 @@ def person_erase(request: HttpRequest, subject_type: str, pk: int) -> HttpRespon
     """Erase the person (the page's form asks to type ERASE first), then show their export."""
     _check(request, subject_type)
     if request.POST.get("confirm") != "ERASE":
-        messages.error(request, _("Type ERASE to confirm; nothing was erased."))
+        messages.error(request, gettext("Type ERASE to confirm; nothing was erased."))
         return redirect(f"privacy:{subject_type}_export", pk=pk)
     try:
         result = services.erase_person(subject_type, pk, actor=request.user)
@@ -78,6 +77,6 @@ def person_erase(request: HttpRequest, subject_type: str, pk: int) -> HttpRespon
         raise Http404(str(exc)) from exc
     changed = sum(sum(section.values()) for section in result["counts"].values())
     messages.success(
-        request, _("Erased: %(changed)s rows changed or removed.") % {"changed": changed}
+        request, gettext("Erased: %(changed)s rows changed or removed.") % {"changed": changed}
     )
     return redirect(f"privacy:{subject_type}_export", pk=pk)
