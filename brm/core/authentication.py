@@ -15,6 +15,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from brm.core.models import ApiToken
+from brm.core.roles import USER_JOINS
 
 
 def _lockout_name(raw: str) -> str:
@@ -88,13 +89,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API token: brm_<id>_<secret>",
         }
-
-
-# Joined to every signed-in user as it is loaded. "stakeholder" is the register's reverse
-# one-to-one (`Stakeholder.user`), named as a string so the kernel imports no app; a leader's unit
-# is read from it on every page. Reverse one-to-ones join as LEFT OUTER, so users without a
-# preference or register entry load as before.
-USER_JOINS = ("preference", "stakeholder")
 
 
 class PreferenceModelBackend(ModelBackend):

@@ -96,6 +96,13 @@ def users_with_role(roles: Iterable[Role]) -> QuerySet[User]:
     return model.objects.filter(q, is_active=True)
 
 
+# Joined to every signed-in user as it is loaded (the session backend and the API token):
+# "stakeholder" is the register's reverse one-to-one (`Stakeholder.user`), named as a string so
+# the kernel imports no app, which `leader_unit_id` reads on every page. Reverse one-to-ones
+# join as LEFT OUTER, so users without a preference or register entry load as before.
+USER_JOINS = ("preference", "stakeholder")
+
+
 def leader_unit_id(user: AnyUser) -> int | None:
     """The business unit a leader belongs to, through their active Stakeholder record (or None).
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
+from brm.core.roles import USER_JOINS
 from brm.core.validators import single_line
 
 TOKEN_PREFIX = "brm"
@@ -102,7 +103,7 @@ class ApiToken(TimeStampedModel):
             return None
         token = (
             cls.objects.usable()
-            .select_related("user__preference", "user__stakeholder")
+            .select_related(*(f"user__{join}" for join in USER_JOINS))
             .filter(key_id=key_id)
             .first()
         )
