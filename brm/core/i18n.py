@@ -58,17 +58,11 @@ def language_for(addresses: Iterable[str]) -> str:
     forced = _WRITING_FOR.get()
     if forced is not None:
         return forced
-    wanted = {a.strip().lower() for a in addresses if a and a.strip()}
-    if not wanted:
-        return settings.LANGUAGE_CODE
-    match = Q()
-    for address in wanted:
-        match |= Q(user__email__iexact=address)
-    rows = UserPreference.objects.filter(match, user__is_active=True).values_list(
-        "user__email", "language"
-    )
-    chosen = {email.lower(): language for email, language in rows}
-    languages = {chosen.get(address) or "" for address in wanted}
-    if len(languages) == 1 and (language := languages.pop()):
-        return language
-    return settings.LANGUAGE_CODE
+    return shared_language(languages_of(addresses).values())
+
+
+def shared_language(languages: Iterable[str]) -> str:
+    """The one language all of `languages` are (codes from `languages_of`), else the site's
+    (``settings.LANGUAGE_CODE``, also for none)."""
+    distinct = set(languages)
+    return distinct.pop() if len(distinct) == 1 else settings.LANGUAGE_CODE
