@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import ngettext, override
 
-from brm.core.i18n import language_for, languages_of, writing_for
+from brm.core.i18n import language_for, languages_of, shared_language, writing_for
 from brm.core.models import (
     AddressOptOut,
     DeferredEmail,
@@ -187,7 +187,8 @@ def deliver(pk: int) -> bool:
             return False
         original = outgoing.email
         people = recipients_for(row.kind, [*original.to, *original.cc, *original.bcc])
-        messages = _messages(row, outgoing, people)
+        readers = _PerReader(row, outgoing)  # the copies per zone, reused for the inbox
+        messages = _messages(row, outgoing, people, readers)
         deferred = [p for p in people if p.mode == DeliveryMode.DAILY]
         if not messages and not deferred:
             _finish(row, DeliveryState.SKIPPED, "")
@@ -204,7 +205,6 @@ def deliver(pk: int) -> bool:
     sent_at = timezone.now()
     with transaction.atomic():  # the sent mark and the business fact, together or not at all
         if _finish(row, DeliveryState.SENT, to, sent_at):
-            readers = _PerReader(row, outgoing, people)
             for person in deferred:
                 _defer(row, readers.email(person), person)
             notify_in_app(row, outgoing, people, readers)
@@ -394,21 +394,20 @@ def unsubscribe(address: str, kind: str) -> int:
 
 
 def _messages(
-    row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]
+    row: OutboundEmail, outgoing: Outgoing, people: list[Recipient], readers: _PerReader
 ) -> list[EmailMessage]:
     """The emails to send now: for a required kind one per time zone (all its recipients
-    together); otherwise one per recipient, with its unsubscribe link and headers."""
+    together); otherwise one per recipient, with its unsubscribe link and headers. Each zone's
+    email is composed once (`readers.in_zone`), and the inbox reuses it."""
     immediate = [p for p in people if p.mode == DeliveryMode.IMMEDIATE]
     if kind_is_required(row.kind):
         groups: dict[str, list[Recipient]] = {}
         for person in immediate:
             groups.setdefault(person.zone.key, []).append(person)
-        return [
-            _copy(_in_zone(row, outgoing, g[0].zone), [p.email for p in g]) for g in groups.values()
-        ]
+        return [_copy(readers.in_zone(g[0].zone), [p.email for p in g]) for g in groups.values()]
     out = []
     for person in immediate:
-        email = _copy(_in_zone(row, outgoing, person.zone), [person.email])
+        email = _copy(readers.in_zone(person.zone), [person.email])
         _add_unsubscribe(email, person.email, row.kind)
         out.append(email)
     return out
@@ -432,29 +431,36 @@ def _in_zone(
 
 
 class _PerReader:
-    """What one person keeps of a message (their inbox item, their daily summary's item), as
-    composed in their time zone and their own language (`UserPreference.language`, else the
-    site's). The email itself went in the recipients' shared language (`language_for` of its
-    addresses, what the composer asked); a reader of another language gets it composed again,
-    once per zone and language. Two queries, on first use."""
+    """A message as composed for its readers, each composition made once per zone and language.
 
-    def __init__(self, row: OutboundEmail, outgoing: Outgoing, people: list[Recipient]) -> None:
-        self.row, self.outgoing, self.people = row, outgoing, people
+    `in_zone(zone)`: the email as sent to that zone, in the recipients' shared language
+    (`language_for` of its addresses, what the composer asked). `email(person)`: what one person
+    keeps (their inbox item, their daily summary's item), in their time zone and their own
+    language (`UserPreference.language`, else the site's): composed again for a reader of
+    another language. One query, on the first `email`."""
+
+    def __init__(self, row: OutboundEmail, outgoing: Outgoing) -> None:
+        self.row, self.outgoing = row, outgoing
         self.languages: dict[str, str] | None = None
         self.written_in = ""
-        self.composed: dict[tuple[str, str], EmailMessage] = {}
+        self.composed: dict[tuple[str, str | None], EmailMessage] = {}
+
+    def in_zone(self, zone: ZoneInfo, language: str | None = None) -> EmailMessage:
+        """`_in_zone`, composed once per (zone, language); None: the language it went in."""
+        key = (zone.key, language)
+        if key not in self.composed:
+            self.composed[key] = _in_zone(self.row, self.outgoing, zone, language)
+        return self.composed[key]
 
     def email(self, person: Recipient) -> EmailMessage:
         if self.languages is None:
+            # The people are among the email's addresses (`recipients_for`): one query answers
+            # both what it was written in and each reader's language.
             sent = self.outgoing.email
-            self.written_in = language_for([*sent.to, *sent.cc, *sent.bcc])
-            self.languages = languages_of(p.email for p in self.people)
+            self.languages = languages_of([*sent.to, *sent.cc, *sent.bcc])
+            self.written_in = shared_language(self.languages.values())
         language = self.languages.get(person.email.lower(), settings.LANGUAGE_CODE)
-        key = (person.zone.key, language)
-        if key not in self.composed:
-            other = None if language == self.written_in else language
-            self.composed[key] = _in_zone(self.row, self.outgoing, person.zone, other)
-        return self.composed[key]
+        return self.in_zone(person.zone, None if language == self.written_in else language)
 
 
 def _copy(email: EmailMessage, to: list[str]) -> EmailMessage:
@@ -540,7 +546,7 @@ def notify_in_app(
     if row.kind == DAILY_SUMMARY_EMAIL or not people:
         return 0
     users = _users_by_address([p.email for p in people])
-    readers = readers or _PerReader(row, outgoing, people)
+    readers = readers or _PerReader(row, outgoing)
     items: dict[int, Notification] = {}
     for person in people:
         account: Any
