@@ -46,7 +46,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import ngettext, override
+from django.utils.translation import gettext, ngettext, override
 
 from brm.core.i18n import language_for, languages_of, shared_language, writing_for
 from brm.core.models import (
@@ -408,7 +408,7 @@ def _messages(
     out = []
     for person in immediate:
         email = _copy(readers.in_zone(person.zone), [person.email])
-        _add_unsubscribe(email, person.email, row.kind)
+        _add_unsubscribe(email, person.email, row.kind, readers.written_in_language())
         out.append(email)
     return out
 
@@ -452,13 +452,20 @@ class _PerReader:
             self.composed[key] = _in_zone(self.row, self.outgoing, zone, language)
         return self.composed[key]
 
-    def email(self, person: Recipient) -> EmailMessage:
+    def written_in_language(self) -> str:
+        """The language the email went in (`language_for` of its addresses, as the composer
+        asked). One query on first use, shared with `email`."""
         if self.languages is None:
             # The people are among the email's addresses (`recipients_for`): one query answers
             # both what it was written in and each reader's language.
             sent = self.outgoing.email
             self.languages = languages_of([*sent.to, *sent.cc, *sent.bcc])
             self.written_in = shared_language(self.languages.values())
+        return self.written_in
+
+    def email(self, person: Recipient) -> EmailMessage:
+        self.written_in_language()
+        assert self.languages is not None
         language = self.languages.get(person.email.lower(), settings.LANGUAGE_CODE)
         return self.in_zone(person.zone, None if language == self.written_in else language)
 
@@ -479,18 +486,24 @@ def _copy(email: EmailMessage, to: list[str]) -> EmailMessage:
     return message
 
 
-def _add_unsubscribe(email: EmailMessage, address: str, kind: str) -> None:
-    """The unsubscribe link in the text and HTML bodies, and RFC 2369/8058 headers."""
+def _add_unsubscribe(email: EmailMessage, address: str, kind: str, language: str) -> None:
+    """The unsubscribe link in the text and HTML bodies, in `language` (the one the body was
+    written in), and RFC 2369/8058 headers."""
     # The daily summary gathers every kind the person may refuse: its link refuses them all.
     url = unsubscribe_url(address, ALL_KINDS if kind == DAILY_SUMMARY_EMAIL else kind)
     email.extra_headers["List-Unsubscribe"] = f"<{url}>"
     email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    label = str(settings.NOTIFICATION_KINDS.get(kind, {}).get("label", "these emails"))
-    email.body = f"{email.body.rstrip()}\n\n-- \nStop emails like this ({label}): {url}\n"
+    marked = settings.NOTIFICATION_KINDS.get(kind, {}).get("label")
+    with override(language):
+        # The kinds' labels are marked with gettext_noop in settings: translated here.
+        label = gettext(str(marked)) if marked else gettext("these emails")
+        line = gettext("Stop emails like this (%(kind)s):") % {"kind": label}
+        link_text = gettext("unsubscribe")
+    email.body = f"{email.body.rstrip()}\n\n-- \n{line} {url}\n"
     if isinstance(email, EmailMultiAlternatives):
         note = (
-            f'<p style="font-size:small;color:#666">Stop emails like this ({escape(label)}): '
-            f'<a href="{escape(url)}">unsubscribe</a></p>'
+            f'<p style="font-size:small;color:#666">{escape(line)} '
+            f'<a href="{escape(url)}">{escape(link_text)}</a></p>'
         )
         email.alternatives = [
             EmailAlternative(

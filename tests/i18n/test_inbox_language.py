@@ -80,6 +80,24 @@ def test_one_language_for_all_composes_once(mailoutbox):
 
 
 @pytest.mark.django_db
+def test_the_unsubscribe_footer_is_in_the_language_the_email_went_in(mailoutbox):
+    _user("ana", "es")
+    _user("eva", "es")
+    row = delivery.enqueue(KIND, 10, to="ana@example.org, eva@example.org", queue=False)
+    delivery.deliver(row.pk)
+    assert {m.body.startswith("Planificado") for m in mailoutbox} == {True}
+    for message in mailoutbox:
+        assert "Dejar de recibir correos como este (Test notes):" in message.body
+        assert "Stop emails like this" not in message.body
+    # Readers of different languages get the site's language, the footer too.
+    _user("bob")
+    mailoutbox.clear()
+    row = delivery.enqueue(KIND, 11, to="ana@example.org, bob@example.org", queue=False)
+    delivery.deliver(row.pk)
+    assert all("Stop emails like this (Test notes):" in m.body for m in mailoutbox)
+
+
+@pytest.mark.django_db
 def test_a_daily_summary_item_is_held_in_its_readers_language(mailoutbox):
     _user("ana", "es", DeliveryMode.DAILY)
     _user("bob")
