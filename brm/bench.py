@@ -6,7 +6,8 @@ Generated with `bulk_create` only (no per-row saves, no history rows, no signals
 RNG, so a size always produces the same dataset and 2,000 units take seconds, not minutes.
 Per unit: 8 stakeholders, 20 interactions with attendees, 6 commitments, 2 consumed services
 (shared, with 6 monthly metrics each), 2 complaints, 1 service review and 5 survey responses
-with a CSAT and an NPS answer.
+with a CSAT and an NPS answer; `Volumes` raises the meetings, complaints and metric months (the
+pages' bench uses 50, 10 and 24, issue 14's bench size).
 """
 
 from __future__ import annotations
@@ -39,6 +40,27 @@ COMPLAINTS = 2
 RESPONSES = 5
 UNITS_PER_BRM = 25
 SEVERITY_HOURS = {"low": (24, 240), "medium": (8, 120), "high": (4, 48), "critical": (1, 8)}
+
+
+@dataclass(frozen=True)
+class Volumes:
+    """Rows per unit that grow with history, and how far back they go (days, months).
+
+    The defaults are the health bench's (`bench_health`: 20 meetings over 200 days, 2 complaints
+    over 150 days and 6 months of metrics per unit); `BENCH_SIZE_VOLUMES` is issue 14's bench
+    size for the pages: at 2,000 units, 100,000 meetings, 20,000 complaints and 24 months.
+    """
+
+    interactions: int = INTERACTIONS
+    interaction_days: float = 200
+    complaints: int = COMPLAINTS
+    complaint_days: float = 150
+    metric_months: int = METRIC_MONTHS
+
+
+BENCH_SIZE_VOLUMES = Volumes(
+    interactions=50, interaction_days=730, complaints=10, complaint_days=700, metric_months=24
+)
 
 
 @dataclass
@@ -109,8 +131,16 @@ def _users(tag: str, n_units: int) -> tuple[list[User], User, User]:
     return brms, executive, integration
 
 
-def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = "") -> BenchData:
-    """Create the dataset for `n_units` units; `tag` keeps names unique if sizes share a DB."""
+def generate(
+    n_units: int,
+    *,
+    now: datetime,
+    seed: int = 20240501,
+    tag: str = "",
+    volumes: Volumes = Volumes(),  # noqa: B008 - frozen, so one shared default is safe
+) -> BenchData:
+    """Create the dataset for `n_units` units (`volumes`: meetings, complaints and metric months
+    per unit); `tag` keeps names unique if sizes share a DB."""
     rng = random.Random(seed + n_units)
     tag = tag or str(n_units)
     rows: dict[str, int] = {}
@@ -153,12 +183,12 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
             Interaction(
                 unit=unit,
                 kind=rng.choice(kinds),
-                occurred_at=now - timedelta(days=rng.uniform(0, 200)),
+                occurred_at=now - timedelta(days=rng.uniform(0, volumes.interaction_days)),
                 summary="Bench contact",
                 sentiment=rng.choices([-2, -1, 0, 1, 2], weights=[1, 2, 4, 4, 2])[0],
             )
             for unit in units
-            for _ in range(INTERACTIONS)
+            for _ in range(volumes.interactions)
         ],
         batch_size=5000,
     )
@@ -214,7 +244,7 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
     first = today.replace(day=1)
     for service in services:
         start = first
-        for _ in range(METRIC_MONTHS):
+        for _ in range(volumes.metric_months):
             end = start - timedelta(days=1)
             start = end.replace(day=1)
             # Most months meet the 99.5 % target, as in a healthy estate.
@@ -234,9 +264,9 @@ def generate(n_units: int, *, now: datetime, seed: int = 20240501, tag: str = ""
 
     complaints = []
     for unit in units:
-        for _ in range(COMPLAINTS):
+        for _ in range(volumes.complaints):
             severity = rng.choice(list(SEVERITY_HOURS))
-            filed = now - timedelta(days=rng.uniform(0, 150))
+            filed = now - timedelta(days=rng.uniform(0, volumes.complaint_days))
             ack_h, resolve_h = SEVERITY_HOURS[severity]
             status = rng.choices(
                 ["received", "acknowledged", "investigating", "closed"], weights=[1, 1, 2, 6]
