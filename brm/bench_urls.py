@@ -1,9 +1,14 @@
-"""The bench's URLs (`ROOT_URLCONF` only while `manage.py bench_web` measures):
-the project's URLs plus three bare floors over the register's stakeholders, never served in
-production. Each floor does the least that stack can do for 50 rows with their unit joined:
+"""The bench's URLs (`ROOT_URLCONF` only while `manage.py bench_web` measures, or in the
+gunicorn `manage.py bench_http` starts with `brm.settings_bench`): the project's URLs plus five
+bare floors over the register's stakeholders, never served in production. Each floor does the
+least that stack can do for 50 rows with their unit joined:
 
 - `/bench/floor/json/`: a plain `JsonResponse` of a constant (no database, no template);
 - `/bench/floor/drf/`: a DRF list of 50 stakeholders, page-number paginated (COUNT and page);
+- `/bench/floor/drf-auth/`: the floor an API list is held to, what a bare stack serving private
+  data to an API client pays at least: the same list behind the project's API authentication
+  (`DEFAULT_AUTHENTICATION_CLASSES`: a bearer token or the session, the user loaded) and
+  `IsAuthenticated` (401 without credentials), with no scoping;
 - `/bench/floor/table/`: the same 50 rows in a bare template table (no base layout, anonymous);
 - `/bench/floor/page/`: the floor a page is held to, what a bare stack serving private data
   does at least: `login_required` with the session (the user loaded, as every page of ours), the
@@ -22,7 +27,8 @@ from django.shortcuts import render
 from django.urls import path
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.settings import api_settings
 
 from brm.urls import urlpatterns as project_urlpatterns
 from stakeholders.models import Stakeholder
@@ -67,9 +73,17 @@ class FloorList(generics.ListAPIView[Stakeholder]):
         return Stakeholder.objects.select_related("unit").order_by("name", "pk")
 
 
+class FloorAuthList(FloorList):
+    """`FloorList` signed in: the project's API authentication classes and `IsAuthenticated`."""
+
+    permission_classes = [IsAuthenticated]
+    authentication_classes = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+
+
 urlpatterns = [
     path("bench/floor/json/", floor_json),
     path("bench/floor/drf/", FloorList.as_view()),
+    path("bench/floor/drf-auth/", FloorAuthList.as_view()),
     path("bench/floor/table/", floor_table),
     path("bench/floor/page/", floor_page),
     *project_urlpatterns,

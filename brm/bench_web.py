@@ -6,16 +6,20 @@ Project wiring (it reads every app's URLs and writes rows in every app for the l
 For each size it measures, per (page, role): the median server time of `runs` requests through
 Django's in-process test client (the whole middleware stack, DEBUG off), the median CPU time of
 the process for them (steadier than wall time on a shared machine) and the largest query count.
-Four floors are measured the same way in the same run (`brm.bench_urls`, never in production
+Five floors are measured the same way in the same run (`brm.bench_urls`, never in production
 URLs): a plain `JsonResponse`, a bare DRF paginated list, a bare template table (anonymous),
-each of 50 stakeholders with their unit joined, and the page floor: the same table signed in
-(`login_required`, the session and the user loaded) inside a minimal base layout.
+each of 50 stakeholders with their unit joined, the API floor: the same DRF list behind the
+project's API authentication, and the page floor: the same table signed in (`login_required`,
+the session and the user loaded) inside a minimal base layout.
 
 A page's ratio (`x floor`) is its time over the page floor's, requested by the same signed-in
 role: what a bare stack serving private data pays at least, so 1.0 would be as lean as it. Until
 issue 14's second pass the floor was the anonymous bare table, which pays neither the session
 nor the user nor any layout; that ratio is still reported (`x bare`, `bare_ratio`). An API
-list's ratio is over the bare DRF list. The floors' requests alternate with the page's own
+list is held the same way to the authenticated DRF floor (`x floor`: the bare DRF list behind
+the project's API authentication and `IsAuthenticated`, requested with the list's own session
+or token) and reported against the anonymous bare DRF list (`x bare`). The floors' requests
+alternate with the page's own
 (`measure_against`), so both meet the same machine: on a shared machine a floor timed once at
 the start made the same page's ratio swing threefold between runs.
 
@@ -70,9 +74,11 @@ ANSWERS = (200, 403)
 FLOORS = {
     "json": "/bench/floor/json/",
     "drf": "/bench/floor/drf/",
+    "drf-auth": "/bench/floor/drf-auth/",  # signed in: requested by the list's own client
     "table": "/bench/floor/table/",
     "page": "/bench/floor/page/",  # signed in: requested by the role whose page it is held to
 }
+SIGNED_IN_FLOORS = ("drf-auth", "page")
 
 
 @dataclass
@@ -87,9 +93,9 @@ class Timing:
     ms: float
     cpu_ms: float
     queries: int
-    ratio: float | None = None  # ms over the floor's ms (page floor, or bare DRF list for APIs)
+    ratio: float | None = None  # ms over the floor's ms (page floor; authenticated DRF for APIs)
     cpu_ratio: float | None = None  # the same with CPU time, steadier on a busy machine
-    bare_ratio: float | None = None  # a page's ms over the anonymous bare table's (the old floor)
+    bare_ratio: float | None = None  # ms over the anonymous bare table's (bare DRF list for APIs)
     bare_cpu_ratio: float | None = None  # the same with CPU time
 
 
@@ -189,7 +195,7 @@ def measure_size(
     browsers = clients()
     result = SizeResult(label, rows)
     for name, url in FLOORS.items():
-        signed_in = name == "page"  # the page floor is signed in, as the BRM
+        signed_in = name in SIGNED_IN_FLOORS  # requested as the BRM
         browser = browsers["brm" if signed_in else "anonymous"]
         role = "brm" if signed_in else "-"
         status, ms, cpu, queries = measure(browser, url, runs)
@@ -223,11 +229,24 @@ def measure_size(
     for name, url in api_lists():
         for role in API_ROLES:
             progress(f"{label}: API {name} as {role}")
-            floors = [(anonymous, FLOORS["drf"])]
+            floors = [(browsers[role], FLOORS["drf-auth"]), (anonymous, FLOORS["drf"])]
             status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
-            ((ratio, cpu_ratio),) = ratios
+            (ratio, cpu_ratio), (bare, bare_cpu) = ratios
             result.timings.append(
-                Timing(f"API {name}", role, url, "api", status, ms, cpu, queries, ratio, cpu_ratio)
+                Timing(
+                    f"API {name}",
+                    role,
+                    url,
+                    "api",
+                    status,
+                    ms,
+                    cpu,
+                    queries,
+                    ratio,
+                    cpu_ratio,
+                    bare,
+                    bare_cpu,
+                )
             )
     return result
 
@@ -251,8 +270,9 @@ def grown(small: SizeResult, large: SizeResult) -> list[dict[str, Any]]:
 
 def table(results: list[SizeResult]) -> list[str]:
     """The printed table: one line per (page, role), each size's ms, CPU ms, queries, CPU ratio
-    to the floor (`x floor`: the page floor for pages, the bare DRF list for API lists) and, for
-    pages, to the anonymous bare table (`x bare`)."""
+    to the floor (`x floor`: the page floor for pages, the authenticated DRF list for API lists)
+    and to the anonymous bare one (`x bare`: the bare table for pages, the bare DRF list for
+    API lists)."""
     head = f"{'page':<30} {'role':<12}" + "".join(
         f" | {r.label[:10]:>10} {'ms':>7} {'cpu':>7} {'q':>3} {'x floor':>7} {'x bare':>6}"
         for r in results

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from brm.bench_web import SizeResult, Timing, grown, table
+from brm.core.models import ApiToken
 from tests.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,26 @@ def test_the_page_floor_is_signed_in_in_a_layout(client, brm, unit_a):
     assert brm.get_username() in page and "csrfmiddlewaretoken" in page
 
 
+@override_settings(ROOT_URLCONF="brm.bench_urls")
+def test_the_api_floor_is_the_drf_list_behind_the_api_authentication(
+    client, django_assert_num_queries, brm, unit_a
+):
+    StakeholderFactory.create_batch(3, unit=unit_a)
+    assert client.get("/bench/floor/drf-auth/").status_code == 401  # bearer first: 401
+    _token, raw = ApiToken.issue(brm, "bench")
+    token = {"authorization": f"Bearer {raw}"}
+    # 1 the token with its user joined, 2 its first use recorded (then at most once a minute),
+    # 3 COUNT, 4 the page of stakeholders with their unit joined.
+    with django_assert_num_queries(4):
+        body = client.get("/bench/floor/drf-auth/", headers=token).json()
+    assert body["count"] == 3 and body["results"][0]["unit_name"] == unit_a.name
+    client.force_login(brm)
+    assert client.get("/bench/floor/drf-auth/").json()["count"] == 3
+
+
 def test_it_never_serves_the_floors_in_production(client):
     assert client.get("/bench/floor/json/").status_code == 404
+    assert client.get("/bench/floor/drf-auth/").status_code == 404
 
 
 def _timing(name: str, queries: int) -> Timing:

@@ -4,7 +4,10 @@ bare floors timed in the same run, on the demo data and again with `--size` gene
 
 A page is held to the page floor (a 50-row table signed in as the same role, in a minimal base
 layout: what a bare stack serving private data pays at least) and also reported against the
-anonymous bare table, the floor before issue 14's second pass (`x bare`).
+anonymous bare table, the floor before issue 14's second pass (`x bare`). An API list is held
+to the authenticated DRF floor (the bare DRF list behind the project's API authentication,
+requested with the list's own session or token) and reported against the anonymous bare DRF
+list (`x bare`).
 
 The demo data is seeded, every page and list measured per role with the floors, then `--size`
 generated units are added (a tenth given to the demo BRM, the rows of ten more moved into the
@@ -113,9 +116,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "ms: median server time; cpu: median process CPU; q: most queries; x floor: CPU over "
             "the page floor's (pages: a 50-row table signed in as the same role, in a minimal "
-            "layout) or the bare DRF list's (API lists); x bare: a page's CPU over the anonymous "
-            "bare table's (the floor before issue 14's second pass). Floors alternate with each "
-            "page's requests."
+            "layout) or the authenticated DRF list's (API lists: the same client's session or "
+            "token); x bare: CPU over the anonymous bare table's (pages) or bare DRF list's "
+            "(API lists). Floors alternate with each page's requests."
         )
         self.stdout.write(f"Written to {out}")
         bad = [t for r in (small, large) for t in r.timings if t.status not in bench_web.ANSWERS]
