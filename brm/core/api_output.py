@@ -17,23 +17,35 @@ serializers, method fields) are left to it, per field; so is any value the plain
 take (a callable, a missing attribute) or a converter does not expect (a string in a date
 field). The output is DRF's, byte for byte: `tests/core/test_api_output.py` compares both
 for every API list.
+
+A list's to-many relations sent as ids (`MANY_PKS`) need no related object at all:
+`split_pk_prefetches` takes their `prefetch_related` lookups off the list's queryset before the
+page is read and `load_pk_lists` reads the page's (row id, related id) pairs instead, one query
+per relation as the prefetch was, in the order the prefetch gave (the related queryset's
+ordering, then the primary key). The kernel pagination does both for every list
+(`brm.core.pagination`); a review list's three many-to-many relations cost about 5 ms of model
+instances and related managers before (issue 14).
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import ForeignObjectRel, Prefetch, QuerySet
 from rest_framework import ISO_8601, relations
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
+
+from brm.core.ordering import stable_order
 
 Converter = Callable[[Any], Any]
 # How DRF would read a field: its own `get_attribute` and `to_representation`.
@@ -44,6 +56,8 @@ PLAIN = "plain"
 MANY_PKS = "many_pks"
 # A marker: the plain read failed, DRF reads the field itself.
 _DRF_READS = object()
+# The key in a row's `__dict__` under which `load_pk_lists` leaves {relation: [ids]}.
+PK_LISTS = "_api_pk_lists"
 
 
 def represent_as_drf(field: drf_fields.Field[Any, Any, Any, Any], instance: Any) -> Any:
@@ -250,6 +264,10 @@ class RowPlan:
                     ret[name] = value if convert is None else convert(value)
                     continue
             elif kind is MANY_PKS and instance.pk is not None:
+                loaded = instance.__dict__.get(PK_LISTS)
+                if loaded is not None and attr in loaded:
+                    ret[name] = loaded[attr]
+                    continue
                 try:
                     manager = getattr(instance, attr)  # type: ignore[arg-type]
                 except Exception:  # noqa: BLE001 - as above
@@ -279,4 +297,97 @@ class FastRepresentationMixin:
         return plan.represent(instance)
 
 
-__all__ = ["FastRepresentationMixin", "RowPlan", "plan_field", "represent_as_drf"]
+# serializer class -> the to-many relations (source names) it sends as plain lists of ids.
+_pk_list_sources: dict[type, frozenset[str]] = {}
+
+
+def pk_list_sources(serializer_class: type, make: Callable[[], Any]) -> frozenset[str]:
+    """The relations (source attribute names) that serializers of `serializer_class` send as
+    plain lists of ids (`MANY_PKS`), worked out once per class from the instance `make()` gives
+    (called on the first request only): a field's kind depends on its class and arguments,
+    never on the request."""
+    known = _pk_list_sources.get(serializer_class)
+    if known is None:
+        serializer = make()
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        steps = [plan_field(field, model) for field in serializer._readable_fields]
+        known = frozenset(attr for kind, _, attr, _ in steps if kind is MANY_PKS and attr)
+        _pk_list_sources[serializer_class] = known
+    return known
+
+
+def _back_name(model: type[models.Model], name: str) -> str | None:
+    """The name the related model filters `model`'s to-many relation `name` by (as Django's
+    own prefetch does), or None when `name` is not a plain to-many relation of `model`."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not (field.many_to_many or field.one_to_many):
+        return None
+    if isinstance(field, ForeignObjectRel):  # a reverse relation: by its accessor name only
+        return str(field.field.name) if field.get_accessor_name() == name else None
+    return str(field.related_query_name())  # type: ignore[attr-defined]
+
+
+def split_pk_prefetches(
+    queryset: QuerySet[Any], sources: Iterable[str]
+) -> tuple[QuerySet[Any], list[tuple[str, str, QuerySet[Any]]]]:
+    """`queryset` without its prefetches of the relations in `sources` that `load_pk_lists`
+    can read as ids, and those relations as (name, back name, related queryset): a `Prefetch`'s
+    own queryset (its scope and ordering) or the related model's default manager. Prefetches
+    through several relations, into `to_attr` or over a sliced queryset stay as they are."""
+    wanted = set(sources)
+    lookups = getattr(queryset, "_prefetch_related_lookups", ())
+    if not wanted or not lookups:
+        return queryset, []
+    kept: list[Any] = []
+    taken: list[tuple[str, str, QuerySet[Any]]] = []
+    for lookup in lookups:
+        prefetch = lookup if isinstance(lookup, Prefetch) else None
+        name = prefetch.prefetch_to if prefetch else lookup
+        related = prefetch.queryset if prefetch else None
+        back = _back_name(queryset.model, name) if name in wanted else None
+        plain = prefetch is None or (prefetch.to_attr is None and prefetch.prefetch_through == name)
+        if back is None or not plain or (related is not None and related.query.is_sliced):
+            kept.append(lookup)
+            continue
+        if related is None:
+            target: Any = queryset.model._meta.get_field(name).related_model
+            related = target._default_manager.all()
+        taken.append((name, back, related))
+    if not taken:
+        return queryset, []
+    return queryset.prefetch_related(None).prefetch_related(*kept), taken
+
+
+def load_pk_lists(rows: Sequence[Any], relations: list[tuple[str, str, QuerySet[Any]]]) -> None:
+    """Reads, for each relation of `split_pk_prefetches`, the ids related to each of `rows`
+    (one query of (row id, related id) pairs per relation, in the related queryset's order
+    with the primary key as tie-breaker) and leaves them in each row's `__dict__[PK_LISTS]`."""
+    keys = [row.pk for row in rows if isinstance(row, models.Model) and row.pk is not None]
+    for name, back, related in relations:
+        ids: defaultdict[Any, list[Any]] = defaultdict(list)
+        if keys:
+            pairs = (
+                stable_order(related.prefetch_related(None))
+                .filter(**{f"{back}__in": keys})
+                .values_list(back, "pk")
+            )
+            for key, pk in pairs:
+                ids[key].append(pk)
+        for row in rows:
+            if isinstance(row, models.Model):
+                row.__dict__.setdefault(PK_LISTS, {})[name] = ids.get(row.pk, [])
+
+
+__all__ = [
+    "PK_LISTS",
+    "FastRepresentationMixin",
+    "RowPlan",
+    "load_pk_lists",
+    "pk_list_sources",
+    "plan_field",
+    "represent_as_drf",
+    "split_pk_prefetches",
+]

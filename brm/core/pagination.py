@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import pagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from brm.core.api_output import load_pk_lists, pk_list_sources, split_pk_prefetches
 from brm.core.ordering import stable_order
 
 
@@ -16,6 +18,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     The queryset's ordering gets a unique tie-breaker (`brm.core.ordering.stable_order`) before
     it is cut into pages, so walking all pages returns every row exactly once.
+
+    In a viewset's `list`, the to-many relations its serializer sends as ids are read as ids
+    for the page (`brm.core.api_output.split_pk_prefetches` and `load_pk_lists`) instead of
+    prefetched as objects: the same queries, without a model instance per related row.
     """
 
     page_size = 50
@@ -44,4 +50,26 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def paginate_queryset(
         self, queryset: Any, request: Request, view: APIView | None = None
     ) -> list[Any] | None:
-        return super().paginate_queryset(stable_order(queryset), request, view)
+        relations: list[Any] = []
+        if (
+            getattr(view, "action", None) == "list"
+            and isinstance(queryset, QuerySet)
+            and queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+        ):
+            queryset, relations = self._ids_instead_of_objects(queryset, view)
+        rows: list[Any] | None = super().paginate_queryset(stable_order(queryset), request, view)
+        if rows and relations:
+            load_pk_lists(rows, relations)
+        return rows
+
+    @staticmethod
+    def _ids_instead_of_objects(queryset: QuerySet[Any], view: Any) -> tuple[QuerySet[Any], Any]:
+        """The list's queryset without the prefetches its serializer only sends as ids, and
+        those relations (`split_pk_prefetches`); unchanged for a view whose serializer is not
+        of the queryset's model (a custom list)."""
+        serializer_class = getattr(view, "serializer_class", None)
+        meta = getattr(serializer_class, "Meta", None)
+        if serializer_class is None or getattr(meta, "model", None) is not queryset.model:
+            return queryset, []
+        sources = pk_list_sources(serializer_class, view.get_serializer)
+        return split_pk_prefetches(queryset, sources)

@@ -1,7 +1,8 @@
 """The API's fast paths answer byte for byte what plain DRF answers (issue 14).
 
-`brm.core.api_output.FastRepresentationMixin` builds each row without DRF's per-field calls, and
-`brm.core.api_input.FilterBackend` builds no filter set for a request that names no filter. With
+`brm.core.api_output.FastRepresentationMixin` builds each row without DRF's per-field calls,
+`brm.core.api_input.FilterBackend` builds no filter set for a request that names no filter, and
+the kernel pagination reads a list's to-many relations as ids instead of prefetching objects. With
 the demo data of every app (tests/core/test_api_contract.py's world: nulls, blanks, decimals,
 choices, nested rows, many-to-many ids), every list the router serves and the first rows' details
 are fetched as every role, once with the fast paths and once with DRF's own code, and the bodies
@@ -23,6 +24,7 @@ from brm import bench_web
 from brm.core.api_input import FilterBackend
 from brm.core.api_output import FastRepresentationMixin
 from brm.core.models import UserPreference
+from brm.core.pagination import PageNumberPagination
 from tests.conftest import token_client
 from tests.core.test_api_contract import build_world
 
@@ -51,6 +53,11 @@ def drf_representation(self: Any, instance: Any) -> Any:
 def drf_filtering(self: Any, request: Any, queryset: Any, view: Any) -> Any:
     """django-filter's own `filter_queryset`: always the filter set."""
     return DjangoFilterBackend.filter_queryset(self, request, queryset, view)
+
+
+def prefetched_objects(queryset: Any, view: Any) -> tuple[Any, list[Any]]:
+    """The list's queryset as it is: its to-many relations prefetched as objects."""
+    return queryset, []
 
 
 def bodies(role: str) -> dict[str, bytes]:
@@ -86,6 +93,9 @@ def test_it_answers_what_drf_answers(world: None, role: str, monkeypatch: Any) -
     fast = bodies(role)
     monkeypatch.setattr(FastRepresentationMixin, "to_representation", drf_representation)
     monkeypatch.setattr(FilterBackend, "filter_queryset", drf_filtering)
+    monkeypatch.setattr(
+        PageNumberPagination, "_ids_instead_of_objects", staticmethod(prefetched_objects)
+    )
     plain = bodies(role)
     assert plain.keys() == fast.keys()
     differ = [url for url in plain if plain[url] != fast[url]]
@@ -101,3 +111,24 @@ def test_it_keeps_the_readers_zone(world: None) -> None:
     client.force_login(get_user_model().objects.get(username="brm"))
     rows = client.get("/api/v1/stakeholders/").json()["results"]
     assert rows and all(row["created_at"].endswith("+09:00") for row in rows)
+
+
+@pytest.mark.django_db
+def test_it_reads_a_lists_related_ids_without_their_objects(world: None, monkeypatch: Any) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Model
+
+    built: list[str] = []
+    real = Model.from_db.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Model], *args: Any, **kwargs: Any) -> Model:
+        built.append(cls.__name__)
+        return real(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    client = APIClient()
+    client.force_login(get_user_model().objects.get(username="cio"))
+    monkeypatch.setattr(Model, "from_db", classmethod(counting))
+    rows = client.get("/api/v1/reviews/").json()["results"]
+    assert any(row["attendees"] or row["services"] for row in rows)
+    # The reviews (and the signed-in user): no service, stakeholder, user or commitment rows.
+    assert {"Service", "Stakeholder", "ActionItem"}.isdisjoint(built)
