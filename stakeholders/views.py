@@ -457,7 +457,7 @@ def action_transition(request: HtmxHttpRequest, pk: int, operation: str) -> Http
         response = render(
             request,
             "stakeholders/action_list.html#row",
-            {"item": item, "editable_units": {item.unit_id}},
+            {"items": [item], "editable_units": {item.unit_id}},
         )
         return trigger_client_event(response, "commitmentChanged")
     messages.success(request, done)
