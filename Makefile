@@ -44,7 +44,7 @@ TEST_DATES_TZ ?= Europe/London
 TEST_DATES ?= 2027-01-31T23:30 2027-04-30T23:30Z 2027-03-28T00:30 2027-10-31T01:30 \
 	2028-02-29T12:00 2026-12-31T23:50
 
-.PHONY: help venv run test test-dates fuzz lint format bench bench-web worker beat migrate seed messages clean
+.PHONY: help venv run test test-dates fuzz lint format bench bench-web bench-http worker beat migrate seed messages clean
 
 help:
 	@echo "make run      start the app on http://localhost:$(PORT)/ with a Celery worker and beat"
@@ -56,8 +56,10 @@ help:
 	@echo "make bench    health engine, dashboard and API timings and query counts at 50/500/2000 units,"
 	@echo "             a 100,000-row stakeholder import (dry run, real run, again: time, CPU, memory;"
 	@echo "             alone: .venv/bin/python manage.py bench_health --only import),"
-	@echo "             then every page and API list per role against bare floors (var/bench/*.json)"
+	@echo "             then every page and API list per role against bare floors (var/bench/*.json),"
+	@echo "             in process and over HTTP (gunicorn, 3 workers: throughput ratios, CPU per request)"
 	@echo "make bench-web  the pages and API lists part alone (BENCH_WEB_ARGS, e.g. --size 500)"
+	@echo "make bench-http the HTTP throughput part alone (BENCH_HTTP_ARGS, e.g. --seconds 2 --only API)"
 	@echo "make messages the Spanish catalogue: new messages into locale/es/.../django.po, then its .mo"
 	@echo "make migrate | seed | worker | beat | venv | clean"
 
@@ -137,16 +139,22 @@ bench-web: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/brm_bench
 bench-web: export REDIS_URL ?= redis://127.0.0.1:6379/15
 bench-web: export SECRET_KEY := test-only-secret-key-not-for-production
 bench-web: export STATIC_STORAGE := plain
+bench-http: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/brm_bench
+bench-http: export REDIS_URL ?= redis://127.0.0.1:6379/15
+bench-http: export SECRET_KEY := test-only-secret-key-not-for-production
+bench-http: export STATIC_STORAGE := plain
 BENCH_ARGS ?=
 BENCH_WEB_ARGS ?=
+BENCH_HTTP_ARGS ?=
 
-bench bench-web: venv
+bench bench-web bench-http: venv
 	scripts/ensure-services
 	@psql "$${DATABASE_URL%/*}/postgres" -XqtA -c "select 1 from pg_database where datname = 'brm_bench'" | grep -q 1 \
 		|| { echo "createdb brm_bench"; psql "$${DATABASE_URL%/*}/postgres" -Xq -c "create database brm_bench"; }
 	$(PY) manage.py migrate --verbosity 0
 	$(if $(filter bench,$@),$(PY) manage.py bench_health $(BENCH_ARGS))
-	$(PY) manage.py bench_web $(BENCH_WEB_ARGS)
+	$(if $(filter bench bench-web,$@),$(PY) manage.py bench_web $(BENCH_WEB_ARGS))
+	$(if $(filter bench bench-http,$@),$(PY) manage.py bench_http $(BENCH_HTTP_ARGS))
 
 worker: venv
 	$(CELERY) -A brm worker --loglevel INFO

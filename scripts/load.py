@@ -12,10 +12,11 @@ e.g. `gunicorn brm.wsgi -c brm/gunicorn.conf.py`. The rows it writes stay: use a
 database. Exit status 1 when any request failed (a 5xx, a refused write or a network error).
 
 With `--server-pid` (gunicorn's master, on the same Linux machine) it also prints the CPU the
-server used per request (the master and its workers, from /proc): the figure issue 14 reasons
-with (77 ms then, so two cores top out near 26 requests/s), steadier than requests per second
-on a machine shared with other work, and free of the load's own CPU (this script's clients
-run on the same cores and take a share of them).
+server used per request (the master and its workers, from /proc:
+`brm.bench_http.server_cpu_seconds`): the figure issue 14 reasons with (77 ms then, so two
+cores top out near 26 requests/s), steadier than requests per second on a machine shared with
+other work, and free of the load's own CPU (this script's clients run on the same cores and
+take a share of them). `manage.py bench_http` compares pages with bare floors this way.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings")
+django.setup()
+
+# The project's modules load only once Django is set up (above).
+from django.contrib.auth import get_user_model  # noqa: E402
+
+from brm.bench_http import server_cpu_seconds, sign_in  # noqa: E402
+from brm.core.models import ApiToken  # noqa: E402
+from brm.core.roles import leader_unit_id  # noqa: E402
+from stakeholders.models import BusinessUnit  # noqa: E402
 
 READS = {
     "brm": [
@@ -56,54 +66,17 @@ READS = {
 WRITE_SHARE = 0.30
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process `pid` and its live children (Linux
-    /proc): a gunicorn master and its workers. A worker recycled meanwhile (max_requests)
-    takes its seconds with it, so keep runs shorter than that."""
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    total = 0
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue  # exited meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / tick
-
-
 def setup() -> dict[str, Any]:
-    """Sessions for the demo BRM, leader and CIO, a token for the BRM, and the units used."""
-    django.setup()
+    """Sessions for the demo BRM, leader and CIO (`brm.bench_http.sign_in`), a token for the
+    BRM, and the units used."""
     # httpx logs every request at INFO: formatting and printing them cost the clients CPU that
     # the server on the same cores would otherwise get.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # lazy import: Django's models and settings load only after django.setup() above.
-    from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from brm.core.models import ApiToken
-    from brm.core.roles import leader_unit_id
-    from stakeholders.models import BusinessUnit
-
     users = {u.username: u for u in get_user_model().objects.filter(username__in=READS)}
     cookies = {}
-    for name, user in users.items():
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        cookies[name] = {settings.SESSION_COOKIE_NAME: session.session_key}
+    for name, cookie in sign_in(list(users.values())).items():
+        key, _, value = cookie.partition("=")
+        cookies[name] = {key: value}
     _token, raw = ApiToken.issue(users["brm"], "load script")
     units = list(BusinessUnit.objects.filter(brm=users["brm"]).values_list("pk", flat=True))
     return {
