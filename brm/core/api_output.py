@@ -39,6 +39,8 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import ForeignObjectRel, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
 from rest_framework import ISO_8601, relations
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -239,14 +241,31 @@ def plan_field(
     return PLAIN, name, sources[0], _converter(field)
 
 
+def _context_free(field: Any) -> bool:
+    """Whether a field read by `PLAIN` or `MANY_PKS` gives the same value whatever serializer
+    it is bound to: its `to_representation` is DRF's or the kernel's (`brm.core.api_fields`),
+    and not a file's (DRF builds a file's URL from the request in the context)."""
+    if isinstance(field, drf_fields.FileField):
+        return False
+    module = getattr(type(field).to_representation, "__module__", "") or ""
+    return module.startswith("rest_framework.") or module == "brm.core.api_fields"
+
+
 class RowPlan:
     """How one serializer instance turns a model instance into its dict, worked out once from
-    its bound readable fields (`plan_field`)."""
+    its bound readable fields (`plan_field`).
+
+    `shareable`: every field is read without DRF (`PLAIN` or `MANY_PKS`) and by a field that
+    never looks at its serializer or the request (`_context_free`), so the plan gives the same
+    rows for any serializer of the class in the same language and time zone (`shared_plan`)."""
 
     def __init__(self, serializer: Any) -> None:
         meta = getattr(serializer, "Meta", None)
         model = getattr(meta, "model", None)
         self.steps = [(*plan_field(field, model), field) for field in serializer._readable_fields]
+        self.shareable = all(
+            kind is not DRF and _context_free(field) for kind, _, _, _, field in self.steps
+        )
 
     def represent(self, instance: models.Model) -> dict[str, Any]:
         """The row as DRF's `Serializer.to_representation` would give it, key order included."""
@@ -282,18 +301,42 @@ class RowPlan:
         return ret
 
 
+# (serializer class, language, time zone) -> its shareable RowPlan, or None when it has none.
+_shared_plans: dict[tuple[type, str | None, str], RowPlan | None] = {}
+
+
+def shared_plan(serializer_class: type) -> RowPlan | None:
+    """The `RowPlan` every serializer of `serializer_class` may use in the current language
+    and time zone, built once from a serializer made without context (so it holds no request);
+    None when the class's plan is not `shareable` (each serializer then builds its own).
+
+    A list of 50 rows otherwise built its serializer's fields (a deep copy of every field, its
+    querysets included) and the plan on every request: about 1 ms of a review list (issue 14).
+    The zone is part of the key because datetime fields are pinned to it (`pin_time_zone`)."""
+    key = (serializer_class, get_language(), str(timezone.get_current_timezone()))
+    if key in _shared_plans:
+        return _shared_plans[key]
+    plan: RowPlan | None = RowPlan(serializer_class(context={}))
+    if plan is not None and not plan.shareable:
+        plan = None
+    _shared_plans[key] = plan
+    return plan
+
+
 class FastRepresentationMixin:
-    """A serializer whose `to_representation` of a model instance uses `RowPlan` (built on the
-    first row, then reused for every row of a list: the child of a ListSerializer is one
-    instance). Dicts and other objects go to DRF's own. Fields must not be added or removed
-    after the first row is represented."""
+    """A serializer whose `to_representation` of a model instance uses `RowPlan`: the class's
+    `shared_plan` where it has one, else one built on the first row and reused for every row
+    of a list (the child of a ListSerializer is one instance). Dicts and other objects go to
+    DRF's own. Fields must not be added or removed after the first row is represented, nor
+    differ between serializers of one class (no serializer of the API does either)."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if not isinstance(instance, models.Model):
             return super().to_representation(instance)  # type: ignore[misc,no-any-return]
         plan: RowPlan | None = self.__dict__.get("_row_plan")
         if plan is None:
-            plan = self.__dict__["_row_plan"] = RowPlan(self)
+            plan = shared_plan(type(self)) or RowPlan(self)
+            self.__dict__["_row_plan"] = plan
         return plan.represent(instance)
 
 
@@ -389,5 +432,6 @@ __all__ = [
     "pk_list_sources",
     "plan_field",
     "represent_as_drf",
+    "shared_plan",
     "split_pk_prefetches",
 ]

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from brm import bench_web
 from brm.core.api_input import FilterBackend
-from brm.core.api_output import FastRepresentationMixin
+from brm.core.api_output import FastRepresentationMixin, shared_plan
 from brm.core.models import UserPreference
 from brm.core.pagination import PageNumberPagination
 from tests.conftest import token_client
@@ -132,3 +132,34 @@ def test_it_reads_a_lists_related_ids_without_their_objects(world: None, monkeyp
     assert any(row["attendees"] or row["services"] for row in rows)
     # The reviews (and the signed-in user): no service, stakeholder, user or commitment rows.
     assert {"Service", "Stakeholder", "ActionItem"}.isdisjoint(built)
+
+
+def test_it_shares_a_plan_per_time_zone() -> None:
+    from django.utils import timezone
+
+    from stakeholders.api.serializers import StakeholderSerializer
+
+    with timezone.override("Asia/Tokyo"):
+        tokyo = shared_plan(StakeholderSerializer)
+        assert tokyo is shared_plan(StakeholderSerializer)
+    with timezone.override("UTC"):
+        utc = shared_plan(StakeholderSerializer)
+    assert tokyo is not None and utc is not None and tokyo is not utc
+    # Built from a serializer without context: the plan holds no request.
+    assert all(field.root.context == {} for *_, field in tokyo.steps)
+
+
+def test_it_shares_no_plan_with_a_field_that_reads_its_serializer() -> None:
+    from stakeholders.api.serializers import StakeholderSerializer
+
+    class WithMethod(StakeholderSerializer):
+        greeting = serializers.SerializerMethodField()
+
+        class Meta(StakeholderSerializer.Meta):
+            fields = [*StakeholderSerializer.Meta.fields, "greeting"]
+
+        def get_greeting(self, obj: Any) -> str:
+            return "hello"
+
+    assert shared_plan(StakeholderSerializer) is not None
+    assert shared_plan(WithMethod) is None
