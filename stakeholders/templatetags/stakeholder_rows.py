@@ -11,10 +11,18 @@ from django import template
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 
 from brm.core.rows import Badges, Dates, choice_labels, joined
-from stakeholders.models import OUTCOME_LABELS, ActionItem, Interaction
+from brm.core.templatetags.brm import person
+from stakeholders.models import (
+    OUTCOME_LABELS,
+    ActionItem,
+    BusinessUnit,
+    Interaction,
+    Stakeholder,
+)
 
 register = template.Library()
 
@@ -121,3 +129,101 @@ def commitment_rows(
         )
 
     return joined(row(item) for item in items)
+
+
+_STAKEHOLDER_ROW = (
+    '\n      <tr class="{quiet}">\n'
+    '        <td><a href="{url}" class="fw-semibold">{name}</a>{inactive}'
+    '<div class="small text-body-secondary">{job}</div></td>\n'
+    '        <td><a href="{unit_url}">{unit}</a></td>\n'
+    "        <td>{role}</td>\n"
+    '        <td class="text-center">'
+    '<span class="score score-{influence}">{influence}</span></td>\n'
+    '        <td class="text-center">'
+    '<span class="score score-{interest}">{interest}</span></td>\n'
+    "        <td>{met}</td>\n"
+    "      </tr>\n    "
+)
+
+
+@register.simple_tag
+def stakeholder_rows(people: Iterable[Stakeholder]) -> SafeString:
+    """One `<tr>` per stakeholder, as templates/stakeholders/stakeholder_list.html's loop wrote
+    them. Expects each stakeholder's unit loaded and `last_met_at` annotated."""
+    dates = Dates()
+    roles = choice_labels(Stakeholder, "role_type")
+    inactive = ' <span class="badge text-bg-secondary">{}</span>'.format(
+        escape(gettext("inactive"))
+    )
+    not_yet = '<span class="text-body-secondary">{}</span>'.format(escape(gettext("not yet")))
+
+    def row(s: Any) -> str:
+        met = s.last_met_at
+        return _STAKEHOLDER_ROW.format(
+            quiet="" if s.active else "text-body-secondary",
+            url=escape(s.get_absolute_url()),
+            name=escape(s.name),
+            inactive="" if s.active else inactive,
+            job=escape(s.job_title),
+            unit_url=escape(s.unit.get_absolute_url()),
+            unit=escape(s.unit.name),
+            role=escape(roles.get(s.role_type, s.role_type)),
+            influence=escape(s.influence),
+            interest=escape(s.interest),
+            met=f'<time datetime="{dates.iso(met)}">{dates.day(met)}</time>' if met else not_yet,
+        )
+
+    return joined(row(s) for s in people)
+
+
+_UNIT_ROW = (
+    "\n      <tr>\n"
+    '        <td><a href="{url}" class="fw-semibold">{name}</a>'
+    ' <span class="badge text-bg-light border">{code}</span>{parent}</td>\n'
+    "        <td>{brm}{deputy}</td>\n"
+    '        <td class="text-end">{people}</td>\n'
+    '        <td class="text-end">{open}</td>\n'
+    '        <td class="text-end">{overdue}</td>\n'
+    "        <td>{contact}</td>\n"
+    "      </tr>\n    "
+)
+
+
+@register.simple_tag
+def unit_rows(units: Iterable[BusinessUnit]) -> SafeString:
+    """One `<tr>` per business unit, as templates/stakeholders/unit_list.html's loop wrote them.
+    Expects each unit's parent, BRM and deputy loaded and `selectors.unit_list`'s counts."""
+    small = '<div class="small text-body-secondary">{}</div>'
+    in_parent = gettext("in %(parent)s")
+    deputy = gettext("deputy %(name)s")
+    nobody = escape(gettext("— nobody assigned"))
+    overdue = escape(gettext("overdue"))
+    ago = gettext("%(since)s ago")
+    never = '<span class="text-warning-emphasis">{}</span>'.format(escape(gettext("never")))
+    dates = Dates()
+
+    def row(u: Any) -> str:
+        contact = u.last_contact_at
+        return _UNIT_ROW.format(
+            url=escape(u.get_absolute_url()),
+            name=escape(u.name),
+            code=escape(u.code),
+            parent=small.format(in_parent % {"parent": escape(u.parent.name)}) if u.parent else "",
+            brm=escape(person(u.brm)) if u.brm else nobody,
+            deputy=small.format(deputy % {"name": escape(person(u.deputy))}) if u.deputy else "",
+            people=u.stakeholder_count,
+            open=u.open_commitments,
+            overdue=(
+                f'<span class="badge text-bg-danger">{u.overdue_commitments} {overdue}</span>'
+                if u.overdue_commitments
+                else '<span class="text-body-secondary">0</span>'
+            ),
+            contact=(
+                f'<time datetime="{dates.iso(contact)}" title="{dates.day(contact)}">'
+                f"{ago % {'since': escape(timesince(contact))}}</time>"
+                if contact
+                else never
+            ),
+        )
+
+    return joined(row(u) for u in units)
