@@ -9,7 +9,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Window
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -35,14 +37,29 @@ AGE_BUCKETS = [
 
 
 @dataclass
-class Dashboard:
-    """The dashboard's figures. `snapshots` are the heat map's tiles as rows (dicts of
-    TILE_FIELDS, never model instances: 2,000 units made 6,000 objects); `watermelons` and
-    `drops` are the few snapshots shown in full (at most WATERMELONS_SHOWN and DROPS_SHOWN), with
-    `watermelon_count` all of them; `unplanned_units` the first UNPLANNED_SHOWN of
-    `unplanned_count`."""
+class HeatMap:
+    """One page of the heat map, worst first (red before amber, then by score and name): `rows`
+    are its tiles as dicts of TILE_FIELDS, never model instances; `page` says which of how many
+    (a Django `Page` over the count of matching units) and `qs` is the filter as a query string
+    for its links."""
 
-    snapshots: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    page: Page[int]
+    qs: str = ""
+
+    @property
+    def tiles(self) -> SafeString:
+        return heat_tiles(self.rows)
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's figures but the heat map (`heat_map`). `bands` counts every unit shown per
+    band, `average` is their mean score and `unit_count` how many there are (whatever the heat
+    map's filter); `watermelons` and `drops` are the few snapshots shown in full (at most
+    WATERMELONS_SHOWN and DROPS_SHOWN), with `watermelon_count` all of them; `unplanned_units`
+    the first UNPLANNED_SHOWN of `unplanned_count`."""
+
     bands: dict[str, int]
     watermelons: list[HealthSnapshot]
     watermelon_count: int
@@ -57,20 +74,26 @@ class Dashboard:
     demand: dict[str, Any] | None
     monthly: list[dict[str, Any]] = field(default_factory=list)
     average: float | None = None
-
-    @property
-    def heat_tiles(self) -> SafeString:
-        return heat_tiles(self.snapshots)
+    unit_count: int = 0
 
 
-# What the heat map, the band counts, the average and the lists' order read of every snapshot.
-TILE_FIELDS = (
-    *("id", "unit_id", "unit__name", "unit__brm_id"),
-    *("band", "score", "watermelon", "perception", "trend"),
-)
+# What a heat-map tile reads of a snapshot.
+TILE_FIELDS = ("id", "unit_id", "unit__name", "band", "score", "watermelon")
 WATERMELONS_SHOWN = 15
 DROPS_SHOWN = 8
 UNPLANNED_SHOWN = 8
+# Tiles per page of the heat map. At 2,000 units one page of every tile was half a megabyte of
+# HTML and most of the page's time (issue 14), and nobody reads 2,000 tiles: the worst come
+# first, the rest are a page away, and the band counts above still count every unit.
+HEAT_SHOWN = 100
+# Worst first: red before amber, then by score (no score last), so attention goes where it is
+# needed; the name and id make the order total, so pages never repeat or skip a unit.
+WORST_FIRST = (
+    Case(*(When(band=band, then=Value(rank)) for band, rank in BAND_ORDER.items()), default=9),
+    Coalesce("score", Value(999.0)),
+    "unit__name",
+    "pk",
+)
 
 
 def _whole(score: float) -> str:
@@ -125,39 +148,76 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     return mark_safe("\n".join(tiles))  # every value above is escaped
 
 
-def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboard:
-    """Every figure of the CIO dashboard for the units `user` may see, the heat map filtered by
-    `band` (a band or "watermelon") and `brm` (a user id as a string); seven queries on
-    PostgreSQL (nine on SQLite: the review grace days and the sparklines apart) whatever the
-    number of units.
+def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") -> HeatMap:
+    """Page `page` (a number as a string: the first if it is not one, the last if past it) of
+    the heat map of the units `user` may see, filtered by `band` (a band or "watermelon") and
+    `brm` (a user id as a string), worst first (WORST_FIRST), HEAT_SHOWN tiles a page.
 
-    Every unit's latest snapshot is read as a row of TILE_FIELDS (the page never shows the stored
-    facts, and 2,000 units would make 6,000 objects); only the watermelons and drops shown are
-    then loaded in full, with their unit, BRM and facts (one query).
+    One query: the page's rows, with how many units match riding on them (COUNT(*) OVER ()); a
+    second only for a page past the last.
     """
-    rows = list(latest_snapshots(user).values(*TILE_FIELDS))
-    bands = dict.fromkeys(BANDS, 0)
-    for row in rows:
-        bands[row["band"]] = bands.get(row["band"], 0) + 1
-    watermelon_rows = sorted(
-        (r for r in rows if r["watermelon"]),
-        key=lambda r: (r["perception"] or 0, r["unit__name"]),
+    snapshots = latest_snapshots(user)
+    if band == "watermelon":
+        snapshots = snapshots.filter(watermelon=True)
+    elif band:
+        snapshots = snapshots.filter(band=band)
+    if brm:
+        snapshots = snapshots.filter(unit__brm_id=int(brm)) if brm.isdecimal() else snapshots.none()
+    ordered = (
+        snapshots.annotate(total=Window(Count("pk")))
+        .order_by(*WORST_FIRST)
+        .values(*TILE_FIELDS, "total")
     )
-    drop_rows = sorted(
-        (r for r in rows if r["trend"] is not None and r["trend"] < 0), key=lambda r: r["trend"]
+    number = int(page) if page.isdecimal() and int(page) > 0 else 1
+    rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
+    total = rows[0]["total"] if rows else 0
+    if not rows and number > 1:
+        total = snapshots.count()
+        number = max(1, (total - 1) // HEAT_SHOWN + 1)
+        rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
+    qs = urlencode({key: value for key, value in (("band", band), ("brm", brm)) if value})
+    return HeatMap(rows, Paginator(range(total), HEAT_SHOWN).page(number), qs)
+
+
+def build_dashboard(user: AnyUser) -> Dashboard:
+    """Every figure of the CIO dashboard but the heat map (`heat_map`) for the units `user` may
+    see; seven queries on PostgreSQL (nine on SQLite: the review grace days and the sparklines
+    apart) whatever the number of units.
+
+    Counted, averaged and picked in the database (issue 14: every unit's snapshot was read as a
+    row to count and sort them in Python): the band counts and the average from one query; the
+    watermelons and drops shown in full, with their unit, BRM, facts and sparkline points, in
+    another (`_featured` picks them inside it).
+    """
+    latest = latest_snapshots(user)
+    # Per band: how many units, how many of them watermelons, and their scores' sum and count.
+    per_band = list(
+        latest.order_by()
+        .values("band")
+        .annotate(
+            units=Count("pk"),
+            watermelons=Count("pk", filter=Q(watermelon=True)),
+            score_sum=Sum("score"),
+            scored=Count("score"),
+        )
+    )
+    bands = dict.fromkeys(BANDS, 0) | {row["band"]: row["units"] for row in per_band}
+    scored = sum(row["scored"] for row in per_band)
+    average = sum(row["score_sum"] or 0 for row in per_band) / scored if scored else None
+    # The watermelons and drops shown, picked in the database, in full with their components
+    # (the reason a watermelon is one is rendered from its facts) and their units' sparkline
+    # points, in one query.
+    full, points = shown_in_full(user, _featured(latest), None)
+    watermelons = sorted(
+        (s for s in full.values() if s.watermelon),
+        key=lambda s: (s.perception or 0, s.unit.name, s.pk),
+    )[:WATERMELONS_SHOWN]
+    drops = sorted(
+        (s for s in full.values() if s.trend is not None and s.trend < 0),
+        key=lambda s: (s.trend, s.unit.name, s.pk),
     )[:DROPS_SHOWN]
-    shown = watermelon_rows[:WATERMELONS_SHOWN]
-    featured = [r["unit_id"] for r in watermelon_rows[:8]] + [r["unit_id"] for r in drop_rows]
-    # In full with their components (the reason a watermelon is one is rendered from its facts)
-    # and the featured units' sparkline points, in one query.
-    full, history = shown_in_full(user, [r["id"] for r in shown + drop_rows], featured)
-    heat = [
-        r
-        for r in rows
-        if (not band or r["band"] == band or (band == "watermelon" and r["watermelon"]))
-        and (not brm or str(r["unit__brm_id"]) == brm)
-    ]
-    heat.sort(key=_heat_order)
+    featured = {s.unit_id for s in watermelons[:8] + drops}
+    history = {unit: p for unit, p in points.items() if unit in featured}
     now = timezone.now()
     ageing, monthly = complaint_selectors.ageing_and_monthly(
         user, now, [(low, high) for _label, low, high in AGE_BUCKETS], now - timedelta(days=365)
@@ -165,11 +225,10 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
     overdue, overdue_count = _overdue_reviews(user)
     unplanned, unplanned_count = _unplanned_units(user)
     return Dashboard(
-        snapshots=heat,
         bands=bands,
-        watermelons=[full[r["id"]] for r in shown if r["id"] in full],
-        watermelon_count=len(watermelon_rows),
-        drops=[full[r["id"]] for r in drop_rows if r["id"] in full],
+        watermelons=watermelons,
+        watermelon_count=sum(row["watermelons"] for row in per_band),
+        drops=drops,
         history=history,
         overdue_reviews=overdue,
         overdue_review_count=overdue_count,
@@ -179,20 +238,22 @@ def build_dashboard(user: AnyUser, *, band: str = "", brm: str = "") -> Dashboar
         promises=_promises(user),
         demand=_demand(user),
         monthly=monthly,
-        average=_average(rows),
+        average=round(average, 1) if average is not None else None,
+        unit_count=sum(bands.values()),
     )
 
 
-def _average(rows: list[dict[str, Any]]) -> float | None:
-    """Mean score of every unit shown, whatever the heat-map filter."""
-    scores = [r["score"] for r in rows if r["score"] is not None]
-    return round(sum(scores) / len(scores), 1) if scores else None
-
-
-def _heat_order(r: dict[str, Any]) -> tuple[int, float, str]:
-    """Worst first: red before amber, then by score, so attention goes where it is needed."""
-    score = r["score"] if r["score"] is not None else 999.0
-    return (BAND_ORDER.get(r["band"], 9), score, r["unit__name"])
+def _featured(latest: QuerySet[HealthSnapshot]) -> QuerySet[HealthSnapshot, Any]:
+    """The ids of the snapshots the dashboard shows in full, as a query: the watermelons with
+    the unhappiest business (at most WATERMELONS_SHOWN) and the largest falls (at most
+    DROPS_SHOWN), each picked in the database (a subquery cut by LIMIT)."""
+    unhappiest = (Coalesce("perception", Value(0.0)), "unit__name", "pk")
+    largest_fall = ("trend", "unit__name", "pk")
+    watermelons = latest.filter(watermelon=True).order_by(*unhappiest).values("pk")
+    drops = latest.filter(trend__lt=0).order_by(*largest_fall).values("pk")
+    return HealthSnapshot.objects.filter(
+        Q(pk__in=watermelons[:WATERMELONS_SHOWN]) | Q(pk__in=drops[:DROPS_SHOWN])
+    ).values("pk")
 
 
 def _overdue_reviews(user: AnyUser) -> tuple[list[Any], int]:

@@ -6,6 +6,7 @@ Every function runs a fixed number of queries whatever the number of units.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -63,10 +64,14 @@ def score_history(unit_ids: list[int], days: int = 90) -> dict[int, list[dict[st
 
 
 def shown_in_full(
-    user: AnyUser, ids: list[int], history_units: list[int], days: int = 90
+    user: AnyUser,
+    ids: Iterable[int] | QuerySet[Any],
+    history_units: list[int] | None,
+    days: int = 90,
 ) -> tuple[dict[int, HealthSnapshot], dict[int, list[dict[str, Any]]]]:
-    """The snapshots `ids` the user may see in full (components too) with their unit and BRM,
-    by id, and the `score_history` of `history_units` (each among those snapshots' units).
+    """The snapshots `ids` (a list, or a query of ids) the user may see in full (components
+    too) with their unit and BRM, by id, and the `score_history` of `history_units` (each among
+    those snapshots' units; None: every one's).
 
     One query on PostgreSQL: each snapshot carries its unit's points of the last `days` days as
     a JSON array built in the database (a correlated subquery over the (unit, as_of) index),
@@ -79,6 +84,8 @@ def shown_in_full(
     )
     if connection.vendor != "postgresql":
         full = {s.pk: s for s in snapshots}
+        if history_units is None:
+            history_units = [s.unit_id for s in full.values()]
         return full, score_history(history_units) if history_units else {}
     since = timezone.localdate() - timedelta(days=days)
     points = (
@@ -94,12 +101,12 @@ def shown_in_full(
         .values("points")
     )
     full, history = {}, {}
-    wanted = set(history_units)
+    wanted = set(history_units) if history_units is not None else None
     for s in snapshots.annotate(history_points=Subquery(points)):
         full[s.pk] = s
         # An annotation the plugin cannot follow from the queryset.
         points_of_unit: list[dict[str, Any]] | None = s.history_points  # type: ignore[attr-defined]
-        if s.unit_id in wanted and points_of_unit:
+        if (wanted is None or s.unit_id in wanted) and points_of_unit:
             # score_history's point shape and key order, so the sparklines' JSON is the same.
             history[s.unit_id] = [
                 {"d": p["d"], "s": p["s"], "p": p["p"], "dl": p["dl"]} for p in points_of_unit

@@ -25,7 +25,7 @@ from brm.core.pdf import pdf_response
 from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, role_of
 from brm.health import permissions, plans, selectors, services
 from brm.health.charts import chart_names
-from brm.health.dashboard import AGE_BUCKETS, build_dashboard
+from brm.health.dashboard import AGE_BUCKETS, build_dashboard, heat_map
 from brm.health.evidence import evidence_report
 from brm.health.facts import visible_components, watermelon_reasons
 from brm.health.forms import MaturityForm, PlanActionForm
@@ -48,9 +48,13 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
             raise Http404
         return redirect("health:unit_health", unit_id)
     band, brm = request.GET.get("band", ""), request.GET.get("brm", "")
-    data = build_dashboard(request.user, band=band, brm=brm)
+    heat = heat_map(request.user, band=band, brm=brm, page=request.GET.get("page", ""))
+    if request.htmx and not request.htmx.boosted and request.htmx.target == "heatmap":
+        # Filtering or paging the heat map swaps only the map: none of the other figures.
+        return render(request, "brm/dashboard.html#heatmap", {"heat": heat})
     context = {
-        "d": data,
+        "d": build_dashboard(request.user),
+        "heat": heat,
         "band": band,
         "brm": brm,
         "age_labels": [str(label) for label, *_ in AGE_BUCKETS],
@@ -72,7 +76,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context["plans"], context["plans_total"] = plans, plans[0].plans_total if plans else 0
     template = "brm/dashboard.html"
     if request.htmx and not request.htmx.boosted:
-        template += "#heatmap" if request.htmx.target == "heatmap" else "#dashboard-body"
+        template += "#dashboard-body"
     return render(request, template, context)
 
 

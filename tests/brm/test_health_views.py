@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from brm.core.models import OutboundEmail
 from brm.core.roles import Role
+from brm.health import dashboard
 from brm.health.engine import recompute_health
 from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
 from brm.health.tasks import send_weekly_digest
@@ -94,12 +95,12 @@ def test_it_renders_the_dashboard_with_the_same_queries_at_any_size(
     mine = user if role == "brm" else None  # a BRM's dashboard shows their own units
     _snapshots(2, mine)
     client.get("/dashboard/")  # warm the session and settings rows
-    # session, user, groups (not for a superuser), every unit's latest snapshot (as rows, issue
-    # 14), the watermelons and drops shown in full with their sparkline points, complaints
-    # (ageing and per month), overdue reviews with their total (the grace days read inside),
-    # units due a review with none planned with their total, promises, demand value, plans with
-    # their total, BRM choices (issue 14: at most 12).
-    expected = 11 if user.is_superuser else 12
+    # session, user (with their groups), the heat map's page with how many units it has, the
+    # band counts and average (issue 14: not every unit's row), the watermelons and drops shown
+    # in full with their sparkline points (picked inside), complaints (ageing and per month),
+    # overdue reviews with their total (the grace days read inside), units due a review with none
+    # planned with their total, promises, demand value, plans with their total, BRM choices.
+    expected = 12
     with django_assert_num_queries(expected):
         assert client.get("/dashboard/").status_code == 200
     _snapshots(10, mine)
@@ -118,6 +119,41 @@ def test_it_lists_the_first_watermelons_with_how_many_there_are(client, executiv
     assert section.count("<tr>") == 15 + 1  # the 15 unhappiest and the header row
     assert "see all 17 on the map" in section
     assert html.count('class="heat-tile') == 17  # the heat map still has every unit
+
+
+def test_it_pages_the_heat_map_worst_first_and_says_how_many_are_shown(
+    client, executive, scored, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "HEAT_SHOWN", 1)  # two units scored: two pages of one
+    client.force_login(executive)
+
+    first = client.get("/dashboard/").content.decode()
+    second = client.get("/dashboard/?page=2", HTTP_HX_TARGET="heatmap", **HX).content.decode()
+
+    assert first.count('class="heat-tile') == 1 and "Showing 1 of 2 units, worst first." in first
+    # The watermelon (Finance, unhappy business) has the lower score: it comes first.
+    assert (
+        "Finance" in first.split('id="heatmap"')[1]
+        and "Operations" not in first.split('id="heatmap"')[1]
+    )
+    assert "<html" not in second and second.count('class="heat-tile') == 1
+    assert "Operations" in second and "Finance" not in second
+    assert 'href="?page=1"' in second  # back to the worst
+
+
+def test_it_shows_the_last_page_of_the_heat_map_for_a_page_past_it(
+    client, executive, scored, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "HEAT_SHOWN", 1)
+    client.force_login(executive)
+    html = client.get("/dashboard/?page=9", HTTP_HX_TARGET="heatmap", **HX).content.decode()
+    assert html.count('class="heat-tile') == 1 and "Operations" in html
+
+
+def test_it_keeps_the_heat_map_whole_when_it_fits_one_page(client, executive, scored):
+    client.force_login(executive)
+    html = client.get("/dashboard/").content.decode()
+    assert html.count('class="heat-tile') == 2 and "worst first" not in html
 
 
 def test_it_lets_an_executive_queue_a_recompute_but_not_a_leader(
