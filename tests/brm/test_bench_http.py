@@ -119,18 +119,21 @@ def _rows() -> list[Row]:
     slow = Tally(requests=20, seconds=1.0, cpu=0.5, statuses=Counter({200: 18, 500: 2}))
     return [
         row(group, group.bare, floor, Tally(), Tally()),
-        row(group, group.targets[0], floor, floor, floor),
+        row(group, group.targets[0], floor, floor, floor, [0.95, 1.05]),
         row(group, group.targets[1], slow, floor, floor),
+        Row(group.label, "API webhook-attempts", "brm", "/api/v1/webhook-attempts/", "api", "403"),
     ]
 
 
 def test_a_row_keeps_its_answers_and_ratios():
-    bare, same, slow = _rows()
+    bare, same, slow, refused = _rows()
 
     assert (bare.status, bare.rps, bare.cpu_ms, bare.bare_rps) == ("200", 100.0, 5.0, None)
     assert (same.bare_rps, same.bare_cpu, same.floor_rps, same.floor_cpu) == (1.0, 1.0, 1.0, 1.0)
     assert (slow.status, slow.ok) == ("200 x18, 500 x2", False)
     assert (slow.bare_rps, slow.bare_cpu) == (0.2, 0.2)
+    assert (same.floor_cpu_rounds, slow.floor_cpu_rounds) == ([0.95, 1.05], [])
+    assert (refused.ok, refused.requests) == (True, 0)
 
 
 def test_the_table_has_a_line_per_url_under_its_group():
@@ -139,13 +142,28 @@ def test_the_table_has_a_line_per_url_under_its_group():
     assert lines[0].startswith("URL") and set(lines[1]) == {"-"}
     assert lines[2] == "pages as brm:"
     assert lines[3].startswith("floor: table") and lines[3].split()[3] == "100.0"
-    assert lines[4].startswith("unit page") and lines[4].endswith("1.00  1.00")
-    assert lines[5].endswith("[200 x18, 500 x2]")
+    assert lines[4].startswith("unit page") and lines[4].endswith("1.00  1.00 0.95-1.05")
+    assert lines[5].endswith("0.20  0.20         -  [200 x18, 500 x2]")
+    assert lines[6].endswith("brm         refused (403): not timed")
 
 
-def test_it_names_the_urls_under_the_aims():
-    assert shortfalls(_rows()) == [
-        "stakeholders as brm: x bare 0.20, x floor 0.20 (slower than 4x the bare table)"
+def test_it_names_the_urls_under_each_aim_lowest_first():
+    group = _by_label()["pages as brm"]
+    floor = Tally(requests=100, seconds=1.0, cpu=0.5)
+    rows = [
+        row(group, t, Tally(requests=n, seconds=1.0, cpu=0.5), floor, Tally(100, 1.0, 0.1))
+        for t, n in zip(group.targets[:3], (95, 50, 20), strict=True)
+    ]
+
+    assert shortfalls(rows) == [
+        "under 0.9x the signed-in floor (cpu), 3 of 3: commitments as brm 0.04, "
+        "stakeholders as brm 0.10, unit page as brm 0.19",
+        "under 0.9x the bare floor (cpu), 2 of 3: commitments as brm 0.20, "
+        "stakeholders as brm 0.50",
+        "slower than 4x the bare table (cpu), 1 of 3: commitments as brm 0.20",
+    ]
+    assert shortfalls(rows[:1]) == [
+        "under 0.9x the signed-in floor (cpu), 1 of 1: unit page as brm 0.19"
     ]
 
 
@@ -213,4 +231,5 @@ def test_one_short_run_against_gunicorn(brm, integration, unit_a, tmp_path):
         ("API units", "200"),
     ]
     assert all(r.requests >= 2 and r.rps > 0 for r in rows)
+    assert all(len(r.floor_cpu_rounds) == 1 for r in rows if r.kind != "floor")
     assert all(r.floor_rps is not None for r in rows if r.kind != "floor")
