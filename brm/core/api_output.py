@@ -267,6 +267,18 @@ class RowPlan:
             kind is not DRF and _context_free(field) for kind, _, _, _, field in self.steps
         )
 
+    def reads_columns_only(self, queryset: QuerySet[Any]) -> bool:
+        """Whether every value this plan reads from a row of `queryset` is a column of the
+        row's own table (a foreign key by its column), an annotation of `queryset` or a to-many
+        relation read as ids: then no object joined to the row (`select_related`) is read."""
+        model = queryset.model
+        columns = {field.attname for field in model._meta.concrete_fields}
+        known = columns | set(queryset.query.annotations) | {"pk"}
+        return all(
+            kind is MANY_PKS or (kind is PLAIN and attr in known)
+            for kind, _, attr, _, _ in self.steps
+        )
+
     def represent(self, instance: models.Model) -> dict[str, Any]:
         """The row as DRF's `Serializer.to_representation` would give it, key order included."""
         ret: dict[str, Any] = {}

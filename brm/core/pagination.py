@@ -9,7 +9,12 @@ from rest_framework import pagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from brm.core.api_output import load_pk_lists, pk_list_sources, split_pk_prefetches
+from brm.core.api_output import (
+    load_pk_lists,
+    pk_list_sources,
+    shared_plan,
+    split_pk_prefetches,
+)
 from brm.core.ordering import stable_order
 
 
@@ -51,11 +56,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self, queryset: Any, request: Request, view: APIView | None = None
     ) -> list[Any] | None:
         relations: list[Any] = []
-        if (
-            getattr(view, "action", None) == "list"
-            and isinstance(queryset, QuerySet)
-            and queryset._prefetch_related_lookups  # type: ignore[attr-defined]
-        ):
+        if getattr(view, "action", None) == "list" and isinstance(queryset, QuerySet):
             queryset, relations = self._ids_instead_of_objects(queryset, view)
         rows: list[Any] | None = super().paginate_queryset(stable_order(queryset), request, view)
         if rows and relations:
@@ -64,12 +65,26 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     @staticmethod
     def _ids_instead_of_objects(queryset: QuerySet[Any], view: Any) -> tuple[QuerySet[Any], Any]:
-        """The list's queryset without the prefetches its serializer only sends as ids, and
-        those relations (`split_pk_prefetches`); unchanged for a view whose serializer is not
-        of the queryset's model (a custom list)."""
+        """The list's queryset without the related objects its serializer never reads, and
+        the relations to read as ids for the page; unchanged for a view whose serializer is not
+        of the queryset's model (a custom list).
+
+        - Prefetches of relations sent only as ids become id lists (`split_pk_prefetches`).
+        - Joins (`select_related`) are dropped when the rows are read by a shared plan
+          (`brm.core.api_output.shared_plan`) that reads nothing but columns and annotations
+          (`RowPlan.reads_columns_only`: foreign keys by their column, no property that could
+          follow a relation), so a joined object would be built for each row and never read.
+          A selector's joins serve its HTML page. (No serializer of the API reads a related
+          object in its own `to_representation`; one that did would need its joins kept.)"""
         serializer_class = getattr(view, "serializer_class", None)
         meta = getattr(serializer_class, "Meta", None)
         if serializer_class is None or getattr(meta, "model", None) is not queryset.model:
+            return queryset, []
+        if queryset.query.select_related:
+            plan = shared_plan(serializer_class)
+            if plan is not None and plan.reads_columns_only(queryset):
+                queryset = queryset.select_related(None)
+        if not queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
             return queryset, []
         sources = pk_list_sources(serializer_class, view.get_serializer)
         return split_pk_prefetches(queryset, sources)

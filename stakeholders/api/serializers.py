@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
@@ -143,11 +144,19 @@ class StakeholderSerializer(ModelSerializer[Stakeholder]):
 
     def to_representation(self, instance: Stakeholder) -> dict[str, Any]:
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not may_see_analysis(request.user):
-            for name in ANALYSIS_FIELDS:  # IT's analysis of people stays with IT
+        if self._hidden:
+            for name in self._hidden:
                 data.pop(name, None)
         return data
+
+    @cached_property
+    def _hidden(self) -> tuple[str, ...]:
+        """Fields the reader may not see, decided once per serializer (a list's rows share it):
+        IT's analysis of people stays with IT."""
+        request = self.context.get("request")
+        if request is not None and not may_see_analysis(request.user):
+            return tuple(ANALYSIS_FIELDS)
+        return ()
 
 
 class InteractionSerializer(ModelSerializer[Interaction]):
@@ -182,13 +191,24 @@ class InteractionSerializer(ModelSerializer[Interaction]):
 
     def to_representation(self, instance: Interaction) -> dict[str, Any]:
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not is_it_side(request.user):
-            data.pop("notes", None)  # BRMs' private notes never reach the business side
-        if request is not None and not may_see_analysis(request.user):
-            for name in SENTIMENT_FIELDS:
+        if self._hidden:
+            for name in self._hidden:
                 data.pop(name, None)
         return data
+
+    @cached_property
+    def _hidden(self) -> tuple[str, ...]:
+        """Fields the reader may not see, decided once per serializer (a list's rows share it):
+        BRMs' private notes never reach the business side, nor IT's sentiment analysis."""
+        request = self.context.get("request")
+        if request is None:
+            return ()
+        hidden: list[str] = []
+        if not is_it_side(request.user):
+            hidden.append("notes")
+        if not may_see_analysis(request.user):
+            hidden.extend(SENTIMENT_FIELDS)
+        return tuple(hidden)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unit = attrs.get("unit", getattr(self.instance, "unit", None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -46,10 +47,15 @@ class ServiceSerializer(ModelSerializer[Service]):
 
     def to_representation(self, instance: Service) -> dict[str, Any]:
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not is_it_side(request.user):
+        if self._hides_consumers:
             data.pop("consumers", None)  # a leader need not learn which other units use it
         return data
+
+    @cached_property
+    def _hides_consumers(self) -> bool:
+        """Decided once per serializer (a list's rows share it)."""
+        request = self.context.get("request")
+        return request is not None and not is_it_side(request.user)
 
 
 class ServiceMetricSerializer(ModelSerializer[ServiceMetric]):
