@@ -42,15 +42,25 @@ if TYPE_CHECKING:
     from brm.core.roles import AnyUser
 
 
-def review_list(user: AnyUser) -> ServiceReviewQuerySet:
-    """Reviews the user may see, with what the list shows (one query plus one prefetch)."""
+def review_rows(user: AnyUser) -> ServiceReviewQuerySet:
+    """Reviews the user may see, newest first, with the services they may see (one query plus
+    one prefetch): what the API lists, and what `review_list` adds the page's columns to."""
     return (
         ServiceReview.objects.visible_to(user)
-        .select_related("unit", "unit__brm")
         # A leader sees only the services their unit consumes, here as in the catalogue.
         .prefetch_related(
             Prefetch("services", queryset=Service.objects.visible_to(user).only("id", "name"))
         )
+        .order_by("-scheduled_at", "-pk")  # aggregation drops Meta.ordering; pages need one
+    )
+
+
+def review_list(user: AnyUser) -> ServiceReviewQuerySet:
+    """Reviews the user may see, with what the list page shows (one query plus one prefetch):
+    `review_rows` with the unit, its BRM and the counts of open changes and commitments."""
+    return (
+        review_rows(user)
+        .select_related("unit", "unit__brm")
         .annotate(
             open_changes=Count(
                 "change_requests",
@@ -59,7 +69,6 @@ def review_list(user: AnyUser) -> ServiceReviewQuerySet:
             ),
             commitment_count=Count("action_items", distinct=True),
         )
-        .order_by("-scheduled_at", "-pk")  # aggregation drops Meta.ordering; pages need one
     )
 
 

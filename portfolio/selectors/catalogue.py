@@ -27,17 +27,23 @@ def described_models() -> dict[str, type[Service] | type[ServiceMetric]]:
     return {"services": Service, "metrics": ServiceMetric}
 
 
+def service_rows(user: AnyUser) -> QuerySet[Service]:
+    """The catalogue as the user may see it, by name: what the API lists, and what
+    `service_list` adds the page's figures to."""
+    return Service.objects.visible_to(user).order_by("name")
+
+
 def service_list(user: AnyUser) -> QuerySet[Service]:
-    """The catalogue as the user may see it, with the latest period's figures (one query)."""
+    """The catalogue as the user may see it, with its owners, consumer counts and SLA periods
+    (one query)."""
     return (
-        Service.objects.visible_to(user)
+        service_rows(user)
         .select_related("owner")
         .annotate(
             consumer_count=Count("consumers", distinct=True),
             periods=Count("metrics", distinct=True),
             periods_met=Count("metrics", filter=Q(metrics__sla_met=True), distinct=True),
         )
-        .order_by("name")
     )
 
 

@@ -50,9 +50,11 @@ class ServiceReviewViewSet(
     filterset_class = ServiceReviewFilterSet
 
     def get_queryset(self) -> QuerySet[ServiceReview]:
-        return selectors.review_list(self.request.user).prefetch_related(
-            "attendees", "it_attendees", "action_items"
-        )
+        # A list needs none of the page's columns (unit, BRM, counts): the API sends none.
+        # The actions on one review keep them (their services read the unit).
+        user = self.request.user
+        rows = selectors.review_rows(user) if self.action == "list" else selectors.review_list(user)
+        return rows.prefetch_related("attendees", "it_attendees", "action_items")
 
     def perform_create(self, serializer: BaseSerializer[ServiceReview]) -> None:
         data = dict(serializer.validated_data)

@@ -49,7 +49,12 @@ class ServiceViewSet(VersionedViewSetMixin, viewsets.ModelViewSet[Service]):
     filterset_class = ServiceFilterSet
 
     def get_queryset(self) -> QuerySet[Service]:
-        return selectors.service_list(self.request.user).prefetch_related("consumers")
+        # A list needs none of the page's figures (owner, counts): the API sends none of them.
+        user = self.request.user
+        rows = (
+            selectors.service_rows(user) if self.action == "list" else selectors.service_list(user)
+        )
+        return rows.prefetch_related("consumers")
 
     def perform_create(self, serializer: BaseSerializer[Service]) -> None:
         data = dict(serializer.validated_data)
