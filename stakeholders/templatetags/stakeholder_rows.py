@@ -1,6 +1,6 @@
 """Row tags of the register's list pages (issue 14): `{% commitment_rows %}`,
-`{% stakeholder_rows %}` and `{% unit_rows %}` write a table's rows in one pass, as the
-templates' loops did, from pieces looked up once per render (`brm.core.rows`)."""
+`{% stakeholder_rows %}`, `{% unit_rows %}` and `{% map_rows %}` write a table's rows in one
+pass, as the templates' loops did, from pieces looked up once per render (`brm.core.rows`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 
+from brm.core.links import detail_url
 from brm.core.rows import Badges, Dates, choice_labels, joined
 from brm.core.templatetags.brm import person
 from stakeholders.models import (
@@ -23,6 +25,7 @@ from stakeholders.models import (
     Interaction,
     Stakeholder,
 )
+from stakeholders.selectors import MapCell
 
 register = template.Library()
 
@@ -227,3 +230,66 @@ def unit_rows(units: Iterable[BusinessUnit]) -> SafeString:
         )
 
     return joined(row(u) for u in units)
+
+
+@register.simple_tag(takes_context=True)
+def map_rows(context: template.Context, grid: Iterable[list[MapCell]]) -> SafeString:
+    """The power/interest map's `<tr>`s, as templates/stakeholders/stakeholder_map.html's `grid`
+    loops wrote them: each cell's count links to its people in the register (the context's
+    `map_query`, else the request's filters, with the cell's scores, active only), its first
+    names to their pages."""
+    request = context.get("request")
+    base: Any = context.get("map_query") or (request.GET if request is not None else {})
+    register_url = escape(reverse("stakeholders:stakeholder_list"))
+    influence_word = escape(gettext("Influence"))
+    more_word = escape(gettext("more"))
+    none = '<span class="visually-hidden">{}</span>'.format(escape(gettext("none")))
+
+    def cell_html(cell: MapCell) -> str:
+        if cell.count:
+            query = querystring(
+                context,
+                base,
+                influence=cell.influence,
+                interest=cell.interest,
+                active="true",
+                page=None,
+            )
+            label = ngettext(
+                "%(n)s stakeholder with influence %(influence)s and interest %(interest)s",
+                "%(n)s stakeholders with influence %(influence)s and interest %(interest)s",
+                cell.count,
+            ) % {"n": cell.count, "influence": cell.influence, "interest": cell.interest}
+            names = "".join(
+                f'<li><a href="{escape(detail_url("stakeholders:stakeholder_detail", p["id"]))}">'
+                f"{escape(p['name'])}</a></li>"
+                for p in cell.people
+            )
+            more = (
+                f'<li class="text-body-secondary">+{cell.more} {more_word}</li>'
+                if cell.more
+                else ""
+            )
+            body = (
+                f'\n          <a class="map-count" href="{register_url}{escape(query)}"'
+                f' aria-label="{label}">{cell.count}</a>\n'
+                '          <ul class="map-names">\n'
+                f"            {names}\n"
+                f"            {more}\n"
+                "          </ul>\n          "
+            )
+        else:
+            body = none
+        empty = "" if cell.count else " empty"
+        return (
+            f'\n        <td class="map-cell q-{cell.quadrant}{empty}">\n          {body}\n'
+            "        </td>\n        "
+        )
+
+    return joined(
+        '\n      <tr>\n        <th scope="row">'
+        f"{influence_word} {row[0].influence}</th>\n        "
+        + "".join(cell_html(cell) for cell in row)
+        + "\n      </tr>\n    "
+        for row in grid
+    )
