@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib.postgres.aggregates import JSONBAgg
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -160,10 +161,8 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
     """What the BRM should do next: counts from `live`, who to meet from the snapshot's facts
     (no query). Each counted action links to the list that shows exactly those rows; its text
     is in the active language."""
-    data = {row["key"]: row.get("data") or {} for row in snapshot.components}
     unit_id = snapshot.unit_id
     actions = []
-    engagement = data.get("engagement", {})
     if live.review_days_late:
         late = live.review_days_late
         actions.append(
@@ -202,7 +201,7 @@ def next_best_actions(snapshot: HealthSnapshot, live: LiveFigures) -> list[dict[
                 "url": f"/commitments/?unit={unit_id}&overdue=true&owner_side=it&mine=false",
             }
         )
-    for person in engagement.get("neglected", [])[:2]:
+    for person in _neglected(snapshot.components)[:2]:
         days = person.get("days")
         text = (
             gettext("Meet %(name)s (never met)")
@@ -239,21 +238,98 @@ def promise_list_query(unit_id: int, as_of: date) -> str:
     )
 
 
-def my_relationships(user: AnyUser, now: datetime | None = None) -> list[Attention]:
-    """The units a BRM manages (as BRM or deputy), most in need of attention first (four
-    queries: the snapshots and `live_figures`)."""
+# A BRM's units a page of "My relationships" shows: at 200 units one page of all of them took
+# most of the request rendering cards nobody scrolls to (issue 14).
+RELATIONSHIPS_SHOWN = 25
+
+
+@dataclass
+class Relationships:
+    """One page of a BRM's units, most in need of attention first (`items`), and which page of
+    how many (`page`, a Django `Page` over the count of units)."""
+
+    items: list[Attention]
+    page: Page[int]
+
+
+class _ContactActions(Func):
+    """How many people the engagement component of a stored snapshot names as not met as often
+    as expected, up to the two a next action names (PostgreSQL's jsonpath over `components`)."""
+
+    template = (
+        "LEAST(2, (jsonb_path_query_first(%(expressions)s, "
+        "'$[*] ? (@.key == \"engagement\").data.neglected.size()'))::integer)"
+    )
+    output_field = IntegerField()
+
+
+def _urgency(score: float | None, watermelon: bool, trend: float | None, actions: int) -> float:
+    """How much a unit needs its BRM now: a low score, a watermelon, each next action and a
+    falling trend all raise it."""
+    urgency = (100 - (score if score is not None else 75.0)) + (40 if watermelon else 0)
+    urgency += 8 * actions + max(0.0, -(trend or 0))
+    return round(urgency, 1)
+
+
+def my_relationships(user: AnyUser, now: datetime | None = None, page: str = "") -> Relationships:
+    """Page `page` (a number as a string: the first if it is not one, the last if past it) of
+    the units a BRM manages (as BRM or deputy), most in need of attention first (then by name),
+    RELATIONSHIPS_SHOWN a page, each with its next best actions.
+
+    Every unit is ranked on a few columns of its latest snapshot and its `live_figures` (on
+    PostgreSQL the people to meet are counted inside the stored facts, not read); only the
+    page's snapshots are then loaded in full. Five queries whatever the number of units.
+    """
     now = now or timezone.now()
-    snapshots = list(latest_snapshots(user).filter(Q(unit__brm=user) | Q(unit__deputy=user)))
-    live = live_figures([s.unit_id for s in snapshots], now)
-    out = []
-    for snap in snapshots:
-        actions = next_best_actions(snap, live[snap.unit_id])
-        score = snap.score if snap.score is not None else 75.0
-        urgency = (100 - score) + (40 if snap.watermelon else 0) + 8 * len(actions)
-        urgency += max(0.0, -(snap.trend or 0))
-        out.append(Attention(snap, actions, round(urgency, 1)))
-    out.sort(key=lambda a: -a.urgency)
-    return out
+    mine = (
+        latest_snapshots(user)
+        .filter(Q(unit__brm=user) | Q(unit__deputy=user))
+        .order_by("unit__name", "pk")
+    )
+    fields = ["pk", "unit_id", "score", "watermelon", "trend"]
+    if connection.vendor == "postgresql":
+        rows = list(
+            mine.annotate(contacts=_ContactActions("components")).values(*fields, "contacts")
+        )
+    else:
+        rows = list(mine.values(*fields, "components"))
+        for row in rows:
+            row["contacts"] = len(_neglected(row.pop("components"))[:2])
+    live = live_figures([row["unit_id"] for row in rows], now)
+    for row in rows:
+        figures = live[row["unit_id"]]
+        counted = [figures.review_days_late, figures.overdue_complaints, figures.overdue_promises]
+        actions = sum(1 for n in counted if n) + (row["contacts"] or 0)
+        row["urgency"] = _urgency(row["score"], row["watermelon"], row["trend"], actions)
+    rows.sort(key=lambda row: -row["urgency"])
+    paginator = Paginator(range(len(rows)), RELATIONSHIPS_SHOWN)
+    shown = paginator.get_page(page)
+    picked = rows[shown.start_index() - 1 : shown.end_index()] if rows else []
+    full = (
+        HealthSnapshot.objects.visible_to(user)
+        .select_related("unit")
+        .in_bulk([row["pk"] for row in picked])
+        if picked
+        else {}
+    )
+    items = [
+        Attention(
+            full[row["pk"]],
+            next_best_actions(full[row["pk"]], live[row["unit_id"]]),
+            row["urgency"],
+        )
+        for row in picked
+        if row["pk"] in full
+    ]
+    return Relationships(items, shown)
+
+
+def _neglected(components: list[dict[str, Any]]) -> list[Any]:
+    """The people a stored snapshot's engagement component names as not met as often as
+    expected (what `next_best_actions` reads)."""
+    data = {row["key"]: row.get("data") or {} for row in components}
+    neglected: list[Any] = data.get("engagement", {}).get("neglected", [])
+    return neglected
 
 
 def survey_comments(unit_id: int, days: int = 180, limit: int = 8) -> list[Any]:

@@ -104,11 +104,15 @@ def recompute_unit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_relationships(request: HttpRequest) -> HttpResponse:
+def my_relationships(request: HtmxHttpRequest) -> HttpResponse:
+    """A BRM's units, most in need of attention first, a page at a time (`?page=`)."""
     if role_of(request.user) not in {Role.BRM, Role.ADMIN}:
         return redirect("health:dashboard")
-    items = selectors.my_relationships(request.user)
-    return render(request, "brm/relationships.html", {"items": items})
+    mine = selectors.my_relationships(request.user, page=request.GET.get("page", ""))
+    template = "brm/relationships.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, {"items": mine.items, "page": mine.page})
 
 
 def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from brm.core.models import OutboundEmail
 from brm.core.roles import Role
-from brm.health import dashboard
+from brm.health import dashboard, selectors
 from brm.health.engine import recompute_health
 from brm.health.models import DigestLog, HealthSnapshot, ImprovementPlan, MaturityAssessment
 from brm.health.tasks import send_weekly_digest
@@ -211,6 +211,39 @@ def test_it_ranks_a_brms_relationships_with_next_actions(client, brm, unit_a):
     html = client.get("/relationships/").content.decode()
     assert html.index("Finance") < html.index("Calm")
     assert "Service review" in html and "overdue: hold it" in html
+
+
+def test_it_pages_a_brms_relationships_most_urgent_first(client, brm, unit_a, monkeypatch):
+    monkeypatch.setattr(selectors, "RELATIONSHIPS_SHOWN", 1)
+    calm = BusinessUnitFactory.create(name="Calm", brm=brm)
+    happy(calm)
+    watermelon(unit_a)
+    recompute_health(propose=False)
+    client.force_login(brm)
+
+    first = client.get("/relationships/").content.decode()
+    second = client.get("/relationships/?page=2", **HX).content.decode()
+
+    assert "Finance" in first and "Calm" not in first and "1–1 of 2" in first
+    assert "<html" not in second and 'id="relationship-results"' in second
+    assert "Calm" in second and "Finance" not in second and "2–2 of 2" in second
+
+
+def test_it_ranks_a_brms_relationships_with_the_same_queries_at_any_size(
+    client, brm, django_assert_num_queries
+):
+    client.force_login(brm)
+    _snapshots(2, brm)
+    client.get("/relationships/")  # warm the session and settings rows
+    # session, user (with their groups), every unit's ranking columns (the people to meet
+    # counted in the database), overdue complaints, overdue IT promises and review schedules of
+    # those units, the page's snapshots in full.
+    with django_assert_num_queries(7):
+        assert client.get("/relationships/").status_code == 200
+    _snapshots(10, brm)
+    with django_assert_num_queries(7):
+        html = client.get("/relationships/").content.decode()
+    assert html.count('class="list-group-item"') == 12
 
 
 def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_brm, unit_a):
