@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from brm.core.api_output import (
+    FastRepresentationMixin,
     load_pk_lists,
     pk_list_sources,
     shared_plan,
@@ -67,7 +68,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def _ids_instead_of_objects(queryset: QuerySet[Any], view: Any) -> tuple[QuerySet[Any], Any]:
         """The list's queryset without the related objects its serializer never reads, and
         the relations to read as ids for the page; unchanged for a view whose serializer is not
-        of the queryset's model (a custom list).
+        a kernel one (`FastRepresentationMixin`) of the queryset's model (a custom list).
 
         - Prefetches of relations sent only as ids become id lists (`split_pk_prefetches`).
         - Joins (`select_related`) are dropped when the rows are read by a shared plan
@@ -77,8 +78,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
           A selector's joins serve its HTML page. (No serializer of the API reads a related
           object in its own `to_representation`; one that did would need its joins kept.)"""
         serializer_class = getattr(view, "serializer_class", None)
-        meta = getattr(serializer_class, "Meta", None)
-        if serializer_class is None or getattr(meta, "model", None) is not queryset.model:
+        if not (
+            isinstance(serializer_class, type)
+            # Rows represented by DRF itself read every relation through its manager.
+            and issubclass(serializer_class, FastRepresentationMixin)
+            and getattr(getattr(serializer_class, "Meta", None), "model", None) is queryset.model
+        ):
             return queryset, []
         if queryset.query.select_related:
             plan = shared_plan(serializer_class)
