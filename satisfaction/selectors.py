@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from satisfaction.models import (
     Answer,
@@ -486,10 +486,33 @@ def trend(
     """
     wanted = list(unit_ids) if unit_ids is not None else None
     parents = campaigns.filter(parent__isnull=False).values("parent")
+    # Every run the rows come from (those asked for, and the other runs of their series), and
+    # which series have an anonymous run: only those need a cell per unit to be protected.
+    runs = list(
+        Campaign.objects.filter(Q(pk__in=campaigns) | Q(parent__in=parents))
+        .annotate(asked=Case(When(pk__in=campaigns, then=Value(True)), default=Value(False)))
+        .values_list("pk", "parent", "anonymous", "asked")
+    )
+    wanted_ids = {pk for pk, _parent, _anonymous, asked in runs if asked}
+    anonymous_series = {parent or ("own", pk) for pk, parent, anonymous, _ in runs if anonymous}
+    per_unit = Q(
+        response__campaign__in=[
+            pk for pk, parent, _, _ in runs if (parent or ("own", pk)) in anonymous_series
+        ]
+    )
+    if wanted is not None:
+        per_unit |= Q(response__unit__in=wanted)
+    # A run of a named series needs no cell per unit (nothing is hidden): its answers outside
+    # `wanted` are summed in one cell with no unit, so a campaign sent to 2,000 units is one row,
+    # not 2,000 (issue 14).
     # Each row also has the aggregates passed as ** below, which the checker cannot name.
     query = (
         Answer.objects.filter(
             Q(response__campaign__in=campaigns) | Q(response__campaign__parent__in=parents)
+        )
+        .annotate(
+            cell_unit=Case(When(per_unit, then=F("response__unit")), default=None),
+            cell_unit_name=Case(When(per_unit, then=F("response__unit__name")), default=None),
         )
         .values(
             "response__campaign",
@@ -497,14 +520,16 @@ def trend(
             "response__campaign__name",
             "response__campaign__opened_at",
             "response__campaign__anonymous",
-            "response__unit",
-            "response__unit__name",
+            "cell_unit",
+            "cell_unit_name",
         )
         .annotate(**_score_aggregates())
-        .order_by("response__campaign__opened_at", "response__campaign", "response__unit")
+        .order_by("response__campaign__opened_at", "response__campaign", "cell_unit")
     )
-    rows = list(cast("Iterable[dict[str, Any]]", query))
-    wanted_ids = set(campaigns.values_list("pk", flat=True))
+    rows = [
+        {**row, "response__unit": row["cell_unit"], "response__unit__name": row["cell_unit_name"]}
+        for row in cast("Iterable[dict[str, Any]]", query)
+    ]
     series_cells: dict[Any, list[dict[str, Any]]] = {}
     meta: dict[int, dict[str, Any]] = {}
     for row in rows:

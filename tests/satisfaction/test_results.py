@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from satisfaction import selectors
-from satisfaction.models import CampaignStatus, SatisfactionSettings
+from satisfaction.models import Campaign, CampaignStatus, SatisfactionSettings
 from tests.factories import BusinessUnitFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,24 @@ def test_the_results_page_pages_through_every_comment_newest_first(
     assert client.get(url, {"comments": "x"}).context["res"].comments[0]["text"] == newest_first[0]
     far = client.get(url, {"comments": 10**9})
     assert far.status_code == 200 and "No older comments" in far.content.decode()
+
+
+# --- The trend reads a named run as one cell (issue 14) ---------------------------------------
+
+
+def test_the_trend_of_a_named_run_is_its_whole_whatever_the_units(
+    make_campaign, add_response, unit_a, unit_b, django_assert_num_queries
+):
+    campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN)
+    for unit, csat, nps in ((unit_a, 5, 10), (unit_a, 4, 9), (unit_b, 2, 3)):
+        add_response(campaign, unit, csat=csat, nps=nps)
+    runs = Campaign.objects.filter(pk=campaign.pk)
+
+    with django_assert_num_queries(2):  # the runs and their series, the cells
+        (row,) = selectors.trend(runs, hide_below=5)
+
+    assert (row["responses"], row["csat"], row["csat_answers"]) == (3, 3.67, 3)
+    assert (row["promoters"], row["detractors"], row["nps"]) == (2, 1, 33.3)
+    # A leader's own unit is still its own cell.
+    (own,) = selectors.trend(runs, unit_ids=[unit_b.pk], hide_below=5)
+    assert (own["responses"], own["csat"], own["detractors"]) == (1, 2.0, 1)
