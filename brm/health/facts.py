@@ -27,10 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 
 from stakeholders.permissions import may_see_analysis
 
@@ -437,30 +438,46 @@ def may_read(user: AnyUser | None, fact: StoredFact) -> bool:
 
 def visible_facts(facts: list[Any], user: AnyUser | None) -> list[StoredFact]:
     """The stored facts `user` may read, in order, each `text` in the active language."""
+    return _readable(facts, may_see_analysis(user))
+
+
+def _readable(facts: list[Any], analysis: bool) -> list[StoredFact]:
+    """`visible_facts` for a reader who may (`analysis`) or may not see analysis: `may_read`'s
+    rule with the question asked once, not once per fact."""
+    readable = {Visibility.EVERYONE, Visibility.ANALYSIS} if analysis else {Visibility.EVERYONE}
     return [
         {"text": _with_prefix(f), "kind": f["kind"], "visibility": f["visibility"]}
         for f in map(load, facts)
-        if may_read(user, f)
+        if f["visibility"] in readable
     ]
+
+
+@cache
+def _component_names(language: str | None) -> dict[str, str]:
+    """COMPONENT_NAMES in `language`, which must be the active one: read once per language, not
+    once per component of every snapshot of a list (the catalogues do not change while the
+    process runs)."""
+    return {key: str(name) for key, name in COMPONENT_NAMES.items()}
 
 
 def component_name(row: dict[str, Any]) -> str:
     """A stored component row's name in the active language (its stored label if unknown)."""
-    name = COMPONENT_NAMES.get(row.get("key", ""))
-    return str(name) if name is not None else str(row.get("label", ""))
+    name = _component_names(get_language()).get(row.get("key", ""))
+    return name if name is not None else str(row.get("label", ""))
 
 
 def visible_components(snapshot: HealthSnapshot, user: AnyUser | None) -> list[dict[str, Any]]:
     """The snapshot's component rows (key, label, weight, value, facts) with only the facts
     `user` may read, label and facts in the active language; `data` (the engine's working
     figures) is left out. No query."""
+    analysis = may_see_analysis(user)
     return [
         {
             "key": row["key"],
             "label": component_name(row),
             "weight": row["weight"],
             "value": row["value"],
-            "facts": visible_facts(row.get("facts", []), user),
+            "facts": _readable(row.get("facts", []), analysis),
         }
         for row in snapshot.components
     ]
