@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 
 from brm.bench_web import SizeResult, Timing, grown, table
@@ -81,6 +82,13 @@ def test_fewer_queries_at_the_larger_size_is_not_growth():
     assert grown(small, large) == []
 
 
-def test_it_refuses_to_empty_a_database_not_named_for_the_bench():
-    with pytest.raises(CommandError, match="Refusing to wipe"):
-        call_command("bench_web", "--size", "3")
+def test_it_refuses_to_empty_a_database_not_named_for_the_bench() -> None:
+    # The test database's name follows DATABASE_URL's, which may itself say "bench" (a developer's
+    # brm_bench_x): name it plainly here, or the command would wipe and measure the test database.
+    name = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = "test_brm"
+    try:
+        with pytest.raises(CommandError, match="Refusing to wipe"):
+            call_command("bench_web", "--size", "3")
+    finally:
+        connection.settings_dict["NAME"] = name

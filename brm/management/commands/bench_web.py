@@ -10,7 +10,9 @@ requested with the list's own session or token) and reported against the anonymo
 list (`x bare`).
 
 The demo data is seeded, every page and list measured per role with the floors, then `--size`
-generated units are added (a tenth given to the demo BRM, the rows of ten more moved into the
+generated units are added at the issue's bench volumes (`BENCH_SIZE_VOLUMES`: per unit 8
+stakeholders, 50 meetings over two years, 10 complaints, 24 months of metrics; at 2,000 units
+100,000 meetings and 20,000 complaints) (a tenth given to the demo BRM, the rows of ten more moved into the
 leader's unit, so what the demo users see grows) and everything is measured again. It prints a
 table, writes var/bench/web.json, and fails when a query count differs between the two sizes
 or a page answers anything but 200 or 403.
@@ -36,7 +38,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from brm import bench_web
-from brm.bench import check_may_wipe, generate, wipe_data
+from brm.bench import BENCH_SIZE_VOLUMES, check_may_wipe, generate, wipe_data
 from brm.core.roles import leader_unit_id
 from brm.health.engine import recompute_health
 from complaints.models import Complaint
@@ -92,7 +94,7 @@ class Command(BaseCommand):
             small = bench_web.measure_size("demo", self._rows(), runs, self._progress)
             self.stdout.write(f"web: generating {size} more units...")
             now = timezone.now()
-            generate(size, now=now, seed=options["seed"], tag="web")
+            generate(size, now=now, seed=options["seed"], tag="web", volumes=BENCH_SIZE_VOLUMES)
             self._grow_demo_scopes()
             recompute_health(now)
             self._analyze()
