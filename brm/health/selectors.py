@@ -115,9 +115,22 @@ def shown_in_full(
     return full, history
 
 
-def unit_history(unit_id: int, days: int = 365) -> list[HealthSnapshot]:
+def unit_history(
+    unit_id: int, days: int = 365
+) -> tuple[HealthSnapshot | None, list[dict[str, Any]]]:
+    """A unit's newest snapshot of the last `days` days in full (None if there is none) and the
+    points of every one, oldest first, as `score_history` shapes them (two queries).
+
+    Only the newest is read in full: the points need four columns, and a year of snapshots
+    read as models decoded a year of stored facts on every view of the page (issue 14).
+    """
     since = timezone.localdate() - timedelta(days=days)
-    return list(HealthSnapshot.objects.filter(unit_id=unit_id, as_of__gte=since).order_by("as_of"))
+    snapshots = HealthSnapshot.objects.filter(unit_id=unit_id, as_of__gte=since)
+    points = [
+        {"d": r["as_of"].isoformat(), "s": r["score"], "p": r["perception"], "dl": r["delivery"]}
+        for r in snapshots.order_by("as_of").values("as_of", "score", "perception", "delivery")
+    ]
+    return (snapshots.order_by("-as_of").first() if points else None), points
 
 
 @dataclass

@@ -117,8 +117,7 @@ def my_relationships(request: HtmxHttpRequest) -> HttpResponse:
 
 def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, Any]:
     """What the unit's health page shows this user; the PDF shows the same, minus the forms."""
-    history = selectors.unit_history(unit.pk)
-    snapshot = history[-1] if history else None
+    snapshot, history = selectors.unit_history(unit.pk)
     plan = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
     maturity = maturity_view(unit)
     my_side = rating_side(request.user, unit)
@@ -129,10 +128,7 @@ def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, 
         # The facts behind each figure that this user may read (`visible_components`).
         "components": visible_components(snapshot, request.user) if snapshot else [],
         "watermelon_reasons": (watermelon_reasons(snapshot, request.user) if snapshot else []),
-        "history": [
-            {"d": s.as_of.isoformat(), "s": s.score, "p": s.perception, "dl": s.delivery}
-            for s in history
-        ],
+        "history": history,
         "chart_names": chart_names(),
         "plan": plan,
         "plan_actions": plan.actions.select_related("owner").order_by("due_date") if plan else [],

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brm.core.models import OutboundEmail
@@ -244,6 +246,25 @@ def test_it_ranks_a_brms_relationships_with_the_same_queries_at_any_size(
     with django_assert_num_queries(7):
         html = client.get("/relationships/").content.decode()
     assert html.count('class="list-group-item"') == 12
+
+
+def test_it_reads_the_stored_facts_of_the_newest_snapshot_only(client, brm, unit_a):
+    metrics(unit_a, met=2, missed=0, now=timezone.now())
+    for days in range(5, -1, -1):
+        recompute_health(timezone.now() - timedelta(days=days), propose=False)
+    client.force_login(brm)
+    client.get(f"/units/{unit_a.pk}/health/")  # warm the session and settings rows
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/units/{unit_a.pk}/health/")
+
+    # The chart's points are four columns of each snapshot; only the newest is read in full.
+    with_facts = [q["sql"] for q in queries if '"brm_healthsnapshot"."components"' in q["sql"]]
+    assert len(with_facts) == 1 and "LIMIT 1" in with_facts[0]
+    history, snapshot = response.context["history"], response.context["snapshot"]
+    assert len(history) == 6 and history[-1]["d"] == snapshot.as_of.isoformat()
+    assert [p["d"] for p in history] == sorted(p["d"] for p in history)
+    assert snapshot.components
 
 
 def test_it_records_both_sides_maturity_and_the_gap(client, brm, leader, other_brm, unit_a):
