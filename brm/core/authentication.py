@@ -15,7 +15,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from brm.core.models import ApiToken
-from brm.core.roles import USER_JOINS
+from brm.core.roles import USER_JOINS, role_of, with_role
 
 
 def _lockout_name(raw: str) -> str:
@@ -93,13 +93,17 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 class PreferenceModelBackend(ModelBackend):
     """Django's model backend, loading the signed-in user together with their
-    `core.UserPreference` and their register entry (one query, two joins), so the time zone
-    middleware and a leader's unit scope (`roles.leader_unit_id`) cost no query of their own."""
+    `core.UserPreference`, their register entry and their role (one query: two joins and a
+    subquery on their groups), so the time zone middleware, a leader's unit scope
+    (`roles.leader_unit_id`) and every role check (`roles.role_of`) cost no query of their own."""
 
     def get_user(self, user_id: Any) -> Any:
         UserModel = get_user_model()
         try:
-            user = UserModel._default_manager.select_related(*USER_JOINS).get(pk=user_id)
+            user = with_role(UserModel._default_manager.select_related(*USER_JOINS)).get(pk=user_id)
         except UserModel.DoesNotExist:
             return None
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        role_of(user)  # the loaded rank becomes the request's role now (see `with_role`)
+        return user

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -57,20 +60,80 @@ ROLE_LABELS: dict[Role, StrOrPromise] = {
 }
 
 
+# The annotation `with_role` adds: the index in `_PRECEDENCE` of the user's widest role group,
+# None for none.
+ROLE_RANK = "brm_role_rank"
+_NOT_LOADED = object()
+
+
 def role_of(user: AnyUser) -> Role:
-    """The user's role, cached on the user object for the rest of the request."""
+    """The user's role, cached on the user object for the rest of the request.
+
+    One query for the user's groups on first use, none for a user loaded `with_role` (the
+    signed-in user of every page: `PreferenceModelBackend`)."""
     if not user.is_authenticated or not user.is_active:
         return Role.NONE
     cached = getattr(user, "_brm_role", None)
     if cached is not None:
         return Role(cached)
+    # Read once: whoever drops the cache below after changing groups (brm.accounts.claims)
+    # gets the groups read again, not the rank loaded before the change.
+    rank = user.__dict__.pop(ROLE_RANK, _NOT_LOADED)
     if user.is_superuser or user.is_staff:
         role = Role.ADMIN
+    elif rank is not _NOT_LOADED:
+        role = Role.NONE if rank is None else _PRECEDENCE[int(rank)]
     else:
         names = {_ROLE_BY_GROUP.get(n) for n in user.groups.values_list("name", flat=True)}
         role = next((r for r in _PRECEDENCE if r in names), Role.NONE)
     user.__dict__["_brm_role"] = role  # a per-request cache on the instance, not a field
     return role
+
+
+def with_role(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` (a queryset of the user model) each loaded with what `role_of` needs from their
+    groups, in the same query: the `ROLE_RANK` annotation (an int index into the role
+    precedence, or None), which `role_of` reads once instead of querying the groups.
+
+    Call `role_of` on each loaded user before anything may change their groups (the session
+    backend does, right after loading): that turns the rank into the per-request cache, which
+    whoever changes groups drops (brm.accounts.claims).
+
+    Raw SQL because the ORM's Subquery over the groups costs more CPU to build and compile than
+    the separate query it saves (measured: about 0.65 ms added to the user query against 0.4 ms
+    for the groups query; the raw column adds about 0.1 ms). It refers to the outer query's
+    user table by name, so `users` must select from that table (any user queryset does)."""
+    sql, params = _role_rank_sql()
+    return users.annotate(**{ROLE_RANK: RawSQL(sql, params)})
+
+
+@cache
+def _role_rank_sql() -> tuple[str, tuple[str, ...]]:
+    """`role_of`'s rule in SQL: the smallest `_PRECEDENCE` index among the user's group names
+    (CASE without ELSE gives NULL for other groups, which MIN skips; no group gives NULL).
+    Group names compare exactly, as the dict lookup in `role_of` does. Built once, after the
+    models are loaded (table and column names come from them)."""
+    model = get_user_model()
+    through = model.groups.through
+    group = model.groups.field.related_model
+    qn = connection.ops.quote_name
+    whens = " ".join(f"WHEN %s THEN {i}" for i in range(len(_PRECEDENCE)))
+    sql = (
+        f"SELECT MIN(CASE g.{_column(group, 'name')} {whens} END)"
+        f" FROM {qn(through._meta.db_table)} m"
+        f" INNER JOIN {qn(group._meta.db_table)} g"
+        f" ON g.{_column(group, 'id')} = m.{_column(through, 'group')}"
+        f" WHERE m.{_column(through, 'user')} = {qn(model._meta.db_table)}.{_column(model, 'id')}"
+    )
+    return sql, tuple(GROUP_NAMES[r] for r in _PRECEDENCE)
+
+
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of `model`'s concrete field `name`."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return connection.ops.quote_name(field.column)
 
 
 def users_with_role(roles: Iterable[Role]) -> QuerySet[User]:

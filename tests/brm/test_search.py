@@ -249,8 +249,8 @@ def test_the_page_runs_a_constant_number_of_queries(
     client, brm, records, django_assert_num_queries
 ):
     client.force_login(brm)
-    # session, user, role (groups), then one per kind.
-    with django_assert_num_queries(3 + len(KINDS)):
+    # session, user with their role, then one per kind.
+    with django_assert_num_queries(2 + len(KINDS)):
         assert client.get(URL, {"q": "warehouse"}).status_code == 200
 
 

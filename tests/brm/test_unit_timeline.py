@@ -80,13 +80,13 @@ def test_it_loads_only_the_page_whatever_the_history(
 # The unit page, its timeline refresh and its on-demand parts: a fixed number of queries for
 # every role, the same with one entry of each kind as with eight (issue 14: at most 12).
 UNIT_PAGE_QUERIES = {
-    # 1 session, 2 user (a leader's unit comes with it: USER_JOINS), 3 groups (not for an admin:
-    # staff need none), the unit with its figures, health badge and key people (one query), the
-    # timeline (7, as above), open promises; an admin also gets the reassign form's choice of BRMs.
-    "brm": 12,
-    "deputy": 12,
-    "executive": 12,
-    "leader": 12,
+    # 1 session, 2 user (their role and a leader's unit come with it: USER_JOINS, with_role),
+    # the unit with its figures, health badge and key people (one query), the timeline (7, as
+    # above), open promises; an admin also gets the reassign form's choice of BRMs.
+    "brm": 11,
+    "deputy": 11,
+    "executive": 11,
+    "leader": 11,
     "admin_user": 12,
 }
 
@@ -128,9 +128,9 @@ def test_the_timeline_refresh_runs_a_fixed_number_of_queries(
     for n in range(rounds):
         _history(unit_a, brm, other_brm, hours_ago=1 + 10 * n)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the unit with its figures (sent out of band), the
+    # 1 session, 2 user with their role, 3 the unit with its figures (sent out of band), the
     # timeline (7, as above).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(f"/units/{unit_a.pk}/timeline/", HTTP_HX_REQUEST="true")
 
 
@@ -142,7 +142,8 @@ def test_the_change_history_runs_a_fixed_number_of_queries(
         unit_a.deputy = other_brm if n % 2 else None
         unit_a.save()
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the unit, 5 its latest changes, 6 the people they name.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user with their role, 3 the unit, 4 its latest changes, 5 the people they
+    # name.
+    with django_assert_num_queries(5):
         response = client.get(f"/units/{unit_a.pk}/history/", HTTP_HX_REQUEST="true")
     assert "Change history" in response.content.decode()

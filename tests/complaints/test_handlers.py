@@ -333,9 +333,9 @@ def test_the_queue_runs_a_fixed_number_of_queries(
         ComplaintFactory.create(unit=unit_a, handler=specialist)
     client.force_login(specialist)
     client.get(QUEUE)  # warm the session and content types
-    # 1 session, 2 user, 3 the user's groups (role), 4 units for the filter's choices,
-    # 5 COUNT for the paginator, 6 the page with unit, service, complainant and handler.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user with their role, 3 units for the filter's choices,
+    # 4 COUNT for the paginator, 5 the page with unit, service, complainant and handler.
+    with django_assert_num_queries(5):
         response = client.get(QUEUE + "?page_size=50")
     assert len(response.context["page"].object_list) == rows
 

@@ -185,10 +185,10 @@ def test_the_ranked_table_runs_a_fixed_number_of_queries(
         DemandFactory.create(unit=unit_a, priority_score=Decimal(i))
     client.force_login(executive)
     client.get(LIST)
-    # 1 session, 2 user, 3 groups (role), 4 units and 5 objectives for the filter choices,
-    # 6 COUNT for the paginator, 7 the ranked page (unit, sponsor, BRM, override_by joined,
+    # 1 session, 2 user with their role, 3 units and 4 objectives for the filter choices,
+    # 5 COUNT for the paginator, 6 the ranked page (unit, sponsor, BRM, override_by joined,
     # benefit sums as subqueries); the currency is a setting, not a query.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(LIST + "?page_size=50")
     assert len(response.context["page"].object_list) == rows
 
@@ -203,9 +203,9 @@ def test_the_board_runs_a_fixed_number_of_queries(
         )
     client.force_login(brm)
     client.get(BOARD)
-    # 1 session, 2 user, 3 groups (role), 4 every open demand with its unit, sponsor, BRM
+    # 1 session, 2 user with their role, 3 every open demand with its unit, sponsor, BRM
     # and benefit sums (the buttons on the cards need no further query).
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(BOARD)
     cards = sum(len(cards) for _, _, cards in response.context["columns"])
     assert cards == rows

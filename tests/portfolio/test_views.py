@@ -52,14 +52,14 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
 ):
     client.force_login(executive)
     client.get("/services/")
-    # session, user, role groups, count, page of services with figures, units for the filter
+    # session, user with their role, count, page of services with figures, units for the filter
     for n in range(5):
         ServiceFactory.create(consumers=[unit_a], name=f"A{n}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/services/?page_size=100")
     for n in range(45):
         ServiceFactory.create(consumers=[unit_a], name=f"B{n}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get("/services/?page_size=100")
     assert response.content.decode().count('class="badge tone-') == 50
 

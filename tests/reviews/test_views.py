@@ -224,13 +224,14 @@ def test_it_lists_reviews_in_a_fixed_number_of_queries(
 ):
     client.force_login(brm)
     client.get("/reviews/")
-    # session, user, role groups, count, review settings, unit schedule, overdue count,
-    # editable units, units for the filter, page of reviews, their services (prefetch)
+    # session, user with their role, count, review settings, unit schedule (which rows the BRM
+    # may plan for read from the rows), overdue count, units for the filter, page of reviews,
+    # their services (prefetch)
     _reviews(unit_a, 5)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get("/reviews/?page_size=100").status_code == 200
     _reviews(unit_a, 45)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get("/reviews/?page_size=100")
     assert response.content.decode().count('class="badge tone-') == 50
 
@@ -255,11 +256,11 @@ def test_it_shows_the_pack_page_in_a_fixed_number_of_queries(
     small = build(2)
     small.services.set(unit_a.services.all())
     client.get(f"/reviews/{small.pk}/")
-    # session, user, role groups, review with unit and BRMs, covered services (read once: the
+    # session, user with their role, review with unit and BRMs, covered services (read once: the
     # pack uses them too), pack aggregates, pack trend, attendees, IT attendees, history, unit
     # for history labels, review settings, commitments, change requests, the choices of the
     # forms: IT people, stakeholders, services for a change, and the review's files
-    with django_assert_num_queries(18) as small_ctx:
+    with django_assert_num_queries(17) as small_ctx:
         client.get(f"/reviews/{small.pk}/")
     big = build(10)
     big.services.set(unit_a.services.all())
@@ -367,13 +368,13 @@ def test_it_exports_in_a_fixed_number_of_queries(
 ):
     client.force_login(brm)
     _csv(client.get("/reviews/export.csv"))  # creates the settings row
-    # session, user, review settings, role groups, the reviews (server-side cursor), their
+    # session, user with their role, review settings, the reviews (server-side cursor), their
     # services (one prefetch per chunk of 500)
     _reviews(unit_a, 5)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 6
     _reviews(unit_a, 45)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(_csv(client.get("/reviews/export.csv?view=all"))) == 51
 
 

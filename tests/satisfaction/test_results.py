@@ -117,9 +117,9 @@ def test_it_renders_the_results_page_in_constant_queries(
     campaign = _fill(make_campaign, add_response, n)
     client.force_login(brm)
     SatisfactionSettings.get()
-    # 1 session, 2 user, 3 role groups, 4 campaign, 5 settings, 6-10 results (overall, units,
-    # services, distribution, comments), 11 runs exist?, 12 trend
-    with django_assert_num_queries(12):
+    # 1 session, 2 user with their role, 3 campaign, 4 settings, 5-9 results (overall, units,
+    # services, distribution, comments), 10 runs exist?, 11 trend
+    with django_assert_num_queries(11):
         response = client.get(f"/surveys/{campaign.pk}/results/")
     assert response.status_code == 200
 
@@ -163,7 +163,7 @@ def test_the_results_page_pages_through_every_comment_newest_first(
         if not res.older_comments:
             break
         assert "Older comments" in page.content.decode()
-        with django_assert_num_queries(12):  # the same as the first page: no COUNT for paging
+        with django_assert_num_queries(11):  # the same as the first page: no COUNT for paging
             page = client.get(url, {"comments": page.context["older_comments_from"]})
         assert "Newer comments" in page.content.decode()
     newest_first = [f"comment {i:02d}" for i in reversed(range(selectors.COMMENTS_PER_PAGE + 5))]

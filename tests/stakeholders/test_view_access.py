@@ -229,9 +229,9 @@ def _people(unit_a, unit_b, rows: int):
 def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
-    # 1 session, 2 user, 3 user's groups (role), 4 COUNT for the paginator,
-    # 5 the unit choices of the filter form, 6 one page of people with unit and last-met date.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user with their role, 3 COUNT for the paginator,
+    # 4 the unit choices of the filter form, 5 one page of people with unit and last-met date.
+    with django_assert_num_queries(5):
         response = client.get("/stakeholders/")
     assert response.content.decode().count('class="fw-semibold"') == min(rows, 25)
 
@@ -240,8 +240,9 @@ def test_register_queries(client, brm, unit_a, unit_b, rows, django_assert_num_q
 def test_register_fragment_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 COUNT, 5 the page (the filter form is not in the fragment).
-    with django_assert_num_queries(5):
+    # 1 session, 2 user with their role, 3 COUNT, 4 the page (the filter form is not in the
+    # fragment).
+    with django_assert_num_queries(4):
         client.get("/stakeholders/?search=example", **HX)
 
 
@@ -252,8 +253,8 @@ def test_register_queries_for_a_leader(
     _people(unit_a, unit_b, rows)
     client.force_login(leader)
     # The register is IT's analysis: a leader is refused before anything is listed
-    # (1 session, 2 user, 3 groups), however many people there are.
-    with django_assert_num_queries(3):
+    # (1 session, 2 user with their role), however many people there are.
+    with django_assert_num_queries(2):
         response = client.get("/stakeholders/")
     assert response.status_code == 403
 
@@ -262,8 +263,8 @@ def test_register_queries_for_a_leader(
 def test_map_queries(client, brm, unit_a, unit_b, rows, django_assert_num_queries):
     _people(unit_a, unit_b, rows)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 every active person on the map, 5 unit choices.
-    with django_assert_num_queries(5):
+    # 1 session, 2 user with their role, 3 every active person on the map, 4 unit choices.
+    with django_assert_num_queries(4):
         client.get("/stakeholders/map/")
 
 
@@ -275,9 +276,9 @@ def test_unit_list_queries(client, brm, rows, django_assert_num_queries):
         InteractionFactory.create(unit=unit)
         ActionItemFactory.create(unit=unit)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 COUNT,
-    # 5 one page of units with BRM, deputy, parent, counts and last contact in one query.
-    with django_assert_num_queries(5):
+    # 1 session, 2 user with their role, 3 COUNT,
+    # 4 one page of units with BRM, deputy, parent, counts and last contact in one query.
+    with django_assert_num_queries(4):
         response = client.get("/units/")
     assert response.content.decode().count('class="fw-semibold"') == min(rows, 25)
 
@@ -297,9 +298,9 @@ def test_commitment_list_queries(client, brm, unit_a, rows, django_assert_num_qu
                 interaction=meeting,
             )
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 COUNT, 5 ids of the units the user may change,
-    # 6 unit choices, 7 one page with unit, owner, business owner and meeting joined.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user with their role, 3 COUNT, 4 ids of the units the user may change,
+    # 5 unit choices, 6 one page with unit, owner, business owner and meeting joined.
+    with django_assert_num_queries(6):
         response = client.get("/commitments/?mine=false")
     assert response.content.decode().count('<tr id="commitment-') == min(rows, 25)
 
@@ -326,15 +327,15 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
             created_at=now - timedelta(hours=n + 1, minutes=40)
         )
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the unit with BRM, deputy, parent, its figures, health
-    # badge and key people, timeline: 5 the newest 21 (kind, id, at) across every source (one
-    #           UNION ALL), then only those rows: 6 the promises made at the meetings shown and
-    #           the promises kept, 7 meetings with their attendees and IT participants, 8
+    # 1 session, 2 user with their role, 3 the unit with BRM, deputy, parent, its figures,
+    # health badge and key people, timeline: 4 the newest 21 (kind, id, at) across every source
+    #           (one UNION ALL), then only those rows: 5 the promises made at the meetings shown
+    #           and the promises kept, 6 meetings with their attendees and IT participants, 7
     #           handovers (held reviews, complaints and compliments: one query each when the page
-    #           shows one); 9 open promises. The log form and the change history are loaded on
+    #           shows one); 8 open promises. The log form and the change history are loaded on
     #           demand (test_log_form_queries; tests/brm/test_unit_timeline.py has every role and
-    #           kind). Issue 14: was 26, 20, 17.
-    with django_assert_num_queries(9):
+    #           kind). Issue 14: was 26, 20, 17, 9.
+    with django_assert_num_queries(8):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 
@@ -343,10 +344,10 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
 def test_log_form_queries(client, brm, unit_a, rows, django_assert_num_queries):
     StakeholderFactory.create_batch(rows, unit=unit_a)
     client.force_login(brm)
-    # The form the unit page loads on demand: 1 session, 2 user, 3 groups, 4 the unit, 5 its
-    # active people (attendees and each commitment row's business owner), 6 IT staff (IT
+    # The form the unit page loads on demand: 1 session, 2 user with their role, 3 the unit, 4
+    # its active people (attendees and each commitment row's business owner), 5 IT staff (IT
     # participants and each row's IT owner), however many people and rows.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(f"/units/{unit_a.pk}/meetings/new/", **HX)
     body = response.content.decode()
     assert body.startswith("<form") or 'id="log-form"' in body
@@ -360,12 +361,12 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
         meeting.attendees.add(StakeholderFactory.create(unit=unit_a))
         ActionItemFactory.create(unit=unit_a, interaction=meeting)
     client.force_login(leader)
-    # 1 session, 2 user with their register row (so the leader's unit costs no query), 3 groups,
-    # 4 the unit with its figures (open promises, overdue, last contact; sent out of band so the
-    # page's counters never go stale), 5 the newest 21 (kind, id, at) across every source (one
-    # UNION ALL), 6 the promises made at the meetings shown, 7 meetings with their attendees and
-    # IT participants (only meetings on this page). Issue 14: was 15, 14, 10, 8.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user with their register row and role (so the leader's unit and role cost no
+    # query), 3 the unit with its figures (open promises, overdue, last contact; sent out of band
+    # so the page's counters never go stale), 4 the newest 21 (kind, id, at) across every source
+    # (one UNION ALL), 5 the promises made at the meetings shown, 6 meetings with their attendees
+    # and IT participants (only meetings on this page). Issue 14: was 15, 14, 10, 8, 7.
+    with django_assert_num_queries(6):
         response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert "private" not in response.content.decode()
 
@@ -396,11 +397,11 @@ def busy_unit(brm, other_brm, unit_a):
 def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_assert_num_queries):
     busy_unit(rows)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the unit, 5 open promises (both sides, owners joined),
-    # 6 contacts in the last 90 days, 7 their attendees, 8 their IT participants,
-    # 9 the monthly sentiment trend, 10 high-influence people not met lately,
-    # 11 everyone on the map, 12 the last handover.
-    with django_assert_num_queries(12):
+    # 1 session, 2 user with their role, 3 the unit, 4 open promises (both sides, owners
+    # joined), 5 contacts in the last 90 days, 6 their attendees, 7 their IT participants,
+    # 8 the monthly sentiment trend, 9 high-influence people not met lately,
+    # 10 everyone on the map, 11 the last handover.
+    with django_assert_num_queries(11):
         client.get(f"/units/{unit_a.pk}/handover/")
 
 
@@ -408,8 +409,8 @@ def test_handover_pack_queries(client, brm, unit_a, busy_unit, rows, django_asse
 def test_stakeholder_detail_queries(client, brm, busy_unit, rows, django_assert_num_queries):
     person = busy_unit(rows)
     client.force_login(brm)
-    # 1 session, 2 user, 3 groups, 4 the person with unit and last-met date,
-    # 5 their change history, 6 the units named in it, 7 meetings they attended,
-    # 8-9 those meetings' attendees and IT participants, 10 the promises they own.
-    with django_assert_num_queries(10):
+    # 1 session, 2 user with their role, 3 the person with unit and last-met date,
+    # 4 their change history, 5 the units named in it, 6 meetings they attended,
+    # 7-8 those meetings' attendees and IT participants, 9 the promises they own.
+    with django_assert_num_queries(9):
         client.get(f"/stakeholders/{person.pk}/")
