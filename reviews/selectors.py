@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from brm.core.roles import Role, role_of
 from brm.core.schedule import AddLocalDays, to_local
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models import Service
@@ -148,6 +149,16 @@ def overdue_reviews(user: AnyUser, now: datetime | None = None) -> QuerySet[Serv
         .select_related("unit", "unit__brm")
         .order_by("scheduled_at", "pk")
     )
+
+
+def overdue_count(user: AnyUser, grace_days: int, now: datetime | None = None) -> int:
+    """How many reviews the user may see are overdue (`ServiceReviewQuerySet.overdue` with
+    `grace_days`), for the review list's banner: a BRM counts those of the units they manage or
+    deputise for (their list's default), the others every review they may see. One query."""
+    reviews = ServiceReview.objects.visible_to(user).overdue(now, grace_days)
+    if role_of(user) == Role.BRM:
+        reviews = reviews.filter(Q(unit__brm=user) | Q(unit__deputy=user))
+    return reviews.count()
 
 
 @dataclass

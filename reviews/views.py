@@ -100,23 +100,15 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     if not (request.htmx and not request.htmx.boosted):
-        schedule = selectors.unit_schedule(request.user)
-        if role_of(request.user) == Role.BRM:
-            schedule = schedule.filter(Q(brm=request.user) | Q(deputy=request.user))
-        context["schedule"] = list(schedule[:50])
-        context["overdue_count"] = (
-            ServiceReview.objects.visible_to(request.user)
-            .overdue(grace_days=conf.overdue_grace_days)
-            .filter(
-                Q(unit__brm=request.user) | Q(unit__deputy=request.user)
-                if role_of(request.user) == Role.BRM
-                else Q()
-            )
-            .count()
-        )
-        context["editable_units"] = set(
-            BusinessUnit.objects.editable_by(request.user).values_list("pk", flat=True)
-        )
+        context["overdue_count"] = selectors.overdue_count(request.user, conf.overdue_grace_days)
+        if is_it_side(request.user):  # the schedule is IT's: a leader's page shows none
+            schedule = selectors.unit_schedule(request.user)
+            if role_of(request.user) == Role.BRM:
+                schedule = schedule.filter(Q(brm=request.user) | Q(deputy=request.user))
+            context["schedule"] = units = list(schedule[:50])
+            # Which rows offer "Plan review": the unit's own rule (`is_editable_by`, what
+            # `BusinessUnit.objects.editable_by` filters by) on the rows, not another query.
+            context["editable_units"] = {u.pk for u in units if u.is_editable_by(request.user)}
     return render_page(request, "reviews/review_list.html", context)
 
 

@@ -203,6 +203,9 @@ def unit_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 # --- The register -----------------------------------------------------------------------------
 
+# The register's "Influence at least" choices: (value, label) of the 1-5 scale.
+INFLUENCE_LEVELS = [(str(n), str(n)) for n in range(1, 6)]
+
 
 def _register_filter(request: HttpRequest) -> StakeholderFilterSet:
     return StakeholderFilterSet(
@@ -231,6 +234,7 @@ def stakeholder_list(request: HttpRequest) -> HttpResponse:
             # Pages are for people; integrations add people through the API.
             "can_add": permissions.may_add_stakeholder(request.user)
             and role_of(request.user) != Role.INTEGRATION,
+            "influence_levels": INFLUENCE_LEVELS,
         },
     )
 

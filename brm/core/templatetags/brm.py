@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from html import escape as html_escape
+from typing import Any
 
 from django import template
 from django.conf import settings
 from django.forms import BoundField
 from django.utils.formats import number_format
-from django.utils.html import escape, format_html, json_script
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join, json_script
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -70,17 +73,45 @@ def choice_options(bound_field: BoundField, label: str = "name") -> SafeString:
 
     Built in one pass over (pk, label) pairs: the template loop it replaces asked the filter
     form for the submitted value once per row and loaded whole rows, most of a list page's time
-    with 2,000 units in the filter (issue 14)."""
+    with 2,000 units in the filter (issue 14). Names go through the standard library's
+    `html.escape`, which is what Django's `escape` calls, without its lazy-string wrapper and a
+    SafeString per name (a few hundred per page)."""
     value = bound_field.value()
     chosen = "" if value is None else str(value)
     queryset = getattr(bound_field.field, "queryset", None)
     rows = queryset.values_list("pk", label) if queryset is not None else []
-    mark = "selected"
-    return mark_safe(  # the label is escaped, the pk is a number
+    return SafeString(  # the name is escaped, the pk is a number
         "".join(
-            f'<option value="{pk}" {mark if str(pk) == chosen else ""}>{escape(name)}</option>'
+            f'<option value="{pk}" {"selected" if str(pk) == chosen else ""}>'
+            f"{html_escape(str(name))}</option>"
             for pk, name in rows
         )
+    )
+
+
+@register.simple_tag
+def select_options(choices: Iterable[tuple[Any, Any]], selected: object) -> SafeString:
+    """`{% select_options filter.form.status.field.choices filter.form.status.value %}`: one
+    `<option value="v" selected>Label</option>` per choice (`selected` on the submitted ones,
+    `<option value="v" >Label</option>` otherwise, as the loops it replaces wrote them), in the
+    active language, written in one pass.
+
+    `selected` is the submitted value (a string, or None for none) or, for a multiple select, a
+    list of them; values compare as strings. The blank choice (value "" or None, the filter's
+    "---------") is left out: each template writes its own first option ("Any role", "Any").
+    The loops it replaces read the submitted value from the filter form once per option."""
+    if isinstance(selected, list | tuple):
+        chosen = {str(value) for value in selected}
+    else:
+        chosen = set() if selected is None else {str(selected)}
+    return format_html_join(
+        "",
+        '<option value="{}" {}>{}</option>',
+        (
+            (value, "selected" if str(value) in chosen else "", label)
+            for value, label in choices
+            if value is not None and value != ""
+        ),
     )
 
 
