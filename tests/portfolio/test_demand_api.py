@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from portfolio.models import Demand, DemandStatus, StrategicObjective
+from brm.core.ordering import stable_order
+from portfolio.models import BenefitRecord, Demand, DemandStatus, StrategicObjective
+from portfolio.selectors import demand as selectors
 from tests.factories import BenefitRecordFactory, DemandFactory
 from tests.portfolio import demand_fixtures
 from tests.portfolio.demand_fixtures import with_case
@@ -180,3 +183,24 @@ def test_the_ranked_list_runs_a_fixed_number_of_queries(
         response = client.get(DEMANDS)
     assert response.json()["results"][0]["priority_score"] == f"{rows - 1}.00"
     assert Demand.objects.count() == rows
+
+
+def test_the_api_rows_rank_and_sum_as_the_board(executive, leader, unit_a, demand_b):
+    """`demand_rows` (the API list's fixed SQL) gives `ranked(demand_list())`'s order and sums:
+    overrides before the score at one place, unscored last, ties by age; per reader's scope."""
+    scores = [Decimal(3), None, Decimal(3), Decimal(7), None, Decimal(1)]
+    made = [DemandFactory.create(unit=unit_a, priority_score=s) for s in scores]
+    Demand.objects.filter(pk=made[5].pk).update(rank_override=1, override_reason="Board")
+    Demand.objects.filter(pk=made[1].pk).update(rank_override=3, override_reason="Board")
+    BenefitRecordFactory.create(demand=made[0], planned_amount=500, realised_amount=120)
+    confirmed = BenefitRecordFactory.create(demand=made[0], realised_amount=30)
+    BenefitRecord.objects.filter(pk=confirmed.pk).update(confirmed_at=timezone.now())
+    sums = ("board_rank", "planned_total", "realised_total", "confirmed_total", "leakage")
+    for user in (executive, leader):
+        board = list(stable_order(selectors.ranked(selectors.demand_list(user))))
+        rows = list(stable_order(selectors.demand_rows(user, ranked=True)))
+        assert [d.pk for d in rows] == [d.pk for d in board]
+        for row, expected in zip(rows, board, strict=True):
+            assert [getattr(row, s) for s in sums] == [getattr(expected, s) for s in sums]
+    leaders = {d.pk for d in selectors.demand_rows(leader, ranked=False)}
+    assert demand_b.pk not in leaders and made[0].pk in leaders

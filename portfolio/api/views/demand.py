@@ -97,9 +97,13 @@ class DemandViewSet(
     attachment_target = DEMAND_FILES
 
     def get_queryset(self) -> QuerySet[Demand]:
+        if self.action == "list":
+            # The list's own rows: no joins, the ranking and benefit sums as fixed SQL.
+            ranked = not self.request.query_params.get("ordering")
+            rows = selectors.demand_rows(self.request.user, ranked=ranked)
+            rows = rows.prefetch_related("objectives")
+            return rows if ranked else rows.order_by("-created_at", "-pk")
         qs = selectors.demand_list(self.request.user).prefetch_related("objectives")
-        if self.action == "list" and not self.request.query_params.get("ordering"):
-            return selectors.ranked(qs)
         return qs.order_by("-created_at", "-pk")
 
     def _fresh(self, pk: int) -> Response:
