@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_filters import FilterSet
 from django_htmx.middleware import HtmxDetails
@@ -40,20 +41,40 @@ def render_page(
     return render(request, template, context, status=status)
 
 
+class _CountedPaginator(Paginator[Any]):
+    """A Paginator that counts `counted` (the same rows, fewer columns) instead of its rows."""
+
+    def __init__(self, object_list: Any, per_page: int, counted: QuerySet[Any]) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 def paginate(
     request: HttpRequest,
     queryset: QuerySet[Any] | Sequence[Any],
     per_page: int = DEFAULT_PER_PAGE,
+    *,
+    counted: QuerySet[Any] | None = None,
 ) -> Page[Any]:
     """One COUNT and one page of rows; a bad page number shows the nearest real page.
 
     The rows' ordering gets a unique tie-breaker (`stable_order`), so pages never repeat or skip
-    a row whatever the sort."""
+    a row whatever the sort. `counted`, when given, is what the COUNT counts: the same rows
+    without the columns only the page shows (say `rows.values("pk")` before a window or
+    subquery annotations, which Django would otherwise compile into the COUNT too)."""
     try:
         size = min(max(int(request.GET.get("page_size", per_page)), 1), 200)
     except ValueError:
         size = per_page
-    return Paginator(stable_order(queryset), size).get_page(request.GET.get("page"))
+    if counted is None:
+        return Paginator(stable_order(queryset), size).get_page(request.GET.get("page"))
+    return _CountedPaginator(stable_order(queryset), size, counted).get_page(
+        request.GET.get("page")
+    )
 
 
 def filtered(filterset: FilterSet) -> QuerySet[Any]:

@@ -49,11 +49,18 @@ def _require_role(request: HtmxHttpRequest) -> None:
         raise PermissionDenied
 
 
-def _filter(request: HtmxHttpRequest, *, default_active: bool = True) -> DemandFilterSet:
+def _filter(
+    request: HtmxHttpRequest,
+    *,
+    default_active: bool = True,
+    queryset: QuerySet[Demand] | None = None,
+) -> DemandFilterSet:
     data = request.GET.copy()
     if default_active and "status" not in data and not data.get("search"):
         data.setlist("status", list(ACTIVE_STATUSES))  # the decisions still open
-    return DemandFilterSet(data, queryset=selectors.demand_list(request.user), request=request)
+    if queryset is None:
+        queryset = selectors.demand_list(request.user)
+    return DemandFilterSet(data, queryset=queryset, request=request)
 
 
 def _rows(request: HtmxHttpRequest, filterset: DemandFilterSet) -> QuerySet[Any]:
@@ -69,9 +76,13 @@ def _rows(request: HtmxHttpRequest, filterset: DemandFilterSet) -> QuerySet[Any]
 def demand_list(request: HtmxHttpRequest) -> HttpResponse:
     """Demands ranked by score across units (a leader sees their own unit's only)."""
     _require_role(request)
-    filterset = _filter(request)
-    page = paginate(request, _rows(request, filterset))
-    if not request.GET.get("ordering"):  # ranked: positions count on from the page's first row
+    ranked = not request.GET.get("ordering")
+    # The ranking and benefit sums as fixed SQL (`demand_rows`, as the API list), joined to what
+    # the rows show: the unit and who moved a demand by hand. The COUNT counts the filtered ids.
+    rows = selectors.demand_rows(request.user, ranked=ranked).select_related("unit", "override_by")
+    filterset = _filter(request, queryset=rows)
+    page = paginate(request, filtered(filterset), counted=filtered(filterset).values("pk"))
+    if ranked:  # positions count on from the page's first row
         page.object_list = list(selectors.number_board(page.object_list, page.start_index()))
     return render_page(
         request,
