@@ -263,6 +263,8 @@ class RowPlan:
         meta = getattr(serializer, "Meta", None)
         model = getattr(meta, "model", None)
         self.steps = [(*plan_field(field, model), field) for field in serializer._readable_fields]
+        # Model properties the serializer declares as reading the row's own columns only.
+        self.column_properties = frozenset(getattr(meta, "column_properties", ()))
         self.shareable = all(
             kind is not DRF and _context_free(field) for kind, _, _, _, field in self.steps
         )
@@ -270,10 +272,14 @@ class RowPlan:
     def reads_columns_only(self, queryset: QuerySet[Any]) -> bool:
         """Whether every value this plan reads from a row of `queryset` is a column of the
         row's own table (a foreign key by its column), an annotation of `queryset` or a to-many
-        relation read as ids: then no object joined to the row (`select_related`) is read."""
+        relation read as ids: then no object joined to the row (`select_related`) is read.
+
+        A model property counts when the serializer's `Meta.column_properties` names it: a
+        property that reads nothing but the row's own columns (`Complaint.is_overdue`), which
+        only its author can tell (`over_workload_limit` reads its service)."""
         model = queryset.model
         columns = {field.attname for field in model._meta.concrete_fields}
-        known = columns | set(queryset.query.annotations) | {"pk"}
+        known = columns | set(queryset.query.annotations) | {"pk"} | self.column_properties
         return all(
             kind is MANY_PKS or (kind is PLAIN and attr in known)
             for kind, _, attr, _, _ in self.steps

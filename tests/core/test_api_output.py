@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.test import APIClient
@@ -163,3 +166,35 @@ def test_it_shares_no_plan_with_a_field_that_reads_its_serializer() -> None:
 
     assert shared_plan(StakeholderSerializer) is not None
     assert shared_plan(WithMethod) is None
+
+
+@pytest.mark.django_db
+def test_a_declared_column_property_reads_no_relation(
+    world: None, django_assert_num_queries: Any
+) -> None:
+    """Each serializer's `Meta.column_properties` reads the row's own columns only (no query
+    on a row loaded without joins), and its list's page then joins nothing."""
+    client = APIClient()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    declared = 0
+    for _name, url in bench_web.api_lists():
+        view = getattr(resolve(url).func, "cls", None)
+        meta = getattr(getattr(view, "serializer_class", None), "Meta", None)
+        properties = getattr(meta, "column_properties", ())
+        if not properties:
+            continue
+        rows = list(meta.model._default_manager.all()[:20])
+        assert rows, url
+        with django_assert_num_queries(0):
+            for row in rows:
+                for name in properties:
+                    getattr(row, name)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        table = f'FROM "{meta.model._meta.db_table}"'
+        pages = [
+            q["sql"] for q in ctx.captured_queries if table in q["sql"] and "LIMIT" in q["sql"]
+        ]
+        assert pages and all("JOIN" not in sql for sql in pages), url
+        declared += 1
+    assert declared >= 3
