@@ -76,7 +76,9 @@ def complaint_list(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied
     filterset = _complaint_filter(request)
     qs = filtered(filterset)
-    page = paginate(request, _ordered(request, qs))
+    # The COUNT counts the filtered ids: the status filter's DISTINCT over every column and
+    # join of the rows is the same number, compiled and computed at greater cost.
+    page = paginate(request, _ordered(request, qs), counted=qs.values("pk"))
     return render_page(
         request,
         "complaints/complaint_list.html",
@@ -103,7 +105,7 @@ def complaint_queue(request: HtmxHttpRequest) -> HttpResponse:
         request.GET, queryset=selectors.complaint_queue(request.user), request=request
     )
     qs = filtered(filterset)
-    page = paginate(request, _ordered(request, qs))
+    page = paginate(request, _ordered(request, qs), counted=qs.values("pk"))  # as the list
     return render_page(
         request,
         "complaints/complaint_queue.html",
