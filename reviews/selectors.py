@@ -59,18 +59,32 @@ def review_rows(user: AnyUser) -> ServiceReviewQuerySet:
 def review_list(user: AnyUser) -> ServiceReviewQuerySet:
     """Reviews the user may see, with what the list page shows (one query plus one prefetch):
     `review_rows` with the unit, its BRM and the counts of open changes and commitments."""
-    return (
-        review_rows(user)
-        .select_related("unit", "unit__brm")
-        .annotate(
-            open_changes=Count(
-                "change_requests",
-                filter=Q(change_requests__status__in=["raised", "accepted"]),
-                distinct=True,
-            ),
-            commitment_count=Count("action_items", distinct=True),
-        )
-    )
+    return review_page_rows(user).annotate(**_list_counts())
+
+
+def review_page_rows(user: AnyUser) -> ServiceReviewQuerySet:
+    """`review_list` without its counts, for the page's filters: `with_list_counts` adds them
+    to the filtered rows, so the paginator's COUNT counts reviews instead of grouping the rows
+    joined to every change request and commitment (no filter of the page reads those)."""
+    return review_rows(user).select_related("unit", "unit__brm")
+
+
+def with_list_counts(reviews: QuerySet[Any]) -> QuerySet[Any]:
+    """`reviews` with `open_changes` (raised or accepted change requests) and
+    `commitment_count`, the list's columns (grouped in the same query)."""
+    annotated: QuerySet[Any] = reviews.annotate(**_list_counts())
+    return annotated
+
+
+def _list_counts() -> dict[str, Count]:
+    return {
+        "open_changes": Count(
+            "change_requests",
+            filter=Q(change_requests__status__in=["raised", "accepted"]),
+            distinct=True,
+        ),
+        "commitment_count": Count("action_items", distinct=True),
+    }
 
 
 def change_request_list(user: AnyUser) -> QuerySet[ChangeRequest]:

@@ -73,13 +73,14 @@ def _review_filter(request: HttpRequest, grace_days: int) -> ServiceReviewFilter
     data.setdefault("view", "upcoming")
     if role_of(request.user) == Role.BRM and "mine" not in data and not data.get("unit"):
         data["mine"] = "true"  # a BRM's default view: their own units
-    queryset = selectors.review_list(request.user).with_overdue(grace_days=grace_days)
+    # The list's counts come after the filters (`_filtered_reviews`): none of them reads those.
+    queryset = selectors.review_page_rows(request.user).with_overdue(grace_days=grace_days)
     return ServiceReviewFilterSet(data, queryset=queryset, request=request)
 
 
 def _filtered_reviews(
     request: HttpRequest, filterset: ServiceReviewFilterSet
-) -> QuerySet[Any]:  # rows annotated by with_overdue
+) -> QuerySet[Any]:  # rows annotated by with_overdue, without the list's counts
     qs = filtered(filterset)
     if not request.GET.get("ordering") and filterset.form.cleaned_data.get("view") == "all":
         qs = qs.order_by("-scheduled_at", "-pk")
@@ -90,7 +91,8 @@ def _filtered_reviews(
 def review_list(request: HtmxHttpRequest) -> HttpResponse:
     conf = ReviewSettings.get()
     filterset = _review_filter(request, conf.overdue_grace_days)
-    page = paginate(request, _filtered_reviews(request, filterset))
+    reviews = _filtered_reviews(request, filterset)
+    page = paginate(request, selectors.with_list_counts(reviews), counted=reviews)
     context = {
         "filter": filterset,
         "page": page,
@@ -135,7 +137,9 @@ def review_export(request: HttpRequest) -> HttpResponseBase:
             settings.SITE_URL + r.get_absolute_url(),
         )
         # Chunks keep memory flat; each chunk prefetches its services (one query per chunk).
-        for r in _filtered_reviews(request, filterset).iterator(chunk_size=500)
+        for r in selectors.with_list_counts(_filtered_reviews(request, filterset)).iterator(
+            chunk_size=500
+        )
     )
     header = [
         "Id",

@@ -60,3 +60,13 @@ def test_it_counts_the_banner_per_role(client, brm, executive, leader, unit_a, u
     assert "1 review overdue" in _page(client, brm)[0]  # their units, their list's default
     assert "3 reviews overdue" in _page(client, executive)[0]
     assert "1 review overdue" in _page(client, leader)[0]
+
+
+def test_it_counts_reviews_without_grouping_their_changes_and_commitments(client, brm, unit_a):
+    for days in (1, 2, 3):
+        ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW + timedelta(days=days))
+    page, queries = _page(client, brm)
+    counts = [q for q in queries if q.startswith("SELECT COUNT(*)")]  # the pager's, the banner's
+    assert len(counts) == 2
+    assert not [q for q in counts if "changerequest" in q or "GROUP BY" in q]
+    assert page.count("tone-") >= 3  # the rows still carry their counts and badges
