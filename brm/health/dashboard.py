@@ -9,16 +9,32 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When, Window
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
+from brm.health.facts import watermelon_reason_text
 from brm.health.models import Band, HealthSnapshot
-from brm.health.selectors import BANDS, latest_snapshots, shown_in_full
+from brm.health.selectors import BANDS, latest_snapshots, score_history
 from complaints import selectors as complaint_selectors
 from portfolio.selectors import demand as demand_selectors
 from reviews import selectors as review_selectors
@@ -46,6 +62,9 @@ class HeatMap:
     rows: list[dict[str, Any]]
     page: Page[int]
     qs: str = ""
+    # The band counts and average of every unit, when the map is not filtered: they ride on
+    # its rows (window aggregates), so `build_dashboard` need not count them again.
+    summary: BandSummary | None = None
 
     @property
     def tiles(self) -> SafeString:
@@ -53,18 +72,35 @@ class HeatMap:
 
 
 @dataclass
+class BandSummary:
+    """How many units there are per band (`bands`, every one of BANDS), how many of them are
+    watermelons and the sum and count of their scores."""
+
+    bands: dict[str, int]
+    watermelons: int = 0
+    score_sum: float = 0.0
+    scored: int = 0
+
+    @property
+    def average(self) -> float | None:
+        """The mean score, to one decimal; None if no unit has one."""
+        return round(self.score_sum / self.scored, 1) if self.scored else None
+
+
+@dataclass
 class Dashboard:
     """The dashboard's figures but the heat map (`heat_map`). `bands` counts every unit shown per
     band, `average` is their mean score and `unit_count` how many there are (whatever the heat
     map's filter); `watermelons` and `drops` are the few snapshots shown in full (at most
-    WATERMELONS_SHOWN and DROPS_SHOWN), with `watermelon_count` all of them; `unplanned_units`
-    the first UNPLANNED_SHOWN of `unplanned_count`."""
+    WATERMELONS_SHOWN and DROPS_SHOWN, as dicts of FEATURED_FIELDS with their `reason` and the
+    sparkline's `points` or None, written by `{% watermelon_rows %}` and `{% drop_items %}`),
+    with `watermelon_count` all of them; `unplanned_units` the first UNPLANNED_SHOWN of
+    `unplanned_count`."""
 
     bands: dict[str, int]
-    watermelons: list[HealthSnapshot]
+    watermelons: list[dict[str, Any]]
     watermelon_count: int
-    drops: list[HealthSnapshot]
-    history: dict[int, list[dict[str, Any]]]
+    drops: list[dict[str, Any]]
     overdue_reviews: list[Any]
     overdue_review_count: int
     unplanned_units: list[Any]
@@ -148,26 +184,34 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     return mark_safe("\n".join(tiles))  # every value above is escaped
 
 
+# The band summary's window aggregates over every unit, riding on the unfiltered heat map's rows.
+SUMMARY = {
+    **{f"band_{band}": Window(Count("pk", filter=Q(band=band))) for band in BANDS},
+    "watermelons": Window(Count("pk", filter=Q(watermelon=True))),
+    "score_sum": Window(Sum("score")),
+    "scored": Window(Count("score")),
+}
+
+
 def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") -> HeatMap:
     """Page `page` (a number as a string: the first if it is not one, the last if past it) of
     the heat map of the units `user` may see, filtered by `band` (a band or "watermelon") and
-    `brm` (a user id as a string), worst first (WORST_FIRST), HEAT_SHOWN tiles a page.
+    `brm` (a user id as a string), worst first (WORST_FIRST), HEAT_SHOWN tiles a page. Unfiltered,
+    its `summary` counts every unit by band (window aggregates on the same rows).
 
     One query: the page's rows, with how many units match riding on them (COUNT(*) OVER ()); a
     second only for a page past the last.
     """
     snapshots = latest_snapshots(user)
+    filtered = bool(band or brm)
     if band == "watermelon":
         snapshots = snapshots.filter(watermelon=True)
     elif band:
         snapshots = snapshots.filter(band=band)
     if brm:
         snapshots = snapshots.filter(unit__brm_id=int(brm)) if brm.isdecimal() else snapshots.none()
-    ordered = (
-        snapshots.annotate(total=Window(Count("pk")))
-        .order_by(*WORST_FIRST)
-        .values(*TILE_FIELDS, "total")
-    )
+    windows: dict[str, Any] = {"total": Window(Count("pk"))} | ({} if filtered else SUMMARY)
+    ordered = snapshots.annotate(**windows).order_by(*WORST_FIRST).values(*TILE_FIELDS, *windows)
     number = int(page) if page.isdecimal() and int(page) > 0 else 1
     rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
     total = rows[0]["total"] if rows else 0
@@ -176,21 +220,20 @@ def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") ->
         number = max(1, (total - 1) // HEAT_SHOWN + 1)
         rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
     qs = urlencode({key: value for key, value in (("band", band), ("brm", brm)) if value})
-    return HeatMap(rows, Paginator(range(total), HEAT_SHOWN).page(number), qs)
+    summary = None
+    if not filtered:
+        first = rows[0] if rows else {}  # no row: no unit at all
+        summary = BandSummary(
+            bands={b: first.get(f"band_{b}", 0) for b in BANDS},
+            watermelons=first.get("watermelons", 0),
+            score_sum=first.get("score_sum") or 0.0,
+            scored=first.get("scored", 0),
+        )
+    return HeatMap(rows, Paginator(range(total), HEAT_SHOWN).page(number), qs, summary)
 
 
-def build_dashboard(user: AnyUser) -> Dashboard:
-    """Every figure of the CIO dashboard but the heat map (`heat_map`) for the units `user` may
-    see; seven queries on PostgreSQL (nine on SQLite: the review grace days and the sparklines
-    apart) whatever the number of units.
-
-    Counted, averaged and picked in the database (issue 14: every unit's snapshot was read as a
-    row to count and sort them in Python): the band counts and the average from one query; the
-    watermelons and drops shown in full, with their unit, BRM, facts and sparkline points, in
-    another (`_featured` picks them inside it).
-    """
-    latest = latest_snapshots(user)
-    # Per band: how many units, how many of them watermelons, and their scores' sum and count.
+def _band_summary(latest: QuerySet[HealthSnapshot]) -> BandSummary:
+    """`BandSummary` of the snapshots `latest` (one GROUP BY band query)."""
     per_band = list(
         latest.order_by()
         .values("band")
@@ -201,23 +244,28 @@ def build_dashboard(user: AnyUser) -> Dashboard:
             scored=Count("score"),
         )
     )
-    bands = dict.fromkeys(BANDS, 0) | {row["band"]: row["units"] for row in per_band}
-    scored = sum(row["scored"] for row in per_band)
-    average = sum(row["score_sum"] or 0 for row in per_band) / scored if scored else None
-    # The watermelons and drops shown, picked in the database, in full with their components
-    # (the reason a watermelon is one is rendered from its facts) and their units' sparkline
-    # points, in one query.
-    full, points = shown_in_full(user, _featured(latest), None)
-    watermelons = sorted(
-        (s for s in full.values() if s.watermelon),
-        key=lambda s: (s.perception or 0, s.unit.name, s.pk),
-    )[:WATERMELONS_SHOWN]
-    drops = sorted(
-        (s for s in full.values() if s.trend is not None and s.trend < 0),
-        key=lambda s: (s.trend, s.unit.name, s.pk),
-    )[:DROPS_SHOWN]
-    featured = {s.unit_id for s in watermelons[:8] + drops}
-    history = {unit: p for unit, p in points.items() if unit in featured}
+    return BandSummary(
+        bands=dict.fromkeys(BANDS, 0) | {row["band"]: row["units"] for row in per_band},
+        watermelons=sum(row["watermelons"] for row in per_band),
+        score_sum=sum(row["score_sum"] or 0 for row in per_band),
+        scored=sum(row["scored"] for row in per_band),
+    )
+
+
+def build_dashboard(user: AnyUser, summary: BandSummary | None = None) -> Dashboard:
+    """Every figure of the CIO dashboard but the heat map (`heat_map`) for the units `user` may
+    see; seven queries on PostgreSQL (eight on SQLite: the sparklines apart), one fewer given
+    the band `summary` (an unfiltered `heat_map`'s), whatever the number of units.
+
+    Counted, averaged and picked in the database (issue 14: every unit's snapshot was read as a
+    row to count and sort them in Python): the band counts and the average from one query; the
+    watermelons and drops shown, with their BRM, watermelon facts and sparkline points, in
+    another (`_featured` picks them inside it, `featured_rows` reads them).
+    """
+    latest = latest_snapshots(user)
+    if summary is None:
+        summary = _band_summary(latest)
+    watermelons, drops = featured_rows(user, _featured(latest))
     now = timezone.now()
     ageing, monthly = complaint_selectors.ageing_and_monthly(
         user, now, [(low, high) for _label, low, high in AGE_BUCKETS], now - timedelta(days=365)
@@ -225,11 +273,10 @@ def build_dashboard(user: AnyUser) -> Dashboard:
     overdue, overdue_count = _overdue_reviews(user)
     unplanned, unplanned_count = _unplanned_units(user)
     return Dashboard(
-        bands=bands,
+        bands=summary.bands,
         watermelons=watermelons,
-        watermelon_count=sum(row["watermelons"] for row in per_band),
+        watermelon_count=summary.watermelons,
         drops=drops,
-        history=history,
         overdue_reviews=overdue,
         overdue_review_count=overdue_count,
         unplanned_units=unplanned,
@@ -238,9 +285,113 @@ def build_dashboard(user: AnyUser) -> Dashboard:
         promises=_promises(user),
         demand=_demand(user),
         monthly=monthly,
-        average=round(average, 1) if average is not None else None,
-        unit_count=sum(bands.values()),
+        average=summary.average,
+        unit_count=sum(summary.bands.values()),
     )
+
+
+# What a featured row (a watermelon or a fall) reads of its snapshot: `{% watermelon_rows %}`
+# and `{% drop_items %}` write them; the BRM's name is `person`'s (full name, else username).
+FEATURED_FIELDS = (
+    "pk",
+    "unit_id",
+    "unit__name",
+    "unit__brm_id",
+    "unit__brm__first_name",
+    "unit__brm__last_name",
+    "unit__brm__username",
+    "band",
+    "score",
+    "delivery",
+    "perception",
+    "perception_change",
+    "trend",
+    "watermelon",
+    "watermelon_reason",
+)
+# Sparklines are drawn for the first few watermelons and every drop shown.
+SPARKLINES_OF_WATERMELONS = 8
+
+
+class _WatermelonFacts(Func):
+    """The facts of kind "watermelon" among a stored snapshot's components, as a JSON array
+    (PostgreSQL's jsonpath): the reason a watermelon is one, without reading every fact."""
+
+    template = (
+        "jsonb_path_query_array(%(expressions)s, '$[*].facts[*] ? (@.kind == \"watermelon\")')"
+    )
+    output_field = JSONField()
+
+
+def featured_rows(
+    user: AnyUser, ids: QuerySet[Any], days: int = 90
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The watermelons (unhappiest business first, at most WATERMELONS_SHOWN) and the drops
+    (largest fall first, at most DROPS_SHOWN) among the snapshots `ids` (a query of ids) that
+    `user` may see, as dicts of FEATURED_FIELDS plus `reason` (why it is a watermelon, in the
+    active language, "" if it is not one) and `points` (its unit's score points of the last
+    `days` days, `score_history`'s shape, for the first SPARKLINES_OF_WATERMELONS watermelons
+    and every drop; else None).
+
+    One query on PostgreSQL: the watermelon facts are picked from the stored components and
+    the points aggregated (a correlated JSON array over the (unit, as_of) index) inside it; no
+    model is built (issue 14: the snapshots in full, with their unit and BRM, and the template
+    around them took ~10 ms). Elsewhere (SQLite) the components are read and the points are
+    `score_history`'s query.
+    """
+    snapshots = HealthSnapshot.objects.visible_to(user).filter(pk__in=ids)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        since = timezone.localdate() - timedelta(days=days)
+        points = (
+            HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
+            .order_by()
+            .values("unit")
+            .annotate(
+                points=JSONBAgg(
+                    JSONObject(d="as_of", s="score", p="perception", dl="delivery"),
+                    order_by="as_of",
+                )
+            )
+            .values("points")
+        )
+        rows = list(
+            snapshots.annotate(
+                wm_facts=_WatermelonFacts("components"), points=Subquery(points)
+            ).values(*FEATURED_FIELDS, "wm_facts", "points")
+        )
+    else:
+        rows = list(snapshots.values(*FEATURED_FIELDS, "components"))
+    for row in rows:
+        facts = row.pop("wm_facts", None)
+        components = row.pop("components", None) or [{"facts": facts or []}]
+        stored = HealthSnapshot(
+            watermelon=row["watermelon"],
+            watermelon_reason=row["watermelon_reason"],
+            components=components,
+        )
+        row["reason"] = watermelon_reason_text(stored)
+    watermelons = sorted(
+        (row for row in rows if row["watermelon"]),
+        key=lambda row: (row["perception"] or 0, row["unit__name"], row["pk"]),
+    )[:WATERMELONS_SHOWN]
+    drops = sorted(
+        (row for row in rows if row["trend"] is not None and row["trend"] < 0),
+        key=lambda row: (row["trend"], row["unit__name"], row["pk"]),
+    )[:DROPS_SHOWN]
+    sparklines = {row["unit_id"] for row in watermelons[:SPARKLINES_OF_WATERMELONS] + drops}
+    history = {} if postgres else score_history(sorted(sparklines)) if sparklines else {}
+    for row in rows:
+        if row["unit_id"] not in sparklines:
+            row["points"] = None
+        elif postgres:
+            # score_history's point shape and key order, so the sparklines' JSON is the same.
+            row["points"] = [
+                {"d": p["d"], "s": p["s"], "p": p["p"], "dl": p["dl"]} for p in row["points"] or []
+            ] or None
+        else:
+            row["points"] = history.get(row["unit_id"])
+    return watermelons, drops
 
 
 def _featured(latest: QuerySet[HealthSnapshot]) -> QuerySet[HealthSnapshot, Any]:

@@ -6,17 +6,14 @@ Every function runs a fixed number of queries whatever the number of units.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Func, IntegerField, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -62,57 +59,6 @@ def score_history(unit_ids: list[int], days: int = 90) -> dict[int, list[dict[st
             }
         )
     return dict(out)
-
-
-def shown_in_full(
-    user: AnyUser,
-    ids: Iterable[int] | QuerySet[Any],
-    history_units: list[int] | None,
-    days: int = 90,
-) -> tuple[dict[int, HealthSnapshot], dict[int, list[dict[str, Any]]]]:
-    """The snapshots `ids` (a list, or a query of ids) the user may see in full (components
-    too) with their unit and BRM, by id, and the `score_history` of `history_units` (each among
-    those snapshots' units; None: every one's).
-
-    One query on PostgreSQL: each snapshot carries its unit's points of the last `days` days as
-    a JSON array built in the database (a correlated subquery over the (unit, as_of) index),
-    kept only for `history_units`. Elsewhere (SQLite) the history is `score_history`'s query.
-    """
-    snapshots = (
-        HealthSnapshot.objects.visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("unit", "unit__brm")
-    )
-    if connection.vendor != "postgresql":
-        full = {s.pk: s for s in snapshots}
-        if history_units is None:
-            history_units = [s.unit_id for s in full.values()]
-        return full, score_history(history_units) if history_units else {}
-    since = timezone.localdate() - timedelta(days=days)
-    points = (
-        HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
-        .order_by()
-        .values("unit")
-        .annotate(
-            points=JSONBAgg(
-                JSONObject(d="as_of", s="score", p="perception", dl="delivery"),
-                order_by="as_of",
-            )
-        )
-        .values("points")
-    )
-    full, history = {}, {}
-    wanted = set(history_units) if history_units is not None else None
-    for s in snapshots.annotate(history_points=Subquery(points)):
-        full[s.pk] = s
-        # An annotation the plugin cannot follow from the queryset.
-        points_of_unit: list[dict[str, Any]] | None = s.history_points  # type: ignore[attr-defined]
-        if (wanted is None or s.unit_id in wanted) and points_of_unit:
-            # score_history's point shape and key order, so the sparklines' JSON is the same.
-            history[s.unit_id] = [
-                {"d": p["d"], "s": p["s"], "p": p["p"], "dl": p["dl"]} for p in points_of_unit
-            ]
-    return full, history
 
 
 def unit_history(

@@ -53,7 +53,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         # Filtering or paging the heat map swaps only the map: none of the other figures.
         return render(request, "brm/dashboard.html#heatmap", {"heat": heat})
     context = {
-        "d": build_dashboard(request.user),
+        "d": build_dashboard(request.user, heat.summary),
         "heat": heat,
         "band": band,
         "brm": brm,

@@ -10,9 +10,12 @@ import time_machine
 from django.core.management import call_command
 
 from brm.health import components
+from brm.health.dashboard import SPARKLINES_OF_WATERMELONS, _featured, featured_rows
 from brm.health.demo import seed_health_demo
 from brm.health.engine import compute_health, recompute_health
+from brm.health.facts import watermelon_reason_text
 from brm.health.models import COMPONENTS, HealthSettings, HealthSnapshot
+from brm.health.selectors import latest_snapshots, score_history
 from complaints.models import Complaint, ComplaintEvent, EventKind, Status
 from stakeholders.models import ActionStatus
 from tests.brm.health_fixtures import NOW, metrics, survey, texts
@@ -186,19 +189,21 @@ def test_every_component_of_the_demo_history_is_within_0_and_100():
 def test_the_dashboards_sparklines_are_the_score_history_of_the_units_featured(
     executive, django_assert_num_queries
 ):
-    from brm.health.selectors import latest_snapshots, score_history, shown_in_full
-
     with time_machine.travel(NOW, tick=False):
         call_command("seed_demo", verbosity=0)
         if not HealthSnapshot.objects.exists():
             seed_health_demo()
-        latest = list(latest_snapshots(executive))
-        ids, featured = [s.pk for s in latest[:6]], [s.unit_id for s in latest[:3]]
-        with django_assert_num_queries(1):  # the snapshots with their points (role read above)
-            full, history = shown_in_full(executive, ids, featured)
-        assert history == score_history(featured) and len(history) == 3
-        assert sorted(full) == sorted(ids)
-        assert all(full[s.pk].components == s.components for s in latest[:6])
+        latest = latest_snapshots(executive)
+        with django_assert_num_queries(1):  # the rows with their points (role read above)
+            watermelons, drops = featured_rows(executive, _featured(latest))
+        full = {s.pk: s for s in latest}
+        assert watermelons and drops
+        drawn = watermelons[:SPARKLINES_OF_WATERMELONS] + drops
+        histories = score_history([row["unit_id"] for row in drawn])
+        for row in watermelons + drops:
+            expected = histories.get(row["unit_id"]) if row in drawn else None
+            assert row["points"] == expected
+            assert row["reason"] == watermelon_reason_text(full[row["pk"]])
 
 
 # --- The fall rule and the trend need no stored snapshot -------------------------------------
