@@ -37,8 +37,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import ForeignObjectRel, Prefetch, QuerySet
+from django.db import connections, models
+from django.db.models import F, ForeignObjectRel, Lookup, Prefetch, QuerySet
+from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import ISO_8601, relations
@@ -422,24 +423,132 @@ def split_pk_prefetches(
     return queryset.prefetch_related(None).prefetch_related(*kept), taken
 
 
+class _AnyOf(Lookup):
+    """`lhs = ANY(%s)` (PostgreSQL): the row ids as one array parameter, so the SQL is the
+    same for any page (an `IN` list has a placeholder per id). A filter expression only."""
+
+    lookup_name = "brm_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        # bigint[]: one array type whatever the ids' sizes (the driver picks by value).
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, self.rhs)
+
+
+# Integer columns: their values come back from the database as Python ints with no converter.
+_INTEGER_KEYS = frozenset(
+    {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+)
+# Stands for the page's row ids in a cached statement's parameters.
+_KEYS = object()
+# (list model, relation, related model, related ordering) -> (database alias, SQL, parameters).
+_pair_statements: dict[tuple[Any, ...], tuple[str, str, tuple[Any, ...]]] = {}
+
+
+def _plain_related(related: QuerySet[Any]) -> bool:
+    """Whether `related` is its model's rows in some order and nothing else (no filter, join,
+    annotation, slice, distinct, extra or database hint; `only()` does not count, the pairs
+    select their own columns): then its pair query is the same SQL on every request."""
+    query = related.query
+    return (
+        type(query) is Query
+        and not query.where
+        and not query.annotations
+        and not query.extra
+        and not query.extra_order_by
+        and not query.select_related
+        and not query.distinct
+        and not query.combinator
+        and not query.values_select
+        and query.group_by is None
+        and not query.is_sliced
+        and not related._hints  # type: ignore[attr-defined]
+        and all(isinstance(item, str) for item in query.order_by)
+    )
+
+
+def _integer_key(field: Any) -> bool:
+    return field is not None and field.get_internal_type() in _INTEGER_KEYS
+
+
+def _pair_statement(
+    model: type[models.Model], name: str, back: str, related: QuerySet[Any]
+) -> tuple[str, str, tuple[Any, ...]] | None:
+    """(database alias, SQL, parameters with `_KEYS` for the row ids) of the relation's
+    (row id, related id) query, compiled once per relation and ordering; None when the
+    relation's query must be built each time (a scoped or annotated related queryset, keys that
+    are not plain integers)."""
+    query = related.query
+    key = (
+        model,
+        name,
+        related.model,
+        related.db,
+        tuple(query.order_by),
+        query.default_ordering,
+        query.standard_ordering,
+    )
+    # Plainness first, on every call: the key says nothing of a scoped queryset's filter.
+    if not _plain_related(related):
+        return None
+    known = _pair_statements.get(key)
+    if known is not None:
+        return known
+    if not (
+        connections[related.db].vendor == "postgresql"
+        and _integer_key(model._meta.pk)
+        and _integer_key(related.model._meta.pk)
+    ):
+        return None
+    pairs = (
+        stable_order(related.prefetch_related(None))
+        .filter(_AnyOf(F(back), _KEYS))
+        .values_list(back, "pk")
+    )
+    sql, params = pairs.query.get_compiler(related.db).as_sql()
+    if sum(param is _KEYS for param in params) != 1:
+        return None
+    _pair_statements[key] = (related.db, sql, tuple(params))
+    return _pair_statements[key]
+
+
+def _pairs(
+    model: type[models.Model], name: str, back: str, related: QuerySet[Any], keys: list[Any]
+) -> Iterable[tuple[Any, Any]]:
+    """The (row id, related id) pairs of `keys` in the relation's order (see `load_pk_lists`)."""
+    statement = _pair_statement(model, name, back, related)
+    if statement is None or not all(type(key) is int for key in keys):
+        return (
+            stable_order(related.prefetch_related(None))
+            .filter(**{f"{back}__in": keys})
+            .values_list(back, "pk")
+        )
+    alias, sql, params = statement
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [keys if param is _KEYS else param for param in params])
+        pairs: list[tuple[Any, Any]] = cursor.fetchall()
+    return pairs
+
+
 def load_pk_lists(rows: Sequence[Any], relations: list[tuple[str, str, QuerySet[Any]]]) -> None:
     """Reads, for each relation of `split_pk_prefetches`, the ids related to each of `rows`
     (one query of (row id, related id) pairs per relation, in the related queryset's order
-    with the primary key as tie-breaker) and leaves them in each row's `__dict__[PK_LISTS]`."""
-    keys = [row.pk for row in rows if isinstance(row, models.Model) and row.pk is not None]
+    with the primary key as tie-breaker) and leaves them in each row's `__dict__[PK_LISTS]`.
+
+    A relation whose related queryset is plain (`_plain_related`: the default manager or a
+    `Prefetch` that only orders) runs SQL compiled on its first list (`_pair_statement`, the
+    row ids one array parameter): building and compiling the query was most of the CPU a
+    review list spent on its three relations (issue 14)."""
+    models_ = [row for row in rows if isinstance(row, models.Model)]
+    keys = [row.pk for row in models_ if row.pk is not None]
     for name, back, related in relations:
         ids: defaultdict[Any, list[Any]] = defaultdict(list)
         if keys:
-            pairs = (
-                stable_order(related.prefetch_related(None))
-                .filter(**{f"{back}__in": keys})
-                .values_list(back, "pk")
-            )
-            for key, pk in pairs:
+            for key, pk in _pairs(type(models_[0]), name, back, related, keys):
                 ids[key].append(pk)
-        for row in rows:
-            if isinstance(row, models.Model):
-                row.__dict__.setdefault(PK_LISTS, {})[name] = ids.get(row.pk, [])
+        for row in models_:
+            row.__dict__.setdefault(PK_LISTS, {})[name] = ids.get(row.pk, [])
 
 
 __all__ = [

@@ -25,9 +25,18 @@ from rest_framework.test import APIClient
 
 from brm import bench_web
 from brm.core.api_input import FilterBackend
-from brm.core.api_output import FastRepresentationMixin, shared_plan
+from brm.core.api_output import (
+    PK_LISTS,
+    FastRepresentationMixin,
+    _pair_statement,
+    load_pk_lists,
+    shared_plan,
+)
 from brm.core.models import UserPreference
+from brm.core.ordering import stable_order
 from brm.core.pagination import PageNumberPagination
+from reviews.models import ServiceReview
+from stakeholders.models import Stakeholder
 from tests.conftest import token_client
 from tests.core.test_api_contract import build_world
 
@@ -198,3 +207,34 @@ def test_a_declared_column_property_reads_no_relation(
         assert pages and all("JOIN" not in sql for sql in pages), url
         declared += 1
     assert declared >= 3
+
+
+@pytest.mark.django_db
+def test_a_plain_relations_pairs_are_compiled_once(world: None) -> None:
+    """A relation whose related queryset only orders runs the SQL kept from its first list
+    (the page's ids one parameter, one query); a scoped one is built each time; both give the
+    ORM query's pairs in its order."""
+    reviews = list(ServiceReview.objects.order_by("pk"))
+    keys = [review.pk for review in reviews]
+    plain = Stakeholder.objects.order_by("name")
+    # A scope that leaves out one attendee, asked after the plain relation was kept.
+    left_out = ServiceReview.attendees.through.objects.filter(servicereview__in=keys).first()
+    assert left_out is not None
+    scoped = Stakeholder.objects.exclude(pk=left_out.stakeholder_id).order_by("name")
+    for related in (plain, scoped):
+        pairs = stable_order(related).filter(reviews__in=keys).values_list("reviews", "pk")
+        expected = {key: [pk for row, pk in pairs if row == key] for key in keys}
+        with CaptureQueriesContext(connection) as ctx:
+            load_pk_lists(reviews, [("attendees", "reviews", related)])
+        assert len(ctx.captured_queries) == 1
+        assert {r.pk: r.__dict__[PK_LISTS]["attendees"] for r in reviews} == expected
+        assert any(expected.values())
+        assert (left_out.stakeholder_id in expected[left_out.servicereview_id]) is (
+            related is plain
+        )
+    kept = _pair_statement(ServiceReview, "attendees", "reviews", plain)
+    again = _pair_statement(
+        ServiceReview, "attendees", "reviews", Stakeholder.objects.order_by("name")
+    )
+    assert kept is not None and again is kept
+    assert _pair_statement(ServiceReview, "attendees", "reviews", scoped) is None
