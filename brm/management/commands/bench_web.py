@@ -12,10 +12,10 @@ list (`x bare`).
 The demo data is seeded, every page and list measured per role with the floors, then `--size`
 generated units are added at the issue's bench volumes (`BENCH_SIZE_VOLUMES`: per unit 8
 stakeholders, 50 meetings over two years, 10 complaints, 24 months of metrics; at 2,000 units
-100,000 meetings and 20,000 complaints) (a tenth given to the demo BRM, the rows of ten more moved into the
-leader's unit, so what the demo users see grows) and everything is measured again. It prints a
-table, writes var/bench/web.json, and fails when a query count differs between the two sizes
-or a page answers anything but 200 or 403.
+100,000 meetings and 20,000 complaints). A tenth of them are given to the demo BRM and the rows
+of ten more moved into the leader's unit, so what the demo users see grows; then everything is
+measured again. It prints a table, writes var/bench/web.json, and fails when a query count
+differs between the two sizes or a page answers anything but 200 or 403.
 
 Like `bench_health` it empties its database first, so it refuses a database whose name lacks
 "bench"; `--no-wipe` runs everything inside a transaction that is rolled back instead.
