@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,6 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -32,6 +34,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
+from brm.core.roles import reads_all_units
 from brm.health.facts import watermelon_reason_text
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
@@ -39,6 +42,7 @@ from complaints import selectors as complaint_selectors
 from portfolio.selectors import demand as demand_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
+from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -262,10 +266,9 @@ def build_dashboard(user: AnyUser, summary: BandSummary | None = None) -> Dashbo
     watermelons and drops shown, with their BRM, watermelon facts and sparkline points, in
     another (`_featured` picks them inside it, `featured_rows` reads them).
     """
-    latest = latest_snapshots(user)
     if summary is None:
-        summary = _band_summary(latest)
-    watermelons, drops = featured_rows(user, _featured(latest))
+        summary = _band_summary(latest_snapshots(user))
+    watermelons, drops = featured_rows(user)
     now = timezone.now()
     ageing, monthly = complaint_selectors.ageing_and_monthly(
         user, now, [(low, high) for _label, low, high in AGE_BUCKETS], now - timedelta(days=365)
@@ -323,26 +326,76 @@ class _WatermelonFacts(Func):
     output_field = JSONField()
 
 
+def _featured_sql() -> str:
+    """`featured_rows`' one query for a reader of every unit on PostgreSQL, written once: the
+    same rows, order of picking and JSON as the ORM builds from `_featured(latest_snapshots())`
+    and the points' subquery, which took ~5 ms to compile on every view (issue 14). Parameters:
+    how many watermelons, how many drops, the first day of the points."""
+    snap, unit = f'"{HealthSnapshot._meta.db_table}"', f'"{BusinessUnit._meta.db_table}"'
+    user = f'"{get_user_model()._meta.db_table}"'
+    return f"""
+WITH latest AS (
+  SELECT s.id, s.perception, s.trend, s.watermelon, u.name FROM {snap} s
+  INNER JOIN {unit} u ON u.id = s.unit_id
+  WHERE u.active AND s.id = (
+    SELECT n.id FROM {snap} n WHERE n.unit_id = s.unit_id ORDER BY n.as_of DESC LIMIT 1)
+), picked AS (
+  (SELECT id FROM latest WHERE watermelon ORDER BY COALESCE(perception, 0.0), name, id LIMIT %s)
+  UNION (SELECT id FROM latest WHERE trend < 0 ORDER BY trend, name, id LIMIT %s)
+)
+SELECT s.id, s.unit_id, u.name, u.brm_id, b.first_name, b.last_name, b.username, s.band,
+  s.score, s.delivery, s.perception, s.perception_change, s.trend, s.watermelon,
+  s.watermelon_reason,
+  jsonb_path_query_array(s.components, '$[*].facts[*] ? (@.kind == "watermelon")')::text,
+  (SELECT jsonb_agg(jsonb_build_object('d', h.as_of, 's', h.score, 'p', h.perception,
+     'dl', h.delivery) ORDER BY h.as_of) FROM {snap} h
+   WHERE h.unit_id = s.unit_id AND h.as_of >= %s)::text
+FROM {snap} s INNER JOIN {unit} u ON u.id = s.unit_id LEFT JOIN {user} b ON b.id = u.brm_id
+WHERE s.id IN (SELECT id FROM picked)"""
+
+
+_FEATURED_SQL = _featured_sql()
+
+
+def _visible_featured(user: AnyUser, ids: QuerySet[Any] | None) -> QuerySet[HealthSnapshot]:
+    """The snapshots `ids` (None: `_featured` of the latest) that `user` may see."""
+    if ids is None:
+        ids = _featured(latest_snapshots(user))
+    return HealthSnapshot.objects.visible_to(user).filter(pk__in=ids)
+
+
 def featured_rows(
-    user: AnyUser, ids: QuerySet[Any], days: int = 90
+    user: AnyUser, ids: QuerySet[Any] | None = None, days: int = 90
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The watermelons (unhappiest business first, at most WATERMELONS_SHOWN) and the drops
-    (largest fall first, at most DROPS_SHOWN) among the snapshots `ids` (a query of ids) that
-    `user` may see, as dicts of FEATURED_FIELDS plus `reason` (why it is a watermelon, in the
-    active language, "" if it is not one) and `points` (its unit's score points of the last
-    `days` days, `score_history`'s shape, for the first SPARKLINES_OF_WATERMELONS watermelons
-    and every drop; else None).
+    (largest fall first, at most DROPS_SHOWN) among the snapshots `ids` (a query of ids; None:
+    `_featured` of the latest snapshots of the units `user` may see) that `user` may see, as
+    dicts of FEATURED_FIELDS plus `reason` (why it is a watermelon, in the active language, ""
+    if it is not one) and `points` (its unit's score points of the last `days` days,
+    `score_history`'s shape, for the first SPARKLINES_OF_WATERMELONS watermelons and every
+    drop; else None).
 
     One query on PostgreSQL: the watermelon facts are picked from the stored components and
     the points aggregated (a correlated JSON array over the (unit, as_of) index) inside it; no
     model is built (issue 14: the snapshots in full, with their unit and BRM, and the template
-    around them took ~10 ms). Elsewhere (SQLite) the components are read and the points are
-    `score_history`'s query.
+    around them took ~10 ms). For a reader of every unit with `ids` None, that query is
+    `_FEATURED_SQL`, written once instead of compiled on every view. Elsewhere (SQLite) the
+    components are read and the points are `score_history`'s query.
     """
-    snapshots = HealthSnapshot.objects.visible_to(user).filter(pk__in=ids)
     postgres = connection.vendor == "postgresql"
-    if postgres:
-        since = timezone.localdate() - timedelta(days=days)
+    since = timezone.localdate() - timedelta(days=days)
+    if postgres and ids is None and reads_all_units(user):
+        with connection.cursor() as cursor:
+            cursor.execute(_FEATURED_SQL, [WATERMELONS_SHOWN, DROPS_SHOWN, since])
+            rows = [
+                dict(zip((*FEATURED_FIELDS, "wm_facts", "points"), r, strict=True))
+                for r in cursor.fetchall()
+            ]
+        for row in rows:
+            row["wm_facts"] = json.loads(row["wm_facts"])
+            row["points"] = json.loads(row["points"]) if row["points"] is not None else None
+    elif postgres:
+        snapshots = _visible_featured(user, ids)
         points = (
             HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
             .order_by()
@@ -361,6 +414,7 @@ def featured_rows(
             ).values(*FEATURED_FIELDS, "wm_facts", "points")
         )
     else:
+        snapshots = _visible_featured(user, ids)
         rows = list(snapshots.values(*FEATURED_FIELDS, "components"))
     for row in rows:
         facts = row.pop("wm_facts", None)

@@ -195,7 +195,9 @@ def test_the_dashboards_sparklines_are_the_score_history_of_the_units_featured(
             seed_health_demo()
         latest = latest_snapshots(executive)
         with django_assert_num_queries(1):  # the rows with their points (role read above)
-            watermelons, drops = featured_rows(executive, _featured(latest))
+            watermelons, drops = featured_rows(executive)  # the fixed SQL
+        # The same rows as the ORM's query picks and reads (what a scoped reader gets).
+        assert (watermelons, drops) == featured_rows(executive, _featured(latest))
         full = {s.pk: s for s in latest}
         assert watermelons and drops
         drawn = watermelons[:SPARKLINES_OF_WATERMELONS] + drops
