@@ -106,7 +106,9 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         if is_it_side(request.user):  # the schedule is IT's: a leader's page shows none
             schedule = selectors.unit_schedule(request.user)
             if role_of(request.user) == Role.BRM:
+                # Their own units: the rows name no relationship manager, so none is joined.
                 schedule = schedule.filter(Q(brm=request.user) | Q(deputy=request.user))
+                schedule = schedule.select_related(None)
             context["schedule"] = units = list(schedule[:50])
             # Which rows offer "Plan review": the unit's own rule (`is_editable_by`, what
             # `BusinessUnit.objects.editable_by` filters by) on the rows, not another query.

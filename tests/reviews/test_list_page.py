@@ -70,3 +70,10 @@ def test_it_counts_reviews_without_grouping_their_changes_and_commitments(client
     assert len(counts) == 2
     assert not [q for q in counts if "changerequest" in q or "GROUP BY" in q]
     assert page.count("tone-") >= 3  # the rows still carry their counts and badges
+
+
+def test_it_joins_no_relationship_manager_to_a_brms_own_schedule(client, brm, unit_a, unit_b):
+    page, queries = _page(client, brm)
+    (schedule,) = [q for q in queries if "next_planned_at" in q]
+    assert "auth_user" not in schedule  # the rows are theirs: no manager is named
+    assert "Finance" in page.split('id="unit-schedule"')[1]
