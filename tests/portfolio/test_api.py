@@ -183,8 +183,8 @@ def test_it_lists_services_in_a_fixed_number_of_queries(
         ServiceFactory.create(consumers=[unit_a], name=f"S{n}")
     client = as_user(integration)
     client.get("/api/v1/services/")  # warm the token's last-used stamp
-    # token lookup, role groups, count, page of services with annotations, consumers prefetch
-    with django_assert_num_queries(5):
+    # token lookup (with the role), count, page of services with annotations, consumers prefetch
+    with django_assert_num_queries(4):
         assert client.get("/api/v1/services/").status_code == 200
 
 

@@ -176,12 +176,12 @@ def test_it_lists_reviews_in_a_fixed_number_of_queries(
         for i in range(n):
             ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW + timedelta(days=i + 1))
 
-    # token, role groups, count, page of reviews, services, attendees, IT attendees, commitments
+    # token (with the role), count, page of reviews, services, attendees, IT attendees, commitments
     make(5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert len(client.get(URL, {"page_size": 100}).json()["results"]) == 5
     make(45)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert len(client.get(URL, {"page_size": 100}).json()["results"]) == 50
 
 

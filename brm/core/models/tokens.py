@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brm.core.models.base import TimeStampedModel
-from brm.core.roles import USER_JOINS
+from brm.core.roles import ROLE_RANK, USER_JOINS, role_rank, take_role
 from brm.core.validators import single_line
 
 TOKEN_PREFIX = "brm"
@@ -104,11 +104,14 @@ class ApiToken(TimeStampedModel):
         token = (
             cls.objects.usable()
             .select_related(*(f"user__{join}" for join in USER_JOINS))
+            # The user's role in the same query, as the session backend loads it (no groups query).
+            .annotate(**{ROLE_RANK: role_rank()})
             .filter(key_id=key_id)
             .first()
         )
         if token is None or not hmac.compare_digest(token.secret_hash, _hash(raw.split("_", 2)[2])):
             return None
+        take_role(token.user, token.__dict__.pop(ROLE_RANK))
         return token
 
     def touch(self) -> None:
