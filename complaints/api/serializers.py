@@ -57,7 +57,7 @@ class ComplaintSerializer(ModelSerializer[Complaint]):
     class Meta:
         model = Complaint
         # Properties read from the row's own columns (the list may drop its joins).
-        column_properties = ('is_overdue',)
+        column_properties = ("is_overdue",)
         fields = [
             "id",
             "reference",

@@ -249,7 +249,7 @@ class ActionItemSerializer(ModelSerializer[ActionItem]):
     class Meta:
         model = ActionItem
         # Properties read from the row's own columns (the list may drop its joins).
-        column_properties = ('outcome',)
+        column_properties = ("outcome",)
         fields = [
             "id",
             "unit",

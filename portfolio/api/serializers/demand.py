@@ -133,7 +133,7 @@ class BenefitRecordSerializer(ModelSerializer[BenefitRecord]):
     class Meta:
         model = BenefitRecord
         # Properties read from the row's own columns (the list may drop its joins).
-        column_properties = ('is_confirmed',)
+        column_properties = ("is_confirmed",)
         fields = [
             "id",
             "demand",
