@@ -48,7 +48,13 @@ from complaints.models import (
     open_condition,
     overdue_condition,
 )
-from stakeholders.selectors import timeline_source
+from stakeholders.selectors import (
+    TimelineSQL,
+    timeline_source,
+    user_from_json,
+    user_json,
+    whole_unit_visible,
+)
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -282,6 +288,76 @@ def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, i
         ).select_related("author", "about_person")
         found.update((("compliment", f.pk), f) for f in compliments)
     return found
+
+
+_COMPLAINTS = Complaint._meta.db_table
+_FEEDBACK = Feedback._meta.db_table
+_SERVICES = Complaint._meta.get_field("service").related_model._meta.db_table
+_USERS = Feedback._meta.get_field("author").related_model._meta.db_table
+_COMPLAINT_SQL = TimelineSQL(
+    (
+        f"(SELECT c.id, 'complaint', c.created_at FROM {_COMPLAINTS} c"
+        " WHERE c.unit_id = %(unit)s AND c.created_at < %(before)s"
+        " ORDER BY c.created_at DESC, c.id DESC LIMIT %(limit)s)",
+        f"(SELECT f.id, 'compliment', f.created_at FROM {_FEEDBACK} f"
+        f" WHERE f.unit_id = %(unit)s AND f.kind = '{FeedbackKind.COMPLIMENT.value}'"
+        " AND f.created_at < %(before)s ORDER BY f.created_at DESC, f.id DESC LIMIT %(limit)s)",
+    ),
+    {
+        "complaint": (
+            "(SELECT jsonb_build_object('id', c.id, 'unit_id', c.unit_id, 'title', c.title,"
+            " 'reference', c.reference, 'severity', c.severity, 'status', c.status,"
+            " 'created_at', c.created_at, 'service', CASE WHEN s.id IS NULL THEN NULL ELSE"
+            " jsonb_build_object('id', s.id, 'name', s.name) END)"
+            f" FROM {_COMPLAINTS} c LEFT JOIN {_SERVICES} s ON s.id = c.service_id"
+            " WHERE c.id = keys.entry_id)"
+        ),
+        "compliment": (
+            "(SELECT jsonb_build_object('id', f.id, 'unit_id', f.unit_id, 'kind', f.kind,"
+            " 'message', f.message, 'about_team', f.about_team, 'created_at', f.created_at,"
+            f" 'author', {user_json('a')}, 'about_person', {user_json('p')})"
+            f" FROM {_FEEDBACK} f LEFT JOIN {_USERS} a ON a.id = f.author_id"
+            f" LEFT JOIN {_USERS} p ON p.id = f.about_person_id WHERE f.id = keys.entry_id)"
+        ),
+    },
+)
+
+
+def timeline_sql(unit: BusinessUnit, user: AnyUser) -> TimelineSQL | None:
+    """Complaints filed and compliments received as fixed SQL for the unit page
+    (`stakeholders.selectors.TimelineSQL`); None where the user's scope would cut within the
+    unit (compliments are not scoped, as in `timeline_keys`)."""
+    return _COMPLAINT_SQL if whole_unit_visible(unit, user) else None
+
+
+def timeline_object(user: AnyUser, kind: str, data: dict[str, Any]) -> Any:
+    """A complaint or compliment `timeline_sql` read, as `timeline_load` gives it; None for
+    another kind."""
+    if kind == "complaint":
+        service = data["service"]
+        service_model: Any = Complaint._meta.get_field("service").related_model
+        return Complaint(
+            id=data["id"],
+            unit_id=data["unit_id"],
+            title=data["title"],
+            reference=data["reference"],
+            severity=data["severity"],
+            status=data["status"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            service=None if service is None else service_model(**service),
+        )
+    if kind == "compliment":
+        return Feedback(
+            id=data["id"],
+            unit_id=data["unit_id"],
+            kind=data["kind"],
+            message=data["message"],
+            about_team=data["about_team"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            author=user_from_json(data["author"]),
+            about_person=user_from_json(data["about_person"]),
+        )
+    return None
 
 
 # --- Figures the top floor reads (health engine, dashboard, evidence, My relationships) -------

@@ -37,12 +37,18 @@ from portfolio.selectors.catalogue import pack_for, performance_pack
 from reviews.models import (
     REVIEW_SEARCH,
     ChangeRequest,
+    ReviewCommitment,
     ReviewStatus,
     ServiceReview,
     ServiceReviewQuerySet,
 )
 from stakeholders.models import BusinessUnit, Stakeholder
-from stakeholders.selectors import timeline_source
+from stakeholders.selectors import (
+    TimelineSQL,
+    json_datetime,
+    timeline_source,
+    whole_unit_visible,
+)
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -321,6 +327,46 @@ def timeline_load(user: AnyUser, ids: dict[str, list[int]]) -> dict[tuple[str, i
         .annotate(n_actions=Count("action_items"))
     )
     return {("review", r.pk): r for r in reviews}
+
+
+_REVIEWS = ServiceReview._meta.db_table
+_REVIEW_LINKS = ReviewCommitment._meta.db_table
+_REVIEW_SQL = TimelineSQL(
+    (
+        f"(SELECT r.id, 'review', r.held_at FROM {_REVIEWS} r WHERE r.unit_id = %(unit)s"
+        f" AND r.status = '{ReviewStatus.HELD.value}' AND r.held_at < %(before)s"
+        " ORDER BY r.held_at DESC, r.id DESC LIMIT %(limit)s)",
+    ),
+    {
+        "review": (
+            "(SELECT jsonb_build_object('id', r.id, 'unit_id', r.unit_id, 'status', r.status,"
+            " 'outcome', r.outcome, 'held_at', r.held_at, 'n_actions',"
+            f" (SELECT COUNT(l.commitment_id) FROM {_REVIEW_LINKS} l WHERE l.review_id = r.id))"
+            f" FROM {_REVIEWS} r WHERE r.id = keys.entry_id)"
+        )
+    },
+)
+
+
+def timeline_sql(unit: BusinessUnit, user: AnyUser) -> TimelineSQL | None:
+    """Held reviews as fixed SQL for the unit page (`stakeholders.selectors.TimelineSQL`); None
+    where the user's scope would cut within the unit."""
+    return _REVIEW_SQL if whole_unit_visible(unit, user) else None
+
+
+def timeline_object(user: AnyUser, kind: str, data: dict[str, Any]) -> Any:
+    """A review `timeline_sql` read, as `timeline_load` gives it; None for another kind."""
+    if kind != "review":
+        return None
+    review = ServiceReview(
+        id=data["id"],
+        unit_id=data["unit_id"],
+        status=data["status"],
+        outcome=data["outcome"],
+        held_at=json_datetime(data["held_at"]),
+    )
+    review.n_actions = data["n_actions"]  # type: ignore[attr-defined]
+    return review
 
 
 @dataclass

@@ -10,10 +10,12 @@ merges them. The URLs stay in the register's namespace
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -39,6 +41,57 @@ TIMELINE_PARTS = (
     (review_selectors.timeline_keys, review_selectors.timeline_load),
     (complaint_selectors.timeline_keys, complaint_selectors.timeline_load),
 )
+# The same parts as fixed SQL (`stakeholders.selectors.TimelineSQL`), for PostgreSQL: (each app's
+# SQL for this unit and user, or None; the reader of a row it wrote).
+TIMELINE_SQL_PARTS = (
+    (register_selectors.timeline_sql, register_selectors.timeline_object),
+    (review_selectors.timeline_sql, review_selectors.timeline_object),
+    (complaint_selectors.timeline_sql, complaint_selectors.timeline_object),
+)
+
+
+def _fixed_timeline(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
+) -> tuple[list[TimelineEntry], datetime | None] | None:
+    """`unit_timeline` in one query of fixed SQL, where every app offers its part as SQL (on
+    PostgreSQL, for a user whose scope cuts nothing within the unit); None otherwise.
+
+    The keys of the newest `limit + 1` across every source (each source cut at `limit + 1`, as
+    the ORM path does), then the rows of the entries shown read in the same statement, each by
+    its app's subquery (a CASE on the kind, so only the entry's own runs). The ORM built and
+    compiled the same seven queries on every view: most of the page's CPU (issue 14)."""
+    if connection.vendor != "postgresql":
+        return None
+    parts = [(sql(unit, user), read) for sql, read in TIMELINE_SQL_PARTS]
+    params: dict[str, Any] = {"unit": unit.pk, "before": before, "limit": limit + 1}
+    keys: list[str] = []
+    cases: list[str] = []
+    for part, _read in parts:
+        if part is None:
+            return None
+        keys.extend(part.keys)
+        cases.extend(f"WHEN '{kind}' THEN {data}" for kind, data in part.data.items())
+        params.update(part.params)
+    statement = (
+        f"WITH keys AS ({' UNION ALL '.join(keys)} ORDER BY 3 DESC, 1 DESC LIMIT %(limit)s)"
+        " SELECT keys.entry_id, keys.entry_kind, keys.entry_at,"
+        f" CASE keys.entry_kind {' '.join(cases)} END FROM keys ORDER BY 3 DESC, 1 DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    entries = []
+    for _id, kind, at, data in rows[:limit]:
+        if data is None:  # gone since the keys were read
+            continue
+        row = json.loads(data) if isinstance(data, str) else data
+        for _part, read in parts:
+            obj = read(user, kind, row)
+            if obj is not None:
+                entries.append(TimelineEntry(at, kind, obj))
+                break
+    next_before = rows[limit - 1][2] if len(rows) > limit else None
+    return entries, next_before
 
 
 def unit_timeline(
@@ -50,10 +103,23 @@ def unit_timeline(
 
     The newest `limit + 1` across every source are picked first in one query (a UNION ALL of
     each app's scoped `(kind, id, at)` keys, each cut at `limit + 1`), then only those rows are
-    loaded, by each app, with what the page shows of them: two to nine queries whatever the
-    history's length, depending on which kinds the page holds.
+    loaded, by each app, with what the page shows of them: two to seven queries whatever the
+    history's length, depending on which kinds the page holds. On PostgreSQL, for a user whose
+    scope cuts nothing within the unit (every page view: the unit is visible, so it is the
+    leader's own or the reader reads every unit), the same in one query of fixed SQL
+    (`_fixed_timeline`).
     """
     before = before or timezone.now() + timedelta(days=1)
+    fixed = _fixed_timeline(unit, user, before=before, limit=limit)
+    if fixed is not None:
+        return fixed
+    return _orm_timeline(unit, user, before=before, limit=limit)
+
+
+def _orm_timeline(
+    unit: BusinessUnit, user: AnyUser, *, before: datetime, limit: int
+) -> tuple[list[TimelineEntry], datetime | None]:
+    """`unit_timeline` through the ORM: each app's scoped keys unioned, then each kind's rows."""
     sources = [
         qs
         for keys, _load in TIMELINE_PARTS

@@ -122,7 +122,7 @@ def _history(unit, brm, other_brm) -> None:
                     content_type="text/plain",
                     size=1,
                 )
-    service = ServiceFactory.create(name="Payroll & HR")
+    service = ServiceFactory.create(name=f"Payroll & HR {people[0].pk}")
     for n, svc in enumerate([service, None]):
         complaint = ComplaintFactory.create(unit=unit, service=svc, title=f"Late <report> {n}")
         Complaint.objects.filter(pk=complaint.pk).update(created_at=now - timedelta(hours=5 + n))
