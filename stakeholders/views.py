@@ -355,9 +355,11 @@ def action_list(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("ordering"):
         qs = qs.order_by("due_date", "pk")
     page = paginate(request, qs)
-    editable_units = set(
-        BusinessUnit.objects.editable_by(request.user).values_list("pk", flat=True)
-    )
+    # Which rows offer their actions: each row's own rule (`is_editable_by`, what
+    # `BusinessUnit.objects.editable_by` filters by) on the page's rows, not a query of every
+    # unit the user may change. The page's rows are read here once and kept for the template.
+    page.object_list = rows = list(page.object_list)
+    editable_units = {item.unit_id for item in rows if item.is_editable_by(request.user)}
     return render_page(
         request,
         "stakeholders/action_list.html",
