@@ -328,14 +328,13 @@ def test_unit_detail_queries(client, brm, other_brm, unit_a, rows, django_assert
         )
     client.force_login(brm)
     # 1 session, 2 user with their role, 3 the unit with BRM, deputy, parent, its figures,
-    # health badge and key people, timeline: 4 the newest 21 (kind, id, at) across every source
-    #           (one UNION ALL), then only those rows: 5 the promises made at the meetings shown
-    #           and the promises kept, 6 meetings with their attendees and IT participants, 7
-    #           handovers (held reviews, complaints and compliments: one query each when the page
-    #           shows one); 8 open promises. The log form and the change history are loaded on
-    #           demand (test_log_form_queries; tests/brm/test_unit_timeline.py has every role and
-    #           kind). Issue 14: was 26, 20, 17, 9.
-    with django_assert_num_queries(8):
+    # health badge and key people, 4 the timeline: the newest 21 (kind, id, at) across every
+    # source and the rows of the 20 shown, in one statement of fixed SQL (PostgreSQL; the ORM
+    # path, one UNION ALL then one query per kind shown, is tests/brm/test_unit_timeline.py's),
+    # 5 open promises. The log form and the change history are loaded on demand
+    # (test_log_form_queries; tests/brm/test_unit_timeline.py has every role and kind). Issue
+    # 14: was 26, 20, 17, 9, 8.
+    with django_assert_num_queries(5):
         response = client.get(f"/units/{unit_a.pk}/")
     assert response.status_code == 200
 
@@ -363,10 +362,10 @@ def test_timeline_fragment_queries(client, leader, unit_a, rows, django_assert_n
     client.force_login(leader)
     # 1 session, 2 user with their register row and role (so the leader's unit and role cost no
     # query), 3 the unit with its figures (open promises, overdue, last contact; sent out of band
-    # so the page's counters never go stale), 4 the newest 21 (kind, id, at) across every source
-    # (one UNION ALL), 5 the promises made at the meetings shown, 6 meetings with their attendees
-    # and IT participants (only meetings on this page). Issue 14: was 15, 14, 10, 8, 7.
-    with django_assert_num_queries(6):
+    # so the page's counters never go stale), 4 the timeline: the newest 21 (kind, id, at) across
+    # every source and the rows of the 20 shown (meetings with their attendees, IT participants
+    # and promises made), one statement of fixed SQL. Issue 14: was 15, 14, 10, 8, 7, 6.
+    with django_assert_num_queries(4):
         response = client.get(f"/units/{unit_a.pk}/timeline/", **HX)
     assert "private" not in response.content.decode()
 
