@@ -18,6 +18,7 @@ from django.db.models import (
     Avg,
     CharField,
     Count,
+    DateTimeField,
     F,
     Max,
     Model,
@@ -31,6 +32,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, JSONObject, RowNumber, TruncMonth
 from django.utils import timezone
 
@@ -605,6 +607,84 @@ def with_key_people(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit]:
 def open_promises(user: AnyUser, unit: BusinessUnit, limit: int = 10) -> list[ActionItem]:
     """A unit's open promises, soonest due first (one query); the page links to all of them."""
     return list(action_item_list(user).filter(unit=unit).open().order_by("due_date")[:limit])
+
+
+# The unit page's figures, key people and open promises as fixed SQL (issue 14): the ORM
+# compiled five correlated subqueries of expressions on every view, and open promises were one
+# more query with four joins of whole rows.
+_U = f'"{BusinessUnit._meta.db_table}"."id"'
+OPEN_PROMISES_SHOWN = 10
+_UNIT_PAGE_SQL = {
+    "stakeholder_count": (
+        f"SELECT COUNT(*) FROM {_T['person']} s WHERE s.unit_id = {_U} AND s.active"
+    ),
+    "open_commitments": (
+        f"SELECT COUNT(*) FROM {_T['promise']} a WHERE a.unit_id = {_U}"
+        f" AND a.status = '{ActionStatus.OPEN.value}'"
+    ),
+    "overdue_commitments": (
+        f"SELECT COUNT(*) FROM {_T['promise']} a WHERE a.unit_id = {_U}"
+        f" AND a.status = '{ActionStatus.OPEN.value}' AND a.due_date < %s"
+    ),
+    "last_contact_at": (
+        f"SELECT m.occurred_at FROM {_T['meeting']} m WHERE m.unit_id = {_U}"
+        " ORDER BY m.occurred_at DESC LIMIT 1"
+    ),
+    # `with_key_people`'s text: its KEY_PEOPLE most influential active people.
+    "key_people_rows": (
+        "SELECT STRING_AGG(JSONB_BUILD_OBJECT('id', v.id, 'name', v.name, 'job_title',"
+        " v.job_title, 'influence', v.influence, 'interest', v.interest)::text, ','"
+        " ORDER BY v.influence DESC, v.interest DESC, v.name) FROM (SELECT p.id, p.name,"
+        f" p.job_title, p.influence, p.interest FROM {_T['person']} p WHERE p.active"
+        f" AND p.unit_id = {_U} ORDER BY p.influence DESC, p.interest DESC, p.name"
+        f" LIMIT {KEY_PEOPLE}) v"
+    ),
+    # `open_promises`: the soonest due open promises (then the oldest first), as JSON.
+    "open_promise_rows": (
+        f"SELECT jsonb_agg(r.promise ORDER BY r.due_date, r.id) FROM (SELECT a.id, a.due_date,"
+        f" {_PROMISE_JSON} AS promise FROM {_PROMISE_FROM} WHERE a.unit_id = {_U}"
+        f" AND a.status = '{ActionStatus.OPEN.value}' ORDER BY a.due_date, a.id"
+        f" LIMIT {OPEN_PROMISES_SHOWN}) r"
+    ),
+}
+
+
+def unit_page_queryset(user: AnyUser) -> QuerySet[BusinessUnit]:
+    """The units this user may see, with their BRM, deputy and parent, for the unit page (one
+    query): `unit_list`'s figures (`stakeholder_count`, `open_commitments`,
+    `overdue_commitments`, `last_contact_at`: the same counts, tests/test_consistency.py),
+    `with_key_people`'s `key_people_rows` (`key_people` reads it) and `open_promise_rows`, the
+    unit's first OPEN_PROMISES_SHOWN open promises (`unit_open_promises` reads them), written
+    once as SQL instead of compiled from expressions on every view. The SQL names the unit
+    table, so the queryset must stay the outer query (a page's unit, not a subquery).
+
+    A unit comes back only when the user may see it, and then every unit-scoped record of it
+    is theirs to see (`whole_unit_visible`), so its promises need no scope of their own."""
+    today = timezone.localdate()
+    return (
+        BusinessUnit.objects.visible_to(user)
+        .select_related("brm", "deputy", "parent")
+        .annotate(
+            stakeholder_count=RawSQL(_UNIT_PAGE_SQL["stakeholder_count"], ()),
+            open_commitments=RawSQL(_UNIT_PAGE_SQL["open_commitments"], ()),
+            overdue_commitments=RawSQL(_UNIT_PAGE_SQL["overdue_commitments"], (today,)),
+            last_contact_at=RawSQL(
+                _UNIT_PAGE_SQL["last_contact_at"], (), output_field=DateTimeField()
+            ),
+            key_people_rows=RawSQL(_UNIT_PAGE_SQL["key_people_rows"], ()),
+            open_promise_rows=RawSQL(_UNIT_PAGE_SQL["open_promise_rows"], ()),
+        )
+    )
+
+
+def unit_open_promises(user: AnyUser, unit: BusinessUnit) -> list[ActionItem]:
+    """`open_promises(user, unit)` from `unit_page_queryset`'s `open_promise_rows` (no query)
+    when `unit` came through it and the user sees all of it; else `open_promises` (one query)."""
+    if not hasattr(unit, "open_promise_rows") or not whole_unit_visible(unit, user):
+        return open_promises(user, unit, OPEN_PROMISES_SHOWN)
+    rows: Any = unit.open_promise_rows
+    data: list[dict[str, Any]] = (json.loads(rows) if isinstance(rows, str) else rows) or []
+    return [_promise_from_json(row) for row in data]
 
 
 def units_by_id(unit_ids: list[int]) -> dict[int, BusinessUnit]:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -28,12 +29,12 @@ from complaints import selectors as complaint_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
 from stakeholders.forms import ReassignForm
+from stakeholders.models import BusinessUnit
 from stakeholders.permissions import may_log_interaction, may_reassign_brm, may_see_analysis
 from stakeholders.selectors import TimelineEntry
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
-    from stakeholders.models import BusinessUnit
 
 # Each app's part of the timeline: (its sources as (kind, id, at) keys, the loader of its rows).
 TIMELINE_PARTS = (
@@ -157,13 +158,20 @@ def _before(request: HttpRequest) -> datetime | None:
     return value
 
 
+# The badge's latest snapshot, written once as SQL (issue 14: two correlated subqueries built
+# from expressions on every view). The SQL names the unit table: the units stay the outer query.
+_LATEST_SNAPSHOT = (
+    "SELECT h.{column} FROM " + HealthSnapshot._meta.db_table + " h WHERE h.unit_id = "
+    f'"{BusinessUnit._meta.db_table}"."id" ORDER BY h.as_of DESC LIMIT 1'
+)
+
+
 def _with_health_badge(units: QuerySet[BusinessUnit]) -> QuerySet[BusinessUnit]:
     """`units` annotated with the score and band of each one's latest health snapshot (`badge_*`,
     NULL when none was computed yet): the badge costs no query of its own."""
-    latest = HealthSnapshot.objects.filter(unit=OuterRef("pk")).order_by("-as_of")
     return units.annotate(
-        badge_score=Subquery(latest.values("score")[:1]),
-        badge_band=Subquery(latest.values("band")[:1]),
+        badge_score=RawSQL(_LATEST_SNAPSHOT.format(column="score"), (), output_field=FloatField()),
+        badge_band=RawSQL(_LATEST_SNAPSHOT.format(column="band"), (), output_field=CharField()),
     )
 
 
@@ -181,8 +189,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page: figures (each linking to the list of its rows), people, open promises,
     the timeline and the latest health score."""
     # The unit with its figures (people, open and overdue promises, last contact), its health
-    # badge and its key people in one query.
-    units = register_selectors.with_key_people(register_selectors.unit_list(request.user))
+    # badge, its key people and its first open promises in one query.
+    units = register_selectors.unit_page_queryset(request.user)
     unit = get_object_or_404(_with_health_badge(units), pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=_before(request))
     # The same questions the register's services ask before they write.
@@ -197,7 +205,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "health": _health_badge(unit),
         "stats": unit,
         "key_people": register_selectors.key_people(unit),
-        "open_commitments": register_selectors.open_promises(request.user, unit),
+        "open_commitments": register_selectors.unit_open_promises(request.user, unit),
         "sees_analysis": may_see_analysis(request.user),
     }
     if can_reassign:
