@@ -218,8 +218,12 @@ def unit_timeline_region(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline region: refreshed after a meeting is logged, and paged with "older"."""
     before = _before(request)
     # A refresh also sends the figures: the unit comes with them (one query either way).
-    units = register_selectors.units_visible_to if before else register_selectors.unit_list
-    unit = get_object_or_404(units(request.user), pk=pk)
+    units = (
+        register_selectors.units_visible_to(request.user)
+        if before
+        else register_selectors.unit_page_queryset(request.user, panels=False)
+    )
+    unit = get_object_or_404(units, pk=pk)
     entries, next_before = unit_timeline(unit, request.user, before=before)
     # "Show older" appends a page of entries; a refresh replaces the whole region.
     partial = "timeline-page" if before else "timeline"
