@@ -29,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from brm.core.counting import count_of, through_rows
 from brm.core.roles import Role, role_of
 from brm.core.schedule import AddLocalDays, to_local
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
@@ -87,14 +88,13 @@ def with_list_counts(reviews: QuerySet[Any]) -> QuerySet[Any]:
     return annotated
 
 
-def _list_counts() -> dict[str, Count]:
+def _list_counts() -> dict[str, Coalesce]:
+    # Each relation counted on its own (brm.core.counting): joined, they multiplied.
     return {
-        "open_changes": Count(
-            "change_requests",
-            filter=Q(change_requests__status__in=["raised", "accepted"]),
-            distinct=True,
+        "open_changes": count_of(
+            ChangeRequest.objects.filter(status__in=["raised", "accepted"]), "review"
         ),
-        "commitment_count": Count("action_items", distinct=True),
+        "commitment_count": count_of(*through_rows(ServiceReview.action_items)),
     }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
 
+from brm.core.counting import count_of, through_rows
 from brm.core.roles import reads_all_units
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 
@@ -40,9 +41,10 @@ def service_list(user: AnyUser) -> QuerySet[Service]:
         service_rows(user)
         .select_related("owner")
         .annotate(
-            consumer_count=Count("consumers", distinct=True),
-            periods=Count("metrics", distinct=True),
-            periods_met=Count("metrics", filter=Q(metrics__sla_met=True), distinct=True),
+            # Each relation counted on its own (brm.core.counting): joined, they multiplied.
+            consumer_count=count_of(*through_rows(Service.consumers)),
+            periods=count_of(ServiceMetric.objects.all(), "service"),
+            periods_met=count_of(ServiceMetric.objects.filter(sla_met=True), "service"),
         )
     )
 
