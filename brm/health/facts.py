@@ -23,6 +23,10 @@ message ids, or one whose id a later release dropped, so old snapshots stay read
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -466,21 +470,45 @@ def component_name(row: dict[str, Any]) -> str:
     return name if name is not None else str(row.get("label", ""))
 
 
+# Rendered component rows by what they are rendered from (issue 14: an API page of 50
+# snapshots spent most of its time writing the same sentences again). The key holds the stored
+# rows' own content (a digest of them), the language and whether the reader sees analysis: the
+# rendering reads nothing else (the catalogues and formats do not change while the process
+# runs), so an entry can never be stale or reach a reader of another class, whoever changes a
+# snapshot and however. Per process, least recently used first out.
+_RENDERED: OrderedDict[tuple[str | None, bool, bytes], list[dict[str, Any]]] = OrderedDict()
+_RENDERED_MAX = 4096
+_RENDERED_LOCK = threading.Lock()
+
+
 def visible_components(snapshot: HealthSnapshot, user: AnyUser | None) -> list[dict[str, Any]]:
     """The snapshot's component rows (key, label, weight, value, facts) with only the facts
     `user` may read, label and facts in the active language; `data` (the engine's working
-    figures) is left out. No query."""
+    figures) is left out. No query. Rows with the same content, language and reader class are
+    rendered once per process (`_RENDERED`); each call gets rows and fact lists of its own."""
     analysis = may_see_analysis(user)
-    return [
-        {
-            "key": row["key"],
-            "label": component_name(row),
-            "weight": row["weight"],
-            "value": row["value"],
-            "facts": _readable(row.get("facts", []), analysis),
-        }
-        for row in snapshot.components
-    ]
+    stored = json.dumps(snapshot.components, sort_keys=True, default=str).encode()
+    key = (get_language(), analysis, hashlib.blake2b(stored, digest_size=20).digest())
+    with _RENDERED_LOCK:
+        rows = _RENDERED.get(key)
+        if rows is not None:
+            _RENDERED.move_to_end(key)
+    if rows is None:
+        rows = [
+            {
+                "key": row["key"],
+                "label": component_name(row),
+                "weight": row["weight"],
+                "value": row["value"],
+                "facts": _readable(row.get("facts", []), analysis),
+            }
+            for row in snapshot.components
+        ]
+        with _RENDERED_LOCK:
+            _RENDERED[key] = rows
+            while len(_RENDERED) > _RENDERED_MAX:
+                _RENDERED.popitem(last=False)
+    return [{**row, "facts": [dict(f) for f in row["facts"]]} for row in rows]
 
 
 def _watermelon_facts(snapshot: HealthSnapshot) -> list[StoredFact]:

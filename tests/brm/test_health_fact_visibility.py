@@ -11,7 +11,7 @@ import importlib
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from brm.health.components import Component
 from brm.health.engine import recompute_health, watermelon_facts
@@ -177,3 +177,33 @@ def test_the_migration_gives_stored_strings_their_kind():
         "Meeting sentiment fell 30 points"
     )
     assert [f["visibility"] for f in split] == ["everyone", "analysis"]
+
+
+def test_rendered_rows_are_kept_per_reader_class_language_and_content(noted, brm, leader) -> None:
+    # Issue 14: visible_components renders a content once per (language, reader class); the
+    # same snapshot read by IT first must still hide IT's notes from the leader after.
+    snapshot = HealthSnapshot.objects.get(unit=noted)
+    assert SENTIMENT in _facts(visible_components(snapshot, brm))
+    assert SENTIMENT not in _facts(visible_components(snapshot, leader))
+    assert SENTIMENT in _facts(visible_components(snapshot, brm))
+
+    with translation.override("es"):
+        spanish = _facts(visible_components(snapshot, brm))
+    assert SENTIMENT not in spanish and len(spanish) == len(
+        _facts(visible_components(snapshot, brm))
+    )
+
+    # A caller's rows are its own: changing them changes nobody else's.
+    mine = visible_components(snapshot, brm)
+    mine[0]["facts"].clear()
+    mine[0]["label"] = "changed"
+    again = visible_components(snapshot, brm)
+    assert again[0]["label"] != "changed" and again[0]["facts"]
+
+    # A snapshot rewritten in place (the engine's same-day recompute, or a direct update that
+    # leaves updated_at alone) is rendered from its new content.
+    rows = snapshot.components
+    rows[0]["facts"] = [{"text": "Rewritten", "kind": "sla", "visibility": "everyone"}]
+    HealthSnapshot.objects.filter(pk=snapshot.pk).update(components=rows)
+    snapshot.refresh_from_db()
+    assert _facts(visible_components(snapshot, brm))[0] == "Rewritten"
