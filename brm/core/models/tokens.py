@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from brm.core.models.base import TimeStampedModel
 from brm.core.roles import ROLE_RANK, USER_JOINS, role_rank, take_role
 from brm.core.validators import single_line
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_PREFIX = "brm"
 # `issue` makes hex key ids; anything else (a NUL byte, say) never reaches the database.
@@ -67,9 +71,7 @@ class ApiToken(TimeStampedModel):
         return f"{self.name} ({self.user})"
 
     @classmethod
-    def issue(
-        cls, user: models.Model, name: str, *, days: int | None = None
-    ) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str, *, days: int | None = None) -> tuple[ApiToken, str]:
         """Create a token and return it with the plain value, which is never stored.
 
         Raises `ValidationError` when `name` is not one line (`brm.core.validators.single_line`),
