@@ -203,51 +203,24 @@ def measure_size(
             Timing(f"floor: {name}", role, url, "floor", status, ms, cpu, queries)
         )
     anonymous = browsers["anonymous"]
+
+    def timed(name: str, role: str, url: str, kind: str, floor: str, bare: str) -> Timing:
+        # The page's requests alternate with its floor's (as the same role) and the anonymous one's.
+        progress(f"{label}: {name} as {role}")
+        floors = [(browsers[role], FLOORS[floor]), (anonymous, FLOORS[bare])]
+        status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
+        (ratio, cpu_ratio), (bare_ratio, bare_cpu) = ratios
+        return Timing(
+            name, role, url, kind, status, ms, cpu, queries, ratio, cpu_ratio, bare_ratio, bare_cpu
+        )
+
     for name, pattern, roles in PAGES:
         url = pattern.format(unit=unit)
-        for role in roles:
-            progress(f"{label}: {name} as {role}")
-            floors = [(browsers[role], FLOORS["page"]), (anonymous, FLOORS["table"])]
-            status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
-            (ratio, cpu_ratio), (bare, bare_cpu) = ratios
-            result.timings.append(
-                Timing(
-                    name,
-                    role,
-                    url,
-                    "page",
-                    status,
-                    ms,
-                    cpu,
-                    queries,
-                    ratio,
-                    cpu_ratio,
-                    bare,
-                    bare_cpu,
-                )
-            )
+        result.timings += [timed(name, role, url, "page", "page", "table") for role in roles]
     for name, url in api_lists():
-        for role in API_ROLES:
-            progress(f"{label}: API {name} as {role}")
-            floors = [(browsers[role], FLOORS["drf-auth"]), (anonymous, FLOORS["drf"])]
-            status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
-            (ratio, cpu_ratio), (bare, bare_cpu) = ratios
-            result.timings.append(
-                Timing(
-                    f"API {name}",
-                    role,
-                    url,
-                    "api",
-                    status,
-                    ms,
-                    cpu,
-                    queries,
-                    ratio,
-                    cpu_ratio,
-                    bare,
-                    bare_cpu,
-                )
-            )
+        result.timings += [
+            timed(f"API {name}", role, url, "api", "drf-auth", "drf") for role in API_ROLES
+        ]
     return result
 
 
