@@ -435,9 +435,14 @@ def load(value: Any) -> StoredFact:
 def may_read(user: AnyUser | None, fact: StoredFact) -> bool:
     """Whether `user` reads this fact: everyone's facts, and analysis ones if they may see
     analysis (any other visibility value is refused)."""
-    if fact["visibility"] == Visibility.EVERYONE:
-        return True
-    return fact["visibility"] == Visibility.ANALYSIS and may_see_analysis(user)
+    return fact["visibility"] in _visibilities(may_see_analysis(user))
+
+
+def _visibilities(analysis: bool) -> frozenset[str]:
+    """The visibility values a reader reads: everyone's, and analysis when they may see it
+    (any other value is refused)."""
+    everyone = frozenset({Visibility.EVERYONE.value})
+    return everyone | {Visibility.ANALYSIS.value} if analysis else everyone
 
 
 def visible_facts(facts: list[Any], user: AnyUser | None) -> list[StoredFact]:
@@ -448,7 +453,7 @@ def visible_facts(facts: list[Any], user: AnyUser | None) -> list[StoredFact]:
 def _readable(facts: list[Any], analysis: bool) -> list[StoredFact]:
     """`visible_facts` for a reader who may (`analysis`) or may not see analysis: `may_read`'s
     rule with the question asked once, not once per fact."""
-    readable = {Visibility.EVERYONE, Visibility.ANALYSIS} if analysis else {Visibility.EVERYONE}
+    readable = _visibilities(analysis)
     return [
         {"text": _with_prefix(f), "kind": f["kind"], "visibility": f["visibility"]}
         for f in map(load, facts)

@@ -9,12 +9,12 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage, storages
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from brm.core.counting import count_of
 from brm.core.models import TimeStampedModel
 
 STORAGE_ALIAS = "attachments"
@@ -54,16 +54,8 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
     def count_for(self, model: type[models.Model]) -> Coalesce:
         """An expression for annotating rows of `model` with their number of files, e.g.
         `Interaction.objects.annotate(file_count=Attachment.objects.count_for(Interaction))`:
-        a subquery, so a list shows counts without one more query."""
-        counts = (
-            self._of_model(model)
-            .filter(record_id=OuterRef("pk"))
-            .order_by()
-            .values("record_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(counts), 0)
+        a subquery, so a list shows counts without one more query (`brm.core.counting`)."""
+        return count_of(self._of_model(model), "record_id")
 
 
 class Attachment(TimeStampedModel):

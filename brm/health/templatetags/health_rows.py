@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import escape, json_script
@@ -24,6 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from brm.core.rows import choice_labels, joined
+from brm.core.templatetags.brm import person
 from brm.health.models import HealthSnapshot
 
 register = template.Library()
@@ -118,8 +120,15 @@ def watermelon_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     def brm(row: dict[str, Any]) -> str:
         if row["unit__brm_id"] is None:
             return unassigned
-        full = f"{row['unit__brm__first_name']} {row['unit__brm__last_name']}".strip()
-        return escape(full or row["unit__brm__username"])
+        return escape(
+            person(
+                get_user_model()(
+                    first_name=row["unit__brm__first_name"],
+                    last_name=row["unit__brm__last_name"],
+                    username=row["unit__brm__username"],
+                )
+            )
+        )
 
     def row_html(row: dict[str, Any]) -> str:
         reason = row["reason"]
