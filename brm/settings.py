@@ -540,6 +540,10 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 HEALTH_RECOMPUTE_CHUNK = env_int("HEALTH_RECOMPUTE_CHUNK", 500)
 # Bulk import: days a finished import job keeps its uploaded file (brm.imports.jobs).
 BRM_IMPORT_FILE_RETENTION_DAYS = env_int("BRM_IMPORT_FILE_RETENTION_DAYS", 7)
+
+# brm.core.statements: also build every replayed query through the ORM and fail if its SQL or
+# parameters differ (on under the tests, which so prove each statement's key; off in service).
+BRM_VERIFY_STATEMENTS = env_bool("BRM_VERIFY_STATEMENTS", False)
 # --- Caches ---------------------------------------------------------------------------------
 # "default" stays per process. "shared" is seen by every process (web replicas, workers, beat):
 # Redis when there is one, else files under var/. Only small operational facts live there (the

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from brm.core import statements
 from brm.core.roles import Role, role_of
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from complaints.models import (
@@ -588,24 +589,29 @@ def ageing_and_monthly(
     by severity and month filed, each group counting its open ones per age bucket and the ones
     filed since `since`; the groups (at most severities x months, however many complaints) are
     added up here. The same figures as the two functions, by the same rules."""
-    is_open, filed = open_condition(), Q(created_at__gte=since)
-    ages = {
-        f"b{i}": Count("id", filter=is_open & q)
-        for i, q in enumerate(_age_conditions(now, buckets))
-    }
-    rows = (
-        Complaint.objects.visible_to(user)
-        .filter(is_open | filed)
-        .annotate(month=TruncMonth("created_at"))
-        .order_by()
-        .values("severity", "month")
-        .annotate(filed=Count("id", filter=filed), **ages)
-    )
+
+    def build(now: datetime, since: datetime) -> QuerySet[Any, Any]:
+        is_open, filed = open_condition(), Q(created_at__gte=since)
+        ages = {
+            f"b{i}": Count("id", filter=is_open & q)
+            for i, q in enumerate(_age_conditions(now, buckets))
+        }
+        return (
+            Complaint.objects.visible_to(user)
+            .filter(is_open | filed)
+            .annotate(month=TruncMonth("created_at"))
+            .order_by()
+            .values("severity", "month")
+            .annotate(filed=Count("id", filter=filed), **ages)
+        )
+
     ageing = {s: [0] * len(buckets) for s in reversed(SEVERITIES)}
     per_month: Counter[datetime] = Counter()
-    # One row per (severity, month) with a count per bucket (names built above, unseen by the
-    # checker).
-    groups: list[dict[str, Any]] = list(rows)  # type: ignore[arg-type]
+    # One row per (severity, month) with a count per bucket; compiled once per set of buckets
+    # and replayed with the instant (brm.core.statements).
+    groups = statements.rows_for(
+        user, ("complaints.ageing", tuple(buckets)), build, now=now, since=since
+    )
     for group in groups:
         if group["severity"] in ageing:
             counts = ageing[group["severity"]]

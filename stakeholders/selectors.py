@@ -36,6 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject, RowNumber, TruncMonth
 from django.utils import timezone
 
+from brm.core import statements
 from brm.core.attachments.models import Attachment
 from brm.core.counting import count_of
 from brm.core.roles import (
@@ -62,6 +63,7 @@ from stakeholders.models import (
     done_condition,
     open_condition,
     overdue_condition,
+    promise_count_aggregates,
 )
 
 if TYPE_CHECKING:
@@ -724,8 +726,18 @@ def promise_counts(
     `today`: due, on_time, late, dropped, overdue, open (one query). With `user`, only the units
     they may see. The list filter `outcome=`/`overdue=` with `owner_side=it&due_after=since&
     due_before=until` shows the same rows."""
-    items = ActionItem.objects.visible_to(user) if user is not None else ActionItem.objects.all()
-    return items.owed_by_it().promise_counts(since, until, today)
+    if user is None:
+        return ActionItem.objects.owed_by_it().promise_counts(since, until, today)
+
+    def build(since: date, until: date, today: date) -> tuple[QuerySet[ActionItem], dict[str, Any]]:
+        items = ActionItem.objects.visible_to(user).owed_by_it().due_between(since, until)
+        return items, promise_count_aggregates(today)
+
+    # The dashboard's tile: compiled once, replayed with the day's dates (brm.core.statements).
+    today = today or timezone.localdate()
+    return statements.aggregate_for(
+        user, "stakeholders.promise_counts", build, since=since, until=until, today=today
+    )
 
 
 def promise_counts_by_unit(

@@ -79,6 +79,16 @@ def attachment_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileS
     field.storage = kept
 
 
+@pytest.fixture(scope="session", autouse=True)
+def verified_statements() -> Iterator[None]:
+    """Every query `brm.core.statements` replays is also built through the ORM and compared
+    (SQL and parameters): the whole suite proves each statement's key holds what it depends on."""
+    kept = django_settings.BRM_VERIFY_STATEMENTS
+    django_settings.BRM_VERIFY_STATEMENTS = True
+    yield
+    django_settings.BRM_VERIFY_STATEMENTS = kept
+
+
 @pytest.fixture(autouse=True)
 def seeded_factories(request: pytest.FixtureRequest) -> None:
     """Seed factory_boy and Faker from the test's id: its generated data is the same every run.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -34,7 +32,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
-from brm.core.roles import reads_all_units
+from brm.core import statements
 from brm.health.facts import watermelon_reason_text
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
@@ -42,7 +40,6 @@ from complaints import selectors as complaint_selectors
 from portfolio.selectors import demand as demand_selectors
 from reviews import selectors as review_selectors
 from stakeholders import selectors as register_selectors
-from stakeholders.models import BusinessUnit
 
 if TYPE_CHECKING:
     from brm.core.roles import AnyUser
@@ -206,23 +203,39 @@ def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") ->
     One query: the page's rows, with how many units match riding on them (COUNT(*) OVER ()); a
     second only for a page past the last.
     """
-    snapshots = latest_snapshots(user)
     filtered = bool(band or brm)
-    if band == "watermelon":
-        snapshots = snapshots.filter(watermelon=True)
-    elif band:
-        snapshots = snapshots.filter(band=band)
-    if brm:
-        snapshots = snapshots.filter(unit__brm_id=int(brm)) if brm.isdecimal() else snapshots.none()
-    windows: dict[str, Any] = {"total": Window(Count("pk"))} | ({} if filtered else SUMMARY)
-    ordered = snapshots.annotate(**windows).order_by(*WORST_FIRST).values(*TILE_FIELDS, *windows)
+
+    def matching() -> QuerySet[HealthSnapshot]:
+        snapshots = latest_snapshots(user)
+        if band == "watermelon":
+            snapshots = snapshots.filter(watermelon=True)
+        elif band:
+            snapshots = snapshots.filter(band=band)
+        if brm:
+            by_brm = snapshots.filter(unit__brm_id=int(brm)) if brm.isdecimal() else None
+            snapshots = by_brm if by_brm is not None else snapshots.none()
+        return snapshots
+
+    def page_rows(number: int) -> list[dict[str, Any]]:
+        def build() -> Any:  # a QuerySet (mypy reads a sliced or annotated one as Any)
+            windows: dict[str, Any] = {"total": Window(Count("pk"))} | ({} if filtered else SUMMARY)
+            ordered = matching().annotate(**windows).order_by(*WORST_FIRST)
+            return ordered.values(*TILE_FIELDS, *windows)[
+                (number - 1) * HEAT_SHOWN : number * HEAT_SHOWN
+            ]
+
+        # The key holds all the SQL depends on: the filter's text (the LRU bounds what it can
+        # grow), the page and its size.
+        key = ("health.heat_map", band, brm, number, HEAT_SHOWN)
+        return statements.rows_for(user, key, build)
+
     number = int(page) if page.isdecimal() and int(page) > 0 else 1
-    rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
+    rows = page_rows(number)
     total = rows[0]["total"] if rows else 0
     if not rows and number > 1:
-        total = snapshots.count()
+        total = matching().count()
         number = max(1, (total - 1) // HEAT_SHOWN + 1)
-        rows = list(ordered[(number - 1) * HEAT_SHOWN : number * HEAT_SHOWN])
+        rows = page_rows(number)
     qs = urlencode({key: value for key, value in (("band", band), ("brm", brm)) if value})
     summary = None
     if not filtered:
@@ -326,37 +339,6 @@ class _WatermelonFacts(Func):
     output_field = JSONField()
 
 
-def _featured_sql() -> str:
-    """`featured_rows`' one query for a reader of every unit on PostgreSQL, written once: the
-    same rows, order of picking and JSON as the ORM builds from `_featured(latest_snapshots())`
-    and the points' subquery, which took ~5 ms to compile on every view (issue 14). Parameters:
-    how many watermelons, how many drops, the first day of the points."""
-    snap, unit = f'"{HealthSnapshot._meta.db_table}"', f'"{BusinessUnit._meta.db_table}"'
-    user = f'"{get_user_model()._meta.db_table}"'
-    return f"""
-WITH latest AS (
-  SELECT s.id, s.perception, s.trend, s.watermelon, u.name FROM {snap} s
-  INNER JOIN {unit} u ON u.id = s.unit_id
-  WHERE u.active AND s.id = (
-    SELECT n.id FROM {snap} n WHERE n.unit_id = s.unit_id ORDER BY n.as_of DESC LIMIT 1)
-), picked AS (
-  (SELECT id FROM latest WHERE watermelon ORDER BY COALESCE(perception, 0.0), name, id LIMIT %s)
-  UNION (SELECT id FROM latest WHERE trend < 0 ORDER BY trend, name, id LIMIT %s)
-)
-SELECT s.id, s.unit_id, u.name, u.brm_id, b.first_name, b.last_name, b.username, s.band,
-  s.score, s.delivery, s.perception, s.perception_change, s.trend, s.watermelon,
-  s.watermelon_reason,
-  jsonb_path_query_array(s.components, '$[*].facts[*] ? (@.kind == "watermelon")')::text,
-  (SELECT jsonb_agg(jsonb_build_object('d', h.as_of, 's', h.score, 'p', h.perception,
-     'dl', h.delivery) ORDER BY h.as_of) FROM {snap} h
-   WHERE h.unit_id = s.unit_id AND h.as_of >= %s)::text
-FROM {snap} s INNER JOIN {unit} u ON u.id = s.unit_id LEFT JOIN {user} b ON b.id = u.brm_id
-WHERE s.id IN (SELECT id FROM picked)"""
-
-
-_FEATURED_SQL = _featured_sql()
-
-
 def _visible_featured(user: AnyUser, ids: QuerySet[Any] | None) -> QuerySet[HealthSnapshot]:
     """The snapshots `ids` (None: `_featured` of the latest) that `user` may see."""
     if ids is None:
@@ -379,40 +361,37 @@ def featured_rows(
     the points aggregated (a correlated JSON array over the (unit, as_of) index) inside it; no
     model is built (issue 14: the snapshots in full, with their unit and BRM, and the template
     around them took ~10 ms). For a reader of every unit with `ids` None, that query is
-    `_FEATURED_SQL`, written once instead of compiled on every view. Elsewhere (SQLite) the
-    components are read and the points are `score_history`'s query.
+    compiled once and replayed (`brm.core.statements`). Elsewhere (SQLite) the components are
+    read and the points are `score_history`'s query.
     """
     postgres = connection.vendor == "postgresql"
     since = timezone.localdate() - timedelta(days=days)
-    if postgres and ids is None and reads_all_units(user):
-        with connection.cursor() as cursor:
-            cursor.execute(_FEATURED_SQL, [WATERMELONS_SHOWN, DROPS_SHOWN, since])
-            rows = [
-                dict(zip((*FEATURED_FIELDS, "wm_facts", "points"), r, strict=True))
-                for r in cursor.fetchall()
-            ]
-        for row in rows:
-            row["wm_facts"] = json.loads(row["wm_facts"])
-            row["points"] = json.loads(row["points"]) if row["points"] is not None else None
-    elif postgres:
-        snapshots = _visible_featured(user, ids)
-        points = (
-            HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
-            .order_by()
-            .values("unit")
-            .annotate(
-                points=JSONBAgg(
-                    JSONObject(d="as_of", s="score", p="perception", dl="delivery"),
-                    order_by="as_of",
+    if postgres:
+
+        def build(since: date) -> Any:  # a QuerySet (mypy reads a sliced or annotated one as Any)
+            points = (
+                HealthSnapshot.objects.filter(unit=OuterRef("unit"), as_of__gte=since)
+                .order_by()
+                .values("unit")
+                .annotate(
+                    points=JSONBAgg(
+                        JSONObject(d="as_of", s="score", p="perception", dl="delivery"),
+                        order_by="as_of",
+                    )
                 )
+                .values("points")
             )
-            .values("points")
-        )
-        rows = list(
-            snapshots.annotate(
-                wm_facts=_WatermelonFacts("components"), points=Subquery(points)
-            ).values(*FEATURED_FIELDS, "wm_facts", "points")
-        )
+            return (
+                _visible_featured(user, ids)
+                .annotate(wm_facts=_WatermelonFacts("components"), points=Subquery(points))
+                .values(*FEATURED_FIELDS, "wm_facts", "points")
+            )
+
+        if ids is None:
+            key = ("health.featured", WATERMELONS_SHOWN, DROPS_SHOWN)
+            rows = statements.rows_for(user, key, build, since=since)
+        else:
+            rows = list(build(since))
     else:
         snapshots = _visible_featured(user, ids)
         rows = list(snapshots.values(*FEATURED_FIELDS, "components"))
@@ -461,29 +440,42 @@ def _featured(latest: QuerySet[HealthSnapshot]) -> QuerySet[HealthSnapshot, Any]
     ).values("pk")
 
 
-def _overdue_reviews(user: AnyUser) -> tuple[list[Any], int]:
+def _overdue_reviews(user: AnyUser) -> tuple[list[dict[str, Any]], int]:
     """Planned reviews that slipped past their time (the reviews app's one rule): the same rows
-    as `/reviews/?view=overdue&mine=false`, the first eight of them shown and how many there
-    are (one query: the total rides on the rows as COUNT(*) OVER (), not a second COUNT)."""
-    reviews = review_selectors.overdue_reviews(user, timezone.now()).annotate(
-        total=Window(Count("pk"))
-    )
-    first = list(reviews[:8])
-    return first, first[0].total if first else 0
+    as `/reviews/?view=overdue&mine=false`, the first eight of them shown (`pk`, `unit__name`,
+    `scheduled_at`) and how many there are (one query: the total rides on the rows as
+    COUNT(*) OVER (), not a second COUNT)."""
 
-
-def _unplanned_units(user: AnyUser) -> tuple[list[Any], int]:
-    """Units the user may see whose review is late with none planned, the first UNPLANNED_SHOWN
-    (most overdue first) and how many there are (one query, the total as COUNT(*) OVER ())."""
-    units = (
-        review_selectors.units_due_without_a_plan(
-            register_selectors.units_in_scope(user), timezone.now()
+    def build(now: datetime) -> QuerySet[Any, Any]:
+        return (
+            review_selectors.overdue_reviews(user, now)
+            .annotate(total=Window(Count("pk")))
+            .values("pk", "unit__name", "scheduled_at", "total")[:8]
         )
-        .annotate(total=Window(Count("pk")))
-        .order_by("next_due_at", "name")
+
+    first = statements.rows_for(user, "health.overdue_reviews", build, now=timezone.now())
+    return first, first[0]["total"] if first else 0
+
+
+def _unplanned_units(user: AnyUser) -> tuple[list[dict[str, Any]], int]:
+    """Units the user may see whose review is late with none planned, the first UNPLANNED_SHOWN
+    (most overdue first: `pk`, `name`, `next_due_at`) and how many there are (one query, the
+    total as COUNT(*) OVER ())."""
+
+    def build(now: datetime) -> Any:  # a QuerySet (mypy reads a sliced or annotated one as Any)
+        units = review_selectors.units_due_without_a_plan(
+            register_selectors.units_in_scope(user), now
+        )
+        return (
+            units.annotate(total=Window(Count("pk")))
+            .order_by("next_due_at", "name")
+            .values("pk", "name", "next_due_at", "total")[:UNPLANNED_SHOWN]
+        )
+
+    first = statements.rows_for(
+        user, ("health.unplanned_units", UNPLANNED_SHOWN), build, now=timezone.now()
     )
-    first = list(units[:UNPLANNED_SHOWN])
-    return first, first[0].total if first else 0
+    return first, first[0]["total"] if first else 0
 
 
 def _complaint_ageing(rows: dict[str, list[int]]) -> list[dict[str, Any]]:

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Func, IntegerField, Q, QuerySet
+from django.db.models import Count, Func, IntegerField, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from brm.core import statements
 from brm.health.components import commitment_window
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan, PlanStatus
 from complaints import selectors as complaint_selectors
@@ -296,12 +297,40 @@ def survey_comments(unit_id: int, days: int = 180, limit: int = 8) -> list[Any]:
     return survey_selectors.survey_comments(unit_id, timezone.now() - timedelta(days=days), limit)
 
 
-def active_plans(unit_ids: list[int] | None = None) -> QuerySet[ImprovementPlan]:
-    """Active plans with their progress (`total`, `done`, `overdue` actions) counted in the
-    database by the register's promise rules (one query)."""
+def active_plans(
+    unit_ids: list[int] | None = None, today: date | None = None
+) -> QuerySet[ImprovementPlan]:
+    """Active plans with their progress (`total`, `done`, `overdue` actions, as of `today`,
+    else the local date) counted in the database by the register's promise rules (one query)."""
     qs = ImprovementPlan.objects.filter(status=PlanStatus.ACTIVE)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     return qs.select_related("unit").annotate(
-        **register_selectors.progress_aggregates("actions__", timezone.localdate())
+        **register_selectors.progress_aggregates("actions__", today or timezone.localdate())
+    )
+
+
+PLANS_SHOWN = 10
+
+
+def plans_needing_help(user: AnyUser) -> list[dict[str, Any]]:
+    """The dashboard's active plans most in need of help (most overdue actions first, then by
+    unit name), at most PLANS_SHOWN, as dicts: `pk`, `unit_id`, `unit__name`, `total`, `done`,
+    `overdue` and `plans_total` (how many active plans there are, riding on the rows as
+    COUNT(*) OVER (), not a second query). A long tail is one click away on each unit.
+    Compiled once and replayed with the day (`brm.core.statements`) for a reader of every unit.
+    """
+
+    def build(today: date) -> Any:  # a sliced values QuerySet (mypy reads it as Any)
+        return (
+            active_plans(today=today)  # type: ignore[misc]
+            .annotate(plans_total=Window(Count("pk")))
+            .order_by("-overdue", "unit__name")
+            .values("pk", "unit_id", "unit__name", "total", "done", "overdue", "plans_total")[
+                :PLANS_SHOWN
+            ]
+        )
+
+    return statements.rows_for(
+        user, ("health.plans_needing_help", PLANS_SHOWN), build, today=timezone.localdate()
     )

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -65,15 +64,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         .order_by("first_name", "username"),
         "can_recompute": permissions.may_recompute(request.user),
     }
-    # The plans needing most help first; a long tail is one click away on each unit. How many
-    # there are rides on the rows (COUNT(*) OVER ()), not a second query.
-    # `overdue` is annotated by active_plans(); the plugin cannot follow it there.
-    plans = list(
-        selectors.active_plans()
-        .annotate(plans_total=Window(Count("pk")))
-        .order_by("-overdue", "unit__name")[:10]  # type: ignore[misc]
-    )
-    context["plans"], context["plans_total"] = plans, plans[0].plans_total if plans else 0
+    plans = selectors.plans_needing_help(request.user)
+    context["plans"], context["plans_total"] = plans, plans[0]["plans_total"] if plans else 0
     template = "brm/dashboard.html"
     if request.htmx and not request.htmx.boosted:
         template += "#dashboard-body"

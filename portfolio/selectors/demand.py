@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 
+from brm.core import statements
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from portfolio.models.demand import (
     CLOSED_STATUSES,
@@ -332,19 +333,24 @@ def demand_value(user: AnyUser) -> dict[str, int | Decimal]:
     benefit, and the benefits realised so far (one query: the in-flight figures filtered
     aggregates, the realised sum over each visible demand's records as a correlated subquery, so
     no join multiplies the demand rows)."""
-    in_flight = Q(status__in=IN_FLIGHT)
-    realised = (
-        BenefitRecord.objects.filter(demand=OuterRef("pk"))
-        .order_by()
-        .values("demand")
-        .annotate(total=Sum("realised_amount"))
-        .values("total")
-    )
-    figures = Demand.objects.visible_to(user).aggregate(
-        n=Count("id", filter=in_flight),
-        value=Sum("expected_benefit", filter=in_flight),
-        realised=Sum(Subquery(realised)),
-    )
+
+    def build() -> tuple[QuerySet[Demand], dict[str, Any]]:
+        in_flight = Q(status__in=IN_FLIGHT)
+        realised = (
+            BenefitRecord.objects.filter(demand=OuterRef("pk"))
+            .order_by()
+            .values("demand")
+            .annotate(total=Sum("realised_amount"))
+            .values("total")
+        )
+        return Demand.objects.visible_to(user), {
+            "n": Count("id", filter=in_flight),
+            "value": Sum("expected_benefit", filter=in_flight),
+            "realised": Sum(Subquery(realised)),
+        }
+
+    # The dashboard's tile: compiled once, replayed (brm.core.statements).
+    figures = statements.aggregate_for(user, "portfolio.demand_value", build)
     return {
         "in_flight": figures["n"],
         "in_flight_value": figures["value"] or 0,

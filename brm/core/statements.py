@@ -1,0 +1,320 @@
+"""Queries compiled once per shape and run again with new values (issue 14).
+
+Building and compiling an ORM query costs 1-2.5 ms of CPU on every request (cloning the
+QuerySet per `filter`/`annotate`, resolving every expression, writing the SQL), often more than
+the database takes to answer it. For a query whose SQL is the same on every request and whose
+parameters differ only by the values passed in (the date, the time), that work is done once per
+process here: the query stays written once, in the ORM, and this module replays its compiled
+SQL with the new values.
+
+How a statement is learned (`_learn_rows`): the query is built twice, once with the caller's
+values and once with each value moved by a distance only it takes (dates and times by a
+multiple of 401 days, times by seconds too, numbers by a multiple of 7919). The SQL text must be
+the same both times, and each parameter must be the same both times (a constant of the query)
+or be exactly one passed value, or that value plus a fixed offset (`now - 7 days`), both times;
+otherwise the query's shape depends on its values (or on a value rounded, such as the start of
+a month) and it is never replayed: it is built through the ORM each time, as before. Rows are
+converted as the ORM converts them (the compiler's converters, an aggregate's included).
+
+What the key must hold: everything besides the passed values that can change the SQL. The
+callers give a name and what their query depends on (such as the reader's role); the active
+time zone and language are added here. With `settings.BRM_VERIFY_STATEMENTS` (on under the
+tests) every call also builds the query through the ORM and fails loudly if its SQL or its
+parameters differ from the replay's: the whole suite proves each key holds.
+
+Only PostgreSQL replays (the embedded SQLite run builds every query, as before): its driver
+returns dates, times and decimals as the ORM gives them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet, Value
+from django.db.models.query import ValuesIterable
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone, translation
+
+from brm.core.roles import reads_all_units, role_of
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
+
+# Learned statements per process, least recently used first; bounded so a key that carries a
+# page number or a filter value cannot grow it without end.
+MAX_STATEMENTS = 256
+
+
+class StatementMismatch(AssertionError):
+    """Under `BRM_VERIFY_STATEMENTS`: a replayed statement's SQL or parameters differ from what
+    the ORM builds for the same call (its key misses something the SQL depends on)."""
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A learned query: its SQL and database alias, where each parameter comes from (`slots`:
+    `_slots`' triples), the result's column `names` and how to convert each row."""
+
+    sql: str
+    using: str
+    slots: tuple[tuple[str, Any, Any], ...]
+    names: tuple[str, ...]
+    convert: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]
+
+    def params(self, values: Mapping[str, Any]) -> list[Any]:
+        return [
+            ref if kind == "constant" else values[ref] if offset is None else values[ref] + offset
+            for kind, ref, offset in self.slots
+        ]
+
+
+_UNCACHEABLE = object()
+_NO_OFFSET = object()
+_lock = threading.Lock()
+_statements: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+def _moved(value: Any, step: int) -> Any:
+    """`value` moved by a step only it takes, far enough that a value derived from it by rounding
+    (the start of its day, month or year) moves too and so is never mistaken for a constant."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError("A statement's values are dates, times, numbers or text, not bool/None")
+    if isinstance(value, datetime):
+        return value + timedelta(days=401 * step, seconds=step)
+    if isinstance(value, date):
+        return value + timedelta(days=401 * step)
+    if isinstance(value, int | Decimal | float):
+        return value + 7919 * step
+    if isinstance(value, str):
+        return f"{value}\x1f{step}"
+    raise TypeError(f"A statement's values are dates, times, numbers or text, not {type(value)}")
+
+
+def _offset(param: Any, value: Any) -> Any:
+    """`param - value` when both are the same kind of date, time or number, else a marker."""
+    if type(param) is not type(value) or isinstance(value, str):
+        return _NO_OFFSET if param != value or type(param) is not type(value) else None
+    difference = param - value
+    return difference or None
+
+
+def _compiled_rows(qs: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...], SQLCompiler]:
+    """The SQL and parameters of a `.values()` query, and its compiler (holding the converters).
+
+    Raises EmptyResultSet when the ORM knows the answer is empty without asking the database.
+    """
+    if not issubclass(qs._iterable_class, ValuesIterable):  # noqa: SLF001 - how .values() marks it
+        raise TypeError("rows() replays .values() queries: give the builder's .values(...)")
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    return sql, tuple(params), compiler
+
+
+def _row_converter(compiler: SQLCompiler) -> Callable[[list[tuple[Any, ...]]], list[Any]]:
+    """What the ORM does to each fetched row of this compiled query (`results_iter`: the
+    columns past `col_count` dropped, then each column's converters), with the connection of the
+    thread that runs it rather than the compiler's."""
+    fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    converters = list(compiler.get_converters(fields).items())
+    width, using = compiler.col_count, compiler.using or DEFAULT_DB_ALIAS
+
+    def convert(rows: list[tuple[Any, ...]]) -> list[Any]:
+        if not converters:
+            return [row[:width] for row in rows]
+        connection, out = connections[using], []
+        for fetched in rows:
+            row = list(fetched[:width])
+            for pos, (convs, expression) in converters:
+                value = row[pos]
+                for converter in convs:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+            out.append(row)
+        return out
+
+    return convert
+
+
+def _slots(
+    first: tuple[Any, ...],
+    second: tuple[Any, ...],
+    values: Mapping[str, Any],
+    moved: Mapping[str, Any],
+) -> tuple[tuple[str, Any, Any], ...] | None:
+    """Where each parameter comes from: ("constant", value, None), or ("value", name, offset)
+    for a passed value or one derived from it by a fixed offset (`now - 7 days`; None for the
+    value itself), told apart by each value's own move. None if a parameter is neither."""
+    slots: list[tuple[str, Any, Any]] = []
+    for a, b in zip(first, second, strict=True):
+        sources = [
+            (name, offset)
+            for name in values
+            if (offset := _offset(a, values[name])) is not _NO_OFFSET
+            and _offset(b, moved[name]) == offset
+        ]
+        if a == b and type(a) is type(b):
+            slots.append(("constant", a, None))
+        elif len(sources) == 1:
+            slots.append(("value", *sources[0]))
+        else:
+            return None
+    return tuple(slots)
+
+
+def _key(key: Hashable) -> Hashable:
+    return (key, timezone.get_current_timezone_name(), translation.get_language())
+
+
+def _remember(key: Hashable, statement: Any) -> None:
+    with _lock:
+        _statements[key] = statement
+        _statements.move_to_end(key)
+        while len(_statements) > MAX_STATEMENTS:
+            _statements.popitem(last=False)
+
+
+def _recall(key: Hashable) -> Any:
+    with _lock:
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+        return statement
+
+
+def _run(statement: _Statement, values: Mapping[str, Any]) -> list[Any]:
+    with connections[statement.using].cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(values))
+        return statement.convert(cursor.fetchall())
+
+
+def _verify(
+    statement: _Statement, sql: str, params: tuple[Any, ...], values: Mapping[str, Any]
+) -> None:
+    if sql != statement.sql or list(params) != statement.params(values):
+        raise StatementMismatch(
+            f"A replayed statement differs from the ORM's query: its key misses something.\n"
+            f"replayed: {statement.sql} {statement.params(values)}\nbuilt: {sql} {list(params)}"
+        )
+
+
+def rows(
+    key: Hashable, build: Callable[..., QuerySet[Any, Any]], /, **values: Any
+) -> list[dict[str, Any]]:
+    """`list(build(**values))` for a `.values(...)` query, as dicts: compiled once per `key` and
+    shape, then replayed with `values` (see the module's doc for when it is and is not).
+
+    `key`: hashable, naming the query and whatever besides `values` its SQL depends on (the
+    reader's role, a page number); `values`: dates, datetimes, numbers or text, each passed by
+    `build` into the query unchanged (a date derived inside `build` makes it uncacheable: derive
+    it outside and pass it). Raises TypeError for another kind of value or a non-values query.
+    """
+    full_key = _key(("rows", key))
+    statement = _recall(full_key)
+    if statement is None:
+        return _learn_rows(full_key, build, values)
+    if statement is _UNCACHEABLE:
+        return list(build(**values))
+    if settings.BRM_VERIFY_STATEMENTS:
+        sql, params, _compiler = _compiled_rows(build(**values))
+        _verify(statement, sql, params, values)
+    names = statement.names
+    return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
+
+
+def _learn_rows(
+    full_key: Hashable,
+    build: Callable[..., QuerySet[Any, Any]],
+    values: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    qs = build(**values)
+    if connections[qs.db].vendor != "postgresql":
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    moved = {name: _moved(value, step) for step, (name, value) in enumerate(values.items(), 1)}
+    try:
+        sql, params, compiler = _compiled_rows(qs)
+        moved_sql, moved_params, _c = _compiled_rows(build(**moved))
+    except EmptyResultSet:
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    slots = _slots(params, moved_params, values, moved) if sql == moved_sql else None
+    if slots is None:
+        if settings.BRM_VERIFY_STATEMENTS:
+            raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    query = qs.query
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    statement = _Statement(sql, qs.db, slots, tuple(names), _row_converter(compiler))
+    _remember(full_key, statement)
+    return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
+
+
+def aggregate(
+    key: Hashable,
+    build: Callable[..., tuple[QuerySet[Any, Any], dict[str, Any]]],
+    /,
+    **values: Any,
+) -> dict[str, Any]:
+    """`qs.aggregate(**aggregates)` where `build(**values)` gives `(qs, aggregates)`, as `rows`
+    learns and replays it: the same one row (COUNT 0, SUM None over no rows), written as a
+    values query whose only grouping is a constant, so there is no GROUP BY and one row always.
+    """
+
+    def as_rows(**inner: Any) -> QuerySet[Any, dict[str, Any]]:
+        qs, aggregates = build(**inner)
+        one_row: QuerySet[Any, dict[str, Any]] = (
+            qs.order_by()
+            .annotate(_whole=Value(1))
+            .values("_whole")
+            .annotate(**aggregates)
+            .values(*aggregates)
+        )
+        return one_row
+
+    (row,) = rows(("aggregate", key), as_rows, **values)
+    return row
+
+
+def forget() -> None:
+    """Drop every learned statement (tests that change what a key cannot see, e.g. a schema)."""
+    with _lock:
+        _statements.clear()
+
+
+def rows_for(
+    user: AnyUser,
+    key: Hashable,
+    build: Callable[..., QuerySet[Any, Any]],
+    /,
+    **values: Any,
+) -> list[dict[str, Any]]:
+    """`rows` for a reader of every unit (`reads_all_units`; keyed by their role too, so an
+    executive's query is never replayed for an administrator), whose scope adds nothing to the
+    SQL; built through the ORM for anyone else, whose SQL holds their own unit or user."""
+    if reads_all_units(user):
+        return rows((role_of(user), key), build, **values)
+    return list(build(**values))
+
+
+def aggregate_for(
+    user: AnyUser,
+    key: Hashable,
+    build: Callable[..., tuple[QuerySet[Any, Any], dict[str, Any]]],
+    /,
+    **values: Any,
+) -> dict[str, Any]:
+    """`aggregate` for a reader of every unit (as `rows_for`); the ORM's `aggregate` otherwise."""
+    if reads_all_units(user):
+        return aggregate((role_of(user), key), build, **values)
+    qs, aggregates = build(**values)
+    return qs.aggregate(**aggregates)

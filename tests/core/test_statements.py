@@ -1,0 +1,215 @@
+"""Queries compiled once and replayed with new values (issue 14, brm.core.statements).
+
+What must hold: a replayed query answers exactly as the ORM would at that moment (values moved,
+values derived by an offset, converted columns, empty sets); a query whose shape depends on its
+values is never replayed; a key that misses what the SQL depends on is caught under the tests'
+verification; and a reader whose scope is in the SQL (a leader) is never served a replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.test.utils import CaptureQueriesContext
+
+from brm.core import statements
+from brm.health.dashboard import build_dashboard, heat_map
+from brm.health.selectors import plans_needing_help
+from complaints.models import Complaint
+from stakeholders.models import ActionItem
+from stakeholders.selectors import promise_counts
+from tests.factories import ActionItemFactory, ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = ZoneInfo("UTC")
+
+
+@pytest.fixture(autouse=True)
+def no_learned_statements() -> Iterator[None]:
+    statements.forget()
+    yield
+    statements.forget()
+
+
+@pytest.fixture
+def replay_only(settings: Any) -> None:
+    # Without the suite's verification, so a call that replays builds nothing: what is measured
+    # is the replay itself.
+    settings.BRM_VERIFY_STATEMENTS = False
+
+
+class Builder:
+    """A query builder that counts how often it is asked to build."""
+
+    def __init__(self, build: Any) -> None:
+        self.build, self.calls = build, 0
+
+    def __call__(self, **values: Any) -> Any:
+        self.calls += 1
+        return self.build(**values)
+
+
+def _filed(unit: Any, at: datetime, severity: str = "medium", **fields: Any) -> Complaint:
+    complaint = ComplaintFactory.create(unit=unit, severity=severity, **fields)
+    Complaint.objects.filter(pk=complaint.pk).update(created_at=at)
+    return complaint
+
+
+def _per_month(now: datetime, since: datetime) -> QuerySet[Any, Any]:
+    # A week's grace derived inside the builder: an offset of `now` the statement must follow.
+    return (
+        Complaint.objects.filter(created_at__gte=since, created_at__lt=now - timedelta(days=7))
+        .annotate(month=TruncMonth("created_at"))
+        .order_by("severity", "month")
+        .values("severity", "month")
+        .annotate(n=Count("id"))
+    )
+
+
+def test_a_replay_answers_as_the_orm_would_at_each_moment_and_builds_nothing(
+    replay_only: None, unit_a: Any
+) -> None:
+    for day, severity in ((2, "low"), (20, "high"), (40, "medium"), (75, "high")):
+        _filed(unit_a, datetime(2026, 9, 1, 9, tzinfo=UTC) + timedelta(days=day), severity)
+    builder = Builder(_per_month)
+    moments = [datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=d) for d in (0, 13, 29, 50)]
+    for now in moments:
+        since = now - timedelta(days=60)
+        with CaptureQueriesContext(connection) as queries:
+            replayed = statements.rows("test.per_month", builder, now=now, since=since)
+        assert replayed == list(_per_month(now=now, since=since))
+        assert len(queries) == 1
+    # Built twice to learn (the values as given, then moved), never again.
+    assert builder.calls == 2
+    # The rows differ from moment to moment: the values are not frozen into the statement.
+    first, last = moments[0], moments[-1]
+    assert statements.rows(
+        "test.per_month", builder, now=first, since=first - timedelta(days=60)
+    ) != statements.rows("test.per_month", builder, now=last, since=last - timedelta(days=60))
+
+
+def test_values_derived_by_an_offset_follow_their_value(replay_only: None, unit_a: Any) -> None:
+    early = _filed(unit_a, datetime(2026, 10, 1, 9, tzinfo=UTC))
+    late = _filed(unit_a, datetime(2026, 10, 20, 9, tzinfo=UTC))
+
+    def week_before(now: datetime) -> QuerySet[Any, Any]:
+        return Complaint.objects.filter(created_at__lt=now - timedelta(days=7)).values("pk")
+
+    first = statements.rows("test.week_before", week_before, now=datetime(2026, 10, 12, tzinfo=UTC))
+    after = statements.rows("test.week_before", week_before, now=datetime(2026, 10, 30, tzinfo=UTC))
+    assert [r["pk"] for r in first] == [early.pk]
+    assert sorted(r["pk"] for r in after) == sorted([early.pk, late.pk])
+
+
+def test_a_value_rounded_inside_the_builder_is_never_replayed(settings: Any, unit_a: Any) -> None:
+    _filed(unit_a, datetime(2026, 10, 3, tzinfo=UTC))
+
+    def this_month(today: date) -> QuerySet[Any, Any]:
+        # The first of the month is not a fixed offset of `today`: replaying it would be wrong
+        # from the next month on.
+        return Complaint.objects.filter(created_at__date__gte=today.replace(day=1)).values("pk")
+
+    settings.BRM_VERIFY_STATEMENTS = False
+    builder = Builder(this_month)
+    for today in (date(2026, 10, 5), date(2026, 11, 5), date(2026, 10, 31)):
+        assert statements.rows("test.month", builder, today=today) == list(this_month(today))
+    assert builder.calls == 2 + 2  # learned (twice), then built each time: never replayed
+    statements.forget()
+    settings.BRM_VERIFY_STATEMENTS = True
+    with pytest.raises(statements.StatementMismatch, match="depends on its values"):
+        statements.rows("test.month", this_month, today=date(2026, 10, 5))
+
+
+def test_a_key_that_misses_what_the_sql_depends_on_is_caught_under_verification(
+    unit_a: Any,
+) -> None:
+    def severe(severity: str) -> Any:
+        return lambda: Complaint.objects.filter(severity=severity).values("pk")
+
+    statements.rows("test.severity", severe("high"))
+    with pytest.raises(statements.StatementMismatch, match="key misses something"):
+        statements.rows("test.severity", severe("low"))
+    # Given as a value, or in the key, the same query is right for each.
+    assert statements.rows(("test.severity", "low"), severe("low")) == []
+
+
+def test_an_aggregate_replays_as_aggregate_does_even_over_nothing(
+    replay_only: None, unit_a: Any
+) -> None:
+    today = date(2026, 11, 30)
+    for days, done in ((-3, True), (-1, False), (2, False)):
+        ActionItemFactory.create(unit=unit_a, due_date=today + timedelta(days=days))
+        if done:
+            ActionItem.objects.filter(due_date=today + timedelta(days=days)).update(
+                status="done", completed_at=datetime(2026, 11, 26, tzinfo=UTC)
+            )
+
+    def due(since: date, until: date) -> tuple[QuerySet[Any], dict[str, Any]]:
+        items = ActionItem.objects.filter(due_date__gte=since, due_date__lte=until)
+        return items, {"n": Count("id"), "ids": Sum("id"), "early": Count("id", filter=Q(pk=0))}
+
+    for since, until in ((today - timedelta(days=5), today), (date(2020, 1, 1), date(2020, 2, 1))):
+        qs, aggregates = due(since, until)
+        assert statements.aggregate("test.due", due, since=since, until=until) == qs.aggregate(
+            **aggregates
+        )
+    empty = statements.aggregate("test.due", due, since=date(2020, 1, 1), until=date(2020, 2, 1))
+    assert empty == {"n": 0, "ids": None, "early": 0}
+
+
+def test_a_leader_is_never_served_a_replay(
+    leader: Any, leader_b: Any, unit_a: Any, unit_b: Any
+) -> None:
+    mine, theirs = (
+        _filed(unit_a, datetime(2026, 10, 1, tzinfo=UTC)),
+        _filed(unit_b, datetime(2026, 10, 1, tzinfo=UTC)),
+    )
+
+    def scoped(user: Any) -> Any:
+        return lambda: (
+            Complaint.objects.visible_to(user).filter(pk__in=[mine.pk, theirs.pk]).values("pk")
+        )
+
+    assert statements.rows_for(leader, "test.scoped", scoped(leader)) == [{"pk": mine.pk}]
+    assert statements.rows_for(leader_b, "test.scoped", scoped(leader_b)) == [{"pk": theirs.pk}]
+
+
+def test_values_are_plain_dates_times_numbers_or_text() -> None:
+    with pytest.raises(TypeError):
+        statements.rows("test.bool", lambda flag: Complaint.objects.values("pk"), flag=True)
+
+
+def test_the_dashboard_replayed_the_next_day_shows_what_it_would_if_built_that_day(
+    executive: Any, brm: Any, unit_a: Any, unit_b: Any
+) -> None:
+    # Learned on one day, replayed on a later one: every figure the same as a fresh build then.
+    _filed(unit_a, datetime(2026, 11, 1, tzinfo=UTC), "high")
+    _filed(unit_b, datetime(2026, 11, 20, tzinfo=UTC), "low")
+    for days in (-40, -5, 0, 3):
+        ActionItemFactory.create(unit=unit_a, due_date=date(2026, 11, 28) + timedelta(days=days))
+
+    def figures(user: Any) -> Any:
+        d = build_dashboard(user)
+        return (
+            d.__dict__,
+            heat_map(user).rows,
+            plans_needing_help(user),
+            promise_counts(date(2026, 9, 1), date(2026, 11, 30), user=user),
+        )
+
+    with time_machine.travel(datetime(2026, 11, 28, 10, tzinfo=UTC), tick=False):
+        figures(executive)
+        figures(brm)
+    with time_machine.travel(datetime(2026, 12, 29, 10, tzinfo=UTC), tick=False):
+        replayed = figures(executive), figures(brm)
+        statements.forget()
+        assert (figures(executive), figures(brm)) == replayed
