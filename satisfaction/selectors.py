@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
+from brm.core import statements
 from satisfaction.models import (
     Answer,
     Campaign,
@@ -668,17 +669,29 @@ def invitations_by_unit(since: datetime, until: datetime) -> dict[int, dict[str,
     }
 
 
-def survey_comments(unit_id: int, since: datetime, limit: int = 8) -> list[Answer]:
+def survey_comments(unit_id: int, since: datetime, limit: int = 8) -> list[dict[str, Any]]:
     """A unit's recent free-text answers (submitted since `since`), newest first, never from
-    anonymous campaigns (one query)."""
-    return list(
-        Answer.objects.filter(
-            response__unit_id=unit_id,
-            response__submitted_at__gte=since,
-            response__campaign__anonymous=False,
-            question__kind=QuestionKind.FREE_TEXT,
+    anonymous campaigns (one query): dicts of `text`, `response__submitted_at`,
+    `response__campaign_id` and `response__campaign__name`. Compiled once and replayed with
+    the unit and the instant (`brm.core.statements`): the unit page's section for IT."""
+
+    def build(unit_id: int, since: datetime) -> Any:  # a sliced values QuerySet
+        return (
+            Answer.objects.filter(
+                response__unit_id=unit_id,
+                response__submitted_at__gte=since,
+                response__campaign__anonymous=False,
+                question__kind=QuestionKind.FREE_TEXT,
+            )
+            .exclude(text="")
+            .order_by("-response__submitted_at", "-pk")
+            .values(
+                "text",
+                "response__submitted_at",
+                "response__campaign_id",
+                "response__campaign__name",
+            )[:limit]
         )
-        .exclude(text="")
-        .select_related("response__campaign")
-        .order_by("-response__submitted_at", "-pk")[:limit]
-    )
+
+    key = ("satisfaction.survey_comments", limit)
+    return statements.rows(key, build, unit_id=unit_id, since=since)

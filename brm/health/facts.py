@@ -486,14 +486,29 @@ _RENDERED_MAX = 4096
 _RENDERED_LOCK = threading.Lock()
 
 
+def components_digest(snapshot: HealthSnapshot) -> bytes:
+    """A digest (20 bytes, BLAKE2b) of the snapshot's stored component rows: equal digests, the
+    same rows, whichever snapshot holds them and however they were written."""
+    stored = json.dumps(snapshot.components, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(stored, digest_size=20).digest()
+
+
+def components_key(snapshot: HealthSnapshot, user: AnyUser | None) -> str:
+    """What the unit health page's component cards are rendered from, as one text for the
+    template's fragment cache: the language, whether `user` sees analysis (all
+    `visible_components` reads) and the components' digest. The page adds the rest (the unit,
+    IT's links, print)."""
+    digest = components_digest(snapshot).hex()
+    return f"{get_language()}:{int(may_see_analysis(user))}:{digest}"
+
+
 def visible_components(snapshot: HealthSnapshot, user: AnyUser | None) -> list[dict[str, Any]]:
     """The snapshot's component rows (key, label, weight, value, facts) with only the facts
     `user` may read, label and facts in the active language; `data` (the engine's working
     figures) is left out. No query. Rows with the same content, language and reader class are
     rendered once per process (`_RENDERED`); each call gets rows and fact lists of its own."""
     analysis = may_see_analysis(user)
-    stored = json.dumps(snapshot.components, sort_keys=True, default=str).encode()
-    key = (get_language(), analysis, hashlib.blake2b(stored, digest_size=20).digest())
+    key = (get_language(), analysis, components_digest(snapshot))
     with _RENDERED_LOCK:
         rows = _RENDERED.get(key)
         if rows is not None:

@@ -154,13 +154,6 @@ def _create_plan(
     return plan
 
 
-def plan_progress(plan: ImprovementPlan) -> dict[str, int]:
-    """Total, done and overdue actions of a plan (one query), by the register's promise rules."""
-    return plan.actions.aggregate(
-        **register_selectors.progress_aggregates("", timezone.localdate())
-    )
-
-
 @transaction.atomic
 def start_plan(unit: BusinessUnit, *, actor: AnyUser, reason: str = "") -> ImprovementPlan:
     """Open a plan by hand (a BRM need not wait for red); returns the active one if it exists.

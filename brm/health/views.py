@@ -26,13 +26,12 @@ from brm.health import permissions, plans, selectors, services
 from brm.health.charts import chart_names
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard, heat_map
 from brm.health.evidence import evidence_report
-from brm.health.facts import visible_components, watermelon_reasons
+from brm.health.facts import components_key, visible_components, watermelon_reasons
 from brm.health.forms import MaturityForm, PlanActionForm
 from brm.health.maturity import maturity_view
 from brm.health.maturity import rate_maturity as record_rating
-from brm.health.models import ImprovementPlan, PlanStatus
+from brm.health.models import ImprovementPlan
 from brm.health.permissions import rating_side
-from brm.health.plans import plan_progress
 from stakeholders import selectors as register_selectors
 
 if TYPE_CHECKING:
@@ -110,7 +109,9 @@ def my_relationships(request: HtmxHttpRequest) -> HttpResponse:
 def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, Any]:
     """What the unit's health page shows this user; the PDF shows the same, minus the forms."""
     snapshot, history = selectors.unit_history(unit.pk)
-    plan = ImprovementPlan.objects.filter(unit=unit, status=PlanStatus.ACTIVE).first()
+    # The active plan with its unit and its progress (total, done, overdue: the register's
+    # promise rules) in one query.
+    plan = selectors.active_plans([unit.pk]).order_by("pk").first()
     maturity = maturity_view(unit)
     my_side = rating_side(request.user, unit)
     is_it = is_it_side(request.user)
@@ -119,12 +120,19 @@ def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, 
         "snapshot": snapshot,
         # The facts behind each figure that this user may read (`visible_components`).
         "components": visible_components(snapshot, request.user) if snapshot else [],
+        # The component cards are rendered once per key, unit and reader side (the fragment
+        # cache in the template): they read nothing else.
+        "components_key": components_key(snapshot, request.user) if snapshot else "",
         "watermelon_reasons": (watermelon_reasons(snapshot, request.user) if snapshot else []),
         "history": history,
         "chart_names": chart_names(),
         "plan": plan,
         "plan_actions": plan.actions.select_related("owner").order_by("due_date") if plan else [],
-        "progress": plan_progress(plan) if plan else None,
+        "progress": (
+            {"total": plan.total, "done": plan.done, "overdue": plan.overdue}  # type: ignore[attr-defined]
+            if plan
+            else None
+        ),
         "maturity": maturity,
         "my_side": my_side,
         "maturity_form": MaturityForm() if my_side else None,

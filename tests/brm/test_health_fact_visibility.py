@@ -99,6 +99,28 @@ def test_a_leaders_unit_page_has_no_sentiment(client, leader, brm, noted):
     assert SENTIMENT in html and NAMED in html
 
 
+def test_it_cards_kept_for_reuse_never_reach_a_leader(client, leader, brm, noted):
+    # The component cards are rendered once per key and kept (the template's fragment cache,
+    # brm.health.facts.components_key): IT's, rendered first, must not be what a leader reads.
+    url = f"/units/{noted.pk}/health/"
+    client.force_login(brm)
+    first = client.get(url).content.decode()
+    assert SENTIMENT in first and "Services and SLAs" in first
+    client.force_login(leader)
+    html = client.get(url).content.decode()
+    assert "service periods met their SLA" in html
+    assert "Meeting sentiment" not in html and "expected every" not in html
+    assert "Services and SLAs" not in html  # IT's links under each card
+    client.force_login(brm)
+    again = client.get(url).content.decode()
+
+    def cards(html: str) -> str:
+        return html[html.index('id="why-h"') :].split("</section>")[0]
+
+    assert cards(again) == cards(first)
+    assert cards(html) != cards(first)
+
+
 def test_the_api_gives_a_leader_no_sentiment(as_user, leader, brm, noted):
     body = as_user(leader).get(f"/api/v1/health/{noted.pk}/").json()
     texts = [f for c in body["components"] for f in c["facts"]]

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from brm.health.facts import watermelon_reason_text
 from brm.health.models import HealthSnapshot
-from brm.health.templatetags.health_rows import drop_items, watermelon_rows
+from brm.health.templatetags.health_rows import drop_items, history_rows, watermelon_rows
 from tests.factories import BusinessUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,22 @@ def test_it_writes_the_watermelon_rows_and_drops_as_the_template_loops(language:
         context = Context({"rows": snapshots, "history": history})
         assert watermelon_rows(rows) == WATERMELON_LOOP.render(context)
         assert drop_items(rows) == DROP_LOOP.render(context)
+
+
+# The unit health page's "Figures" loop as templates/brm/unit_health.html had it.
+HISTORY_LOOP = Template(
+    """{% for h in history %}<tr><td>{{ h.d }}</td><td>{{ h.s|floatformat:0 }}</td><td>{{ h.p|floatformat:0 }}</td><td>{{ h.dl|floatformat:0 }}</td></tr>{% endfor %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+def test_it_writes_the_history_figures_as_the_template_loop(language: str) -> None:
+    # Halves, negatives rounding to zero, no figure at all and a hundred, as unit_history's points.
+    points = [
+        {"d": "2026-11-28", "s": 72.5, "p": 64.49, "dl": 99.5},
+        {"d": "2026-11-29", "s": -0.4, "p": None, "dl": 100.0},
+        {"d": "2026-11-30", "s": None, "p": 0.5, "dl": 12.0},
+    ]
+    with translation.override(language):
+        assert history_rows(points) == HISTORY_LOOP.render(Context({"history": points}))
+        assert history_rows([]) == ""

@@ -12,8 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from brm.health.engine import recompute_health
 from satisfaction import selectors
 from satisfaction.models import CampaignStatus, SatisfactionSettings
 from tests.factories import BusinessUnitFactory, ServiceFactory
@@ -143,6 +146,28 @@ def test_comments_of_anonymous_campaigns_are_never_returned(
         add_response(campaign, unit_a, csat=4, text="Slow tickets")
     assert selectors.results(campaign).comments == []
     assert selectors.survey_comments(unit_a.pk, timezone.now() - timedelta(days=1)) == []
+
+
+def test_comments_of_named_campaigns_reach_it_on_the_unit_health_page(
+    client, brm, leader, make_campaign, add_response, unit_a, unit_b
+):
+    campaign = make_campaign([unit_a, unit_b], status=CampaignStatus.OPEN, anonymous=False)
+    add_response(campaign, unit_a, csat=4, text="Slow <b>tickets</b>")
+    add_response(campaign, unit_b, csat=2, text="Other unit")
+    rows = selectors.survey_comments(unit_a.pk, timezone.now() - timedelta(days=1))
+    assert [(r["text"], r["response__campaign_id"]) for r in rows] == [
+        ("Slow <b>tickets</b>", campaign.pk)
+    ]
+    # Asked again later (the statement replayed): none submitted since then.
+    assert selectors.survey_comments(unit_a.pk, timezone.now() + timedelta(days=1)) == []
+    recompute_health(propose=False)  # the page shows its sections once there is a snapshot
+    client.force_login(brm)
+    html = client.get(f"/units/{unit_a.pk}/health/").content.decode()
+    results = reverse("satisfaction:campaign_results", args=[campaign.pk])
+    assert "Slow &lt;b&gt;tickets&lt;/b&gt;" in html and f'href="{results}"' in html
+    assert escape(campaign.name) in html and "Other unit" not in html
+    client.force_login(leader)  # the business does not read IT's working view
+    assert "Slow &lt;b&gt;" not in client.get(f"/units/{unit_a.pk}/health/").content.decode()
 
 
 def test_the_results_page_and_api_show_neither_unit_of_the_example(
