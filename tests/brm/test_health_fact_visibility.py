@@ -130,6 +130,25 @@ def test_the_api_gives_a_leader_no_sentiment(as_user, leader, brm, noted):
     assert SENTIMENT in [f for c in body["components"] for f in c["facts"]]
 
 
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+def test_the_health_list_reads_components_as_text_and_says_what_the_model_says(
+    as_user, leader, brm, noted, language
+):
+    # The list reads the stored components as the database's JSON text (digested, decoded only
+    # when not rendered yet): the same facts, per reader, as the decoded model gives.
+    snapshot = HealthSnapshot.objects.get(unit=noted)
+    # The override also restores the language the requests leave active.
+    with translation.override(language):
+        for user in (brm, leader, brm):
+            body = as_user(user).get("/api/v1/health/", HTTP_ACCEPT_LANGUAGE=language).json()
+            (listed,) = [r for r in body["results"] if r["unit"] == noted.pk]
+            expected = [
+                {**row, "facts": [f["text"] for f in row["facts"]]}
+                for row in visible_components(snapshot, user)
+            ]
+            assert listed["components"] == expected
+
+
 def _perception(signals, previous, counts):
     return Component(
         40.0,

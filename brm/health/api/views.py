@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
+from brm.health.facts import with_components_text
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import latest_snapshots
 
@@ -33,6 +34,23 @@ class HealthFilterSet(filters.FilterSet):
         fields = ["band", "watermelon", "unit"]
 
 
+# What the list reads of a snapshot besides its components (HealthSnapshotSerializer's fields).
+API_COLUMNS = (
+    "unit",
+    "as_of",
+    "score",
+    "band",
+    "trend",
+    "watermelon",
+    "perception",
+    "perception_change",
+    "delivery",
+    "complaints",
+    "engagement",
+    "commitments",
+)
+
+
 class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     """Relationship health per business unit (read-only; recomputed by a background job).
 
@@ -46,7 +64,15 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[HealthSnapshot]:
-        return latest_snapshots(self.request.user).order_by("unit__name")
+        # The serializer's columns and the unit's name only (not the unit and its BRM in full),
+        # the components read as text: digested, and decoded only if not rendered yet.
+        snapshots = (
+            latest_snapshots(self.request.user)
+            .select_related(None)
+            .select_related("unit")
+            .only("unit__name", *API_COLUMNS)
+        )
+        return with_components_text(snapshots).order_by("unit__name")
 
     @extend_schema(
         responses=HealthPointSerializer(many=True),
