@@ -21,7 +21,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -236,20 +235,6 @@ def complaint_report(
         open_total=sum(u.open_total for u in unit_rows),
         escalated_total=escalated,
         generated_at=now,
-    )
-
-
-def escalation_counts(complaints: QuerySet[Complaint]) -> Counter[int]:
-    counts: Counter[int] = Counter()
-    for level in complaints.values_list("escalation_level", flat=True):
-        for step in range(1, level + 1):
-            counts[step] += 1
-    return counts
-
-
-def prefetch_timeline(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return qs.prefetch_related(
-        Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor"))
     )
 
 
