@@ -29,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from brm.core import statements
 from brm.core.counting import count_of, through_rows
 from brm.core.roles import Role, role_of
 from brm.core.schedule import AddLocalDays, to_local
@@ -42,6 +43,8 @@ from reviews.models import (
     ReviewStatus,
     ServiceReview,
     ServiceReviewQuerySet,
+    overdue_condition,
+    overdue_cutoff,
 )
 from stakeholders.models import BusinessUnit, Stakeholder
 from stakeholders.selectors import (
@@ -234,10 +237,20 @@ def overdue_count(user: AnyUser, grace_days: int, now: datetime | None = None) -
     """How many reviews the user may see are overdue (`ServiceReviewQuerySet.overdue` with
     `grace_days`), for the review list's banner: a BRM counts those of the units they manage or
     deputise for (their list's default), the others every review they may see. One query."""
-    reviews = ServiceReview.objects.visible_to(user).overdue(now, grace_days)
-    if role_of(user) == Role.BRM:
-        reviews = reviews.filter(Q(unit__brm=user) | Q(unit__deputy=user))
-    return reviews.count()
+
+    def build(cutoff: datetime, me: int) -> tuple[QuerySet[ServiceReview], Any]:
+        # `.overdue(now, grace_days)`, by its cutoff (the two values are one in the SQL).
+        reviews = ServiceReview.objects.visible_to(user).filter(overdue_condition(cutoff))
+        if role_of(user) == Role.BRM:
+            reviews = reviews.filter(Q(unit__brm_id=me) | Q(unit__deputy_id=me))
+        return reviews, {"n": Count("pk")}
+
+    # Compiled once, replayed with the cutoff and the BRM (brm.core.statements).
+    cutoff = overdue_cutoff(now, grace_days)
+    figures = statements.aggregate_for(
+        user, "reviews.overdue_count", build, cutoff=cutoff, me=user.pk
+    )
+    return int(figures["n"])
 
 
 @dataclass

@@ -66,7 +66,7 @@ def test_it_counts_reviews_without_grouping_their_changes_and_commitments(client
     for days in (1, 2, 3):
         ServiceReviewFactory.create(unit=unit_a, scheduled_at=NOW + timedelta(days=days))
     page, queries = _page(client, brm)
-    counts = [q for q in queries if q.startswith("SELECT COUNT(*)")]  # the pager's, the banner's
+    counts = [q for q in queries if q.startswith("SELECT COUNT(")]  # the pager's, the banner's
     assert len(counts) == 2
     assert not [q for q in counts if "changerequest" in q or "GROUP BY" in q]
     assert page.count("tone-") >= 3  # the rows still carry their counts and badges
