@@ -544,6 +544,8 @@ BRM_IMPORT_FILE_RETENTION_DAYS = env_int("BRM_IMPORT_FILE_RETENTION_DAYS", 7)
 # brm.core.statements: also build every replayed query through the ORM and fail if its SQL or
 # parameters differ (on under the tests, which so prove each statement's key; off in service).
 BRM_VERIFY_STATEMENTS = env_bool("BRM_VERIFY_STATEMENTS", False)
+# Off: every such query is built through the ORM on each call (the replays' switch).
+BRM_STATEMENTS = env_bool("BRM_STATEMENTS", True)
 # --- Caches ---------------------------------------------------------------------------------
 # "default" stays per process. "shared" is seen by every process (web replicas, workers, beat):
 # Redis when there is one, else files under var/. Only small operational facts live there (the

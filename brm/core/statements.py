@@ -83,28 +83,54 @@ _lock = threading.Lock()
 _statements: OrderedDict[Hashable, Any] = OrderedDict()
 
 
-def _moved(value: Any, step: int) -> Any:
-    """`value` moved by a step only it takes, far enough that a value derived from it by rounding
-    (the start of its day, month or year) moves too and so is never mistaken for a constant."""
+def _moved(value: Any, step: int, probe: int) -> Any:
+    """`value` moved by a distance only it takes (`step`, its place among the values), in one of
+    two probes that move every value differently: forwards by 401 days a step plus one, whole
+    seconds, whole numbers; then backwards by 389 days a step plus three, microseconds, a
+    fraction, the text's case swapped. A value derived from it by rounding (to its day, week,
+    month or year, to whole seconds or to places), by case, or by choosing between values
+    (`max`) then fails to move by the same offset in both, and is never taken for one."""
     if isinstance(value, bool) or value is None:
         raise TypeError("A statement's values are dates, times, numbers or text, not bool/None")
+    forwards = probe == 1
     if isinstance(value, datetime):
-        return value + timedelta(days=401 * step, seconds=step)
+        if forwards:
+            return value + timedelta(days=401 * step + 1, seconds=step)
+        return value - timedelta(days=389 * step + 3, microseconds=1001 * step)
     if isinstance(value, date):
-        return value + timedelta(days=401 * step)
-    if isinstance(value, int | Decimal | float):
-        return value + 7919 * step
+        return value + timedelta(days=401 * step + 1 if forwards else -(389 * step + 3))
+    if isinstance(value, int):
+        return value + 7919 * step if forwards else value - 7907 * step
+    if isinstance(value, Decimal):
+        return value + 7919 * step if forwards else value - Decimal("0.3701") * step
+    if isinstance(value, float):
+        return value + 7919 * step if forwards else value - 0.3701 * step
     if isinstance(value, str):
-        return f"{value}\x1f{step}"
+        return f"{value}\x1f{step}" if forwards else f"{value.swapcase()}\x1e{step}Z"
     raise TypeError(f"A statement's values are dates, times, numbers or text, not {type(value)}")
 
 
 def _offset(param: Any, value: Any) -> Any:
-    """`param - value` when both are the same kind of date, time or number, else a marker."""
-    if type(param) is not type(value) or isinstance(value, str):
-        return _NO_OFFSET if param != value or type(param) is not type(value) else None
+    """`param - value` when both are the same kind of date, time or number (datetimes in the
+    same time zone: a value shifted to another zone and moved there keeps its wall-clock time,
+    not its offset, across summer time), None when they are equal, else `_NO_OFFSET`."""
+    if type(param) is not type(value):
+        return _NO_OFFSET
+    if isinstance(value, str):
+        return None if param == value else _NO_OFFSET
+    if isinstance(value, datetime) and param.tzinfo is not value.tzinfo:
+        return _NO_OFFSET
     difference = param - value
     return difference or None
+
+
+def _names(qs: QuerySet[Any, Any]) -> tuple[str, ...]:
+    """The keys of a `.values()` query's dicts, in the order of its columns (`ValuesIterable`'s
+    rule: the order `.values()` named them in, where the query keeps it)."""
+    query = qs.query
+    if query.selected:
+        return tuple(query.selected)
+    return (*query.extra_select, *query.values_select, *query.annotation_select)
 
 
 def _compiled_rows(qs: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...], SQLCompiler]:
@@ -145,28 +171,29 @@ def _row_converter(compiler: SQLCompiler) -> Callable[[list[tuple[Any, ...]]], l
 
 
 def _slots(
-    first: tuple[Any, ...],
-    second: tuple[Any, ...],
-    values: Mapping[str, Any],
-    moved: Mapping[str, Any],
+    builds: list[tuple[Any, ...]], values: list[Mapping[str, Any]]
 ) -> tuple[tuple[str, Any, Any], ...] | None:
-    """Where each parameter comes from: ("constant", value, None), or ("value", name, offset)
-    for a passed value or one derived from it by a fixed offset (`now - 7 days`; None for the
-    value itself), told apart by each value's own move. None if a parameter is neither."""
+    """Where each parameter comes from, given the parameters of each build and the values it
+    was built with (the caller's first, then each probe's): ("constant", value, None) when it is
+    the same in every build, or ("value", name, offset) for exactly one passed value it equals,
+    or differs from by the same offset (`now - 7 days`; None for the value itself), in every
+    build. None if a parameter is neither."""
     slots: list[tuple[str, Any, Any]] = []
-    for a, b in zip(first, second, strict=True):
-        sources = [
-            (name, offset)
-            for name in values
-            if (offset := _offset(a, values[name])) is not _NO_OFFSET
-            and _offset(b, moved[name]) == offset
-        ]
-        if a == b and type(a) is type(b):
-            slots.append(("constant", a, None))
-        elif len(sources) == 1:
-            slots.append(("value", *sources[0]))
-        else:
+    for params in zip(*builds, strict=True):
+        first = params[0]
+        if all(p == first and type(p) is type(first) for p in params[1:]):
+            slots.append(("constant", first, None))
+            continue
+        sources = []
+        for name in values[0]:
+            offset = _offset(first, values[0][name])
+            if offset is not _NO_OFFSET and all(
+                _offset(p, v[name]) == offset for p, v in zip(params[1:], values[1:], strict=True)
+            ):
+                sources.append((name, offset))
+        if len(sources) != 1:
             return None
+        slots.append(("value", *sources[0]))
     return tuple(slots)
 
 
@@ -197,9 +224,13 @@ def _run(statement: _Statement, values: Mapping[str, Any]) -> list[Any]:
 
 
 def _verify(
-    statement: _Statement, sql: str, params: tuple[Any, ...], values: Mapping[str, Any]
+    statement: _Statement,
+    sql: str,
+    params: tuple[Any, ...],
+    values: Mapping[str, Any],
+    names: tuple[str, ...],
 ) -> None:
-    if sql != statement.sql or list(params) != statement.params(values):
+    if sql != statement.sql or list(params) != statement.params(values) or names != statement.names:
         raise StatementMismatch(
             f"A replayed statement differs from the ORM's query: its key misses something.\n"
             f"replayed: {statement.sql} {statement.params(values)}\nbuilt: {sql} {list(params)}"
@@ -217,6 +248,8 @@ def rows(
     `build` into the query unchanged (a date derived inside `build` makes it uncacheable: derive
     it outside and pass it). Raises TypeError for another kind of value or a non-values query.
     """
+    if not settings.BRM_STATEMENTS:
+        return list(build(**values))
     full_key = _key(("rows", key))
     statement = _recall(full_key)
     if statement is None:
@@ -224,8 +257,9 @@ def rows(
     if statement is _UNCACHEABLE:
         return list(build(**values))
     if settings.BRM_VERIFY_STATEMENTS:
-        sql, params, _compiler = _compiled_rows(build(**values))
-        _verify(statement, sql, params, values)
+        qs = build(**values)
+        sql, params, _compiler = _compiled_rows(qs)
+        _verify(statement, sql, params, values, _names(qs))
     names = statement.names
     return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
 
@@ -239,24 +273,27 @@ def _learn_rows(
     if connections[qs.db].vendor != "postgresql":
         _remember(full_key, _UNCACHEABLE)
         return list(qs)
-    moved = {name: _moved(value, step) for step, (name, value) in enumerate(values.items(), 1)}
+    probes = [
+        {name: _moved(value, step, probe) for step, (name, value) in enumerate(values.items(), 1)}
+        for probe in (1, 2)
+    ]
     try:
         sql, params, compiler = _compiled_rows(qs)
-        moved_sql, moved_params, _c = _compiled_rows(build(**moved))
+        probed = [_compiled_rows(build(**probe))[:2] for probe in probes]
     except EmptyResultSet:
         _remember(full_key, _UNCACHEABLE)
         return list(qs)
-    slots = _slots(params, moved_params, values, moved) if sql == moved_sql else None
+    same_sql = all(probe_sql == sql for probe_sql, _params in probed)
+    builds = [params, *(probe_params for _sql, probe_params in probed)]
+    slots = _slots(builds, [values, *probes]) if same_sql else None
     if slots is None:
         if settings.BRM_VERIFY_STATEMENTS:
             raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
         _remember(full_key, _UNCACHEABLE)
         return list(qs)
-    query = qs.query
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    statement = _Statement(sql, qs.db, slots, tuple(names), _row_converter(compiler))
+    statement = _Statement(sql, qs.db, slots, _names(qs), _row_converter(compiler))
     _remember(full_key, statement)
-    return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
+    return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, values)]
 
 
 def aggregate(
@@ -272,6 +309,12 @@ def aggregate(
 
     def as_rows(**inner: Any) -> QuerySet[Any, dict[str, Any]]:
         qs, aggregates = build(**inner)
+        query = qs.query
+        if query.distinct or query.is_sliced or query.combinator or query.group_by is not None:
+            # .aggregate() counts such a query from a subquery; the rewrite would not.
+            raise TypeError("aggregate() replays plain filtered queries, not this one")
+        if any(getattr(a, "contains_aggregate", False) for a in query.annotations.values()):
+            raise TypeError("aggregate() replays plain filtered queries, not annotated totals")
         one_row: QuerySet[Any, dict[str, Any]] = (
             qs.order_by()
             .annotate(_whole=Value(1))
@@ -281,7 +324,13 @@ def aggregate(
         )
         return one_row
 
-    (row,) = rows(("aggregate", key), as_rows, **values)
+    found = rows(("aggregate", key), as_rows, **values)
+    if not found:
+        # Known empty before asking the database (an IN of nothing): .aggregate() still
+        # answers, with each aggregate's value over no rows.
+        qs, aggregates = build(**values)
+        return qs.aggregate(**aggregates)
+    (row,) = found
     return row
 
 

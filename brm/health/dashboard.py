@@ -123,6 +123,10 @@ UNPLANNED_SHOWN = 8
 # HTML and most of the page's time (issue 14), and nobody reads 2,000 tiles: the worst come
 # first, the rest are a page away, and the band counts above still count every unit.
 HEAT_SHOWN = 100
+# The heat map's filters, and how many of its pages, whose queries are replayed
+# (`brm.core.statements`); others are built each time.
+HEAT_FILTERS = ("", "watermelon", *BANDS)
+HEAT_PAGES_KEPT = 40
 # Worst first: red before amber, then by score (no score last), so attention goes where it is
 # needed; the name and id make the order total, so pages never repeat or skip a unit.
 WORST_FIRST = (
@@ -205,35 +209,42 @@ def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") ->
     """
     filtered = bool(band or brm)
 
-    def matching() -> QuerySet[HealthSnapshot]:
+    def matching(brm_id: int | None = None) -> QuerySet[HealthSnapshot]:
         snapshots = latest_snapshots(user)
         if band == "watermelon":
             snapshots = snapshots.filter(watermelon=True)
         elif band:
             snapshots = snapshots.filter(band=band)
         if brm:
-            by_brm = snapshots.filter(unit__brm_id=int(brm)) if brm.isdecimal() else None
+            by_brm = snapshots.filter(unit__brm_id=brm_id) if brm_id is not None else None
             snapshots = by_brm if by_brm is not None else snapshots.none()
         return snapshots
 
+    brm_id = int(brm) if brm.isdecimal() else None
+
     def page_rows(number: int) -> list[dict[str, Any]]:
-        def build() -> Any:  # a QuerySet (mypy reads a sliced or annotated one as Any)
+        def build(**brm_ids: int) -> Any:  # a QuerySet (mypy reads a sliced one as Any)
             windows: dict[str, Any] = {"total": Window(Count("pk"))} | ({} if filtered else SUMMARY)
-            ordered = matching().annotate(**windows).order_by(*WORST_FIRST)
+            ordered = matching(**brm_ids).annotate(**windows).order_by(*WORST_FIRST)
             return ordered.values(*TILE_FIELDS, *windows)[
                 (number - 1) * HEAT_SHOWN : number * HEAT_SHOWN
             ]
 
-        # The key holds all the SQL depends on: the filter's text (the LRU bounds what it can
-        # grow), the page and its size.
-        key = ("health.heat_map", band, brm, number, HEAT_SHOWN)
-        return statements.rows_for(user, key, build)
+        values = {"brm_id": brm_id} if brm_id is not None else {}
+        if band not in HEAT_FILTERS or bool(brm) != bool(values) or number > HEAT_PAGES_KEPT:
+            # A filter no one offers or a page far down: built each time, so what the URL says
+            # cannot fill the statements' LRU.
+            return list(build(**values))
+        # The key holds all the SQL depends on but the BRM (a value): the band, whether a BRM
+        # is asked for, the page and its size.
+        key = ("health.heat_map", band, bool(brm), number, HEAT_SHOWN)
+        return statements.rows_for(user, key, build, **values)
 
     number = int(page) if page.isdecimal() and int(page) > 0 else 1
     rows = page_rows(number)
     total = rows[0]["total"] if rows else 0
     if not rows and number > 1:
-        total = matching().count()
+        total = matching(brm_id).count()
         number = max(1, (total - 1) // HEAT_SHOWN + 1)
         rows = page_rows(number)
     qs = urlencode({key: value for key, value in (("band", band), ("brm", brm)) if value})

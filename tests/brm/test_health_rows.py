@@ -130,7 +130,7 @@ HISTORY_LOOP = Template(
 @pytest.mark.parametrize("language", ["en-gb", "es"])
 def test_it_writes_the_history_figures_as_the_template_loop(language: str) -> None:
     # Halves, negatives rounding to zero, no figure at all and a hundred, as unit_history's points.
-    points = [
+    points: list[dict[str, Any]] = [
         {"d": "2026-11-28", "s": 72.5, "p": 64.49, "dl": 99.5},
         {"d": "2026-11-29", "s": -0.4, "p": None, "dl": 100.0},
         {"d": "2026-11-30", "s": None, "p": 0.5, "dl": 12.0},

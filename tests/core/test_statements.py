@@ -88,8 +88,8 @@ def test_a_replay_answers_as_the_orm_would_at_each_moment_and_builds_nothing(
             replayed = statements.rows("test.per_month", builder, now=now, since=since)
         assert replayed == list(_per_month(now=now, since=since))
         assert len(queries) == 1
-    # Built twice to learn (the values as given, then moved), never again.
-    assert builder.calls == 2
+    # Built three times to learn (the values as given, then moved twice), never again.
+    assert builder.calls == 3
     # The rows differ from moment to moment: the values are not frozen into the statement.
     first, last = moments[0], moments[-1]
     assert statements.rows(
@@ -122,11 +122,91 @@ def test_a_value_rounded_inside_the_builder_is_never_replayed(settings: Any, uni
     builder = Builder(this_month)
     for today in (date(2026, 10, 5), date(2026, 11, 5), date(2026, 10, 31)):
         assert statements.rows("test.month", builder, today=today) == list(this_month(today))
-    assert builder.calls == 2 + 2  # learned (twice), then built each time: never replayed
+    assert builder.calls == 3 + 2  # learned (three builds), then built each time: never replayed
     statements.forget()
     settings.BRM_VERIFY_STATEMENTS = True
     with pytest.raises(statements.StatementMismatch, match="depends on its values"):
         statements.rows("test.month", this_month, today=date(2026, 10, 5))
+
+
+@pytest.mark.parametrize(
+    "derive",
+    [
+        # Each is not a fixed offset of its value, though a single move could take it for one.
+        pytest.param(lambda now, since: now.replace(microsecond=0), id="whole seconds"),
+        pytest.param(
+            lambda now, since: now.astimezone(ZoneInfo("Europe/London")) - timedelta(days=7),
+            id="local wall-clock week (summer time)",
+        ),
+        pytest.param(lambda now, since: max(since, now - timedelta(days=365)), id="max"),
+        pytest.param(
+            lambda now, since: datetime.combine(
+                (now - timedelta(days=now.weekday())).date(), now.timetz()
+            ),
+            id="start of its week",
+        ),
+    ],
+)
+def test_a_value_derived_by_more_than_an_offset_is_never_replayed(
+    settings: Any, unit_a: Any, derive: Any
+) -> None:
+    def since_derived(now: datetime, since: datetime) -> QuerySet[Any, Any]:
+        return Complaint.objects.filter(created_at__gte=derive(now, since)).values("pk")
+
+    # `since` after `now - 365 days`, so `max` picks `since` as given.
+    now, since = (
+        datetime(2026, 11, 30, 9, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 6, 1, tzinfo=UTC),
+    )
+    with pytest.raises(statements.StatementMismatch, match="depends on its values"):
+        statements.rows("test.derived", since_derived, now=now, since=since)
+    statements.forget()
+    settings.BRM_VERIFY_STATEMENTS = False
+    builder = Builder(since_derived)
+    for moment in (now, datetime(2027, 3, 29, 8, tzinfo=UTC), datetime(2027, 7, 4, tzinfo=UTC)):
+        replayed = statements.rows("test.derived", builder, now=moment, since=since)
+        assert replayed == list(since_derived(moment, since))
+    assert builder.calls == 3 + 2  # learned (three builds), then built each time
+
+
+def test_text_changed_inside_the_builder_is_never_replayed(unit_a: Any) -> None:
+    def by_severity(severity: str) -> QuerySet[Any, Any]:
+        return Complaint.objects.filter(severity=severity.lower()).values("pk")
+
+    with pytest.raises(statements.StatementMismatch, match="depends on its values"):
+        statements.rows("test.lower", by_severity, severity="high")
+
+
+def test_columns_keep_the_order_values_named_them_in(replay_only: None, unit_a: Any) -> None:
+    _filed(unit_a, datetime(2026, 10, 3, tzinfo=UTC), "high")
+
+    def month_first(since: datetime) -> QuerySet[Any, Any]:
+        return (
+            Complaint.objects.filter(created_at__gte=since)
+            .annotate(month=TruncMonth("created_at"))
+            .order_by()
+            .values("month", "severity")
+            .annotate(n=Count("id"))
+        )
+
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    for _ in range(2):  # learned, then replayed
+        assert statements.rows("test.order", month_first, since=since) == list(month_first(since))
+
+
+def test_an_aggregate_known_empty_still_answers_and_a_distinct_one_is_refused(
+    unit_a: Any,
+) -> None:
+    def nothing() -> tuple[QuerySet[Any], dict[str, Any]]:
+        return Complaint.objects.none(), {"n": Count("id"), "ids": Sum("id")}
+
+    assert statements.aggregate("test.none", nothing) == {"n": 0, "ids": None}
+
+    def distinct() -> tuple[QuerySet[Any], dict[str, Any]]:
+        return Complaint.objects.distinct(), {"n": Count("id")}
+
+    with pytest.raises(TypeError):
+        statements.aggregate("test.distinct", distinct)
 
 
 def test_a_key_that_misses_what_the_sql_depends_on_is_caught_under_verification(
@@ -188,8 +268,8 @@ def test_values_are_plain_dates_times_numbers_or_text() -> None:
         statements.rows("test.bool", lambda flag: Complaint.objects.values("pk"), flag=True)
 
 
-def test_the_dashboard_replayed_the_next_day_shows_what_it_would_if_built_that_day(
-    executive: Any, brm: Any, unit_a: Any, unit_b: Any
+def test_the_dashboard_replayed_a_month_on_shows_what_the_orm_would_then(
+    settings: Any, executive: Any, brm: Any, unit_a: Any, unit_b: Any
 ) -> None:
     # Learned on one day, replayed on a later one: every figure the same as a fresh build then.
     _filed(unit_a, datetime(2026, 11, 1, tzinfo=UTC), "high")
@@ -207,9 +287,12 @@ def test_the_dashboard_replayed_the_next_day_shows_what_it_would_if_built_that_d
         )
 
     with time_machine.travel(datetime(2026, 11, 28, 10, tzinfo=UTC), tick=False):
-        figures(executive)
-        figures(brm)
+        learned = figures(executive), figures(brm)
+        settings.BRM_STATEMENTS = False
+        assert (figures(executive), figures(brm)) == learned  # as the ORM gives them
+        settings.BRM_STATEMENTS = True
     with time_machine.travel(datetime(2026, 12, 29, 10, tzinfo=UTC), tick=False):
         replayed = figures(executive), figures(brm)
-        statements.forget()
+        settings.BRM_STATEMENTS = False
         assert (figures(executive), figures(brm)) == replayed
+    assert replayed != learned  # a month on, the figures moved: nothing was frozen
