@@ -101,10 +101,15 @@ def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
 
 def stakeholder_list(user: AnyUser) -> QuerySet[Stakeholder]:
     """The register as the user may see it; the HTML page, CSV export and API share it."""
+    # The latest of the stakeholder's own meetings, reached through their attendance rows (a
+    # few index lookups): as "the newest meeting they attended" (ORDER BY occurred_at DESC
+    # LIMIT 1), PostgreSQL walked every meeting newest first until one had them, ~1 ms a row.
     last_met = (
-        Interaction.objects.filter(attendees=OuterRef("pk"))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
+        Interaction.attendees.through.objects.filter(stakeholder=OuterRef("pk"))
+        .order_by()
+        .values("stakeholder")
+        .annotate(latest=Max("interaction__occurred_at"))
+        .values("latest")  # type: ignore[misc]  # the plugin does not follow the annotation
     )
     return (
         Stakeholder.objects.visible_to(user)

@@ -433,6 +433,23 @@ def test_it_shows_when_a_stakeholder_was_last_met(brm_api, unit_a) -> None:
     assert datetime.fromisoformat(response.data["last_met_at"]) == met.occurred_at
 
 
+def test_the_list_gives_each_stakeholder_their_own_last_meeting(brm_api, unit_a) -> None:
+    # Counted through each one's attendance rows: another person's newer meeting is not theirs.
+    ana, ben, cy = (StakeholderFactory.create(unit=unit_a, name=n) for n in ("Ana", "Ben", "Cy"))
+    now = timezone.now()
+    together = InteractionFactory.create(unit=unit_a, occurred_at=now - timedelta(days=40))
+    together.attendees.add(ana, ben)
+    ana_alone = InteractionFactory.create(unit=unit_a, occurred_at=now - timedelta(days=2))
+    ana_alone.attendees.add(ana)
+    InteractionFactory.create(unit=unit_a, occurred_at=now - timedelta(days=1))  # nobody listed
+
+    rows = {r["name"]: r for r in brm_api.get("/api/v1/stakeholders/").data["results"]}
+
+    assert datetime.fromisoformat(rows["Ana"]["last_met_at"]) == ana_alone.occurred_at
+    assert datetime.fromisoformat(rows["Ben"]["last_met_at"]) == together.occurred_at
+    assert rows["Cy"]["last_met_at"] is None
+
+
 def test_it_replaces_a_stakeholder_with_put(brm_api, unit_a) -> None:
     person = StakeholderFactory.create(unit=unit_a, name="Old Name", influence=2)
 
