@@ -34,20 +34,10 @@ class HealthFilterSet(filters.FilterSet):
         fields = ["band", "watermelon", "unit"]
 
 
-# What the list reads of a snapshot besides its components (HealthSnapshotSerializer's fields).
-API_COLUMNS = (
-    "unit",
-    "as_of",
-    "score",
-    "band",
-    "trend",
-    "watermelon",
-    "perception",
-    "perception_change",
-    "delivery",
-    "complaints",
-    "engagement",
-    "commitments",
+# What the list reads of a snapshot: the serializer's own columns (its unit's name and the
+# components are read apart: the unit joined, the components as text).
+API_COLUMNS = tuple(
+    name for name in HealthSnapshotSerializer.Meta.fields if name not in {"unit_name", "components"}
 )
 
 
