@@ -7,20 +7,24 @@ parameters differ only by the values passed in (the date, the time), that work i
 process here: the query stays written once, in the ORM, and this module replays its compiled
 SQL with the new values.
 
-How a statement is learned (`_learn_rows`): the query is built twice, once with the caller's
-values and once with each value moved by a distance only it takes (dates and times by a
-multiple of 401 days, times by seconds too, numbers by a multiple of 7919). The SQL text must be
-the same both times, and each parameter must be the same both times (a constant of the query)
-or be exactly one passed value, or that value plus a fixed offset (`now - 7 days`), both times;
-otherwise the query's shape depends on its values (or on a value rounded, such as the start of
-a month) and it is never replayed: it is built through the ORM each time, as before. Rows are
-converted as the ORM converts them (the compiler's converters, an aggregate's included).
+How a statement is learned (`_learn_rows`): the query is built three times, with the caller's
+values and with two probes that move every value by a distance only it takes, differently in
+each (`_moved`: forwards by days and seconds, then backwards by days and microseconds; numbers
+by a whole step, then a fraction; text with a suffix, then its case swapped). The SQL text must
+be the same each time, and each parameter must be the same each time (a constant of the query)
+or be exactly one passed value, or that value plus a fixed offset (`now - 7 days`; datetimes in
+the same time zone), each time. Otherwise the query's shape depends on its values, or on a
+value rounded (to a second, a week, a month), moved in local wall-clock time, picked by `max`
+or lower-cased, and it is never replayed: it is built through the ORM each time, as before.
+Rows are converted as the ORM converts them (the compiler's converters, an aggregate's
+included) and named as `.values()` names them.
 
 What the key must hold: everything besides the passed values that can change the SQL. The
 callers give a name and what their query depends on (such as the reader's role); the active
 time zone and language are added here. With `settings.BRM_VERIFY_STATEMENTS` (on under the
-tests) every call also builds the query through the ORM and fails loudly if its SQL or its
-parameters differ from the replay's: the whole suite proves each key holds.
+tests) every call also builds the query through the ORM and fails loudly if its SQL, its
+parameters or its column names differ from the replay's: the whole suite proves each key holds.
+`settings.BRM_STATEMENTS` off builds every query through the ORM (no replay at all).
 
 Only PostgreSQL replays (the embedded SQLite run builds every query, as before): its driver
 returns dates, times and decimals as the ORM gives them.
@@ -55,8 +59,9 @@ MAX_STATEMENTS = 256
 
 
 class StatementMismatch(AssertionError):
-    """Under `BRM_VERIFY_STATEMENTS`: a replayed statement's SQL or parameters differ from what
-    the ORM builds for the same call (its key misses something the SQL depends on)."""
+    """Under `BRM_VERIFY_STATEMENTS`: a replayed statement's SQL, parameters or column names
+    differ from what the ORM builds for the same call (its key misses something the SQL depends
+    on), or a query given to be replayed depends on its values in a way no offset explains."""
 
 
 @dataclass(frozen=True)
@@ -245,8 +250,10 @@ def rows(
 
     `key`: hashable, naming the query and whatever besides `values` its SQL depends on (the
     reader's role, a page number); `values`: dates, datetimes, numbers or text, each passed by
-    `build` into the query unchanged (a date derived inside `build` makes it uncacheable: derive
-    it outside and pass it). Raises TypeError for another kind of value or a non-values query.
+    `build` into the query as it is or moved by a fixed offset (a value rounded inside `build`
+    makes the query never replayed: round it outside and pass it). Raises TypeError for another
+    kind of value or a non-values query; StatementMismatch under `BRM_VERIFY_STATEMENTS` (the
+    tests) when the key or the values do not explain the SQL.
     """
     if not settings.BRM_STATEMENTS:
         return list(build(**values))
