@@ -120,8 +120,8 @@ def _unit_health_context(request: HttpRequest, unit: BusinessUnit) -> dict[str, 
         "snapshot": snapshot,
         # The facts behind each figure that this user may read (`visible_components`).
         "components": visible_components(snapshot, request.user) if snapshot else [],
-        # The component cards are rendered once per key, unit and reader side (the fragment
-        # cache in the template): they read nothing else.
+        # The component cards are rendered once per key, unit, reader side, print and promise
+        # window (the fragment cache in the template names each): they read nothing else.
         "components_key": components_key(snapshot, request.user) if snapshot else "",
         "watermelon_reasons": (watermelon_reasons(snapshot, request.user) if snapshot else []),
         "history": history,

@@ -130,6 +130,22 @@ def test_the_api_gives_a_leader_no_sentiment(as_user, leader, brm, noted):
     assert SENTIMENT in [f for c in body["components"] for f in c["facts"]]
 
 
+def test_kept_cards_link_the_promises_of_the_snapshot_shown(client, brm, noted):
+    # The cards are kept by what they are rendered from; the "Promises" link under them holds
+    # the window of the snapshot's own day, so a later snapshot with the same components must
+    # link its own window, not the one kept from before.
+    url = f"/units/{noted.pk}/health/"
+    snapshot = HealthSnapshot.objects.get(unit=noted)
+    client.force_login(brm)
+    first = client.get(url).content.decode()
+    window = f"due_before={snapshot.as_of.isoformat()}"
+    assert window in first
+    later = snapshot.as_of + timedelta(days=3)
+    HealthSnapshot.objects.filter(pk=snapshot.pk).update(as_of=later)
+    html = client.get(url).content.decode()
+    assert f"due_before={later.isoformat()}" in html and window not in html
+
+
 @pytest.mark.parametrize("language", ["en-gb", "es"])
 def test_the_health_list_reads_components_as_text_and_says_what_the_model_says(
     as_user, leader, brm, noted, language
