@@ -9,7 +9,8 @@ once per render, in the active language and time zone:
   month and weekday names looked up once;
 - `Badges`: `{% status_badge obj field %}`'s markup per value of a choice field, built once per
   value;
-- `choice_labels`: a choice field's labels by value (what `get_<field>_display()` answers).
+- `choice_labels`: a choice field's labels by value (what `get_<field>_display()` answers);
+- `number_text`: a figure as `floatformat` writes it.
 
 The output is the templates' own, byte for byte (tests/core/test_rows.py compares them).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Model
@@ -112,6 +114,18 @@ class Badges:
             )
             self.built[value] = html
             return html
+
+
+def number_text(value: float | None, places: int = 0, decimal_mark: str = ".") -> str:
+    """`value|floatformat:places` for a float or None (""): rounded half up, no "-0", with
+    `decimal_mark` (the language's DECIMAL_SEPARATOR) before the places and no grouping, so
+    for figures below 1,000 such as scores (0-100) and their changes, without the filter's
+    per-call localisation."""
+    if value is None:
+        return ""
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    text = f"{rounded if rounded else abs(rounded):f}"  # floatformat writes no "-0"
+    return text.replace(".", decimal_mark) if places else text
 
 
 def joined(rows: Iterable[str]) -> SafeString:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -27,12 +26,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, JSONObject
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
 from brm.core import statements
+from brm.core.links import detail_url
+from brm.core.rows import number_text
 from brm.health.facts import watermelon_reason_text
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import BANDS, latest_snapshots, score_history
@@ -126,6 +126,7 @@ HEAT_SHOWN = 100
 # The heat map's filters, and how many of its pages, whose queries are replayed
 # (`brm.core.statements`); others are built each time.
 HEAT_FILTERS = ("", "watermelon", *BANDS)
+HEAT_PAGE_MAX = 1_000_000
 HEAT_PAGES_KEPT = 40
 # Worst first: red before amber, then by score (no score last), so attention goes where it is
 # needed; the name and id make the order total, so pages never repeat or skip a unit.
@@ -137,11 +138,6 @@ WORST_FIRST = (
 )
 
 
-def _whole(score: float) -> str:
-    """`score|floatformat:0` (half up) without the template filter's per-call localisation."""
-    return str(Decimal(repr(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     """The heatmap's tiles, one link per unit.
 
@@ -149,14 +145,10 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     `{% url %}` and `floatformat` took ~0.5 s, most of the page's time. Plain `str.format` with
     the standard library's `escape` (what Django's `escape` wraps) keeps it to a few ms.
     """
-    marker = "987654321"
-    # The URL around the unit id, and each band's class and label, escaped once, not per tile.
-    url_start, url_end = (
-        escape(part) for part in reverse("health:unit_health", args=[marker]).split(marker)
-    )
+    # Each band's class and label, escaped once, not per tile.
     bands = {band.value: (escape(band.value), escape(str(band.label))) for band in Band}
     tile = (
-        '<a class="heat-tile band-{band}{wm_class}" href="{url_start}{unit_id}{url_end}" '
+        '<a class="heat-tile band-{band}{wm_class}" href="{url}" '
         'title="{name}: {score_or_none} ({label}){wm_title}"><span class="heat-name">{name}</span>'
         '<span class="heat-score">{score_or_dash}{wm_icon}</span><span class="visually-hidden">'
         "{label}</span></a>"
@@ -168,16 +160,14 @@ def heat_tiles(snapshots: list[dict[str, Any]]) -> SafeString:
     no_data, watermelon_title = escape(gettext("no data")), escape(gettext(", watermelon"))
     tiles = []
     for s in snapshots:
-        score = _whole(s["score"]) if s["score"] is not None else None
+        score = number_text(s["score"]) if s["score"] is not None else None
         band, label = bands.get(s["band"]) or (escape(s["band"]), escape(s["band"]))
         watermelon = s["watermelon"]
         tiles.append(
             tile(
                 band=band,
                 wm_class=" is-watermelon" if watermelon else "",
-                url_start=url_start,
-                unit_id=int(s["unit_id"]),
-                url_end=url_end,
+                url=escape(detail_url("health:unit_health", s["unit_id"])),
                 name=escape(s["unit__name"]),
                 score_or_none=score if score is not None else no_data,
                 label=label,
@@ -240,7 +230,9 @@ def heat_map(user: AnyUser, *, band: str = "", brm: str = "", page: str = "") ->
         key = ("health.heat_map", band, bool(brm), number, HEAT_SHOWN)
         return statements.rows_for(user, key, build, **values)
 
-    number = int(page) if page.isdecimal() and int(page) > 0 else 1
+    # Past the last page is the last page (below); a number too large for an SQL OFFSET is
+    # past it too, not a database error.
+    number = min(int(page), HEAT_PAGE_MAX) if page.isdecimal() and int(page) > 0 else 1
     rows = page_rows(number)
     total = rows[0]["total"] if rows else 0
     if not rows and number > 1:

@@ -12,19 +12,18 @@ them in English and Spanish).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import escape, json_script
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from brm.core.rows import choice_labels, joined
+from brm.core.links import detail_url
+from brm.core.rows import choice_labels, joined, number_text
 from brm.core.templatetags.brm import person
 from brm.health.models import HealthSnapshot
 
@@ -52,10 +51,6 @@ class _Pieces:
     URL around an id, the band labels, the decimal mark and the words."""
 
     def __init__(self) -> None:
-        marker = "987654321"
-        self.url_start, self.url_end = (
-            escape(part) for part in reverse("health:unit_health", args=[marker]).split(marker)
-        )
         self.bands = {
             value: escape(label) for value, label in choice_labels(HealthSnapshot, "band").items()
         }
@@ -63,16 +58,11 @@ class _Pieces:
         self.no_data = escape(gettext("no data"))
 
     def url(self, unit_id: int) -> str:
-        return f"{self.url_start}{int(unit_id)}{self.url_end}"
+        return escape(detail_url("health:unit_health", unit_id))
 
     def number(self, value: float | None, places: int) -> str:
-        """`value|floatformat:places` for a float or None (""): half up, no "-0", the language's
-        decimal mark (no grouping: the figures are below 1,000)."""
-        if value is None:
-            return ""
-        rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        text = f"{rounded if rounded else abs(rounded):f}"  # floatformat writes no "-0"
-        return text.replace(".", self.decimal_mark) if places else text
+        """`value|floatformat:places` in the active language (`number_text`)."""
+        return number_text(value, places, self.decimal_mark)
 
     def badge(self, row: dict[str, Any]) -> str:
         """templates/brm/includes/score_badge.html for a row's band and score."""
