@@ -153,6 +153,18 @@ def test_it_shows_the_last_page_of_the_heat_map_for_a_page_past_it(
     assert html.count('class="heat-tile') == 1 and "Operations" in html
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999999", "1000001"])
+def test_a_page_number_too_large_for_the_database_is_the_last_page(
+    client, executive, scored, monkeypatch, page
+):
+    monkeypatch.setattr(dashboard, "HEAT_SHOWN", 1)
+    client.force_login(executive)
+    response = client.get(f"/dashboard/?page={page}", HTTP_HX_TARGET="heatmap", **HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="heat-tile') == 1 and "Operations" in html
+
+
 def test_it_keeps_the_heat_map_whole_when_it_fits_one_page(client, executive, scored):
     client.force_login(executive)
     html = client.get("/dashboard/").content.decode()
