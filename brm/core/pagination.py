@@ -77,7 +77,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
           follow a relation), so a joined object would be built for each row and never read.
           A selector's joins serve its HTML page. (No serializer of the API reads a related
           object in its own `to_representation`; one that did would need its joins kept.)"""
-        serializer_class = getattr(view, "serializer_class", None)
+        # The class the view itself serializes with (a viewset may choose one per request by
+        # overriding get_serializer_class). DRF asserts when a view has neither: such a view
+        # serializes by hand, and its rows keep their joins.
+        try:
+            serializer_class = view.get_serializer_class()
+        except (AttributeError, AssertionError):
+            serializer_class = None
         if not (
             isinstance(serializer_class, type)
             # Rows represented by DRF itself read every relation through its manager.

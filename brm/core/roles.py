@@ -71,14 +71,14 @@ def role_of(user: AnyUser) -> Role:
 
     One query for the user's groups on first use, none for a user loaded `with_role` (the
     signed-in user of every page: `PreferenceModelBackend`)."""
+    # Read once, first, whatever is returned: whoever drops the cache below after changing
+    # groups (brm.accounts.claims) gets the groups read again, never a rank loaded before.
+    rank = user.__dict__.pop(ROLE_RANK, _NOT_LOADED)
     if not user.is_authenticated or not user.is_active:
         return Role.NONE
     cached = getattr(user, "_brm_role", None)
     if cached is not None:
         return Role(cached)
-    # Read once: whoever drops the cache below after changing groups (brm.accounts.claims)
-    # gets the groups read again, not the rank loaded before the change.
-    rank = user.__dict__.pop(ROLE_RANK, _NOT_LOADED)
     if user.is_superuser or user.is_staff:
         role = Role.ADMIN
     elif rank is not _NOT_LOADED:

@@ -34,10 +34,13 @@ class HealthFilterSet(filters.FilterSet):
         fields = ["band", "watermelon", "unit"]
 
 
-# What the list reads of a snapshot: the serializer's own columns (its unit's name and the
-# components are read apart: the unit joined, the components as text).
+# What the list reads of a snapshot: those of the serializer's fields that are its columns
+# (the unit's name and the components are read apart: the unit joined, the components as text;
+# a computed field added to the serializer is not a column to load).
 API_COLUMNS = tuple(
-    name for name in HealthSnapshotSerializer.Meta.fields if name not in {"unit_name", "components"}
+    name
+    for name in HealthSnapshotSerializer.Meta.fields
+    if name in {f.name for f in HealthSnapshot._meta.concrete_fields} and name != "components"
 )
 
 
