@@ -490,7 +490,8 @@ def _pair_statement(
         query.standard_ordering,
     )
     # Plainness first, on every call: the key says nothing of a scoped queryset's filter.
-    if not _plain_related(related):
+    # The replays' one switch (brm.core.statements) turns these off too.
+    if not settings.BRM_STATEMENTS or not _plain_related(related):
         return None
     known = _pair_statements.get(key)
     if known is not None:

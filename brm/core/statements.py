@@ -24,7 +24,10 @@ callers give a name and what their query depends on (such as the reader's role);
 time zone and language are added here. With `settings.BRM_VERIFY_STATEMENTS` (on under the
 tests) every call also builds the query through the ORM and fails loudly if its SQL, its
 parameters or its column names differ from the replay's: the whole suite proves each key holds.
-`settings.BRM_STATEMENTS` off builds every query through the ORM (no replay at all).
+`settings.BRM_STATEMENTS` off builds every query through the ORM (no replay at all), the API
+lists' relation pairs included (`brm.core.api_output._pair_statement`, which keeps one
+statement per relation with the page's ids as one array parameter, a shape this module's
+values cannot take).
 
 Only PostgreSQL replays (the embedded SQLite run builds every query, as before): its driver
 returns dates, times and decimals as the ORM gives them.

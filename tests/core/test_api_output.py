@@ -116,6 +116,14 @@ def test_it_answers_what_drf_answers(world: None, role: str, monkeypatch: Any) -
 
 
 @pytest.mark.django_db
+def test_replays_off_answer_the_same(world: None, settings: Any) -> None:
+    # BRM_STATEMENTS off: the relation pairs (and every replayed query) are built each time.
+    replayed = bodies("brm")
+    settings.BRM_STATEMENTS = False
+    assert bodies("brm") == replayed
+
+
+@pytest.mark.django_db
 def test_it_keeps_the_readers_zone(world: None) -> None:
     from django.contrib.auth import get_user_model
 
