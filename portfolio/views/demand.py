@@ -63,10 +63,13 @@ def _filter(
     return DemandFilterSet(data, queryset=queryset, request=request)
 
 
-def _rows(request: HtmxHttpRequest, filterset: DemandFilterSet) -> QuerySet[Any]:
-    # Rows carry the list's annotations (board_rank, planned_total...), unseen by the checker.
-    qs = filtered(filterset)
-    return qs if request.GET.get("ordering") else selectors.ranked(qs)
+def _board_filter(request: HtmxHttpRequest) -> tuple[DemandFilterSet, bool]:
+    """The ranked table's filter and whether it is ranked (no `ordering` asked for), over the
+    ranking and benefit sums as fixed SQL (`demand_rows`, as the API list) joined to what the
+    rows show: the unit and who moved a demand by hand. The page and its CSV read the same."""
+    ranked = not request.GET.get("ordering")
+    rows = selectors.demand_rows(request.user, ranked=ranked).select_related("unit", "override_by")
+    return _filter(request, queryset=rows), ranked
 
 
 # --- The ranked table, the kanban, CSV ---------------------------------------------------------
@@ -76,11 +79,8 @@ def _rows(request: HtmxHttpRequest, filterset: DemandFilterSet) -> QuerySet[Any]
 def demand_list(request: HtmxHttpRequest) -> HttpResponse:
     """Demands ranked by score across units (a leader sees their own unit's only)."""
     _require_role(request)
-    ranked = not request.GET.get("ordering")
-    # The ranking and benefit sums as fixed SQL (`demand_rows`, as the API list), joined to what
-    # the rows show: the unit and who moved a demand by hand. The COUNT counts the filtered ids.
-    rows = selectors.demand_rows(request.user, ranked=ranked).select_related("unit", "override_by")
-    filterset = _filter(request, queryset=rows)
+    filterset, ranked = _board_filter(request)
+    # The COUNT counts the filtered ids.
     page = paginate(request, filtered(filterset), counted=filtered(filterset).values("pk"))
     if ranked:  # positions count on from the page's first row
         page.object_list = list(selectors.number_board(page.object_list, page.start_index()))
@@ -127,11 +127,10 @@ def demand_board(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def demand_export(request: HtmxHttpRequest) -> HttpResponseBase:
     _require_role(request)
-    filterset = _filter(request)
+    filterset, ranked = _board_filter(request)
     if not filterset.is_valid():
         return HttpResponse("Invalid filter: " + filterset.form.errors.as_text(), status=400)
-    ranked = not request.GET.get("ordering")
-    demands = _rows(request, filterset)
+    demands = filtered(filterset)
     # Rows carry the list's annotations (planned_total...), unseen by the checker.
     numbered: Iterable[Any] = selectors.number_board(demands) if ranked else demands
     rows = (

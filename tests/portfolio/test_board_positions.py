@@ -63,6 +63,19 @@ def test_the_csv_gives_the_same_positions_as_the_page(client, brm, board):
     assert [r[2] for r in rows[1:]] == list(dict.fromkeys(titles_in_page))
 
 
+@pytest.mark.parametrize("query", ["?status=assessing", "?ordering=-priority_score", "?q=Scored"])
+def test_the_csv_lists_what_the_filtered_page_lists_in_its_order(client, brm, board, query):
+    # The page and its CSV read one filter over the same rows (the ranking as fixed SQL).
+    DemandFactory.create(unit=board[0].unit, status="idea", title="Scored 9", priority_score=9)
+    client.force_login(brm)
+    body = b"".join(client.get(f"/demands/export.csv{query}").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    html = client.get(f"/demands/{query}").content.decode()
+    titles_in_page = list(dict.fromkeys(re.findall(r"Scored \d", html)))
+    assert [r[2] for r in rows[1:]] == titles_in_page
+    assert titles_in_page  # the filter leaves rows to compare
+
+
 @pytest.mark.parametrize(
     "status",
     ["idea", "assessing", "approved", "in_delivery", "delivered", "benefits_realised"]
