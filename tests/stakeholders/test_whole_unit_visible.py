@@ -25,7 +25,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ["brm", "other_brm", "executive", "admin_user", "integration", "leader", "leader_b"]
-MODELS = [Interaction, ActionItem, Handover, ServiceReview, Complaint, Feedback]
+MODELS: list[Any] = [Interaction, ActionItem, Handover, ServiceReview, Complaint, Feedback]
 
 
 @pytest.fixture
