@@ -14,6 +14,7 @@ from brm.core.filtering import FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from complaints.models import Complaint, ComplaintQuerySet, Feedback, FeedbackKind, Severity, Status
 from stakeholders.filters import SearchFilterSet, _visible_units
+from stakeholders.models import managed_by
 
 
 class ComplaintFilterSet(SearchFilterSet):
@@ -59,7 +60,7 @@ class ComplaintFilterSet(SearchFilterSet):
         if not value or self.request is None:
             return queryset
         user = self.request.user
-        return queryset.filter(Q(complainant=user) | Q(unit__brm=user) | Q(unit__deputy=user))
+        return queryset.filter(Q(complainant=user) | managed_by(user, "unit__"))
 
     def filter_handler(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from reviews.models import (
     ServiceReviewQuerySet,
 )
 from stakeholders.filters import SearchFilterSet, _visible_units
+from stakeholders.models import managed_by
 
 VIEWS = [
     ("upcoming", _("Upcoming")),
@@ -72,7 +73,7 @@ class ServiceReviewFilterSet(SearchFilterSet):
         if not value or self.request is None:
             return queryset
         user = self.request.user
-        return queryset.filter(Q(unit__brm=user) | Q(unit__deputy=user))
+        return queryset.filter(managed_by(user, "unit__"))
 
 
 class ChangeRequestFilterSet(SearchFilterSet):

@@ -46,7 +46,7 @@ from reviews.models import (
     overdue_condition,
     overdue_cutoff,
 )
-from stakeholders.models import BusinessUnit, Stakeholder
+from stakeholders.models import BusinessUnit, Stakeholder, managed_by
 from stakeholders.selectors import (
     TimelineSQL,
     json_datetime,
@@ -242,7 +242,7 @@ def overdue_count(user: AnyUser, grace_days: int, now: datetime | None = None) -
         # `.overdue(now, grace_days)`, by its cutoff (the two values are one in the SQL).
         reviews = ServiceReview.objects.visible_to(user).filter(overdue_condition(cutoff))
         if role_of(user) == Role.BRM:
-            reviews = reviews.filter(Q(unit__brm_id=me) | Q(unit__deputy_id=me))
+            reviews = reviews.filter(managed_by(me, "unit__"))
         return reviews, {"n": Count("pk")}
 
     # Compiled once, replayed with the cutoff and the BRM (brm.core.statements).

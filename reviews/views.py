@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -47,7 +47,7 @@ from reviews.forms import ChangeRequestForm, DecisionForm, MinutesForm, ReviewFo
 from reviews.ics import review_ics, review_recipients
 from reviews.models import ChangeRequest, ReviewSettings, ReviewStatus, ServiceReview
 from stakeholders.forms import CommitmentForm
-from stakeholders.models import BusinessUnit
+from stakeholders.models import BusinessUnit, managed_by
 
 
 def _or_403(allowed: bool) -> None:
@@ -107,7 +107,7 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
             schedule = selectors.unit_schedule(request.user)
             if role_of(request.user) == Role.BRM:
                 # Their own units: the rows name no relationship manager, so none is joined.
-                schedule = schedule.filter(Q(brm=request.user) | Q(deputy=request.user))
+                schedule = schedule.filter(managed_by(request.user))
                 schedule = schedule.select_related(None)
             context["schedule"] = units = list(schedule[:50])
             # Which rows offer "Plan review": the unit's own rule (`is_editable_by`, what

@@ -24,6 +24,7 @@ from stakeholders.models import (
     OwnerSide,
     RoleType,
     Stakeholder,
+    managed_by,
 )
 from stakeholders.permissions import may_see_analysis
 
@@ -108,7 +109,7 @@ class BusinessUnitFilterSet(SearchFilterSet):
         if not value or self.request is None:
             return queryset
         user = self.request.user
-        return queryset.filter(Q(brm=user) | Q(deputy=user))
+        return queryset.filter(managed_by(user))
 
 
 class StakeholderFilterSet(SearchFilterSet):

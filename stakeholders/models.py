@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +40,13 @@ UNIT_SEARCH = SearchDocument("unit_search", ("name", "code", "description"))
 STAKEHOLDER_SEARCH = SearchDocument("stakeholder_search", ("name", "job_title", "email"))
 # The notes are private to IT: the selector leaves them out for everyone else.
 INTERACTION_SEARCH = SearchDocument("interaction_search", ("summary", "notes"))
+
+
+def managed_by(user: Any, prefix: str = "") -> Q:
+    """The units `user` (a user or their id) looks after: as their relationship manager or
+    deputy. `prefix` reaches the unit from another model ("unit__"). A BRM's "mine" on every
+    list, their My relationships and their review banner all filter by this."""
+    return Q(**{f"{prefix}brm": user}) | Q(**{f"{prefix}deputy": user})
 
 
 class BusinessUnit(VersionedModel, UnitScopedModel):

@@ -66,6 +66,10 @@ from stakeholders.models import (
     promise_count_aggregates,
 )
 
+# The register's rule for "a BRM's own units", for the apps above (brm.health) that read
+# the register through its selectors.
+from stakeholders.models import managed_by as managed_by
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser
 

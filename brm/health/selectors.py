@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Func, IntegerField, Q, QuerySet, Window
+from django.db.models import Count, Func, IntegerField, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -243,7 +243,7 @@ def my_relationships(user: AnyUser, now: datetime | None = None, page: str = "")
     now = now or timezone.now()
     mine = (
         latest_snapshots(user)
-        .filter(Q(unit__brm=user) | Q(unit__deputy=user))
+        .filter(register_selectors.managed_by(user, "unit__"))
         .order_by("unit__name", "pk")
     )
     fields = ["pk", "unit_id", "score", "watermelon", "trend"]
