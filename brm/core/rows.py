@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
 from brm.core.badges import tone_of
@@ -37,12 +37,14 @@ class Dates:
 
     Aware datetimes are shown in the current time zone (as templates do), dates as they are.
     Each method takes a `date`, a `datetime` or None (written "", as the filter does); the format
-    it mirrors is in its docstring."""
+    it mirrors is in its docstring. The text is HTML-safe as it is (digits and the language's
+    month and weekday names, escaped once here), so a row may write it unescaped."""
 
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
-        self.months = ("", *(str(MONTHS_3[m]).title() for m in range(1, 13)))
-        self.weekdays = tuple(str(WEEKDAYS_ABBR[d]) for d in range(7))
+        # Escaped once, not per row: what the filter writes through the template's autoescape.
+        self.months = ("", *(escape(str(MONTHS_3[m]).title()) for m in range(1, 13)))
+        self.weekdays = tuple(escape(str(WEEKDAYS_ABBR[d])) for d in range(7))
 
     def local(self, value: date) -> date:
         """`value` in the current time zone if it is an aware datetime, else itself."""
