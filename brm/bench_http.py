@@ -358,7 +358,8 @@ def sign_in(users: list[User]) -> dict[str, str]:
     for user in users:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        # The backend a real sign-in records (allauth's), whatever the list's order.
+        session[BACKEND_SESSION_KEY] = "brm.accounts.backends.SignInBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         out[user.get_username()] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -555,7 +556,7 @@ class Credentials:
     def of(self, target: Target) -> dict[str, str]:
         """The headers `target` is requested with; an API client's asks for JSON."""
         headers = dict(self.headers[target.role])
-        if target.kind == "api" or target.url.startswith(FLOORS["drf"].rstrip("/")):
+        if target.kind == "api" or target.url in (FLOORS["drf"], FLOORS["drf-auth"]):
             headers["accept"] = "application/json"
         return headers
 
