@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brm.core.forms import StyledFormMixin, share_choices
 from brm.core.roles import GROUP_NAMES, Role, stored_user
+from stakeholders import selectors
 from stakeholders.models import (
     ActionItem,
     BusinessUnit,
@@ -249,6 +250,4 @@ class ReassignForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.model_choice("new_brm").queryset = User.objects.filter(
-            is_active=True, groups__name=GROUP_NAMES[Role.BRM]
-        ).order_by("first_name", "username")
+        self.model_choice("new_brm").queryset = selectors.relationship_managers()

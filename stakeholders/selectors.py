@@ -709,6 +709,16 @@ def units_by_id(unit_ids: list[int]) -> dict[int, BusinessUnit]:
     return BusinessUnit.objects.select_related("brm").in_bulk(unit_ids)
 
 
+def relationship_managers() -> QuerySet[AuthUser]:
+    """Active members of the BRM group, by first name then username: who a unit can be handed
+    over to, and the dashboard's "BRM" filter."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.BRM])
+        .order_by("first_name", "username")
+    )
+
+
 def relationship_staff() -> QuerySet[AuthUser]:
     """Active people who may be a unit's BRM or deputy (`permissions.may_manage_relationship`:
     relationship managers and administrators), by name: the choices the admin offers."""

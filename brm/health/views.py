@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from brm.core.errors import ForbiddenAction, StateConflict
 from brm.core.htmx import HtmxHttpRequest, csv_response, safe_next
 from brm.core.pdf import pdf_response
-from brm.core.roles import GROUP_NAMES, Role, is_it_side, leader_unit_id, role_of
+from brm.core.roles import Role, is_it_side, leader_unit_id, role_of
 from brm.health import permissions, plans, selectors, services
 from brm.health.charts import chart_names
 from brm.health.dashboard import AGE_BUCKETS, build_dashboard, heat_map
@@ -58,9 +57,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "age_labels": [str(label) for label, *_ in AGE_BUCKETS],
         "chart_names": chart_names(),
         "bands": ["red", "amber", "green", "none"],
-        "brms": get_user_model()
-        .objects.filter(groups__name=GROUP_NAMES[Role.BRM], is_active=True)
-        .order_by("first_name", "username"),
+        "brms": register_selectors.relationship_managers(),
         "can_recompute": permissions.may_recompute(request.user),
     }
     plans = selectors.plans_needing_help(request.user)
