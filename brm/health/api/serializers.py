@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from brm.core.api_input import ModelSerializer
 from brm.health.facts import visible_components
 from brm.health.models import HealthSnapshot
 
@@ -22,7 +23,11 @@ class ComponentSerializer(serializers.Serializer[Any]):
     )
 
 
-class HealthSnapshotSerializer(serializers.ModelSerializer[HealthSnapshot]):
+class HealthSnapshotSerializer(ModelSerializer[HealthSnapshot]):
+    """A unit's health on one day as the API sends it (the kernel base: DRF's output without
+    its per-field calls, `brm.core.api_output`); `components` with the facts the caller may
+    read."""
+
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     components = serializers.SerializerMethodField()
 
@@ -56,7 +61,9 @@ class HealthSnapshotSerializer(serializers.ModelSerializer[HealthSnapshot]):
         return [{**row, "facts": [f["text"] for f in row["facts"]]} for row in rows]
 
 
-class HealthPointSerializer(serializers.ModelSerializer[HealthSnapshot]):
+class HealthPointSerializer(ModelSerializer[HealthSnapshot]):
+    """One point of a unit's health history: the score (0-100), band and components."""
+
     class Meta:
         model = HealthSnapshot
         fields = [
