@@ -13,7 +13,7 @@ a hidden group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -477,37 +477,107 @@ def _protect_services(
 
 
 def trend(
-    campaigns: QuerySet[Any], *, unit_ids: Iterable[int] | None = None, hide_below: int = 0
+    campaigns: QuerySet[Any] | Sequence[int],
+    *,
+    unit_ids: Iterable[int] | None = None,
+    hide_below: int = 0,
 ) -> list[dict[str, Any]]:
-    """CSAT and NPS per campaign run, oldest first, in one query.
+    """CSAT and NPS per campaign run, oldest first, in two queries.
+
+    `campaigns`: the runs asked for, as a queryset or as their ids (a page of the API's list);
+    `unit_ids`: the units the reader may see (None: every unit); `hide_below`: the anonymity
+    minimum (responses). Each row is a `Figures.as_dict()` plus `date` (ISO, "" if never opened).
 
     Each row is protected as `results` protects it: the run's figure is decided with all its
     units and, for runs of a recurring series, with all the series' runs (a hidden run cannot
     be derived from the series total minus the others), then narrowed to `unit_ids`.
+
+    Given ids, both queries are compiled once per shape (how many runs, anonymous runs and
+    units) and replayed with the ids (`brm.core.statements`): building and compiling the
+    aggregate was most of the API list's time (issue 14). The SQL reads no reader's scope: the
+    caller gives the runs and units the reader may see.
     """
-    wanted = list(unit_ids) if unit_ids is not None else None
-    parents = campaigns.filter(parent__isnull=False).values("parent")
+    wanted = list(dict.fromkeys(unit_ids)) if unit_ids is not None else None
+    if isinstance(campaigns, QuerySet):
+        asked: QuerySet[Any] | None = campaigns
+        asked_ids: list[int] = []
+        runs = list(_trend_runs(campaigns))
+    else:
+        asked, asked_ids = None, list(dict.fromkeys(campaigns))
+        if not asked_ids:
+            return []
+        runs = statements.rows(
+            ("satisfaction.trend.runs", len(asked_ids)),
+            lambda **ids: _trend_runs(_campaigns_of(ids.values())),
+            **_named("c", asked_ids),
+        )
+    wanted_ids = {run["pk"] for run in runs if run["asked"]}
+    anonymous_series = {_series(run) for run in runs if run["anonymous"]}
     # Every run the rows come from (those asked for, and the other runs of their series), and
     # which series have an anonymous run: only those need a cell per unit to be protected.
-    runs = list(
+    per_unit_runs = [run["pk"] for run in runs if _series(run) in anonymous_series]
+    if asked is not None:
+        query = _trend_cells(asked, per_unit_runs, wanted)
+        cells = cast("list[dict[str, Any]]", list(query))
+    else:
+        ids = {
+            **_named("c", asked_ids),
+            **_named("a", per_unit_runs),
+            **_named("w", wanted or []),
+        }
+        shape = (len(asked_ids), len(per_unit_runs), None if wanted is None else len(wanted))
+
+        def build(**values: Any) -> QuerySet[Any]:
+            def picked(prefix: str) -> list[Any]:
+                return [v for name, v in values.items() if name[0] == prefix]
+
+            return _trend_cells(
+                _campaigns_of(picked("c")), picked("a"), None if wanted is None else picked("w")
+            )
+
+        cells = statements.rows(("satisfaction.trend.cells", shape), build, **ids)
+    return _trend_rows(cells, wanted, wanted_ids, hide_below)
+
+
+def _named(prefix: str, ids: Iterable[int]) -> dict[str, int]:
+    """`{"c0": 12, "c1": 15}`: ids as the named values of a replayed statement."""
+    return {f"{prefix}{i}": pk for i, pk in enumerate(ids)}
+
+
+def _campaigns_of(ids: Iterable[int]) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(pk__in=list(ids))
+
+
+def _series(run: Mapping[str, Any]) -> Any:
+    """A run's series: its parent campaign, or the run itself when it has none."""
+    return run["parent"] or ("own", run["pk"])
+
+
+def _trend_runs(campaigns: QuerySet[Any]) -> QuerySet[Any]:
+    """The runs `campaigns` ask for and the other runs of their series: pk, parent, anonymous
+    and whether it was asked for."""
+    parents = campaigns.filter(parent__isnull=False).values("parent")
+    return (
         Campaign.objects.filter(Q(pk__in=campaigns) | Q(parent__in=parents))
         .annotate(asked=Case(When(pk__in=campaigns, then=Value(True)), default=Value(False)))
-        .values_list("pk", "parent", "anonymous", "asked")
+        .values("pk", "parent", "anonymous", "asked")
     )
-    wanted_ids = {pk for pk, _parent, _anonymous, asked in runs if asked}
-    anonymous_series = {parent or ("own", pk) for pk, parent, anonymous, _ in runs if anonymous}
-    per_unit = Q(
-        response__campaign__in=[
-            pk for pk, parent, _, _ in runs if (parent or ("own", pk)) in anonymous_series
-        ]
-    )
+
+
+def _trend_cells(
+    campaigns: QuerySet[Any], per_unit_runs: list[int], wanted: list[int] | None
+) -> QuerySet[Any]:
+    """One row of `_score_aggregates` per run and cell: per unit for the runs of anonymous
+    series (`per_unit_runs`) and the units in `wanted`, one cell with no unit otherwise."""
+    parents = campaigns.filter(parent__isnull=False).values("parent")
+    per_unit = Q(response__campaign__in=per_unit_runs)
     if wanted is not None:
         per_unit |= Q(response__unit__in=wanted)
     # A run of a named series needs no cell per unit (nothing is hidden): its answers outside
     # `wanted` are summed in one cell with no unit, so a campaign sent to 2,000 units is one row,
     # not 2,000 (issue 14).
     # Each row also has the aggregates passed as ** below, which the checker cannot name.
-    query = (
+    return (
         Answer.objects.filter(
             Q(response__campaign__in=campaigns) | Q(response__campaign__parent__in=parents)
         )
@@ -527,9 +597,18 @@ def trend(
         .annotate(**_score_aggregates())
         .order_by("response__campaign__opened_at", "response__campaign", "cell_unit")
     )
+
+
+def _trend_rows(
+    cells: list[dict[str, Any]],
+    wanted: list[int] | None,
+    wanted_ids: set[int],
+    hide_below: int,
+) -> list[dict[str, Any]]:
+    """`trend`'s rows from its cells: each series protected, then the runs asked for."""
     rows = [
         {**row, "response__unit": row["cell_unit"], "response__unit__name": row["cell_unit_name"]}
-        for row in cast("Iterable[dict[str, Any]]", query)
+        for row in cells
     ]
     series_cells: dict[Any, list[dict[str, Any]]] = {}
     meta: dict[int, dict[str, Any]] = {}
@@ -538,9 +617,9 @@ def trend(
         series_cells.setdefault(row["response__campaign__parent"] or ("own", run), []).append(row)
         meta[run] = row
     figures: dict[int, Figures] = {}
-    for cells in series_cells.values():
-        hide = hide_below if cells[0]["response__campaign__anonymous"] else 0
-        figures.update(_protect_series(cells, hide, wanted).runs)
+    for series in series_cells.values():
+        hide = hide_below if series[0]["response__campaign__anonymous"] else 0
+        figures.update(_protect_series(series, hide, wanted).runs)
     out = []
     for run, row in meta.items():
         if run not in wanted_ids:

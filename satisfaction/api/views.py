@@ -146,7 +146,7 @@ class SurveyResultViewSet(
         page = self.paginate_queryset(self.get_queryset()) or []
         conf = SatisfactionSettings.get()
         rows = selectors.trend(
-            Campaign.objects.filter(pk__in=[c.pk for c in page]),
+            [c.pk for c in page],
             unit_ids=self._unit_ids(),
             hide_below=conf.anonymity_min_group,
         )

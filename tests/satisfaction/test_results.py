@@ -194,3 +194,63 @@ def test_the_trend_of_a_named_run_is_its_whole_whatever_the_units(
     # A leader's own unit is still its own cell.
     (own,) = selectors.trend(runs, unit_ids=[unit_b.pk], hide_below=5)
     assert (own["responses"], own["csat"], own["detractors"]) == (1, 2.0, 1)
+
+
+# --- The trend by ids is compiled once and replayed (issue 14) ---------------------------------
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+@pytest.mark.parametrize("units", ["all", "own", "none"])
+def test_the_trend_by_ids_is_the_trend_by_queryset_before_and_after_new_answers(
+    make_campaign, add_response, unit_a, unit_b, anonymous, units, django_assert_num_queries
+):
+    """The API's list passes the page's ids: its two queries are replayed with new ids
+    (`brm.core.statements`, checked against the ORM's SQL under the tests). Every shape (named
+    or anonymous series, a leader's own unit or none, a run with no answers) gives what the
+    queryset form gives, and a replay reads answers added after it was learned."""
+    from brm.core import statements
+
+    statements.forget()
+    now = timezone.now()
+    parent = make_campaign([unit_a, unit_b], status=CampaignStatus.CLOSED, anonymous=anonymous)
+    run1 = make_campaign(
+        [unit_a, unit_b],
+        status=CampaignStatus.CLOSED,
+        anonymous=anonymous,
+        parent=parent,
+        opened_at=now - timedelta(days=60),
+    )
+    run2 = make_campaign(
+        [unit_a, unit_b],
+        status=CampaignStatus.OPEN,
+        anonymous=anonymous,
+        parent=parent,
+        opened_at=now - timedelta(days=1),
+    )
+    silent = make_campaign([unit_a], status=CampaignStatus.OPEN, anonymous=anonymous)
+    unit_ids = {"all": None, "own": [unit_b.pk], "none": []}[units]
+    for _ in range(5):
+        add_response(run1, unit_a, csat=5, nps=10)
+    add_response(run1, unit_b, csat=2, nps=4)
+    add_response(run2, unit_a, csat=3, nps=8)
+
+    def both() -> tuple[list[dict], list[dict]]:
+        ids = [run2.pk, run1.pk, silent.pk]
+        by_ids = selectors.trend(ids, unit_ids=unit_ids, hide_below=5)
+        by_queryset = selectors.trend(
+            Campaign.objects.filter(pk__in=ids), unit_ids=unit_ids, hide_below=5
+        )
+        return by_ids, by_queryset
+
+    first, expected = both()
+    assert first == expected
+    assert [r["key"] for r in first] == [run1.pk, run2.pk]  # oldest first; none for no answers
+    for _ in range(5):
+        add_response(run2, unit_b, csat=1, nps=0)
+    with django_assert_num_queries(2):  # replayed: the runs, the cells
+        selectors.trend([run2.pk, run1.pk, silent.pk], unit_ids=unit_ids, hide_below=5)
+    again, expected_again = both()
+    assert again == expected_again
+    if not anonymous and units != "none":  # anonymous runs may stay hidden; no unit sees none
+        assert again != first
+    assert selectors.trend([], unit_ids=unit_ids) == []
