@@ -11,6 +11,7 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
+from brm.core import statements
 from brm.core.errors import StaleVersion
 from brm.core.roles import Role, leader_unit_id, reads_all_units, role_of, writes_all_units
 
@@ -209,4 +210,18 @@ class SingletonSettings(models.Model):
 
     @classmethod
     def get(cls) -> Self:
+        """The settings row (pk 1), created with the code's defaults on first use.
+
+        Read through a statement compiled once per process (`brm.core.statements`: the same SQL
+        and no values on every call), not built through the ORM on each of the many requests
+        that read settings (issue 14); still one query, so an edit is read at once everywhere.
+        """
+        names = [f.attname for f in cls._meta.concrete_fields]
+        found = statements.rows(
+            ("settings", cls._meta.label),
+            lambda: cls._default_manager.filter(pk=1).values(*names),
+        )
+        if found:
+            (row,) = found
+            return cls.from_db(router.db_for_read(cls), names, [row[n] for n in names])
         return cls._default_manager.get_or_create(pk=1)[0]
