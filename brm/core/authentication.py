@@ -9,11 +9,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from brm.core import statements
 from brm.core.models import ApiToken
 from brm.core.roles import USER_JOINS, role_of, with_role
 
@@ -91,6 +93,12 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+def _session_user(user_id: Any) -> QuerySet[Any]:
+    """The user with primary key `user_id` (none or one) as `PreferenceModelBackend` loads it."""
+    users = get_user_model()._default_manager.select_related(*USER_JOINS)
+    return with_role(users).filter(pk=user_id)[:1]
+
+
 class PreferenceModelBackend(ModelBackend):
     """Django's model backend, loading the signed-in user together with their
     `core.UserPreference`, their register entry and their role (one query: two joins and a
@@ -98,11 +106,15 @@ class PreferenceModelBackend(ModelBackend):
     (`roles.leader_unit_id`) and every role check (`roles.role_of`) cost no query of their own."""
 
     def get_user(self, user_id: Any) -> Any:
-        UserModel = get_user_model()
-        try:
-            user = with_role(UserModel._default_manager.select_related(*USER_JOINS)).get(pk=user_id)
-        except UserModel.DoesNotExist:
+        # On every signed-in request: compiled once per process and replayed with the id
+        # (`brm.core.statements.instances`), not built through the ORM each time (issue 14).
+        if isinstance(user_id, int) and not isinstance(user_id, bool):
+            found = statements.instances("auth.session_user", _session_user, user_id=user_id)
+        else:
+            found = list(_session_user(user_id))
+        if not found:
             return None
+        (user,) = found
         if not self.user_can_authenticate(user):
             return None
         role_of(user)  # the loaded rank becomes the request's role now (see `with_role`)

@@ -35,6 +35,7 @@ returns dates, times and decimals as the ORM gives them.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -46,8 +47,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet, Value
-from django.db.models.query import ValuesIterable
+from django.db.models import Model, QuerySet, Value, prefetch_related_objects
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone, translation
 
@@ -79,10 +80,16 @@ class _Statement:
     convert: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]
 
     def params(self, values: Mapping[str, Any]) -> list[Any]:
-        return [
-            ref if kind == "constant" else values[ref] if offset is None else values[ref] + offset
-            for kind, ref, offset in self.slots
-        ]
+        return _params(self.slots, values)
+
+
+def _params(slots: tuple[tuple[str, Any, Any], ...], values: Mapping[str, Any]) -> list[Any]:
+    """A statement's parameters for `values`: each slot a constant, a value, or a value moved
+    by its fixed offset."""
+    return [
+        ref if kind == "constant" else values[ref] if offset is None else values[ref] + offset
+        for kind, ref, offset in slots
+    ]
 
 
 _UNCACHEABLE = object()
@@ -342,6 +349,126 @@ def aggregate(
         return qs.aggregate(**aggregates)
     (row,) = found
     return row
+
+
+@dataclass(frozen=True)
+class _ModelStatement:
+    """A learned model query: its SQL, where each parameter comes from, and the compiler as it
+    stood after compiling (`select`, `klass_info`, `annotation_col_map`: what Django's own
+    `ModelIterable` reads to build each instance and its joined objects)."""
+
+    sql: str
+    using: str
+    slots: tuple[tuple[str, Any, Any], ...]
+    compiler: SQLCompiler
+    model: type[Model]
+    fetch_mode: Any
+    prefetch: tuple[Any, ...]
+
+    def params(self, values: Mapping[str, Any]) -> list[Any]:
+        return _params(self.slots, values)
+
+
+class _Compiled:
+    """Stands for a query whose compiler is set up already: Django's `ModelIterable` asks a
+    queryset's query for its compiler and reads nothing else of it."""
+
+    def __init__(self, compiler: SQLCompiler) -> None:
+        self.compiler = compiler
+
+    def get_compiler(self, *args: Any, **kwargs: Any) -> SQLCompiler:
+        return self.compiler
+
+
+def _model_compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...], SQLCompiler]:
+    """The SQL, parameters and set-up compiler of a plain model query (instances, not values)."""
+    if qs._iterable_class is not ModelIterable or getattr(qs, "_known_related_objects", None):
+        raise TypeError("instances() replays plain model queries: not .values() or a manager's")
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    return sql, tuple(params), compiler
+
+
+def _run_instances(statement: _ModelStatement, values: Mapping[str, Any]) -> list[Any]:
+    """What `list(qs)` gives for the learned query with `values`: Django's `ModelIterable` over a
+    copy of the learned compiler that answers with the SQL and the new parameters (on this
+    thread's connection), then the query's `prefetch_related` lookups."""
+    compiler = copy.copy(statement.compiler)
+    compiler.connection = connections[statement.using]
+    sql, params = statement.sql, tuple(statement.params(values))
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]
+    qs: QuerySet[Any] = QuerySet(
+        model=statement.model,
+        query=_Compiled(compiler),  # type: ignore[arg-type]
+        using=statement.using,
+    )
+    qs._fetch_mode = statement.fetch_mode  # type: ignore[attr-defined]  # noqa: SLF001
+    found: list[Any] = list(ModelIterable(qs))
+    if statement.prefetch:
+        prefetch_related_objects(found, *statement.prefetch)
+    return found
+
+
+def instances(key: Hashable, build: Callable[..., QuerySet[Any]], /, **values: Any) -> list[Any]:
+    """`list(build(**values))` for a model query (instances with their `select_related` objects,
+    annotations and `prefetch_related` lookups), learned and replayed as `rows` does: compiled
+    once per `key`, then run with new `values` (the same rules for keys and values, the same
+    check under `BRM_VERIFY_STATEMENTS`). Raises TypeError for a `.values()` query or one
+    made by a related manager (its known related objects are not replayed)."""
+    if not settings.BRM_STATEMENTS:
+        return list(build(**values))
+    full_key = _key(("instances", key))
+    statement = _recall(full_key)
+    if statement is None:
+        return _learn_instances(full_key, build, values)
+    if statement is _UNCACHEABLE:
+        return list(build(**values))
+    if settings.BRM_VERIFY_STATEMENTS:
+        sql, params, _compiler = _model_compiled(build(**values))
+        if sql != statement.sql or list(params) != statement.params(values):
+            raise StatementMismatch(
+                f"A replayed statement differs from the ORM's query: its key misses something.\n"
+                f"replayed: {statement.sql} {statement.params(values)}\nbuilt: {sql} {list(params)}"
+            )
+    return _run_instances(statement, values)
+
+
+def _learn_instances(
+    full_key: Hashable, build: Callable[..., QuerySet[Any]], values: Mapping[str, Any]
+) -> list[Any]:
+    qs = build(**values)
+    if connections[qs.db].vendor != "postgresql":
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    probes = [
+        {name: _moved(value, step, probe) for step, (name, value) in enumerate(values.items(), 1)}
+        for probe in (1, 2)
+    ]
+    try:
+        sql, params, compiler = _model_compiled(qs)
+        probed = [_model_compiled(build(**probe))[:2] for probe in probes]
+    except EmptyResultSet:
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    same_sql = all(probe_sql == sql for probe_sql, _params in probed)
+    builds = [params, *(probe_params for _sql, probe_params in probed)]
+    slots = _slots(builds, [values, *probes]) if same_sql else None
+    if slots is None:
+        if settings.BRM_VERIFY_STATEMENTS:
+            raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
+        _remember(full_key, _UNCACHEABLE)
+        return list(qs)
+    statement = _ModelStatement(
+        sql,
+        qs.db,
+        slots,
+        compiler,
+        qs.model,
+        qs._fetch_mode,  # type: ignore[attr-defined]  # noqa: SLF001
+        tuple(qs._prefetch_related_lookups),  # type: ignore[attr-defined]  # noqa: SLF001
+    )
+    _remember(full_key, statement)
+    return _run_instances(statement, values)
 
 
 def forget() -> None:

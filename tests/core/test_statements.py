@@ -296,3 +296,101 @@ def test_the_dashboard_replayed_a_month_on_shows_what_the_orm_would_then(
         settings.BRM_STATEMENTS = False
         assert (figures(executive), figures(brm)) == replayed
     assert replayed != learned  # a month on, the figures moved: nothing was frozen
+
+
+# --- Model instances (`instances`) ---------------------------------------------------------------
+
+
+def _promises_of(unit_id: int, due_after: date) -> QuerySet[Any]:
+    return (
+        ActionItem.objects.filter(unit_id=unit_id, due_date__gt=due_after)
+        .select_related("unit", "unit__brm", "owner")
+        .prefetch_related("unit__stakeholders")
+        .annotate(n_unit_items=Count("unit__action_items"))
+        .order_by("due_date", "pk")
+    )
+
+
+def _state(items: list[Any]) -> list[tuple[Any, ...]]:
+    """What a page reads of each instance: its columns, the annotation, the joined objects and
+    the prefetched relation, without a query (asserted by the caller)."""
+    return [
+        (
+            i.pk,
+            i.title,
+            i.due_date,
+            i.n_unit_items,
+            i.unit.name,
+            i.unit.brm.username if i.unit.brm else None,
+            i.owner.username if i.owner else None,
+            sorted(s.pk for s in i.unit.stakeholders.all()),
+            i._state.adding,
+            i._state.db,
+        )
+        for i in items
+    ]
+
+
+def test_instances_replay_as_the_orm_builds_them_joins_annotations_and_prefetches(
+    replay_only: None, unit_a: Any, unit_b: Any
+) -> None:
+    for days in (3, 10, 30):
+        ActionItemFactory.create(unit=unit_a, due_date=date(2026, 12, 1) + timedelta(days=days))
+    ActionItemFactory.create(unit=unit_b, due_date=date(2026, 12, 20))
+    builder = Builder(_promises_of)
+    for unit, after in (
+        (unit_a, date(2026, 12, 1)),
+        (unit_a, date(2026, 12, 5)),
+        (unit_b, date(2026, 1, 1)),
+    ):
+        replayed = statements.instances("test.promises", builder, unit_id=unit.pk, due_after=after)
+        with CaptureQueriesContext(connection) as reads:
+            got = _state(replayed)
+        assert len(reads) == 0  # joined and prefetched as the ORM would
+        assert got == _state(list(_promises_of(unit.pk, after)))
+        assert got  # each case has rows
+    assert builder.calls == 3  # learned once; every other call replayed
+    # A replayed instance is a saved row the ORM can update.
+    item = statements.instances(
+        "test.promises", builder, unit_id=unit_a.pk, due_after=date(2026, 12, 1)
+    )[0]
+    item.title = "Renamed"
+    item.save(update_fields=["title"])
+    assert ActionItem.objects.get(pk=item.pk).title == "Renamed"
+
+
+def test_instances_refuse_values_queries_and_check_the_key_under_verification(
+    unit_a: Any, unit_b: Any
+) -> None:
+    with pytest.raises(TypeError):
+        statements.instances("test.values", lambda: ActionItem.objects.values("pk"))
+    flag = {"unit": unit_a.pk}
+
+    def hidden(after: date) -> QuerySet[Any]:  # reads a unit the key does not hold
+        return ActionItem.objects.filter(unit_id=flag["unit"], due_date__gt=after)
+
+    statements.instances("test.hidden", hidden, after=date(2026, 1, 1))
+    flag["unit"] = unit_b.pk
+    with pytest.raises(statements.StatementMismatch):
+        statements.instances("test.hidden", hidden, after=date(2026, 1, 1))
+
+
+def test_the_session_user_is_replayed_and_sees_every_change_at_once(
+    client: Any, brm: Any, executive: Any
+) -> None:
+    """The user loaded on every signed-in request (`PreferenceModelBackend.get_user`) comes
+    from a replayed statement: a change of role, a deactivation or another user's session is
+    read at once."""
+    from django.contrib.auth.models import Group
+
+    from brm.core.roles import Role
+
+    client.force_login(brm)
+    assert client.get("/profile/").context["role"] == Role.BRM
+    assert client.get("/profile/").context["role"] == Role.BRM  # replayed
+    brm.groups.set([Group.objects.get_or_create(name="Executive")[0]])
+    assert client.get("/profile/").context["role"] == Role.EXECUTIVE
+    client.force_login(executive)
+    assert client.get("/profile/").context["user"].pk == executive.pk
+    type(executive).objects.filter(pk=executive.pk).update(is_active=False)
+    assert client.get("/profile/").status_code == 302  # signed out: to the sign-in page
