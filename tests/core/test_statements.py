@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from brm.core import statements
 from brm.health.dashboard import build_dashboard, heat_map
@@ -394,3 +395,29 @@ def test_the_session_user_is_replayed_and_sees_every_change_at_once(
     assert client.get("/profile/").context["user"].pk == executive.pk
     type(executive).objects.filter(pk=executive.pk).update(is_active=False)
     assert client.get("/profile/").status_code == 302  # signed out: to the sign-in page
+
+
+def test_an_api_token_is_replayed_and_refused_at_once_when_revoked_or_expired(
+    integration: Any,
+) -> None:
+    """The token looked up on every integration request (`ApiToken.authenticate`) comes from a
+    replayed statement with the key id and the time as values: expiry, revocation and a
+    deactivated user are read at once."""
+    from rest_framework.test import APIClient
+
+    from brm.core.models import ApiToken
+
+    token, raw = ApiToken.issue(integration, "HR sync", days=2)
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    other_token, other_raw = ApiToken.issue(integration, "Other")
+    other = APIClient(HTTP_AUTHORIZATION=f"Bearer {other_raw}")
+    for _ in range(2):  # learned, then replayed
+        assert client.get("/api/v1/units/").status_code == 200
+    assert other.get("/api/v1/units/").status_code == 200  # another key id, the same statement
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        assert client.get("/api/v1/units/").status_code == 401  # expired by now
+        assert other.get("/api/v1/units/").status_code == 200
+    ApiToken.objects.filter(pk=other_token.pk).update(revoked_at=timezone.now())
+    assert other.get("/api/v1/units/").status_code == 401
+    type(integration).objects.filter(pk=integration.pk).update(is_active=False)
+    assert client.get("/api/v1/units/").status_code == 401

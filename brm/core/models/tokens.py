@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from brm.core import statements
 from brm.core.models.base import TimeStampedModel
 from brm.core.roles import ROLE_RANK, USER_JOINS, role_rank, take_role
 from brm.core.validators import single_line
@@ -31,11 +32,24 @@ def _hash(secret: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def usable(self) -> ApiTokenQuerySet:
-        now = timezone.now()
+    def usable(self, now: datetime | None = None) -> ApiTokenQuerySet:
+        """Tokens not revoked, not expired at `now` (default: this moment), of active users."""
+        now = now or timezone.now()
         return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )
+
+
+def _usable_token(key_id: str, now: datetime) -> models.QuerySet[ApiToken]:
+    """The usable token with `key_id` at `now` (none or one), its user and their role loaded in
+    the same query, as the session backend loads a user (no groups query)."""
+    return (
+        ApiToken.objects.usable(now)
+        .select_related(*(f"user__{join}" for join in USER_JOINS))
+        .annotate(**{ROLE_RANK: role_rank()})
+        .filter(key_id=key_id)
+        .order_by("pk")[:1]
+    )
 
 
 class ApiToken(TimeStampedModel):
@@ -103,14 +117,12 @@ class ApiToken(TimeStampedModel):
         key_id = cls.key_id_of(raw)
         if key_id is None:
             return None
-        token = (
-            cls.objects.usable()
-            .select_related(*(f"user__{join}" for join in USER_JOINS))
-            # The user's role in the same query, as the session backend loads it (no groups query).
-            .annotate(**{ROLE_RANK: role_rank()})
-            .filter(key_id=key_id)
-            .first()
+        # On every request of an integration: compiled once per process and replayed with the
+        # key id and the time (`brm.core.statements.instances`), not built each time (issue 14).
+        found = statements.instances(
+            "core.api_token", _usable_token, key_id=key_id, now=timezone.now()
         )
+        token: ApiToken | None = found[0] if found else None
         if token is None or not hmac.compare_digest(token.secret_hash, _hash(raw.split("_", 2)[2])):
             return None
         take_role(token.user, token.__dict__.pop(ROLE_RANK))
