@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from brm.core.filtering import FilterSet
 from satisfaction.models import Campaign, CampaignKind, CampaignStatus
 from stakeholders.models import BusinessUnit
 
@@ -20,7 +21,7 @@ def _visible_units(request: HttpRequest) -> QuerySet[BusinessUnit]:
     return BusinessUnit.objects.visible_to(request.user)
 
 
-class CampaignFilterSet(filters.FilterSet):
+class CampaignFilterSet(FilterSet):
     """Filters of /surveys/ (series and one-off surveys; a series stands for its runs).
 
     `status` matches a survey in that status or a series with a run in it, so "Closed" lists a

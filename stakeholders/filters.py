@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from brm.core.filtering import FILTER_DEFAULTS, FlagFilter
+from brm.core.filtering import FILTER_DEFAULTS, FilterSet, FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from brm.core.validators import bound_dates
 from stakeholders.models import (
@@ -65,7 +65,7 @@ def _drop_analysis(filterset: filters.FilterSet, names: tuple[str, ...]) -> None
         filterset.data = data
 
 
-class SearchFilterSet(filters.FilterSet):
+class SearchFilterSet(FilterSet):
     """Adds `search=` over `search_fields`, matched word by word, case-insensitively."""
 
     FILTER_DEFAULTS = FILTER_DEFAULTS  # yes/no model fields read "1", "on"... (FlagFilter)

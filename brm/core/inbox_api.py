@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters as filters
 from django.conf import settings
 from django.http import Http404
 from django.urls import path
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brm.core import inbox as service
-from brm.core.filtering import FlagFilter
+from brm.core.filtering import FilterSet, FlagFilter
 from brm.core.models import Notification
 from brm.core.ordering import StableOrderingFilter
 
@@ -40,7 +39,7 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
         return settings.SITE_URL + obj.link if obj.link else None
 
 
-class NotificationFilterSet(filters.FilterSet):
+class NotificationFilterSet(FilterSet):
     unread = FlagFilter(field_name="read_at", lookup_expr="isnull", help_text="Only unread.")
     ordering = StableOrderingFilter(fields=("created_at",))
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from brm.core.filtering import FILTER_DEFAULTS
+from brm.core.filtering import FILTER_DEFAULTS, FilterSet
 from brm.core.ordering import StableOrderingFilter
 from portfolio.models.catalogue import Lifecycle, Service, ServiceMetric
 from stakeholders.filters import SearchFilterSet, _visible_units
@@ -34,7 +34,7 @@ class ServiceFilterSet(SearchFilterSet):
         fields = ["lifecycle", "owner", "unit"]
 
 
-class ServiceMetricFilterSet(filters.FilterSet):
+class ServiceMetricFilterSet(FilterSet):
     # `?sla_met=1` (or on/yes) means met, as on every list; plain django-filter ignored "1".
     FILTER_DEFAULTS = FILTER_DEFAULTS
     service = filters.ModelChoiceFilter(

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from brm.core.filtering import FlagFilter
+from brm.core.filtering import FilterSet, FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from portfolio.models.demand import (
     BenefitRecord,
@@ -55,7 +55,7 @@ class DemandFilterSet(SearchFilterSet):
         fields = ["unit", "status", "urgency", "objective", "brm"]
 
 
-class BenefitRecordFilterSet(filters.FilterSet):
+class BenefitRecordFilterSet(FilterSet):
     demand = filters.ModelChoiceFilter(
         queryset=_visible_demands,  # type: ignore[arg-type]  # stubs: no callable(request)
     )

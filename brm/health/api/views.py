@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brm.core.filtering import FlagFilter
+from brm.core.filtering import FilterSet, FlagFilter
 from brm.core.ordering import StableOrderingFilter
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
 from brm.health.facts import with_components_text
@@ -20,7 +20,7 @@ from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import latest_snapshots
 
 
-class HealthFilterSet(filters.FilterSet):
+class HealthFilterSet(FilterSet):
     band = filters.ChoiceFilter(choices=Band.choices)
     watermelon = FlagFilter()
     unit = filters.NumberFilter(field_name="unit_id")
