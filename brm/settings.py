@@ -358,6 +358,8 @@ else:
     )
 
 # --- Security -------------------------------------------------------------------------------
+# Django's database sessions, the per-request read replayed (brm.core.sessions, issue 14).
+SESSION_ENGINE = "brm.core.sessions"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
