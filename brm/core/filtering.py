@@ -8,6 +8,8 @@ the box from the filter's own cleaned value, never from the raw query string.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from typing import Any
 
 import django_filters as filters
@@ -50,8 +52,30 @@ FILTER_DEFAULTS: dict[Any, dict[str, Any]] = {
 }
 
 
+class _Filters(OrderedDict[str, Any]):
+    """A filter set class's filters (`base_filters`), which django-filter deep-copies for every
+    filter set it makes: a third of what a list's filters cost per request (issue 14). Here
+    `copy.deepcopy` copies each filter one level deep instead: its own attributes and its own
+    `extra` (a filter whose queryset is a callable of the request writes the reader's queryset
+    there), without the field a schema may have built on the class's filter, and with its
+    `method` bound to the copy (django-filter binds it to the filter, and resolves the method on
+    the filter's filter set). Nothing else of a filter changes after the class is made."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OrderedDict[str, Any]:
+        copies: OrderedDict[str, Any] = OrderedDict()
+        for name, filter_ in self.items():
+            new = copy.copy(filter_)
+            new.extra = dict(filter_.extra)
+            new.__dict__.pop("_field", None)
+            if isinstance(new.__dict__.get("filter"), filters.filters.FilterMethod):
+                new.filter = filters.filters.FilterMethod(new)
+            copies[name] = new
+        return copies
+
+
 class FilterSet(filters.FilterSet):
-    """The base of every list's FilterSet: django-filter's, with its form class built once.
+    """The base of every list's FilterSet: django-filter's, with its form class built once and
+    its filters copied one level deep for each filter set (`_Filters`).
 
     django-filter builds a new form class for every filter set it makes (each filter's field,
     its label worked out from the model, then `type(...)`): about half of the 1.1 ms a list's
@@ -62,6 +86,12 @@ class FilterSet(filters.FilterSet):
     from its own filter set; the kept class holds none of them (`.none()`), so a field left
     unset would offer and accept nothing rather than another reader's choices.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        cls = type(self)
+        if type(cls.__dict__.get("base_filters")) is not _Filters:
+            cls.base_filters = _Filters(cls.base_filters)
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def _form_classes(cls) -> dict[tuple[Any, ...], type[forms.Form]]:

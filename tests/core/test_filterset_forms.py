@@ -60,3 +60,24 @@ def test_labels_follow_the_language(executive: Any) -> None:
             form = _filterset(executive).form
             labels[language] = str(form.fields["search"].label)
     assert (labels["en"], labels["es"]) == ("Search", "Buscar")
+
+
+def test_filters_are_copied_per_filter_set_with_methods_bound_to_their_own(
+    brm: Any, other_brm: Any, unit_a: Any, unit_b: Any
+) -> None:
+    """Each filter set gets its own filters (`_Filters`, one level deep): a filter's method
+    ("Only my units") reads its own filter set's reader, not the one made before or after."""
+    from stakeholders.filters import BusinessUnitFilterSet
+
+    def mine(user: Any) -> BusinessUnitFilterSet:
+        request = RequestFactory().get("/units/", {"mine": "1"})
+        request.user = user
+        return BusinessUnitFilterSet(request.GET, BusinessUnit.objects.all(), request=request)
+
+    base = BusinessUnitFilterSet.base_filters["parent"]
+    base.field  # noqa: B018  a field built on the class's filter (as a schema may) is not shared
+    first, second = mine(brm), mine(other_brm)  # both made before either filters
+    assert first.filters["mine"] is not second.filters["mine"]
+    assert first.filters["mine"].extra is not second.filters["mine"].extra
+    assert first.filters["parent"] is not base and "_field" not in first.filters["parent"].__dict__
+    assert set(first.qs) == {unit_a} and set(second.qs) == {unit_b}
