@@ -47,9 +47,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet, Value, prefetch_related_objects
+from django.db.models import Model, Prefetch, QuerySet, Value, prefetch_related_objects
 from django.db.models.query import ModelIterable, ValuesIterable
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone, translation
 
 from brm.core.roles import reads_all_units, role_of
@@ -238,6 +239,14 @@ def _run(statement: _Statement, values: Mapping[str, Any]) -> list[Any]:
         return statement.convert(cursor.fetchall())
 
 
+def _known_empty(replayed: list[Any]) -> list[Any]:
+    """Under verification, a call the ORM answers as empty without asking the database (an IN of
+    nothing): the replay must find nothing either."""
+    if replayed:
+        raise StatementMismatch("The ORM knows this call is empty; the replay found rows")
+    return []
+
+
 def _verify(
     statement: _Statement,
     sql: str,
@@ -275,7 +284,10 @@ def rows(
         return list(build(**values))
     if settings.BRM_VERIFY_STATEMENTS:
         qs = build(**values)
-        sql, params, _compiler = _compiled_rows(qs)
+        try:
+            sql, params, _compiler = _compiled_rows(qs)
+        except EmptyResultSet:  # the ORM knows it is empty without asking: so must the replay be
+            return _known_empty(_run(statement, values))
         _verify(statement, sql, params, values, _names(qs))
     names = statement.names
     return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
@@ -381,9 +393,21 @@ class _Compiled:
 
 
 def _model_compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...], SQLCompiler]:
-    """The SQL, parameters and set-up compiler of a plain model query (instances, not values)."""
+    """The SQL, parameters and set-up compiler of a plain model query (instances, not values).
+
+    Raises TypeError for what a replay could not reproduce: a `.values()` query, one made by a
+    related manager (its known related objects), a queryset class that reads its rows its own
+    way, or a `Prefetch` with a queryset of its own (built with the first call's values or
+    reader, which the replay's check of the main SQL would not see; name the relation instead).
+    """
     if qs._iterable_class is not ModelIterable or getattr(qs, "_known_related_objects", None):
         raise TypeError("instances() replays plain model queries: not .values() or a manager's")
+    kind = type(qs)
+    if kind._fetch_all is not QuerySet._fetch_all or kind.__iter__ is not QuerySet.__iter__:
+        raise TypeError(f"instances() cannot replay {kind.__name__}: it reads rows its own way")
+    lookups = getattr(qs, "_prefetch_related_lookups", ())
+    if any(isinstance(lookup, Prefetch) and lookup.queryset is not None for lookup in lookups):
+        raise TypeError("instances() replays prefetches by name, not a Prefetch's own queryset")
     compiler = qs.query.get_compiler(using=qs.db)
     sql, params = compiler.as_sql()
     return sql, tuple(params), compiler
@@ -424,7 +448,10 @@ def instances(key: Hashable, build: Callable[..., QuerySet[Any]], /, **values: A
     if statement is _UNCACHEABLE:
         return list(build(**values))
     if settings.BRM_VERIFY_STATEMENTS:
-        sql, params, _compiler = _model_compiled(build(**values))
+        try:
+            sql, params, _compiler = _model_compiled(build(**values))
+        except EmptyResultSet:  # the ORM knows it is empty without asking: so must the replay be
+            return _known_empty(_run_instances(statement, values))
         if sql != statement.sql or list(params) != statement.params(values):
             raise StatementMismatch(
                 f"A replayed statement differs from the ORM's query: its key misses something.\n"
@@ -458,6 +485,14 @@ def _learn_instances(
             raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
         _remember(full_key, _UNCACHEABLE)
         return list(qs)
+    # The kept compiler needs its columns and how to build each row, not the first call's
+    # values (a session key, a token's key id) or its thread's connection: each replay copies it
+    # and gives the copy its own.
+    compiler.connection = None  # type: ignore[assignment]
+    for part in ("where", "having", "qualify"):
+        setattr(compiler, part, None)
+    compiler.query = compiler.query.chain()
+    compiler.query.where = WhereNode()
     statement = _ModelStatement(
         sql,
         qs.db,

@@ -421,3 +421,39 @@ def test_an_api_token_is_replayed_and_refused_at_once_when_revoked_or_expired(
     assert other.get("/api/v1/units/").status_code == 401
     type(integration).objects.filter(pk=integration.pk).update(is_active=False)
     assert client.get("/api/v1/units/").status_code == 401
+
+
+def test_instances_refuse_what_a_replay_could_not_reproduce(unit_a: Any) -> None:
+    """A `Prefetch` with its own queryset would be replayed with the first call's values or
+    reader (the check of the main SQL does not see it): refused, as is a queryset class that
+    reads its rows its own way. A prefetch named by its relation is replayed (above)."""
+    from django.db.models import Prefetch
+
+    from stakeholders.models import BusinessUnit
+
+    def due_after(unit_id: int, after: date) -> QuerySet[Any]:
+        items = ActionItem.objects.filter(due_date__gt=after)
+        return BusinessUnit.objects.filter(pk=unit_id).prefetch_related(
+            Prefetch("action_items", queryset=items, to_attr="due")
+        )
+
+    with pytest.raises(TypeError):
+        statements.instances("test.prefetch", due_after, unit_id=unit_a.pk, after=date(2026, 3, 1))
+
+    class OwnRows(QuerySet[Any]):
+        def _fetch_all(self) -> None:
+            super()._fetch_all()
+
+    with pytest.raises(TypeError):
+        statements.instances("test.own", lambda: OwnRows(ActionItem).all())
+
+
+def test_a_call_the_orm_knows_is_empty_is_empty_when_replayed_and_verified(brm: Any) -> None:
+    """An id out of the column's range (the ORM answers without asking the database): the
+    verified replay of the session user gives no user, as the ORM does, not an error."""
+    from brm.core.authentication import PreferenceModelBackend
+
+    backend = PreferenceModelBackend()
+    assert backend.get_user(brm.pk).pk == brm.pk  # learned
+    assert backend.get_user(2**63) is None
+    assert backend.get_user(brm.pk).pk == brm.pk
