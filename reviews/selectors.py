@@ -6,6 +6,7 @@ Each function runs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 from calendar import Calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ from stakeholders.models import BusinessUnit, Stakeholder, managed_by
 from stakeholders.selectors import (
     TimelineSQL,
     json_datetime,
+    managed_unit_ids,
     timeline_source,
     whole_unit_visible,
 )
@@ -274,14 +276,29 @@ class ReviewSchedule:
 
 
 def review_schedule_by_unit(
-    now: datetime, unit_ids: list[int] | None = None
+    now: datetime,
+    unit_ids: Iterable[int] | QuerySet[Any] | None = None,
+    *,
+    manager: int | None = None,
 ) -> dict[int, ReviewSchedule]:
-    """`with_review_schedule` of every active unit (or of `unit_ids`), by unit id (one query)."""
-    units = BusinessUnit.objects.filter(active=True)
-    if unit_ids is not None:
-        units = units.filter(pk__in=unit_ids)
-    rows = with_review_schedule(units, now).values(
-        "id", "next_due_at", "review_cadence_days", "next_planned_at", "review_late"
+    """`with_review_schedule` of every active unit (or of `unit_ids`: ids, or a query of them),
+    by unit id (one query). `manager`: a user id; their units (`managed_unit_ids`) instead of
+    `unit_ids`, the query compiled once and replayed with the id and the time
+    (`brm.core.statements`: My relationships, issue 14)."""
+
+    def build(now: datetime, manager: int | None = None) -> QuerySet[Any]:
+        units = BusinessUnit.objects.filter(active=True)
+        scope = managed_unit_ids(manager) if manager is not None else unit_ids
+        if scope is not None:
+            units = units.filter(pk__in=scope)
+        return with_review_schedule(units, now).values(
+            "id", "next_due_at", "review_cadence_days", "next_planned_at", "review_late"
+        )
+
+    rows = (
+        build(now)
+        if manager is None
+        else statements.rows("reviews.schedule_by_managed_unit", build, now=now, manager=manager)
     )
     return {
         r["id"]: ReviewSchedule(

@@ -7,6 +7,7 @@ Each function runs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -709,6 +710,13 @@ def units_by_id(unit_ids: list[int]) -> dict[int, BusinessUnit]:
     return BusinessUnit.objects.select_related("brm").in_bulk(unit_ids)
 
 
+def managed_unit_ids(user: AnyUser | int) -> QuerySet[Any]:
+    """The ids of the units `user` (a user or their id) manages as BRM or deputy
+    (`managed_by`), as a query to read inside another (`unit_id__in=`): one subquery, whatever
+    the number of units."""
+    return BusinessUnit.objects.filter(managed_by(user)).values("pk")
+
+
 def relationship_managers() -> QuerySet[AuthUser]:
     """Active members of the BRM group, by first name then username: who a unit can be handed
     over to, and the dashboard's "BRM" filter."""
@@ -770,14 +778,34 @@ def promise_counts_by_unit(
 
 
 def overdue_promises_by_unit(
-    unit_ids: list[int], *, today: date | None = None, it_only: bool = True
+    unit_ids: Iterable[int] | QuerySet[Any],
+    *,
+    today: date | None = None,
+    it_only: bool = True,
+    manager: int | None = None,
 ) -> dict[int, int]:
-    """Number of overdue promises per unit (one query); the list with `overdue=true&unit=<id>`
-    (and `owner_side=it` when `it_only`) shows the same rows."""
-    items = ActionItem.objects.filter(unit_id__in=unit_ids)
-    if it_only:
-        items = items.owed_by_it()
-    rows = items.overdue(today).order_by().values("unit_id").annotate(n=Count("id"))
+    """Number of overdue promises per unit of `unit_ids` (ids, or a query of them; one query);
+    the list with `overdue=true&unit=<id>` (and `owner_side=it` when `it_only`) shows the same
+    rows. `manager`: a user id; their units (`managed_unit_ids`) instead of `unit_ids`, the
+    query compiled once and replayed with the id and the day (`brm.core.statements`)."""
+
+    def build(today: date | None, manager: int | None = None) -> QuerySet[Any]:
+        scope = managed_unit_ids(manager) if manager is not None else unit_ids
+        items = ActionItem.objects.filter(unit_id__in=scope)
+        if it_only:
+            items = items.owed_by_it()
+        return items.overdue(today).order_by().values("unit_id").annotate(n=Count("id"))
+
+    rows = (
+        build(today)
+        if manager is None or today is None
+        else statements.rows(
+            ("stakeholders.overdue_promises_by_managed_unit", it_only),
+            build,
+            today=today,
+            manager=manager,
+        )
+    )
     return {r["unit_id"]: r["n"] for r in rows}
 
 

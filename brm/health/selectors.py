@@ -99,14 +99,22 @@ class LiveFigures:
     review_days_late: int = 0
 
 
-def live_figures(unit_ids: list[int], now: datetime) -> dict[int, LiveFigures]:
-    """Overdue complaints, overdue IT promises and days the review is late per unit (three
-    queries whatever the number of units)."""
-    complaints = complaint_selectors.overdue_by_unit(unit_ids, now)
+def live_figures(
+    unit_ids: list[int], now: datetime, *, manager: int | None = None
+) -> dict[int, LiveFigures]:
+    """Overdue complaints, overdue IT promises and days the review is late per unit of
+    `unit_ids` (three queries whatever the number of units).
+
+    `manager`: the id of a user who manages every unit of `unit_ids` (a BRM's own units): the
+    three queries then read their units as a subquery, compiled once and replayed with the id
+    and the time, instead of a list of every id built anew: "My relationships" spent 17 of its
+    31 ms of CPU on them with 207 units (issue 14)."""
+    today = timezone.localdate(now)
+    complaints = complaint_selectors.overdue_by_unit(unit_ids, now, manager=manager)
     promises = register_selectors.overdue_promises_by_unit(
-        unit_ids, today=timezone.localdate(now), it_only=True
+        unit_ids, today=today, it_only=True, manager=manager
     )
-    schedules = review_selectors.review_schedule_by_unit(now, unit_ids)
+    schedules = review_selectors.review_schedule_by_unit(now, unit_ids, manager=manager)
     return {
         unit_id: LiveFigures(
             overdue_complaints=complaints.get(unit_id, 0),
@@ -255,7 +263,7 @@ def my_relationships(user: AnyUser, now: datetime | None = None, page: str = "")
         rows = list(mine.values(*fields, "components"))
         for row in rows:
             row["contacts"] = len(_neglected(row.pop("components"))[:2])
-    live = live_figures([row["unit_id"] for row in rows], now)
+    live = live_figures([row["unit_id"] for row in rows], now, manager=user.pk)
     for row in rows:
         figures = live[row["unit_id"]]
         counted = [figures.review_days_late, figures.overdue_complaints, figures.overdue_promises]
