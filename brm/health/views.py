@@ -57,7 +57,10 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "age_labels": [str(label) for label, *_ in AGE_BUCKETS],
         "chart_names": chart_names(),
         "bands": ["red", "amber", "green", "none"],
-        "brms": register_selectors.relationship_managers(),
+        # What the filter's options show of each BRM (`person`): their names, not whole rows.
+        "brms": register_selectors.relationship_managers().only(
+            "id", "first_name", "last_name", "username"
+        ),
         "can_recompute": permissions.may_recompute(request.user),
     }
     plans = selectors.plans_needing_help(request.user)

@@ -90,6 +90,21 @@ def choice_options(bound_field: BoundField, label: str = "name") -> SafeString:
 
 
 @register.simple_tag
+def person_options(users: Iterable[Any], selected: object) -> SafeString:
+    """`{% person_options brms brm %}`: one `<option value="pk">Full name</option>` per user
+    (`person`: the full name, else the username), `selected` on the one whose pk is the
+    submitted value (a string, or None/"" for none), written in one pass: the template loop it
+    replaces ran a filter and a comparison per option, a few ms for a dashboard's 84 BRMs at
+    2,000 units (issue 14)."""
+    chosen = "" if selected is None else str(selected)
+    return format_html_join(
+        "",
+        '<option value="{}" {}>{}</option>',
+        ((u.pk, "selected" if str(u.pk) == chosen else "", person(u)) for u in users),
+    )
+
+
+@register.simple_tag
 def select_options(choices: Iterable[tuple[Any, Any]], selected: object) -> SafeString:
     """`{% select_options filter.form.status.field.choices filter.form.status.value %}`: one
     `<option value="v" selected>Label</option>` per choice (`selected` on the submitted ones,
