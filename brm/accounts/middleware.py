@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -62,9 +63,15 @@ class RequireMfaMiddleware:
 
     @staticmethod
     def _open(path: str) -> bool:
-        static = "/" + settings.STATIC_URL.lstrip("/")
-        prefixes = [static, *(reverse(name) for name in _OPEN_URL_NAMES)]
-        return any(path.startswith(prefix) for prefix in prefixes)
+        return path.startswith(_open_prefixes(get_script_prefix()))
+
+
+@functools.cache
+def _open_prefixes(script_prefix: str) -> tuple[str, ...]:
+    """Where a user who still has to set up MFA may go (`_OPEN_URL_NAMES` and static files),
+    reversed once per script prefix rather than four times on each of their requests."""
+    static = "/" + settings.STATIC_URL.lstrip("/")
+    return (static, *(reverse(name) for name in _OPEN_URL_NAMES))
 
 
 def _chosen_language(user: object) -> str:

@@ -147,3 +147,13 @@ def test_a_recovery_code_signs_in_once(client, admin_with_mfa):
     again = client.post(reverse("mfa_authenticate"), {"code": code})
     assert again.status_code == 200 and again.context["form"].errors
     assert client.get("/profile/").status_code == 302
+
+
+def test_removing_the_authenticator_app_is_seen_on_the_next_request(client, admin_with_mfa):
+    """`has_mfa` is replayed with the user's id on every request of a role that needs MFA
+    (issue 14): the app's removal (another session, the admin) is read at once."""
+    client.force_login(admin_with_mfa)
+    assert client.get("/profile/").status_code == 200
+    assert client.get("/profile/").status_code == 200
+    Authenticator.objects.filter(user=admin_with_mfa, type=Authenticator.Type.TOTP).delete()
+    assert client.get("/profile/")["Location"] == reverse("mfa_activate_totp")
