@@ -293,25 +293,30 @@ def rows(
     return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
 
 
-def _learn_rows(
+def _learned(
     full_key: Hashable,
     build: Callable[..., QuerySet[Any, Any]],
     values: Mapping[str, Any],
-) -> list[dict[str, Any]]:
+    compiled: Callable[[QuerySet[Any, Any]], tuple[str, tuple[Any, ...], SQLCompiler]],
+) -> tuple[QuerySet[Any, Any], tuple[str, tuple[tuple[str, Any, Any], ...], SQLCompiler] | None]:
+    """Learning, shared by `rows` and `instances`: the query built with `values`, and its SQL,
+    slots (`_slots`) and compiler when the two probes show its shape does not depend on the
+    values (None otherwise, or on another database than PostgreSQL, or when the ORM knows it is
+    empty; the key is then remembered as never to be replayed). `compiled` compiles one build."""
     qs = build(**values)
     if connections[qs.db].vendor != "postgresql":
         _remember(full_key, _UNCACHEABLE)
-        return list(qs)
+        return qs, None
     probes = [
         {name: _moved(value, step, probe) for step, (name, value) in enumerate(values.items(), 1)}
         for probe in (1, 2)
     ]
     try:
-        sql, params, compiler = _compiled_rows(qs)
-        probed = [_compiled_rows(build(**probe))[:2] for probe in probes]
+        sql, params, compiler = compiled(qs)
+        probed = [compiled(build(**probe))[:2] for probe in probes]
     except EmptyResultSet:
         _remember(full_key, _UNCACHEABLE)
-        return list(qs)
+        return qs, None
     same_sql = all(probe_sql == sql for probe_sql, _params in probed)
     builds = [params, *(probe_params for _sql, probe_params in probed)]
     slots = _slots(builds, [values, *probes]) if same_sql else None
@@ -319,7 +324,19 @@ def _learn_rows(
         if settings.BRM_VERIFY_STATEMENTS:
             raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
         _remember(full_key, _UNCACHEABLE)
+        return qs, None
+    return qs, (sql, slots, compiler)
+
+
+def _learn_rows(
+    full_key: Hashable,
+    build: Callable[..., QuerySet[Any, Any]],
+    values: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    qs, learned = _learned(full_key, build, values, _compiled_rows)
+    if learned is None:
         return list(qs)
+    sql, slots, compiler = learned
     statement = _Statement(sql, qs.db, slots, _names(qs), _row_converter(compiler))
     _remember(full_key, statement)
     return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, values)]
@@ -463,28 +480,10 @@ def instances(key: Hashable, build: Callable[..., QuerySet[Any]], /, **values: A
 def _learn_instances(
     full_key: Hashable, build: Callable[..., QuerySet[Any]], values: Mapping[str, Any]
 ) -> list[Any]:
-    qs = build(**values)
-    if connections[qs.db].vendor != "postgresql":
-        _remember(full_key, _UNCACHEABLE)
+    qs, learned = _learned(full_key, build, values, _model_compiled)
+    if learned is None:
         return list(qs)
-    probes = [
-        {name: _moved(value, step, probe) for step, (name, value) in enumerate(values.items(), 1)}
-        for probe in (1, 2)
-    ]
-    try:
-        sql, params, compiler = _model_compiled(qs)
-        probed = [_model_compiled(build(**probe))[:2] for probe in probes]
-    except EmptyResultSet:
-        _remember(full_key, _UNCACHEABLE)
-        return list(qs)
-    same_sql = all(probe_sql == sql for probe_sql, _params in probed)
-    builds = [params, *(probe_params for _sql, probe_params in probed)]
-    slots = _slots(builds, [values, *probes]) if same_sql else None
-    if slots is None:
-        if settings.BRM_VERIFY_STATEMENTS:
-            raise StatementMismatch(f"{full_key}: the query's shape depends on its values")
-        _remember(full_key, _UNCACHEABLE)
-        return list(qs)
+    sql, slots, compiler = learned
     # The kept compiler needs its columns and how to build each row, not the first call's
     # values (a session key, a token's key id) or its thread's connection: each replay copies it
     # and gives the copy its own.
