@@ -248,7 +248,7 @@ def _known_empty(replayed: list[Any]) -> list[Any]:
 
 
 def _verify(
-    statement: _Statement,
+    statement: _Statement | _ModelStatement,
     sql: str,
     params: tuple[Any, ...],
     values: Mapping[str, Any],
@@ -274,21 +274,44 @@ def rows(
     kind of value or a non-values query; StatementMismatch under `BRM_VERIFY_STATEMENTS` (the
     tests) when the key or the values do not explain the SQL.
     """
+    return _replay("rows", key, build, values, _learn_rows, _compiled_rows, _names, _run_dicts)
+
+
+def _replay(
+    kind: str,
+    key: Hashable,
+    build: Callable[..., QuerySet[Any, Any]],
+    values: Mapping[str, Any],
+    learn: Callable[..., list[Any]],
+    compiled: Callable[[QuerySet[Any, Any]], tuple[str, tuple[Any, ...], SQLCompiler]],
+    names: Callable[[QuerySet[Any, Any]], tuple[str, ...]],
+    run: Callable[[Any, Mapping[str, Any]], list[Any]],
+) -> list[Any]:
+    """What `rows` and `instances` share: built through the ORM when replays are off or the
+    key is known never to replay; learned on the first call (`learn`); else run with `values`
+    (`run`), after checking under `BRM_VERIFY_STATEMENTS` that the ORM builds the same SQL,
+    parameters and column names (`compiled`, `names`)."""
     if not settings.BRM_STATEMENTS:
         return list(build(**values))
-    full_key = _key(("rows", key))
+    full_key = _key((kind, key))
     statement = _recall(full_key)
     if statement is None:
-        return _learn_rows(full_key, build, values)
+        return learn(full_key, build, values)
     if statement is _UNCACHEABLE:
         return list(build(**values))
     if settings.BRM_VERIFY_STATEMENTS:
         qs = build(**values)
         try:
-            sql, params, _compiler = _compiled_rows(qs)
+            sql, params, _compiler = compiled(qs)
         except EmptyResultSet:  # the ORM knows it is empty without asking: so must the replay be
-            return _known_empty(_run(statement, values))
-        _verify(statement, sql, params, values, _names(qs))
+            return _known_empty(run(statement, values))
+        _verify(statement, sql, params, values, names(qs))
+    return run(statement, values)
+
+
+def _run_dicts(statement: _Statement, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A learned `.values()` statement's rows for `values`, as dicts named as `.values()` names
+    them."""
     names = statement.names
     return [dict(zip(names, row, strict=True)) for row in _run(statement, values)]
 
@@ -339,7 +362,7 @@ def _learn_rows(
     sql, slots, compiler = learned
     statement = _Statement(sql, qs.db, slots, _names(qs), _row_converter(compiler))
     _remember(full_key, statement)
-    return [dict(zip(statement.names, row, strict=True)) for row in _run(statement, values)]
+    return _run_dicts(statement, values)
 
 
 def aggregate(
@@ -393,6 +416,7 @@ class _ModelStatement:
     model: type[Model]
     fetch_mode: Any
     prefetch: tuple[Any, ...]
+    names: tuple[str, ...] = ()  # `_verify` checks a values query's names; instances have none
 
     def params(self, values: Mapping[str, Any]) -> list[Any]:
         return _params(self.slots, values)
@@ -456,25 +480,12 @@ def instances(key: Hashable, build: Callable[..., QuerySet[Any]], /, **values: A
     once per `key`, then run with new `values` (the same rules for keys and values, the same
     check under `BRM_VERIFY_STATEMENTS`). Raises TypeError for a `.values()` query or one
     made by a related manager (its known related objects are not replayed)."""
-    if not settings.BRM_STATEMENTS:
-        return list(build(**values))
-    full_key = _key(("instances", key))
-    statement = _recall(full_key)
-    if statement is None:
-        return _learn_instances(full_key, build, values)
-    if statement is _UNCACHEABLE:
-        return list(build(**values))
-    if settings.BRM_VERIFY_STATEMENTS:
-        try:
-            sql, params, _compiler = _model_compiled(build(**values))
-        except EmptyResultSet:  # the ORM knows it is empty without asking: so must the replay be
-            return _known_empty(_run_instances(statement, values))
-        if sql != statement.sql or list(params) != statement.params(values):
-            raise StatementMismatch(
-                f"A replayed statement differs from the ORM's query: its key misses something.\n"
-                f"replayed: {statement.sql} {statement.params(values)}\nbuilt: {sql} {list(params)}"
-            )
-    return _run_instances(statement, values)
+    learn, run = _learn_instances, _run_instances
+    return _replay("instances", key, build, values, learn, _model_compiled, _no_names, run)
+
+
+def _no_names(qs: QuerySet[Any, Any]) -> tuple[str, ...]:
+    return ()  # instances have no column names to check: their SQL and parameters are checked
 
 
 def _learn_instances(

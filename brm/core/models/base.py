@@ -216,12 +216,9 @@ class SingletonSettings(models.Model):
         and no values on every call), not built through the ORM on each of the many requests
         that read settings (issue 14); still one query, so an edit is read at once everywhere.
         """
-        names = [f.attname for f in cls._meta.concrete_fields]
-        found = statements.rows(
-            ("settings", cls._meta.label),
-            lambda: cls._default_manager.filter(pk=1).values(*names),
+        found = statements.instances(
+            ("settings", cls._meta.label), lambda: cls._default_manager.filter(pk=1)[:1]
         )
         if found:
-            (row,) = found
-            return cls.from_db(router.db_for_read(cls), names, [row[n] for n in names])
+            return found[0]  # type: ignore[no-any-return]
         return cls._default_manager.get_or_create(pk=1)[0]
