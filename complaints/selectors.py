@@ -51,7 +51,7 @@ from complaints.models import (
 )
 from stakeholders.selectors import (
     TimelineSQL,
-    managed_unit_ids,
+    per_managed_unit,
     timeline_source,
     user_from_json,
     user_json,
@@ -511,26 +511,17 @@ def overdue_by_unit(
     unit_ids: Iterable[int] | QuerySet[Any], now: datetime, *, manager: int | None = None
 ) -> dict[int, int]:
     """Overdue complaints per unit of `unit_ids` (ids, or a query of them read as a subquery;
-    one query); `/complaints/?unit=<id>&overdue=true` lists the same rows.
+    one query); `/complaints/?unit=<id>&overdue=true` lists the same rows. `manager`: a user
+    id; their units instead of `unit_ids`, replayed (`per_managed_unit`)."""
 
-    `manager`: a user id; the units that user manages (`managed_unit_ids`) instead of
-    `unit_ids`, and the query compiled once and replayed with the id and the time
-    (`brm.core.statements`: My relationships, issue 14)."""
-
-    def build(now: datetime, manager: int | None = None) -> QuerySet[Any]:
-        scope = managed_unit_ids(manager) if manager is not None else unit_ids
-        return (
-            Complaint.objects.filter(unit_id__in=scope)
-            .overdue(now)
-            .order_by()
-            .values("unit_id")
-            .annotate(n=Count("id"))
-        )
+    def rows_of(units: Any, now: datetime) -> QuerySet[Any]:
+        overdue = Complaint.objects.filter(unit_id__in=units).overdue(now).order_by()
+        return overdue.values("unit_id").annotate(n=Count("id"))
 
     rows = (
-        build(now)
+        rows_of(unit_ids, now)
         if manager is None
-        else statements.rows("complaints.overdue_by_managed_unit", build, now=now, manager=manager)
+        else per_managed_unit("complaints.overdue_by_unit", rows_of, manager, now=now)
     )
     return {r["unit_id"]: r["n"] for r in rows}
 

@@ -51,7 +51,7 @@ from stakeholders.models import BusinessUnit, Stakeholder, managed_by
 from stakeholders.selectors import (
     TimelineSQL,
     json_datetime,
-    managed_unit_ids,
+    per_managed_unit,
     timeline_source,
     whole_unit_visible,
 )
@@ -282,23 +282,21 @@ def review_schedule_by_unit(
     manager: int | None = None,
 ) -> dict[int, ReviewSchedule]:
     """`with_review_schedule` of every active unit (or of `unit_ids`: ids, or a query of them),
-    by unit id (one query). `manager`: a user id; their units (`managed_unit_ids`) instead of
-    `unit_ids`, the query compiled once and replayed with the id and the time
-    (`brm.core.statements`: My relationships, issue 14)."""
+    by unit id (one query). `manager`: a user id; their units instead of `unit_ids`, replayed
+    (`per_managed_unit`)."""
 
-    def build(now: datetime, manager: int | None = None) -> QuerySet[Any]:
-        units = BusinessUnit.objects.filter(active=True)
-        scope = managed_unit_ids(manager) if manager is not None else unit_ids
-        if scope is not None:
-            units = units.filter(pk__in=scope)
-        return with_review_schedule(units, now).values(
+    def rows_of(units: Any, now: datetime) -> QuerySet[Any]:
+        active = BusinessUnit.objects.filter(active=True)
+        if units is not None:
+            active = active.filter(pk__in=units)
+        return with_review_schedule(active, now).values(
             "id", "next_due_at", "review_cadence_days", "next_planned_at", "review_late"
         )
 
     rows = (
-        build(now)
+        rows_of(unit_ids, now)
         if manager is None
-        else statements.rows("reviews.schedule_by_managed_unit", build, now=now, manager=manager)
+        else per_managed_unit("reviews.schedule_by_unit", rows_of, manager, now=now)
     )
     return {
         r["id"]: ReviewSchedule(

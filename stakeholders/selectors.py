@@ -7,7 +7,7 @@ Each function runs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -717,6 +717,20 @@ def managed_unit_ids(user: AnyUser | int) -> QuerySet[Any]:
     return BusinessUnit.objects.filter(managed_by(user)).values("pk")
 
 
+def per_managed_unit(
+    key: str, rows_of: Callable[..., QuerySet[Any]], manager: int, **values: Any
+) -> list[dict[str, Any]]:
+    """`rows_of(units, **values)`, a `.values()` query over `units`, for the units the user
+    `manager` (an id) manages (`managed_unit_ids`, read as a subquery), compiled once and
+    replayed with the id and `values` (`brm.core.statements`, keyed by `key`): My
+    relationships' live figures, a BRM's own units whatever their number (issue 14)."""
+
+    def build(manager: int, **values: Any) -> QuerySet[Any]:
+        return rows_of(managed_unit_ids(manager), **values)
+
+    return statements.rows(key, build, manager=manager, **values)
+
+
 def relationship_managers() -> QuerySet[AuthUser]:
     """Active members of the BRM group, by first name then username: who a unit can be handed
     over to, and the dashboard's "BRM" filter."""
@@ -786,24 +800,21 @@ def overdue_promises_by_unit(
 ) -> dict[int, int]:
     """Number of overdue promises per unit of `unit_ids` (ids, or a query of them; one query);
     the list with `overdue=true&unit=<id>` (and `owner_side=it` when `it_only`) shows the same
-    rows. `manager`: a user id; their units (`managed_unit_ids`) instead of `unit_ids`, the
-    query compiled once and replayed with the id and the day (`brm.core.statements`)."""
+    rows. `manager`: a user id; their units instead of `unit_ids`, replayed
+    (`per_managed_unit`)."""
+    today = today or timezone.localdate()
 
-    def build(today: date | None, manager: int | None = None) -> QuerySet[Any]:
-        scope = managed_unit_ids(manager) if manager is not None else unit_ids
-        items = ActionItem.objects.filter(unit_id__in=scope)
+    def rows_of(units: Any, today: date) -> QuerySet[Any]:
+        items = ActionItem.objects.filter(unit_id__in=units)
         if it_only:
             items = items.owed_by_it()
         return items.overdue(today).order_by().values("unit_id").annotate(n=Count("id"))
 
     rows = (
-        build(today)
-        if manager is None or today is None
-        else statements.rows(
-            ("stakeholders.overdue_promises_by_managed_unit", it_only),
-            build,
-            today=today,
-            manager=manager,
+        rows_of(unit_ids, today)
+        if manager is None
+        else per_managed_unit(
+            f"stakeholders.overdue_promises.{it_only}", rows_of, manager, today=today
         )
     )
     return {r["unit_id"]: r["n"] for r in rows}
