@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -63,13 +63,14 @@ class RequireMfaMiddleware:
 
     @staticmethod
     def _open(path: str) -> bool:
-        return path.startswith(_open_prefixes(get_script_prefix()))
+        return path.startswith(_open_prefixes(get_urlconf(), get_script_prefix()))
 
 
 @functools.cache
-def _open_prefixes(script_prefix: str) -> tuple[str, ...]:
+def _open_prefixes(urlconf: str | None, script_prefix: str) -> tuple[str, ...]:
     """Where a user who still has to set up MFA may go (`_OPEN_URL_NAMES` and static files),
-    reversed once per script prefix rather than four times on each of their requests."""
+    reversed once per URLconf and script prefix rather than four times on each of their
+    requests."""
     static = "/" + settings.STATIC_URL.lstrip("/")
     return (static, *(reverse(name) for name in _OPEN_URL_NAMES))
 

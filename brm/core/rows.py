@@ -118,14 +118,16 @@ class Badges:
             return html
 
 
-def number_text(value: float | None, places: int = 0, decimal_mark: str = ".") -> str:
+def number_text(value: float | Decimal | None, places: int = 0, decimal_mark: str = ".") -> str:
     """`value|floatformat:places` for a float or None (""): rounded half up, no "-0", with
     `decimal_mark` (the language's DECIMAL_SEPARATOR) before the places and no grouping, so
     for figures below 1,000 such as scores (0-100) and their changes, without the filter's
     per-call localisation."""
     if value is None:
         return ""
-    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    # repr: the float's shortest digits, as floatformat reads them
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     text = f"{rounded if rounded else abs(rounded):f}"  # floatformat writes no "-0"
     return text.replace(".", decimal_mark) if places else text
 

@@ -124,10 +124,12 @@ UNPLANNED_SHOWN = 8
 # first, the rest are a page away, and the band counts above still count every unit.
 HEAT_SHOWN = 100
 # The heat map's filters, and how many of its pages, whose queries are replayed
-# (`brm.core.statements`); others are built each time.
+# (`brm.core.statements`); others are built each time. Each kept page is a statement per filter,
+# with or without a BRM, per role: 6 x 2 x 3 pages x 2 roles = 72 of the 256 a process keeps, so
+# paging far cannot push the dashboard's other statements out (40 pages could: 960).
 HEAT_FILTERS = ("", "watermelon", *BANDS)
 HEAT_PAGE_MAX = 1_000_000
-HEAT_PAGES_KEPT = 40
+HEAT_PAGES_KEPT = 3
 # Worst first: red before amber, then by score (no score last), so attention goes where it is
 # needed; the name and id make the order total, so pages never repeat or skip a unit.
 WORST_FIRST = (
