@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.template import Context, Template
+from django.template import Template
 from django.utils import translation
 
 from portfolio.models import DemandStatus
@@ -19,10 +19,10 @@ from tests.factories import (
     DemandFactory,
     UserFactory,
 )
+from tests.row_tags import HOSTILE, same
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = "<b>&\"'x"
 
 # The loop as templates/portfolio/demand_list.html had it (commit ceb30cb).
 LOOP = Template(
@@ -109,7 +109,6 @@ def test_it_writes_the_rows_as_the_loop_did(
         "currency": currency,
     }
     with translation.override(language):
-        ours = TAG.render(Context(context))
-        assert ours == LOOP.render(Context(context))
+        ours = same(LOOP, TAG, context)
     assert ours.count("<tr ") == 6
     assert ours.count("text-bg-warning") == 2

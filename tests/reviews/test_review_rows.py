@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.template import Context, Template
+from django.template import Template
 from django.utils import timezone, translation
 
 from reviews import selectors
@@ -21,10 +21,10 @@ from tests.factories import (
     ServiceReviewFactory,
     UserFactory,
 )
+from tests.row_tags import HOSTILE, same
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = "<b>&\"'x"
 # Dates are written in the reader's time zone: one away from UTC shows a conversion missed.
 ZONE = "Asia/Kolkata"
 
@@ -62,13 +62,6 @@ SCHEDULE_LOOP = Template(
 SCHEDULE_TAG = Template(
     "{% load review_rows %}\n    {% schedule_rows schedule role editable_units %}\n"
 )
-
-
-def _same(loop: Template, tag: Template, context: dict[str, Any]) -> str:
-    """The tag's output, asserted equal to the loop's over the same context."""
-    ours = tag.render(Context(context))
-    assert ours == loop.render(Context(context))
-    return ours
 
 
 def _reviews(brm) -> None:
@@ -115,7 +108,7 @@ def test_review_rows_write_what_the_loop_wrote(admin_user, brm, language, is_it_
     assert {r.status for r in rows} == set(ReviewStatus)
     context = {"page": {"object_list": rows}, "is_it_side": is_it_side}
     with translation.override(language), timezone.override(ZONE):
-        ours = _same(REVIEW_LOOP, REVIEW_TAG, context)
+        ours = same(REVIEW_LOOP, REVIEW_TAG, context)
     assert ours.count("<tr ") == 4
     assert "<td>2</td>" in ours  # the held review's open changes and commitments
 
@@ -167,6 +160,6 @@ def test_schedule_rows_write_what_the_loop_wrote(admin_user, brm, language, role
     elif editable == "all":
         context["editable_units"] = {u.pk for u in units}
     with translation.override(language), timezone.override(ZONE):
-        ours = _same(SCHEDULE_LOOP, SCHEDULE_TAG, context)
+        ours = same(SCHEDULE_LOOP, SCHEDULE_TAG, context)
     assert ours.count("<tr ") == 3
     assert ours.count("btn-sm") == {"some": 2, "all": 3, "none given": 0}[editable]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.http import QueryDict
-from django.template import Context, Template
+from django.template import Template
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
@@ -22,10 +22,10 @@ from tests.factories import (
     StakeholderFactory,
     UserFactory,
 )
+from tests.row_tags import HOSTILE, same
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = "<b>&\"'x"
 # Dates are written in the reader's time zone: one away from UTC shows a conversion missed.
 ZONE = "America/Mexico_City"
 
@@ -111,13 +111,6 @@ MAP_LOOP = Template(
 MAP_TAG = Template("{% load stakeholder_rows %}\n    {% map_rows grid %}\n")
 
 
-def _same(loop: Template, tag: Template, context: dict[str, Any]) -> str:
-    """The tag's output, asserted equal to the loop's over the same context."""
-    ours = tag.render(Context(context))
-    assert ours == loop.render(Context(context))
-    return ours
-
-
 @pytest.mark.parametrize("language", ["en-gb", "es"])
 def test_unit_rows_write_what_the_loop_wrote(admin_user, brm, language) -> None:
     manager = UserFactory.create(first_name=HOSTILE, last_name="O'Neil")
@@ -139,7 +132,7 @@ def test_unit_rows_write_what_the_loop_wrote(admin_user, brm, language) -> None:
     units = list(selectors.unit_list(admin_user))
     assert len(units) == 3
     with translation.override(language), timezone.override(ZONE):
-        ours = _same(UNIT_LOOP, UNIT_TAG, {"page": {"object_list": units}})
+        ours = same(UNIT_LOOP, UNIT_TAG, {"page": {"object_list": units}})
     assert ours.count("<tr>") == len(units)
 
 
@@ -163,7 +156,7 @@ def test_stakeholder_rows_write_what_the_loop_wrote(admin_user, unit_a, language
     rows: list[Any] = list(selectors.stakeholder_list(admin_user).order_by("name", "pk"))
     assert {p.last_met_at is None for p in rows} == {True, False}
     with translation.override(language), timezone.override(ZONE):
-        ours = _same(STAKEHOLDER_LOOP, STAKEHOLDER_TAG, {"page": {"object_list": rows}})
+        ours = same(STAKEHOLDER_LOOP, STAKEHOLDER_TAG, {"page": {"object_list": rows}})
     assert ours.count("<tr ") == 3
 
 
@@ -228,7 +221,7 @@ def test_commitment_rows_write_what_the_loop_wrote(
     elif editable == "both units":
         context["editable_units"] = {unit_a.pk, unit_b.pk}
     with translation.override(language), timezone.override(ZONE):
-        ours = _same(COMMITMENT_LOOP, COMMITMENT_TAG, context)
+        ours = same(COMMITMENT_LOOP, COMMITMENT_TAG, context)
     assert ours.count("<tr ") == len(items)
     forms = {"one unit": 3, "both units": 4, "none given": 0}[editable]
     assert ours.count("<form ") == forms
@@ -241,7 +234,7 @@ def test_commitment_rows_without_a_request_write_what_the_loop_wrote(admin_user,
     ActionItemFactory.create(unit=unit_a, title=HOSTILE)
     items = list(selectors.action_item_list(admin_user))
     context = {"page": {"object_list": items}, "editable_units": {unit_a.pk}}
-    ours = _same(COMMITMENT_LOOP, COMMITMENT_TAG, context)
+    ours = same(COMMITMENT_LOOP, COMMITMENT_TAG, context)
     assert 'name="next" value=""' in ours
 
 
@@ -266,7 +259,7 @@ def test_map_rows_write_what_the_loop_wrote(admin_user, unit_a, language, query)
     if query == "map_query":
         context["map_query"] = {"unit": unit_a.pk}
     with translation.override(language):
-        ours = _same(MAP_LOOP, MAP_TAG, context)
+        ours = same(MAP_LOOP, MAP_TAG, context)
     assert ours.count('class="map-count"') == 4
     assert ours.count("<tr>") == 5
 
@@ -278,5 +271,5 @@ def test_map_rows_with_the_request_as_a_query_dict(unit_a) -> None:
     query = QueryDict(mutable=True)
     query.setlist("unit", [str(unit_a.pk), "7"])
     context = {"grid": grid, "request": RequestFactory().get("/"), "map_query": query}
-    ours = _same(MAP_LOOP, MAP_TAG, context)
+    ours = same(MAP_LOOP, MAP_TAG, context)
     assert ours.count('class="map-count"') == 1
