@@ -133,9 +133,9 @@ def _check_page(page: Page, path: str, result: CrawlResult, *, axe: bool) -> Non
         _run_axe(page, path, result)
     _screenshot(page, path, result.role, DESKTOP)
     page.set_viewport_size(PHONE)
-    # Charts resize on a ResizeObserver and later animation frames (slower on a busy machine):
-    # a page loaded at 390 px would never have been wider, so give them up to eight seconds (the
-    # wait ends as soon as the page fits; two were too few while CI shared the cores).
+    # A chart's canvas no longer widens the page before Chart.js redraws it (app.css; see
+    # test_a_chart_never_widens_the_page_even_before_it_is_redrawn), so this wait normally ends
+    # at once; it stays for anything else a script resizes on a later animation frame.
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(
             "() => document.scrollingElement.scrollWidth <= window.innerWidth", timeout=8000

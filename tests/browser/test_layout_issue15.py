@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from brm.core.roles import Role
+from brm.health.engine import recompute_health
 from reviews import services as review_services
 from tests.core.test_badges import contrast
 from tests.factories import (
@@ -76,6 +77,25 @@ def test_no_page_is_wider_than_a_phone(page, live_server, login, world, path):
         ".filter(e => e.scrollWidth > e.clientWidth + 1).length"
     )
     assert inner == 0
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/units/{unit}/health/", "/complaints/reports/"])
+def test_a_chart_never_widens_the_page_even_before_it_is_redrawn(
+    page, live_server, login, world, path
+):
+    """Chart.js draws a canvas in pixels and shrinks it only on a later animation frame; on a
+    busy phone (here the CPU 20 times slower) that frame can come seconds late, and until then
+    the page scrolled sideways (the crawl saw the dashboard 541 px wide at 390). The layout
+    itself must fit, at once, whatever the script has done."""
+    recompute_health(propose=False)  # the dashboard's and the unit's charts need scores
+    page.set_viewport_size(LAPTOP)
+    login(page, "bianca")
+    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 20})
+    page.goto(live_server.url + path.format(unit=world["unit"].pk), wait_until="load")
+    assert page.locator("canvas").count() > 0
+    page.set_viewport_size(PHONE)
+    # Read at once: no waiting for the charts to redraw at the new width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_long_unbroken_complaint_title_does_not_widen_the_page(page, live_server, login, world):
