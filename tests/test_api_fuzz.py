@@ -44,6 +44,8 @@ from brm.core.models import ApiToken
 from tests.api_records import api_records
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "2"))
 # Whose token the generated requests carry. `make test` uses the BRM's alone (the widest writer,
 # so the most code is reached); `make fuzz` adds the business leader's (FUZZ_ROLES=leader,brm).

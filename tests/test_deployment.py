@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANAGE = str(REPO_ROOT / "manage.py")
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/brm"

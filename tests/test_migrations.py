@@ -14,6 +14,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+pytestmark = pytest.mark.slow
+
 # The last migration of each app before the re-layering.
 BEFORE = [
     ("brm", "0003_health"),

@@ -28,7 +28,7 @@ from tests.factories import (
     StakeholderFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def ago(days: float) -> datetime:

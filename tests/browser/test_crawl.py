@@ -34,7 +34,7 @@ from tests.factories import ComplaintFactory
 # `django_db` (not transactional): it makes pytest-django set up the test database, and the
 # tests' own rolled-back transaction leaves the committed demo data alone. The live server
 # thread has its own connection and sees the committed data.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db]
 
 # Demo logins (seed_demo) -> (role, audience); `deputy` and `brm2` are BRMs like `brm`.
 ROLES = {

@@ -38,6 +38,8 @@ from tests.factories import (
     StakeholderFactory,
 )
 
+pytestmark = pytest.mark.slow
+
 ROLES = ["cio", "brm", "leader", "admin", "integration"]  # the demo's logins, one per role
 DETAILS_PER_LIST = 3  # detail GETs per list endpoint and role: first, middle and last
 PATH_PARAM = re.compile(r"\{(\w+)\}")

@@ -40,6 +40,8 @@ from stakeholders.models import Stakeholder
 from tests.conftest import token_client
 from tests.core.test_api_contract import build_world
 
+pytestmark = pytest.mark.slow
+
 ROLES = ["cio", "brm", "leader", "admin", "integration"]
 
 

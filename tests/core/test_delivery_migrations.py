@@ -20,6 +20,8 @@ from complaints.models import ComplaintNotification
 from portfolio.models import BenefitAttestation
 from stakeholders.models import Handover
 
+pytestmark = pytest.mark.slow
+
 # The last migration of each app before the outbox.
 BEFORE = [
     ("core", "0001_initial"),

@@ -25,7 +25,7 @@ from complaints.models import Complaint
 from tests.conftest import token_client
 from tests.ops.conftest import OwnRedis, wait_for
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 BOUND = 2.0  # seconds: the "about two seconds"
 URL = "/api/v1/complaints/"

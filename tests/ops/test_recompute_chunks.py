@@ -22,6 +22,8 @@ from brm.health.models import HealthSnapshot, ImprovementPlan
 from brm.health.tasks import recompute_health_task, unit_chunks
 from tests.ops.conftest import wait_for
 
+pytestmark = pytest.mark.slow
+
 NOW = datetime(2026, 3, 4, 2, 15, tzinfo=UTC)
 FIELDS = ("unit_id", "as_of", "score", "band", "trend", "perception_change", "watermelon")
 

@@ -29,7 +29,7 @@ from tests.conftest import token_client
 from tests.factories import BusinessUnitFactory
 from tests.ops.conftest import OwnRedis, database_url, wait_for
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 BOUND = 2.0
 
