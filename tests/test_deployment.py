@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -115,15 +116,32 @@ def wait_for_page(url: str, timeout: float) -> str | None:
     return None
 
 
-def test_embedded_run_configuration_serves_the_login_page(tmp_path: Path) -> None:
-    # What `make run` does: no DATABASE_URL / REDIS_URL, so SQLite and the filesystem broker.
-    env = base_env(DEBUG="1", BRM_VAR_DIR=str(tmp_path))
+def embedded_env(var_dir: Path) -> dict[str, str]:
+    """What `make run` does: no DATABASE_URL / REDIS_URL, so SQLite (and the filesystem broker)
+    under `var_dir`."""
+    env = base_env(DEBUG="1", BRM_VAR_DIR=str(var_dir))
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STATIC_STORAGE"):
         env.pop(name, None)
+    return env
 
-    migrate = manage("migrate", "--noinput", env=env, timeout=300)
+
+@pytest.fixture(scope="module")
+def embedded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make run`'s SQLite database, migrated from nothing once for this module's embedded runs
+    (a migration from scratch takes tens of seconds); each test works on a copy of it."""
+    folder = tmp_path_factory.mktemp("embedded")
+    migrate = manage("migrate", "--noinput", env=embedded_env(folder), timeout=300)
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    assert (tmp_path / "brm.sqlite3").is_file()
+    database = folder / "brm.sqlite3"
+    assert database.is_file()
+    return database
+
+
+def test_embedded_run_configuration_serves_the_login_page(
+    tmp_path: Path, embedded_database: Path
+) -> None:
+    env = embedded_env(tmp_path)
+    shutil.copy(embedded_database, tmp_path / "brm.sqlite3")
 
     port = free_port()
     log_path = tmp_path / "runserver.log"
@@ -181,14 +199,13 @@ print("FAILURES:" + "|".join(failures))
 """
 
 
-def test_embedded_run_serves_every_page_and_list_per_role(tmp_path: Path) -> None:
-    env = base_env(DEBUG="1", BRM_VAR_DIR=str(tmp_path))
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STATIC_STORAGE"):
-        env.pop(name, None)
-    for step in (("migrate", "--noinput"), ("seed_demo",)):
-        done = manage(*step, env=env, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "brm.sqlite3").is_file()
+def test_embedded_run_serves_every_page_and_list_per_role(
+    tmp_path: Path, embedded_database: Path
+) -> None:
+    env = embedded_env(tmp_path)
+    shutil.copy(embedded_database, tmp_path / "brm.sqlite3")
+    done = manage("seed_demo", env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
 
     result = manage("shell", "-c", EMBEDDED_PAGES_SCRIPT, env=env, timeout=300)
 
