@@ -109,15 +109,25 @@ class Band(models.TextChoices):
 
 class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
     def latest_per_unit(self, on_or_before: date | None = None) -> HealthSnapshotQuerySet:
-        """The newest snapshot of each unit, optionally as it stood on a past date.
+        """The newest snapshot of each unit, optionally as it stood on a past date (a queryset
+        of `HealthSnapshot`, at most one per unit; a unit with none has none).
 
-        A correlated subquery rather than DISTINCT ON, so it runs on PostgreSQL and SQLite alike;
-        the (unit, as_of) unique index makes it an index lookup per unit.
+        A correlated subquery rather than DISTINCT ON, so it runs on PostgreSQL and SQLite alike.
+        It is asked once per unit, not once per snapshot: compared with each snapshot's own
+        unit, PostgreSQL ran it for every stored snapshot (324 lookups for 12 units on the demo
+        data, a year of weekly history for each of 2,000 units at scale). Ordered by unit as well
+        as day, so each lookup reads the (unit, as_of) unique index backwards from the unit's
+        newest day, where ordered by day alone the planner walked the as_of index through other
+        units' rows.
         """
-        newest = HealthSnapshot.objects.filter(unit=models.OuterRef("unit"))
+        newest = HealthSnapshot.objects.filter(unit=models.OuterRef("pk"))
         if on_or_before is not None:
             newest = newest.filter(as_of__lte=on_or_before)
-        return self.filter(pk=models.Subquery(newest.order_by("-as_of").values("pk")[:1]))
+        units = HealthSnapshot._meta.get_field("unit").related_model._default_manager
+        of_each_unit = units.annotate(
+            newest=models.Subquery(newest.order_by("-unit_id", "-as_of").values("pk")[:1])
+        ).values("newest")
+        return self.filter(pk__in=of_each_unit)
 
 
 class HealthSnapshot(UnitScopedModel):
