@@ -62,8 +62,12 @@ def _send_everything_pending(server: OwnRedis) -> None:
 def test_a_request_answers_within_the_bound_and_the_email_goes_once(own_redis, leader, fault):
     api = token_client(leader)
     mail.outbox = []
-    took, status = _file(api, "Before the fault")
-    assert status == 201 and took < BOUND
+    # What a request takes on this machine, now, with the broker well: the bound is on the
+    # wait for the broker, so it is held against this (a loaded CI machine once took 2.1 s for
+    # the first, cold request alone). The first request warms the process up.
+    assert _file(api, "Before the fault, first")[1] == 201
+    normal, status = _file(api, "Before the fault")
+    assert status == 201
 
     end_fault = _fault(own_redis, fault)
     try:
@@ -72,19 +76,19 @@ def test_a_request_answers_within_the_bound_and_the_email_goes_once(own_redis, l
         end_fault()
     for took, status in timings:
         assert status == 201, "the complaint is saved and the answer is the normal success"
-        assert took < BOUND, f"a request waited {took:.2f} s on the broker ({fault})"
+        assert took - normal < BOUND, f"a request waited {took - normal:.2f} s on the broker"
     # After the first failure the process leaves the broker alone: later requests don't wait.
-    assert max(t for t, _ in timings[1:]) < 0.5
-    assert Complaint.objects.count() == 4
+    assert max(t for t, _ in timings[1:]) - normal < 0.5
+    assert Complaint.objects.count() == 5
     assert OutboundEmail.objects.filter(state=DeliveryState.PENDING).count() >= 3
 
     publish_channel.reset()  # the pause would otherwise last CELERY_PUBLISH_PAUSE seconds
     _send_everything_pending(own_redis)
 
-    assert OutboundEmail.objects.count() == 4
+    assert OutboundEmail.objects.count() == 5
     assert set(OutboundEmail.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
     ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
-    assert len(ids) == 4 and len(set(ids)) == 4, "each acknowledgement sent exactly once"
+    assert len(ids) == 5 and len(set(ids)) == 5, "each acknowledgement sent exactly once"
 
 
 def test_after_a_failure_the_process_pauses_then_publishes_again(own_redis, settings):
