@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import In
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +109,20 @@ class Band(models.TextChoices):
     NONE = "none", _("No data")
 
 
+class _InArray(In):
+    """`pk IN (subquery)`, written `pk = ANY(ARRAY(subquery))` on PostgreSQL, so the array is
+    computed once. As IN, PostgreSQL hashed the subquery's rows and evaluated each unit's lookup
+    three times (6,036 lookups for 2,012 units). Dashboard band query, median execution of 15:
+    0.21-0.27 ms against 2.3-2.8 for the per-snapshot comparison on the demo data (27 snapshots
+    a unit), 12-22 against 10-17 ms at 2,012 units with one snapshot each, where there is no
+    history to skip. Elsewhere (SQLite) the plain IN."""
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)  # "(SELECT ...)"
+        return f"{lhs_sql} = ANY(ARRAY{rhs_sql})", (*lhs_params, *rhs_params)
+
+
 class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
     def latest_per_unit(self, on_or_before: date | None = None) -> HealthSnapshotQuerySet:
         """The newest snapshot of each unit, optionally as it stood on a past date (a queryset
@@ -124,10 +140,14 @@ class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
         if on_or_before is not None:
             newest = newest.filter(as_of__lte=on_or_before)
         units = HealthSnapshot._meta.get_field("unit").related_model._default_manager
-        of_each_unit = units.annotate(
-            newest=models.Subquery(newest.order_by("-unit_id", "-as_of").values("pk")[:1])
-        ).values("newest")
-        return self.filter(pk__in=of_each_unit)
+        of_each_unit = (
+            units.annotate(
+                newest=models.Subquery(newest.order_by("-unit_id", "-as_of").values("pk")[:1])
+            )
+            .order_by()
+            .values("newest")
+        )
+        return self.filter(_InArray(models.F("pk"), of_each_unit))
 
 
 class HealthSnapshot(UnitScopedModel):
