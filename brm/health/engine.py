@@ -268,9 +268,9 @@ def recompute_health(
     before = (
         {
             s.unit_id: s
-            for s in HealthSnapshot.objects.latest_per_unit(on_or_before=as_of).filter(
+            for s in HealthSnapshot.objects.filter(
                 unit_id__in=[h.unit_id for h in healths]
-            )
+            ).latest_per_unit(on_or_before=as_of)
         }
         if propose
         else {}

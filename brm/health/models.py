@@ -20,6 +20,7 @@ from brm.core.models import (
     UnitScopedQuerySet,
 )
 from brm.health.facts import plan_reason_text
+from stakeholders.models import BusinessUnit
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -139,11 +140,16 @@ class HealthSnapshotQuerySet(UnitScopedQuerySet["HealthSnapshot"]):
         newest = HealthSnapshot.objects.filter(unit=models.OuterRef("pk"))
         if on_or_before is not None:
             newest = newest.filter(as_of__lte=on_or_before)
-        units = HealthSnapshot._meta.get_field("unit").related_model._default_manager
+        units = BusinessUnit.objects.all()
+        if self.query.has_filters():
+            # Filtered first (a reader's own unit, the engine's chunk): only those units are
+            # looked up, not every unit's newest.
+            units = units.filter(pk__in=self.values("unit_id"))
         of_each_unit = (
             units.annotate(
                 newest=models.Subquery(newest.order_by("-unit_id", "-as_of").values("pk")[:1])
             )
+            .filter(newest__isnull=False)
             .order_by()
             .values("newest")
         )
