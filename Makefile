@@ -33,11 +33,11 @@ PYTEST_CI_ARGS := $(if $(filter true 1,$(CI)),--create-db)
 PYTEST_ARGS ?=
 # The suite runs on both cores: pytest-xdist workers, each with its own test database and Redis
 # database (tests/xdist_env.py); a module's tests stay on one worker (shared module fixtures).
-# Modules are handed out in collection order, the `slow` ones first (tests/conftest.py), not in
-# xdist's default order (most tests first), which left the long few-test modules to one worker
-# at the very end while the other was idle.
+# Modules are handed out in collection order, the `slow` ones first (tests/conftest.py;
+# --no-loadscope-reorder is in pytest's addopts), not in xdist's default order (most tests
+# first), which left the long few-test modules to one worker at the very end.
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL := $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+PYTEST_PARALLEL := $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 
 # `make test-dates`: the non-browser suite once per instant below with the clock moved there
 # (BRM_TEST_NOW, see tests/conftest.py), in London time so the summer-time changes are real:

@@ -69,17 +69,16 @@ def session_clock() -> Iterator[datetime | None]:
 def keep_the_tests_logging(**kwargs: object) -> None:
     """An embedded Celery worker (`start_worker` in the worker tests) configured logging twice
     when it started: Celery's own setup (unless something answers this signal, as this does) and
-    its Django fixup's `django.setup()`, which applies `LOGGING` again (see `logging_set_once`).
+    its Django fixup's `django.setup()`, which applies `LOGGING` again (see below).
     Each emptied the root logger's handlers, pytest's capture among them, so a warning a test
     checks for could be lost depending on what ran before (tests/ops/test_embedded_worker_logging).
     """
 
 
-@pytest.fixture(scope="session", autouse=True)
-def logging_set_once() -> None:
-    """`LOGGING` was applied when Django started; a later `django.setup()` (an embedded Celery
-    worker's) leaves logging as it is instead of replacing the root logger's handlers."""
-    django_settings.LOGGING_CONFIG = None
+# `LOGGING` was applied when Django started (before this module is imported); a later
+# `django.setup()` (an embedded Celery worker's) leaves logging as it is instead of replacing the
+# root logger's handlers.
+django_settings.LOGGING_CONFIG = None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -206,9 +205,9 @@ def as_user():
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Modules marked `slow` run first. Under `--dist loadfile` a module is one worker's; with
-    `--no-loadscope-reorder` (the Makefile) modules are handed out in collection order. xdist's
-    default hands out the modules with most tests first, so the longest ones, which have few
-    tests (migrations, the embedded run, the crawl), came last and one worker spent the suite's
-    last minutes on them while the other was idle. The sort is stable: each module keeps its
-    own order."""
+    `--no-loadscope-reorder` (pytest's addopts in pyproject.toml) modules are handed out in
+    collection order. xdist's default hands out the modules with most tests first, so the longest
+    ones, which have few tests (migrations, the embedded run, the crawl), came last and one
+    worker spent the suite's last minutes on them while the other was idle. The sort is stable:
+    each module keeps its own order."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

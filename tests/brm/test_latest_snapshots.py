@@ -26,7 +26,7 @@ def _newest(qs) -> dict[int, date]:
     return dict(rows)
 
 
-def test_it_gives_each_units_newest_snapshot_then_or_now(unit_a, unit_b, brm, leader):
+def test_it_gives_each_units_newest_snapshot_then_or_now(unit_a, unit_b, leader):
     never = BusinessUnitFactory.create()  # no snapshot at all: no row
     late = BusinessUnitFactory.create()  # only snapshots after the past date asked for
     # Days out of order, and the newest day of one unit older than another's oldest.

@@ -11,19 +11,26 @@ or passed by the order the modules happened to run in. `tests/conftest.py` answe
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
 from brm.celery import app as celery_app
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_embedded_worker_leaves_the_process_logging_as_it_was(caplog):
     root = logging.getLogger()
     before = (root.level, list(root.handlers))
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):  # type: ignore[arg-type]  # Celery is invariant in its task class
+    with start_worker(
+        celery_app,  # type: ignore[arg-type]  # Celery is invariant in its task class
+        pool="solo",
+        perform_ping_check=False,
+        queues=[f"test-{uuid.uuid4().hex}"],  # its own: no task another test left queued
+        shutdown_timeout=30,
+    ):
         pass
     assert (root.level, list(root.handlers)) == before
     logging.getLogger("brm.core.outbox").warning("Could not queue; the periodic sweep will retry.")
