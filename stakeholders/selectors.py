@@ -40,6 +40,7 @@ from django.utils import timezone
 from brm.core import statements
 from brm.core.attachments.models import Attachment
 from brm.core.counting import count_of
+from brm.core.prebuilt import Prebuilt
 from brm.core.roles import (
     GROUP_NAMES,
     Role,
@@ -61,6 +62,7 @@ from stakeholders.models import (
     Interaction,
     OwnerSide,
     Stakeholder,
+    StakeholderQuerySet,
     done_condition,
     open_condition,
     overdue_condition,
@@ -104,8 +106,7 @@ def unit_list(user: AnyUser) -> QuerySet[BusinessUnit]:
     )
 
 
-def stakeholder_list(user: AnyUser) -> QuerySet[Stakeholder]:
-    """The register as the user may see it; the HTML page, CSV export and API share it."""
+def _register(user: AnyUser) -> StakeholderQuerySet:
     # The latest of the stakeholder's own meetings: each of their attendance rows looks its
     # meeting's time up by primary key (a few index lookups, however many meetings there are).
     # As "the newest meeting they attended" (ORDER BY occurred_at DESC LIMIT 1), PostgreSQL
@@ -128,6 +129,18 @@ def stakeholder_list(user: AnyUser) -> QuerySet[Stakeholder]:
         .select_related("unit")
         .annotate(last_met_at=Subquery(last_met))
     )
+
+
+# Built once for IT's readers (brm.core.prebuilt): the register's expressions took 0.7 ms to
+# build per request.
+_REGISTER = Prebuilt(_register)
+
+
+def stakeholder_list(user: AnyUser) -> StakeholderQuerySet:
+    """The register as the user may see it, each person's unit joined and `last_met_at` (an
+    aware datetime or None) annotated; the HTML page, CSV export and API share it. Unevaluated:
+    no query until read."""
+    return _REGISTER(user)
 
 
 def interaction_list(user: AnyUser) -> QuerySet[Interaction]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from brm.core import statements
+from brm.core.prebuilt import Prebuilt
 from brm.health.components import commitment_window
 from brm.health.models import HealthSettings, HealthSnapshot, ImprovementPlan, PlanStatus
 from complaints import selectors as complaint_selectors
@@ -31,14 +32,23 @@ if TYPE_CHECKING:
 BANDS = ("red", "amber", "green", "none")
 
 
-def latest_snapshots(user: AnyUser) -> QuerySet[HealthSnapshot]:
-    """Each visible unit's newest snapshot, with its unit and BRM (one query)."""
+def _latest(user: AnyUser) -> QuerySet[HealthSnapshot]:
     return (
         HealthSnapshot.objects.visible_to(user)
         .latest_per_unit()
         .filter(unit__active=True)
         .select_related("unit", "unit__brm")
     )
+
+
+# Built once for IT's readers (brm.core.prebuilt): 0.7 ms of expressions per request.
+_LATEST = Prebuilt(_latest)
+
+
+def latest_snapshots(user: AnyUser) -> QuerySet[HealthSnapshot]:
+    """Each active unit's newest snapshot that `user` may see, with its unit and BRM joined
+    (one query when read; unevaluated)."""
+    return _LATEST(user)
 
 
 def score_history(unit_ids: list[int], days: int = 90) -> dict[int, list[dict[str, Any]]]:

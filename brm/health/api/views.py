@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters as filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext
@@ -14,10 +16,14 @@ from rest_framework.response import Response
 
 from brm.core.filtering import FilterSet, FlagFilter
 from brm.core.ordering import StableOrderingFilter
+from brm.core.prebuilt import Prebuilt
 from brm.health.api.serializers import HealthPointSerializer, HealthSnapshotSerializer
 from brm.health.facts import with_components_text
 from brm.health.models import Band, HealthSnapshot
 from brm.health.selectors import latest_snapshots
+
+if TYPE_CHECKING:
+    from brm.core.roles import AnyUser
 
 
 class HealthFilterSet(FilterSet):
@@ -44,6 +50,22 @@ API_COLUMNS = tuple(
 )
 
 
+def _rows(user: AnyUser) -> QuerySet[HealthSnapshot]:
+    # The serializer's columns and the unit's name only (not the unit and its BRM in full),
+    # the components read as text: digested, and decoded only if not rendered yet.
+    snapshots = (
+        latest_snapshots(user)
+        .select_related(None)
+        .select_related("unit")
+        .only("unit__name", *API_COLUMNS)
+    )
+    return with_components_text(snapshots).order_by("unit__name")
+
+
+# Built once for IT's readers (brm.core.prebuilt): 1.1 ms of expressions per request.
+_ROWS = Prebuilt(_rows)
+
+
 class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     """Relationship health per business unit (read-only; recomputed by a background job).
 
@@ -57,15 +79,7 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[HealthSnapshot]:
-        # The serializer's columns and the unit's name only (not the unit and its BRM in full),
-        # the components read as text: digested, and decoded only if not rendered yet.
-        snapshots = (
-            latest_snapshots(self.request.user)
-            .select_related(None)
-            .select_related("unit")
-            .only("unit__name", *API_COLUMNS)
-        )
-        return with_components_text(snapshots).order_by("unit__name")
+        return _ROWS(self.request.user)
 
     @extend_schema(
         responses=HealthPointSerializer(many=True),
