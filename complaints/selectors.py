@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from brm.core import statements
+from brm.core.prebuilt import Prebuilt
 from brm.core.roles import Role, role_of
 from brm.core.search import DEFAULT_LIMIT, SearchHit, SearchResults, text_search
 from complaints.models import (
@@ -63,8 +64,7 @@ if TYPE_CHECKING:
     from stakeholders.models import BusinessUnit
 
 
-def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
-    """Complaints the user may see, with `due_at` (the next deadline) for sorting (one query)."""
+def _complaints(user: AnyUser) -> QuerySet[Complaint]:
     return (
         Complaint.objects.visible_to(user)
         .select_related("unit", "service", "complainant", "handler")
@@ -76,6 +76,17 @@ def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
             )
         )
     )
+
+
+# Built once for IT's readers (brm.core.prebuilt): 0.3 ms of expressions per request.
+_COMPLAINT_LIST = Prebuilt(_complaints)
+
+
+def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
+    """Complaints the user may see, their unit, service, complainant and handler joined and
+    `due_at` (the next deadline, an aware datetime or None) annotated for sorting (one query
+    when read; unevaluated)."""
+    return _COMPLAINT_LIST(user)
 
 
 def complaint_queue(user: AnyUser) -> QuerySet[Complaint]:

@@ -17,8 +17,9 @@ import brm.health.selectors  # noqa: F401
 from brm.core import prebuilt
 from brm.health.models import HealthSnapshot
 from brm.health.selectors import latest_snapshots
+from complaints.selectors import complaint_list
 from stakeholders import selectors as register
-from tests.factories import BusinessUnitFactory, StakeholderFactory
+from tests.factories import BusinessUnitFactory, ComplaintFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.django_db
 # the checks below cover it.
 KNOWN = {
     "stakeholders.selectors",
+    "complaints.selectors",
     "brm.health.selectors",
     "brm.health.api.views",
 }
@@ -118,3 +120,15 @@ def test_health_for_it_then_a_leader_then_someone_without_a_role(
     assert list(latest_snapshots(no_role_user)) == []
     # The kept one still answers IT in full after the others were served.
     assert latest_snapshots(brm).count() == 3
+
+
+def test_complaints_for_it_then_a_leader_who_also_filed_elsewhere(
+    executive, leader, leader_b, unit_a, unit_b
+):
+    theirs = ComplaintFactory.create(unit=unit_a)
+    elsewhere = ComplaintFactory.create(unit=unit_b, complainant=leader)  # filed by the leader
+    other = ComplaintFactory.create(unit=unit_b)
+    assert {c.pk for c in complaint_list(executive)} == {theirs.pk, elsewhere.pk, other.pk}
+    assert {c.pk for c in complaint_list(leader)} == {theirs.pk, elsewhere.pk}
+    assert {c.pk for c in complaint_list(leader_b)} == {elsewhere.pk, other.pk}
+    assert complaint_list(executive).count() == 3
