@@ -63,15 +63,18 @@ class RequireMfaMiddleware:
 
     @staticmethod
     def _open(path: str) -> bool:
-        return path.startswith(_open_prefixes(get_urlconf(), get_script_prefix()))
+        return path.startswith(
+            _open_prefixes(get_urlconf(), get_script_prefix(), settings.STATIC_URL)
+        )
 
 
 @functools.cache
-def _open_prefixes(urlconf: str | None, script_prefix: str) -> tuple[str, ...]:
+def _open_prefixes(urlconf: str | None, script_prefix: str, static_url: str) -> tuple[str, ...]:
     """Where a user who still has to set up MFA may go (`_OPEN_URL_NAMES` and static files),
-    reversed once per URLconf and script prefix rather than four times on each of their
-    requests."""
-    static = "/" + settings.STATIC_URL.lstrip("/")
+    reversed once per URLconf, script prefix and STATIC_URL (all three are the key: a setting
+    changed in a test or a second site is never answered from another's) rather than four
+    times on each of their requests."""
+    static = "/" + static_url.lstrip("/")
     return (static, *(reverse(name) for name in _OPEN_URL_NAMES))
 
 

@@ -56,7 +56,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "brm": brm,
         "age_labels": [str(label) for label, *_ in AGE_BUCKETS],
         "chart_names": chart_names(),
-        "bands": ["red", "amber", "green", "none"],
+        "bands": selectors.BANDS,
         # What the filter's options show of each BRM (`person`): their names, not whole rows.
         "brms": register_selectors.relationship_managers().only(
             "id", "first_name", "last_name", "username"

@@ -60,6 +60,18 @@ def test_an_admin_without_mfa_is_sent_to_set_it_up_first(client, admin):
         assert response["Location"] == reverse("mfa_activate_totp"), path
 
 
+def test_static_files_stay_open_under_whichever_static_url_is_set(client, admin, settings):
+    # The open prefixes are kept per process: keyed by STATIC_URL too, so the prefix asked for
+    # under one setting is never the answer under another.
+    client.force_login(admin)
+    for static_url in ("/static/", "/assets/"):
+        settings.STATIC_URL = static_url
+        open_path = f"{static_url}css/missing.css"
+        assert client.get(open_path).status_code == 404, open_path  # not sent to set up MFA
+        other = "/assets/css/missing.css" if static_url == "/static/" else "/static/x.css"
+        assert client.get(other)["Location"] == reverse("mfa_activate_totp"), other
+
+
 def test_an_admin_without_mfa_gets_403_from_the_api_with_a_session(client, admin):
     client.force_login(admin)
     response = client.get("/api/v1/units/")
