@@ -34,6 +34,7 @@ from django.conf import settings as django_settings
 from django.core.files.storage import FileSystemStorage
 from rest_framework.test import APIClient
 
+from brm.core import prebuilt, statements
 from brm.core.attachments.models import Attachment
 from brm.core.models import ApiToken
 from brm.core.roles import Role
@@ -104,6 +105,20 @@ def verified_statements() -> Iterator[None]:
     django_settings.BRM_VERIFY_STATEMENTS = True
     yield
     django_settings.BRM_VERIFY_STATEMENTS = kept
+
+
+@pytest.fixture
+def nothing_kept() -> Iterator[None]:
+    """The test starts, and leaves, as a new web process would: no compiled statement
+    (`brm.core.statements`) and no prebuilt queryset (`brm.core.prebuilt`) kept. For tests that
+    count what is learned or built on first use."""
+    statements.forget()
+    for each in prebuilt.ALL:
+        each.forget()
+    yield
+    statements.forget()
+    for each in prebuilt.ALL:
+        each.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from brm.core import statements
 from brm.health.selectors import live_figures
 from complaints.models import Complaint
 from tests.factories import ActionItemFactory, BusinessUnitFactory, ComplaintFactory
@@ -25,10 +24,10 @@ def _overdue_complaint(unit: Any) -> None:
     )
 
 
+@pytest.mark.usefixtures("nothing_kept")
 def test_figures_by_manager_equal_figures_by_ids_and_follow_new_work(
     brm: Any, other_brm: Any, unit_a: Any, unit_b: Any
 ) -> None:
-    statements.forget()
     deputy_of = BusinessUnitFactory.create(name="Deputised", brm=other_brm, deputy=brm)
     for unit in (unit_a, deputy_of, unit_b):  # unit_b is another BRM's
         _overdue_complaint(unit)

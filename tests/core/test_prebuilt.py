@@ -44,13 +44,8 @@ def it_readers(brm, executive, admin_user, integration):
 
 
 @pytest.fixture(autouse=True)
-def fresh():
+def fresh(nothing_kept):
     """Each test starts with nothing kept, as a new process does."""
-    for each in prebuilt.ALL:
-        each.forget()
-    yield
-    for each in prebuilt.ALL:
-        each.forget()
 
 
 def test_every_prebuilt_is_known():

@@ -13,7 +13,6 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from brm.core import statements
 from brm.core.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +22,10 @@ def test_the_project_uses_the_replaying_engine() -> None:
     assert settings.SESSION_ENGINE == "brm.core.sessions"
 
 
+@pytest.mark.usefixtures("nothing_kept")
 def test_a_session_is_read_until_it_is_signed_out_or_expires_elsewhere(
     brm: Any, executive: Any
 ) -> None:
-    statements.forget()
     first, second = Client(), Client()
     first.force_login(brm)
     second.force_login(executive)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 
-from brm.core import statements
 from brm.core.models.base import SingletonSettings
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +25,8 @@ SETTINGS_MODELS = [
 
 
 @pytest.mark.parametrize("model", SETTINGS_MODELS, ids=lambda m: m._meta.label)
+@pytest.mark.usefixtures("nothing_kept")
 def test_get_makes_the_row_then_reads_every_edit_in_one_query(model, django_assert_num_queries):
-    statements.forget()
     model.objects.all().delete()
     first = model.get()  # no row yet: made with the defaults
     assert first.pk == 1 and not first._state.adding

@@ -199,6 +199,7 @@ def test_the_trend_of_a_named_run_is_its_whole_whatever_the_units(
 # --- The trend by ids is compiled once and replayed (issue 14) ---------------------------------
 
 
+@pytest.mark.usefixtures("nothing_kept")
 @pytest.mark.parametrize("anonymous", [False, True])
 @pytest.mark.parametrize("units", ["all", "own", "none"])
 def test_the_trend_by_ids_is_the_trend_by_queryset_before_and_after_new_answers(
@@ -208,9 +209,6 @@ def test_the_trend_by_ids_is_the_trend_by_queryset_before_and_after_new_answers(
     (`brm.core.statements`, checked against the ORM's SQL under the tests). Every shape (named
     or anonymous series, a leader's own unit or none, a run with no answers) gives what the
     queryset form gives, and a replay reads answers added after it was learned."""
-    from brm.core import statements
-
-    statements.forget()
     now = timezone.now()
     parent = make_campaign([unit_a, unit_b], status=CampaignStatus.CLOSED, anonymous=anonymous)
     run1 = make_campaign(
