@@ -83,7 +83,9 @@ SIGNED_IN_FLOORS = ("drf-auth", "page")
 
 @dataclass
 class Timing:
-    """One (page, role) at one size: medians in milliseconds, the largest query count."""
+    """One (page, role) at one size: medians in milliseconds, the largest query count
+    (`queries`, what the 12-query aim is held to) and the smallest (`fewest_queries`, what
+    `grown` compares: see there)."""
 
     name: str
     role: str
@@ -97,6 +99,7 @@ class Timing:
     cpu_ratio: float | None = None  # the same with CPU time, steadier on a busy machine
     bare_ratio: float | None = None  # ms over the anonymous bare table's (bare DRF list for APIs)
     bare_cpu_ratio: float | None = None  # the same with CPU time
+    fewest_queries: int | None = None  # the smallest count of the runs (None: not recorded)
 
 
 @dataclass
@@ -116,16 +119,17 @@ class SizeResult:
 def measure(client: Client, url: str, runs: int) -> tuple[int, float, float, int]:
     """Status, median wall ms, median CPU ms and the most queries of `runs` GETs of `url`
     (after one warm-up request): `measure_against` with no floor."""
-    status, ms, cpu_ms, queries, _ = measure_against(client, url, [], runs)
+    status, ms, cpu_ms, (queries, _fewest), _ = measure_against(client, url, [], runs)
     return status, ms, cpu_ms, queries
 
 
 def measure_against(
     client: Client, url: str, floors: list[tuple[Client, str]], runs: int
-) -> tuple[int, float, float, int, list[tuple[float | None, float | None]]]:
+) -> tuple[int, float, float, tuple[int, int], list[tuple[float | None, float | None]]]:
     """`measure(client, url, runs)` with a request of each floor (client, url) after each of the
-    page's own (after one warm-up each); plus, per floor in order, the ratios of the page's
-    medians to the floor's (wall, CPU), None where the floor's median is 0."""
+    page's own (after one warm-up each): status, median wall ms, median CPU ms, the most and
+    the fewest queries of a run, and per floor in order the ratios of the page's medians to the
+    floor's (wall, CPU), None where the floor's median is 0."""
     client.get(url)
     for floor, floor_url in floors:
         floor.get(floor_url)
@@ -156,7 +160,8 @@ def measure_against(
                 round(cpu_ms / floor_cpu, 2) if floor_cpu else None,
             )
         )
-    return status, round(ms * 1000, 2), round(cpu_ms * 1000, 2), max(queries), ratios
+    counts = (max(queries), min(queries))
+    return status, round(ms * 1000, 2), round(cpu_ms * 1000, 2), counts, ratios
 
 
 def api_lists() -> list[tuple[str, str]]:
@@ -208,10 +213,22 @@ def measure_size(
         # The page's requests alternate with its floor's (as the same role) and the anonymous one's.
         progress(f"{label}: {name} as {role}")
         floors = [(browsers[role], FLOORS[floor]), (anonymous, FLOORS[bare])]
-        status, ms, cpu, queries, ratios = measure_against(browsers[role], url, floors, runs)
+        status, ms, cpu, (most, fewest), ratios = measure_against(browsers[role], url, floors, runs)
         (ratio, cpu_ratio), (bare_ratio, bare_cpu) = ratios
         return Timing(
-            name, role, url, kind, status, ms, cpu, queries, ratio, cpu_ratio, bare_ratio, bare_cpu
+            name,
+            role,
+            url,
+            kind,
+            status,
+            ms,
+            cpu,
+            most,
+            ratio,
+            cpu_ratio,
+            bare_ratio,
+            bare_cpu,
+            fewest,
         )
 
     for name, pattern, roles in PAGES:
@@ -227,17 +244,26 @@ def measure_size(
 def grown(small: SizeResult, large: SizeResult) -> list[dict[str, Any]]:
     """(page, role) whose query count is higher at the larger size, with both counts. Fewer is
     not growth: the unit page loads only the kinds of entry its newest 20 hold (2-9 queries for
-    its timeline, whatever the history's length), and the mix differs between data sets."""
-    before = {(t.name, t.role): t.queries for t in small.timings}
+    its timeline, whatever the history's length), and the mix differs between data sets.
+
+    Each size's count is the fewest of its runs. A query that grows with the data is in every
+    run; a write made at most once a minute is not: an API token's last use is recorded then,
+    so whichever run crosses a minute has one query more (the +2000 run of `API units` as the
+    integration did: 3 queries at demo size, 4 in one run at +2000)."""
+
+    def fewest(t: Timing) -> int:
+        return t.queries if t.fewest_queries is None else t.fewest_queries
+
+    before = {(t.name, t.role): fewest(t) for t in small.timings}
     return [
         {
             "name": t.name,
             "role": t.role,
             small.label: before[(t.name, t.role)],
-            large.label: t.queries,
+            large.label: fewest(t),
         }
         for t in large.timings
-        if (t.name, t.role) in before and t.queries > before[(t.name, t.role)]
+        if (t.name, t.role) in before and fewest(t) > before[(t.name, t.role)]
     ]
 
 

@@ -75,6 +75,23 @@ def test_it_reports_a_page_whose_query_count_grows():
     assert len(lines) == 4 and lines[3].startswith("reviews")
 
 
+def test_a_write_made_once_a_minute_in_one_run_is_not_growth():
+    # The API token's last use, recorded at most once a minute, lands in whichever run crosses
+    # the minute: the most of the runs has it, the fewest does not. Growth is in every run.
+    small = SizeResult(
+        "demo",
+        {},
+        [Timing("API units", "integration", "/u/", "api", 200, 5.0, 4.0, 3, fewest_queries=3)],
+    )
+    once = Timing("API units", "integration", "/u/", "api", 200, 5.0, 4.0, 4, fewest_queries=3)
+    every = Timing("API units", "integration", "/u/", "api", 200, 5.0, 4.0, 5, fewest_queries=4)
+
+    assert grown(small, SizeResult("+2000 units", {}, [once])) == []
+    assert grown(small, SizeResult("+2000 units", {}, [every])) == [
+        {"name": "API units", "role": "integration", "demo": 3, "+2000 units": 4}
+    ]
+
+
 def test_fewer_queries_at_the_larger_size_is_not_growth():
     small = SizeResult("demo", {}, [_timing("unit page", 19)])
     large = SizeResult("+2000 units", {}, [_timing("unit page", 18)])
