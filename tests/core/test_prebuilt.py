@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone, translation
 
 import brm.health.api.views  # noqa: F401  each module below makes its Prebuilt at import
@@ -52,14 +53,30 @@ def test_every_prebuilt_is_known():
     assert {p.build.__module__ for p in prebuilt.ALL} == KNOWN
 
 
+def _fresh(each: prebuilt.Prebuilt, user) -> tuple[str, tuple]:
+    """The SQL of `each.build(user)` with nothing kept, so a build that calls another
+    Prebuilt (the health API's rows call `latest_snapshots`) builds that one afresh too."""
+    for other in prebuilt.ALL:
+        other.forget()
+    return _sql(each.build(user))
+
+
 def test_what_one_it_reader_is_given_is_what_a_fresh_build_gives_any_other(it_readers, leader):
     # The rule each build keeps: for readers of every unit it is the same whoever they are.
     for each in prebuilt.ALL:
+        kept = _sql(each(it_readers[0]))
         for reader in it_readers:
-            assert _sql(each(reader)) == _sql(each.build(reader)), each.build
-        # A leader is never given the kept one: theirs is scoped to their unit, built for them.
-        assert _sql(each(leader)) == _sql(each.build(leader))
-        assert _sql(each(leader)) != _sql(each(it_readers[0]))
+            assert _fresh(each, reader) == kept, each.build
+        # A leader is never given the kept one: theirs is scoped to their unit.
+        assert _sql(each(leader)) != kept
+
+
+def test_nobody_without_a_role_is_given_the_kept_rows(brm, no_role_user, unit_a):
+    StakeholderFactory.create(unit=unit_a)
+    ComplaintFactory.create(unit=unit_a)
+    assert register.stakeholder_list(brm).count() == 1 and complaint_list(brm).count() == 1
+    assert list(register.stakeholder_list(no_role_user)) == []
+    assert list(complaint_list(no_role_user)) == []
 
 
 def test_no_build_depends_on_the_day_the_time_zone_or_the_language(brm):
@@ -73,7 +90,7 @@ def test_no_build_depends_on_the_day_the_time_zone_or_the_language(brm):
             timezone.override(zone),
             translation.override(language),
         ):
-            builds.append([_sql(each.build(brm)) for each in prebuilt.ALL])
+            builds.append([_fresh(each, brm) for each in prebuilt.ALL])
     assert builds[0] == builds[1]
 
 
@@ -85,10 +102,17 @@ def test_each_reader_gets_a_queryset_of_their_own(brm, executive, unit_a, unit_b
     assert [p.unit_id for p in narrowed] == [unit_b.pk]
     assert len(first) == 4  # evaluated: its rows are cached on it
 
+    # A caller may even change its clone's query in place (as a paginator or a statement replay
+    # could): the next reader's is untouched, and the kept one was never read.
+    first.query.add_q(Q(unit=unit_b))
+    first.query.clear_ordering(force=True)
+    assert [p.unit_id for p in first.all()] == [unit_b.pk]
     second = register.stakeholder_list(executive)
-    assert second is not first
-    assert second._result_cache is None  # nothing read yet, nothing inherited
-    assert second.count() == 4  # not narrowed by what the first caller did to theirs
+    assert second is not first and second._result_cache is None  # nothing read, nothing inherited
+    kept = register._REGISTER._base
+    assert kept is not None and kept._result_cache is None
+    assert _sql(second) == _fresh(register._REGISTER, executive)
+    assert second.count() == 4
     # A row added after the first build is read: the queryset is kept, never its rows.
     StakeholderFactory.create(unit=unit_b)
     assert register.stakeholder_list(brm).count() == 5
