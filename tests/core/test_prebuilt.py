@@ -36,7 +36,8 @@ KNOWN = {
 
 def _sql(qs) -> tuple[str, tuple]:
     """The SQL and parameters `qs` would run: what two querysets are compared by."""
-    return qs.query.get_compiler(connection=connection).as_sql()
+    sql, params = qs.query.get_compiler(connection=connection).as_sql()
+    return str(sql), tuple(params)
 
 
 @pytest.fixture
