@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Case, DateTimeField, F, Value, When
 
 from brm.core.roles import GROUP_NAMES, Role
@@ -87,14 +88,25 @@ KEEP_TABLES = {
 }
 
 
-def check_may_wipe(wipe: bool) -> None:
-    """Refuse (CommandError) to empty any database but a PostgreSQL one named *bench*: the bench
-    commands TRUNCATE every data table unless run with --no-wipe."""
+def check_database(wipe: bool) -> None:
+    """What every bench command checks before it touches the database (CommandError if not):
+
+    - it is migrated: a bench on missing tables failed deep inside with a TRUNCATE syntax error
+      (`make bench` migrates first; a direct `manage.py bench_web` does not);
+    - with `wipe`, it is a PostgreSQL database named *bench*: the bench commands TRUNCATE every
+      data table unless run with --no-wipe."""
     name = connection.settings_dict["NAME"]
     if wipe and (connection.vendor != "postgresql" or "bench" not in str(name)):
         raise CommandError(
             f"Refusing to wipe database {name!r}: use a PostgreSQL database named *bench* "
             "(make bench uses brm_bench) or pass --no-wipe."
+        )
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        raise CommandError(
+            f"Database {name!r} has {len(pending)} migration(s) not applied: run "
+            "`manage.py migrate` first (make bench does)."
         )
 
 

@@ -31,7 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.bench import check_may_wipe, generate, wipe_data
+from brm.bench import check_database, generate, wipe_data
 from brm.bench_import import AIM_MB, AIM_SECONDS, bench_import
 from brm.core.models import ApiToken
 from brm.health.engine import recompute_health
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         if not sizes or min(sizes) < 1:
             raise CommandError("--sizes needs at least one positive number")
         wipe = not options["no_wipe"]
-        check_may_wipe(wipe)
+        check_database(wipe)
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         results = []
         if options["only"] == "import":

@@ -31,7 +31,7 @@ from django.db import connection
 from django.utils import timezone
 
 from brm import bench_http, bench_web
-from brm.bench import check_may_wipe, wipe_data
+from brm.bench import check_database, wipe_data
 from brm.core.models import ApiToken
 from brm.core.roles import leader_unit_id
 
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         if settings.SECRET_KEY_IS_PUBLISHED:
             raise CommandError("Set SECRET_KEY: the server refuses the published development key.")
         wipe = not options["no_wipe"]
-        check_may_wipe(wipe)
+        check_database(wipe)
         if wipe:
             self.stdout.write("http: seeding the demo data...")
             wipe_data()

@@ -38,7 +38,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from brm import bench_web
-from brm.bench import BENCH_SIZE_VOLUMES, check_may_wipe, generate, wipe_data
+from brm.bench import BENCH_SIZE_VOLUMES, check_database, generate, wipe_data
 from brm.core.roles import leader_unit_id
 from brm.health.engine import recompute_health
 from complaints.models import Complaint
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         if options["size"] < 1 or options["runs"] < 1:
             raise CommandError("--size and --runs take positive numbers")
         wipe = not options["no_wipe"]
-        check_may_wipe(wipe)
+        check_database(wipe)
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         failures = self._web(options, wipe, hosts)
         if failures:
