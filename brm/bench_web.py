@@ -116,20 +116,13 @@ class SizeResult:
         }
 
 
-def measure(client: Client, url: str, runs: int) -> tuple[int, float, float, int]:
-    """Status, median wall ms, median CPU ms and the most queries of `runs` GETs of `url`
-    (after one warm-up request): `measure_against` with no floor."""
-    status, ms, cpu_ms, (queries, _fewest), _ = measure_against(client, url, [], runs)
-    return status, ms, cpu_ms, queries
-
-
 def measure_against(
     client: Client, url: str, floors: list[tuple[Client, str]], runs: int
 ) -> tuple[int, float, float, tuple[int, int], list[tuple[float | None, float | None]]]:
-    """`measure(client, url, runs)` with a request of each floor (client, url) after each of the
-    page's own (after one warm-up each): status, median wall ms, median CPU ms, the most and
-    the fewest queries of a run, and per floor in order the ratios of the page's medians to the
-    floor's (wall, CPU), None where the floor's median is 0."""
+    """`runs` GETs of `url` by `client`, each followed by a request of each floor (client, url),
+    after one warm-up request each: status, median wall ms, median CPU ms, the most and the
+    fewest queries of a run, and per floor in order the ratios of the page's medians to the
+    floor's (wall, CPU), None where the floor's median is 0. With no floors, the page alone."""
     client.get(url)
     for floor, floor_url in floors:
         floor.get(floor_url)

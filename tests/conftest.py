@@ -113,12 +113,10 @@ def nothing_kept() -> Iterator[None]:
     (`brm.core.statements`) and no prebuilt queryset (`brm.core.prebuilt`) kept. For tests that
     count what is learned or built on first use."""
     statements.forget()
-    for each in prebuilt.ALL:
-        each.forget()
+    prebuilt.forget()
     yield
     statements.forget()
-    for each in prebuilt.ALL:
-        each.forget()
+    prebuilt.forget()
 
 
 @pytest.fixture(autouse=True)

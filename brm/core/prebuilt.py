@@ -61,6 +61,9 @@ class Prebuilt[Q: QuerySet[Any]]:
             base = self._base = self.build(user)
         return base.all()  # all() keeps the queryset's class
 
-    def forget(self) -> None:
-        """Drop the kept queryset: the next reader who reads every unit builds it again."""
-        self._base = None
+
+def forget() -> None:
+    """Drop every kept queryset (as `brm.core.statements.forget` drops the compiled statements):
+    the next reader who reads every unit builds each again, as in a new process."""
+    for each in ALL:
+        each._base = None

@@ -22,7 +22,8 @@ from complaints.selectors import complaint_list
 from stakeholders import selectors as register
 from tests.factories import BusinessUnitFactory, ComplaintFactory, StakeholderFactory
 
-pytestmark = pytest.mark.django_db
+# Each test starts with nothing kept, as a new process does.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nothing_kept")]
 
 # Every list built this way, by the module that makes it: a new one must be added here, so
 # the checks below cover it.
@@ -45,11 +46,6 @@ def it_readers(brm, executive, admin_user, integration):
     return [brm, executive, admin_user, integration]
 
 
-@pytest.fixture(autouse=True)
-def fresh(nothing_kept):
-    """Each test starts with nothing kept, as a new process does."""
-
-
 def test_every_prebuilt_is_known():
     assert {p.build.__module__ for p in prebuilt.ALL} == KNOWN
 
@@ -57,8 +53,7 @@ def test_every_prebuilt_is_known():
 def _fresh(each: prebuilt.Prebuilt, user) -> tuple[str, tuple]:
     """The SQL of `each.build(user)` with nothing kept, so a build that calls another
     Prebuilt (the health API's rows call `latest_snapshots`) builds that one afresh too."""
-    for other in prebuilt.ALL:
-        other.forget()
+    prebuilt.forget()
     return _sql(each.build(user))
 
 
