@@ -64,7 +64,12 @@ if TYPE_CHECKING:
     from stakeholders.models import BusinessUnit
 
 
-def _complaints(user: AnyUser) -> QuerySet[Complaint]:
+# Built once for IT's readers (brm.core.prebuilt): 0.3 ms of expressions per request.
+@Prebuilt
+def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
+    """Complaints the user may see, their unit, service, complainant and handler joined and
+    `due_at` (the next deadline, an aware datetime or None) annotated for sorting (one query
+    when read; unevaluated)."""
     return (
         Complaint.objects.visible_to(user)
         .select_related("unit", "service", "complainant", "handler")
@@ -76,17 +81,6 @@ def _complaints(user: AnyUser) -> QuerySet[Complaint]:
             )
         )
     )
-
-
-# Built once for IT's readers (brm.core.prebuilt): 0.3 ms of expressions per request.
-_COMPLAINT_LIST = Prebuilt(_complaints)
-
-
-def complaint_list(user: AnyUser) -> QuerySet[Complaint]:
-    """Complaints the user may see, their unit, service, complainant and handler joined and
-    `due_at` (the next deadline, an aware datetime or None) annotated for sorting (one query
-    when read; unevaluated)."""
-    return _COMPLAINT_LIST(user)
 
 
 def complaint_queue(user: AnyUser) -> QuerySet[Complaint]:

@@ -25,6 +25,7 @@ languages, and compares its SQL with the kept one's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +44,14 @@ class Prebuilt[Q: QuerySet[Any]]:
     """`build(user)` (a queryset of any class), built once per process for users who read
     every unit and cloned for each of them; built per call for anyone else.
 
-    Calling it with a user returns a queryset of `build`'s class, never evaluated, the caller's
-    own to filter and evaluate. Raises whatever `build` raises. Make one per module (a
-    constant): each remembers one queryset for the process's life."""
+    A decorator on a module-level selector (`@Prebuilt def stakeholder_list(user): ...`), which
+    keeps its name and docstring: calling it with a user returns a queryset of `build`'s class,
+    never evaluated, the caller's own to filter and evaluate. Raises whatever `build` raises.
+    Each remembers one queryset for the process's life."""
 
     def __init__(self, build: Callable[[AnyUser], Q]) -> None:
         self.build = build
+        functools.update_wrapper(self, build)
         self._base: Q | None = None
         ALL.append(self)
 

@@ -32,23 +32,17 @@ if TYPE_CHECKING:
 BANDS = ("red", "amber", "green", "none")
 
 
-def _latest(user: AnyUser) -> QuerySet[HealthSnapshot]:
+# Built once for IT's readers (brm.core.prebuilt): 0.7 ms of expressions per request.
+@Prebuilt
+def latest_snapshots(user: AnyUser) -> QuerySet[HealthSnapshot]:
+    """Each active unit's newest snapshot that `user` may see, with its unit and BRM joined
+    (one query when read; unevaluated)."""
     return (
         HealthSnapshot.objects.visible_to(user)
         .latest_per_unit()
         .filter(unit__active=True)
         .select_related("unit", "unit__brm")
     )
-
-
-# Built once for IT's readers (brm.core.prebuilt): 0.7 ms of expressions per request.
-_LATEST = Prebuilt(_latest)
-
-
-def latest_snapshots(user: AnyUser) -> QuerySet[HealthSnapshot]:
-    """Each active unit's newest snapshot that `user` may see, with its unit and BRM joined
-    (one query when read; unevaluated)."""
-    return _LATEST(user)
 
 
 def score_history(unit_ids: list[int], days: int = 90) -> dict[int, list[dict[str, Any]]]:

@@ -105,9 +105,9 @@ def test_each_reader_gets_a_queryset_of_their_own(brm, executive, unit_a, unit_b
     assert [p.unit_id for p in first.all()] == [unit_b.pk]
     second = register.stakeholder_list(executive)
     assert second is not first and second._result_cache is None  # nothing read, nothing inherited
-    kept = register._REGISTER._base
+    kept = register.stakeholder_list._base
     assert kept is not None and kept._result_cache is None
-    assert _sql(second) == _fresh(register._REGISTER, executive)
+    assert _sql(second) == _fresh(register.stakeholder_list, executive)
     assert second.count() == 4
     # A row added after the first build is read: the queryset is kept, never its rows.
     StakeholderFactory.create(unit=unit_b)

@@ -50,7 +50,10 @@ API_COLUMNS = tuple(
 )
 
 
+# Built once for IT's readers (brm.core.prebuilt): 0.4 ms of expressions per request more.
+@Prebuilt
 def _rows(user: AnyUser) -> QuerySet[HealthSnapshot]:
+    """`latest_snapshots(user)` as the list reads them, ordered by unit name."""
     # The serializer's columns and the unit's name only (not the unit and its BRM in full),
     # the components read as text: digested, and decoded only if not rendered yet.
     snapshots = (
@@ -60,10 +63,6 @@ def _rows(user: AnyUser) -> QuerySet[HealthSnapshot]:
         .only("unit__name", *API_COLUMNS)
     )
     return with_components_text(snapshots).order_by("unit__name")
-
-
-# Built once for IT's readers (brm.core.prebuilt): 1.1 ms of expressions per request.
-_ROWS = Prebuilt(_rows)
 
 
 class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
@@ -79,7 +78,7 @@ class HealthViewSet(viewsets.ReadOnlyModelViewSet[HealthSnapshot]):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[HealthSnapshot]:
-        return _ROWS(self.request.user)
+        return _rows(self.request.user)
 
     @extend_schema(
         responses=HealthPointSerializer(many=True),
