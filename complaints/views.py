@@ -76,8 +76,8 @@ def complaint_list(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied
     filterset = _complaint_filter(request)
     qs = filtered(filterset)
-    # The COUNT counts the filtered ids: the status filter's DISTINCT over every column and
-    # join of the rows is the same number, compiled and computed at greater cost.
+    # The COUNT counts the filtered ids: the rows' joins and their deadline (`due_at`) stay
+    # out of it.
     page = paginate(request, _ordered(request, qs), counted=qs.values("pk"))
     return render_page(
         request,
