@@ -196,7 +196,7 @@ def prepared_statement_options(engine: str) -> dict[str, object]:
 
     Returns {"server_side_binding": True, "prepare_threshold": n} on PostgreSQL, {} on another
     engine or with `DATABASE_PREPARED_STATEMENTS=0`: set that behind PgBouncer in transaction
-    pooling before 1.21, or with `max_prepared_statements` unset. Raises ImproperlyConfigured
+    pooling before 1.22, or with `max_prepared_statements` unset. Raises ImproperlyConfigured
     for a value that is not a boolean, or a threshold that is not a whole number of 0 or more.
     """
     if engine != "django.db.backends.postgresql":

@@ -104,7 +104,13 @@ def _without_needless_distinct(filters_: OrderedDict[str, Any], model: Any) -> N
     if model is None:
         return
     for name, filter_ in list(filters_.items()):
-        if getattr(filter_, "distinct", False) and repeats_rows(model, filter_.field_name) is False:
+        if not getattr(filter_, "distinct", False) or not filter_.field_name:
+            continue
+        path = str(filter_.field_name)
+        lookup = filter_.lookup_expr
+        if isinstance(lookup, str) and lookup:  # it may follow a relation too ("people__name")
+            path = f"{path}{LOOKUP_SEP}{lookup}"
+        if repeats_rows(model, path) is False:
             plain = copy.copy(filter_)
             plain.distinct = False
             filters_[name] = plain

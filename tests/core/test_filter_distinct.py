@@ -22,7 +22,7 @@ from complaints.models import Complaint
 from portfolio.filters.demand import DemandFilterSet
 from portfolio.models import Demand
 from reviews.models import ServiceReview
-from stakeholders.models import BusinessUnit, Interaction, Stakeholder
+from stakeholders.models import ActionItem, BusinessUnit, Interaction, Stakeholder
 from tests.factories import (
     ComplaintFactory,
     DemandFactory,
@@ -55,6 +55,31 @@ def test_repeats_rows_follows_the_path() -> None:
     assert repeats_rows(ServiceReview, "services__name") is True
     assert repeats_rows(BusinessUnit, "stakeholders") is True  # a reverse foreign key
     assert repeats_rows(Complaint, "due_at") is None  # an annotation: not known here
+    assert repeats_rows(Complaint, "status__in") is False  # a lookup after a column
+    assert repeats_rows(ActionItem, "review_link__review") is False  # a reverse one-to-one
+    assert repeats_rows(Interaction, "unit__stakeholders__name") is True  # to-one, then many
+
+
+def test_a_lookup_that_follows_a_to_many_relation_keeps_distinct() -> None:
+    class ByUnitPeople(FilterSet):
+        people = filters.MultipleChoiceFilter(
+            field_name="unit", lookup_expr="stakeholders__name", choices=[("Ann", "Ann")]
+        )
+
+        class Meta:
+            model = Interaction
+            fields: list[str] = []
+
+    made = ByUnitPeople({}, queryset=Interaction.objects.none())
+    assert made.filters["people"].distinct
+
+
+def test_a_parents_declared_filter_is_copied_not_changed() -> None:
+    """The class's own declared filter stays as django-filter made it: only the copy a filter
+    set uses is plain (a subclass on another model decides for itself)."""
+    ComplaintFilterSet({}, queryset=Complaint.objects.none())
+    assert ComplaintFilterSet.declared_filters["status"].distinct
+    assert not ComplaintFilterSet.base_filters["status"].distinct
 
 
 def test_the_project_has_filtersets_to_check() -> None:

@@ -120,6 +120,7 @@ def test_a_statement_made_stale_by_a_migration_elsewhere_is_planned_again() -> N
             cursor.execute(query, [1])
             return str(cursor.fetchone()[0])
 
+    kept_close_at = connection.close_at
     try:
         other.execute("CREATE TABLE brm_prepared_probe (id int PRIMARY KEY, label varchar(10))")
         other.execute("INSERT INTO brm_prepared_probe VALUES (1, 'before')")
@@ -140,12 +141,17 @@ def test_a_statement_made_stale_by_a_migration_elsewhere_is_planned_again() -> N
         for _ in range(threshold + 2):
             assert read() == "after, longer"  # and prepared again from then on
 
-        # Inside a transaction the error stands (the transaction is aborted); its rollback
-        # clears the prepared statements, so the next read is planned afresh.
+        assert connection.close_at != 0  # a replanned query keeps its connection
+
+        # Inside a transaction the error stands (the transaction is aborted) and the connection
+        # is marked to be replaced when the request ends; the rollback has cleared the prepared
+        # statements meanwhile, so the next read is planned afresh.
         other.execute("ALTER TABLE brm_prepared_probe ALTER COLUMN label TYPE varchar(30)")
         with pytest.raises(NotSupportedError, match=STALE_PLAN), transaction.atomic():
             read()
+        assert connection.close_at == 0
         assert read() == "after, longer"
     finally:
+        connection.close_at = kept_close_at
         other.execute("DROP TABLE IF EXISTS brm_prepared_probe")
         other.close()
