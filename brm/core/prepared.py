@@ -42,10 +42,8 @@ def is_stale_plan(exc: BaseException) -> bool:
     cause = exc.__cause__
     if getattr(cause, "sqlstate", None) != _FEATURE_NOT_SUPPORTED:
         return False
-    diag = getattr(cause, "diag", None)
-    return getattr(diag, "source_function", None) == "RevalidateCachedQuery" or STALE_PLAN in str(
-        exc
-    )
+    source = getattr(getattr(cause, "diag", None), "source_function", None)
+    return source == "RevalidateCachedQuery" or STALE_PLAN in str(exc)
 
 
 def _replace_after_this_request(wrapper: BaseDatabaseWrapper) -> None:

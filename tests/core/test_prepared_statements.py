@@ -21,6 +21,12 @@ from brm.settings import prepared_statement_options
 POSTGRESQL = "django.db.backends.postgresql"
 
 
+def _threshold() -> int | None:
+    """The test database's `prepare_threshold` (None: prepared statements are off)."""
+    value = settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")
+    return None if value is None else int(value)
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
@@ -78,7 +84,7 @@ def test_a_repeated_query_is_prepared_once_and_answers_as_before() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     connection.ensure_connection()
-    threshold = settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")
+    threshold = _threshold()
     assert connection.connection.prepare_threshold == threshold
     runs = (threshold or 5) + 3
     answers = []
@@ -101,7 +107,7 @@ def test_a_statement_made_stale_by_a_migration_elsewhere_is_planned_again() -> N
     """A column's type changed by another process (a deploy's `migrate`): without
     `brm.core.prepared.replan_stale` PostgreSQL refuses the statement prepared before it on
     this connection; with it, the query answers with the new row."""
-    threshold = settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")
+    threshold = _threshold()
     if connection.vendor != "postgresql" or threshold is None:
         pytest.skip("prepared statements are off")
     db = connection.settings_dict

@@ -28,14 +28,10 @@ from stakeholders.models import ActionItem
 from stakeholders.selectors import promise_counts
 from tests.factories import ActionItemFactory, ComplaintFactory
 
-pytestmark = pytest.mark.django_db
+# Every test here counts what is learned from nothing.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nothing_kept")]
 
 UTC = ZoneInfo("UTC")
-
-
-@pytest.fixture(autouse=True)
-def no_learned_statements(nothing_kept: None) -> None:
-    """Every test here counts what is learned from nothing."""
 
 
 @pytest.fixture
